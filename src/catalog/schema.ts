@@ -1,0 +1,194 @@
+/**
+ * The model card schema (see ../shared/spec/catalog.md and docs/catalog.md).
+ *
+ * Every fact is wrapped as `{ value, source, unconfirmed? }`: `source` names an entry of the
+ * card's `sources` map (URL and the date the fact was true); `unconfirmed` is present, with a
+ * short reason, when no primary source confirms the fact. The loader refuses a card whose fact
+ * names a source it does not define, so a fact without provenance cannot enter the catalog.
+ */
+import { z } from 'zod';
+
+export const PROVIDERS = [
+  'openai',
+  'google',
+  'vertex',
+  'kling',
+  'runway',
+  'luma',
+  'byteplus',
+  'fal',
+  'replicate',
+  'comfyui',
+] as const;
+export type ProviderId = (typeof PROVIDERS)[number];
+
+/** Providers that run on the user's own machine. */
+export const LOCAL_PROVIDERS: ReadonlySet<ProviderId> = new Set(['comfyui']);
+
+export const TIERS = ['360p', '480p', '540p', '720p', '1080p', '1440p', '4k'] as const;
+export type Tier = (typeof TIERS)[number];
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
+const size = z.string().regex(/^\d{2,5}x\d{2,5}$/, 'WIDTHxHEIGHT, e.g. 1920x1080');
+const sourceId = z.string().min(1);
+
+/** Wraps a fact with its provenance. */
+export function fact<T extends z.ZodType>(value: T) {
+  return z.strictObject({
+    value,
+    source: sourceId,
+    /** why the fact is not confirmed by a primary source (absent when it is) */
+    unconfirmed: z.string().min(1).optional(),
+  });
+}
+export type Fact<T> = { value: T; source: string; unconfirmed?: string | undefined };
+
+export const DurationsSchema = z.union([
+  z.strictObject({ values: z.array(z.number().positive()).min(1) }),
+  z.strictObject({
+    min: z.number().positive(),
+    max: z.number().positive(),
+    step: z.number().positive(),
+  }),
+]);
+export type Durations = z.infer<typeof DurationsSchema>;
+
+export const AudioSupportSchema = z.enum(['none', 'optional', 'always']);
+export type AudioSupport = z.infer<typeof AudioSupportSchema>;
+
+/**
+ * A capability that changes under a condition, e.g. Veo allows only 8 s with reference images,
+ * Kling 2.6 makes no audio with an end frame, Luma Ray 3.2 does 10 s only without frame images.
+ */
+export const ConditionSchema = z.strictObject({
+  when: z.strictObject({
+    references: z.boolean().optional(),
+    first_frame: z.boolean().optional(),
+    last_frame: z.boolean().optional(),
+    /** the condition holds at this tier and above */
+    min_tier: z.enum(TIERS).optional(),
+    audio: z.boolean().optional(),
+  }),
+  then: z.strictObject({
+    durations: DurationsSchema.optional(),
+    audio: AudioSupportSchema.optional(),
+    orientations: z.array(z.enum(['landscape', 'portrait', 'square'])).optional(),
+  }),
+  source: sourceId,
+  unconfirmed: z.string().min(1).optional(),
+  note: z.string().optional(),
+});
+export type Condition = z.infer<typeof ConditionSchema>;
+
+export const PriceRuleSchema = z.discriminatedUnion('unit', [
+  /** per second of generated video */
+  z.strictObject({
+    unit: z.literal('second'),
+    usd: z.number().nonnegative(),
+    tier: z.enum(TIERS).optional(),
+    audio: z.boolean().optional(),
+  }),
+  /** per clip of a fixed length (billed as whole clips) */
+  z.strictObject({
+    unit: z.literal('clip'),
+    seconds: z.number().positive(),
+    usd: z.number().nonnegative(),
+    tier: z.enum(TIERS).optional(),
+    audio: z.boolean().optional(),
+  }),
+  /** per million tokens, tokens = width × height × fps × seconds / 1024 (ByteDance's formula) */
+  z.strictObject({
+    unit: z.literal('token'),
+    usd_per_million: z.number().nonnegative(),
+    tier: z.enum(TIERS).optional(),
+    audio: z.boolean().optional(),
+  }),
+]);
+export type PriceRule = z.infer<typeof PriceRuleSchema>;
+
+export const RouteSchema = z.strictObject({
+  provider: z.enum(PROVIDERS),
+  /** the provider's own model id (or workflow template name for comfyui) */
+  model: z.string().min(1),
+  /** rows are matched by tier and audio; a tier with no row cannot be ordered on this route */
+  price: fact(z.array(PriceRuleSchema).min(1)),
+  /** typical seconds from start to downloadable result for a ~5 s clip */
+  latency_seconds: fact(z.number().positive()),
+  /** when this route stops working, if it differs from the model's */
+  retired_on: fact(isoDate).optional(),
+  /** tiers this route can order; default: every tier of the model */
+  tiers: z.array(z.enum(TIERS)).optional(),
+  note: z.string().optional(),
+});
+export type Route = z.infer<typeof RouteSchema>;
+
+export const StrengthSchema = z.strictObject({
+  /** 0..1: how well the model serves shots with this tag */
+  weight: z.number().min(0).max(1),
+  reason: z.string().min(1),
+  source: sourceId,
+  unconfirmed: z.string().min(1).optional(),
+});
+
+export const ModelCardSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+  name: z.string().min(1),
+  vendor: z.string().min(1),
+  family: z.string().min(1),
+  released: fact(isoDate.nullable()),
+  lifecycle: z.strictObject({
+    status: fact(z.enum(['active', 'preview', 'deprecated', 'retired'])),
+    deprecated_on: fact(isoDate).optional(),
+    retired_on: fact(isoDate).optional(),
+    replacement: z.string().optional(),
+  }),
+  capabilities: z.strictObject({
+    durations: fact(DurationsSchema),
+    /** native output sizes, WIDTHxHEIGHT */
+    sizes: fact(z.array(size).min(1)),
+    fps: fact(z.array(z.number().positive()).min(1)),
+    audio: fact(AudioSupportSchema),
+    /** non-frame reference ("ingredient") images; 0 when not supported */
+    reference_images: fact(z.number().int().nonnegative()),
+    first_frame: fact(z.boolean()),
+    last_frame: fact(z.boolean()),
+    /** image-to-video only: a first frame is required */
+    image_required: fact(z.boolean()),
+    multi_shot: fact(
+      z.strictObject({ max_cuts: z.number().int().min(2), max_seconds: z.number().positive() }).nullable(),
+    ),
+    extension: fact(
+      z.strictObject({ step_seconds: z.number().positive(), max_seconds: z.number().positive() }).nullable(),
+    ),
+    camera_control: fact(z.boolean()),
+    conditions: z.array(ConditionSchema).default([]),
+  }),
+  /** 0..1, the model's general output quality, the base of every shot's score */
+  quality: z.strictObject({
+    value: z.number().min(0).max(1),
+    reason: z.string().min(1),
+    source: sourceId,
+    unconfirmed: z.string().min(1).optional(),
+  }),
+  strengths: z.record(z.string(), StrengthSchema).default({}),
+  open_weights: z
+    .strictObject({
+      license: fact(z.string().min(1)),
+      min_vram_gb: fact(z.number().positive()),
+      serving: z.array(z.string()).default([]),
+    })
+    .nullable()
+    .default(null),
+  routes: z.array(RouteSchema).min(1),
+  sources: z.record(
+    sourceId,
+    z.strictObject({
+      url: z.string().min(1),
+      /** the date the source states the fact, or the date it was read */
+      as_of: isoDate,
+      title: z.string().optional(),
+    }),
+  ),
+  notes: z.array(z.string()).default([]),
+});
+export type ModelCard = z.infer<typeof ModelCardSchema>;

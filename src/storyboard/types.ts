@@ -1,0 +1,154 @@
+/**
+ * The storyboard after parsing and checking (../shared/spec/storyboard.md), and what each shot
+ * asks of a model. Produced by storyboard/load.ts; read by the router and everything after it.
+ */
+
+export const TAGS = [
+  'narrative',
+  'dialogue',
+  'multi-character',
+  'emotion',
+  'photoreal',
+  'product',
+  'commercial',
+  'establishing',
+  'action',
+  'physics',
+  'cinematic',
+  'camera-move',
+  'stylized',
+  'anime',
+  'social-vertical',
+  'slow-motion',
+  'b-roll',
+  'vfx',
+] as const;
+export type Tag = (typeof TAGS)[number];
+
+export const FPS_VALUES = [23.976, 24, 25, 29.97, 30, 50, 59.94, 60] as const;
+export const RESOLUTION_KEYWORDS = {
+  '720p': [1280, 720],
+  '1080p': [1920, 1080],
+  '1440p': [2560, 1440],
+  '4k': [3840, 2160],
+} as const;
+
+export type Optimize = 'quality' | 'cost' | 'speed' | 'balanced';
+export type Priority = 'hero' | 'normal' | 'draft';
+export type Orientation = 'landscape' | 'portrait' | 'square';
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/** Where a value was written in the storyboard, for error messages. */
+export interface Position {
+  line: number;
+  col: number;
+}
+
+export interface DialogueLine {
+  speaker: string;
+  line: string;
+}
+
+export interface ShotAudio {
+  dialogue: DialogueLine[];
+  ambient?: string;
+  sfx?: string;
+  silent: boolean;
+}
+
+/** A reference to an image: a local file (resolved, checked to exist) or a URL. */
+export interface ImageRef {
+  /** as written in the storyboard */
+  spec: string;
+  /** absolute path for a local file; undefined for a URL */
+  path?: string;
+  url?: string;
+}
+
+export interface Policy {
+  optimize: Optimize;
+  allow?: string[];
+  deny: string[];
+  localOnly: boolean;
+  maxVramGb?: number;
+  licenses?: string[];
+  allowUpscale: boolean;
+  allowRetired: boolean;
+}
+
+export interface Character {
+  name: string;
+  description?: string;
+  references: ImageRef[];
+}
+
+export interface Shot {
+  /** 0-based position in the storyboard */
+  index: number;
+  id: string;
+  prompt: string;
+  duration: number;
+  size: Size;
+  fps: number;
+  audio: ShotAudio;
+  characters: string[];
+  references: ImageRef[];
+  firstFrame?: ImageRef;
+  lastFrame?: ImageRef;
+  camera?: string;
+  slowmo: number;
+  sequence?: string;
+  continuous: boolean;
+  model?: string;
+  priority: Priority;
+  takes: number;
+  tags: Tag[];
+  needs: ShotNeeds;
+  position: Position;
+}
+
+/** What a shot asks of a model; derived, never written by hand. */
+export interface ShotNeeds {
+  /** duration / slowmo, before snapping to a model's allowed durations */
+  seconds: number;
+  size: Size;
+  orientation: Orientation;
+  /** the frame rate the clip is conformed to (the shot's fps) */
+  targetFps: number;
+  /** with slowmo > 1: the lowest frame rate the model must generate at (a hard need) */
+  minFps?: number;
+  /** `required` for dialogue, `preferred` for ambient/sfx, `none` when the cut is silent or the shot is `silent` */
+  audio: 'required' | 'preferred' | 'none';
+  /** shot references + references of its characters, deduplicated */
+  referenceImages: ImageRef[];
+  firstFrame: boolean;
+  lastFrame: boolean;
+}
+
+export interface Deliver {
+  size: Size;
+  fps: number;
+  audio: boolean;
+}
+
+export interface Storyboard {
+  /** absolute path of the storyboard file */
+  file: string;
+  /** its folder; relative paths resolve against it */
+  dir: string;
+  version: 1;
+  title: string;
+  /** YYYY-MM-DD, when given */
+  asOf?: string;
+  deliver: Deliver;
+  budgetUsd?: number;
+  policy: Policy;
+  characters: Record<string, Character>;
+  shots: Shot[];
+  /** things worth telling the user that do not stop the storyboard (e.g. a speaker who is not a character) */
+  warnings: import('../errors.ts').Problem[];
+}
