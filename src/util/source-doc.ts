@@ -22,7 +22,13 @@ export interface SourceDoc {
 
 export function parseSourceDoc(text: string, file: string): SourceDoc {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // `merge`: YAML merge keys (`<<: *defaults`) are how long files share settings.
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    merge: true,
+  });
   const at = (offset: number) => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, col: p.col };
@@ -31,7 +37,10 @@ export function parseSourceDoc(text: string, file: string): SourceDoc {
     file,
     ...at(e.pos[0]),
     path: '',
-    message: e.code === 'DUPLICATE_KEY' ? 'duplicate key' : `syntax error: ${firstLine(e.message)}`,
+    message:
+      e.code === 'DUPLICATE_KEY'
+        ? `duplicate key ${keyAt(text, e.pos[0])}: a key may appear only once in a mapping`
+        : `syntax error: ${firstLine(e.message)}`,
   }));
 
   const nodeAt = (path: readonly PathKey[]): { node: Node | null; key: Node | null } => {
@@ -39,7 +48,9 @@ export function parseSourceDoc(text: string, file: string): SourceDoc {
     let key: Node | null = null;
     for (const part of path) {
       if (isMap(node)) {
-        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(part));
+        const pair = node.items.find(
+          (item) => isScalar(item.key) && String(item.key.value) === String(part),
+        );
         if (!pair) return { node: node as Node, key };
         key = pair.key as Node;
         node = pair.value ?? pair.key;
@@ -53,9 +64,26 @@ export function parseSourceDoc(text: string, file: string): SourceDoc {
     return { node: (node as Node | null) ?? null, key };
   };
 
+  // toJS throws on an alias it cannot resolve or on alias "bombs": report those like syntax errors.
+  // The alias limit counts uses of one anchor, so it must allow a `<<: *shot` in every shot.
+  let value: unknown;
+  if (!(doc.errors.length > 0 && doc.contents === null)) {
+    try {
+      value = doc.toJS({ maxAliasCount: 100_000 });
+    } catch (error) {
+      syntaxProblems.push({
+        file,
+        line: 1,
+        col: 1,
+        path: '',
+        message: `cannot read the document: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+  }
+
   return {
     file,
-    value: doc.errors.length > 0 && doc.contents === null ? undefined : doc.toJS({ maxAliasCount: 100 }),
+    value,
     syntaxProblems,
     positionOf(path) {
       const { node } = nodeAt(path);
@@ -81,4 +109,10 @@ export function formatPath(path: readonly PathKey[]): string {
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
+}
+
+/** The key written at `offset` (up to its colon), quoted, for a duplicate-key message. */
+function keyAt(text: string, offset: number): string {
+  const key = /^[^:\n]*/.exec(text.slice(offset, offset + 200))![0].trim();
+  return `'${key.replace(/^(["'])(.*)\1$/, '$2')}'`;
 }

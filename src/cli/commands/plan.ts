@@ -1,0 +1,91 @@
+import { planStoryboard } from '../../router/plan.ts';
+import type { Plan } from '../../router/types.ts';
+import type { Command } from '../command.ts';
+import { EXIT } from '../exit-codes.ts';
+import { renderTable } from '../format/table.ts';
+import { asOfFromArgs, budgetFromArgs, catalogFromArgs, catalogOption, storyboardFromArgs, writeJson } from '../shared.ts';
+
+export const planCommand: Command = {
+  name: 'plan',
+  summary: 'route every shot to a model and print the plan (a table, or JSON with --json)',
+  usage: 'shotrouter plan FILE [--json] [--as-of DATE] [--budget USD] [--catalog OVERLAY] [--allow-outside-paths]',
+  options: {
+    ...catalogOption,
+    json: { type: 'boolean' },
+    'as-of': { type: 'string' },
+    budget: { type: 'string' },
+    'allow-outside-paths': { type: 'boolean' },
+  },
+  positionals: { min: 1, max: 1 },
+  async run(args, io) {
+    const asOf = asOfFromArgs(args);
+    const budgetUsd = budgetFromArgs(args);
+    const catalog = catalogFromArgs(args, io);
+    const storyboard = storyboardFromArgs(args, io, catalog);
+    const plan = planStoryboard(storyboard, catalog, {
+      ...(asOf ? { asOf } : {}),
+      ...(budgetUsd !== undefined ? { budgetUsd } : {}),
+    });
+    if (args.values.json) writeJson(io, plan);
+    else io.stdout.write(`${formatPlan(plan, io.stdout.columns)}\n`);
+    return plan.problems.some((p) => p.severity === 'error') ? EXIT.unsatisfiable : EXIT.ok;
+  },
+};
+
+/** The plan for people: one row per shot, then the total and the problems. */
+export function formatPlan(plan: Plan, columns = 100): string {
+  const width = Math.min(Math.max(columns, 60), 100);
+  const rows = plan.shots.map((s) => [
+    s.id,
+    s.model ?? '—',
+    s.generate ? `${trim(s.generate.seconds)}${s.chain ? `(${s.chain.kind})` : ''}` : '—',
+    s.model ? `$${s.estimate.usd.toFixed(2)}${s.takes > 1 ? ` x${s.takes}` : ''}` : '—',
+    s.model ? (s.reasons[0] ?? '') : 'no model (see problems)',
+  ]);
+  const table = renderTable(
+    [
+      { header: 'shot', shrink: true },
+      { header: 'model', shrink: true },
+      { header: 'gen s', align: 'right' },
+      { header: 'price', align: 'right' },
+      { header: 'why', shrink: true },
+    ],
+    rows,
+    width,
+  );
+  const budget = plan.budget_usd === null ? '' : ` of budget $${plan.budget_usd.toFixed(2)}`;
+  const lines = [
+    `${plan.title} — as of ${plan.as_of}, policy ${plan.policy}`,
+    '',
+    table,
+    '',
+    `total: $${plan.total.usd.toFixed(2)}${budget}, about ${formatDuration(plan.total.seconds)} of generation`,
+  ];
+  const errors = plan.problems.filter((p) => p.severity === 'error');
+  const warnings = plan.problems.filter((p) => p.severity === 'warning');
+  for (const p of errors) lines.push(`error${p.shot ? ` [${p.shot}]` : ''}: ${p.message}`);
+  if (warnings.length > 0) {
+    // The same warning on many shots is said once, naming the shots.
+    const byMessage = new Map<string, string[]>();
+    for (const p of warnings) byMessage.set(p.message, [...(byMessage.get(p.message) ?? []), p.shot ?? '']);
+    lines.push(`${warnings.length} warning${warnings.length === 1 ? '' : 's'}:`);
+    const entries = [...byMessage];
+    for (const [message, shots] of entries.slice(0, 20)) {
+      const named = shots.filter(Boolean);
+      const who = named.length > 3 ? `${named.slice(0, 3).join(', ')} +${named.length - 3}` : named.join(', ');
+      lines.push(`  ${who ? `[${who}] ` : ''}${message}`);
+    }
+    if (entries.length > 20) lines.push(`  … and ${entries.length - 20} more (see plan --json)`);
+  }
+  return lines.join('\n');
+}
+
+function trim(n: number): string {
+  return String(Math.round(n * 100) / 100);
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}

@@ -1,0 +1,52 @@
+/** Flag handling shared by several commands. */
+import path from 'node:path';
+import { type Catalog, loadCatalog } from '../catalog/load.ts';
+import { ShotrouterError } from '../errors.ts';
+import { loadStoryboard } from '../storyboard/load.ts';
+import type { Storyboard } from '../storyboard/types.ts';
+import type { CommandArgs, CommandIO } from './command.ts';
+
+export const catalogOption = {
+  catalog: { type: 'string', multiple: true },
+} as const;
+
+/** The catalog with the user's overlays: `--catalog FILE` (repeatable) and SHOTROUTER_CATALOG (':'-separated). */
+export function catalogFromArgs(args: CommandArgs, io: CommandIO): Catalog {
+  const fromFlags = (args.values.catalog as string[] | undefined) ?? [];
+  const fromEnv = (io.env.SHOTROUTER_CATALOG ?? '').split(':').filter(Boolean);
+  const overlays = [...fromEnv, ...fromFlags].map((p) => path.resolve(io.cwd, p));
+  return loadCatalog({ overlays });
+}
+
+export function storyboardFromArgs(args: CommandArgs, io: CommandIO, catalog: Catalog): Storyboard {
+  const file = path.resolve(io.cwd, args.positionals[0]!);
+  return loadStoryboard(file, {
+    knownModels: [...catalog.byId.keys()],
+    allowOutsidePaths: args.values['allow-outside-paths'] === true,
+  });
+}
+
+export function asOfFromArgs(args: CommandArgs): string | undefined {
+  const value = args.values['as-of'];
+  if (value === undefined) return undefined;
+  const text = String(value);
+  const date = new Date(`${text}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text) {
+    throw new ShotrouterError('usage', `--as-of must be a date YYYY-MM-DD, got '${text}'`);
+  }
+  return text;
+}
+
+export function budgetFromArgs(args: CommandArgs): number | undefined {
+  const value = args.values.budget;
+  if (value === undefined) return undefined;
+  const budget = Number(value);
+  if (!Number.isFinite(budget) || budget <= 0) {
+    throw new ShotrouterError('usage', `--budget must be a positive number of USD, got '${String(value)}'`);
+  }
+  return budget;
+}
+
+export function writeJson(io: CommandIO, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

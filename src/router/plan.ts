@@ -1,0 +1,569 @@
+/**
+ * The router: every shot to the best model it may use, within the budget, with reasons.
+ * Pure: the same storyboard, catalog and as_of always give the same plan.
+ *
+ * Steps: evaluate every model for every shot (hard constraints, memoised by what the shot
+ * needs), score the feasible ones (soft preferences), group adjacent shots of one `sequence`
+ * into multi-shot generations, then choose one option per shot or group, exactly optimising the
+ * priority-weighted score within `budget_usd`.
+ */
+import type { Catalog } from '../catalog/load.ts';
+import { LOCAL_PROVIDERS, type ModelCard, type ProviderId } from '../catalog/schema.ts';
+import type { Shot, Storyboard } from '../storyboard/types.ts';
+import { type EvalContext, type Evaluation, evaluate, type Option, priceSegments } from './evaluate.ts';
+import { type Choice, solveBudget } from './optimize.ts';
+import { PRIORITY_WEIGHT, round4, type Scored, scoreOptions } from './score.ts';
+import { allowedDurations, round6, snapDuration, trimNumber } from './snap.ts';
+import type { Fallback, Plan, PlannedShot, PlanProblem, Rejection } from './types.ts';
+
+export interface PlanOptions {
+  /** overrides the storyboard's as_of (default: the storyboard's, else today in UTC) */
+  asOf?: string;
+  /** overrides the storyboard's budget_usd */
+  budgetUsd?: number;
+  /** today's date, for tests (YYYY-MM-DD) */
+  today?: string;
+}
+
+/** Jobs a provider is assumed to run at once when estimating the run's wall time. */
+const ASSUMED_CONCURRENCY = { hosted: 4, local: 1 };
+
+interface ShotAnalysis {
+  shot: Shot;
+  scored: Scored[];
+  rejected: Rejection[];
+  /** set when the shot is pinned to a model that cannot make it */
+  pinFailure?: string[];
+}
+
+/** One decision for the optimizer: a single shot or a multi-shot group. */
+interface Item {
+  shots: ShotAnalysis[];
+  options: ItemOption[];
+}
+
+interface ItemOption {
+  /** per shot of the item, the option used (for a group: the same model for all) */
+  perShot: Scored[];
+  /** for a multi-shot group: the group's own request */
+  group?: { id: string; option: Option; cuts: number };
+  usd: number;
+  value: number;
+  score: number;
+}
+
+export function planStoryboard(storyboard: Storyboard, catalog: Catalog, options: PlanOptions = {}): Plan {
+  const asOf = options.asOf ?? storyboard.asOf ?? options.today ?? new Date().toISOString().slice(0, 10);
+  const budget = options.budgetUsd ?? storyboard.budgetUsd;
+  const ctx: EvalContext = { asOf, policy: storyboard.policy };
+  const evaluator = memoisedEvaluator(ctx);
+  const problems: PlanProblem[] = [];
+
+  const analyses = storyboard.shots.map((shot) => analyseShot(shot, catalog.models, ctx, evaluator));
+  const items = buildItems(analyses, problems);
+
+  // Shots no allowed model can make get an error that says what to change.
+  for (const a of analyses) {
+    if (a.pinFailure) {
+      problems.push({
+        shot: a.shot.id,
+        severity: 'error',
+        code: 'pinned_model_cannot_make_shot',
+        message: `shot ${a.shot.id} is pinned to ${a.shot.model}, which cannot make it: ${a.pinFailure.join('; ')}. Change the shot or remove the pin (shots[${a.shot.index}].model); a pinned model is never replaced.`,
+      });
+    } else if (a.scored.length === 0) {
+      problems.push({
+        shot: a.shot.id,
+        severity: 'error',
+        code: 'no_model',
+        message: noModelMessage(a, catalog.models, ctx),
+      });
+    }
+  }
+
+  const chosen = choose(items, budget, problems);
+  const shots = assemble(items, chosen, analyses);
+  const totalUsd = shots.reduce((sum, s) => sum + s.estimate.usd, 0);
+  if (budget !== undefined && totalUsd > budget + 1e-9 && !problems.some((p) => p.code === 'over_budget')) {
+    problems.push({
+      shot: null,
+      severity: 'error',
+      code: 'over_budget',
+      message: `the plan costs $${money(totalUsd)}, over budget_usd $${money(budget)}`,
+    });
+  }
+  for (const s of shots) {
+    for (const w of s.warnings) problems.push({ shot: s.id, severity: 'warning', code: 'warning', message: w });
+  }
+
+  return {
+    title: storyboard.title,
+    as_of: asOf,
+    budget_usd: budget ?? null,
+    policy: storyboard.policy.optimize,
+    shots,
+    total: { usd: round4(totalUsd), seconds: round6(wallTime(shots)) },
+    problems,
+  };
+}
+
+type Evaluator = (model: ModelCard, shot: Shot) => Evaluation;
+
+/** Evaluations depend only on the model and what the shot needs, so repeated needs share one. */
+function memoisedEvaluator(ctx: EvalContext): Evaluator {
+  const cache = new Map<ModelCard, Map<string, Evaluation>>();
+  return (model, shot) => {
+    const n = shot.needs;
+    const key = `${n.seconds}|${n.size.width}x${n.size.height}|${n.targetFps}|${n.minFps}|${n.audio}|${n.referenceImages.length}|${n.firstFrame}|${n.lastFrame}|${shot.continuous}`;
+    let byNeeds = cache.get(model);
+    if (!byNeeds) cache.set(model, (byNeeds = new Map()));
+    let result = byNeeds.get(key);
+    if (!result) {
+      result = evaluate(model, n, ctx, shot.continuous);
+      byNeeds.set(key, result);
+    }
+    return result;
+  };
+}
+
+function analyseShot(shot: Shot, models: readonly ModelCard[], ctx: EvalContext, evaluator: Evaluator): ShotAnalysis {
+  const { policy } = ctx;
+  const feasible: Option[] = [];
+  const rejected: Rejection[] = [];
+  let pinFailure: string[] | undefined;
+  for (const model of models) {
+    const reasons: string[] = [];
+    if (policy.allow && !policy.allow.includes(model.id)) reasons.push('not in policy.allow');
+    if (policy.deny.includes(model.id)) reasons.push('denied by policy.deny');
+    if (shot.model !== undefined && shot.model !== model.id) reasons.push(`shot is pinned to ${shot.model}`);
+    const evaluation = evaluator(model, shot);
+    if (!evaluation.ok) reasons.push(...evaluation.reasons);
+    if (shot.model === model.id && reasons.length > 0) pinFailure = reasons;
+    if (reasons.length > 0) rejected.push({ model: model.id, reasons });
+    else if (evaluation.ok) feasible.push(evaluation.option);
+  }
+  if (shot.model !== undefined && !models.some((m) => m.id === shot.model)) {
+    pinFailure = [`${shot.model} is not in the catalog`];
+  }
+  const scored = scoreOptions(shot, feasible, policy.optimize).sort(byScore);
+  return { shot, scored, rejected, ...(pinFailure ? { pinFailure } : {}) };
+}
+
+function byScore(a: Scored, b: Scored): number {
+  return b.score - a.score || a.option.usd - b.option.usd || a.option.model.id.localeCompare(b.option.model.id);
+}
+
+/** Shots become items; adjacent shots sharing a `sequence` become one multi-shot item when possible. */
+function buildItems(analyses: ShotAnalysis[], problems: PlanProblem[]): Item[] {
+  const items: Item[] = [];
+  let i = 0;
+  while (i < analyses.length) {
+    const seq = analyses[i]!.shot.sequence;
+    let j = i + 1;
+    while (seq !== undefined && j < analyses.length && analyses[j]!.shot.sequence === seq) j++;
+    const run = analyses.slice(i, j);
+    if (run.length >= 2) {
+      const groups = multiShotItems(run);
+      if (groups) items.push(...groups);
+      else {
+        problems.push({
+          shot: run[0]!.shot.id,
+          severity: 'warning',
+          code: 'sequence_not_grouped',
+          message: `sequence '${seq}' (${run.map((a) => a.shot.id).join(', ')}): no allowed model can generate these shots together; each is generated separately`,
+        });
+        items.push(...run.map(singleItem));
+      }
+    } else {
+      items.push(...run.map(singleItem));
+    }
+    i = j;
+  }
+  return items;
+}
+
+function singleItem(a: ShotAnalysis): Item {
+  const weight = PRIORITY_WEIGHT[a.shot.priority];
+  return {
+    shots: [a],
+    options: a.scored.map((s) => ({
+      perShot: [s],
+      usd: s.option.usd * a.shot.takes,
+      value: weight * s.score,
+      score: s.score,
+    })),
+  };
+}
+
+/**
+ * Groups a run of shots into multi-shot generations on the best model that can make all of
+ * them together, chunked by its cut and length limits. Null when no model can.
+ */
+function multiShotItems(run: ShotAnalysis[]): Item[] | null {
+  if (run.some((a) => a.pinFailure || a.scored.length === 0)) return null;
+  // Models feasible for every shot of the run, with multi-shot support and one shared format.
+  const candidates = run[0]!.scored
+    .map((s) => s.option.model)
+    .filter((m) => m.capabilities.multi_shot.value !== null)
+    .filter((m) => run.every((a) => a.scored.some((s) => s.option.model === m)))
+    .filter((m) => {
+      const first = optionFor(run[0]!, m).option.generate;
+      return run.every((a) => {
+        const g = optionFor(a, m).option.generate;
+        return g.width === first.width && g.height === first.height && g.fps === first.fps;
+      });
+    });
+  if (candidates.length === 0) return null;
+  const meanScore = (m: ModelCard) => run.reduce((sum, a) => sum + optionFor(a, m).score, 0) / run.length;
+  const lead = [...candidates].sort((a, b) => meanScore(b) - meanScore(a) || a.id.localeCompare(b.id))[0]!;
+  const limits = lead.capabilities.multi_shot.value!;
+
+  const chunks: ShotAnalysis[][] = [];
+  let current: ShotAnalysis[] = [];
+  let seconds = 0;
+  for (const a of run) {
+    const s = a.shot.needs.seconds;
+    if (current.length > 0 && (current.length >= limits.max_cuts || seconds + s > limits.max_seconds + 1e-9)) {
+      chunks.push(current);
+      current = [];
+      seconds = 0;
+    }
+    current.push(a);
+    seconds += s;
+  }
+  if (current.length > 0) chunks.push(current);
+
+  const items: Item[] = [];
+  for (const chunk of chunks) {
+    if (chunk.length === 1) {
+      items.push(singleItem(chunk[0]!));
+      continue;
+    }
+    const groupId = `${chunk[0]!.shot.sequence}:${chunk[0]!.shot.id}-${chunk.at(-1)!.shot.id}`;
+    const options: ItemOption[] = [];
+    for (const model of candidates) {
+      const group = groupOption(chunk, model);
+      if (!group) continue;
+      const perShot = chunk.map((a) => optionFor(a, model));
+      const value = chunk.reduce((sum, a, k) => sum + PRIORITY_WEIGHT[a.shot.priority] * perShot[k]!.score, 0);
+      const takes = Math.max(...chunk.map((a) => a.shot.takes));
+      options.push({
+        perShot,
+        group: { id: groupId, option: group, cuts: chunk.length },
+        usd: group.usd * takes,
+        value,
+        score: round4(perShot.reduce((sum, s) => sum + s.score, 0) / perShot.length),
+      });
+    }
+    if (options.length === 0) items.push(...chunk.map(singleItem));
+    else items.push({ shots: chunk, options: options.sort((a, b) => b.score - a.score || a.usd - b.usd) });
+  }
+  return items;
+}
+
+function optionFor(a: ShotAnalysis, model: ModelCard): Scored {
+  return a.scored.find((s) => s.option.model === model)!;
+}
+
+/** One generation making every shot of the chunk: total length snapped, priced on the cheapest route. */
+function groupOption(chunk: ShotAnalysis[], model: ModelCard): Option | null {
+  const limits = model.capabilities.multi_shot.value!;
+  const total = round6(chunk.reduce((sum, a) => sum + a.shot.needs.seconds, 0));
+  if (chunk.length > limits.max_cuts || total > limits.max_seconds + 1e-9) return null;
+  const seconds = snapDuration(allowedDurations(model.capabilities.durations.value), total);
+  if (seconds === undefined || seconds > limits.max_seconds + 1e-9) return null;
+  const first = optionFor(chunk[0]!, model).option;
+  const audio = chunk.some((a) => optionFor(a, model).option.generate.audio);
+  const references = Math.max(...chunk.map((a) => a.shot.needs.referenceImages.length));
+  // The route the lead shot would use on its own (its cheapest usable one) prices the group.
+  const route = first.route;
+  const usd = priceSegments(route, [seconds], {
+    tier: first.tier,
+    audio,
+    size: { width: first.generate.width, height: first.generate.height },
+    fps: first.generate.fps,
+  });
+  const best = usd === undefined ? undefined : { route, usd };
+  if (!best) return null;
+  return {
+    ...first,
+    route: best.route,
+    generate: { ...first.generate, seconds, audio, references },
+    keepSeconds: total,
+    chain: null,
+    usd: best.usd,
+    latency: best.route.latency_seconds.value * Math.max(1, seconds / 5),
+    warnings: [],
+    penalties: [],
+  };
+}
+
+/** Chooses one option per item: the best, or the exact optimum within the budget. */
+function choose(items: Item[], budget: number | undefined, problems: PlanProblem[]): Array<number | null> {
+  const choosable = items.filter((item) => item.options.length > 0);
+  const best = (item: Item) => (item.options.length > 0 ? 0 : null);
+  if (budget === undefined) return items.map(best);
+  const toMicros = (usd: number) => Math.round(usd * 1e6);
+  const matrix: Choice[][] = choosable.map((item) =>
+    item.options.map((o) => ({ cost: toMicros(o.usd), value: o.value })),
+  );
+  const solution = solveBudget(matrix, toMicros(budget));
+  if (!solution) {
+    const cheapest = choosable.reduce((sum, item) => sum + Math.min(...item.options.map((o) => o.usd)), 0);
+    problems.push({
+      shot: null,
+      severity: 'error',
+      code: 'over_budget',
+      message: `even the cheapest feasible plan costs $${money(cheapest)}, over budget_usd $${money(budget)}: raise the budget, shorten or drop shots, lower takes, or allow cheaper models`,
+    });
+    // Show the cheapest plan, so the user sees where the money goes.
+    return items.map((item) =>
+      item.options.length === 0
+        ? null
+        : item.options.reduce((bi, o, k) => (o.usd < item.options[bi]!.usd ? k : bi), 0),
+    );
+  }
+  let k = 0;
+  return items.map((item) => (item.options.length > 0 ? solution.picks[k++]! : null));
+}
+
+function assemble(items: Item[], chosen: Array<number | null>, analyses: ShotAnalysis[]): PlannedShot[] {
+  const planned = new Map<string, PlannedShot>();
+  items.forEach((item, i) => {
+    const pick = chosen[i];
+    if (pick === null || pick === undefined) {
+      for (const a of item.shots) planned.set(a.shot.id, unroutedShot(a));
+      return;
+    }
+    const option = item.options[pick]!;
+    const bestIndex = 0;
+    if (option.group) {
+      const g = option.group;
+      let offset = 0;
+      const groupNames = item.shots.map((a) => a.shot.id).join(', ');
+      item.shots.forEach((a, k) => {
+        const seconds = a.shot.needs.seconds;
+        const share = seconds / g.option.keepSeconds;
+        const scored = option.perShot[k]!;
+        const reasons = [
+          `one multi-shot generation on ${g.option.model.id} with ${groupNames} (${g.cuts} cuts, ${trimNumber(g.option.generate.seconds)} s)`,
+          ...strengthReasons(scored),
+        ];
+        if (pick !== bestIndex) reasons.push(budgetReason(item.options[bestIndex]!, option));
+        planned.set(
+          a.shot.id,
+          routedShot(a, scored, {
+            generate: g.option.generate,
+            trim: { from: round6(offset), seconds: round6(seconds) },
+            group: g.id,
+            usdForShot: option.usd * share,
+            latency: g.option.latency,
+            provider: g.option.route.provider,
+            reasons,
+          }),
+        );
+        offset += seconds;
+      });
+      return;
+    }
+    const a = item.shots[0]!;
+    const scored = option.perShot[0]!;
+    const reasons = chooseReasons(a, scored);
+    if (pick !== bestIndex) reasons.unshift(budgetReason(item.options[bestIndex]!, option));
+    planned.set(
+      a.shot.id,
+      routedShot(a, scored, {
+        generate: scored.option.generate,
+        trim: { from: 0, seconds: scored.option.keepSeconds },
+        group: null,
+        usdForShot: option.usd,
+        latency: scored.option.latency,
+        provider: scored.option.route.provider,
+        reasons,
+      }),
+    );
+  });
+  return analyses.map((a) => planned.get(a.shot.id)!);
+}
+
+function routedShot(
+  a: ShotAnalysis,
+  scored: Scored,
+  how: {
+    generate: Option['generate'];
+    trim: { from: number; seconds: number };
+    group: string | null;
+    usdForShot: number;
+    latency: number;
+    provider: ProviderId;
+    reasons: string[];
+  },
+): PlannedShot {
+  const option = scored.option;
+  const others = a.scored.filter((s) => s !== scored);
+  const warnings = how.group ? [] : [...option.warnings];
+  if (option.unconfirmed.length > 0) {
+    const names = option.unconfirmed.map((u) => u.replace(/ \(.*$/s, ''));
+    warnings.push(`relies on unconfirmed catalog facts of ${option.model.id}: ${names.join(', ')} (see shotrouter models --json)`);
+  }
+  const notChosen: Rejection[] = others.map((s) => ({
+    model: s.option.model.id,
+    reasons: [`feasible, not chosen: score ${s.score} vs ${scored.score}${s.option.usd > option.usd ? `, $${money(s.option.usd * a.shot.takes)}` : ''}`],
+  }));
+  return {
+    id: a.shot.id,
+    model: option.model.id,
+    provider: how.provider,
+    generate: how.generate,
+    trim: how.trim,
+    group: how.group,
+    chain: how.group ? null : option.chain,
+    estimate: { usd: round4(how.usdForShot), seconds: round6(how.latency) },
+    takes: a.shot.takes,
+    score: scored.score,
+    reasons: how.reasons,
+    warnings,
+    fallbacks: others.map((s) => s.option.model.id),
+    fallback_routes: others.map(toFallback(a.shot.takes)),
+    rejected: [...notChosen, ...a.rejected].sort((x, y) => x.model.localeCompare(y.model)),
+  };
+}
+
+function toFallback(takes: number) {
+  return (s: Scored): Fallback => ({
+    model: s.option.model.id,
+    provider: s.option.route.provider,
+    generate: s.option.generate,
+    trim: { from: 0, seconds: s.option.keepSeconds },
+    estimate: { usd: round4(s.option.usd * takes), seconds: round6(s.option.latency) },
+  });
+}
+
+function unroutedShot(a: ShotAnalysis): PlannedShot {
+  return {
+    id: a.shot.id,
+    model: null,
+    provider: null,
+    generate: null,
+    trim: null,
+    group: null,
+    chain: null,
+    estimate: { usd: 0, seconds: 0 },
+    takes: a.shot.takes,
+    score: 0,
+    reasons: [],
+    warnings: [],
+    fallbacks: [],
+    fallback_routes: [],
+    rejected: a.rejected,
+  };
+}
+
+function chooseReasons(a: ShotAnalysis, scored: Scored): string[] {
+  const reasons: string[] = [];
+  const feasible = a.scored.length;
+  if (feasible === 1) {
+    reasons.push(`only allowed model that can make it (${describeNeeds(a.shot)}); ${a.rejected.length} rejected`);
+  } else {
+    reasons.push(`best score ${scored.score} of ${feasible} feasible models`);
+  }
+  reasons.push(...strengthReasons(scored));
+  const routes = scored.option.model.routes.length;
+  if (routes > 1) reasons.push(`cheapest usable route: ${scored.option.route.provider} at $${money(scored.option.usd)} per take`);
+  return reasons;
+}
+
+function strengthReasons(scored: Scored): string[] {
+  const out: string[] = [];
+  if (scored.strong.length > 0) out.push(`strong: ${scored.strong.join(', ')}`);
+  if (scored.weak.length > 0) out.push(`weak: ${scored.weak.join(', ')}`);
+  return out;
+}
+
+function budgetReason(best: ItemOption, chosen: ItemOption): string {
+  const bestModel = best.perShot[0]!.option.model.id;
+  return `budget: chose this over ${bestModel} (score ${best.score} vs ${chosen.score}, $${money(best.usd - chosen.usd)} more)`;
+}
+
+function describeNeeds(shot: Shot): string {
+  const n = shot.needs;
+  const parts = [`${n.size.width}x${n.size.height}`];
+  if (n.minFps !== undefined) parts.push(`${trimNumber(n.minFps)} fps`);
+  if (n.audio === 'required') parts.push('native audio');
+  if (n.referenceImages.length > 0) parts.push(`${n.referenceImages.length} reference images`);
+  if (n.firstFrame) parts.push('first frame');
+  if (n.lastFrame) parts.push('last frame');
+  parts.push(`${trimNumber(n.seconds)} s`);
+  return parts.join(', ');
+}
+
+/**
+ * What stops a shot, and what the user can change. The advice comes from the nearest misses:
+ * the allowed models with the fewest reasons against them.
+ */
+function noModelMessage(a: ShotAnalysis, models: readonly ModelCard[], ctx: EvalContext): string {
+  const byPolicy = (r: string) => r === 'not in policy.allow' || r === 'denied by policy.deny';
+  const allowed = a.rejected.filter((r) => !r.reasons.some(byPolicy));
+  const fewest = Math.min(...allowed.map((r) => r.reasons.length));
+  const nearest = allowed.filter((r) => r.reasons.length === fewest);
+  const reasons = nearest.flatMap((r) => r.reasons);
+  const has = (needle: string) => reasons.some((r) => r.includes(needle));
+  const fixes: string[] = [];
+  if (has('longest generation')) {
+    const longest = Math.max(
+      0,
+      ...models
+        .filter((m) => !(ctx.policy.allow && !ctx.policy.allow.includes(m.id)) && !ctx.policy.deny.includes(m.id))
+        .map((m) =>
+          Math.max(
+            allowedDurations(m.capabilities.durations.value).at(-1)!,
+            m.capabilities.extension.value?.max_seconds ?? 0,
+          ),
+        ),
+    );
+    fixes.push(
+      `the longest any allowed model can do is ${trimNumber(longest)} s${a.shot.slowmo > 1 ? ' of generated footage' : ''}: split the shot${a.shot.continuous ? ' (it is marked continuous)' : ''} or shorten it`,
+    );
+  }
+  if (has('allow_upscale')) fixes.push('set policy.allow_upscale: true or lower the resolution');
+  if (has('slow motion')) fixes.push('lower slowmo, or allow a model with a higher frame rate');
+  if (has('no native audio')) fixes.push('allow a model with native audio, or drop the dialogue');
+  if (has('reference image')) fixes.push('use fewer reference images');
+  if (has('retired')) fixes.push('set policy.allow_retired: true to use a retired model');
+  if (has('max_vram_gb') || has('GPU memory')) fixes.push('check policy.local_only and policy.max_vram_gb');
+  if (has('policy.licenses')) fixes.push('widen policy.licenses');
+  if (allowed.length === 0) fixes.push('widen policy.allow / policy.deny: they exclude every model');
+  const shown = nearest.slice(0, 4).map((r) => `${r.model}: ${r.reasons.join(', ')}`);
+  const more = nearest.length > shown.length ? ` (+${nearest.length - shown.length} more)` : '';
+  const summary = shown.length > 0 ? ` Nearest: ${shown.join('; ')}${more}.` : '';
+  return `no allowed model can make shot ${a.shot.id} (${describeNeeds(a.shot)}).${summary}${
+    fixes.length > 0 ? ` To fix: ${fixes.join('; ')}.` : ''
+  }`;
+}
+
+/** Estimated wall time: each provider works through its jobs with its assumed concurrency. */
+function wallTime(shots: PlannedShot[]): number {
+  const work = new Map<string, number>();
+  let longest = 0;
+  const seenGroups = new Set<string>();
+  for (const s of shots) {
+    if (!s.provider) continue;
+    if (s.group) {
+      if (seenGroups.has(s.group)) continue;
+      seenGroups.add(s.group);
+    }
+    const seconds = s.estimate.seconds * s.takes;
+    work.set(s.provider, (work.get(s.provider) ?? 0) + seconds);
+    longest = Math.max(longest, s.estimate.seconds);
+  }
+  let busiest = 0;
+  for (const [provider, seconds] of work) {
+    const lanes = LOCAL_PROVIDERS.has(provider as ProviderId) ? ASSUMED_CONCURRENCY.local : ASSUMED_CONCURRENCY.hosted;
+    busiest = Math.max(busiest, seconds / lanes);
+  }
+  return Math.max(busiest, longest);
+}
+
+function money(usd: number): string {
+  return (Math.round(usd * 100) / 100).toFixed(2);
+}
