@@ -10,6 +10,7 @@ export type ErrorCode =
   // the storyboard or a user file is wrong: exit 1
   | 'invalid_storyboard'
   | 'invalid_catalog'
+  | 'invalid_timeline'
   // valid but cannot be satisfied: exit 2
   | 'unsatisfiable'
   | 'over_budget'
@@ -60,7 +61,11 @@ export class ShotrouterError extends Error {
 
   /** Works across two loaded copies of the package, unlike `instanceof`. */
   static is(value: unknown): value is ShotrouterError {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true;
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[marker] === true
+    );
   }
 }
 

@@ -69,10 +69,17 @@ export const ConditionSchema = z.strictObject({
     min_tier: z.enum(TIERS).optional(),
     audio: z.boolean().optional(),
   }),
+  // biome-ignore lint/suspicious/noThenProperty: the card format's field name; its value is never a function
   then: z.strictObject({
     durations: DurationsSchema.optional(),
     audio: AudioSupportSchema.optional(),
     orientations: z.array(z.enum(['landscape', 'portrait', 'square'])).optional(),
+    /** the lowest tier that can be ordered (e.g. Kling 2.6 makes audio only in pro mode, 1080p) */
+    min_tier: z.enum(TIERS).optional(),
+    /** the highest tier that can be ordered */
+    max_tier: z.enum(TIERS).optional(),
+    /** at most this many reference images (0: references cannot be combined with the condition) */
+    reference_images: z.number().int().nonnegative().optional(),
   }),
   source: sourceId,
   unconfirmed: z.string().min(1).optional(),
@@ -155,10 +162,14 @@ export const ModelCardSchema = z.strictObject({
     /** image-to-video only: a first frame is required */
     image_required: fact(z.boolean()),
     multi_shot: fact(
-      z.strictObject({ max_cuts: z.number().int().min(2), max_seconds: z.number().positive() }).nullable(),
+      z
+        .strictObject({ max_cuts: z.number().int().min(2), max_seconds: z.number().positive() })
+        .nullable(),
     ),
     extension: fact(
-      z.strictObject({ step_seconds: z.number().positive(), max_seconds: z.number().positive() }).nullable(),
+      z
+        .strictObject({ step_seconds: z.number().positive(), max_seconds: z.number().positive() })
+        .nullable(),
     ),
     camera_control: fact(z.boolean()),
     conditions: z.array(ConditionSchema).default([]),

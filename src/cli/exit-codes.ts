@@ -13,6 +13,7 @@ export const EXIT = {
 const byCode: Partial<Record<ErrorCode, number>> = {
   invalid_storyboard: EXIT.invalid,
   invalid_catalog: EXIT.invalid,
+  invalid_timeline: EXIT.invalid,
   unsatisfiable: EXIT.unsatisfiable,
   over_budget: EXIT.unsatisfiable,
   shots_failed: EXIT.shotsFailed,

@@ -31,7 +31,11 @@ export function asOfFromArgs(args: CommandArgs): string | undefined {
   if (value === undefined) return undefined;
   const text = String(value);
   const date = new Date(`${text}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(text) ||
+    Number.isNaN(date.getTime()) ||
+    date.toISOString().slice(0, 10) !== text
+  ) {
     throw new ShotrouterError('usage', `--as-of must be a date YYYY-MM-DD, got '${text}'`);
   }
   return text;
@@ -42,7 +46,10 @@ export function budgetFromArgs(args: CommandArgs): number | undefined {
   if (value === undefined) return undefined;
   const budget = Number(value);
   if (!Number.isFinite(budget) || budget <= 0) {
-    throw new ShotrouterError('usage', `--budget must be a positive number of USD, got '${String(value)}'`);
+    throw new ShotrouterError(
+      'usage',
+      `--budget must be a positive number of USD, got '${String(value)}'`,
+    );
   }
   return budget;
 }

@@ -4,6 +4,7 @@
  * in words a person understands.
  */
 import { lifecycleAt, routeRetiredAt } from '../catalog/load.ts';
+import { priceUsd } from '../catalog/price.ts';
 import {
   type AudioSupport,
   type Condition,
@@ -13,10 +14,17 @@ import {
   type Route,
   type Tier,
 } from '../catalog/schema.ts';
-import type { Policy, ShotNeeds } from '../storyboard/types.ts';
-import { priceUsd } from '../catalog/price.ts';
 import { orientationOfSize, parseSize, tierOfSize, tierRank } from '../catalog/tiers.ts';
-import { allowedDurations, chooseFps, chooseSize, formatSize, round6, snapDuration, trimNumber } from './snap.ts';
+import type { Policy, ShotNeeds } from '../storyboard/types.ts';
+import {
+  allowedDurations,
+  chooseFps,
+  chooseSize,
+  formatSize,
+  round6,
+  snapDuration,
+  trimNumber,
+} from './snap.ts';
 import type { Chain, GenerateRequest } from './types.ts';
 
 export interface EvalContext {
@@ -79,7 +87,9 @@ export function evaluate(
       `retired ${life.date ?? '(date unknown)'}; ${life.replacement ? `replacement: ${life.replacement}` : 'no replacement named'}`,
     );
   } else if (life.state === 'retired') {
-    warnings.push(`${model.id} is retired (${life.date ?? 'date unknown'}); used because policy.allow_retired`);
+    warnings.push(
+      `${model.id} is retired (${life.date ?? 'date unknown'}); used because policy.allow_retired`,
+    );
     penalties.push({ amount: 0.1, reason: 'retired' });
   } else if (life.state === 'unreleased') {
     reasons.push(`not released until ${life.date}`);
@@ -95,7 +105,8 @@ export function evaluate(
   // Licence of open weights.
   if (policy.licenses) {
     const license = model.open_weights?.license.value;
-    if (!license) reasons.push(`closed weights; policy.licenses allows only ${policy.licenses.join(', ')}`);
+    if (!license)
+      reasons.push(`closed weights; policy.licenses allows only ${policy.licenses.join(', ')}`);
     else if (!policy.licenses.includes(license))
       reasons.push(`licence ${license} not in policy.licenses (${policy.licenses.join(', ')})`);
   }
@@ -113,7 +124,9 @@ export function evaluate(
     const inRange = sizes.filter((s) => tierWithin(tierOfSize(s), eff.minTier, eff.maxTier));
     const limited = inRange.length > 0 ? chooseSize(inRange, needs.size, true) : undefined;
     if (!limited || 'problem' in limited) {
-      reasons.push(`${eff.limitNote ?? 'this shot'} needs ${describeRange(eff.minTier, eff.maxTier)}`);
+      reasons.push(
+        `${eff.limitNote ?? 'this shot'} needs ${describeRange(eff.minTier, eff.maxTier)}`,
+      );
     } else {
       sizeChoice = limited;
       tier = tierOfSize(limited.size);
@@ -143,10 +156,13 @@ export function evaluate(
   } else {
     fps = fpsChoice.fps;
     if (fpsChoice.converted && needs.minFps === undefined) {
-      warnings.push(`generated at ${trimNumber(fps)} fps, converted to ${trimNumber(needs.targetFps)} fps`);
+      warnings.push(
+        `generated at ${trimNumber(fps)} fps, converted to ${trimNumber(needs.targetFps)} fps`,
+      );
       penalties.push({ amount: 0.02, reason: 'frame-rate conversion' });
     }
-    if (caps.fps.unconfirmed && needs.minFps !== undefined) unconfirmed.push(`fps ${fps} (${caps.fps.unconfirmed})`);
+    if (caps.fps.unconfirmed && needs.minFps !== undefined)
+      unconfirmed.push(`fps ${fps} (${caps.fps.unconfirmed})`);
   }
 
   // Audio.
@@ -166,7 +182,10 @@ export function evaluate(
 
   // Images.
   const refs = needs.referenceImages.length;
-  const maxRefs = Math.min(caps.reference_images.value, eff.maxReferences ?? Number.POSITIVE_INFINITY);
+  const maxRefs = Math.min(
+    caps.reference_images.value,
+    eff.maxReferences ?? Number.POSITIVE_INFINITY,
+  );
   if (refs > maxRefs) {
     reasons.push(
       maxRefs === 0
@@ -223,8 +242,13 @@ export function evaluate(
       );
     }
   } else if (seconds - needs.seconds > 1e-6) {
-    warnings.push(`${trimNumber(needs.seconds)} s snapped up to ${trimNumber(seconds)} s, trimmed to ${trimNumber(needs.seconds)} s`);
-    penalties.push({ amount: Math.min(0.05, (0.05 * (seconds - needs.seconds)) / seconds), reason: 'trimmed' });
+    warnings.push(
+      `${trimNumber(needs.seconds)} s snapped up to ${trimNumber(seconds)} s, trimmed to ${trimNumber(needs.seconds)} s`,
+    );
+    penalties.push({
+      amount: Math.min(0.05, (0.05 * (seconds - needs.seconds)) / seconds),
+      reason: 'trimmed',
+    });
   }
   if (caps.durations.unconfirmed) unconfirmed.push(`durations (${caps.durations.unconfirmed})`);
 
@@ -246,7 +270,9 @@ export function evaluate(
       usd = priceSegments(route, segments, { tier, audio: false, size, fps });
     }
     if (usd === undefined) {
-      priceFailures.push(`${route.provider} route has no price for ${tier}${audio ? ' with audio' : ''}`);
+      priceFailures.push(
+        `${route.provider} route has no price for ${tier}${audio ? ' with audio' : ''}`,
+      );
       continue;
     }
     if (!best || usd < best.usd - 1e-12) best = { route, usd, audio: withAudio };
@@ -267,7 +293,14 @@ export function evaluate(
     option: {
       model,
       route: best.route,
-      generate: { seconds, width: size.width, height: size.height, fps, audio: best.audio, references: refs },
+      generate: {
+        seconds,
+        width: size.width,
+        height: size.height,
+        fps,
+        audio: best.audio,
+        references: refs,
+      },
       keepSeconds: round6(needs.seconds),
       chain,
       usd: best.usd,
@@ -313,10 +346,13 @@ function usableRoutes(model: ModelCard, ctx: EvalContext, reasons: string[]): Ro
     } else if (policy.localOnly && !local) {
       // Said once below, not per hosted route.
     } else if (local && !gpuDeclared) {
-      why.push(`${route.provider} runs on your GPU: set policy.max_vram_gb (or local_only) to use it`);
+      why.push(
+        `${route.provider} runs on your GPU: set policy.max_vram_gb (or local_only) to use it`,
+      );
     } else if (local && policy.maxVramGb !== undefined && model.open_weights) {
       const need = model.open_weights.min_vram_gb.value;
-      if (need > policy.maxVramGb) why.push(`needs ${need} GB GPU memory, policy.max_vram_gb is ${policy.maxVramGb}`);
+      if (need > policy.maxVramGb)
+        why.push(`needs ${need} GB GPU memory, policy.max_vram_gb is ${policy.maxVramGb}`);
       else usable.push(route);
     } else {
       usable.push(route);
@@ -340,7 +376,8 @@ function effectiveCapabilities(model: ModelCard, needs: ShotNeeds, tier: Tier): 
     if (condition.then.durations) eff.durations = condition.then.durations;
     if (condition.then.audio) eff.audio = condition.then.audio;
     if (condition.then.orientations) eff.orientations = condition.then.orientations;
-    if (condition.then.reference_images !== undefined) eff.maxReferences = condition.then.reference_images;
+    if (condition.then.reference_images !== undefined)
+      eff.maxReferences = condition.then.reference_images;
     if (condition.then.min_tier || condition.then.max_tier) {
       if (condition.then.min_tier) eff.minTier = condition.then.min_tier;
       if (condition.then.max_tier) eff.maxTier = condition.then.max_tier;
@@ -361,7 +398,10 @@ function conditionHolds(condition: Condition, needs: ShotNeeds, tier: Tier): boo
 }
 
 function tierWithin(tier: Tier, min: Tier | undefined, max: Tier | undefined): boolean {
-  return (min === undefined || tierRank(tier) >= tierRank(min)) && (max === undefined || tierRank(tier) <= tierRank(max));
+  return (
+    (min === undefined || tierRank(tier) >= tierRank(min)) &&
+    (max === undefined || tierRank(tier) <= tierRank(max))
+  );
 }
 
 function describeRange(min: Tier | undefined, max: Tier | undefined): string {

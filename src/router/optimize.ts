@@ -29,7 +29,10 @@ export interface Solution {
 
 const EPS = 1e-9;
 
-export function solveBudget(items: ReadonlyArray<ReadonlyArray<Choice>>, budget: number): Solution | null {
+export function solveBudget(
+  items: ReadonlyArray<ReadonlyArray<Choice>>,
+  budget: number,
+): Solution | null {
   const n = items.length;
   const best = items.map(bestIndex);
   const cheapest = items.map(cheapestIndex);
@@ -44,7 +47,9 @@ export function solveBudget(items: ReadonlyArray<ReadonlyArray<Choice>>, budget:
   const lambda = breakEfficiency(items, budget, cheapest);
 
   // L(λ) = λ·B + Σ max_j (v_ij − λ·c_ij): an upper bound on any feasible solution's value.
-  const contribution = items.map((options) => Math.max(...options.map((o) => o.value - lambda * o.cost)));
+  const contribution = items.map((options) =>
+    Math.max(...options.map((o) => o.value - lambda * o.cost)),
+  );
   const bound = lambda * budget + contribution.reduce((a, b) => a + b, 0);
 
   // Reduced-cost fixing.
@@ -101,7 +106,8 @@ function bestIndex(options: ReadonlyArray<Choice>): number {
   for (let j = 1; j < options.length; j++) {
     const o = options[j]!;
     const b = options[best]!;
-    if (o.value > b.value + EPS || (Math.abs(o.value - b.value) <= EPS && o.cost < b.cost)) best = j;
+    if (o.value > b.value + EPS || (Math.abs(o.value - b.value) <= EPS && o.cost < b.cost))
+      best = j;
   }
   return best;
 }
@@ -141,7 +147,8 @@ function hullSteps(items: ReadonlyArray<ReadonlyArray<Choice>>, start: number[])
         const a = hull.at(-2)!;
         const b = hull.at(-1)!;
         // b is under the segment a→c: not on the hull.
-        if ((b.value - a.value) * (c.cost - a.cost) <= (c.value - a.value) * (b.cost - a.cost)) hull.pop();
+        if ((b.value - a.value) * (c.cost - a.cost) <= (c.value - a.value) * (b.cost - a.cost))
+          hull.pop();
         else break;
       }
       hull.push(c);
@@ -161,7 +168,11 @@ function hullSteps(items: ReadonlyArray<ReadonlyArray<Choice>>, start: number[])
 }
 
 /** A feasible solution: take hull upgrades in order of efficiency while they fit. */
-function greedyFill(items: ReadonlyArray<ReadonlyArray<Choice>>, budget: number, cheapest: number[]): number[] {
+function greedyFill(
+  items: ReadonlyArray<ReadonlyArray<Choice>>,
+  budget: number,
+  cheapest: number[],
+): number[] {
   const picks = [...cheapest];
   let cost = picks.reduce((sum, j, i) => sum + items[i]![j]!.cost, 0);
   for (const step of hullSteps(items, cheapest)) {
@@ -175,7 +186,11 @@ function greedyFill(items: ReadonlyArray<ReadonlyArray<Choice>>, budget: number,
 }
 
 /** λ: the efficiency of the first hull step the LP relaxation can take only in part. */
-function breakEfficiency(items: ReadonlyArray<ReadonlyArray<Choice>>, budget: number, cheapest: number[]): number {
+function breakEfficiency(
+  items: ReadonlyArray<ReadonlyArray<Choice>>,
+  budget: number,
+  cheapest: number[],
+): number {
   let cost = cheapest.reduce((sum, j, i) => sum + items[i]![j]!.cost, 0);
   for (const step of hullSteps(items, cheapest)) {
     if (cost + step.dCost > budget) return step.dValue / step.dCost;
@@ -243,7 +258,10 @@ function paretoSolve(
 }
 
 /** The greedy choice at the same budget, for comparison in the benchmark. */
-export function greedyBudget(items: ReadonlyArray<ReadonlyArray<Choice>>, budget: number): Solution | null {
+export function greedyBudget(
+  items: ReadonlyArray<ReadonlyArray<Choice>>,
+  budget: number,
+): Solution | null {
   const cheapest = items.map(cheapestIndex);
   const start = cheapest.reduce((sum, j, i) => sum + items[i]![j]!.cost, 0);
   if (start > budget) return null;

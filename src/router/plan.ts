@@ -10,9 +10,15 @@
 import type { Catalog } from '../catalog/load.ts';
 import { LOCAL_PROVIDERS, type ModelCard, type ProviderId } from '../catalog/schema.ts';
 import type { Shot, Storyboard } from '../storyboard/types.ts';
-import { type EvalContext, type Evaluation, evaluate, type Option, priceSegments } from './evaluate.ts';
-import { type Choice, solveBudget } from './optimize.ts';
-import { PRIORITY_WEIGHT, round4, type Scored, scoreOptions } from './score.ts';
+import {
+  type EvalContext,
+  type Evaluation,
+  evaluate,
+  type Option,
+  priceSegments,
+} from './evaluate.ts';
+import { type Choice, greedyBudget, solveBudget } from './optimize.ts';
+import { effectiveTags, PRIORITY_WEIGHT, round4, type Scored, scoreOptions } from './score.ts';
 import { allowedDurations, round6, snapDuration, trimNumber } from './snap.ts';
 import type { Fallback, Plan, PlannedShot, PlanProblem, Rejection } from './types.ts';
 
@@ -23,6 +29,8 @@ export interface PlanOptions {
   budgetUsd?: number;
   /** today's date, for tests (YYYY-MM-DD) */
   today?: string;
+  /** `greedy` exists only to measure what the exact optimizer gains (bench:plan) */
+  optimizer?: 'exact' | 'greedy';
 }
 
 /** Jobs a provider is assumed to run at once when estimating the run's wall time. */
@@ -52,14 +60,19 @@ interface ItemOption {
   score: number;
 }
 
-export function planStoryboard(storyboard: Storyboard, catalog: Catalog, options: PlanOptions = {}): Plan {
-  const asOf = options.asOf ?? storyboard.asOf ?? options.today ?? new Date().toISOString().slice(0, 10);
+export function planStoryboard(
+  storyboard: Storyboard,
+  catalog: Catalog,
+  options: PlanOptions = {},
+): Plan {
+  const asOf =
+    options.asOf ?? storyboard.asOf ?? options.today ?? new Date().toISOString().slice(0, 10);
   const budget = options.budgetUsd ?? storyboard.budgetUsd;
   const ctx: EvalContext = { asOf, policy: storyboard.policy };
-  const evaluator = memoisedEvaluator(ctx);
+  const analyser = memoisedAnalyser(catalog.models, ctx);
   const problems: PlanProblem[] = [];
 
-  const analyses = storyboard.shots.map((shot) => analyseShot(shot, catalog.models, ctx, evaluator));
+  const analyses = storyboard.shots.map(analyser);
   const items = buildItems(analyses, problems);
 
   // Shots no allowed model can make get an error that says what to change.
@@ -81,10 +94,14 @@ export function planStoryboard(storyboard: Storyboard, catalog: Catalog, options
     }
   }
 
-  const chosen = choose(items, budget, problems);
+  const chosen = choose(items, budget, problems, options.optimizer ?? 'exact');
   const shots = assemble(items, chosen, analyses);
   const totalUsd = shots.reduce((sum, s) => sum + s.estimate.usd, 0);
-  if (budget !== undefined && totalUsd > budget + 1e-9 && !problems.some((p) => p.code === 'over_budget')) {
+  if (
+    budget !== undefined &&
+    totalUsd > budget + 1e-9 &&
+    !problems.some((p) => p.code === 'over_budget')
+  ) {
     problems.push({
       shot: null,
       severity: 'error',
@@ -93,7 +110,8 @@ export function planStoryboard(storyboard: Storyboard, catalog: Catalog, options
     });
   }
   for (const s of shots) {
-    for (const w of s.warnings) problems.push({ shot: s.id, severity: 'warning', code: 'warning', message: w });
+    for (const w of s.warnings)
+      problems.push({ shot: s.id, severity: 'warning', code: 'warning', message: w });
   }
 
   return {
@@ -103,54 +121,74 @@ export function planStoryboard(storyboard: Storyboard, catalog: Catalog, options
     policy: storyboard.policy.optimize,
     shots,
     total: { usd: round4(totalUsd), seconds: round6(wallTime(shots)) },
+    cost_range: costRange(items),
     problems,
   };
 }
 
-type Evaluator = (model: ModelCard, shot: Shot) => Evaluation;
+type Analyser = (shot: Shot) => ShotAnalysis;
 
-/** Evaluations depend only on the model and what the shot needs, so repeated needs share one. */
-function memoisedEvaluator(ctx: EvalContext): Evaluator {
-  const cache = new Map<ModelCard, Map<string, Evaluation>>();
-  return (model, shot) => {
+/**
+ * A shot's analysis depends only on what it needs, its pin, tags and takes; a long storyboard
+ * repeats these a lot, so shots that agree share one analysis (its arrays are never mutated).
+ */
+function memoisedAnalyser(models: readonly ModelCard[], ctx: EvalContext): Analyser {
+  const cores = new Map<string, Omit<ShotAnalysis, 'shot'>>();
+  // Evaluations depend only on what the shot needs: shared wider than whole analyses.
+  const evaluations = new Map<string, Evaluation[]>();
+  return (shot) => {
     const n = shot.needs;
-    const key = `${n.seconds}|${n.size.width}x${n.size.height}|${n.targetFps}|${n.minFps}|${n.audio}|${n.referenceImages.length}|${n.firstFrame}|${n.lastFrame}|${shot.continuous}`;
-    let byNeeds = cache.get(model);
-    if (!byNeeds) cache.set(model, (byNeeds = new Map()));
-    let result = byNeeds.get(key);
-    if (!result) {
-      result = evaluate(model, n, ctx, shot.continuous);
-      byNeeds.set(key, result);
+    const needsKey = `${n.seconds}|${n.size.width}x${n.size.height}|${n.targetFps}|${n.minFps}|${n.audio}|${n.referenceImages.length}|${n.firstFrame}|${n.lastFrame}|${shot.continuous}`;
+    const key = `${needsKey}|${shot.model}|${shot.takes}|${effectiveTags(shot).join(',')}`;
+    let core = cores.get(key);
+    if (!core) {
+      let evaluated = evaluations.get(needsKey);
+      if (!evaluated) {
+        evaluated = models.map((model) => evaluate(model, n, ctx, shot.continuous));
+        evaluations.set(needsKey, evaluated);
+      }
+      core = analyseShot(shot, models, evaluated, ctx);
+      cores.set(key, core);
     }
-    return result;
+    return { shot, ...core };
   };
 }
 
-function analyseShot(shot: Shot, models: readonly ModelCard[], ctx: EvalContext, evaluator: Evaluator): ShotAnalysis {
+function analyseShot(
+  shot: Shot,
+  models: readonly ModelCard[],
+  evaluations: readonly Evaluation[],
+  ctx: EvalContext,
+): Omit<ShotAnalysis, 'shot'> {
   const { policy } = ctx;
   const feasible: Option[] = [];
   const rejected: Rejection[] = [];
   let pinFailure: string[] | undefined;
-  for (const model of models) {
+  models.forEach((model, m) => {
     const reasons: string[] = [];
     if (policy.allow && !policy.allow.includes(model.id)) reasons.push('not in policy.allow');
     if (policy.deny.includes(model.id)) reasons.push('denied by policy.deny');
-    if (shot.model !== undefined && shot.model !== model.id) reasons.push(`shot is pinned to ${shot.model}`);
-    const evaluation = evaluator(model, shot);
+    if (shot.model !== undefined && shot.model !== model.id)
+      reasons.push(`shot is pinned to ${shot.model}`);
+    const evaluation = evaluations[m]!;
     if (!evaluation.ok) reasons.push(...evaluation.reasons);
     if (shot.model === model.id && reasons.length > 0) pinFailure = reasons;
     if (reasons.length > 0) rejected.push({ model: model.id, reasons });
     else if (evaluation.ok) feasible.push(evaluation.option);
-  }
+  });
   if (shot.model !== undefined && !models.some((m) => m.id === shot.model)) {
     pinFailure = [`${shot.model} is not in the catalog`];
   }
   const scored = scoreOptions(shot, feasible, policy.optimize).sort(byScore);
-  return { shot, scored, rejected, ...(pinFailure ? { pinFailure } : {}) };
+  return { scored, rejected, ...(pinFailure ? { pinFailure } : {}) };
 }
 
 function byScore(a: Scored, b: Scored): number {
-  return b.score - a.score || a.option.usd - b.option.usd || a.option.model.id.localeCompare(b.option.model.id);
+  return (
+    b.score - a.score ||
+    a.option.usd - b.option.usd ||
+    a.option.model.id.localeCompare(b.option.model.id)
+  );
 }
 
 /** Shots become items; adjacent shots sharing a `sequence` become one multi-shot item when possible. */
@@ -182,17 +220,27 @@ function buildItems(analyses: ShotAnalysis[], problems: PlanProblem[]): Item[] {
   return items;
 }
 
+/** Item options depend only on the shared analysis and the priority, so shots share them. */
+const singleOptionsCache = new WeakMap<Scored[], Map<string, ItemOption[]>>();
+
 function singleItem(a: ShotAnalysis): Item {
-  const weight = PRIORITY_WEIGHT[a.shot.priority];
-  return {
-    shots: [a],
-    options: a.scored.map((s) => ({
+  let byPriority = singleOptionsCache.get(a.scored);
+  if (!byPriority) {
+    byPriority = new Map();
+    singleOptionsCache.set(a.scored, byPriority);
+  }
+  let options = byPriority.get(a.shot.priority);
+  if (!options) {
+    const weight = PRIORITY_WEIGHT[a.shot.priority];
+    options = a.scored.map((s) => ({
       perShot: [s],
       usd: s.option.usd * a.shot.takes,
       value: weight * s.score,
       score: s.score,
-    })),
-  };
+    }));
+    byPriority.set(a.shot.priority, options);
+  }
+  return { shots: [a], options };
 }
 
 /**
@@ -214,8 +262,11 @@ function multiShotItems(run: ShotAnalysis[]): Item[] | null {
       });
     });
   if (candidates.length === 0) return null;
-  const meanScore = (m: ModelCard) => run.reduce((sum, a) => sum + optionFor(a, m).score, 0) / run.length;
-  const lead = [...candidates].sort((a, b) => meanScore(b) - meanScore(a) || a.id.localeCompare(b.id))[0]!;
+  const meanScore = (m: ModelCard) =>
+    run.reduce((sum, a) => sum + optionFor(a, m).score, 0) / run.length;
+  const lead = [...candidates].sort(
+    (a, b) => meanScore(b) - meanScore(a) || a.id.localeCompare(b.id),
+  )[0]!;
   const limits = lead.capabilities.multi_shot.value!;
 
   const chunks: ShotAnalysis[][] = [];
@@ -223,7 +274,10 @@ function multiShotItems(run: ShotAnalysis[]): Item[] | null {
   let seconds = 0;
   for (const a of run) {
     const s = a.shot.needs.seconds;
-    if (current.length > 0 && (current.length >= limits.max_cuts || seconds + s > limits.max_seconds + 1e-9)) {
+    if (
+      current.length > 0 &&
+      (current.length >= limits.max_cuts || seconds + s > limits.max_seconds + 1e-9)
+    ) {
       chunks.push(current);
       current = [];
       seconds = 0;
@@ -245,7 +299,10 @@ function multiShotItems(run: ShotAnalysis[]): Item[] | null {
       const group = groupOption(chunk, model);
       if (!group) continue;
       const perShot = chunk.map((a) => optionFor(a, model));
-      const value = chunk.reduce((sum, a, k) => sum + PRIORITY_WEIGHT[a.shot.priority] * perShot[k]!.score, 0);
+      const value = chunk.reduce(
+        (sum, a, k) => sum + PRIORITY_WEIGHT[a.shot.priority] * perShot[k]!.score,
+        0,
+      );
       const takes = Math.max(...chunk.map((a) => a.shot.takes));
       options.push({
         perShot,
@@ -256,7 +313,11 @@ function multiShotItems(run: ShotAnalysis[]): Item[] | null {
       });
     }
     if (options.length === 0) items.push(...chunk.map(singleItem));
-    else items.push({ shots: chunk, options: options.sort((a, b) => b.score - a.score || a.usd - b.usd) });
+    else
+      items.push({
+        shots: chunk,
+        options: options.sort((a, b) => b.score - a.score || a.usd - b.usd),
+      });
   }
   return items;
 }
@@ -298,8 +359,25 @@ function groupOption(chunk: ShotAnalysis[], model: ModelCard): Option | null {
   };
 }
 
+function costRange(items: Item[]): Plan['cost_range'] {
+  let cheapest = 0;
+  let best = 0;
+  for (const item of items) {
+    if (item.options.length === 0) continue;
+    cheapest += Math.min(...item.options.map((o) => o.usd));
+    // Options are sorted best first.
+    best += item.options[0]!.usd;
+  }
+  return { cheapest_usd: round4(cheapest), best_usd: round4(best) };
+}
+
 /** Chooses one option per item: the best, or the exact optimum within the budget. */
-function choose(items: Item[], budget: number | undefined, problems: PlanProblem[]): Array<number | null> {
+function choose(
+  items: Item[],
+  budget: number | undefined,
+  problems: PlanProblem[],
+  optimizer: 'exact' | 'greedy',
+): Array<number | null> {
   const choosable = items.filter((item) => item.options.length > 0);
   const best = (item: Item) => (item.options.length > 0 ? 0 : null);
   if (budget === undefined) return items.map(best);
@@ -307,9 +385,12 @@ function choose(items: Item[], budget: number | undefined, problems: PlanProblem
   const matrix: Choice[][] = choosable.map((item) =>
     item.options.map((o) => ({ cost: toMicros(o.usd), value: o.value })),
   );
-  const solution = solveBudget(matrix, toMicros(budget));
+  const solution = (optimizer === 'exact' ? solveBudget : greedyBudget)(matrix, toMicros(budget));
   if (!solution) {
-    const cheapest = choosable.reduce((sum, item) => sum + Math.min(...item.options.map((o) => o.usd)), 0);
+    const cheapest = choosable.reduce(
+      (sum, item) => sum + Math.min(...item.options.map((o) => o.usd)),
+      0,
+    );
     problems.push({
       shot: null,
       severity: 'error',
@@ -327,7 +408,11 @@ function choose(items: Item[], budget: number | undefined, problems: PlanProblem
   return items.map((item) => (item.options.length > 0 ? solution.picks[k++]! : null));
 }
 
-function assemble(items: Item[], chosen: Array<number | null>, analyses: ShotAnalysis[]): PlannedShot[] {
+function assemble(
+  items: Item[],
+  chosen: Array<number | null>,
+  analyses: ShotAnalysis[],
+): PlannedShot[] {
   const planned = new Map<string, PlannedShot>();
   items.forEach((item, i) => {
     const pick = chosen[i];
@@ -400,16 +485,7 @@ function routedShot(
   },
 ): PlannedShot {
   const option = scored.option;
-  const others = a.scored.filter((s) => s !== scored);
-  const warnings = how.group ? [] : [...option.warnings];
-  if (option.unconfirmed.length > 0) {
-    const names = option.unconfirmed.map((u) => u.replace(/ \(.*$/s, ''));
-    warnings.push(`relies on unconfirmed catalog facts of ${option.model.id}: ${names.join(', ')} (see shotrouter models --json)`);
-  }
-  const notChosen: Rejection[] = others.map((s) => ({
-    model: s.option.model.id,
-    reasons: [`feasible, not chosen: score ${s.score} vs ${scored.score}${s.option.usd > option.usd ? `, $${money(s.option.usd * a.shot.takes)}` : ''}`],
-  }));
+  const derived = how.group ? deriveLists(a, scored, true) : cachedLists(a, scored);
   return {
     id: a.shot.id,
     model: option.model.id,
@@ -422,6 +498,41 @@ function routedShot(
     takes: a.shot.takes,
     score: scored.score,
     reasons: how.reasons,
+    ...derived,
+  };
+}
+
+type DerivedLists = Pick<PlannedShot, 'warnings' | 'fallbacks' | 'fallback_routes' | 'rejected'>;
+
+/** Shots sharing an analysis and a choice share these lists (plans are never mutated). */
+const derivedCache = new WeakMap<Scored, DerivedLists>();
+
+function cachedLists(a: ShotAnalysis, scored: Scored): DerivedLists {
+  let lists = derivedCache.get(scored);
+  if (!lists) {
+    lists = deriveLists(a, scored, false);
+    derivedCache.set(scored, lists);
+  }
+  return lists;
+}
+
+function deriveLists(a: ShotAnalysis, scored: Scored, grouped: boolean): DerivedLists {
+  const option = scored.option;
+  const others = a.scored.filter((s) => s !== scored);
+  const warnings = grouped ? [] : [...option.warnings];
+  if (option.unconfirmed.length > 0) {
+    const names = option.unconfirmed.map((u) => u.replace(/ \(.*$/s, ''));
+    warnings.push(
+      `relies on unconfirmed catalog facts of ${option.model.id}: ${names.join(', ')} (see shotrouter models --json)`,
+    );
+  }
+  const notChosen: Rejection[] = others.map((s) => ({
+    model: s.option.model.id,
+    reasons: [
+      `feasible, not chosen: score ${s.score} vs ${scored.score}${s.option.usd > option.usd ? `, $${money(s.option.usd * a.shot.takes)}` : ''}`,
+    ],
+  }));
+  return {
     warnings,
     fallbacks: others.map((s) => s.option.model.id),
     fallback_routes: others.map(toFallback(a.shot.takes)),
@@ -463,13 +574,18 @@ function chooseReasons(a: ShotAnalysis, scored: Scored): string[] {
   const reasons: string[] = [];
   const feasible = a.scored.length;
   if (feasible === 1) {
-    reasons.push(`only allowed model that can make it (${describeNeeds(a.shot)}); ${a.rejected.length} rejected`);
+    reasons.push(
+      `only allowed model that can make it (${describeNeeds(a.shot)}); ${a.rejected.length} rejected`,
+    );
   } else {
     reasons.push(`best score ${scored.score} of ${feasible} feasible models`);
   }
   reasons.push(...strengthReasons(scored));
   const routes = scored.option.model.routes.length;
-  if (routes > 1) reasons.push(`cheapest usable route: ${scored.option.route.provider} at $${money(scored.option.usd)} per take`);
+  if (routes > 1)
+    reasons.push(
+      `cheapest usable route: ${scored.option.route.provider} at $${money(scored.option.usd)} per take`,
+    );
   return reasons;
 }
 
@@ -513,7 +629,11 @@ function noModelMessage(a: ShotAnalysis, models: readonly ModelCard[], ctx: Eval
     const longest = Math.max(
       0,
       ...models
-        .filter((m) => !(ctx.policy.allow && !ctx.policy.allow.includes(m.id)) && !ctx.policy.deny.includes(m.id))
+        .filter(
+          (m) =>
+            !(ctx.policy.allow && !ctx.policy.allow.includes(m.id)) &&
+            !ctx.policy.deny.includes(m.id),
+        )
         .map((m) =>
           Math.max(
             allowedDurations(m.capabilities.durations.value).at(-1)!,
@@ -530,9 +650,11 @@ function noModelMessage(a: ShotAnalysis, models: readonly ModelCard[], ctx: Eval
   if (has('no native audio')) fixes.push('allow a model with native audio, or drop the dialogue');
   if (has('reference image')) fixes.push('use fewer reference images');
   if (has('retired')) fixes.push('set policy.allow_retired: true to use a retired model');
-  if (has('max_vram_gb') || has('GPU memory')) fixes.push('check policy.local_only and policy.max_vram_gb');
+  if (has('max_vram_gb') || has('GPU memory'))
+    fixes.push('check policy.local_only and policy.max_vram_gb');
   if (has('policy.licenses')) fixes.push('widen policy.licenses');
-  if (allowed.length === 0) fixes.push('widen policy.allow / policy.deny: they exclude every model');
+  if (allowed.length === 0)
+    fixes.push('widen policy.allow / policy.deny: they exclude every model');
   const shown = nearest.slice(0, 4).map((r) => `${r.model}: ${r.reasons.join(', ')}`);
   const more = nearest.length > shown.length ? ` (+${nearest.length - shown.length} more)` : '';
   const summary = shown.length > 0 ? ` Nearest: ${shown.join('; ')}${more}.` : '';
@@ -558,7 +680,9 @@ function wallTime(shots: PlannedShot[]): number {
   }
   let busiest = 0;
   for (const [provider, seconds] of work) {
-    const lanes = LOCAL_PROVIDERS.has(provider as ProviderId) ? ASSUMED_CONCURRENCY.local : ASSUMED_CONCURRENCY.hosted;
+    const lanes = LOCAL_PROVIDERS.has(provider as ProviderId)
+      ? ASSUMED_CONCURRENCY.local
+      : ASSUMED_CONCURRENCY.hosted;
     busiest = Math.max(busiest, seconds / lanes);
   }
   return Math.max(busiest, longest);

@@ -92,7 +92,9 @@ export function chooseFps(
   }
   const exact = sorted.find((r) => Math.abs(r - target) < 0.01);
   if (exact !== undefined) return { fps: exact, converted: false };
-  const nearest = [...sorted].sort((a, b) => Math.abs(a - target) - Math.abs(b - target) || b - a)[0]!;
+  const nearest = [...sorted].sort(
+    (a, b) => Math.abs(a - target) - Math.abs(b - target) || b - a,
+  )[0]!;
   return { fps: nearest, converted: true };
 }
 

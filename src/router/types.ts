@@ -83,5 +83,10 @@ export interface Plan {
   policy: string;
   shots: PlannedShot[];
   total: { usd: number; seconds: number };
+  /**
+   * What the shots that can be made would cost at the cheapest feasible choice and at the best
+   * choice without a budget: the range in which a budget changes the plan.
+   */
+  cost_range: { cheapest_usd: number; best_usd: number };
   problems: PlanProblem[];
 }

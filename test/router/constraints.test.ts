@@ -31,9 +31,15 @@ describe('hard constraints', () => {
     assert.equal(plan.shots[0]!.model, 'new-1');
 
     const before = planStoryboard(board(yaml), cat, { asOf: '2026-06-01' });
-    assert.equal(rejection(before, 'a', 'old-1').some((r) => r.startsWith('retired')), false);
+    assert.equal(
+      rejection(before, 'a', 'old-1').some((r) => r.startsWith('retired')),
+      false,
+    );
 
-    const allowed = planStoryboard(board(yaml.replace('shots:', 'policy: { allow_retired: true, allow: [old-1] }\nshots:')), cat);
+    const allowed = planStoryboard(
+      board(yaml.replace('shots:', 'policy: { allow_retired: true, allow: [old-1] }\nshots:')),
+      cat,
+    );
     assert.equal(allowed.shots[0]!.model, 'old-1');
     assert.ok(allowed.shots[0]!.warnings.some((w) => w.includes('retired')));
   });
@@ -41,22 +47,44 @@ describe('hard constraints', () => {
   test('allow and deny', () => {
     const cat = catalogOf([card({ id: 'a-1' }), card({ id: 'b-1' })]);
     const plan = planStoryboard(
-      board(`${header('policy: { allow: [a-1, b-1], deny: [b-1] }\n')}shots:\n  - { id: s, prompt: p, duration: 5 }\n`),
+      board(
+        `${header('policy: { allow: [a-1, b-1], deny: [b-1] }\n')}shots:\n  - { id: s, prompt: p, duration: 5 }\n`,
+      ),
       cat,
     );
     assert.equal(plan.shots[0]!.model, 'a-1');
     assert.deepEqual(rejection(plan, 's', 'b-1'), ['denied by policy.deny']);
-    const only = planStoryboard(board(`${header('policy: { allow: [b-1] }\n')}shots:\n  - { id: s, prompt: p, duration: 5 }\n`), cat);
+    const only = planStoryboard(
+      board(
+        `${header('policy: { allow: [b-1] }\n')}shots:\n  - { id: s, prompt: p, duration: 5 }\n`,
+      ),
+      cat,
+    );
     assert.deepEqual(rejection(only, 's', 'a-1'), ['not in policy.allow']);
   });
 
   test('a pin is honoured, and a pinned model that cannot make the shot is an error, never replaced', () => {
-    const cat = catalogOf([card({ id: 'good-1', quality: 0.95 }), card({ id: 'weak-1', quality: 0.3, durations: { values: [5] } })]);
-    const ok = planStoryboard(board(`${header()}shots:\n  - { id: s, prompt: p, duration: 5, model: weak-1 }\n`, ['good-1', 'weak-1']), cat);
+    const cat = catalogOf([
+      card({ id: 'good-1', quality: 0.95 }),
+      card({ id: 'weak-1', quality: 0.3, durations: { values: [5] } }),
+    ]);
+    const ok = planStoryboard(
+      board(`${header()}shots:\n  - { id: s, prompt: p, duration: 5, model: weak-1 }\n`, [
+        'good-1',
+        'weak-1',
+      ]),
+      cat,
+    );
     assert.equal(ok.shots[0]!.model, 'weak-1');
     assert.deepEqual(rejection(ok, 's', 'good-1'), ['shot is pinned to weak-1']);
 
-    const bad = planStoryboard(board(`${header()}shots:\n  - { id: s, prompt: p, duration: 8, continuous: true, model: weak-1 }\n`, ['good-1', 'weak-1']), cat);
+    const bad = planStoryboard(
+      board(
+        `${header()}shots:\n  - { id: s, prompt: p, duration: 8, continuous: true, model: weak-1 }\n`,
+        ['good-1', 'weak-1'],
+      ),
+      cat,
+    );
     assert.equal(bad.shots[0]!.model, null);
     const problem = bad.problems.find((p) => p.code === 'pinned_model_cannot_make_shot')!;
     assert.equal(problem.severity, 'error');
@@ -65,7 +93,10 @@ describe('hard constraints', () => {
 
   test('duration snaps up to the nearest allowed length and the plan trims and says so', () => {
     const cat = catalogOf([card({ id: 'm-1', durations: { values: [4, 6, 8] } })]);
-    const plan = planStoryboard(board(`${header()}shots:\n  - { id: s, prompt: p, duration: 5 }\n`), cat);
+    const plan = planStoryboard(
+      board(`${header()}shots:\n  - { id: s, prompt: p, duration: 5 }\n`),
+      cat,
+    );
     const s = plan.shots[0]!;
     assert.equal(s.generate!.seconds, 6);
     assert.deepEqual(s.trim, { from: 0, seconds: 5 });
@@ -76,17 +107,28 @@ describe('hard constraints', () => {
     const cat = catalogOf([card({ id: 'hd-1', sizes: ['1920x1080'] })]);
     const yaml = `${header()}shots:\n  - { id: s, prompt: p, duration: 5, resolution: 4k }\n  - { id: v, prompt: p, duration: 5, resolution: 1080x1920 }\n`;
     const plan = planStoryboard(board(yaml), cat);
-    assert.deepEqual(rejection(plan, 's', 'hd-1'), ['max 1920x1080 < 3840x2160 needed (set policy.allow_upscale to upscale)']);
+    assert.deepEqual(rejection(plan, 's', 'hd-1'), [
+      'max 1920x1080 < 3840x2160 needed (set policy.allow_upscale to upscale)',
+    ]);
     assert.deepEqual(rejection(plan, 'v', 'hd-1'), ['no portrait output (sizes: 1920x1080)']);
-    const up = planStoryboard(board(yaml.replace('shots:', 'policy: { allow_upscale: true }\nshots:')), cat);
+    const up = planStoryboard(
+      board(yaml.replace('shots:', 'policy: { allow_upscale: true }\nshots:')),
+      cat,
+    );
     assert.equal(up.shots[0]!.model, 'hd-1');
     assert.ok(up.shots[0]!.warnings.includes('generated at 1920x1080, upscaled to 3840x2160'));
     assert.equal(up.shots[1]!.model, null, 'upscaling never changes orientation');
   });
 
   test('slow motion needs the frame rate: fps 24 < 60 needed for 2.5x slow motion', () => {
-    const cat = catalogOf([card({ id: 'slow-1', fps: [24] }), card({ id: 'fast-1', fps: [24, 60], durations: { min: 3, max: 15, step: 1 } })]);
-    const plan = planStoryboard(board(`${header()}shots:\n  - { id: s, prompt: p, duration: 4, slowmo: 2.5 }\n`), cat);
+    const cat = catalogOf([
+      card({ id: 'slow-1', fps: [24] }),
+      card({ id: 'fast-1', fps: [24, 60], durations: { min: 3, max: 15, step: 1 } }),
+    ]);
+    const plan = planStoryboard(
+      board(`${header()}shots:\n  - { id: s, prompt: p, duration: 4, slowmo: 2.5 }\n`),
+      cat,
+    );
     assert.deepEqual(rejection(plan, 's', 'slow-1'), ['fps 24 < 60 needed for 2.5x slow motion']);
     const s = plan.shots[0]!;
     assert.equal(s.model, 'fast-1');
@@ -96,7 +138,10 @@ describe('hard constraints', () => {
   });
 
   test('dialogue needs native audio; ambient only prefers it', () => {
-    const cat = catalogOf([card({ id: 'mute-1', audio: 'none' }), card({ id: 'talk-1', audio: 'optional', quality: 0.1 })]);
+    const cat = catalogOf([
+      card({ id: 'mute-1', audio: 'none' }),
+      card({ id: 'talk-1', audio: 'optional', quality: 0.1 }),
+    ]);
     const yaml = `${header('characters: { mara: {} }\n')}shots:
   - { id: d, prompt: p, duration: 5, characters: [mara], audio: { dialogue: [ { speaker: mara, line: hi } ] } }
   - { id: a, prompt: p, duration: 5, audio: { ambient: rain } }
@@ -106,7 +151,14 @@ describe('hard constraints', () => {
     assert.equal(plan.shots[0]!.model, 'talk-1');
     assert.equal(plan.shots[0]!.generate!.audio, true);
     // The ambient shot may use the silent model, with a warning when it does.
-    const mute = planStoryboard(board(yaml.replace('shots:', 'policy: { allow: [mute-1] }\nshots:').replace(/ {2}- \{ id: d.*\n/, '')), cat);
+    const mute = planStoryboard(
+      board(
+        yaml
+          .replace('shots:', 'policy: { allow: [mute-1] }\nshots:')
+          .replace(/ {2}- \{ id: d.*\n/, ''),
+      ),
+      cat,
+    );
     assert.equal(mute.shots[0]!.model, 'mute-1');
     assert.ok(mute.shots[0]!.warnings.includes('no native audio: the ambient/sfx will be silent'));
   });
@@ -127,7 +179,9 @@ describe('hard constraints', () => {
       cat,
     );
     assert.ok(rejection(plan, 'r', 'refs-3').includes('3 reference images max, shot has 5'));
-    assert.ok(rejection(plan, 't', 'i2v-1').includes('image-to-video only; the shot has no first_frame'));
+    assert.ok(
+      rejection(plan, 't', 'i2v-1').includes('image-to-video only; the shot has no first_frame'),
+    );
     assert.ok(rejection(plan, 'l', 'nolast-1').includes('no last-frame input'));
   });
 
@@ -139,19 +193,32 @@ describe('hard constraints', () => {
       card({ id: 'custom-1', openWeights: { license: 'ltx-2-community', vram: 12 } }),
     ]);
     const plan = planStoryboard(
-      board(`${header('policy: { local_only: true, max_vram_gb: 24, licenses: [apache-2.0] }\n')}shots:\n  - { id: s, prompt: p, duration: 5 }\n`),
+      board(
+        `${header('policy: { local_only: true, max_vram_gb: 24, licenses: [apache-2.0] }\n')}shots:\n  - { id: s, prompt: p, duration: 5 }\n`,
+      ),
       cat,
     );
     assert.equal(plan.shots[0]!.model, 'small-1');
     assert.equal(plan.shots[0]!.provider, 'comfyui');
     assert.ok(rejection(plan, 's', 'cloud-1').includes('no local route (policy.local_only)'));
-    assert.ok(rejection(plan, 's', 'big-1').includes('needs 80 GB GPU memory, policy.max_vram_gb is 24'));
-    assert.ok(rejection(plan, 's', 'custom-1').includes('licence ltx-2-community not in policy.licenses (apache-2.0)'));
+    assert.ok(
+      rejection(plan, 's', 'big-1').includes('needs 80 GB GPU memory, policy.max_vram_gb is 24'),
+    );
+    assert.ok(
+      rejection(plan, 's', 'custom-1').includes(
+        'licence ltx-2-community not in policy.licenses (apache-2.0)',
+      ),
+    );
   });
 
   test('a local route is not used unless the storyboard declares a GPU', () => {
-    const cat = catalogOf([card({ id: 'small-1', openWeights: { license: 'apache-2.0', vram: 8 } })]);
-    const plan = planStoryboard(board(`${header()}shots:\n  - { id: s, prompt: p, duration: 5 }\n`), cat);
+    const cat = catalogOf([
+      card({ id: 'small-1', openWeights: { license: 'apache-2.0', vram: 8 } }),
+    ]);
+    const plan = planStoryboard(
+      board(`${header()}shots:\n  - { id: s, prompt: p, duration: 5 }\n`),
+      cat,
+    );
     assert.equal(plan.shots[0]!.model, null);
     assert.match(rejection(plan, 's', 'small-1').join(), /set policy.max_vram_gb/);
   });
@@ -159,7 +226,11 @@ describe('hard constraints', () => {
 
 describe('long shots', () => {
   test('an extension chain on a model that extends, a split when not continuous, else an error naming the longest', () => {
-    const ext = card({ id: 'ext-1', durations: { values: [4, 6, 8] }, extension: { step_seconds: 7, max_seconds: 30 } });
+    const ext = card({
+      id: 'ext-1',
+      durations: { values: [4, 6, 8] },
+      extension: { step_seconds: 7, max_seconds: 30 },
+    });
     const plain = card({ id: 'plain-1', durations: { values: [5, 10] } });
     const long = `${header()}shots:\n  - { id: s, prompt: p, duration: 20 }\n`;
     const chained = planStoryboard(board(long), catalogOf([ext]));
@@ -169,7 +240,10 @@ describe('long shots', () => {
     const split = planStoryboard(board(long), catalogOf([plain]));
     assert.deepEqual(split.shots[0]!.chain, { kind: 'split', segments: [10, 10] });
 
-    const continuous = planStoryboard(board(long.replace('duration: 20', 'duration: 20, continuous: true')), catalogOf([plain]));
+    const continuous = planStoryboard(
+      board(long.replace('duration: 20', 'duration: 20, continuous: true')),
+      catalogOf([plain]),
+    );
     assert.equal(continuous.shots[0]!.model, null);
     const problem = continuous.problems.find((p) => p.code === 'no_model')!;
     assert.match(problem.message, /the longest any allowed model can do is 10 s/);
@@ -185,8 +259,13 @@ describe('multi-shot groups', () => {
   const single = card({ id: 'single-1', durations: { values: [5] } });
 
   test('adjacent shots of one sequence share one generation, with trims at their offsets', () => {
-    const shots = [1, 2, 3].map((i) => `  - { id: m${i}, prompt: cut ${i}, duration: 3, sequence: montage }`).join('\n');
-    const plan = planStoryboard(board(`${header()}shots:\n${shots}\n  - { id: after, prompt: p, duration: 3 }\n`), catalogOf([multi, single]));
+    const shots = [1, 2, 3]
+      .map((i) => `  - { id: m${i}, prompt: cut ${i}, duration: 3, sequence: montage }`)
+      .join('\n');
+    const plan = planStoryboard(
+      board(`${header()}shots:\n${shots}\n  - { id: after, prompt: p, duration: 3 }\n`),
+      catalogOf([multi, single]),
+    );
     const [a, b, c, after] = plan.shots;
     assert.equal(a!.group, 'montage:m1-m3');
     assert.equal(b!.group, a!.group);
@@ -194,17 +273,23 @@ describe('multi-shot groups', () => {
     assert.equal(after!.group, null);
     assert.equal(a!.model, 'multi-1');
     assert.equal(a!.generate!.seconds, 9);
-    assert.deepEqual([a!.trim, b!.trim, c!.trim], [
-      { from: 0, seconds: 3 },
-      { from: 3, seconds: 3 },
-      { from: 6, seconds: 3 },
-    ]);
+    assert.deepEqual(
+      [a!.trim, b!.trim, c!.trim],
+      [
+        { from: 0, seconds: 3 },
+        { from: 3, seconds: 3 },
+        { from: 6, seconds: 3 },
+      ],
+    );
     // The group's price is shared by its shots: 9 s at $0.10/s.
     assert.ok(Math.abs(a!.estimate.usd + b!.estimate.usd + c!.estimate.usd - 0.9) < 1e-9);
   });
 
   test('a sequence longer than the model allows is cut into several groups', () => {
-    const shots = Array.from({ length: 8 }, (_, i) => `  - { id: m${i}, prompt: p, duration: 2, sequence: s }`).join('\n');
+    const shots = Array.from(
+      { length: 8 },
+      (_, i) => `  - { id: m${i}, prompt: p, duration: 2, sequence: s }`,
+    ).join('\n');
     const plan = planStoryboard(board(`${header()}shots:\n${shots}\n`), catalogOf([multi]));
     const groups = new Set(plan.shots.map((s) => s.group));
     assert.deepEqual([...groups], ['s:m0-m5', 's:m6-m7']);
@@ -222,7 +307,10 @@ describe('budget', () => {
   - { id: draft, prompt: p, duration: 5, priority: draft }
 `;
     const plan = planStoryboard(board(yaml), catalogOf([cheap, dear]));
-    assert.deepEqual(plan.shots.map((s) => s.model), ['dear-1', 'dear-1', 'cheap-1']);
+    assert.deepEqual(
+      plan.shots.map((s) => s.model),
+      ['dear-1', 'dear-1', 'cheap-1'],
+    );
     assert.ok(plan.total.usd <= 5.3);
     assert.match(plan.shots[2]!.reasons[0]!, /^budget: chose this over dear-1/);
     assert.equal(plan.problems.filter((p) => p.severity === 'error').length, 0);

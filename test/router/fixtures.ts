@@ -8,7 +8,11 @@ import { parseStoryboard } from '../../src/storyboard/load.ts';
 import type { Storyboard } from '../../src/storyboard/types.ts';
 
 const S = 'test';
-const f = <T>(value: T, unconfirmed?: string) => ({ value, source: S, ...(unconfirmed ? { unconfirmed } : {}) });
+const f = <T>(value: T, unconfirmed?: string) => ({
+  value,
+  source: S,
+  ...(unconfirmed ? { unconfirmed } : {}),
+});
 
 export interface CardSpec {
   id: string;
@@ -63,10 +67,17 @@ export function card(spec: CardSpec): ModelCard {
     },
     quality: { value: spec.quality ?? 0.7, reason: 'test', source: S },
     strengths: Object.fromEntries(
-      Object.entries(spec.strengths ?? {}).map(([tag, weight]) => [tag, { weight, reason: 'test', source: S }]),
+      Object.entries(spec.strengths ?? {}).map(([tag, weight]) => [
+        tag,
+        { weight, reason: 'test', source: S },
+      ]),
     ),
     open_weights: spec.openWeights
-      ? { license: f(spec.openWeights.license), min_vram_gb: f(spec.openWeights.vram), serving: ['comfyui'] }
+      ? {
+          license: f(spec.openWeights.license),
+          min_vram_gb: f(spec.openWeights.vram),
+          serving: ['comfyui'],
+        }
       : null,
     routes: [
       {
@@ -91,5 +102,9 @@ export function catalogOf(cards: ModelCard[]): Catalog {
 
 /** A storyboard from YAML text; reference files are not needed (tests use URLs). */
 export function board(yaml: string, knownModels?: string[]): Storyboard {
-  return parseStoryboard(yaml, '/tmp/shotrouter-test/storyboard.yaml', knownModels ? { knownModels } : {});
+  return parseStoryboard(
+    yaml,
+    '/tmp/shotrouter-test/storyboard.yaml',
+    knownModels ? { knownModels } : {},
+  );
 }

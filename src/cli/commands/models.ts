@@ -51,7 +51,9 @@ function modelRow(m: ModelCard, asOf: string): string[] {
   const life = lifecycleAt(m, asOf);
   const durations = allowedDurations(c.durations.value);
   const seconds =
-    durations.length > 4 ? `${durations[0]}–${durations.at(-1)}` : durations.map((d) => String(d)).join(',');
+    durations.length > 4
+      ? `${durations[0]}–${durations.at(-1)}`
+      : durations.map((d) => String(d)).join(',');
   const largest = c.sizes.value
     .map(parseSize)
     .sort((a, b) => b.width * b.height - a.width * a.height)[0]!;
@@ -59,7 +61,10 @@ function modelRow(m: ModelCard, asOf: string): string[] {
     .flatMap((r) => r.price.value)
     .map((p) => (p.unit === 'second' ? p.usd : p.unit === 'clip' ? p.usd / p.seconds : Number.NaN))
     .filter((n) => Number.isFinite(n));
-  const state = life.state === 'retired' || life.state === 'deprecated' ? `${life.state} ${life.date ?? ''}`.trim() : life.state;
+  const state =
+    life.state === 'retired' || life.state === 'deprecated'
+      ? `${life.state} ${life.date ?? ''}`.trim()
+      : life.state;
   return [
     m.id,
     state,

@@ -3,12 +3,20 @@ import type { Plan } from '../../router/types.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { renderTable } from '../format/table.ts';
-import { asOfFromArgs, budgetFromArgs, catalogFromArgs, catalogOption, storyboardFromArgs, writeJson } from '../shared.ts';
+import {
+  asOfFromArgs,
+  budgetFromArgs,
+  catalogFromArgs,
+  catalogOption,
+  storyboardFromArgs,
+  writeJson,
+} from '../shared.ts';
 
 export const planCommand: Command = {
   name: 'plan',
   summary: 'route every shot to a model and print the plan (a table, or JSON with --json)',
-  usage: 'shotrouter plan FILE [--json] [--as-of DATE] [--budget USD] [--catalog OVERLAY] [--allow-outside-paths]',
+  usage:
+    'shotrouter plan FILE [--json] [--as-of DATE] [--budget USD] [--catalog OVERLAY] [--allow-outside-paths]',
   options: {
     ...catalogOption,
     json: { type: 'boolean' },
@@ -67,12 +75,16 @@ export function formatPlan(plan: Plan, columns = 100): string {
   if (warnings.length > 0) {
     // The same warning on many shots is said once, naming the shots.
     const byMessage = new Map<string, string[]>();
-    for (const p of warnings) byMessage.set(p.message, [...(byMessage.get(p.message) ?? []), p.shot ?? '']);
+    for (const p of warnings)
+      byMessage.set(p.message, [...(byMessage.get(p.message) ?? []), p.shot ?? '']);
     lines.push(`${warnings.length} warning${warnings.length === 1 ? '' : 's'}:`);
     const entries = [...byMessage];
     for (const [message, shots] of entries.slice(0, 20)) {
       const named = shots.filter(Boolean);
-      const who = named.length > 3 ? `${named.slice(0, 3).join(', ')} +${named.length - 3}` : named.join(', ');
+      const who =
+        named.length > 3
+          ? `${named.slice(0, 3).join(', ')} +${named.length - 3}`
+          : named.join(', ');
       lines.push(`  ${who ? `[${who}] ` : ''}${message}`);
     }
     if (entries.length > 20) lines.push(`  … and ${entries.length - 20} more (see plan --json)`);

@@ -13,7 +13,8 @@ export const validateCommand: Command = {
     const catalog = catalogFromArgs(args, io);
     // Invalid storyboards throw; main.ts prints every problem and exits 1.
     const storyboard = storyboardFromArgs(args, io, catalog);
-    for (const warning of storyboard.warnings) io.stderr.write(`warning: ${formatProblem(warning)}\n`);
+    for (const warning of storyboard.warnings)
+      io.stderr.write(`warning: ${formatProblem(warning)}\n`);
     const seconds = storyboard.shots.reduce((sum, s) => sum + s.duration, 0);
     io.stdout.write(
       `${args.positionals[0]}: ok — "${storyboard.title}", ${storyboard.shots.length} shots, ${Math.round(seconds * 100) / 100} s\n`,

@@ -7,15 +7,22 @@ export interface Column {
   align?: 'left' | 'right';
 }
 
-export function renderTable(columns: readonly Column[], rows: ReadonlyArray<readonly string[]>, width = 100): string {
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => (r[i] ?? '').length)));
+export function renderTable(
+  columns: readonly Column[],
+  rows: ReadonlyArray<readonly string[]>,
+  width = 100,
+): string {
+  const widths = columns.map((c, i) =>
+    Math.max(c.header.length, ...rows.map((r) => (r[i] ?? '').length)),
+  );
   const gap = 2;
   const total = () => widths.reduce((a, b) => a + b, 0) + gap * (columns.length - 1);
   // Shrink the widest shrinkable column until the table fits.
   while (total() > width) {
     let widest = -1;
     columns.forEach((c, i) => {
-      if (c.shrink && widths[i]! > c.header.length && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
+      if (c.shrink && widths[i]! > c.header.length && (widest < 0 || widths[i]! > widths[widest]!))
+        widest = i;
     });
     if (widest < 0) break;
     widths[widest] = Math.max(columns[widest]!.header.length, widths[widest]! - (total() - width));

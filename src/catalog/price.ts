@@ -1,0 +1,66 @@
+/**
+ * How a route's price rows turn into dollars (docs/catalog.md, "Prices"). One implementation, so
+ * that the plan's estimate, the `models` listing and the engine's settlement agree.
+ */
+import type { PriceRule, Tier } from './schema.ts';
+
+export interface PriceQuery {
+  tier: Tier;
+  audio: boolean;
+  /** generated seconds */
+  seconds: number;
+  width: number;
+  height: number;
+  fps: number;
+}
+
+/** A row applies when its `tier` and `audio` are absent or equal to the request's. */
+function applies(rule: PriceRule, tier: Tier, audio: boolean): boolean {
+  return (
+    (rule.tier === undefined || rule.tier === tier) &&
+    (rule.audio === undefined || rule.audio === audio)
+  );
+}
+
+function specificity(rule: PriceRule): number {
+  return (rule.tier === undefined ? 0 : 2) + (rule.audio === undefined ? 0 : 1);
+}
+
+/**
+ * The rows that price a request of this tier and audio: those that apply, keeping only the most
+ * specific (a row naming the tier beats one that does not; then one naming audio). Empty when the
+ * route cannot make this tier/audio combination.
+ */
+export function matchingRules(
+  rules: readonly PriceRule[],
+  tier: Tier,
+  audio: boolean,
+): PriceRule[] {
+  const candidates = rules.filter((r) => applies(r, tier, audio));
+  const best = Math.max(-1, ...candidates.map(specificity));
+  return candidates.filter((r) => specificity(r) === best);
+}
+
+/** Tokens as ByteDance (and fal for per-megapixel rows) count them: width × height × fps × s / 1024. */
+export function videoTokens(q: Pick<PriceQuery, 'width' | 'height' | 'fps' | 'seconds'>): number {
+  return (q.width * q.height * q.fps * q.seconds) / 1024;
+}
+
+/**
+ * Dollars for one generation, or undefined when no row prices it (the route cannot order it).
+ * Per-clip rows: the row whose `seconds` equals the request wins; otherwise the longest clip not
+ * above the request (else the shortest clip), billed as whole clips.
+ */
+export function priceUsd(rules: readonly PriceRule[], q: PriceQuery): number | undefined {
+  const rows = matchingRules(rules, q.tier, q.audio);
+  const first = rows[0];
+  if (first === undefined) return undefined;
+  if (first.unit === 'second') return first.usd * q.seconds;
+  if (first.unit === 'token') return (videoTokens(q) / 1_000_000) * first.usd_per_million;
+  const clips = rows.filter((r) => r.unit === 'clip');
+  const row =
+    clips.find((r) => r.seconds === q.seconds) ??
+    clips.filter((r) => r.seconds <= q.seconds).sort((a, b) => b.seconds - a.seconds)[0] ??
+    clips.sort((a, b) => a.seconds - b.seconds)[0]!;
+  return Math.ceil(q.seconds / row.seconds - 1e-9) * row.usd;
+}

@@ -1,0 +1,15 @@
+/** Every command, in the order `shotrouter --help` lists them. */
+import type { Command } from '../command.ts';
+import { modelsCommand } from './models.ts';
+import { planCommand } from './plan.ts';
+import { runCommand } from './run.ts';
+import { statusCommand } from './status.ts';
+import { validateCommand } from './validate.ts';
+
+export const commands: Command[] = [
+  validateCommand,
+  planCommand,
+  modelsCommand,
+  runCommand,
+  statusCommand,
+];

@@ -1,0 +1,84 @@
+/**
+ * A Timeline checked and snapped to whole frames, once, for every writer. Record positions
+ * are sums of integer frame counts, so there is no drift however long the timeline is, and
+ * the OTIO, FCPXML and EDL written from one Timeline describe exactly the same frames.
+ */
+import { ShotrouterError } from '../errors.ts';
+import { frameRateOf, hasDropFrame, secondsToFrames } from './rate.ts';
+import { timecodeToFrames } from './timecode.ts';
+import type { FrameRate, Timeline, TimelineClip, TimelineTake } from './types.ts';
+
+export interface FramedTake {
+  take: TimelineTake;
+  /** frames into the media */
+  sourceIn: number;
+  /** frames on the timeline */
+  length: number;
+  /** frames of the whole media, when known */
+  mediaLength: number | undefined;
+}
+
+export interface FramedClip extends FramedTake {
+  clip: TimelineClip;
+  /** frames from the timeline's first frame */
+  recordIn: number;
+  alternates: FramedTake[];
+}
+
+export interface FramedTimeline {
+  timeline: Timeline;
+  rate: FrameRate;
+  /** timecode is drop-frame: our choice for 29.97 and 59.94, as broadcast practice */
+  dropFrame: boolean;
+  /** the frame number of the first frame: 01:00:00:00 in the timeline's timecode */
+  startFrame: number;
+  totalFrames: number;
+  clips: FramedClip[];
+}
+
+/** Timelines start at 01:00:00:00, as editing programs do by default. */
+export const RECORD_START_TIMECODE = '01:00:00:00';
+
+export function frameTimeline(timeline: Timeline): FramedTimeline {
+  const rate = frameRateOf(timeline.fps);
+  for (const side of ['width', 'height'] as const) {
+    if (!Number.isInteger(timeline[side]) || timeline[side] <= 0) {
+      throw new ShotrouterError('internal', `timeline ${side} must be a positive integer`);
+    }
+  }
+  const dropFrame = hasDropFrame(rate);
+  let recordIn = 0;
+  const clips = timeline.clips.map((clip, index): FramedClip => {
+    const framed = frameTake(clip, rate, `clips[${index}]`);
+    const alternates = clip.alternates.map((alt, altIndex) =>
+      frameTake(alt, rate, `clips[${index}].alternates[${altIndex}]`),
+    );
+    const placed = { ...framed, clip, recordIn, alternates };
+    recordIn += framed.length;
+    return placed;
+  });
+  return {
+    timeline,
+    rate,
+    dropFrame,
+    startFrame: timecodeToFrames(RECORD_START_TIMECODE, rate, dropFrame),
+    totalFrames: recordIn,
+    clips,
+  };
+}
+
+function frameTake(take: TimelineTake, rate: FrameRate, where: string): FramedTake {
+  const fail = (what: string) =>
+    new ShotrouterError('internal', `timeline ${where} ("${take.name}"): ${what}`);
+  if (!Number.isFinite(take.duration) || !Number.isFinite(take.sourceStart)) {
+    throw fail('duration and sourceStart must be finite numbers');
+  }
+  const length = secondsToFrames(take.duration, rate);
+  if (length < 1) throw fail(`duration ${take.duration}s is shorter than one frame`);
+  const sourceIn = secondsToFrames(take.sourceStart, rate);
+  if (sourceIn < 0) throw fail(`sourceStart ${take.sourceStart}s is negative`);
+  if (take.file.length === 0) throw fail('file is empty');
+  const mediaLength =
+    take.mediaDuration === undefined ? undefined : secondsToFrames(take.mediaDuration, rate);
+  return { take, sourceIn, length, mediaLength };
+}

@@ -1,0 +1,116 @@
+/**
+ * The edit handed to editing programs, and what our readers give back from a timeline file.
+ * Writers take seconds and snap every value to whole frames of the timeline's rate once
+ * (see plan.ts), so the three formats describe the same frames.
+ */
+
+/** A time as OpenTimelineIO stores it: `value` frames at `rate` frames per second. */
+export interface RationalTime {
+  value: number;
+  rate: number;
+}
+
+/** A frame rate as an exact fraction: `num / den` frames per second (24000/1001 for 23.976). */
+export interface FrameRate {
+  num: number;
+  den: number;
+}
+
+/** Where a clip came from: the provenance every format carries for every clip. */
+export interface ClipProvenance {
+  shot_id: string;
+  model: string;
+  provider: string;
+  prompt: string;
+  seed: number | null;
+  cost_usd: number;
+  take: number;
+  job_id: string;
+}
+
+export interface TimelineClip {
+  /** the clip's name in the editor, e.g. the shot id */
+  name: string;
+  /** media path relative to the timeline file's folder (e.g. `media/ab12….mp4`), or a URL */
+  file: string;
+  /** seconds into the media where the used part starts */
+  sourceStart: number;
+  /** seconds on the timeline */
+  duration: number;
+  /** full length of the media file, seconds */
+  mediaDuration?: number;
+  metadata: ClipProvenance;
+  /** the other takes of the same shot, each with its own source range */
+  alternates: Array<Omit<TimelineClip, 'alternates'>>;
+}
+
+export type TimelineTake = Omit<TimelineClip, 'alternates'>;
+
+export interface Timeline {
+  title: string;
+  /** frames per second; 23.976, 29.97 and 59.94 mean 24000/1001, 30000/1001 and 60000/1001 */
+  fps: number;
+  width: number;
+  height: number;
+  /** the media carries sound (written as audio tracks / channels) */
+  audio: boolean;
+  /** in order, end to end from the timeline's start */
+  clips: TimelineClip[];
+}
+
+/** One item of a track as read from a file. All times are seconds. */
+export interface ReadItem {
+  kind: 'clip' | 'gap' | 'transition';
+  name?: string;
+  /** media URL or path as written in the file (relative references are percent-decoded) */
+  file?: string;
+  /** seconds in the media's own time (its timecode when it has one) where the item starts */
+  sourceStart?: number;
+  /**
+   * seconds the item takes on its track. A transition takes none: its `duration` is the
+   * length of the overlap it makes (`inOffset + outOffset`).
+   */
+  duration: number;
+  /** full length of the media, when the file says */
+  mediaDuration?: number;
+  /** transitions: seconds before the cut (from the outgoing item) and after it (incoming) */
+  inOffset?: number;
+  outOffset?: number;
+  transitionType?: string;
+  /**
+   * Whatever the file attaches to the item. Our own provenance is always under `shotrouter`
+   * (see `provenanceOf`); other keys are format-specific (`cmx_3600`, `fcpxml`, or OTIO's own).
+   */
+  metadata?: Record<string, unknown>;
+  /** other takes of the same clip (OTIO metadata, an FCPXML audition, EDL comments) */
+  alternates?: ReadItem[];
+}
+
+export interface ReadTrack {
+  kind: 'video' | 'audio';
+  name?: string;
+  items: ReadItem[];
+  /** a track trimmed by its own range (OTIO `source_range`), seconds in the track's time */
+  sourceRange?: { start: number; duration: number };
+}
+
+export interface ReadTimeline {
+  title?: string;
+  /** frames per second of the timeline (from the file, or the rate the caller gave) */
+  fps: number;
+  /** timecode of the timeline's first frame, seconds (e.g. 3600 for 01:00:00:00) */
+  globalStart?: number;
+  /** the file says its timecode is drop-frame */
+  dropFrame?: boolean;
+  tracks: ReadTrack[];
+}
+
+/** One clip of a flattened track; `recordStart` is seconds from the track's start. */
+export interface FlatClip {
+  name?: string;
+  file?: string;
+  sourceStart: number;
+  duration: number;
+  recordStart: number;
+  metadata?: Record<string, unknown>;
+}
