@@ -30,6 +30,11 @@ import type { Chain, GenerateRequest } from './types.ts';
 export interface EvalContext {
   asOf: string;
   policy: Policy;
+  /**
+   * Providers the user has credentials for. Routes through them come first (cheapest first
+   * among them); with none, the plan still routes by capability. Undefined: all count as usable.
+   */
+  configured?: ReadonlySet<string>;
 }
 
 /** One way to make a shot: the model, the route, what to request and what it costs. */
@@ -50,6 +55,8 @@ export interface Option {
   penalties: Array<{ amount: number; reason: string }>;
   /** facts this option relies on that no primary source confirms */
   unconfirmed: string[];
+  /** the chosen route's provider has no credentials configured */
+  missingCredentials: boolean;
 }
 
 export type Evaluation = { ok: true; option: Option } | { ok: false; reasons: string[] };
@@ -254,8 +261,9 @@ export function evaluate(
 
   if (reasons.length > 0 || seconds === undefined) return { ok: false, reasons };
 
-  // The cheapest usable route that can price this request.
+  // The cheapest usable route that can price this request, preferring configured providers.
   const segments = chain ? chain.segments : [seconds];
+  const missing = (route: Route) => ctx.configured !== undefined && !ctx.configured.has(route.provider);
   let best: { route: Route; usd: number; audio: boolean } | undefined;
   const priceFailures: string[] = [];
   for (const route of routes) {
@@ -275,7 +283,11 @@ export function evaluate(
       );
       continue;
     }
-    if (!best || usd < best.usd - 1e-12) best = { route, usd, audio: withAudio };
+    const better =
+      !best ||
+      (missing(best.route) && !missing(route)) ||
+      (missing(best.route) === missing(route) && usd < best.usd - 1e-12);
+    if (better) best = { route, usd, audio: withAudio };
   }
   if (!best) {
     return { ok: false, reasons: priceFailures.length > 0 ? priceFailures : ['no usable route'] };
@@ -309,6 +321,7 @@ export function evaluate(
       warnings,
       penalties,
       unconfirmed,
+      missingCredentials: missing(best.route),
     },
   };
 }

@@ -31,6 +31,10 @@ export interface PlanOptions {
   today?: string;
   /** `greedy` exists only to measure what the exact optimizer gains (bench:plan) */
   optimizer?: 'exact' | 'greedy';
+  /** providers with credentials configured (see providers/credentials.ts); undefined: not checked */
+  configuredProviders?: ReadonlySet<string>;
+  /** what would enable a provider, e.g. "set KLING_ACCESS_KEY and KLING_SECRET_KEY" */
+  credentialHint?: (provider: string) => string;
 }
 
 /** Jobs a provider is assumed to run at once when estimating the run's wall time. */
@@ -68,7 +72,11 @@ export function planStoryboard(
   const asOf =
     options.asOf ?? storyboard.asOf ?? options.today ?? new Date().toISOString().slice(0, 10);
   const budget = options.budgetUsd ?? storyboard.budgetUsd;
-  const ctx: EvalContext = { asOf, policy: storyboard.policy };
+  const ctx: EvalContext = {
+    asOf,
+    policy: storyboard.policy,
+    ...(options.configuredProviders ? { configured: options.configuredProviders } : {}),
+  };
   const analyser = memoisedAnalyser(catalog.models, ctx);
   const problems: PlanProblem[] = [];
 
@@ -109,9 +117,11 @@ export function planStoryboard(
       message: `the plan costs $${money(totalUsd)}, over budget_usd $${money(budget)}`,
     });
   }
+  problems.push(...missingCredentialProblems(shots, options));
   for (const s of shots) {
-    for (const w of s.warnings)
+    for (const w of s.warnings) {
       problems.push({ shot: s.id, severity: 'warning', code: 'warning', message: w });
+    }
   }
 
   return {
@@ -357,6 +367,24 @@ function groupOption(chunk: ShotAnalysis[], model: ModelCard): Option | null {
     warnings: [],
     penalties: [],
   };
+}
+
+/** One warning per provider the plan routes to without credentials, naming what would enable it. */
+function missingCredentialProblems(shots: PlannedShot[], options: PlanOptions): PlanProblem[] {
+  const configured = options.configuredProviders;
+  if (!configured) return [];
+  const byProvider = new Map<string, string[]>();
+  for (const s of shots) {
+    if (s.provider && !configured.has(s.provider)) {
+      byProvider.set(s.provider, [...(byProvider.get(s.provider) ?? []), s.id]);
+    }
+  }
+  return [...byProvider].map(([provider, ids]) => ({
+    shot: null,
+    severity: 'warning' as const,
+    code: 'missing_credentials',
+    message: `${ids.length} shot${ids.length === 1 ? '' : 's'} (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}) route to ${provider}, which has no credentials: ${options.credentialHint?.(provider) ?? `configure ${provider}`} (or run with --preview)`,
+  }));
 }
 
 function costRange(items: Item[]): Plan['cost_range'] {

@@ -37,6 +37,8 @@ export interface CardSpec {
   provider?: string;
   openWeights?: { license: string; vram: number };
   conditions?: unknown[];
+  /** more routes: provider and price per second */
+  extraRoutes?: Array<{ provider: string; perSecond: number }>;
 }
 
 export function card(spec: CardSpec): ModelCard {
@@ -86,6 +88,12 @@ export function card(spec: CardSpec): ModelCard {
         price: f(spec.price ?? [{ unit: 'second', usd: spec.perSecond ?? 0.1 }]),
         latency_seconds: f(spec.latency ?? 60),
       },
+      ...(spec.extraRoutes ?? []).map((r) => ({
+        provider: r.provider,
+        model: spec.id,
+        price: f([{ unit: 'second', usd: r.perSecond }]),
+        latency_seconds: f(spec.latency ?? 60),
+      })),
     ],
     sources: { [S]: { url: 'https://example.test', as_of: '2026-01-01' } },
   });

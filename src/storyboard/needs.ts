@@ -1,0 +1,57 @@
+/**
+ * What a shot asks of a model, derived from the checked shot exactly as the storyboard spec's
+ * "What a shot asks of a model" says. Never written by hand.
+ */
+import type { Character, Deliver, ImageRef, Orientation, Shot, ShotNeeds, Size } from './types.ts';
+
+export function orientationOf(size: Size): Orientation {
+  if (size.width > size.height) return 'landscape';
+  return size.width < size.height ? 'portrait' : 'square';
+}
+
+export function deriveNeeds(
+  shot: Omit<Shot, 'needs' | 'position'>,
+  deliver: Deliver,
+  characters: ReadonlyMap<string, Character>,
+): ShotNeeds {
+  const { audio } = shot;
+  const audible = deliver.audio && !audio.silent;
+  const needs: ShotNeeds = {
+    seconds: shot.duration / shot.slowmo,
+    size: shot.size,
+    orientation: orientationOf(shot.size),
+    targetFps: shot.fps,
+    audio: !audible
+      ? 'none'
+      : audio.dialogue.length > 0
+        ? 'required'
+        : audio.ambient !== undefined || audio.sfx !== undefined
+          ? 'preferred'
+          : 'none',
+    referenceImages: referenceImages(shot, characters),
+    firstFrame: shot.firstFrame !== undefined,
+    lastFrame: shot.lastFrame !== undefined,
+  };
+  // rounded to the millisecond-frame so that 23.976 × 2.5 reads 59.94, not 59.940000000000005
+  if (shot.slowmo > 1) needs.minFps = Math.round(shot.fps * shot.slowmo * 1000) / 1000;
+  return needs;
+}
+
+/** The shot's own references, then those of its characters, each image once. */
+function referenceImages(
+  shot: Pick<Shot, 'references' | 'characters'>,
+  characters: ReadonlyMap<string, Character>,
+): ImageRef[] {
+  if (shot.characters.length === 0 && shot.references.length <= 1) return [...shot.references];
+  const seen = new Set<string>();
+  const images: ImageRef[] = [];
+  const add = (ref: ImageRef) => {
+    const key = ref.path ?? ref.url ?? ref.spec;
+    if (seen.has(key)) return;
+    seen.add(key);
+    images.push(ref);
+  };
+  shot.references.forEach(add);
+  for (const name of shot.characters) characters.get(name)?.references.forEach(add);
+  return images;
+}
