@@ -28,5 +28,7 @@ export interface Command {
   options: ParseArgsOptionsConfig;
   /** how many positionals are required and allowed */
   positionals: { min: number; max: number };
+  /** the command parses its own flags: `run` gets every argument as a positional */
+  ownFlags?: boolean;
   run(args: CommandArgs, io: CommandIO): Promise<number>;
 }

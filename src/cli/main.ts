@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { formatProblem, InvalidInputError, ShotrouterError } from '../errors.ts';
-import type { Command, CommandIO } from './command.ts';
+import type { Command, CommandArgs, CommandIO } from './command.ts';
 import { commands } from './commands/index.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 
@@ -22,6 +22,13 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
   if (!command) {
     io.stderr.write(`shotrouter: unknown command '${name}'\n\n${helpText()}`);
     return EXIT.usage;
+  }
+  if (command.ownFlags) {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout.write(`usage: ${command.usage}\n\n${command.summary}\n`);
+      return EXIT.ok;
+    }
+    return runCommand(command, { values: {}, positionals: rest }, io);
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -44,8 +51,12 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
     io.stderr.write(`shotrouter ${name}: wrong number of arguments\nusage: ${command.usage}\n`);
     return EXIT.usage;
   }
+  return runCommand(command, parsed, io);
+}
+
+async function runCommand(command: Command, args: CommandArgs, io: CommandIO): Promise<number> {
   try {
-    return await command.run(parsed, io);
+    return await command.run(args, io);
   } catch (error) {
     io.stderr.write(`${describeError(error)}\n`);
     return exitCodeFor(error);

@@ -2,6 +2,11 @@
 import path from 'node:path';
 import { type Catalog, loadCatalog } from '../catalog/load.ts';
 import { ShotrouterError } from '../errors.ts';
+import {
+  configuredProviders,
+  isCredentialProvider,
+  missingCredentialHint,
+} from '../providers/credentials.ts';
 import { loadStoryboard } from '../storyboard/load.ts';
 import type { Storyboard } from '../storyboard/types.ts';
 import type { CommandArgs, CommandIO } from './command.ts';
@@ -56,4 +61,13 @@ export function budgetFromArgs(args: CommandArgs): number | undefined {
 
 export function writeJson(io: CommandIO, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** The plan options that make routes follow the user's credentials (never the secrets). */
+export function credentialOptions(env: NodeJS.ProcessEnv) {
+  return {
+    configuredProviders: new Set<string>(configuredProviders(env)),
+    credentialHint: (provider: string) =>
+      isCredentialProvider(provider) ? missingCredentialHint(provider) : `configure ${provider}`,
+  };
 }

@@ -1,8 +1,10 @@
 /** Every command, in the order `shotrouter --help` lists them. */
 import type { Command } from '../command.ts';
+import { doctorCommand } from './doctor.ts';
 import { modelsCommand } from './models.ts';
 import { planCommand } from './plan.ts';
 import { runCommand } from './run.ts';
+import { sandboxCommand } from './sandbox.ts';
 import { statusCommand } from './status.ts';
 import { validateCommand } from './validate.ts';
 
@@ -12,4 +14,6 @@ export const commands: Command[] = [
   modelsCommand,
   runCommand,
   statusCommand,
+  doctorCommand,
+  sandboxCommand,
 ];

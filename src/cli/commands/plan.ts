@@ -8,6 +8,7 @@ import {
   budgetFromArgs,
   catalogFromArgs,
   catalogOption,
+  credentialOptions,
   storyboardFromArgs,
   writeJson,
 } from '../shared.ts';
@@ -33,6 +34,7 @@ export const planCommand: Command = {
     const plan = planStoryboard(storyboard, catalog, {
       ...(asOf ? { asOf } : {}),
       ...(budgetUsd !== undefined ? { budgetUsd } : {}),
+      ...credentialOptions(io.env),
     });
     if (args.values.json) writeJson(io, plan);
     else io.stdout.write(`${formatPlan(plan, io.stdout.columns)}\n`);

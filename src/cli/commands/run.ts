@@ -212,7 +212,7 @@ function estimateLeft(
     .reduce((sum, s) => sum + (s.routes[0]?.estimateUsd ?? 0), 0);
 }
 
-async function askToSpend(io: CommandIO, usd: number): Promise<void> {
+export async function askToSpend(io: CommandIO, usd: number): Promise<void> {
   if (!io.stdin.isTTY || !(io.stdout.isTTY || io.stderr.isTTY)) {
     throw new ShotrouterError(
       'usage',

@@ -1,0 +1,204 @@
+/**
+ * The sandbox's output files: real MP4 clips rendered once per set of parameters, signed
+ * download URLs that expire, and files clients upload (fal storage).
+ */
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { renderPreview } from '../media/preview.ts';
+import type { Job, RenderSpec } from './jobs.ts';
+
+export interface MediaOptions {
+  dir: string;
+  maxSize: { width: number; height: number } | undefined;
+  now: () => number;
+  log: (line: string) => void;
+}
+
+interface Upload {
+  bytes: Buffer;
+  contentType: string;
+}
+
+/** Each ffmpeg run is a few processes' worth of CPU; keep a burst of jobs from starving the box. */
+const RENDER_SLOTS = Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2)));
+
+function even(n: number): number {
+  return Math.max(2, Math.round(n / 2) * 2);
+}
+
+/** The frame actually rendered: the requested one scaled down to fit `maxSize`, aspect kept. */
+export function renderedSize(
+  width: number,
+  height: number,
+  maxSize: { width: number; height: number } | undefined,
+): { width: number; height: number } {
+  if (maxSize === undefined) return { width: even(width), height: even(height) };
+  const scale = Math.min(1, maxSize.width / width, maxSize.height / height);
+  return { width: even(width * scale), height: even(height * scale) };
+}
+
+export class MediaStore {
+  private readonly options: MediaOptions;
+  /** signs download URLs; new per sandbox, so URLs from another run are invalid */
+  private readonly secret = randomBytes(32);
+  private readonly renders = new Map<string, Promise<string>>();
+  private readonly uploads = new Map<string, Upload>();
+  private readonly abort = new AbortController();
+  private active = 0;
+  private readonly slotWaiters: (() => void)[] = [];
+
+  constructor(options: MediaOptions) {
+    this.options = options;
+  }
+
+  /** Start rendering the job's clip now, so it is ready (or nearly) when the job completes. */
+  prepare(job: Job): void {
+    if (job.fate !== 'success') return;
+    this.clip(job.render).catch(() => {
+      // reported when the clip is asked for; nothing waits on this promise yet
+    });
+  }
+
+  /** The path of the job's MP4, rendering it if needed. Rejects when ffmpeg fails. */
+  clip(spec: RenderSpec): Promise<string> {
+    const size = renderedSize(spec.width, spec.height, this.options.maxSize);
+    const params = {
+      seconds: spec.seconds,
+      width: size.width,
+      height: size.height,
+      fps: spec.fps,
+      audio: spec.audio,
+      model: spec.model,
+      prompt: spec.prompt.slice(0, 200),
+    };
+    const key = createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 24);
+    let pending = this.renders.get(key);
+    if (pending === undefined) {
+      pending = this.render(key, params);
+      this.renders.set(key, pending);
+      // a failed render may succeed on a later try (e.g. a transient ffmpeg problem)
+      pending.catch(() => this.renders.delete(key));
+    }
+    return pending;
+  }
+
+  private async render(
+    key: string,
+    p: {
+      seconds: number;
+      width: number;
+      height: number;
+      fps: number;
+      audio: boolean;
+      model: string;
+      prompt: string;
+    },
+  ): Promise<string> {
+    const output = join(this.options.dir, `${key}.mp4`);
+    if (existsSync(output)) return output;
+    await mkdir(this.options.dir, { recursive: true });
+    await this.acquireSlot();
+    const partial = join(this.options.dir, `${key}.${randomUUID().slice(0, 8)}.part.mp4`);
+    try {
+      await renderPreview({
+        output: partial,
+        seconds: p.seconds,
+        width: p.width,
+        height: p.height,
+        fps: p.fps,
+        audio: p.audio,
+        label: { shotId: 'sandbox', model: p.model, prompt: p.prompt },
+        signal: this.abort.signal,
+      });
+      await rename(partial, output);
+      return output;
+    } catch (error) {
+      await rm(partial, { force: true });
+      if (!this.abort.signal.aborted) {
+        this.options.log(
+          `sandbox: render failed for ${p.model} ${p.width}x${p.height}: ${String(error)}`,
+        );
+      }
+      throw error;
+    } finally {
+      this.releaseSlot();
+    }
+  }
+
+  private async acquireSlot(): Promise<void> {
+    if (this.active < RENDER_SLOTS) {
+      this.active += 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  private releaseSlot(): void {
+    const next = this.slotWaiters.shift();
+    if (next !== undefined) next();
+    else this.active -= 1;
+  }
+
+  /** Stop renders in progress (on close). */
+  shutdown(): void {
+    this.abort.abort();
+  }
+
+  private signature(pathname: string, exp: number): string {
+    return createHmac('sha256', this.secret)
+      .update(`${pathname}\n${exp}`)
+      .digest('hex')
+      .slice(0, 32);
+  }
+
+  /**
+   * A signed URL for a job's file that lives `ttlSeconds`. Under the `expired` fault the first
+   * URL handed out for the job is already past its expiry; later ones are fresh, as when a
+   * client fetches the job again to get a new URL.
+   */
+  signedUrl(origin: string, pathname: string, job: Job, ttlSeconds: number): string {
+    const nowSeconds = Math.floor(this.options.now() / 1000);
+    let exp = nowSeconds + ttlSeconds;
+    if (job.expiredFault && !job.expiredSpent) {
+      job.expiredSpent = true;
+      exp = nowSeconds - 60;
+    }
+    return `${origin}${pathname}?exp=${exp}&sig=${this.signature(pathname, exp)}`;
+  }
+
+  /** Checks the `exp` and `sig` query parameters of a download request. */
+  verify(url: URL): 'ok' | 'expired' | 'invalid' {
+    const exp = Number(url.searchParams.get('exp'));
+    const sig = url.searchParams.get('sig') ?? '';
+    if (!Number.isInteger(exp) || sig.length === 0) return 'invalid';
+    const expected = Buffer.from(this.signature(url.pathname, exp));
+    const given = Buffer.from(sig);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'invalid';
+    return exp * 1000 < this.options.now() ? 'expired' : 'ok';
+  }
+
+  /**
+   * For downloads authenticated by key rather than by a signed URL (OpenAI's content endpoint,
+   * ComfyUI's /view, GCS objects): under the `expired` fault the first download fails.
+   */
+  takeExpiredDownload(job: Job): boolean {
+    if (!job.expiredFault || job.expiredSpent) return false;
+    job.expiredSpent = true;
+    return true;
+  }
+
+  putUpload(id: string, bytes: Buffer, contentType: string): void {
+    this.uploads.set(id, { bytes, contentType });
+  }
+
+  getUpload(id: string): Upload | undefined {
+    return this.uploads.get(id);
+  }
+
+  clearUploads(): void {
+    this.uploads.clear();
+  }
+}

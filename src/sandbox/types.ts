@@ -1,0 +1,92 @@
+/** Public types of the provider sandbox (see spec/cli-and-plan.md, "Sandbox"). */
+
+/** The path prefixes, without the slash; also the keys of `/_sandbox/stats`. */
+export const PROVIDER_NAMES = [
+  'openai',
+  'google',
+  'vertex',
+  'kling',
+  'runway',
+  'luma',
+  'byteplus',
+  'fal',
+  'replicate',
+  'comfyui',
+] as const;
+
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+export const FAULT_KINDS = [
+  '429',
+  '5xx',
+  'timeout',
+  'refuse',
+  'malformed',
+  'expired',
+  'drop',
+] as const;
+
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface SandboxOptions {
+  /** 127.0.0.1 port; 0 or absent: any free port */
+  port?: number;
+  /** each job takes a random time in [min, max] milliseconds (default [1000, 3000]) */
+  latencyMs?: [number, number];
+  /** probability of each failure kind, 0..1 */
+  faults?: Partial<Record<FaultKind, number>>;
+  /** makes fault and latency draws repeatable */
+  seed?: number;
+  /** jobs a provider runs at once; more wait in its queue (default: unlimited; comfyui 1) */
+  concurrency?: Partial<Record<ProviderName, number>>;
+  /** where rendered clips are cached (default: a temporary folder removed on close) */
+  mediaDir?: string;
+  /** clock in epoch milliseconds; tests inject one to advance time without waiting */
+  now?: () => number;
+  /**
+   * Largest frame actually rendered. Requests are answered with the size they asked for,
+   * but the MP4 is scaled down to fit (aspect kept), so tests and rehearsals stay fast.
+   */
+  maxSize?: { width: number; height: number };
+  /** Kling's access key and secret that its JWTs must be signed with */
+  kling?: { accessKey: string; secretKey: string };
+  /** seconds announced in Retry-After on a 429 (default 1) */
+  retryAfterSeconds?: number;
+  /** where to report render failures and other sandbox-side problems (default: none) */
+  log?: (line: string) => void;
+}
+
+export interface ProviderStats {
+  /** distinct jobs created */
+  created: number;
+  completed: number;
+  failed: number;
+  /** distinct idempotency keys attached to created jobs */
+  idempotency_keys: number;
+  /** create requests that reused a known key and got the existing job back */
+  duplicate_keys: number;
+  /** the most jobs running at one moment */
+  max_in_flight: number;
+  // extras
+  canceled: number;
+  in_flight: number;
+  queued: number;
+  /** output seconds of completed jobs: what the real service would bill */
+  billable_seconds: number;
+  /** faults injected, by kind */
+  faults: Partial<Record<FaultKind, number>>;
+}
+
+export interface SandboxStats {
+  providers: Record<ProviderName, ProviderStats>;
+}
+
+export interface SandboxHandle {
+  /** e.g. http://127.0.0.1:41234 (no trailing slash) */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  stats(): SandboxStats;
+  /** forget every job, key and count; restart the random sequence from the seed */
+  reset(): void;
+}
