@@ -1,20 +1,11 @@
 /** Public types of the provider sandbox (see spec/cli-and-plan.md, "Sandbox"). */
 
-/** The path prefixes, without the slash; also the keys of `/_sandbox/stats`. */
-export const PROVIDER_NAMES = [
-  'openai',
-  'google',
-  'vertex',
-  'kling',
-  'runway',
-  'luma',
-  'byteplus',
-  'fal',
-  'replicate',
-  'comfyui',
-] as const;
+import { PROVIDERS, type ProviderId } from '../catalog/schema.ts';
 
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+/** The path prefixes, without the slash (the catalog's provider ids); also the keys of `/_sandbox/stats`. */
+export const PROVIDER_NAMES = PROVIDERS;
+
+export type ProviderName = ProviderId;
 
 export const FAULT_KINDS = [
   '429',

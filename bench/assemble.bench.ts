@@ -1,0 +1,280 @@
+/**
+ * Assembly benchmark: joining 100 conformed clips, and conforming + joining 100 raw clips of
+ * mixed sizes and rates, each against the plain ffmpeg way of doing it.
+ *
+ *   node bench/assemble.bench.ts [--clips 100] [--keep]
+ *
+ * Prints wall time, the peak resident memory of this process plus its ffmpeg children
+ * (sampled every 10 ms from /proc; n/a elsewhere), and what each result holds: the picture's
+ * and the sound's duration, whose difference is the A/V drift of the join.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { conformClip, joinClips, mediaConcurrency, runFfmpeg } from '../src/media/index.ts';
+
+const { values } = parseArgs({
+  options: { clips: { type: 'string', default: '100' }, keep: { type: 'boolean', default: false } },
+});
+const COUNT = Number(values.clips);
+const work = mkdtempSync(path.join(tmpdir(), 'shotrouter-bench-'));
+const at = (...parts: string[]) => path.join(work, ...parts);
+const TARGET = { width: 640, height: 360, fps: 24 };
+
+function run(binary: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(binary, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout) =>
+      error ? reject(error) : resolve(stdout),
+    );
+  });
+}
+
+// --- memory sampling -------------------------------------------------------------------------
+
+function rssOf(pid: string | number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+/** Resident memory of this process and its children, or NaN without /proc. */
+function residentNow(): number {
+  try {
+    const children = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8')
+      .trim()
+      .split(' ')
+      .filter((pid) => pid !== '');
+    let total = rssOf(process.pid);
+    for (const pid of children) {
+      try {
+        total += rssOf(pid);
+      } catch {
+        // the child ended between listing and reading
+      }
+    }
+    return total;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface Row {
+  name: string;
+  ms: number;
+  peakMb: number;
+  result: string;
+}
+const rows: Row[] = [];
+
+async function measure(name: string, work: () => Promise<string>): Promise<void> {
+  let peak = residentNow();
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, residentNow());
+  }, 10);
+  const start = performance.now();
+  try {
+    const result = await work();
+    rows.push({ name, ms: performance.now() - start, peakMb: peak / 2 ** 20, result });
+    console.error(`  done: ${name}`);
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+/**
+ * The picture's duration and the sound's length as a player hears it: every decoded sample,
+ * whatever the timestamps say (copying AAC packets end to end keeps every clip's priming and
+ * padding; the muxer then squeezes their timestamps, so the stream duration hides the drift).
+ */
+async function durations(file: string): Promise<string> {
+  const json = JSON.parse(
+    await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', file]),
+  ) as { streams: Array<{ codec_type: string; duration: string }> };
+  const video = Number(json.streams.find((s) => s.codec_type === 'video')?.duration);
+  if (!json.streams.some((s) => s.codec_type === 'audio'))
+    return `video ${video.toFixed(3)} s, no audio`;
+  const audio = (await decodedBytes(file)) / 2 / 48000; // mono s16 at 48 kHz
+  const drift = audio - video;
+  return `video ${video.toFixed(3)} s, audio ${audio.toFixed(3)} s decoded (A−V ${drift >= 0 ? '+' : ''}${(drift * 1000).toFixed(0)} ms)`;
+}
+
+function decodedBytes(file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'ffmpeg',
+      ['-v', 'error', '-i', file, '-map', '0:a:0', '-ac', '1', '-ar', '48000', '-f', 's16le', '-'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let bytes = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    child.once('error', reject);
+    child.once('close', (code) =>
+      code === 0 ? resolve(bytes) : reject(new Error(`ffmpeg exit ${code}`)),
+    );
+  });
+}
+
+async function bareConcat(inputs: string[], output: string): Promise<void> {
+  const list = `${output}.txt`;
+  writeFileSync(list, inputs.map((file) => `file '${file}'\n`).join(''));
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    list,
+    '-c',
+    'copy',
+    output,
+  ]);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+// --- setup (not timed) -----------------------------------------------------------------------
+
+const sizes = ['640x360', '1280x720', '720x1280', '480x480'];
+const rates = [24, 25, 30, 60];
+const raw = Array.from({ length: COUNT }, (_, i) => at('raw', `raw${i}.mp4`));
+
+async function makeRawClips(): Promise<void> {
+  mkdirSync(at('raw'));
+  await Promise.all(
+    raw.map((file, i) => {
+      const sound = i % 4 !== 3; // every fourth clip has no sound
+      return runFfmpeg([
+        ...[
+          '-f',
+          'lavfi',
+          '-i',
+          `testsrc2=s=${sizes[i % 4]}:r=${rates[Math.floor(i / 4) % 4]}:d=1`,
+        ],
+        ...(sound ? ['-f', 'lavfi', '-i', `sine=f=${300 + i * 7}:r=44100:d=1`, '-c:a', 'aac'] : []),
+        ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-y', file],
+      ]);
+    }),
+  );
+}
+
+// --- cases -----------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  console.error(
+    `working in ${work}; ${availableParallelism()} cores, ${mediaConcurrency()} ffmpeg at once`,
+  );
+  await makeRawClips();
+  mkdirSync(at('conformed'));
+  mkdirSync(at('naive'));
+  mkdirSync(at('video-only'));
+  const conformed = raw.map((_, i) => at('conformed', `c${i}.mp4`));
+
+  await measure(`(c) ours: conform ${COUNT} mixed clips + joinClips`, async () => {
+    await Promise.all(
+      raw.map((input, i) =>
+        conformClip({
+          input,
+          output: conformed[i]!,
+          trimFrom: 0,
+          trimSeconds: 1,
+          ...TARGET,
+          audio: true,
+        }),
+      ),
+    );
+    const { method } = await joinClips({ inputs: conformed, output: at('c-ours.mp4') });
+    return `${method}; ${await durations(at('c-ours.mp4'))}`;
+  });
+
+  await measure(`(c) naive: default re-encode of each, one by one, + concat`, async () => {
+    const outputs: string[] = [];
+    for (const [i, input] of raw.entries()) {
+      const output = at('naive', `n${i}.mp4`);
+      const silent = i % 4 === 3;
+      await run('ffmpeg', [
+        ...['-v', 'error', '-y', '-i', input],
+        // a silent track where there is none, or the concat demuxer cannot join the files
+        ...(silent ? ['-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo', '-shortest'] : []),
+        ...[
+          '-vf',
+          `scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=24`,
+        ],
+        ...['-c:v', 'libx264', '-c:a', 'aac', '-ar', '48000', '-ac', '2', output],
+      ]);
+      outputs.push(output);
+    }
+    await bareConcat(outputs, at('c-naive.mp4'));
+    return `copy; ${await durations(at('c-naive.mp4'))}`;
+  });
+
+  // video-only copies of the conformed clips, for the pure stream-copy comparison
+  const videoOnly = conformed.map((_, i) => at('video-only', `v${i}.mp4`));
+  await Promise.all(
+    conformed.map((input, i) =>
+      runFfmpeg(['-i', input, '-map', '0:v', '-c', 'copy', '-y', videoOnly[i]!]),
+    ),
+  );
+
+  const repeats = 3;
+  const cases: Array<[string, () => Promise<string>]> = [
+    [
+      `(a) joinClips, ${COUNT} conformed clips with sound`,
+      async () =>
+        `${(await joinClips({ inputs: conformed, output: at('a.mp4') })).method}; ${await durations(at('a.mp4'))}`,
+    ],
+    [
+      `(b) bare concat -c copy, same clips`,
+      async () => {
+        await bareConcat(conformed, at('b.mp4'));
+        return `copy; ${await durations(at('b.mp4'))}`;
+      },
+    ],
+    [
+      `(a) joinClips, ${COUNT} clips, picture only`,
+      async () =>
+        `${(await joinClips({ inputs: videoOnly, output: at('a-v.mp4') })).method}; ${await durations(at('a-v.mp4'))}`,
+    ],
+    [
+      `(b) bare concat -c copy, picture only`,
+      async () => {
+        await bareConcat(videoOnly, at('b-v.mp4'));
+        return `copy; ${await durations(at('b-v.mp4'))}`;
+      },
+    ],
+  ];
+  for (const [name, work] of cases) {
+    const before = rows.length;
+    for (let i = 0; i < repeats; i++) await measure(name, work);
+    const runs = rows.splice(before);
+    rows.push({
+      name: `${name} (median of ${repeats})`,
+      ms: median(runs.map((r) => r.ms)),
+      peakMb: Math.max(...runs.map((r) => r.peakMb)),
+      result: runs[0]!.result,
+    });
+  }
+
+  const width = Math.max(...rows.map((r) => r.name.length));
+  console.log(`\n${'case'.padEnd(width)}  ${'ms'.padStart(7)}  ${'peak RSS'.padStart(9)}  result`);
+  for (const row of rows) {
+    const rss = Number.isNaN(row.peakMb) ? 'n/a' : `${row.peakMb.toFixed(0)} MB`;
+    console.log(
+      `${row.name.padEnd(width)}  ${row.ms.toFixed(0).padStart(7)}  ${rss.padStart(9)}  ${row.result}`,
+    );
+  }
+}
+
+try {
+  await main();
+} finally {
+  if (values.keep) console.error(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+}

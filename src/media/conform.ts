@@ -1,0 +1,365 @@
+/**
+ * Conforming: one generated take becomes a clip of the cut's exact format. Every clip of a
+ * codec comes out with identical codec parameters (see encoding.ts), so the cut can be joined
+ * by stream copy.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ShotrouterError } from '../errors.ts';
+import {
+  assertEvenSize,
+  COLOR_TAGS,
+  CONTAINER_ARGS,
+  type Encoding,
+  encodingFor,
+  even,
+  keyframeArgs,
+  type VideoCodec,
+} from './encoding.ts';
+import { localFile, runFfmpeg } from './ffmpeg.ts';
+import { writeAtomically } from './files.ts';
+import { readIsoTracks } from './mp4.ts';
+import { type ProbeDetails, type ProbeInfo, probe, probeDetails } from './probe.ts';
+import {
+  AUDIO_RATE,
+  frameCount,
+  frameRate,
+  type Rational,
+  rateText,
+  samplesForFrames,
+} from './rate.ts';
+
+export interface ConformOptions {
+  input: string;
+  output: string;
+  /** where in the input the clip starts, in seconds */
+  trimFrom: number;
+  /** how much of the input the clip uses, in seconds of the input */
+  trimSeconds: number;
+  width: number;
+  height: number;
+  fps: number;
+  /**
+   * Retime by this factor without interpolation: each source frame is shown `slowmo` times
+   * longer (60 fps material at 24 fps is slowmo 2.5: every source frame once). The clip lasts
+   * trimSeconds × slowmo. Values below 1 speed up (frames are dropped). Audio is replaced by
+   * silence when slowmo ≠ 1: stretched sound smears and no longer matches anything on screen.
+   */
+  slowmo?: number;
+  /** fit = scale to fit and pad with black (default); fill = scale to cover and crop */
+  fit?: 'fit' | 'fill';
+  /** the clip carries 48 kHz stereo audio (silence when the input has none) */
+  audio: boolean;
+  /** EBU R128 integrated loudness target in LUFS (e.g. -23 broadcast, -14 streaming) */
+  loudnessLufs?: number;
+  /** default h264 (MP4); prores needs a .mov output */
+  codec?: VideoCodec;
+  signal?: AbortSignal;
+}
+
+/**
+ * Up to this much missing at the end of the input is made up by holding its last frame:
+ * providers often deliver a few frames short (4.96 s for 5 s). More is an error.
+ */
+export const SHORTFALL_TOLERANCE_SECONDS = 0.25;
+
+/** True peak ceiling for loudness normalisation (EBU R128 and the streaming services: -1 dBTP). */
+const TRUE_PEAK_DBTP = -1;
+
+export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
+  const { signal } = opts;
+  const codec = opts.codec ?? 'h264';
+  const encoding = encodingFor(codec, opts.output);
+  assertEvenSize(opts.width, opts.height);
+  const rate = frameRate(opts.fps);
+  const slowmo = opts.slowmo ?? 1;
+  checkTiming(opts, slowmo);
+  const frames = frameCount(opts.trimSeconds * slowmo, rate);
+  if (frames < 1) {
+    throw new ShotrouterError(
+      'media_failed',
+      `a conformed clip lasts at least one frame, got ${opts.trimSeconds * slowmo} s`,
+    );
+  }
+
+  const source = await probeDetails(opts.input, signal);
+  const available = source.info.durationSeconds - opts.trimFrom;
+  if (available < opts.trimSeconds - SHORTFALL_TOLERANCE_SECONDS) {
+    throw new ShotrouterError(
+      'media_failed',
+      `${path.basename(opts.input)} lasts ${source.info.durationSeconds.toFixed(3)} s: ` +
+        `${opts.trimSeconds} s from ${opts.trimFrom} s is not there`,
+    );
+  }
+
+  // Seek half a source frame early, then let the fps filter start exactly at trimFrom: a seek
+  // point that rounds a hair past the first wanted frame would otherwise drop it.
+  const halfFrame = 0.5 / (source.info.fps > 0 ? source.info.fps : 120);
+  const seekTo = Math.max(0, opts.trimFrom - halfFrame);
+  const window: Window = {
+    seekTo,
+    lead: opts.trimFrom - seekTo,
+    samples: samplesForFrames(frames, rate),
+  };
+
+  const keepSound = opts.audio && source.info.hasAudio && slowmo === 1;
+  const loudness =
+    keepSound && opts.loudnessLufs !== undefined
+      ? await loudnessFilter(opts.input, window, opts.loudnessLufs, signal)
+      : undefined;
+
+  const video = videoChain({
+    source,
+    rate,
+    slowmo,
+    frames,
+    window,
+    fit: opts.fit ?? 'fit',
+    width: opts.width,
+    height: opts.height,
+    pixelFormat: encoding.pixelFormat,
+  });
+  const graph = [`[0:v:0]${video}[v]`];
+  const maps = ['-map', '[v]'];
+  if (opts.audio) {
+    graph.push(
+      keepSound
+        ? `[0:a:0]${soundChain(window, loudness)}[a]`
+        : `anullsrc=r=${AUDIO_RATE}:cl=stereo,atrim=end_sample=${window.samples}[a]`,
+    );
+    maps.push('-map', '[a]', ...encoding.audioArgs, '-ar', String(AUDIO_RATE), '-ac', '2');
+  }
+
+  await writeAtomically(opts.output, (temporary) =>
+    runFfmpeg(
+      [
+        ...inputArgs(opts.input, window),
+        ...['-filter_complex', graph.join(';'), ...maps],
+        ...encoding.videoArgs,
+        ...['-pix_fmt', encoding.pixelFormat, ...keyframeArgs(rate)],
+        ...COLOR_TAGS,
+        ...CONTAINER_ARGS,
+        ...['-y', temporary],
+      ],
+      { signal },
+    ),
+  );
+  return describeWritten(opts.output, encoding, signal);
+}
+
+/**
+ * The ProbeInfo of a clip we just wrote: its tracks, size and timing read back from the file's
+ * header (in-process, about a millisecond, where ffprobe costs a process start per clip), its
+ * codecs and formats as encoded. Files without a readable header are probed.
+ */
+async function describeWritten(
+  file: string,
+  encoding: Encoding,
+  signal: AbortSignal | undefined,
+): Promise<ProbeInfo> {
+  const tracks = await readIsoTracks(file);
+  const video = tracks?.find((track) => track.handler === 'vide');
+  if (video?.width === undefined || video.height === undefined || video.sampleDelta === 0) {
+    return probe(file, signal);
+  }
+  const hasAudio = tracks!.some((track) => track.handler === 'soun');
+  return {
+    durationSeconds: video.duration / video.timescale,
+    width: video.width,
+    height: video.height,
+    fps: video.timescale / video.sampleDelta,
+    frames: video.sampleCount,
+    hasAudio,
+    videoCodec: encoding.probeName,
+    pixelFormat: encoding.pixelFormat,
+    ...(hasAudio
+      ? { audioCodec: encoding.audioProbeName, sampleRate: AUDIO_RATE, channels: 2 }
+      : {}),
+    sizeBytes: (await stat(file)).size,
+  };
+}
+
+/** Where decoding starts, and how much of it precedes the clip. */
+interface Window {
+  seekTo: number;
+  /** seconds between the seek point and the clip's first frame */
+  lead: number;
+  /** audio samples of the clip */
+  samples: number;
+}
+
+function checkTiming(opts: ConformOptions, slowmo: number): void {
+  const problems: string[] = [];
+  if (!(opts.trimFrom >= 0)) {
+    problems.push(`trimFrom must be 0 or more, got ${opts.trimFrom}`);
+  }
+  if (!(opts.trimSeconds > 0)) {
+    problems.push(`trimSeconds must be more than 0, got ${opts.trimSeconds}`);
+  }
+  if (!(slowmo > 0 && slowmo <= 100)) {
+    problems.push(`slowmo must be between 0 and 100, got ${slowmo}`);
+  }
+  if (opts.loudnessLufs !== undefined && !(opts.loudnessLufs >= -70 && opts.loudnessLufs <= -5)) {
+    problems.push(`loudnessLufs must be between -70 and -5, got ${opts.loudnessLufs}`);
+  }
+  if (problems.length > 0) {
+    throw new ShotrouterError('media_failed', `cannot conform: ${problems.join('; ')}`);
+  }
+}
+
+function inputArgs(input: string, window: Window): string[] {
+  return [...(window.seekTo > 0 ? ['-ss', String(window.seekTo)] : []), '-i', localFile(input)];
+}
+
+interface VideoPlan {
+  source: ProbeDetails;
+  rate: Rational;
+  slowmo: number;
+  frames: number;
+  window: Window;
+  fit: 'fit' | 'fill';
+  width: number;
+  height: number;
+  pixelFormat: string;
+}
+
+function videoChain(plan: VideoPlan): string {
+  const { width, height, slowmo } = plan;
+  const scaled = scaledSize(plan.source.displayAspect, width, height, plan.fit);
+  const filters = [
+    ...(slowmo === 1 ? [] : [`setpts=PTS*${slowmo}`]),
+    // one output frame every 1/fps from the clip's first frame, each the nearest source frame
+    `fps=fps=${rateText(plan.rate)}:start_time=${plan.window.lead * slowmo}`,
+    'setpts=PTS-STARTPTS',
+    `scale=${scaled.width}:${scaled.height}:flags=bicubic:${colorConversion(plan.source)}`,
+  ];
+  if (scaled.width > width || scaled.height > height) filters.push(`crop=${width}:${height}`);
+  else if (scaled.width < width || scaled.height < height) {
+    filters.push(`pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=black`);
+  }
+  filters.push(
+    'setsar=1',
+    `format=${plan.pixelFormat}`,
+    // hold the last frame if the input ends a little early, then cut to the exact length
+    'tpad=stop=-1:stop_mode=clone',
+    `trim=end_frame=${plan.frames}`,
+  );
+  return filters.join(',');
+}
+
+/** The picture's size after scaling to fit inside (fit) or cover (fill) the frame, even. */
+export function scaledSize(
+  displayAspect: number,
+  width: number,
+  height: number,
+  fit: 'fit' | 'fill',
+): { width: number; height: number } {
+  const wider = displayAspect > width / height;
+  if (fit === 'fit') {
+    return wider
+      ? { width, height: Math.min(height, even(width / displayAspect)) }
+      : { width: Math.min(width, even(height * displayAspect)), height };
+  }
+  return wider
+    ? { width: Math.max(width, even(height * displayAspect)), height }
+    : { width, height: Math.max(height, even(width / displayAspect)) };
+}
+
+const SCALE_MATRICES: Record<string, string> = {
+  bt709: 'bt709',
+  smpte170m: 'smpte170m',
+  bt470bg: 'bt470',
+  fcc: 'fcc',
+  smpte240m: 'smpte240m',
+  bt2020nc: 'bt2020',
+  bt2020c: 'bt2020',
+};
+
+/**
+ * Converts to BT.709 limited range. Untagged video is taken as BT.709 when it is HD and
+ * BT.601 otherwise (what players assume); swscale would assume BT.601 for all of it.
+ */
+function colorConversion(source: ProbeDetails): string {
+  const hd = Math.max(source.info.width, source.info.height) >= 1280;
+  const matrix = SCALE_MATRICES[source.colorSpace ?? ''] ?? (hd ? 'bt709' : 'smpte170m');
+  const range = source.colorRange === 'pc' ? 'full' : source.colorRange === 'tv' ? 'tv' : 'auto';
+  return `in_color_matrix=${matrix}:in_range=${range}:out_color_matrix=bt709:out_range=tv`;
+}
+
+/**
+ * The source's sound from the clip's first frame, at 48 kHz stereo, exactly as long as the
+ * picture: the sample count is derived from the frame count, so sync holds to the sample.
+ */
+function soundChain(window: Window, loudness: string | undefined): string {
+  return [
+    ...soundSegment(window),
+    ...(loudness === undefined ? [] : [loudness, `aresample=${AUDIO_RATE}`]),
+    `apad=whole_len=${window.samples}`,
+    `atrim=end_sample=${window.samples}`,
+  ].join(',');
+}
+
+/** Resampled, aligned to the clip's first frame, at most `samples` long. */
+function soundSegment(window: Window): string[] {
+  return [
+    // fill a late start with silence so the first sample sits at the seek point
+    `aresample=${AUDIO_RATE}:async=1:first_pts=0`,
+    `atrim=start_sample=${Math.round(window.lead * AUDIO_RATE)}`,
+    'asetpts=PTS-STARTPTS',
+    `aformat=sample_rates=${AUDIO_RATE}:channel_layouts=stereo`,
+    `atrim=end_sample=${window.samples}`,
+  ];
+}
+
+interface LoudnessMeasure {
+  input_i: string;
+  input_tp: string;
+  input_lra: string;
+  input_thresh: string;
+  target_offset: string;
+}
+
+/**
+ * Two-pass EBU R128 normalisation. The first pass measures the clip's sound; the second
+ * applies loudnorm with those measurements, which makes it a plain gain (linear mode) unless
+ * that gain would push true peaks over -1 dBTP, when loudnorm's limiter takes over. Either
+ * way no sample moves in time (measured: a click stays on its sample), and the sample count
+ * is fixed again afterwards, so A/V sync holds. A single pass would ride the gain and pump.
+ * Silence (or sound too short to measure) is left alone.
+ */
+async function loudnessFilter(
+  input: string,
+  window: Window,
+  target: number,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
+  // LRA at its maximum: loudnorm stays linear only while the measured loudness range fits the
+  // target range, and the aim here is the level, not the dynamics
+  const targets = `I=${target}:TP=${TRUE_PEAK_DBTP}:LRA=50`;
+  const lines: string[] = [];
+  await runFfmpeg(
+    [
+      ...['-loglevel', 'info', '-nostats'],
+      ...inputArgs(input, window),
+      ...[
+        '-filter_complex',
+        `[0:a:0]${[...soundSegment(window), `loudnorm=${targets}:print_format=json`].join(',')}[a]`,
+      ],
+      ...['-map', '[a]', '-f', 'null', '-'],
+    ],
+    { signal, onStderrLine: (line) => lines.push(line) },
+  );
+  const start = lines.findLastIndex((line) => line.trim() === '{');
+  const end = lines.findLastIndex((line) => line.trim() === '}');
+  if (start < 0 || end < start) {
+    throw new ShotrouterError('media_failed', 'loudnorm printed no measurement');
+  }
+  const measured = JSON.parse(lines.slice(start, end + 1).join('\n')) as LoudnessMeasure;
+  const integrated = Number(measured.input_i);
+  if (!Number.isFinite(integrated) || integrated <= -70) return undefined;
+  return (
+    `loudnorm=${targets}:measured_I=${measured.input_i}:measured_TP=${measured.input_tp}` +
+    `:measured_LRA=${measured.input_lra}:measured_thresh=${measured.input_thresh}` +
+    `:offset=${measured.target_offset}:linear=true`
+  );
+}

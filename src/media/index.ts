@@ -1,0 +1,29 @@
+/** The media layer: ffmpeg and ffprobe behind typed functions. */
+export { type ConformOptions, conformClip, SHORTFALL_TOLERANCE_SECONDS } from './conform.ts';
+export type { VideoCodec } from './encoding.ts';
+export {
+  findBinaries,
+  type MediaBinaries,
+  mediaConcurrency,
+  type RunOptions,
+  runFfmpeg,
+  runFfprobe,
+  setMediaConcurrency,
+} from './ffmpeg.ts';
+export { type ExtractFrameOptions, extractFrame } from './frame.ts';
+export { type JoinOptions, joinClips } from './join.ts';
+export { type PreviewOptions, renderPreview } from './preview.ts';
+export { type ProbeInfo, probe } from './probe.ts';
+export {
+  type DetectCutsOptions,
+  detectCuts,
+  MAX_CUT_OFFSET_SECONDS,
+  type SplitOptions,
+  splitAtCuts,
+} from './split.ts';
+export {
+  type ClipExpectation,
+  CONTAINER_TOLERANCE_SECONDS,
+  clipMismatches,
+  verifyClip,
+} from './verify.ts';

@@ -1,0 +1,248 @@
+/**
+ * Placeholder clips that stand in for a generated shot: the exact length, size and rate asked
+ * for, labelled with the shot, the model it stands in for, the prompt and a running clock, so
+ * a whole cut can be assembled and timed before anything is paid for.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ShotrouterError } from '../errors.ts';
+import { assertEvenSize, CONTAINER_ARGS, encodingFor, keyframeArgs } from './encoding.ts';
+import { filterValue, runFfmpeg } from './ffmpeg.ts';
+import { withTempDir, writeAtomically } from './files.ts';
+import { AUDIO_RATE, frameCount, frameRate, rateText, samplesForFrames } from './rate.ts';
+
+export interface PreviewOptions {
+  output: string;
+  seconds: number;
+  width: number;
+  height: number;
+  fps: number;
+  audio: boolean;
+  label: { shotId: string; model: string; prompt: string };
+  signal?: AbortSignal;
+}
+
+export async function renderPreview(opts: PreviewOptions): Promise<void> {
+  const rate = frameRate(opts.fps);
+  assertEvenSize(opts.width, opts.height);
+  const frames = frameCount(opts.seconds, rate);
+  if (frames < 1) {
+    throw new ShotrouterError(
+      'media_failed',
+      `a preview lasts at least one frame, got ${opts.seconds} s`,
+    );
+  }
+  const encoding = encodingFor('h264', opts.output);
+  const look = lookOf(opts.label.shotId);
+  const layout = layoutFor(opts.width, opts.height);
+
+  await withTempDir(async (dir) => {
+    // Text goes through files: no filtergraph escaping of user text, and `expansion=none`
+    // keeps a `%` in a prompt from being read as a drawtext function.
+    const textFile = async (name: string, text: string) => {
+      const file = path.join(dir, name);
+      await writeFile(file, text);
+      return filterValue(file);
+    };
+    const size = `${opts.width}x${opts.height}`;
+    const [shot, model, prompt, clock, footer] = await Promise.all([
+      textFile('shot.txt', singleLine(opts.label.shotId, layout.titleChars)),
+      textFile('model.txt', singleLine(`stand-in for ${opts.label.model}`, layout.bodyChars)),
+      textFile(
+        'prompt.txt',
+        wrapText(opts.label.prompt, layout.bodyChars, layout.promptLines).join('\n'),
+      ),
+      textFile('clock.txt', `%{pts:hms}   frame %{eif:n+1:d}/${frames}`),
+      textFile('footer.txt', `PREVIEW  ${size} @ ${Number(opts.fps.toFixed(3))} fps`),
+    ]);
+    const m = layout.margin;
+    const draw = (file: string, at: { x: string; y: string }, style: TextStyle) =>
+      `drawtext=${fontOption(style.bold === true)}textfile=${file}:fontsize=${style.size}` +
+      `:fontcolor=white@${style.opacity ?? 1}:x=${at.x}:y=${at.y}` +
+      `:expansion=${style.expand === true ? 'normal' : 'none'}:line_spacing=${layout.lineGap}`;
+    // The card is drawn once and repeated (drawing a dozen lines on every frame took as
+    // long as encoding them); only the clock is drawn per frame.
+    const video = [
+      `color=c=${look.color}:s=${size}:r=${rateText(rate)}`,
+      'trim=end_frame=1',
+      draw(shot, { x: `${m}`, y: `${m}` }, { size: layout.title, bold: true }),
+      draw(model, { x: `${m}`, y: `${layout.modelY}` }, { size: layout.body, opacity: 0.8 }),
+      draw(prompt, { x: `${m}`, y: `${layout.promptY}` }, { size: layout.body }),
+      draw(footer, { x: `${m}`, y: `${layout.footerY}` }, { size: layout.body, opacity: 0.6 }),
+      `loop=loop=${frames - 1}:size=1`,
+      `setpts=N*${rate.den}/(${rate.num}*TB)`,
+      draw(clock, { x: `${m}`, y: `h-${m}-th` }, { size: layout.body, expand: true }),
+      'format=yuv420p',
+    ].join(',');
+    const graph = [`${video}[v]`];
+    const maps = ['-map', '[v]'];
+    if (opts.audio) {
+      const samples = samplesForFrames(frames, rate);
+      // a quiet tone (about -30 dBFS) whose pitch, like the colour, tells shots apart
+      graph.push(
+        `sine=frequency=${look.toneHz}:sample_rate=${AUDIO_RATE},volume=-12dB,` +
+          `aformat=channel_layouts=stereo,atrim=end_sample=${samples}[a]`,
+      );
+      maps.push('-map', '[a]', ...encoding.audioArgs);
+    }
+    const title = `shotrouter preview of ${opts.label.shotId} (stand-in for ${opts.label.model})`;
+    await writeAtomically(opts.output, (temporary) =>
+      runFfmpeg(
+        [
+          ...['-filter_complex', graph.join(';'), ...maps],
+          ...['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '23', '-pix_fmt', 'yuv420p'],
+          ...keyframeArgs(rate),
+          ...CONTAINER_ARGS,
+          ...['-metadata', `title=${title}`, '-y', temporary],
+        ],
+        { signal: opts.signal },
+      ),
+    );
+  });
+}
+
+interface TextStyle {
+  size: number;
+  bold?: boolean;
+  opacity?: number;
+  /** expand drawtext's %{...} functions (only in text we wrote ourselves) */
+  expand?: boolean;
+}
+
+interface Layout {
+  margin: number;
+  title: number;
+  body: number;
+  lineGap: number;
+  modelY: number;
+  promptY: number;
+  footerY: number;
+  promptLines: number;
+  titleChars: number;
+  bodyChars: number;
+}
+
+/** Font sizes and positions that scale with the frame, portrait or landscape. */
+function layoutFor(width: number, height: number): Layout {
+  const short = Math.min(width, height);
+  const margin = Math.round(short * 0.05);
+  const title = Math.max(8, Math.round(short / 12));
+  const body = Math.max(6, Math.round(short / 26));
+  const lineGap = Math.round(body * 0.3);
+  const modelY = margin + Math.round(title * 1.4);
+  const promptY = modelY + Math.round(body * 2.2);
+  // the footer and the clock take the two bottom lines
+  const footerY = height - margin - 2 * body - lineGap * 2;
+  const promptBottom = footerY - body;
+  const promptLines = Math.max(
+    1,
+    Math.min(40, Math.floor((promptBottom - promptY) / (body + lineGap))),
+  );
+  // DejaVu Sans averages about 0.6 em per character in mixed text
+  const usable = width - 2 * margin;
+  return {
+    margin,
+    title,
+    body,
+    lineGap,
+    modelY,
+    promptY,
+    footerY,
+    promptLines,
+    titleChars: Math.max(4, Math.floor(usable / (title * 0.62))),
+    bodyChars: Math.max(8, Math.floor(usable / (body * 0.6))),
+  };
+}
+
+/** The prompt as at most `maxLines` lines of at most `maxChars`, ending in "…" when cut. */
+export function wrapText(text: string, maxChars: number, maxLines: number): string[] {
+  const words = clean(text)
+    .split(' ')
+    .filter((w) => w !== '');
+  const lines: string[] = [];
+  let line = '';
+  for (let word of words) {
+    while (word.length > maxChars) {
+      if (line !== '') lines.push(line);
+      lines.push(word.slice(0, maxChars));
+      word = word.slice(maxChars);
+      line = '';
+    }
+    if (line === '') line = word;
+    else if (line.length + 1 + word.length <= maxChars) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  if (line !== '') lines.push(line);
+  if (lines.length <= maxLines) return lines;
+  const kept = lines.slice(0, maxLines);
+  const last = kept[maxLines - 1]!;
+  kept[maxLines - 1] = `${last.length < maxChars ? last : last.slice(0, maxChars - 1)}…`;
+  return kept;
+}
+
+function singleLine(text: string, maxChars: number): string {
+  const flat = clean(text);
+  return flat.length <= maxChars ? flat : `${flat.slice(0, maxChars - 1)}…`;
+}
+
+/** One line of printable text: control characters and runs of whitespace become one space. */
+function clean(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}\s]+/gu, ' ').trim();
+}
+
+/** A colour and a tone derived from the shot id, so different shots look and sound different. */
+function lookOf(shotId: string): { color: string; toneHz: number } {
+  const digest = createHash('sha256').update(shotId).digest();
+  const hue = digest.readUInt16BE(0) % 360;
+  const [r, g, b] = hslToRgb(hue, 0.5, 0.3);
+  const hex = [r, g, b].map((c) => c.toString(16).padStart(2, '0')).join('');
+  return { color: `0x${hex}`, toneHz: 220 + (digest[2]! % 64) * 8 };
+}
+
+function hslToRgb(hue: number, saturation: number, lightness: number): [number, number, number] {
+  const chroma = (1 - Math.abs(2 * lightness - 1)) * saturation;
+  const x = chroma * (1 - Math.abs(((hue / 60) % 2) - 1));
+  const m = lightness - chroma / 2;
+  const sector = Math.floor(hue / 60);
+  const [r, g, b] = [
+    [chroma, x, 0],
+    [x, chroma, 0],
+    [0, chroma, x],
+    [0, x, chroma],
+    [x, 0, chroma],
+    [chroma, 0, x],
+  ][sector]!;
+  return [r!, g!, b!].map((c) => Math.round((c + m) * 255)) as [number, number, number];
+}
+
+const FONT_CANDIDATES = {
+  regular: [
+    '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+    '/usr/share/fonts/TTF/DejaVuSans.ttf',
+    '/usr/share/fonts/dejavu/DejaVuSans.ttf',
+    '/System/Library/Fonts/Supplemental/Arial.ttf',
+    'C:\\Windows\\Fonts\\arial.ttf',
+  ],
+  bold: [
+    '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
+    '/usr/share/fonts/TTF/DejaVuSans-Bold.ttf',
+    '/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf',
+    '/System/Library/Fonts/Supplemental/Arial Bold.ttf',
+    'C:\\Windows\\Fonts\\arialbd.ttf',
+  ],
+};
+const fonts = {
+  regular: FONT_CANDIDATES.regular.find((f) => existsSync(f)),
+  bold: FONT_CANDIDATES.bold.find((f) => existsSync(f)),
+};
+
+/** A known font file when there is one; otherwise drawtext asks fontconfig for its default. */
+function fontOption(bold: boolean): string {
+  const file = (bold ? fonts.bold : undefined) ?? fonts.regular;
+  return file === undefined ? '' : `fontfile=${filterValue(file)}:`;
+}

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { extractFrame } from '../../src/media/frame.ts';
+import { facts, makeClip, scratchDir } from './fixtures.ts';
+
+const dir = scratchDir();
+const clip = path.join(dir, 'clip.mp4');
+
+before(async () => {
+  await makeClip(clip, { seconds: 1, width: 320, height: 180, fps: 24 });
+});
+
+describe('extractFrame', () => {
+  it('writes a PNG at full size', async () => {
+    const output = path.join(dir, 'still.png');
+    await extractFrame({ input: clip, atSeconds: 0.5, output });
+    const f = await facts(output);
+    assert.deepEqual([f.video.codec_name, f.video.width, f.video.height], ['png', 320, 180]);
+  });
+
+  it('writes a scaled JPEG, creating the folder', async () => {
+    const output = path.join(dir, 'thumbs', 'still.jpg');
+    await extractFrame({ input: clip, atSeconds: 0.9, output, width: 160 });
+    const f = await facts(output);
+    assert.deepEqual([f.video.codec_name, f.video.width, f.video.height], ['mjpeg', 160, 90]);
+  });
+
+  it('says when there is no frame at that time, or the format is unknown', async () => {
+    await assert.rejects(
+      extractFrame({ input: clip, atSeconds: 5, output: path.join(dir, 'late.png') }),
+      {
+        code: 'media_failed',
+        message: /no frame at 5 s \(it lasts 1\.000 s\)/,
+      },
+    );
+    await assert.rejects(
+      extractFrame({ input: clip, atSeconds: 0, output: path.join(dir, 'still.gif') }),
+      {
+        code: 'media_failed',
+        message: /\.jpg or \.png/,
+      },
+    );
+  });
+});
