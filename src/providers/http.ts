@@ -42,6 +42,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { z } from 'zod';
 import { ShotrouterError } from '../errors.ts';
 import { providerErrors, retryAfterSeconds } from './errors.ts';
+import type { VideoCallOptions } from './types.ts';
 
 /** Default per-request timeout of API calls, in ms. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -273,6 +274,26 @@ export function parseShape<S extends z.ZodType>(
   throw providerErrors.malformedResponse(
     provider,
     `${what}${at}: ${issue?.message ?? 'unexpected shape'}`,
+  );
+}
+
+/**
+ * Checks `providerOptions.<name>` against a zod schema; a mismatch is the caller's mistake:
+ * `invalid_request` naming the option, raised before anything is sent.
+ */
+export function parseProviderOptions<S extends z.ZodType>(
+  provider: string,
+  schema: S,
+  value: unknown,
+  name: string,
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const at = issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : '';
+  throw providerErrors.invalidRequest(
+    provider,
+    `providerOptions.${name}${at}: ${issue?.message ?? 'unexpected value'}`,
   );
 }
 
@@ -609,7 +630,7 @@ export class HttpClient {
     };
     const mapped =
       this.config.mapError?.(failure) ?? defaultHttpError(failure, this.config.apiKeyEnv);
-    return redactError(mapped, secrets);
+    return finalError(mapped, secrets, response.status);
   }
 }
 
@@ -684,17 +705,106 @@ function sanitizedCause(error: unknown, secrets: string[], depth = 0): Error | u
   return copy;
 }
 
-/** The same error with any secret scrubbed from its message (mappers may quote bodies). */
-function redactError(error: ShotrouterError, secrets: string[]): ShotrouterError {
-  const message = redactText(error.message, secrets);
-  if (message === error.message) return error;
-  return new ShotrouterError(error.code, message, {
+/**
+ * The error as thrown: any secret scrubbed from its message (mappers may quote bodies), and the
+ * HTTP status in `details.httpStatus` (so that callers can tell a 404 from other rejections).
+ */
+function finalError(
+  error: ShotrouterError,
+  secrets: string[],
+  httpStatus: number,
+): ShotrouterError {
+  const details = typeof error.details === 'object' && error.details !== null ? error.details : {};
+  return new ShotrouterError(error.code, redactText(error.message, secrets), {
     retryable: error.retryable,
     retryAfterSeconds: error.retryAfterSeconds,
+    details: { ...details, httpStatus },
   });
+}
+
+/** The HTTP status a typed error came from, when it came from an HTTP reply. */
+export function httpStatusOf(error: unknown): number | undefined {
+  if (!ShotrouterError.is(error)) return undefined;
+  const status = (error.details as { httpStatus?: unknown } | undefined)?.httpStatus;
+  return typeof status === 'number' ? status : undefined;
 }
 
 function shorten(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input files as bytes, for APIs that take uploads or base64 (see ./adapter-kit.ts for the rest
+// of the call-option helpers).
+
+/** An input file's bytes and media type. */
+export interface InputFile {
+  data: Uint8Array;
+  mediaType: string;
+}
+
+/** A `VideoModelV4File` (what `image`, `frameImages` and `inputReferences` hold). */
+export type VideoFile = NonNullable<VideoCallOptions['image']>;
+
+/**
+ * The bytes of an input file: inline data (bytes or base64), a `data:` URL, or an http(s) URL
+ * fetched WITHOUT credentials (it is somebody else's host). Failures are typed errors of
+ * `provider`.
+ */
+export async function readInputFile(
+  file: VideoFile,
+  options: { provider: string; fetch?: typeof fetch; signal?: AbortSignal },
+): Promise<InputFile> {
+  if (file.type === 'file') {
+    const data = typeof file.data === 'string' ? Buffer.from(file.data, 'base64') : file.data;
+    return { data: new Uint8Array(data), mediaType: file.mediaType };
+  }
+  const inline = /^data:([^;,]*)(;base64)?,(.*)$/s.exec(file.url);
+  if (inline) {
+    const [, type = '', base64, payload = ''] = inline;
+    const data = base64 ? Buffer.from(payload, 'base64') : Buffer.from(decodeURIComponent(payload));
+    return {
+      data: new Uint8Array(data),
+      mediaType: type || file.mediaType || 'application/octet-stream',
+    };
+  }
+  let url: URL;
+  try {
+    url = new URL(file.url);
+  } catch {
+    throw providerErrors.invalidRequest(
+      options.provider,
+      `the input file URL is not a URL: ${shorten(file.url)}`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw providerErrors.invalidRequest(
+      options.provider,
+      `cannot read an input file from a ${url.protocol} URL`,
+    );
+  }
+  const client = new HttpClient({
+    provider: options.provider,
+    baseUrl: url.origin,
+    fetch: options.fetch,
+  });
+  const got = await client.downloadBytes(url.toString(), {
+    auth: 'never',
+    signal: options.signal,
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    expiredStatuses: [],
+    maxBytes: 200 * 1024 ** 2,
+  });
+  return { data: got.data, mediaType: file.mediaType ?? got.mediaType };
+}
+
+/** Base64 of bytes (no `data:` prefix). */
+export function toBase64(data: Uint8Array): string {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
+}
+
+/** A `data:<type>;base64,…` URI of a file. */
+export function toDataUri(file: InputFile): string {
+  return `data:${file.mediaType};base64,${toBase64(file.data)}`;
 }

@@ -1,0 +1,65 @@
+/**
+ * Which kept clip each shot's takes come from, and which part of it: the shot's own job, or the
+ * multi-shot group generation it belongs to (then the plan's trim picks the shot out of the
+ * group's clip). Pure.
+ */
+import type { JobSpec, RouteSpec } from '../engine/job-spec.ts';
+import type { Plan, PlannedShot, Trim } from '../router/types.ts';
+import type { JobRow } from '../store/store.ts';
+
+export interface ShotTake {
+  take: number;
+  job: JobRow;
+  route: RouteSpec;
+  trim: Trim;
+}
+
+export interface ShotSources {
+  planned: PlannedShot;
+  /** per take index: the done job that made it, or null */
+  takes: Array<ShotTake | null>;
+  /** every job that works for the shot, with the share of its cost the shot bears (0..1) */
+  jobs: Array<{ job: JobRow; share: number }>;
+}
+
+export function shotSources(plan: Plan, specs: JobSpec[], jobs: JobRow[]): ShotSources[] {
+  const jobByKey = new Map(jobs.map((job) => [`${job.shot_id}#${job.take}`, job]));
+  const specByKey = new Map(specs.map((spec) => [spec.key, spec]));
+  const groupSeconds = new Map<string, number>();
+  for (const shot of plan.shots) {
+    if (shot.group && shot.trim) {
+      groupSeconds.set(shot.group, (groupSeconds.get(shot.group) ?? 0) + shot.trim.seconds);
+    }
+  }
+
+  return plan.shots.map((planned) => {
+    const takes: Array<ShotTake | null> = [];
+    const serving: Array<{ job: JobRow; share: number }> = [];
+    for (let take = 0; take < planned.takes; take++) {
+      const own = lookup(`${planned.id}#${take}`);
+      const group = planned.group ? lookup(`${planned.group}#${take}`) : undefined;
+      if (own) serving.push({ job: own.job, share: 1 });
+      if (group) serving.push({ job: group.job, share: shareOf(planned, groupSeconds) });
+      if (group?.job.state === 'done' && planned.trim) {
+        takes.push({ take, job: group.job, route: group.route, trim: planned.trim });
+      } else if (own?.job.state === 'done') {
+        takes.push({ take, job: own.job, route: own.route, trim: own.route.trim });
+      } else {
+        takes.push(null);
+      }
+    }
+    return { planned, takes, jobs: serving };
+  });
+
+  function lookup(key: string): { job: JobRow; route: RouteSpec } | undefined {
+    const job = jobByKey.get(key);
+    const spec = specByKey.get(key);
+    const route = spec?.routes[job?.route_index ?? 0];
+    return job && route ? { job, route } : undefined;
+  }
+}
+
+function shareOf(planned: PlannedShot, groupSeconds: Map<string, number>): number {
+  const total = groupSeconds.get(planned.group!) ?? 0;
+  return total > 0 && planned.trim ? planned.trim.seconds / total : 0;
+}

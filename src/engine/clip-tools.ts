@@ -1,0 +1,19 @@
+/** The engine's media operations on ffmpeg: verify with ffprobe, join by concat. */
+import { joinClips, verifyClip } from '../media/index.ts';
+import type { ClipTools } from './context.ts';
+
+export const ffmpegClipTools: ClipTools = {
+  async inspect(file, expected, signal) {
+    const info = await verifyClip(file, expected, signal);
+    return {
+      duration: info.durationSeconds,
+      width: info.width,
+      height: info.height,
+      fps: info.fps,
+      audio: info.hasAudio,
+    };
+  },
+  async join(inputs, output, signal) {
+    await joinClips({ inputs, output, ...(signal ? { signal } : {}) });
+  },
+};

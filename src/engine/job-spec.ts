@@ -1,0 +1,273 @@
+/**
+ * From plan + storyboard to the engine's jobs: one job per shot × take, or per multi-shot group
+ * × take (then every shot of the group also gets a stand-by job on its own fallback routes, run
+ * only if the group's generation fails). Each job carries its prompt, its reference images
+ * (read and hashed once), its routes best first, and its cache key.
+ *
+ * The cache key is the sha256 of everything that determines the clip: executor, model, route
+ * provider, generate request, chain, prompt, reference contents and take index. Equal keys share
+ * one clip, across runs in the same folder; editing one shot changes one key.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Chain, GenerateRequest, Plan, PlannedShot, Trim } from '../router/types.ts';
+import type { ImageRef, Shot, Storyboard } from '../storyboard/types.ts';
+
+export type ReferenceRole = 'reference' | 'first_frame' | 'last_frame';
+
+export interface ReferenceInput {
+  role: ReferenceRole;
+  /** sha256 of the file's bytes, or the URL for a remote image */
+  id: string;
+  /** as written in the storyboard */
+  spec: string;
+  file?: { data: Uint8Array; mediaType: string };
+  url?: string;
+}
+
+export interface RouteSpec {
+  model: string;
+  provider: string;
+  generate: GenerateRequest;
+  /** what the assembler keeps of the clip (for a group: unused; each shot has its own trim) */
+  trim: Trim;
+  chain: Chain | null;
+  /** estimated USD for one take on this route */
+  estimateUsd: number;
+}
+
+export interface JobSpec {
+  /** unique in the run: `<unit>#<take>` */
+  key: string;
+  /** the shot id, or the group id for a multi-shot generation */
+  unit: string;
+  /** the shots this job's clip serves, in storyboard order */
+  shotIds: string[];
+  /** storyboard position of the first shot served */
+  shotIndex: number;
+  /** 0-based */
+  take: number;
+  prompt: string;
+  references: ReferenceInput[];
+  /** best first: the plan's route, then its fallbacks */
+  routes: RouteSpec[];
+  cacheKey: string;
+  /** key of the group job this job stands by for: it runs only if that job fails */
+  standbyFor: string | null;
+}
+
+export async function buildJobSpecs(
+  plan: Plan,
+  storyboard: Storyboard,
+  executor: string,
+): Promise<JobSpec[]> {
+  const shots = new Map(storyboard.shots.map((s) => [s.id, s]));
+  const reader = new ReferenceReader();
+  const specs: JobSpec[] = [];
+  const groupsDone = new Set<string>();
+
+  for (const planned of plan.shots) {
+    const shot = shots.get(planned.id);
+    if (!shot) throw new Error(`plan shot ${planned.id} is not in the storyboard`);
+    const primary = primaryRoute(planned);
+    if (!primary) continue; // unroutable: the plan reports it; the caller refuses to run such plans
+
+    if (planned.group === null) {
+      const references = await reader.forShots([shot]);
+      const routes = [primary, ...fallbackRoutes(planned)];
+      for (let take = 0; take < planned.takes; take++) {
+        specs.push(
+          makeSpec(executor, shot.id, [shot], take, shotPrompt(shot), references, routes, null),
+        );
+      }
+      continue;
+    }
+
+    if (groupsDone.has(planned.group)) continue;
+    groupsDone.add(planned.group);
+    const members = plan.shots.filter((p) => p.group === planned.group);
+    const memberShots = members.map((p) => shots.get(p.id)!);
+    const groupRoute: RouteSpec = {
+      ...primary,
+      trim: { from: 0, seconds: primary.generate.seconds },
+      estimateUsd:
+        members.reduce((sum, p) => sum + p.estimate.usd, 0) /
+        Math.max(...members.map((p) => p.takes)),
+    };
+    const references = await reader.forShots(memberShots);
+    const prompt = groupPrompt(memberShots);
+    const takes = Math.max(...members.map((p) => p.takes));
+    for (let take = 0; take < takes; take++) {
+      const lead = makeSpec(
+        executor,
+        planned.group,
+        memberShots,
+        take,
+        prompt,
+        references,
+        [groupRoute],
+        null,
+      );
+      specs.push(lead);
+      for (const [k, member] of members.entries()) {
+        if (take >= member.takes) continue;
+        const shot = memberShots[k]!;
+        const own = await reader.forShots([shot]);
+        specs.push(
+          makeSpec(
+            executor,
+            shot.id,
+            [shot],
+            take,
+            shotPrompt(shot),
+            own,
+            fallbackRoutes(member),
+            lead.key,
+          ),
+        );
+      }
+    }
+  }
+  return specs;
+}
+
+function primaryRoute(planned: PlannedShot): RouteSpec | null {
+  if (!planned.model || !planned.provider || !planned.generate || !planned.trim) return null;
+  return {
+    model: planned.model,
+    provider: planned.provider,
+    generate: planned.generate,
+    trim: planned.trim,
+    chain: planned.chain,
+    estimateUsd: planned.estimate.usd / planned.takes,
+  };
+}
+
+function fallbackRoutes(planned: PlannedShot): RouteSpec[] {
+  return planned.fallback_routes
+    .filter((f) => f.provider !== null)
+    .map((f) => ({
+      model: f.model,
+      provider: f.provider!,
+      generate: f.generate,
+      trim: f.trim,
+      // a fallback whose generation is longer than one clip allows is split like the primary;
+      // the plan does not carry a chain for fallbacks, so one generation is asked for
+      chain: null,
+      estimateUsd: f.estimate.usd / planned.takes,
+    }));
+}
+
+function makeSpec(
+  executor: string,
+  unit: string,
+  shots: Shot[],
+  take: number,
+  prompt: string,
+  references: ReferenceInput[],
+  routes: RouteSpec[],
+  standbyFor: string | null,
+): JobSpec {
+  const first = routes[0];
+  const cacheKey = sha256(
+    JSON.stringify({
+      v: 1,
+      executor,
+      model: first?.model ?? null,
+      provider: first?.provider ?? null,
+      generate: first?.generate ?? null,
+      chain: first?.chain ?? null,
+      prompt,
+      references: references.map((r) => [r.role, r.id]),
+      take,
+    }),
+  );
+  return {
+    key: `${unit}#${take}`,
+    unit,
+    shotIds: shots.map((s) => s.id),
+    shotIndex: shots[0]!.index,
+    take,
+    prompt,
+    references,
+    routes,
+    cacheKey,
+    standbyFor,
+  };
+}
+
+/**
+ * The prompt sent to the model: the shot's prompt, then its camera direction, dialogue and sound
+ * in plain words (models with native audio voice the quoted lines).
+ */
+export function shotPrompt(shot: Shot): string {
+  const parts = [shot.prompt.trim()];
+  if (shot.camera) parts.push(`Camera: ${shot.camera}.`);
+  for (const line of shot.audio.dialogue) parts.push(`${line.speaker} says: "${line.line}"`);
+  if (shot.audio.ambient) parts.push(`Ambient sound: ${shot.audio.ambient}.`);
+  if (shot.audio.sfx) parts.push(`Sound effects: ${shot.audio.sfx}.`);
+  return parts.join('\n');
+}
+
+function groupPrompt(shots: Shot[]): string {
+  const lines = shots.map(
+    (shot, i) =>
+      `Shot ${i + 1} (${round3(shot.needs.seconds)} s): ${shotPrompt(shot).replace(/\n/g, ' ')}`,
+  );
+  return `A sequence of ${shots.length} shots, with hard cuts between them.\n${lines.join('\n')}`;
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+export function sha256(text: string | Uint8Array): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+const IMAGE_TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+};
+
+/** Reads and hashes each reference image once, however many shots use it. */
+class ReferenceReader {
+  readonly #files = new Map<string, Promise<{ data: Uint8Array; sha256: string }>>();
+
+  async forShots(shots: Shot[]): Promise<ReferenceInput[]> {
+    const out: ReferenceInput[] = [];
+    const seen = new Set<string>();
+    const add = async (role: ReferenceRole, ref: ImageRef | undefined) => {
+      if (!ref) return;
+      const input = await this.#read(role, ref);
+      const dedupe = `${role}:${input.id}`;
+      if (seen.has(dedupe)) return;
+      seen.add(dedupe);
+      out.push(input);
+    };
+    await add('first_frame', shots[0]?.firstFrame);
+    for (const shot of shots)
+      for (const ref of shot.needs.referenceImages) await add('reference', ref);
+    await add('last_frame', shots.at(-1)?.lastFrame);
+    return out;
+  }
+
+  async #read(role: ReferenceRole, ref: ImageRef): Promise<ReferenceInput> {
+    if (!ref.path)
+      return { role, id: ref.url ?? ref.spec, spec: ref.spec, url: ref.url ?? ref.spec };
+    let pending = this.#files.get(ref.path);
+    if (!pending) {
+      pending = fs.readFile(ref.path).then((buffer) => {
+        const data = new Uint8Array(buffer);
+        return { data, sha256: sha256(data) };
+      });
+      this.#files.set(ref.path, pending);
+    }
+    const { data, sha256: id } = await pending;
+    const mediaType =
+      IMAGE_TYPES[path.extname(ref.path).toLowerCase()] ?? 'application/octet-stream';
+    return { role, id, spec: ref.spec, file: { data, mediaType } };
+  }
+}

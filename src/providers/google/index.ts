@@ -1,0 +1,10 @@
+/** Veo on Google's two surfaces: the Gemini API (`google`) and Vertex AI (`vertex`). */
+export { createGoogleProvider, GOOGLE_PROVIDER } from './google-provider.ts';
+export { buildVeoRequest, mapGoogleError, operationErrorCode, type VeoSurface } from './veo.ts';
+export { type VeoOperation, VeoVideoModel } from './veo-video-model.ts';
+export {
+  createVertexProvider,
+  VERTEX_PROVIDER,
+  VERTEX_STORAGE_BASE_URL,
+  type VertexProviderOptions,
+} from './vertex-provider.ts';

@@ -1,0 +1,8 @@
+/** OpenAI Sora 2 on the Videos API (or an OpenAI-compatible server). */
+export { createOpenAIProvider, mapOpenAIError } from './openai-provider.ts';
+export {
+  buildVideoCreate,
+  OPENAI_PROVIDER,
+  type OpenAIOperation,
+  OpenAIVideoModel,
+} from './openai-video-model.ts';

@@ -1,0 +1,106 @@
+/**
+ * A video model that makes every clip locally with ffmpeg: a labelled stand-in of exactly the
+ * requested duration, size, frame rate and audio presence (shot id, the model it stands in for,
+ * prompt, running timecode). No network, no spend. `doStart` only describes the clip; the
+ * operation is a pure function of the request, so a lost start needs no lookup. `doStatus`
+ * renders it and returns the bytes.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type {
+  JSONObject,
+  Experimental_VideoModelV4OperationStartResult as StartResult,
+} from '@ai-sdk/provider';
+import { renderPreview } from '../../media/index.ts';
+import { providerErrors } from '../errors.ts';
+import type { ShotContext, VideoCallOptions, VideoModel, VideoStatus } from '../types.ts';
+
+export const PREVIEW_PROVIDER = 'preview';
+
+/** Everything the rendered clip depends on: the operation handle. */
+export interface PreviewOperation extends JSONObject {
+  v: 1;
+  seconds: number;
+  width: number;
+  height: number;
+  fps: number;
+  audio: boolean;
+  shotId: string;
+  model: string;
+  prompt: string;
+}
+
+/** The operation for a request: the same request always gives the same operation. */
+export function previewOperation(options: VideoCallOptions, modelId: string): PreviewOperation {
+  const size = /^(\d+)x(\d+)$/.exec(options.resolution ?? '');
+  if (!size)
+    throw providerErrors.invalidRequest(PREVIEW_PROVIDER, 'a resolution WIDTHxHEIGHT is required');
+  if (!(options.duration && options.duration > 0)) {
+    throw providerErrors.invalidRequest(PREVIEW_PROVIDER, 'a positive duration is required');
+  }
+  if (!(options.fps && options.fps > 0)) {
+    throw providerErrors.invalidRequest(PREVIEW_PROVIDER, 'a positive fps is required');
+  }
+  const context = options.providerOptions?.shotrouter as Partial<ShotContext> | undefined;
+  return {
+    v: 1,
+    seconds: options.duration,
+    width: Number(size[1]),
+    height: Number(size[2]),
+    fps: options.fps,
+    audio: options.generateAudio === true,
+    shotId: context?.shotId ?? 'shot',
+    model: context?.model ?? modelId,
+    prompt: options.prompt ?? '',
+  };
+}
+
+export class PreviewVideoModel implements VideoModel {
+  readonly specificationVersion = 'v4';
+  readonly provider = PREVIEW_PROVIDER;
+  readonly modelId: string;
+  readonly maxVideosPerCall = 1;
+
+  constructor(modelId: string) {
+    this.modelId = modelId;
+  }
+
+  async doStart(options: VideoCallOptions): Promise<StartResult> {
+    return {
+      operation: previewOperation(options, this.modelId),
+      warnings: [],
+      response: { timestamp: new Date(), modelId: this.modelId, headers: undefined },
+    };
+  }
+
+  async doStatus(options: { operation: unknown; abortSignal?: AbortSignal }): Promise<VideoStatus> {
+    const op = options.operation as PreviewOperation;
+    if (op?.v !== 1)
+      throw providerErrors.malformedResponse(PREVIEW_PROVIDER, 'not a preview operation');
+    const dir = await mkdtemp(path.join(tmpdir(), 'shotrouter-preview-'));
+    let data: Uint8Array;
+    try {
+      const output = path.join(dir, 'preview.mp4');
+      await renderPreview({
+        output,
+        seconds: op.seconds,
+        width: op.width,
+        height: op.height,
+        fps: op.fps,
+        audio: op.audio,
+        label: { shotId: op.shotId, model: op.model, prompt: op.prompt },
+        ...(options.abortSignal ? { signal: options.abortSignal } : {}),
+      });
+      data = new Uint8Array(await readFile(output));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    return {
+      status: 'completed',
+      videos: [{ type: 'binary', data, mediaType: 'video/mp4' }],
+      warnings: [],
+      response: { timestamp: new Date(), modelId: this.modelId, headers: undefined },
+    };
+  }
+}

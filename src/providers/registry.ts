@@ -1,0 +1,83 @@
+/**
+ * Which model instance makes a planned route: `(provider id, model id) → model + provider
+ * facts`. A normal run resolves each catalog provider to its adapter; a preview run resolves
+ * every route to the preview provider (standing in for the routed model).
+ */
+import { ShotrouterError } from '../errors.ts';
+import type { Provider, ProviderInfo, VideoModel } from './types.ts';
+
+export interface ResolvedRoute {
+  model: VideoModel;
+  provider: ProviderInfo;
+}
+
+export interface ProviderRegistry {
+  /** a short name for what makes the clips (`preview`, `providers`); part of every cache key */
+  readonly executor: string;
+  /** whether `provider` can be resolved at all (checked before anything is spent) */
+  has(provider: string): boolean;
+  /**
+   * The model for a route (`model` is the catalog model id); throws a ShotrouterError when no
+   * adapter serves the provider.
+   */
+  resolve(provider: string, model: string): ResolvedRoute;
+}
+
+export interface RegistryOptions {
+  /** names what makes the clips, in cache keys (default `providers`) */
+  executor?: string;
+  /**
+   * The provider's own id for a catalog model on that provider (the catalog route's `model`);
+   * default: the catalog id unchanged.
+   */
+  providerModelId?: (provider: string, model: string) => string;
+}
+
+/** A registry over adapters, one per provider id. Models are created once and reused. */
+export function createProviderRegistry(
+  providers: Provider[],
+  options: RegistryOptions = {},
+): ProviderRegistry {
+  const executor = options.executor ?? 'providers';
+  const providerModelId = options.providerModelId ?? ((_provider, model) => model);
+  const byId = new Map(providers.map((p) => [p.info.id, p]));
+  const models = new Map<string, VideoModel>();
+  return {
+    executor,
+    has: (provider) => byId.has(provider),
+    resolve(provider, catalogModel) {
+      const entry = byId.get(provider);
+      if (!entry) {
+        const known = [...byId.keys()].join(', ') || 'none yet';
+        throw new ShotrouterError(
+          'unsatisfiable',
+          `no adapter for provider '${provider}' (adapters: ${known}); use --preview to rehearse the run`,
+        );
+      }
+      const key = `${provider}\u0000${catalogModel}`;
+      let model = models.get(key);
+      if (!model) {
+        model = entry.model(providerModelId(provider, catalogModel));
+        if (!model.doStart || !model.doStatus) {
+          // the engine stores an operation handle between start and status; doGenerate alone has none
+          throw new ShotrouterError(
+            'internal',
+            `the ${provider} adapter for ${catalogModel} lacks doStart/doStatus`,
+          );
+        }
+        models.set(key, model);
+      }
+      return { model, provider: entry.info };
+    },
+  };
+}
+
+/** A registry that sends every route, whatever its provider, to one stand-in provider. */
+export function createStandInRegistry(standIn: Provider): ProviderRegistry {
+  const inner = createProviderRegistry([standIn], { executor: standIn.info.id });
+  return {
+    executor: standIn.info.id,
+    has: () => true,
+    resolve: (_provider, model) => inner.resolve(standIn.info.id, model),
+  };
+}

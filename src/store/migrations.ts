@@ -1,0 +1,133 @@
+/**
+ * Schema migrations as code, applied in name order when a store opens (Kysely's Migrator keeps
+ * track of which ran). Written with Kysely's schema builder and portable column types so the
+ * PostgreSQL store reuses them; the one thing that differs by engine (an auto-increment key) is
+ * asked of the `SqlFlavor`. Never edit a migration that has shipped: add the next one.
+ */
+import type { Kysely } from 'kysely';
+import type { Migration, MigrationProvider } from 'kysely/migration';
+
+export type SqlFlavor = 'sqlite' | 'postgres';
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on today's table types
+type AnyDb = Kysely<any>;
+
+function migration0001(flavor: SqlFlavor): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('run')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('storyboard_file', 'text', (c) => c.notNull())
+        .addColumn('storyboard_sha256', 'text', (c) => c.notNull())
+        .addColumn('plan_sha256', 'text', (c) => c.notNull())
+        .addColumn('plan_json', 'text', (c) => c.notNull())
+        .addColumn('budget_micro', 'bigint')
+        .addColumn('executor', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('run_plan').on('run').column('plan_sha256').execute();
+
+      await db.schema
+        .createTable('media')
+        .addColumn('sha256', 'text', (c) => c.primaryKey())
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'bigint', (c) => c.notNull())
+        .addColumn('media_type', 'text', (c) => c.notNull())
+        .addColumn('duration', 'double precision', (c) => c.notNull())
+        .addColumn('width', 'integer', (c) => c.notNull())
+        .addColumn('height', 'integer', (c) => c.notNull())
+        .addColumn('fps', 'double precision', (c) => c.notNull())
+        .addColumn('audio', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('job')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('run_id', 'text', (c) => c.notNull().references('run.id'))
+        .addColumn('shot_id', 'text', (c) => c.notNull())
+        .addColumn('shot_index', 'integer', (c) => c.notNull())
+        .addColumn('take', 'integer', (c) => c.notNull())
+        .addColumn('cache_key', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('route_index', 'integer', (c) => c.notNull())
+        .addColumn('model', 'text')
+        .addColumn('provider', 'text')
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('spend_micro', 'bigint', (c) => c.notNull())
+        .addColumn('media_sha256', 'text', (c) => c.references('media.sha256'))
+        .addColumn('cached', 'integer', (c) => c.notNull())
+        .addColumn('warnings_json', 'text', (c) => c.notNull())
+        .addColumn('error_code', 'text')
+        .addColumn('error_message', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('job_shot_take', ['run_id', 'shot_id', 'take'])
+        .execute();
+      await db.schema.createIndex('job_cache_key').on('job').column('cache_key').execute();
+
+      await db.schema
+        .createTable('attempt')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('job_id', 'text', (c) => c.notNull().references('job.id'))
+        .addColumn('idempotency_key', 'text', (c) => c.notNull().unique())
+        .addColumn('route_index', 'integer', (c) => c.notNull())
+        .addColumn('segment', 'integer', (c) => c.notNull())
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('executor', 'text', (c) => c.notNull())
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('request_json', 'text', (c) => c.notNull())
+        .addColumn('operation_json', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('sends', 'integer', (c) => c.notNull())
+        .addColumn('media_sha256', 'text', (c) => c.references('media.sha256'))
+        .addColumn('error_code', 'text')
+        .addColumn('error_message', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('finished_at', 'text')
+        .execute();
+      await db.schema.createIndex('attempt_job').on('attempt').column('job_id').execute();
+
+      await db.schema
+        .createTable('ledger')
+        .addColumn('attempt_id', 'text', (c) => c.primaryKey().references('attempt.id'))
+        .addColumn('job_id', 'text', (c) => c.notNull().references('job.id'))
+        .addColumn('run_id', 'text', (c) => c.notNull().references('run.id'))
+        .addColumn('reserved_micro', 'bigint', (c) => c.notNull())
+        .addColumn('spent_micro', 'bigint', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('ledger_run').on('ledger').column('run_id').execute();
+
+      await db.schema
+        .createTable('event')
+        .addColumn('id', 'integer', (c) =>
+          flavor === 'sqlite'
+            ? c.primaryKey().autoIncrement()
+            : c.primaryKey().generatedByDefaultAsIdentity(),
+        )
+        .addColumn('run_id', 'text', (c) => c.notNull().references('run.id'))
+        .addColumn('job_id', 'text')
+        .addColumn('attempt_id', 'text')
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('data_json', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('event_run').on('event').columns(['run_id', 'id']).execute();
+    },
+  };
+}
+
+export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
+  return {
+    async getMigrations() {
+      return { '0001_initial': migration0001(flavor) };
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * The run database, table by table (Kysely types). One database per run folder (SQLite) or one
+ * shared database (PostgreSQL, later). Types are portable: text, integer, bigint, double
+ * precision. Timestamps are ISO-8601 UTC text; JSON is text; money is integer micro-USD
+ * (1 USD = 1,000,000) so sums are exact; booleans are integers 0/1.
+ */
+import type { Generated } from 'kysely';
+
+export interface Database {
+  run: RunTable;
+  job: JobTable;
+  attempt: AttemptTable;
+  event: EventTable;
+  ledger: LedgerTable;
+  media: MediaTable;
+}
+
+export type RunState = 'active' | 'finished' | 'superseded';
+
+/** One plan being carried out. A new run starts when the plan changes; the old one is superseded. */
+export interface RunTable {
+  id: string;
+  created_at: string;
+  updated_at: string;
+  title: string;
+  storyboard_file: string;
+  /** sha256 of the storyboard file's bytes */
+  storyboard_sha256: string;
+  /** sha256 of plan_json plus everything else that shapes the jobs (e.g. preview mode) */
+  plan_sha256: string;
+  plan_json: string;
+  /** null: no budget */
+  budget_micro: number | null;
+  /** `preview` or `providers`: which provider set makes the clips */
+  executor: string;
+  state: RunState;
+}
+
+/**
+ * Job states, in order. `queued`: nothing at a provider. `starting`: an attempt's idempotency key
+ * is written and the start call is out. `running`: the provider has the job (handle stored).
+ * `downloading`: the provider finished; fetching and checking the clip. `done`/`failed` are final
+ * for this run (a failed job is queued again by the next `run`). `standby`: the job of one shot
+ * of a multi-shot group, run only if the group's generation fails; `skipped` when it did not.
+ * `superseded`: its attempts and result moved to the job of a newer run with the same cache key.
+ */
+export type JobState =
+  | 'standby'
+  | 'queued'
+  | 'starting'
+  | 'running'
+  | 'downloading'
+  | 'done'
+  | 'failed'
+  | 'skipped'
+  | 'superseded';
+
+/** One take of one shot. */
+export interface JobTable {
+  id: string;
+  run_id: string;
+  shot_id: string;
+  /** the shot's position in the storyboard (0-based) */
+  shot_index: number;
+  /** 0-based take index */
+  take: number;
+  /** hash of what determines the clip (see engine/job-spec.ts); equal keys share one clip */
+  cache_key: string;
+  state: JobState;
+  /** index into [primary route, ...fallback routes] of the route in use */
+  route_index: number;
+  model: string | null;
+  provider: string | null;
+  /** logical starts made for this job, across retries and fallbacks */
+  attempts: number;
+  /** settled spend of this job's attempts (or, for a cached job, of the clip it reuses) */
+  spend_micro: number;
+  media_sha256: string | null;
+  /** 1 when the clip came from an earlier run (no new spend) */
+  cached: number;
+  /** JSON array of strings: provider warnings and engine notes (fallbacks, retries) */
+  warnings_json: string;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * Attempt states. `starting`: key written, start call sent or about to be; outcome unknown until
+ * the reply. `running`: operation handle stored. `completed`: clip kept. `failed`: definitely
+ * over (error recorded). `unknown`: the start's outcome could not be established.
+ */
+export type AttemptState = 'starting' | 'running' | 'completed' | 'failed' | 'unknown';
+
+/** One logical start at a provider: one idempotency key, however many times the call is sent. */
+export interface AttemptTable {
+  id: string;
+  job_id: string;
+  idempotency_key: string;
+  route_index: number;
+  /** which generation of the route's chain (0 without a chain) */
+  segment: number;
+  /** the route's provider (catalog id) */
+  provider: string;
+  /** the provider that actually ran it (`preview` in preview mode) */
+  executor: string;
+  model: string;
+  /** what was asked, JSON (file contents replaced by their sha256) */
+  request_json: string;
+  /** the provider's operation handle, JSON; null until the start returned */
+  operation_json: string | null;
+  state: AttemptState;
+  /** how many times the start request was sent with this key (retries of 429/5xx) */
+  sends: number;
+  /** the kept clip, once completed */
+  media_sha256: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+/** Append-only: every state change of a run, job or attempt, and every spend movement. */
+export interface EventTable {
+  id: Generated<number>;
+  run_id: string;
+  job_id: string | null;
+  attempt_id: string | null;
+  type: string;
+  data_json: string;
+  at: string;
+}
+
+export type LedgerState = 'reserved' | 'settled';
+
+/** Money per attempt: reserved before the start, settled (reservation released) after. */
+export interface LedgerTable {
+  attempt_id: string;
+  job_id: string;
+  run_id: string;
+  reserved_micro: number;
+  spent_micro: number;
+  state: LedgerState;
+  updated_at: string;
+}
+
+/** Kept clips, by content. */
+export interface MediaTable {
+  sha256: string;
+  /** relative to the run folder, e.g. media/<sha256>.mp4 */
+  path: string;
+  bytes: number;
+  media_type: string;
+  duration: number;
+  width: number;
+  height: number;
+  fps: number;
+  audio: number;
+  created_at: string;
+}
