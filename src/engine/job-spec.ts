@@ -152,9 +152,7 @@ function fallbackRoutes(planned: PlannedShot): RouteSpec[] {
       provider: f.provider!,
       generate: f.generate,
       trim: f.trim,
-      // a fallback whose generation is longer than one clip allows is split like the primary;
-      // the plan does not carry a chain for fallbacks, so one generation is asked for
-      chain: null,
+      chain: f.chain,
       estimateUsd: f.estimate.usd / planned.takes,
     }));
 }

@@ -574,6 +574,7 @@ function toFallback(takes: number) {
     provider: s.option.route.provider,
     generate: s.option.generate,
     trim: { from: 0, seconds: s.option.keepSeconds },
+    chain: s.option.chain,
     estimate: { usd: round4(s.option.usd * takes), seconds: round6(s.option.latency) },
   });
 }

@@ -34,6 +34,8 @@ export interface Fallback {
   provider: ProviderId | null;
   generate: GenerateRequest;
   trim: Trim;
+  /** extension chain or split, when one generation on this model is not long enough */
+  chain: Chain | null;
   estimate: { usd: number; seconds: number };
 }
 
