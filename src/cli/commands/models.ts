@@ -28,17 +28,17 @@ export const modelsCommand: Command = {
       `${renderTable(
         [
           { header: 'model' },
-          { header: 'state', shrink: true },
+          { header: 'state' },
           { header: 'seconds' },
           { header: 'max size' },
-          { header: 'fps', shrink: true },
+          { header: 'fps' },
           { header: 'audio' },
           { header: 'refs', align: 'right' },
           { header: 'from $/s', align: 'right' },
           { header: 'routes', shrink: true },
         ],
         rows,
-        Math.max(io.stdout.columns ?? 100, 100),
+        Math.max(io.stdout.columns ?? 120, 100),
       )}\n\nas of ${asOf}; '*' marks a fact no primary source confirms. Details: shotrouter models --json\n`,
     );
     return EXIT.ok;
