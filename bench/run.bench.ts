@@ -210,6 +210,7 @@ function specFor(shotId: string, index: number, provider: string): JobSpec {
     routes: [route],
     cacheKey: sha256(JSON.stringify([shotId, route])),
     standbyFor: null,
+    cuts: null,
   };
 }
 

@@ -63,8 +63,39 @@ export function callOptions(
         ? references
         : undefined,
     generateAudio: generate.audio,
-    providerOptions: { shotrouter: { ...context, extend: extendFrom !== undefined } },
+    providerOptions: {
+      shotrouter: {
+        ...context,
+        extend: extendFrom !== undefined,
+        ...(spec.cuts && segmentsOf(route).length === 1
+          ? { cuts: wholeSecondCuts(spec.cuts, seconds) }
+          : {}),
+      },
+    },
   };
+}
+
+/**
+ * The cuts of a multi-shot generation in whole seconds adding up to the clip's length, as
+ * multi-shot APIs take them (Kling: integer durations summing to the total). Largest
+ * remainders get the spare seconds, the last cut any snap-up; every cut keeps at least 1 s.
+ */
+export function wholeSecondCuts(
+  cuts: ReadonlyArray<{ shotId: string; prompt: string; seconds: number }>,
+  total: number,
+): Array<{ shotId: string; prompt: string; seconds: number }> {
+  const whole = cuts.map((c) => Math.max(1, Math.floor(c.seconds)));
+  let spare = Math.round(total) - whole.reduce((a, b) => a + b, 0);
+  const order = cuts
+    .map((c, i) => ({ i, remainder: c.seconds - Math.floor(c.seconds) }))
+    .sort((a, b) => b.remainder - a.remainder || a.i - b.i);
+  for (const { i, remainder } of order) {
+    if (spare <= 0 || remainder <= 1e-9) break;
+    whole[i]! += 1;
+    spare -= 1;
+  }
+  if (spare > 0) whole[whole.length - 1]! += spare;
+  return cuts.map((c, i) => ({ shotId: c.shotId, prompt: c.prompt, seconds: whole[i]! }));
 }
 
 /** What was asked, as stored in the attempt row: no file bytes, only their hashes. */

@@ -37,6 +37,13 @@ export interface RouteSpec {
   estimateUsd: number;
 }
 
+/** One shot of a multi-shot generation: its own prompt and the seconds it lasts in the clip. */
+export interface Cut {
+  shotId: string;
+  prompt: string;
+  seconds: number;
+}
+
 export interface JobSpec {
   /** unique in the run: `<unit>#<take>` */
   key: string;
@@ -55,6 +62,8 @@ export interface JobSpec {
   cacheKey: string;
   /** key of the group job this job stands by for: it runs only if that job fails */
   standbyFor: string | null;
+  /** for a multi-shot generation: its shots in order (adapters with native multi-shot use them) */
+  cuts: Cut[] | null;
 }
 
 export async function buildJobSpecs(
@@ -109,6 +118,11 @@ export async function buildJobSpecs(
         [groupRoute],
         null,
       );
+      lead.cuts = members.map((p, k) => ({
+        shotId: p.id,
+        prompt: shotPrompt(memberShots[k]!),
+        seconds: p.trim?.seconds ?? memberShots[k]!.needs.seconds,
+      }));
       specs.push(lead);
       for (const [k, member] of members.entries()) {
         if (take >= member.takes) continue;
@@ -192,6 +206,7 @@ function makeSpec(
     routes,
     cacheKey,
     standbyFor,
+    cuts: null,
   };
 }
 

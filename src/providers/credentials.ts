@@ -38,7 +38,7 @@
  *   with placeholder credentials the sandbox accepts. Real credentials are never sent there,
  *   even when they are set, so a rehearsal cannot leak them.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { ShotrouterError } from '../errors.ts';
@@ -330,15 +330,40 @@ function fileEntry(provider: CredentialProvider, env: Env): Record<string, strin
  */
 function readCredentialsFile(env: Env): Record<string, Record<string, string>> | undefined {
   const file = credentialsFilePath(env);
+  let stamp: string;
+  try {
+    const info = statSync(file);
+    stamp = `${info.mtimeMs}:${info.size}`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw unreadable(file, error);
+  }
+  // `redact` may run for every log line: parse the file again only when it has changed
+  const cached = fileCache.get(file);
+  if (cached?.stamp === stamp) return cached.entries;
+  const entries = parseCredentialsFile(file);
+  fileCache.set(file, { stamp, entries });
+  return entries;
+}
+
+const fileCache = new Map<
+  string,
+  { stamp: string; entries: Record<string, Record<string, string>> }
+>();
+
+function unreadable(file: string, error: unknown): ShotrouterError {
+  return new ShotrouterError(
+    'usage',
+    `cannot read the credentials file ${file}: ${(error as Error).message}`,
+  );
+}
+
+function parseCredentialsFile(file: string): Record<string, Record<string, string>> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ShotrouterError(
-      'usage',
-      `cannot read the credentials file ${file}: ${(error as Error).message}`,
-    );
+    throw unreadable(file, error);
   }
   let parsed: unknown;
   try {

@@ -2,7 +2,7 @@
  * A small fetch-based HTTP client for provider adapters. It does the parts every adapter needs
  * and must get right the same way:
  *
- * - joins a base URL (which may carry a path prefix, e.g. `http://127.0.0.1:4000/openai/v1`)
+ * - joins a base URL (which may carry a path prefix, e.g. `http://127.0.0.1:4000/openai`)
  *   with request paths and query parameters;
  * - adds the provider's headers, built per request (so a Kling JWT can be minted per call), and
  *   sends them only to the provider's own origin (never to a CDN download URL);
@@ -25,7 +25,9 @@
  *
  *   A provider-specific `mapError` hook sees every non-2xx reply first (Kling's body `code`s,
  *   Google's `error.status`, …) and may return its own error; `undefined` falls back to the
- *   table above.
+ *   table above. Errors from HTTP replies carry the status in `details.httpStatus`
+ *   (`httpStatusOf(error)`), e.g. to tell "no such task" (404) from other rejections.
+ * - follows redirects itself, dropping credential headers when a redirect leaves the origin;
  * - REDACTION: header values, the `secrets` given in the config, and credential-looking query
  *   parameters never appear in an error message, `details`, `cause`, or stack. Thrown errors
  *   carry a sanitized copy of network causes, never the raw fetch error.
@@ -161,6 +163,9 @@ const SECRET_HEADERS = new Set([
   'x-fal-key',
 ]);
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
 /** Query parameters whose values are credentials or signatures. */
 const SECRET_QUERY =
   /([?&](?:key|api_key|apikey|token|access_token|signature|sig|x-amz-signature|x-goog-signature|x-amz-security-token)=)[^&#\s"']*/gi;
@@ -244,7 +249,11 @@ export function providerMessage(body: unknown): string | undefined {
  * Parses a JSON body; a body that is not JSON (cut short, HTML from a proxy, empty) becomes a
  * `malformed_response` error, never a crash.
  */
-export function parseJsonBody(provider: string, text: string): unknown {
+export function parseJsonBody(
+  provider: string,
+  text: string,
+  secrets: Iterable<string> = [],
+): unknown {
   if (text.trim() === '')
     throw providerErrors.malformedResponse(provider, 'empty body where JSON was expected');
   try {
@@ -252,7 +261,7 @@ export function parseJsonBody(provider: string, text: string): unknown {
   } catch {
     throw providerErrors.malformedResponse(
       provider,
-      `the body is not JSON (${text.length} characters, starting ${JSON.stringify(text.slice(0, 40))})`,
+      `the body is not JSON (${text.length} characters, starting ${JSON.stringify(redactText(text.slice(0, 40), secrets))})`,
     );
   }
 }
@@ -340,12 +349,17 @@ export class HttpClient {
 
   /** Sends a request and parses the 2xx reply as JSON (`malformed_response` if it is not). */
   async json<T = unknown>(path: string, options: RequestOptions = {}): Promise<JsonResponse<T>> {
-    const { response, secrets } = await this.exchange(path, options);
-    const text = await this.readText(response, secrets, options.signal);
+    const { response, secrets, signal } = await this.exchange(path, options);
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw this.bodyError(error, secrets, signal, options.signal);
+    }
     return {
       status: response.status,
       headers: headersOf(response),
-      body: parseJsonBody(this.provider, text) as T,
+      body: parseJsonBody(this.provider, text, secrets) as T,
     };
   }
 
@@ -433,7 +447,7 @@ export class HttpClient {
   private async exchange(
     path: string,
     options: RequestOptions,
-  ): Promise<{ response: Response; secrets: string[] }> {
+  ): Promise<{ response: Response; secrets: string[]; signal: AbortSignal }> {
     const url = this.url(path, options.query);
     const own = await this.ownHeaders();
     const headers = mergeHeaders(this.sameOrigin(url) ? own : {}, options.headers);
@@ -447,14 +461,16 @@ export class HttpClient {
     headers.accept ??= 'application/json';
     const method = options.method ?? (body === undefined ? 'GET' : 'POST');
     const secrets = this.secretsOf(own);
+    const timeoutMs = options.timeoutMs ?? this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const signal = withTimeout(options.signal, timeoutMs);
     const response = await this.send(
       url,
       { method, headers, body },
-      options,
+      options.signal,
+      signal,
       secrets,
-      this.config.timeoutMs,
     );
-    if (response.ok) return { response, secrets };
+    if (response.ok) return { response, secrets, signal };
     throw await this.failure(response, 'api', secrets, options.signal);
   }
 
@@ -494,16 +510,13 @@ export class HttpClient {
     const send = auth === 'always' || (auth === 'same-origin' && this.sameOrigin(url));
     const headers = mergeHeaders(send ? own : {}, options.headers);
     const secrets = this.secretsOf(own);
-    const timeoutMs = options.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const signal = withTimeout(options.signal, options.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS);
     const response = await this.send(
       url,
       { method: 'GET', headers },
-      { signal: options.signal },
-      secrets,
-      timeoutMs,
+      options.signal,
       signal,
+      secrets,
     );
     if (response.ok && response.body) return { response, secrets, signal };
     if ((options.expiredStatuses ?? DEFAULT_EXPIRED).includes(response.status)) {
@@ -513,27 +526,47 @@ export class HttpClient {
     throw await this.failure(response, 'download', secrets, options.signal);
   }
 
-  /** One fetch, with the abort/timeout/network error translation. */
+  /**
+   * One request, with the abort/timeout/network error translation. Redirects are followed
+   * here, not by fetch, so that credentials are dropped when one leaves the origin (fetch
+   * itself keeps headers such as `x-goog-api-key` across origins).
+   */
   private async send(
     url: string,
     init: { method: string; headers: Record<string, string>; body?: RequestInit['body'] },
-    options: { signal?: AbortSignal; timeoutMs?: number },
+    caller: AbortSignal | undefined,
+    signal: AbortSignal,
     secrets: string[],
-    clientTimeoutMs: number | undefined,
-    combined?: AbortSignal,
   ): Promise<Response> {
-    const caller = options.signal;
     if (caller?.aborted) throw this.abortError(caller);
-    const timeoutMs = options.timeoutMs ?? clientTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const signal =
-      combined ??
-      (caller
-        ? AbortSignal.any([caller, AbortSignal.timeout(timeoutMs)])
-        : AbortSignal.timeout(timeoutMs));
-    try {
-      return await this.fetchImpl(url, { ...init, signal, redirect: 'follow' });
-    } catch (error) {
-      throw this.networkError(error, secrets, signal, caller);
+    let current = { url, ...init };
+    for (let hops = 0; ; hops++) {
+      let response: Response;
+      try {
+        response = await this.fetchImpl(current.url, {
+          method: current.method,
+          headers: current.headers,
+          body: current.body,
+          signal,
+          redirect: 'manual',
+        });
+      } catch (error) {
+        throw this.networkError(error, secrets, signal, caller);
+      }
+      const location = response.headers.get('location');
+      if (!REDIRECTS.has(response.status) || !location || hops >= MAX_REDIRECTS) return response;
+      await response.body?.cancel().catch(() => {});
+      const next = new URL(location, current.url).toString();
+      const toGet =
+        response.status === 303 ||
+        ((response.status === 301 || response.status === 302) && current.method === 'POST');
+      const headers =
+        new URL(next).origin === new URL(current.url).origin
+          ? current.headers
+          : withoutSecrets(current.headers);
+      current = toGet
+        ? { url: next, method: 'GET', headers: withoutBodyHeaders(headers) }
+        : { url: next, method: current.method, headers, body: current.body };
     }
   }
 
@@ -579,20 +612,6 @@ export class HttpClient {
     if (caller?.aborted) return this.abortError(caller);
     if (signal.aborted) return providerErrors.timeout(this.provider);
     return providerErrors.connectionDropped(this.provider, sanitizedCause(error, secrets));
-  }
-
-  private async readText(
-    response: Response,
-    secrets: string[],
-    caller: AbortSignal | undefined,
-  ): Promise<string> {
-    try {
-      return await response.text();
-    } catch (error) {
-      if (caller?.aborted) throw this.abortError(caller);
-      if (isTimeout(error)) throw providerErrors.timeout(this.provider);
-      throw providerErrors.connectionDropped(this.provider, sanitizedCause(error, secrets));
-    }
   }
 
   /** Turns a non-2xx reply into a typed error (provider hook first, then the default table). */
@@ -661,15 +680,27 @@ function mergeHeaders(
   return out;
 }
 
+function withoutSecrets(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !SECRET_HEADERS.has(name)));
+}
+
+function withoutBodyHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !name.startsWith('content-')),
+  );
+}
+
+/** The caller's signal, ended also by a timeout. */
+function withTimeout(caller: AbortSignal | undefined, timeoutMs: number): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return caller ? AbortSignal.any([caller, timeout]) : timeout;
+}
+
 function mediaTypeOf(response: Response): string {
   return (response.headers.get('content-type') ?? 'application/octet-stream')
     .split(';')[0]!
     .trim()
     .toLowerCase();
-}
-
-function isTimeout(error: unknown): boolean {
-  return error instanceof Error && error.name === 'TimeoutError';
 }
 
 /** The first connect-failure code found on an error or its causes. */

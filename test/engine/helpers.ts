@@ -38,6 +38,7 @@ export function spec(unit: string, routes: RouteSpec[], options: Partial<JobSpec
     routes,
     cacheKey: sha256(JSON.stringify([routes[0], prompt, take])),
     standbyFor: null,
+    cuts: null,
     ...options,
   };
 }

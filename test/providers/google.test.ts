@@ -133,13 +133,9 @@ describe('google (Gemini API) adapter', () => {
     assert.match(status.status === 'error' ? status.error : '', /Responsible AI/);
   });
 
-  test('a cut-short operation is malformed_response', async () => {
-    const { t, model } = await setup();
-    const start = await model.doStart!(callOptions());
-    const bad = await setup({ faults: { malformed: 1 } });
-    t.clock.advance(0);
-    await expectCode(() => bad.model.doStart!(callOptions()), 'malformed_response');
-    assert.ok(start.operation);
+  test('a cut-short reply is malformed_response', async () => {
+    const { model } = await setup({ faults: { malformed: 1 } });
+    await expectCode(() => model.doStart!(callOptions()), 'malformed_response');
   });
 
   test('an expired file link is expired_url; the next poll downloads it', async () => {

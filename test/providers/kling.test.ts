@@ -51,7 +51,8 @@ async function setup({ options = {}, values = {}, timeoutMs, skewMs = 0 }: Setup
   return { t, provider, sent: recorder.sent };
 }
 
-const keyed = (key: string, overrides = {}) => callOptions({ headers: { 'idempotency-key': key }, ...overrides });
+const keyed = (key: string, overrides = {}) =>
+  callOptions({ headers: { 'idempotency-key': key }, ...overrides });
 
 function sentAt(t: TestSandbox): string {
   return new Date(t.clock.now()).toISOString();
@@ -61,14 +62,18 @@ describe('kling adapter', () => {
   test('signs the same HS256 token as Kling’s documented recipe', () => {
     const now = Date.UTC(2026, 10, 26);
     assert.equal(signKlingJwt('ak', 'sk', now), signKlingToken('ak', 'sk', now));
-    const payload = JSON.parse(Buffer.from(signKlingJwt('ak', 'sk', now).split('.')[1]!, 'base64url').toString());
+    const payload = JSON.parse(
+      Buffer.from(signKlingJwt('ak', 'sk', now).split('.')[1]!, 'base64url').toString(),
+    );
     assert.deepEqual(payload, { iss: 'ak', exp: now / 1000 + 1800, nbf: now / 1000 - 5 });
   });
 
   test('text-to-video on kling-v3: request fields, a real MP4 with sound, and the units it cost', async () => {
     const { t, provider, sent } = await setup();
     const model = provider.model('kling-v3');
-    const start = await model.doStart!(keyed('key-t2v', { duration: 5, generateAudio: true, fps: 30 }));
+    const start = await model.doStart!(
+      keyed('key-t2v', { duration: 5, generateAudio: true, fps: 30 }),
+    );
     assert.deepEqual(
       start.warnings.map((w) => (w.type === 'unsupported' ? w.feature : w.type)),
       ['fps'],
@@ -106,7 +111,10 @@ describe('kling adapter', () => {
         generateAudio: false,
         frameImages: [
           { image: png, frameType: 'first_frame' },
-          { image: { type: 'url', url: `data:image/png;base64,${PNG_BASE64}` }, frameType: 'last_frame' },
+          {
+            image: { type: 'url', url: `data:image/png;base64,${PNG_BASE64}` },
+            frameType: 'last_frame',
+          },
         ],
       }),
     );
@@ -145,7 +153,9 @@ describe('kling adapter', () => {
     ]);
     const status = await pollToEnd(model, start.operation, t);
     assertCompleted(status);
-    assert.ok(Math.abs((await probeVideo(status.videos[0]!, 'kling-multi')).durationSeconds - 5) < 0.1);
+    assert.ok(
+      Math.abs((await probeVideo(status.videos[0]!, 'kling-multi')).durationSeconds - 5) < 0.1,
+    );
   });
 
   test('multi-shot durations that do not fill the clip are refused before anything is sent', async () => {
@@ -153,7 +163,10 @@ describe('kling adapter', () => {
     const error = await expectCode(
       () =>
         provider.model('kling-v3').doStart!(
-          callOptions({ duration: 6, providerOptions: { kling: { multiPrompt: [{ prompt: 'a', duration: 5 }] } } }),
+          callOptions({
+            duration: 6,
+            providerOptions: { kling: { multiPrompt: [{ prompt: 'a', duration: 5 }] } },
+          }),
         ),
       'invalid_request',
     );
@@ -163,24 +176,39 @@ describe('kling adapter', () => {
 
   test('a duration the model does not take is invalid_request with Kling’s words (code 1201)', async () => {
     const { provider } = await setup();
-    const error = await expectCode(() => provider.model('kling-v2-6').doStart!(callOptions({ duration: 7 })), 'invalid_request');
+    const error = await expectCode(
+      () => provider.model('kling-v2-6').doStart!(callOptions({ duration: 7 })),
+      'invalid_request',
+    );
     assert.match(error.message, /duration value '7' is invalid for kling-v2-6/);
     assert.match(error.message, /code 1201/);
   });
 
   test('code 1302 is rate_limited with Retry-After; 5000 is server_error; 1301 content_refused', async () => {
     const limited = await setup({ options: { faults: { 429: 1 }, retryAfterSeconds: 3 } });
-    const error = await expectCode(() => limited.provider.model('kling-v3').doStart!(callOptions()), 'rate_limited');
+    const error = await expectCode(
+      () => limited.provider.model('kling-v3').doStart!(callOptions()),
+      'rate_limited',
+    );
     assert.equal(error.retryAfterSeconds, 3);
     const failing = await setup({ options: { faults: { '5xx': 1 } } });
-    await expectCode(() => failing.provider.model('kling-v3').doStart!(callOptions()), 'server_error');
+    await expectCode(
+      () => failing.provider.model('kling-v3').doStart!(callOptions()),
+      'server_error',
+    );
     const refusing = await setup({ options: { faults: { refuse: 1 } } });
-    await expectCode(() => refusing.provider.model('kling-v3').doStart!(callOptions()), 'content_refused');
+    await expectCode(
+      () => refusing.provider.model('kling-v3').doStart!(callOptions()),
+      'content_refused',
+    );
   });
 
   test('a wrong secret key is authentication naming the variables, never the keys', async () => {
     const { provider } = await setup({ values: { secretKey: 'wrong-secret-value' } });
-    const error = await expectCode(() => provider.model('kling-v3').doStart!(callOptions()), 'authentication');
+    const error = await expectCode(
+      () => provider.model('kling-v3').doStart!(callOptions()),
+      'authentication',
+    );
     assert.match(error.message, /KLING_SECRET_KEY/);
     assert.doesNotMatch(`${error.message} ${error.stack}`, /wrong-secret-value|sandbox-ak/);
   });
@@ -192,13 +220,19 @@ describe('kling adapter', () => {
     t.clock.advance(29 * 60_000);
     assertCompleted(await model.doStatus!({ operation: start.operation }));
     const behind = await setup({ skewMs: -31 * 60_000 });
-    const error = await expectCode(() => behind.provider.model('kling-v3').doStart!(callOptions()), 'authentication');
+    const error = await expectCode(
+      () => behind.provider.model('kling-v3').doStart!(callOptions()),
+      'authentication',
+    );
     assert.match(error.message, /code 1004/);
   });
 
   test('a cut-short reply is malformed_response', async () => {
     const { provider } = await setup({ options: { faults: { malformed: 1 } } });
-    await expectCode(() => provider.model('kling-v3').doStart!(callOptions()), 'malformed_response');
+    await expectCode(
+      () => provider.model('kling-v3').doStart!(callOptions()),
+      'malformed_response',
+    );
   });
 
   test('an expired CDN link is expired_url on download; the next poll hands out a fresh one', async () => {
@@ -210,7 +244,10 @@ describe('kling adapter', () => {
     const video = stale.videos[0]!;
     assert.ok(video.type === 'url');
     const cdn = new HttpClient({ provider: 'kling', baseUrl: new URL(video.url).origin });
-    await expectCode(() => cdn.downloadToFile(video.url, join(downloads, 'stale.mp4')), 'expired_url');
+    await expectCode(
+      () => cdn.downloadToFile(video.url, join(downloads, 'stale.mp4')),
+      'expired_url',
+    );
     const fresh = await model.doStatus!({ operation: start.operation });
     assertCompleted(fresh);
     assert.ok(fresh.videos[0]!.type === 'url');
@@ -224,7 +261,12 @@ describe('kling adapter', () => {
     const model = provider.model('kling-v3');
     const request = keyed('key-dropped');
     await expectCode(() => model.doStart!(request), 'connection_dropped');
-    const found = await provider.info.reconcileStart({ model, idempotencyKey: 'key-dropped', request, sentAt: sentAt(t) });
+    const found = await provider.info.reconcileStart({
+      model,
+      idempotencyKey: 'key-dropped',
+      request,
+      sentAt: sentAt(t),
+    });
     assert.equal(found.status, 'started');
     assert.ok(found.status === 'started');
     assertCompleted(await pollToEnd(model, found.operation, t));
@@ -248,7 +290,10 @@ describe('kling adapter', () => {
       'aborted',
     );
     const none = createKlingProvider({ credentials: null });
-    const error = await expectCode(() => none.model('kling-v3').doStart!(callOptions()), 'authentication');
+    const error = await expectCode(
+      () => none.model('kling-v3').doStart!(callOptions()),
+      'authentication',
+    );
     assert.match(error.message, /KLING_ACCESS_KEY and KLING_SECRET_KEY/);
   });
 
@@ -278,10 +323,15 @@ describe('kling adapter', () => {
       },
     };
     const provider = createKlingProvider({
-      credentials: { ...sandboxCredentials('kling', await sandbox()), baseUrl: 'http://kling.invalid' },
+      credentials: {
+        ...sandboxCredentials('kling', await sandbox()),
+        baseUrl: 'http://kling.invalid',
+      },
       fetch: async () => Response.json(failed),
     });
-    const status = await provider.model('kling-v3').doStatus!({ operation: { taskId: '123', action: 'text2video' } });
+    const status = await provider.model('kling-v3').doStatus!({
+      operation: { taskId: '123', action: 'text2video' },
+    });
     assert.equal(status.status, 'error');
     assert.equal(statusCode(status), 'content_refused');
     assert.match(status.status === 'error' ? status.error : '', /risk control/);
@@ -289,8 +339,12 @@ describe('kling adapter', () => {
 
   test('a 200 envelope with a non-zero code is that code’s error', async () => {
     const provider = createKlingProvider({
-      credentials: { ...sandboxCredentials('kling', await sandbox()), baseUrl: 'http://kling.invalid' },
-      fetch: async () => Response.json({ code: 1102, message: 'resource pack exhausted', request_id: 'r' }),
+      credentials: {
+        ...sandboxCredentials('kling', await sandbox()),
+        baseUrl: 'http://kling.invalid',
+      },
+      fetch: async () =>
+        Response.json({ code: 1102, message: 'resource pack exhausted', request_id: 'r' }),
     });
     await expectCode(() => provider.model('kling-v3').doStart!(callOptions()), 'out_of_credit');
   });

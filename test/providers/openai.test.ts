@@ -223,4 +223,13 @@ describe('openai adapter', () => {
     );
     assert.equal(sent.length, before);
   });
+
+  test('no credentials: the request fails with a hint, not the setup', async () => {
+    const provider = createOpenAIProvider({ credentials: null });
+    const error = await expectCode(
+      () => provider.model('sora-2').doStart!(callOptions()),
+      'authentication',
+    );
+    assert.match(error.message, /set OPENAI_API_KEY/);
+  });
 });

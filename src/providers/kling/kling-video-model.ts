@@ -116,7 +116,7 @@ export function buildKlingRequest(modelId: string, options: VideoCallOptions): K
   const mode = own.mode ?? modeOf(requestedSize(KLING_PROVIDER, options));
   if (mode) body.mode = mode;
   let seconds = options.duration;
-  const multiShot = multiShotFields(own, seconds);
+  const multiShot = multiShotFields(withEngineCuts(own, modelId, options), seconds);
   if (multiShot) {
     Object.assign(body, multiShot.fields);
     seconds = multiShot.seconds;
@@ -170,6 +170,28 @@ function modeOf(
   if (!size) return undefined;
   const short = Math.min(size.width, size.height);
   return short <= 720 ? 'std' : short <= 1080 ? 'pro' : '4k';
+}
+
+/**
+ * The engine describes a multi-shot generation provider-neutrally in
+ * `providerOptions.shotrouter.cuts`; on kling-v3 that becomes native multi-shot, unless the
+ * caller gave `multiPrompt` itself.
+ */
+function withEngineCuts(
+  own: KlingOptions,
+  modelId: string,
+  options: VideoCallOptions,
+): KlingOptions {
+  if (own.multiPrompt || own.shotType || !modelId.startsWith('kling-v3')) return own;
+  const cuts = (options.providerOptions?.shotrouter as { cuts?: unknown } | undefined)?.cuts;
+  if (!Array.isArray(cuts) || cuts.length < 2 || cuts.length > 6) return own;
+  return {
+    ...own,
+    multiPrompt: cuts.map((cut: { prompt: string; seconds: number }) => ({
+      prompt: cut.prompt.slice(0, 512),
+      duration: cut.seconds,
+    })),
+  };
 }
 
 function multiShotFields(

@@ -13,8 +13,8 @@
  *   `cost.credits` is what the task was charged.
  */
 import type {
-  Experimental_VideoModelV4OperationStartResult as StartResult,
   JSONObject,
+  Experimental_VideoModelV4OperationStartResult as StartResult,
 } from '@ai-sdk/provider';
 import { z } from 'zod';
 import { ShotrouterError } from '../../errors.ts';
@@ -71,7 +71,7 @@ const MODELS: Record<string, RunwayModel> = {
   veo3: VEO,
 };
 
-/** Runway's own models render at 24 fps (the help pages; the API has no fps field). */
+/** Runway's own models and the resold Veo render at 24 fps (the API has no fps field). */
 const RUNWAY_FPS = 24;
 
 /** `providerOptions.runway`. */
@@ -80,7 +80,10 @@ const optionsSchema = z
     /** how strictly recognisable public figures are refused: `auto` (default) or `low` */
     publicFigureThreshold: z.enum(['auto', 'low']).optional(),
     /** the exact `ratio` to send (e.g. `1104:832`), instead of the one derived from the size */
-    ratio: z.string().regex(/^\d+:\d+$/).optional(),
+    ratio: z
+      .string()
+      .regex(/^\d+:\d+$/)
+      .optional(),
   })
   .strict();
 
@@ -96,7 +99,12 @@ export interface RunwayRequest {
 
 export function buildRunwayRequest(modelId: string, options: VideoCallOptions): RunwayRequest {
   const warnings: Warning[] = [];
-  const own = parseProviderOptions(RUNWAY_PROVIDER, optionsSchema, providerOptionsOf(options, RUNWAY_PROVIDER), RUNWAY_PROVIDER);
+  const own = parseProviderOptions(
+    RUNWAY_PROVIDER,
+    optionsSchema,
+    providerOptionsOf(options, RUNWAY_PROVIDER),
+    RUNWAY_PROVIDER,
+  );
   const model = MODELS[modelId];
   const { first, last } = frameAnchors(options);
   const endpoint: Endpoint = first ? 'image_to_video' : 'text_to_video';
@@ -116,10 +124,18 @@ export function buildRunwayRequest(modelId: string, options: VideoCallOptions): 
       ];
     } else {
       body.promptImage = fileUrl(first);
-      if (last) warnings.push(unsupported('frameImages', `${modelId} takes no last frame; it was left out`));
+      if (last)
+        warnings.push(
+          unsupported('frameImages', `${modelId} takes no last frame; it was left out`),
+        );
     }
   } else if (last) {
-    warnings.push(unsupported('frameImages', 'Runway takes a last frame only with a first frame; it was left out'));
+    warnings.push(
+      unsupported(
+        'frameImages',
+        'Runway takes a last frame only with a first frame; it was left out',
+      ),
+    );
   }
   const ratio = own.ratio ?? pickRunwayRatio(options, model?.ratios[endpoint], warnings);
   if (ratio) body.ratio = ratio;
@@ -130,9 +146,10 @@ export function buildRunwayRequest(modelId: string, options: VideoCallOptions): 
   } else if (options.generateAudio) {
     warnings.push(unsupported('generateAudio', `${modelId} makes no sound`));
   }
-  if (own.publicFigureThreshold) body.contentModeration = { publicFigureThreshold: own.publicFigureThreshold };
+  if (own.publicFigureThreshold)
+    body.contentModeration = { publicFigureThreshold: own.publicFigureThreshold };
   if (options.n > 1) warnings.push(unsupported('n', 'Runway makes one video per task'));
-  unsupportedOptions(options, ['fps', 'inputReferences'], RUNWAY_PROVIDER, warnings, model?.audio ? undefined : RUNWAY_FPS);
+  unsupportedOptions(options, ['fps', 'inputReferences'], RUNWAY_PROVIDER, warnings, RUNWAY_FPS);
   return { endpoint, body, warnings };
 }
 
@@ -208,7 +225,8 @@ export function mapRunwayError(failure: HttpFailure): ShotrouterError | undefine
         return typeof what === 'string' ? `${at}${what}` : undefined;
       })
       .filter(Boolean);
-    if (issues.length > 0) return providerErrors.invalidRequest(RUNWAY_PROVIDER, `${message}: ${issues.join('; ')}`);
+    if (issues.length > 0)
+      return providerErrors.invalidRequest(RUNWAY_PROVIDER, `${message}: ${issues.join('; ')}`);
   }
   return undefined;
 }
@@ -232,7 +250,12 @@ export class RunwayVideoModel implements VideoModel {
       headers: options.headers,
       signal: options.abortSignal,
     });
-    const created = parseShape(RUNWAY_PROVIDER, z.object({ id: z.string().min(1) }), reply.body, 'created task');
+    const created = parseShape(
+      RUNWAY_PROVIDER,
+      z.object({ id: z.string().min(1) }),
+      reply.body,
+      'created task',
+    );
     const operation: RunwayOperation = { taskId: created.id };
     return {
       operation,
@@ -267,17 +290,21 @@ export class RunwayVideoModel implements VideoModel {
         return { status: 'pending', providerMetadata, response };
       case 'FAILED':
       case 'CANCELLED': {
-        const code = task.status === 'FAILED' ? failureCodeOf(task.failureCode ?? undefined) : undefined;
+        const code =
+          task.status === 'FAILED' ? failureCodeOf(task.failureCode ?? undefined) : undefined;
         return {
           status: 'error',
-          error: task.failure ?? (task.status === 'CANCELLED' ? 'the task was cancelled' : 'the task failed'),
+          error:
+            task.failure ??
+            (task.status === 'CANCELLED' ? 'the task was cancelled' : 'the task failed'),
           providerMetadata: { ...providerMetadata, shotrouter: code ? { code } : {} },
           response,
         };
       }
       case 'SUCCEEDED': {
         const url = task.output?.[0];
-        if (!url) throw providerErrors.malformedResponse(RUNWAY_PROVIDER, 'a finished task without output');
+        if (!url)
+          throw providerErrors.malformedResponse(RUNWAY_PROVIDER, 'a finished task without output');
         return {
           status: 'completed',
           videos: [{ type: 'url', url, mediaType: 'video/mp4' }],
