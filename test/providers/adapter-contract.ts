@@ -16,7 +16,12 @@ import {
   type ProviderCredentials,
 } from '../../src/providers/credentials.ts';
 import { HttpClient } from '../../src/providers/http.ts';
-import type { CompletedStatus, Provider, VideoCallOptions, VideoStatus } from '../../src/providers/types.ts';
+import type {
+  CompletedStatus,
+  Provider,
+  VideoCallOptions,
+  VideoStatus,
+} from '../../src/providers/types.ts';
 import type { SandboxOptions } from '../../src/sandbox/types.ts';
 import { renderedOf, workDir } from '../sandbox/helpers.ts';
 import {
@@ -54,7 +59,9 @@ export function sandboxCredentials(
 ): ProviderCredentials {
   const credentials = credentialsFor(provider, { SHOTROUTER_SANDBOX_URL: t.sb.url });
   assert.ok(credentials);
-  return apiKey === undefined ? credentials : { ...credentials, values: { ...credentials.values, apiKey } };
+  return apiKey === undefined
+    ? credentials
+    : { ...credentials, values: { ...credentials.values, apiKey } };
 }
 
 /**
@@ -65,7 +72,10 @@ export async function downloadAndProbe(provider: string, status: CompletedStatus
   const video = status.videos[0];
   assert.ok(video && video.type === 'url', 'a URL video');
   const file = join(workDir, `${provider}-${Math.random().toString(36).slice(2)}.mp4`);
-  await new HttpClient({ provider, baseUrl: new URL(video.url).origin }).downloadToFile(video.url, file);
+  await new HttpClient({ provider, baseUrl: new URL(video.url).origin }).downloadToFile(
+    video.url,
+    file,
+  );
   return probe(file);
 }
 
@@ -97,7 +107,11 @@ export interface AdapterSpec {
   onCompleted?(status: CompletedStatus, provider: Provider): void;
 }
 
-async function setUp(spec: AdapterSpec, options: SandboxOptions = {}, adapter: AdapterOptions = {}) {
+async function setUp(
+  spec: AdapterSpec,
+  options: SandboxOptions = {},
+  adapter: AdapterOptions = {},
+) {
   const t = await sandbox(options);
   const provider = spec.create({
     credentials: sandboxCredentials(spec.provider, t),
@@ -114,13 +128,20 @@ export function adapterContract(spec: AdapterSpec): void {
     test('start, poll, download an MP4 of the requested length, size, fps and audio', async () => {
       const { t, provider, model } = await setUp(spec);
       const started = await model.doStart!(withKey(spec.request, 'key-success'));
-      assert.equal(JSON.parse(JSON.stringify(started.operation)) !== null, true, 'the handle is JSON');
+      assert.equal(
+        JSON.parse(JSON.stringify(started.operation)) !== null,
+        true,
+        'the handle is JSON',
+      );
       const first = await model.doStatus!({ operation: started.operation });
       assert.equal(first.status, 'pending');
       const done = completed(await pollToEnd(model, started.operation, t, 250));
       const info = await downloadAndProbe(spec.provider, done);
       const size = renderedOf(spec.expected);
-      assert.ok(Math.abs(info.durationSeconds - spec.expected.seconds) < 0.1, `duration ${info.durationSeconds}`);
+      assert.ok(
+        Math.abs(info.durationSeconds - spec.expected.seconds) < 0.1,
+        `duration ${info.durationSeconds}`,
+      );
       assert.equal(info.width, size.width);
       assert.equal(info.height, size.height);
       assert.ok(Math.abs(info.fps - spec.expected.fps) < 0.01, `fps ${info.fps}`);
@@ -144,23 +165,37 @@ export function adapterContract(spec: AdapterSpec): void {
 
     test('a wrong key is an authentication error that names the variable', async () => {
       const t = await sandbox();
-      const provider = spec.create({ credentials: sandboxCredentials(spec.provider, t, 'bad-key') });
-      const error = await rejectsWith(provider.model(spec.modelId).doStart!(spec.request), 'authentication');
+      const provider = spec.create({
+        credentials: sandboxCredentials(spec.provider, t, 'bad-key'),
+      });
+      const error = await rejectsWith(
+        provider.model(spec.modelId).doStart!(spec.request),
+        'authentication',
+      );
       assert.equal(error.retryable, false);
-      assert.ok(provider.info.apiKeyEnv && error.message.includes(provider.info.apiKeyEnv), error.message);
+      assert.ok(
+        provider.info.apiKeyEnv && error.message.includes(provider.info.apiKeyEnv),
+        error.message,
+      );
       assert.ok(!error.message.includes('bad-key'), 'the key never shows');
     });
 
     test('no credentials at all fail the request, not the setup, with a hint', async () => {
       const provider = spec.create({ credentials: null });
-      const error = await rejectsWith(provider.model(spec.modelId).doStart!(spec.request), 'authentication');
+      const error = await rejectsWith(
+        provider.model(spec.modelId).doStart!(spec.request),
+        'authentication',
+      );
       assert.match(error.message, /set /);
     });
 
     test('a request the API rejects is a non-retryable invalid_request with its words', async () => {
       const { t, provider } = await setUp(spec);
       const model = provider.model(spec.invalid.modelId ?? spec.modelId);
-      const error = await rejectsWith(model.doStart!(spec.invalid.request ?? spec.request), 'invalid_request');
+      const error = await rejectsWith(
+        model.doStart!(spec.invalid.request ?? spec.request),
+        'invalid_request',
+      );
       assert.equal(error.retryable, false);
       assert.equal(t.sb.stats().providers[spec.provider].created, 0);
     });
@@ -197,7 +232,11 @@ export function adapterContract(spec: AdapterSpec): void {
       const { t, provider, model } = await setUp(spec, { faults: { drop: 1 } });
       const request = withKey(spec.request, 'key-dropped');
       await rejectsWith(model.doStart!(request), 'connection_dropped');
-      assert.equal(t.sb.stats().providers[spec.provider].created, 1, 'the job exists at the provider');
+      assert.equal(
+        t.sb.stats().providers[spec.provider].created,
+        1,
+        'the job exists at the provider',
+      );
       const result = await provider.info.reconcileStart({
         model,
         idempotencyKey: 'key-dropped',
@@ -209,7 +248,9 @@ export function adapterContract(spec: AdapterSpec): void {
         return;
       }
       assert.equal(result.status, 'started');
-      const done = completed(await pollToEnd(model, (result as { operation: JSONValue }).operation, t, 250));
+      const done = completed(
+        await pollToEnd(model, (result as { operation: JSONValue }).operation, t, 250),
+      );
       assert.ok((await downloadAndProbe(spec.provider, done)).durationSeconds > 0);
     });
 
@@ -217,7 +258,9 @@ export function adapterContract(spec: AdapterSpec): void {
       test('reconciling a start that never reached the provider says not_started', async () => {
         const { t, provider, model } = await setUp(spec);
         // another job, of another request, started just before
-        await model.doStart!(withKey({ ...spec.request, prompt: 'another shot entirely' }, 'key-other'));
+        await model.doStart!(
+          withKey({ ...spec.request, prompt: 'another shot entirely' }, 'key-other'),
+        );
         const result = await provider.info.reconcileStart({
           model,
           idempotencyKey: 'key-never-sent',
@@ -239,7 +282,10 @@ export function adapterContract(spec: AdapterSpec): void {
       const started = await model.doStart!(spec.request);
       const before = new AbortController();
       before.abort();
-      await rejectsWith(model.doStatus!({ operation: started.operation, abortSignal: before.signal }), 'aborted');
+      await rejectsWith(
+        model.doStatus!({ operation: started.operation, abortSignal: before.signal }),
+        'aborted',
+      );
       const { model: held } = await setUp(spec, { faults: { timeout: 1 } });
       const during = new AbortController();
       const polling = held.doStatus!({ operation: started.operation, abortSignal: during.signal });

@@ -1,11 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createBytePlusProvider, type SeedanceVideoModel, seedanceModel } from '../../src/providers/byteplus/index.ts';
+import {
+  createBytePlusProvider,
+  type SeedanceVideoModel,
+  seedanceModel,
+} from '../../src/providers/byteplus/index.ts';
 import { PNG_BASE64 } from '../sandbox/helpers.ts';
 import { adapterContract, callOptions, withKey } from './adapter-contract.ts';
+import { statusCode } from './adapter-harness.ts';
 
 const MODEL = 'dreamina-seedance-2-0-fast-260128';
-const request = callOptions({ resolution: '864x480', aspectRatio: '16:9', duration: 4, generateAudio: true });
+const request = callOptions({
+  resolution: '864x480',
+  aspectRatio: '16:9',
+  duration: 4,
+  generateAudio: true,
+});
 /** the catalog's price of 2.0 fast, USD per million tokens */
 const FAST_PRICE = 8;
 
@@ -27,7 +37,10 @@ adapterContract({
     const tokens = Math.round(((4 * 24 + 1) * 854 * 480) / 1024);
     assert.equal(result.completionTokens, tokens);
     const cost = provider.info.actualCostUsd?.(status);
-    assert.ok(cost !== undefined && Math.abs(cost - (tokens / 1e6) * FAST_PRICE) < 1e-9, `cost ${cost}`);
+    assert.ok(
+      cost !== undefined && Math.abs(cost - (tokens / 1e6) * FAST_PRICE) < 1e-9,
+      `cost ${cost}`,
+    );
   },
 });
 
@@ -54,7 +67,11 @@ describe('Seedance request mapping', () => {
     );
     assert.deepEqual(body.content, [
       { type: 'text', text: 'A lighthouse in fog at dawn' },
-      { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_BASE64}` }, role: 'first_frame' },
+      {
+        type: 'image_url',
+        image_url: { url: `data:image/png;base64,${PNG_BASE64}` },
+        role: 'first_frame',
+      },
       { type: 'image_url', image_url: { url: 'https://example.com/end.png' }, role: 'last_frame' },
     ]);
     assert.equal(body.resolution, '720p');
@@ -62,7 +79,11 @@ describe('Seedance request mapping', () => {
     assert.equal(body.duration, 6);
     assert.equal(body.generate_audio, false);
     assert.equal(typeof body.seed, 'number');
-    assert.equal(model().buildRequest(withKey(callOptions(), 'key-1')).body.seed, body.seed, 'same key, same seed');
+    assert.equal(
+      model().buildRequest(withKey(callOptions(), 'key-1')).body.seed,
+      body.seed,
+      'same key, same seed',
+    );
     assert.notEqual(model().buildRequest(withKey(callOptions(), 'key-2')).body.seed, body.seed);
     assert.deepEqual(warnings, []);
   });
@@ -75,27 +96,41 @@ describe('Seedance request mapping', () => {
     assert.equal(body.duration, 15);
     assert.equal(body.ratio, '16:9', 'nearest on a log scale');
     assert.equal(body.seed, 5);
-    assert.deepEqual(
-      warnings.map((w) => ('feature' in w ? w.feature : w.type)).sort(),
-      ['aspectRatio', 'duration', 'fps', 'resolution'],
-    );
+    assert.deepEqual(warnings.map((w) => ('feature' in w ? w.feature : w.type)).sort(), [
+      'aspectRatio',
+      'duration',
+      'fps',
+      'resolution',
+    ]);
   });
 
   test('references only without frames; 1.0 pro fast refuses a last frame; 1.0 has no audio field', () => {
     const ref = { type: 'url' as const, url: 'https://example.com/ref.png' };
-    const refs = model().buildRequest(callOptions({ inputReferences: [ref] })).body.content as unknown[];
-    assert.deepEqual(refs[1], { type: 'image_url', image_url: { url: ref.url }, role: 'reference_image' });
+    const refs = model().buildRequest(callOptions({ inputReferences: [ref] })).body
+      .content as unknown[];
+    assert.deepEqual(refs[1], {
+      type: 'image_url',
+      image_url: { url: ref.url },
+      role: 'reference_image',
+    });
     const mixed = model().buildRequest(callOptions({ image: ref, inputReferences: [ref] }));
     assert.equal((mixed.body.content as unknown[]).length, 2);
     assert.equal(mixed.warnings[0]?.type, 'unsupported');
     assert.throws(
       () =>
         model('seedance-1-0-pro-fast-251015').buildRequest(
-          callOptions({ frameImages: [{ image: ref, frameType: 'first_frame' }, { image: ref, frameType: 'last_frame' }] }),
+          callOptions({
+            frameImages: [
+              { image: ref, frameType: 'first_frame' },
+              { image: ref, frameType: 'last_frame' },
+            ],
+          }),
         ),
       /first frame only/,
     );
-    const legacy = model('seedance-1-0-pro-250528').buildRequest(callOptions({ generateAudio: true }));
+    const legacy = model('seedance-1-0-pro-250528').buildRequest(
+      callOptions({ generateAudio: true }),
+    );
     assert.equal(legacy.body.generate_audio, undefined);
     assert.equal(legacy.warnings[0]?.type, 'unsupported');
     assert.equal(seedanceModel('doubao-seedance-1-5-pro-251215')?.maxSeconds, 12);
@@ -116,10 +151,11 @@ describe('Seedance request mapping', () => {
       secrets: ['test-key'],
       sandbox: false,
     };
-    const status = await createBytePlusProvider({ credentials, fetch: fetch as typeof globalThis.fetch })
-      .model(MODEL)
-      .doStatus!({ operation: { taskId: 'cgt-1', model: MODEL } });
+    const status = await createBytePlusProvider({
+      credentials,
+      fetch: fetch as typeof globalThis.fetch,
+    }).model(MODEL).doStatus!({ operation: { taskId: 'cgt-1', model: MODEL } });
     assert.equal(status.status, 'error');
-    assert.equal((status.providerMetadata?.shotrouter as { code: string }).code, 'content_refused');
+    assert.equal(statusCode(status), 'content_refused');
   });
 });

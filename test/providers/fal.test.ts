@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildFalRequest, createFalProvider, falAppOf, falTarget } from '../../src/providers/fal/index.ts';
+import {
+  buildFalRequest,
+  createFalProvider,
+  falAppOf,
+  falTarget,
+} from '../../src/providers/fal/index.ts';
 import type { VideoCallOptions } from '../../src/providers/types.ts';
 import { renderedOf } from '../sandbox/helpers.ts';
-import { PNG_BASE64, sandbox } from './adapter-harness.ts';
 import {
   adapterContract,
   callOptions,
@@ -12,6 +16,7 @@ import {
   pollToEnd,
   sandboxCredentials,
 } from './adapter-contract.ts';
+import { PNG_BASE64, sandbox } from './adapter-harness.ts';
 
 adapterContract({
   provider: 'fal',
@@ -37,7 +42,13 @@ describe('fal per-model inputs (one table)', () => {
   test('Kling 3: tier from the size, "7" as a string, start/end image fields, no seed or aspect on i2v', () => {
     const { endpoint, body, warnings } = buildFalRequest(
       'fal-ai/kling-video/v3',
-      callOptions({ resolution: '1920x1080', duration: 7, seed: 1, generateAudio: true, frameImages: frames }),
+      callOptions({
+        resolution: '1920x1080',
+        duration: 7,
+        seed: 1,
+        generateAudio: true,
+        frameImages: frames,
+      }),
     );
     assert.equal(endpoint, 'fal-ai/kling-video/v3/pro/image-to-video');
     assert.deepEqual(body, {
@@ -47,13 +58,25 @@ describe('fal per-model inputs (one table)', () => {
       duration: '7',
       generate_audio: true,
     });
-    assert.deepEqual(warnings.map((w) => ('feature' in w ? w.feature : '')), ['seed']);
-    assert.equal(buildFalRequest('fal-ai/kling-video/v3', callOptions({ resolution: '1280x720' })).endpoint, 'fal-ai/kling-video/v3/standard/text-to-video');
-    assert.equal(buildFalRequest('fal-ai/kling-video/v3/4k', callOptions()).endpoint, 'fal-ai/kling-video/v3/4k/text-to-video');
+    assert.deepEqual(
+      warnings.map((w) => ('feature' in w ? w.feature : '')),
+      ['seed'],
+    );
+    assert.equal(
+      buildFalRequest('fal-ai/kling-video/v3', callOptions({ resolution: '1280x720' })).endpoint,
+      'fal-ai/kling-video/v3/standard/text-to-video',
+    );
+    assert.equal(
+      buildFalRequest('fal-ai/kling-video/v3/4k', callOptions()).endpoint,
+      'fal-ai/kling-video/v3/4k/text-to-video',
+    );
   });
 
   test('Veo 3.1: "8s", first/last-frame endpoint with its own field names, references as image_urls', () => {
-    const flf = buildFalRequest('fal-ai/veo3.1', callOptions({ duration: 8, frameImages: frames, generateAudio: false }));
+    const flf = buildFalRequest(
+      'fal-ai/veo3.1',
+      callOptions({ duration: 8, frameImages: frames, generateAudio: false }),
+    );
     assert.equal(flf.endpoint, 'fal-ai/veo3.1/first-last-frame-to-video');
     assert.equal(flf.body.duration, '8s');
     assert.equal(flf.body.first_frame_url, dataUri);
@@ -82,7 +105,10 @@ describe('fal per-model inputs (one table)', () => {
     assert.equal(body.image_url, dataUri);
     assert.equal(body.end_image_url, end.url);
     assert.equal(body.seed, undefined);
-    assert.deepEqual(warnings.map((w) => ('feature' in w ? w.feature : '')).sort(), ['resolution', 'seed']);
+    assert.deepEqual(warnings.map((w) => ('feature' in w ? w.feature : '')).sort(), [
+      'resolution',
+      'seed',
+    ]);
   });
 
   test('Wan and LTX-2 write the length as a frame count of their form (4n+1, 8k+1); LTX-2 sends its size', () => {
@@ -91,7 +117,10 @@ describe('fal per-model inputs (one table)', () => {
     assert.equal(wan.body.num_frames, 121);
     assert.equal(wan.body.frames_per_second, 24);
     assert.equal(wan.body.resolution, '720p');
-    const ltx = buildFalRequest('fal-ai/ltx-2-19b', callOptions({ resolution: '1280x704', duration: 4, fps: 24, image }));
+    const ltx = buildFalRequest(
+      'fal-ai/ltx-2-19b',
+      callOptions({ resolution: '1280x704', duration: 4, fps: 24, image }),
+    );
     assert.equal(ltx.endpoint, 'fal-ai/ltx-2-19b/image-to-video');
     assert.equal(ltx.body.num_frames, 97);
     assert.equal(ltx.body.fps, 24);
@@ -104,7 +133,10 @@ describe('fal per-model inputs (one table)', () => {
   });
 
   test('LTX-2.3 numbers and fps values; the fast variant after the mode; endpoint ids are recognised', () => {
-    const ltx = buildFalRequest('fal-ai/ltx-2.3/fast', callOptions({ resolution: '1920x1080', duration: 12, fps: 25 }));
+    const ltx = buildFalRequest(
+      'fal-ai/ltx-2.3/fast',
+      callOptions({ resolution: '1920x1080', duration: 12, fps: 25 }),
+    );
     assert.equal(ltx.endpoint, 'fal-ai/ltx-2.3/text-to-video/fast');
     assert.equal(ltx.body.duration, 12);
     assert.equal(ltx.body.fps, 25);
@@ -113,10 +145,23 @@ describe('fal per-model inputs (one table)', () => {
       id: 'fal-ai/pika/v2.2/image-to-video',
       modes: ['image'],
     });
-    assert.throws(() => buildFalRequest('fal-ai/pika/v2.2/image-to-video', callOptions()), /needs a start image/);
-    assert.throws(() => buildFalRequest('fal-ai/pika/v2.2', callOptions({ frameImages: frames })), /takes no last frame/);
-    const pika = buildFalRequest('fal-ai/pika/v2.2', callOptions({ image, aspectRatio: '9:16', resolution: '720x1280' }));
-    assert.equal(pika.body.aspect_ratio, undefined, 'image-to-video takes its frame from the image');
+    assert.throws(
+      () => buildFalRequest('fal-ai/pika/v2.2/image-to-video', callOptions()),
+      /needs a start image/,
+    );
+    assert.throws(
+      () => buildFalRequest('fal-ai/pika/v2.2', callOptions({ frameImages: frames })),
+      /takes no last frame/,
+    );
+    const pika = buildFalRequest(
+      'fal-ai/pika/v2.2',
+      callOptions({ image, aspectRatio: '9:16', resolution: '720x1280' }),
+    );
+    assert.equal(
+      pika.body.aspect_ratio,
+      undefined,
+      'image-to-video takes its frame from the image',
+    );
   });
 
   test('an id outside the table gets the prompt, the image and the caller’s own fields, with a warning', () => {
@@ -125,13 +170,25 @@ describe('fal per-model inputs (one table)', () => {
       callOptions({ image, providerOptions: { fal: { num_frames: 50 } } }),
     );
     assert.equal(endpoint, 'fal-ai/some-new-model');
-    assert.deepEqual(body, { prompt: 'A lighthouse in fog at dawn', image_url: dataUri, num_frames: 50 });
+    assert.deepEqual(body, {
+      prompt: 'A lighthouse in fog at dawn',
+      image_url: dataUri,
+      num_frames: 50,
+    });
     assert.equal(warnings[0]?.type, 'other');
   });
 });
 
 describe('fal families end to end on the sandbox', () => {
-  const cases: { modelId: string; options: VideoCallOptions; seconds: number; width: number; height: number; fps: number; audio: boolean }[] = [
+  const cases: {
+    modelId: string;
+    options: VideoCallOptions;
+    seconds: number;
+    width: number;
+    height: number;
+    fps: number;
+    audio: boolean;
+  }[] = [
     {
       modelId: 'bytedance/seedance-2.0/fast',
       options: callOptions({ resolution: '864x480', duration: 4, generateAudio: true }),
@@ -163,12 +220,17 @@ describe('fal families end to end on the sandbox', () => {
   for (const c of cases) {
     test(`${c.modelId}: status and result under the app id, a clip of the asked shape`, async () => {
       const t = await sandbox();
-      const model = createFalProvider({ credentials: sandboxCredentials('fal', t) }).model(c.modelId);
+      const model = createFalProvider({ credentials: sandboxCredentials('fal', t) }).model(
+        c.modelId,
+      );
       const started = await model.doStart!(c.options);
       const done = completed(await pollToEnd(model, started.operation, t, 250));
       const info = await downloadAndProbe('fal', done);
       const size = renderedOf(c);
-      assert.ok(Math.abs(info.durationSeconds - c.seconds) < 0.1, `duration ${info.durationSeconds}`);
+      assert.ok(
+        Math.abs(info.durationSeconds - c.seconds) < 0.1,
+        `duration ${info.durationSeconds}`,
+      );
       assert.deepEqual([info.width, info.height], [size.width, size.height]);
       assert.ok(Math.abs(info.fps - c.fps) < 0.01);
       assert.equal(info.hasAudio, c.audio);

@@ -4,8 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { buildLumaRequest, createLumaProvider } from '../../src/providers/luma/index.ts';
 import { PNG_BASE64 } from '../sandbox/helpers.ts';
-import { statusCode } from './adapter-harness.ts';
-import { adapterContract, callOptions, completed, rejectsWith } from './adapter-contract.ts';
+import {
+  adapterContract,
+  callOptions,
+  completed,
+  rejectsWith,
+  sandboxCredentials,
+} from './adapter-contract.ts';
+import { sandbox, statusCode } from './adapter-harness.ts';
 
 adapterContract({
   provider: 'luma',
@@ -16,6 +22,33 @@ adapterContract({
   invalid: { modelId: 'ray-0' },
   refusal: 'status',
   reconcile: 'started',
+});
+
+describe('Luma lost starts (Dream Machine list)', () => {
+  test('an identical take from before the window is not ours; two identical within it cannot be told apart', async () => {
+    const t = await sandbox();
+    const luma = createLumaProvider({
+      credentials: sandboxCredentials('luma', t),
+      sleep: async () => {},
+      reconcileSettleMs: 0,
+    });
+    const model = luma.model('ray-flash-2');
+    const request = callOptions({ resolution: '960x540', duration: 5 });
+    await model.doStart!(request);
+    t.clock.advance(60_000);
+    const lookup = () =>
+      luma.info.reconcileStart({
+        model,
+        idempotencyKey: 'k',
+        request,
+        sentAt: new Date(t.clock.now()).toISOString(),
+      });
+    assert.deepEqual(await lookup(), { status: 'not_started' });
+    await model.doStart!(request);
+    assert.equal((await lookup()).status, 'started');
+    await model.doStart!(request);
+    assert.equal((await lookup()).status, 'unknown');
+  });
 });
 
 describe('Luma request mapping', () => {
@@ -59,7 +92,13 @@ describe('Luma request mapping', () => {
   test('Agents API (Ray 3.2): a video block with start_frame as inline data; 10 s cannot be anchored', () => {
     const { path, body } = buildLumaRequest(
       'ray-3.2',
-      callOptions({ resolution: '720x1280', aspectRatio: '9:16', duration: 5, image, providerOptions: { luma: { hdr: true } } }),
+      callOptions({
+        resolution: '720x1280',
+        aspectRatio: '9:16',
+        duration: 5,
+        image,
+        providerOptions: { luma: { hdr: true } },
+      }),
     );
     assert.equal(path, '/generations');
     assert.deepEqual(body, {
@@ -74,8 +113,18 @@ describe('Luma request mapping', () => {
         hdr: true,
       },
     });
-    assert.throws(() => buildLumaRequest('ray-3.2', callOptions({ duration: 10, image })), /5-s clips only/);
-    assert.equal((buildLumaRequest('ray-3.2', callOptions({ duration: 10 })).body.video as { duration: string }).duration, '10s');
+    assert.throws(
+      () => buildLumaRequest('ray-3.2', callOptions({ duration: 10, image })),
+      /5-s clips only/,
+    );
+    assert.equal(
+      (
+        buildLumaRequest('ray-3.2', callOptions({ duration: 10 })).body.video as {
+          duration: string;
+        }
+      ).duration,
+      '10s',
+    );
   });
 });
 
@@ -91,18 +140,48 @@ describe('Luma Agents API (loopback fake)', () => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString();
-    seen.push({ method: req.method ?? '', url: req.url ?? '', auth: req.headers.authorization, body: text ? JSON.parse(text) : undefined });
+    seen.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      auth: req.headers.authorization,
+      body: text ? JSON.parse(text) : undefined,
+    });
     res.setHeader('content-type', 'application/json');
     if (req.method === 'POST' && req.url === '/agents/v1/generations') {
-      res.end(JSON.stringify({ id: 'gen-1', state: 'queued', type: 'video', model: 'ray-3.2', created_at: '2026-11-26T12:00:00Z' }));
+      res.end(
+        JSON.stringify({
+          id: 'gen-1',
+          state: 'queued',
+          type: 'video',
+          model: 'ray-3.2',
+          created_at: '2026-11-26T12:00:00Z',
+        }),
+      );
       return;
     }
     if (req.method === 'GET' && req.url === '/agents/v1/generations/gen-1') {
       polls += 1;
       if (polls === 1) {
-        res.end(JSON.stringify({ id: 'gen-1', state: 'processing', type: 'video', model: 'ray-3.2', created_at: '' }));
+        res.end(
+          JSON.stringify({
+            id: 'gen-1',
+            state: 'processing',
+            type: 'video',
+            model: 'ray-3.2',
+            created_at: '',
+          }),
+        );
       } else if (failure) {
-        res.end(JSON.stringify({ id: 'gen-1', state: 'failed', type: 'video', model: 'ray-3.2', created_at: '', ...failure }));
+        res.end(
+          JSON.stringify({
+            id: 'gen-1',
+            state: 'failed',
+            type: 'video',
+            model: 'ray-3.2',
+            created_at: '',
+            ...failure,
+          }),
+        );
       } else {
         res.end(
           JSON.stringify({
@@ -123,7 +202,8 @@ describe('Luma Agents API (loopback fake)', () => {
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   async function provider() {
-    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    if (!server.listening)
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     return createLumaProvider({
       credentials: {
@@ -145,10 +225,12 @@ describe('Luma Agents API (loopback fake)', () => {
     const started = await model.doStart!(callOptions({ duration: 10 }));
     assert.deepEqual(started.operation, { generationId: 'gen-1', api: 'agents' });
     assert.equal(seen.at(-1)?.auth, 'Bearer luma-api-test');
-    assert.equal((seen.at(-1)?.body as { video: { duration: string } }).video.duration, '10s');
+    assert.equal((seen.at(-1)!.body as { video: { duration: string } }).video.duration, '10s');
     assert.equal((await model.doStatus!({ operation: started.operation })).status, 'pending');
     const done = completed(await model.doStatus!({ operation: started.operation }));
-    assert.deepEqual(done.videos, [{ type: 'url', url: 'https://cdn.example/gen-1.mp4', mediaType: 'video/mp4' }]);
+    assert.deepEqual(done.videos, [
+      { type: 'url', url: 'https://cdn.example/gen-1.mp4', mediaType: 'video/mp4' },
+    ]);
     // no list endpoint: a lost start cannot be found again
     const lost = await luma.info.reconcileStart({
       model,
@@ -167,6 +249,9 @@ describe('Luma Agents API (loopback fake)', () => {
     assert.equal(status.status, 'error');
     assert.equal(statusCode(status), 'content_refused');
     assert.match(status.status === 'error' ? status.error : '', /moderated \(content_moderated\)/);
-    await rejectsWith(model.doStatus!({ operation: { generationId: 'gen-1' } }), 'malformed_response');
+    await rejectsWith(
+      model.doStatus!({ operation: { generationId: 'gen-1' } }),
+      'malformed_response',
+    );
   });
 });

@@ -2,7 +2,7 @@
  * What a finished Seedance task cost: BytePlus reports the tokens it billed
  * (`usage.completion_tokens`), and the catalog gives the price per million tokens of the route.
  */
-import { loadCatalog } from '../../catalog/load.ts';
+import { type Catalog, loadCatalog } from '../../catalog/load.ts';
 import { matchingRules } from '../../catalog/price.ts';
 import { TIERS, type Tier } from '../../catalog/schema.ts';
 
@@ -10,13 +10,16 @@ import { TIERS, type Tier } from '../../catalog/schema.ts';
 export type TokenPrice = (model: string, tier: string, audio: boolean) => number | undefined;
 
 /**
- * Prices from the shipped catalog (its `byteplus` routes). The user's overlay files are not
- * read here: the engine falls back to the plan's estimate when this gives nothing.
+ * Prices from a catalog's `byteplus` routes: the one given (the run's, overlays included), a
+ * catalog folder, or by default the shipped catalog.
  */
-export function catalogTokenPrice(catalogDir?: string): TokenPrice {
+export function catalogTokenPrice(source?: Catalog | string): TokenPrice {
   return (model, tier, audio) => {
     if (!(TIERS as readonly string[]).includes(tier)) return undefined;
-    const catalog = loadCatalog(catalogDir === undefined ? {} : { dir: catalogDir });
+    const catalog =
+      typeof source === 'object'
+        ? source
+        : loadCatalog(source === undefined ? {} : { dir: source });
     for (const card of catalog.models) {
       for (const route of card.routes) {
         if (route.provider !== 'byteplus' || route.model !== model) continue;

@@ -147,13 +147,16 @@ const SEEDANCE_RATIOS = ['21:9', '16:9', '4:3', '1:1', '3:4', '9:16'];
 function seedance2(id: string, resolutions: readonly string[]): FalFamily {
   return {
     id,
-    endpoint: (mode) => (mode === 'references' ? `${id}/reference-to-video` : TEXT_IMAGE(id, mode, true)),
+    endpoint: (mode) =>
+      mode === 'references' ? `${id}/reference-to-video` : TEXT_IMAGE(id, mode, true),
     // "auto" or "4".."15"; the adapter always sends the planned length
     seconds: () => strings(range(4, 15)),
     resolutions,
     ratios: () => SEEDANCE_RATIOS,
     images: (mode) =>
-      mode === 'references' ? { references: 'image_urls' } : { first: 'image_url', last: 'end_image_url' },
+      mode === 'references'
+        ? { references: 'image_urls' }
+        : { first: 'image_url', last: 'end_image_url' },
     audio: true,
     // fal's Seedance 2.0 endpoints take no seed
     seed: false,
@@ -161,14 +164,20 @@ function seedance2(id: string, resolutions: readonly string[]): FalFamily {
   };
 }
 
-function seedance1(id: string, seconds: readonly number[], audio: boolean, lastFrame: boolean): FalFamily {
+function seedance1(
+  id: string,
+  seconds: readonly number[],
+  audio: boolean,
+  lastFrame: boolean,
+): FalFamily {
   return {
     id,
     endpoint: (mode) => TEXT_IMAGE(id, mode, lastFrame),
     seconds: () => strings(seconds),
     resolutions: ['480p', '720p', '1080p'],
     ratios: () => SEEDANCE_RATIOS,
-    images: () => (lastFrame ? { first: 'image_url', last: 'end_image_url' } : { first: 'image_url' }),
+    images: () =>
+      lastFrame ? { first: 'image_url', last: 'end_image_url' } : { first: 'image_url' },
     audio,
     seed: true,
     nativeFps: 24,
@@ -182,10 +191,19 @@ function wan(
   image: { endpoint: string; frames: boolean },
 ): FalFamily {
   // Wan's frame counts are 4n+1; fal takes 17..161
-  const frames: FramesField = { step: 4, min: 17, max: 161, fpsField: 'frames_per_second', fpsMin: 4, fpsMax: 60, defaultFps };
+  const frames: FramesField = {
+    step: 4,
+    min: 17,
+    max: 161,
+    fpsField: 'frames_per_second',
+    fpsMin: 4,
+    fpsMax: 60,
+    defaultFps,
+  };
   return {
     id,
-    endpoint: (mode) => (mode === 'text' ? `${id}/text-to-video` : mode === 'image' ? image.endpoint : undefined),
+    endpoint: (mode) =>
+      mode === 'text' ? `${id}/text-to-video` : mode === 'image' ? image.endpoint : undefined,
     frames: (mode) => (mode === 'text' || image.frames ? frames : undefined),
     resolutions,
     ratios: () => ['16:9', '9:16', '1:1'],
@@ -200,7 +218,15 @@ function ltx2(id: string): FalFamily {
     id,
     endpoint: (mode) => TEXT_IMAGE(id, mode, true),
     // LTX frame counts are 8k+1
-    frames: () => ({ step: 8, min: 9, max: 481, fpsField: 'fps', fpsMin: 1, fpsMax: 60, defaultFps: 25 }),
+    frames: () => ({
+      step: 8,
+      min: 9,
+      max: 481,
+      fpsField: 'fps',
+      fpsMin: 1,
+      fpsMax: 60,
+      defaultFps: 25,
+    }),
     videoSize: true,
     images: () => ({ first: 'image_url', last: 'end_image_url' }),
     audio: true,
@@ -234,7 +260,8 @@ function pika(id: string, resolutions: readonly string[]): FalFamily {
     endpoint: (mode) => TEXT_IMAGE(id, mode),
     seconds: () => numbers([5, 10]),
     resolutions,
-    ratios: (mode) => (mode === 'text' ? ['16:9', '9:16', '1:1', '4:5', '5:4', '3:2', '2:3'] : undefined),
+    ratios: (mode) =>
+      mode === 'text' ? ['16:9', '9:16', '1:1', '4:5', '5:4', '3:2', '2:3'] : undefined,
     images: () => ({ first: 'image_url' }),
     audio: false,
     seed: true,
@@ -250,7 +277,10 @@ export const FAL_FAMILIES: readonly FalFamily[] = [
   veo('fal-ai/veo3.1', ['720p', '1080p', '4k'], true),
   klingV3(),
   klingV2('fal-ai/kling-video/v2.6/pro', true, { first: 'start_image_url', last: 'end_image_url' }),
-  klingV2('fal-ai/kling-video/v2.5-turbo/pro', false, { first: 'image_url', last: 'tail_image_url' }),
+  klingV2('fal-ai/kling-video/v2.5-turbo/pro', false, {
+    first: 'image_url',
+    last: 'tail_image_url',
+  }),
   seedance2('bytedance/seedance-2.0/fast', ['480p', '720p']),
   seedance2('bytedance/seedance-2.0/mini', ['480p', '720p']),
   seedance2('bytedance/seedance-2.0', ['480p', '720p', '1080p', '4k']),
@@ -262,7 +292,10 @@ export const FAL_FAMILIES: readonly FalFamily[] = [
     endpoint: 'fal-ai/wan/v2.2-a14b/image-to-video/turbo',
     frames: false,
   }),
-  wan('fal-ai/wan/v2.2-5b', ['580p', '720p'], 24, { endpoint: 'fal-ai/wan/v2.2-5b/image-to-video', frames: true }),
+  wan('fal-ai/wan/v2.2-5b', ['580p', '720p'], 24, {
+    endpoint: 'fal-ai/wan/v2.2-5b/image-to-video',
+    frames: true,
+  }),
   ltx2('fal-ai/ltx-2-19b/distilled'),
   ltx2('fal-ai/ltx-2-19b'),
   ltx23('fal-ai/ltx-2.3/fast', true),
@@ -287,10 +320,14 @@ export function falTarget(modelId: string): FalTarget | undefined {
   const klingTier = /^fal-ai\/kling-video\/v3\/(standard|pro|4k)$/.exec(modelId)?.[1];
   if (klingTier) {
     const kling = klingV3();
-    return { family: { ...kling, endpoint: (mode) => kling.endpoint(mode, TIER_SIZES[klingTier]) } };
+    return {
+      family: { ...kling, endpoint: (mode) => kling.endpoint(mode, TIER_SIZES[klingTier]) },
+    };
   }
   for (const candidate of FAL_FAMILIES) {
-    const modes = FAL_MODES.filter((mode) => PROBE_SIZES.some((size) => candidate.endpoint(mode, size) === modelId));
+    const modes = FAL_MODES.filter((mode) =>
+      PROBE_SIZES.some((size) => candidate.endpoint(mode, size) === modelId),
+    );
     if (modes.length > 0) return { family: candidate, endpoint: { id: modelId, modes } };
   }
   return undefined;

@@ -11,9 +11,9 @@
  * to list one's requests, so a start whose reply was lost cannot be found again.
  */
 import type {
-  Experimental_VideoModelV4OperationStartResult as StartResult,
   JSONObject,
   JSONValue,
+  Experimental_VideoModelV4OperationStartResult as StartResult,
 } from '@ai-sdk/provider';
 import { z } from 'zod';
 import { ShotrouterError } from '../../errors.ts';
@@ -67,7 +67,10 @@ const StatusSchema = z.looseObject({
   error_type: z.string().nullish(),
 });
 const FileSchema = z.looseObject({ url: z.string(), content_type: z.string().nullish() });
-const ResultSchema = z.looseObject({ video: FileSchema.nullish(), videos: z.array(FileSchema).nullish() });
+const ResultSchema = z.looseObject({
+  video: FileSchema.nullish(),
+  videos: z.array(FileSchema).nullish(),
+});
 
 /** A moderation refusal in fal's error bodies: `detail[].type` or `error_type`. */
 export function falError(failure: HttpFailure): ShotrouterError | undefined {
@@ -76,7 +79,10 @@ export function falError(failure: HttpFailure): ShotrouterError | undefined {
     ? body.detail.map((d) => (d as { type?: unknown })?.type)
     : [body?.error_type];
   if (types.includes('content_policy_violation')) {
-    return providerErrors.contentRefused(FAL_PROVIDER, failure.message ?? 'content_policy_violation');
+    return providerErrors.contentRefused(
+      FAL_PROVIDER,
+      failure.message ?? 'content_policy_violation',
+    );
   }
   return undefined;
 }
@@ -89,7 +95,13 @@ export function buildFalRequest(modelId: string, options: VideoCallOptions): Fal
   const size = requestedSize(FAL_PROVIDER, options);
   const { first, last } = frameAnchors(options);
   const refs = references(options);
-  const mode = chooseMode(modelId, target, size, { first: !!first, last: !!last, refs: refs.images.length > 0 }, warnings);
+  const mode = chooseMode(
+    modelId,
+    target,
+    size,
+    { first: !!first, last: !!last, refs: refs.images.length > 0 },
+    warnings,
+  );
   const { family } = target;
   const endpoint = target.endpoint?.id ?? family.endpoint(mode, size)!;
   const body: Record<string, JSONValue> = {};
@@ -98,7 +110,8 @@ export function buildFalRequest(modelId: string, options: VideoCallOptions): Fal
   const fields = family.images(mode);
   if (first && fields.first) body[fields.first] = fileUrl(first);
   if (last && fields.last) body[fields.last] = fileUrl(last);
-  if (mode === 'references' && fields.references) body[fields.references] = refs.images.map(fileUrl);
+  if (mode === 'references' && fields.references)
+    body[fields.references] = refs.images.map(fileUrl);
   if (mode !== 'references' && refs.images.length + refs.videos.length > 0) {
     warnings.push(unsupported('inputReferences', `${endpoint} takes no reference files; left out`));
   }
@@ -107,7 +120,11 @@ export function buildFalRequest(modelId: string, options: VideoCallOptions): Fal
   if (size && family.resolutions) {
     const tier = nearestTier(size, family.resolutions);
     if (!sameTier(tier, tierOf(size))) {
-      warnings.push({ type: 'compatibility', feature: 'resolution', details: `${options.resolution} is not offered; sent ${tier}` });
+      warnings.push({
+        type: 'compatibility',
+        feature: 'resolution',
+        details: `${options.resolution} is not offered; sent ${tier}`,
+      });
     }
     body.resolution = tier;
   }
@@ -140,8 +157,11 @@ function chooseMode(
   warnings: Warning[],
 ): FalMode {
   const has = (mode: FalMode) =>
-    target.endpoint ? target.endpoint.modes.includes(mode) : target.family.endpoint(mode, size) !== undefined;
-  const refuse = (what: string) => providerErrors.invalidRequest(FAL_PROVIDER, `${modelId} ${what}`);
+    target.endpoint
+      ? target.endpoint.modes.includes(mode)
+      : target.family.endpoint(mode, size) !== undefined;
+  const refuse = (what: string) =>
+    providerErrors.invalidRequest(FAL_PROVIDER, `${modelId} ${what}`);
   if (given.last) {
     if (!has('frames')) throw refuse('takes no last frame');
     return 'frames';
@@ -152,7 +172,8 @@ function chooseMode(
   }
   if (given.refs && has('references')) return 'references';
   if (!has('text')) throw refuse('needs a start image');
-  if (given.refs) warnings.push(unsupported('inputReferences', `${modelId} takes no reference images; left out`));
+  if (given.refs)
+    warnings.push(unsupported('inputReferences', `${modelId} takes no reference images; left out`));
   return 'text';
 }
 
@@ -170,7 +191,11 @@ function writeLength(
     const wanted = options.fps ?? frames.defaultFps;
     const fps = Math.min(frames.fpsMax, Math.max(frames.fpsMin, Math.round(wanted)));
     if (fps !== wanted) {
-      warnings.push({ type: 'compatibility', feature: 'fps', details: `${wanted} fps is not offered; sent ${fps}` });
+      warnings.push({
+        type: 'compatibility',
+        feature: 'fps',
+        details: `${wanted} fps is not offered; sent ${fps}`,
+      });
     }
     body[frames.fpsField] = fps;
     if (options.duration !== undefined) {
@@ -192,9 +217,15 @@ function writeLength(
   }
   if (family.fpsValues) {
     if (options.fps !== undefined) {
-      const fps = family.fpsValues.reduce((a, b) => (Math.abs(b - options.fps!) < Math.abs(a - options.fps!) ? b : a));
+      const fps = family.fpsValues.reduce((a, b) =>
+        Math.abs(b - options.fps!) < Math.abs(a - options.fps!) ? b : a,
+      );
       if (fps !== options.fps) {
-        warnings.push({ type: 'compatibility', feature: 'fps', details: `${options.fps} fps is not offered; sent ${fps}` });
+        warnings.push({
+          type: 'compatibility',
+          feature: 'fps',
+          details: `${options.fps} fps is not offered; sent ${fps}`,
+        });
       }
       body.fps = fps;
     }
@@ -221,15 +252,24 @@ function genericRequest(modelId: string, options: VideoCallOptions): FalRequest 
   if (options.prompt !== undefined) body.prompt = options.prompt;
   const { first, last } = frameAnchors(options);
   if (first) body.image_url = fileUrl(first);
-  if (last) throw providerErrors.invalidRequest(FAL_PROVIDER, `${modelId}: no known last-frame field`);
+  if (last)
+    throw providerErrors.invalidRequest(FAL_PROVIDER, `${modelId}: no known last-frame field`);
   for (const [feature, given] of [
     ['duration', options.duration],
     ['resolution', options.resolution],
     ['aspectRatio', options.aspectRatio],
   ] as const) {
-    if (given !== undefined) warnings.push(unsupported(feature, `not mapped for ${modelId}; set it in providerOptions.fal`));
+    if (given !== undefined)
+      warnings.push(
+        unsupported(feature, `not mapped for ${modelId}; set it in providerOptions.fal`),
+      );
   }
-  unsupportedOptions(options, ['seed', 'fps', 'generateAudio', 'inputReferences'], modelId, warnings);
+  unsupportedOptions(
+    options,
+    ['seed', 'fps', 'generateAudio', 'inputReferences'],
+    modelId,
+    warnings,
+  );
   Object.assign(body, providerOptionsOf(options, FAL_PROVIDER));
   return { endpoint: modelId, body, warnings };
 }
@@ -249,8 +289,15 @@ export class FalVideoModel implements VideoModel {
   async doStart(options: VideoCallOptions): Promise<StartResult> {
     throwIfAborted(this.provider, options.abortSignal);
     const { endpoint, body, warnings } = buildFalRequest(this.modelId, options);
-    const reply = await this.connection.client().post(`/${endpoint}`, body, signalOf(options.abortSignal));
-    const { request_id: requestId } = parseShape(this.provider, SubmittedSchema, reply.body, 'queue submission');
+    const reply = await this.connection
+      .client()
+      .post(`/${endpoint}`, body, signalOf(options.abortSignal));
+    const { request_id: requestId } = parseShape(
+      this.provider,
+      SubmittedSchema,
+      reply.body,
+      'queue submission',
+    );
     const operation: FalOperation = { requestId, app: falAppOf(endpoint), endpoint };
     return {
       operation,
@@ -276,7 +323,10 @@ export class FalVideoModel implements VideoModel {
       };
     }
     if (status.status !== 'COMPLETED') {
-      throw providerErrors.malformedResponse(this.provider, `unknown queue status ${JSON.stringify(status.status)}`);
+      throw providerErrors.malformedResponse(
+        this.provider,
+        `unknown queue status ${JSON.stringify(status.status)}`,
+      );
     }
     if (status.error) {
       const refused = /content_policy/.test(`${status.error_type ?? ''} ${status.error}`);
@@ -287,14 +337,21 @@ export class FalVideoModel implements VideoModel {
       result = await client.get(base, signalOf(options.abortSignal));
     } catch (error) {
       // the request ended, but not with an output: moderation or an input the model rejected
-      if (ShotrouterError.is(error) && (error.code === 'content_refused' || error.code === 'invalid_request')) {
+      if (
+        ShotrouterError.is(error) &&
+        (error.code === 'content_refused' || error.code === 'invalid_request')
+      ) {
         return this.failed(op, error.message, error.code);
       }
       throw error;
     }
     const output = parseShape(this.provider, ResultSchema, result.body, 'request result');
     const video = output.video ?? output.videos?.[0];
-    if (!video) throw providerErrors.malformedResponse(this.provider, `request ${op.requestId} has no video in its output`);
+    if (!video)
+      throw providerErrors.malformedResponse(
+        this.provider,
+        `request ${op.requestId} has no video in its output`,
+      );
     return {
       status: 'completed',
       videos: [{ type: 'url', url: video.url, mediaType: video.content_type ?? 'video/mp4' }],
@@ -309,7 +366,10 @@ export class FalVideoModel implements VideoModel {
     const op = falOperation(operation);
     await this.connection
       .client()
-      .json(`/${op.app}/requests/${encodeURIComponent(op.requestId)}/cancel`, { method: 'PUT', ...signalOf(signal) });
+      .json(`/${op.app}/requests/${encodeURIComponent(op.requestId)}/cancel`, {
+        method: 'PUT',
+        ...signalOf(signal),
+      });
   }
 
   private failed(op: FalOperation, message: string, code: string | undefined): VideoStatus {
@@ -327,7 +387,10 @@ function falOperation(operation: unknown): FalOperation {
   return operationOf<FalOperation>(
     FAL_PROVIDER,
     operation,
-    (o) => typeof o.requestId === 'string' && typeof o.app === 'string' && typeof o.endpoint === 'string',
+    (o) =>
+      typeof o.requestId === 'string' &&
+      typeof o.app === 'string' &&
+      typeof o.endpoint === 'string',
     'a fal request',
   );
 }

@@ -8,7 +8,13 @@ import type { Provider } from '../types.ts';
 import { FAL_PROVIDER, FalVideoModel, falError } from './fal-video-model.ts';
 
 export { FAL_FAMILIES, type FalFamily, type FalMode, falAppOf, falTarget } from './fal-models.ts';
-export { buildFalRequest, FAL_PROVIDER, type FalOperation, FalVideoModel, falError } from './fal-video-model.ts';
+export {
+  buildFalRequest,
+  FAL_PROVIDER,
+  type FalOperation,
+  FalVideoModel,
+  falError,
+} from './fal-video-model.ts';
 
 export function createFalProvider(options: AdapterOptions = {}): Provider {
   const connection = connect(FAL_PROVIDER, options, {
@@ -29,7 +35,10 @@ export function createFalProvider(options: AdapterOptions = {}): Provider {
       // no idempotency key and no request listing in fal's queue API
       reconcileMethod: 'none',
       async reconcileStart() {
-        return { status: 'unknown', reason: "fal's queue API cannot list requests or dedupe a resend" };
+        return {
+          status: 'unknown',
+          reason: "fal's queue API cannot list requests or dedupe a resend",
+        };
       },
     },
     model: (modelId) => new FalVideoModel(modelId, connection),

@@ -13,7 +13,6 @@ import { z } from 'zod';
 import {
   type Connection,
   failedStatus,
-  LOOKUP_SKEW_MS,
   operationOf,
   responseInfo,
   signalOf,
@@ -43,6 +42,13 @@ export interface LumaOperation extends JSONObject {
 }
 
 const CreatedSchema = z.looseObject({ id: z.string().min(1) });
+
+/**
+ * Generations created this long before the lost start count as candidates. Narrower than the
+ * usual skew: a Dream Machine request carries nothing unique (no seed), so an identical earlier
+ * take must fall outside the window rather than be taken for ours.
+ */
+const DM_LOOKUP_SKEW_MS = 30_000;
 
 /** Fields of a Dream Machine request that its echo must repeat for a generation to be ours. */
 const ECHOED = ['model', 'prompt', 'duration', 'resolution', 'aspect_ratio'] as const;
@@ -134,7 +140,7 @@ export class LumaVideoModel implements VideoModel {
   /** Recent Dream Machine generations whose request echo is the lost start's. */
   async findLostStart(input: ReconcileInput): Promise<JSONValue[]> {
     const { body } = buildLumaRequest(this.modelId, input.request);
-    const since = (timeOf(input.sentAt) ?? 0) - LOOKUP_SKEW_MS;
+    const since = (timeOf(input.sentAt) ?? 0) - DM_LOOKUP_SKEW_MS;
     const reply = await this.connections['dream-machine']
       .client()
       .get('/dream-machine/v1/generations', {
