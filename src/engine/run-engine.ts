@@ -39,7 +39,16 @@ export interface EngineOptions {
   events?: EngineEvents;
   /** downloads and checks at once (default 4) */
   downloads?: number;
+  /**
+   * Makes one job's clip, trying its routes (default `produceJob`, in this process). The
+   * distributed executor (src/queue/) hands the job to a worker and waits for its outcome here.
+   * Called for jobs that lead their cache key and are not stand-bys waiting on their group.
+   */
+  produce?: JobProducer;
 }
+
+/** Drives one job to `done` or `failed` (its row says which), or throws when aborted. */
+export type JobProducer = (ctx: EngineContext, job: LiveJob) => Promise<void>;
 
 export type JobOutcome = 'done' | 'failed' | 'skipped' | 'aborted';
 
@@ -106,7 +115,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     jobs.map(async (job) => {
       const outcome = outcomes.get(job.spec.key)!;
       try {
-        outcome.resolve(await driveJob(ctx, job, outcomes, leaders));
+        outcome.resolve(await driveJob(ctx, job, outcomes, leaders, options.produce ?? produceJob));
       } catch (error) {
         outcome.resolve(isAbort(error, signal) ? 'aborted' : 'failed');
         // the store itself failed: let every other job finish, then report it
@@ -134,6 +143,7 @@ async function driveJob(
   job: LiveJob,
   outcomes: Map<string, Deferred<JobOutcome>>,
   leaders: Map<string, string>,
+  producer: JobProducer,
 ): Promise<JobOutcome> {
   const { spec } = job;
   // final for this run; prepareRun queues failed jobs again for the next `run`
@@ -161,6 +171,15 @@ async function driveJob(
   const leader = leaders.get(spec.cacheKey)!;
   if (leader !== spec.key) return follow(ctx, job, leader, outcomes);
 
+  await producer(ctx, job);
+  return (job.row.state as string) === 'done' ? 'done' : 'failed';
+}
+
+/**
+ * Makes a job's clip in this process, from where its row stands (kept segments are reused,
+ * attempts in flight are polled): the job ends `done` or `failed`; throws only when aborted.
+ */
+export async function produceJob(ctx: EngineContext, job: LiveJob): Promise<void> {
   try {
     await produce(ctx, job);
   } catch (error) {
@@ -169,7 +188,6 @@ async function driveJob(
     const message = error instanceof Error ? error.message : String(error);
     await ctx.setJob(job, 'failed', { error_code: 'internal', error_message: message }, message);
   }
-  return (job.row.state as string) === 'done' ? 'done' : 'failed';
 }
 
 /** A job with the same cache key as an earlier job of the run uses that job's clip. */

@@ -124,10 +124,95 @@ function migration0001(flavor: SqlFlavor): Migration {
   };
 }
 
+/** Which take of a shot the cut uses (`shotrouter pick`), one row per run and shot. */
+const migration0002: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('take_pick')
+      .addColumn('run_id', 'text', (c) => c.notNull().references('run.id'))
+      .addColumn('shot_id', 'text', (c) => c.notNull())
+      .addColumn('take', 'integer', (c) => c.notNull())
+      .addColumn('cache_key', 'text', (c) => c.notNull())
+      .addColumn('picked_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('take_pick_pk', ['run_id', 'shot_id'])
+      .execute();
+    await db.schema.createIndex('take_pick_shot').on('take_pick').column('shot_id').execute();
+  },
+};
+
+/**
+ * Many workers on one PostgreSQL database. `run.space` scopes runs the way a run folder does for
+ * SQLite (runs of one space supersede each other; '' is the only space of a SQLite file). The
+ * other tables coordinate worker processes (src/queue/); their times are epoch milliseconds of
+ * the database's clock, so the machines' clocks never have to agree.
+ */
+const migration0003: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .alterTable('run')
+      .addColumn('space', 'text', (c) => c.notNull().defaultTo(''))
+      .execute();
+    await db.schema.createIndex('run_space').on('run').columns(['space', 'created_at']).execute();
+
+    await db.schema
+      .createTable('worker')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('host', 'text', (c) => c.notNull())
+      .addColumn('pid', 'integer', (c) => c.notNull())
+      .addColumn('serves_json', 'text', (c) => c.notNull())
+      .addColumn('concurrency', 'integer', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('started_at', 'text', (c) => c.notNull())
+      .addColumn('heartbeat_ms', 'bigint', (c) => c.notNull())
+      .execute();
+
+    // a job's owner: only the worker holding the lease acts for the job
+    await db.schema
+      .createTable('job_lease')
+      .addColumn('job_id', 'text', (c) => c.primaryKey())
+      .addColumn('worker_id', 'text', (c) => c.notNull())
+      .addColumn('taken_ms', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('job_lease_worker').on('job_lease').column('worker_id').execute();
+
+    // one row per unit of a provider's concurrency; a held slot names the job using it
+    await db.schema
+      .createTable('provider_slot')
+      .addColumn('provider', 'text', (c) => c.notNull())
+      .addColumn('slot', 'integer', (c) => c.notNull())
+      .addColumn('job_id', 'text')
+      .addColumn('worker_id', 'text')
+      .addColumn('taken_ms', 'bigint')
+      .addPrimaryKeyConstraint('provider_slot_pk', ['provider', 'slot'])
+      .execute();
+
+    // the shared request-rate limiter: each provider's next theoretical send time
+    await db.schema
+      .createTable('provider_pace')
+      .addColumn('provider', 'text', (c) => c.primaryKey())
+      .addColumn('next_ms', 'bigint', (c) => c.notNull())
+      .execute();
+
+    // money a job has reserved and not yet written into the ledger (at most one per job)
+    await db.schema
+      .createTable('budget_hold')
+      .addColumn('job_id', 'text', (c) => c.primaryKey())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('worker_id', 'text', (c) => c.notNull())
+      .addColumn('reserved_micro', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('budget_hold_run').on('budget_hold').column('run_id').execute();
+  },
+};
+
 export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
   return {
     async getMigrations() {
-      return { '0001_initial': migration0001(flavor) };
+      return {
+        '0001_initial': migration0001(flavor),
+        '0002_take_pick': migration0002,
+        '0003_workers': migration0003,
+      };
     },
   };
 }

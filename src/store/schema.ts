@@ -13,6 +13,12 @@ export interface Database {
   event: EventTable;
   ledger: LedgerTable;
   media: MediaTable;
+  take_pick: TakePickTable;
+  worker: WorkerTable;
+  job_lease: JobLeaseTable;
+  provider_slot: ProviderSlotTable;
+  provider_pace: ProviderPaceTable;
+  budget_hold: BudgetHoldTable;
 }
 
 export type RunState = 'active' | 'finished' | 'superseded';
@@ -34,6 +40,12 @@ export interface RunTable {
   /** `preview` or `providers`: which provider set makes the clips */
   executor: string;
   state: RunState;
+  /**
+   * Runs of one space supersede each other, as the runs of one run folder do. A SQLite database
+   * is one folder, so its only space is ''; a shared PostgreSQL database has one space per
+   * project (see openStore).
+   */
+  space: Generated<string>;
 }
 
 /**
@@ -159,4 +171,70 @@ export interface MediaTable {
   fps: number;
   audio: number;
   created_at: string;
+}
+
+/**
+ * The take an editor chose for a shot (`shotrouter pick`). A pick names the take by index and
+ * by the cache key of the job that made it, so it survives a new run of the same clips and is
+ * dropped when the shot was regenerated differently.
+ */
+export interface TakePickTable {
+  run_id: string;
+  shot_id: string;
+  /** 0-based take index */
+  take: number;
+  /** cache_key of the job whose clip the take is (a multi-shot group's job for its shots) */
+  cache_key: string;
+  picked_at: string;
+}
+
+/**
+ * The tables below coordinate worker processes on one PostgreSQL database (src/queue/). Their
+ * `*_ms` times are epoch milliseconds read from the database's clock.
+ */
+
+export type WorkerState = 'running' | 'draining' | 'stopped';
+
+/** A `shotrouter worker` process: alive while its heartbeat is recent. */
+export interface WorkerTable {
+  id: string;
+  host: string;
+  pid: number;
+  /** JSON array of the local providers it serves (e.g. ["comfyui"]) */
+  serves_json: string;
+  /** jobs it takes at once */
+  concurrency: number;
+  state: WorkerState;
+  started_at: string;
+  heartbeat_ms: number;
+}
+
+/** Which worker acts for a job; another may take it over once that worker's heartbeat is stale. */
+export interface JobLeaseTable {
+  job_id: string;
+  worker_id: string;
+  taken_ms: number;
+}
+
+/** One unit of a provider's concurrency; held by a job (and the worker acting for it) or free. */
+export interface ProviderSlotTable {
+  provider: string;
+  slot: number;
+  job_id: string | null;
+  worker_id: string | null;
+  taken_ms: number | null;
+}
+
+/** The shared request-rate limiter: the provider's next theoretical send time. */
+export interface ProviderPaceTable {
+  provider: string;
+  next_ms: number;
+}
+
+/** Money a job reserved before its attempt is written to the ledger (at most one per job). */
+export interface BudgetHoldTable {
+  job_id: string;
+  run_id: string;
+  worker_id: string;
+  reserved_micro: number;
 }

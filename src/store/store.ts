@@ -9,12 +9,14 @@ import {
   type Insertable,
   Kysely,
   type Selectable,
+  sql,
   type Transaction,
   type Updateable,
 } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { ShotrouterError } from '../errors.ts';
 import { migrationProvider, type SqlFlavor } from './migrations.ts';
+import { createPool, postgresDialect, redactUrl, withAdvisoryLock } from './postgres.ts';
 import type { Database, JobState, RunState } from './schema.ts';
 import { NodeSqliteDialect } from './sqlite-dialect.ts';
 
@@ -24,6 +26,7 @@ export type AttemptRow = Selectable<Database['attempt']>;
 export type LedgerRow = Selectable<Database['ledger']>;
 export type MediaRow = Selectable<Database['media']>;
 export type EventRow = Selectable<Database['event']>;
+export type TakePickRow = Selectable<Database['take_pick']>;
 export type NewJob = Insertable<Database['job']>;
 export type NewAttempt = Insertable<Database['attempt']>;
 export type JobPatch = Updateable<Database['job']>;
@@ -36,16 +39,63 @@ export interface OpenStoreOptions {
   dir?: string;
   /** an explicit database file (or ':memory:'); overrides `dir` */
   file?: string;
+  /**
+   * A PostgreSQL URL (`postgres://user:password@host/db`): the state lives there, shared by
+   * every process given the same URL, instead of in a SQLite file. Overrides `dir` and `file`.
+   */
+  url?: string;
+  /** PostgreSQL only: the schema holding the tables (created when missing; default search_path) */
+  schema?: string;
+  /** PostgreSQL only: connections in the pool (default 10) */
+  poolSize?: number;
+  /**
+   * PostgreSQL only: the space this store sees, as a run folder does for SQLite: runs of one
+   * space supersede each other and `latestRun` looks only there (default '').
+   */
+  space?: string;
   /** the time written in `updated_at` columns (the engine's clock) */
   now?: () => number;
 }
 
+/** Opens the run database (SQLite by default, PostgreSQL with `url`) and migrates it to the latest. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  if (options.url) return openPostgresStore(options.url, options);
   const file = options.file ?? path.join(options.dir ?? '.', DATABASE_FILE);
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Kysely<Database>({ dialect: new NodeSqliteDialect({ path: file }) });
   await migrate(db, 'sqlite');
   return new Store(db, db, options.now ?? Date.now);
+}
+
+/** The migration lock's name: one process at a time migrates a PostgreSQL database. */
+const MIGRATION_LOCK = 'shotrouter.migrate';
+
+async function openPostgresStore(url: string, options: OpenStoreOptions): Promise<Store> {
+  const pool = createPool({
+    url,
+    ...(options.schema ? { schema: options.schema } : {}),
+    ...(options.poolSize ? { max: options.poolSize } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: postgresDialect(pool) });
+  try {
+    await withAdvisoryLock(pool, MIGRATION_LOCK, async () => {
+      if (options.schema)
+        await sql`create schema if not exists ${sql.id(options.schema)}`.execute(db);
+      await migrate(db, 'postgres');
+    });
+  } catch (error) {
+    await db.destroy();
+    if (ShotrouterError.is(error)) throw error;
+    throw new ShotrouterError(
+      'internal',
+      `cannot open the database at ${redactUrl(url)}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error, retryable: true },
+    );
+  }
+  return new Store(db, db, options.now ?? Date.now, {
+    flavor: 'postgres',
+    space: options.space ?? '',
+  });
 }
 
 async function migrate(db: Kysely<Database>, flavor: SqlFlavor): Promise<void> {
@@ -57,20 +107,32 @@ async function migrate(db: Kysely<Database>, flavor: SqlFlavor): Promise<void> {
   }
 }
 
+/** Which engine a store runs on and which space of the database it sees. */
+export interface StoreScope {
+  flavor: SqlFlavor;
+  space: string;
+}
+
 export class Store {
   readonly #root: Kysely<Database>;
   /** the root database or the current transaction */
   readonly db: Kysely<Database> | Transaction<Database>;
   readonly #clock: () => number;
+  readonly flavor: SqlFlavor;
+  /** runs are created in, and looked up in, this space only (see OpenStoreOptions.space) */
+  readonly space: string;
 
   constructor(
     root: Kysely<Database>,
     db: Kysely<Database> | Transaction<Database>,
     clock: () => number,
+    scope: StoreScope = { flavor: 'sqlite', space: '' },
   ) {
     this.#root = root;
     this.db = db;
     this.#clock = clock;
+    this.flavor = scope.flavor;
+    this.space = scope.space;
   }
 
   /** the current time as stored: ISO-8601 UTC */
@@ -85,13 +147,19 @@ export class Store {
   /** Runs `work` in one transaction (nested calls join the outer one). */
   async transaction<T>(work: (tx: Store) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return work(this);
-    return this.#root.transaction().execute((trx) => work(new Store(this.#root, trx, this.#clock)));
+    const scope = { flavor: this.flavor, space: this.space };
+    return this.#root
+      .transaction()
+      .execute((trx) => work(new Store(this.#root, trx, this.#clock, scope)));
   }
 
   // runs
 
   async insertRun(run: Insertable<Database['run']>): Promise<void> {
-    await this.db.insertInto('run').values(run).execute();
+    await this.db
+      .insertInto('run')
+      .values({ ...run, space: this.space })
+      .execute();
   }
 
   async run(id: string): Promise<RunRow | undefined> {
@@ -100,7 +168,11 @@ export class Store {
 
   /** The newest run that is not superseded, optionally for one plan. */
   async latestRun(planSha256?: string): Promise<RunRow | undefined> {
-    let query = this.db.selectFrom('run').selectAll().where('state', '!=', 'superseded');
+    let query = this.db
+      .selectFrom('run')
+      .selectAll()
+      .where('space', '=', this.space)
+      .where('state', '!=', 'superseded');
     if (planSha256) query = query.where('plan_sha256', '=', planSha256);
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
   }
@@ -117,6 +189,7 @@ export class Store {
     await this.db
       .updateTable('run')
       .set({ state: 'superseded', updated_at: this.now() })
+      .where('space', '=', this.space)
       .where('id', '!=', keepRunId)
       .where('state', '!=', 'superseded')
       .execute();
@@ -192,17 +265,27 @@ export class Store {
 
   /**
    * Jobs of other runs with this cache key that still matter: done with a clip, or with an
-   * attempt in flight (money already committed). Newest first.
+   * attempt in flight (money already committed). Newest first. On a shared database, work in
+   * flight is only offered from this space: another project's running job is not ours to adopt.
    */
   async reusableJobs(cacheKey: string, exceptRunId: string): Promise<JobRow[]> {
-    return this.db
+    let query = this.db
       .selectFrom('job')
       .selectAll()
       .where('cache_key', '=', cacheKey)
       .where('run_id', '!=', exceptRunId)
-      .where('state', 'in', ['done', 'starting', 'running', 'downloading'] satisfies JobState[])
-      .orderBy('updated_at', 'desc')
-      .execute();
+      .where('state', 'in', ['done', 'starting', 'running', 'downloading'] satisfies JobState[]);
+    if (this.flavor === 'postgres') {
+      query = query.where((eb) =>
+        eb.or([eb('state', '=', 'done'), eb('run_id', 'in', this.#spaceRuns())]),
+      );
+    }
+    return query.orderBy('updated_at', 'desc').execute();
+  }
+
+  /** The ids of this space's runs, as a subquery. */
+  #spaceRuns() {
+    return this.db.selectFrom('run').select('run.id').where('run.space', '=', this.space);
   }
 
   // attempts
@@ -256,6 +339,11 @@ export class Store {
 
   // ledger
 
+  /**
+   * Writes an attempt's reservation into the ledger. On PostgreSQL the money was held for the
+   * job until now (see queue/shared-budget.ts); the hold ends in the same transaction, so the
+   * amount is counted exactly once at every moment, by every worker.
+   */
   async reserve(entry: {
     attempt_id: string;
     job_id: string;
@@ -266,6 +354,9 @@ export class Store {
       .insertInto('ledger')
       .values({ ...entry, spent_micro: 0, state: 'reserved', updated_at: this.now() })
       .execute();
+    if (this.flavor === 'postgres') {
+      await this.db.deleteFrom('budget_hold').where('job_id', '=', entry.job_id).execute();
+    }
   }
 
   /** Releases the attempt's reservation and records what it really cost. */
@@ -285,7 +376,7 @@ export class Store {
       .executeTakeFirst();
   }
 
-  /** Reserved and spent micro-USD of a run's attempts (or of the whole database). */
+  /** Reserved and spent micro-USD of a run's attempts (or of every run of this space). */
   async ledgerTotals(runId?: string): Promise<{ reservedMicro: number; spentMicro: number }> {
     let query = this.db
       .selectFrom('ledger')
@@ -294,6 +385,7 @@ export class Store {
         eb.fn.coalesce(eb.fn.sum<number>('spent_micro'), eb.lit(0)).as('spent'),
       ]);
     if (runId) query = query.where('run_id', '=', runId);
+    else if (this.flavor === 'postgres') query = query.where('run_id', 'in', this.#spaceRuns());
     const row = await query.executeTakeFirstOrThrow();
     return { reservedMicro: Number(row.reserved), spentMicro: Number(row.spent) };
   }
@@ -310,6 +402,33 @@ export class Store {
 
   async media(sha256: string): Promise<MediaRow | undefined> {
     return this.db.selectFrom('media').selectAll().where('sha256', '=', sha256).executeTakeFirst();
+  }
+
+  // picks
+
+  /** Records the take the cut uses for a shot of a run (replacing an earlier pick). */
+  async setPick(pick: Omit<TakePickRow, 'picked_at'>): Promise<void> {
+    const picked_at = this.now();
+    await this.db
+      .insertInto('take_pick')
+      .values({ ...pick, picked_at })
+      .onConflict((oc) =>
+        oc
+          .columns(['run_id', 'shot_id'])
+          .doUpdateSet({ take: pick.take, cache_key: pick.cache_key, picked_at }),
+      )
+      .execute();
+  }
+
+  /** Picks of these shots in any run of the database, newest first. */
+  async picks(shotIds: readonly string[]): Promise<TakePickRow[]> {
+    if (shotIds.length === 0) return [];
+    return this.db
+      .selectFrom('take_pick')
+      .selectAll()
+      .where('shot_id', 'in', [...shotIds])
+      .orderBy('picked_at', 'desc')
+      .execute();
   }
 
   // events

@@ -1,0 +1,305 @@
+/**
+ * Running a storyboard on many workers: the coordinator (`run`, `serve`) keeps everything the
+ * engine decides about a run (which job leads a cache key, stand-by jobs of a group, the run's
+ * start and end) and hands only the making of each clip to the queue. It then follows the store:
+ * a job is over when its row says `done` or `failed`, and the progress events the workers store
+ * are passed on to the caller's listeners in order, as if the engine ran here.
+ *
+ * The run folder gets the run's clips at the end (linked from the shared folder), so the cut,
+ * the report and the timelines are made from it exactly as after a local run.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { LOCAL_PROVIDERS } from '../catalog/schema.ts';
+import { abortReason } from '../engine/clock.ts';
+import type { EngineContext, LiveJob } from '../engine/context.ts';
+import { type EngineEvent, EngineEvents } from '../engine/events.ts';
+import {
+  type EngineOptions,
+  type EngineOutcome,
+  type JobProducer,
+  runEngine,
+} from '../engine/run-engine.ts';
+import { ShotrouterError } from '../errors.ts';
+import { PREVIEW_PROVIDER } from '../providers/preview/index.ts';
+import { checkSchemaName } from '../store/postgres.ts';
+import type { JobRow, Store } from '../store/store.ts';
+import { openStore } from '../store/store.ts';
+import { errorText, type Logger, silentLogger } from './log.ts';
+import {
+  DEFAULT_BOSS_SCHEMA,
+  DEFAULT_HEARTBEAT_SECONDS,
+  ensureQueue,
+  HOSTED_QUEUE,
+  type JobMessage,
+  localQueue,
+  startBoss,
+} from './pg-queue.ts';
+import { toWire } from './wire.ts';
+
+export interface DistributedOptions {
+  /** the PostgreSQL URL the workers use */
+  url: string;
+  /** the shared folder the workers keep clips in (default: the run folder) */
+  mediaRoot?: string;
+  /** pg-boss's schema (default `pgboss`) */
+  bossSchema?: string;
+  /** how often the store is read for progress, ms (default 250) */
+  pollMs?: number;
+  /** must match the workers' lease (default 30 s) */
+  leaseMs?: number;
+  log?: Logger;
+}
+
+/**
+ * The `execute` seam of the library's `run` (src/lib/run.ts) for a shared PostgreSQL store:
+ * `run({ ..., openStore: sharedStoreOpener(url), execute: distributedExecutor({ url }) })`.
+ * Jobs go to the workers (`shotrouter worker`); the outcome is the engine's, as if local.
+ */
+export function distributedExecutor(
+  distributed: DistributedOptions,
+): (options: EngineOptions) => Promise<EngineOutcome> {
+  return (options) => runDistributed(options, distributed);
+}
+
+/** The run folder's space in the shared database: its name (override with SHOTROUTER_SPACE). */
+export function spaceOf(dir: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.SHOTROUTER_SPACE || path.basename(path.resolve(dir));
+}
+
+/** The `openStore` seam of the library's `run` and `status` for a shared PostgreSQL database. */
+export function sharedStoreOpener(
+  url: string,
+  options: { schema?: string; env?: NodeJS.ProcessEnv } = {},
+): (dir: string) => Promise<Store> {
+  return (dir) =>
+    openStore({
+      url,
+      space: spaceOf(dir, options.env),
+      ...(options.schema ? { schema: options.schema } : {}),
+    });
+}
+
+export async function runDistributed(
+  options: EngineOptions,
+  distributed: DistributedOptions,
+): Promise<EngineOutcome> {
+  const { store, runId } = options;
+  if (store.flavor !== 'postgres') {
+    throw new ShotrouterError('internal', 'distributed runs need the PostgreSQL store');
+  }
+  const log = (distributed.log ?? silentLogger).with({ run_id: runId });
+  const mediaRoot = path.resolve(distributed.mediaRoot ?? options.media.root);
+  const run = await store.run(runId);
+  if (!run) throw new ShotrouterError('internal', `run ${runId} not found`);
+  const heartbeatSeconds = (distributed.leaseMs ?? DEFAULT_HEARTBEAT_SECONDS * 1000) / 1000;
+  const bossSchema = checkSchemaName(distributed.bossSchema ?? DEFAULT_BOSS_SCHEMA);
+  const boss = await startBoss({
+    url: distributed.url,
+    schema: bossSchema,
+    heartbeatSeconds,
+    log,
+    name: 'shotrouter-coordinator',
+  });
+  const signal = options.signal ?? new AbortController().signal;
+  const follower = new RunFollower(store, runId, options.events ?? new EngineEvents(), bossSchema);
+  const pollMs = distributed.pollMs ?? 250;
+  const following = follower.follow(pollMs, signal);
+  // awaited below; a failure before then must not be an unhandled rejection
+  following.catch(() => {});
+  try {
+    const ensured = new Set<string>();
+    const produce: JobProducer = async (ctx, job) => {
+      const queue = queueFor(run.executor, job);
+      if (!ensured.has(queue)) {
+        await ensureQueue(boss, queue, heartbeatSeconds);
+        ensured.add(queue);
+      }
+      const message: JobMessage = {
+        runId,
+        jobId: job.row.id,
+        key: job.spec.key,
+        spec: toWire(job.spec, mediaRoot),
+      };
+      await boss.send(queue, message, { singletonKey: job.row.id });
+      log.log('info', 'job queued', { job_id: job.row.id, shot: job.spec.key, queue });
+      await finish(ctx, job, await follower.outcome(job.row.id, ctx.signal));
+    };
+    // the engine's own events reach the caller through the store, with the workers' (in order)
+    const outcome = await runEngine({ ...options, events: new EngineEvents(), produce });
+    follower.stop();
+    await following;
+    await follower.relay();
+    linkClips(outcome.jobs, await clipPaths(store, outcome.jobs), mediaRoot, options.media.root);
+    return outcome;
+  } finally {
+    follower.stop();
+    await following.catch(() => {});
+    await boss.stop({ graceful: false, close: true }).catch(() => {});
+  }
+}
+
+/** Which queue makes a job now: its current route's local provider's, or the hosted one. */
+function queueFor(executor: string, job: LiveJob): string {
+  const provider = job.spec.routes[job.row.route_index]?.provider;
+  const local = executor !== PREVIEW_PROVIDER && provider && LOCAL_PROVIDERS.has(provider as never);
+  return local ? localQueue(provider) : HOSTED_QUEUE;
+}
+
+/** Copies the worker's outcome into the engine's live row (or fails the job the queue gave up on). */
+async function finish(ctx: EngineContext, job: LiveJob, outcome: JobRow | string): Promise<void> {
+  if (typeof outcome === 'string') {
+    await ctx.setJob(job, 'failed', { error_code: 'internal', error_message: outcome }, outcome);
+    return;
+  }
+  Object.assign(job.row, outcome);
+}
+
+interface Waiter {
+  resolve(outcome: JobRow | string): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Reads the run's jobs and events from the store on a timer: resolves the wait of each job that
+ * is over, and passes stored events on to the listeners.
+ */
+class RunFollower {
+  readonly #store: Store;
+  readonly #runId: string;
+  readonly #events: EngineEvents;
+  readonly #bossSchema: string;
+  readonly #waiters = new Map<string, Waiter>();
+  #lastEvent = 0;
+  #stopped = false;
+  #wake: (() => void) | undefined;
+
+  constructor(store: Store, runId: string, events: EngineEvents, bossSchema: string) {
+    this.#store = store;
+    this.#runId = runId;
+    this.#events = events;
+    this.#bossSchema = bossSchema;
+  }
+
+  outcome(jobId: string, signal: AbortSignal): Promise<JobRow | string> {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(abortReason(signal));
+      const onAbort = () => {
+        this.#waiters.delete(jobId);
+        reject(abortReason(signal));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.set(jobId, {
+        resolve: (value) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        reject,
+      });
+    });
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#wake?.();
+  }
+
+  async follow(pollMs: number, signal: AbortSignal): Promise<void> {
+    for (let round = 0; !this.#stopped && !signal.aborted; round++) {
+      try {
+        await this.relay();
+        await this.#settleWaiters(round % 20 === 19);
+      } catch (error) {
+        for (const waiter of this.#waiters.values()) waiter.reject(error);
+        this.#waiters.clear();
+        throw error;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** Passes the events stored since the last call on to the listeners. */
+  async relay(): Promise<void> {
+    for (const row of await this.#store.events(this.#runId, this.#lastEvent)) {
+      this.#lastEvent = row.id;
+      if (!ENGINE_EVENT_TYPES.has(row.type)) continue;
+      const data = JSON.parse(row.data_json) as Record<string, unknown>;
+      this.#events.emit({ ...data, type: row.type, at: row.at, runId: row.run_id } as EngineEvent);
+    }
+  }
+
+  async #settleWaiters(checkQueue: boolean): Promise<void> {
+    if (this.#waiters.size === 0) return;
+    for (const row of await this.#store.jobs(this.#runId)) {
+      const waiter = this.#waiters.get(row.id);
+      if (waiter && (row.state === 'done' || row.state === 'failed')) {
+        this.#waiters.delete(row.id);
+        waiter.resolve(row);
+      }
+    }
+    if (checkQueue && this.#waiters.size > 0) await this.#settleAbandoned();
+  }
+
+  /** Jobs the queue gave up on (every retry failed: a worker crashing on them, say) fail here. */
+  async #settleAbandoned(): Promise<void> {
+    const keys = [...this.#waiters.keys()];
+    const { rows } = await sql<{ key: string; output: unknown }>`
+      select singleton_key as key, max(output::text) as output
+      from ${sql.id(this.#bossSchema, 'job')}
+      where singleton_key = any(${keys}) and name like 'shotrouter.%'
+      group by singleton_key
+      having bool_and(state = 'failed')
+    `.execute(this.#store.db);
+    for (const row of rows) {
+      const waiter = this.#waiters.get(row.key);
+      if (!waiter) continue;
+      this.#waiters.delete(row.key);
+      waiter.resolve(`the workers gave up on this job: ${String(row.output ?? 'no reason given')}`);
+    }
+  }
+}
+
+const ENGINE_EVENT_TYPES = new Set(['job', 'retry', 'fallback', 'spend', 'run']);
+
+async function clipPaths(store: Store, jobs: JobRow[]): Promise<Map<string, string>> {
+  const paths = new Map<string, string>();
+  for (const job of jobs) {
+    if (!job.media_sha256 || paths.has(job.media_sha256)) continue;
+    const media = await store.media(job.media_sha256);
+    if (media) paths.set(media.sha256, media.path);
+  }
+  return paths;
+}
+
+/** Makes the run's clips visible in the run folder (symbolic links into the shared folder). */
+function linkClips(
+  jobs: JobRow[],
+  paths: Map<string, string>,
+  sharedRoot: string,
+  runFolder: string,
+): void {
+  if (path.resolve(sharedRoot) === path.resolve(runFolder)) return;
+  for (const job of jobs) {
+    const relative = job.media_sha256 ? paths.get(job.media_sha256) : undefined;
+    if (!relative) continue;
+    const target = path.join(runFolder, relative);
+    if (fs.existsSync(target)) continue;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    try {
+      fs.symlinkSync(path.join(sharedRoot, relative), target);
+    } catch (error) {
+      throw new ShotrouterError(
+        'media_failed',
+        `cannot link ${relative} into the run folder: ${errorText(error)}`,
+        { cause: error },
+      );
+    }
+  }
+}

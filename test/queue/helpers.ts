@@ -1,0 +1,35 @@
+/** Worker processes for the queue tests and the scale benchmark. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const DRIVER = path.resolve(import.meta.dirname, 'worker-driver.ts');
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  id: string;
+  /** the JSON lines it logged */
+  lines: Array<Record<string, unknown>>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts a worker process and waits until it takes jobs. */
+export async function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [DRIVER], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const id = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      lines.push(parsed);
+      if (typeof parsed.ready === 'string') resolve(parsed.ready);
+    });
+    exited.then(({ code }) => reject(new Error(`worker exited (${code}) before it was ready`)));
+  });
+  return { child, id, lines, exited };
+}
