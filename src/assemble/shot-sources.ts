@@ -11,7 +11,12 @@ export interface ShotTake {
   take: number;
   job: JobRow;
   route: RouteSpec;
+  /** the part of the job's clip that is this shot (for a group: where the plan expects it) */
   trim: Trim;
+  /** the multi-shot group whose one clip holds this shot and its neighbours; null otherwise */
+  group: string | null;
+  /** the share of the job's cost this take bears (0..1) */
+  share: number;
 }
 
 export interface ShotSources {
@@ -41,9 +46,23 @@ export function shotSources(plan: Plan, specs: JobSpec[], jobs: JobRow[]): ShotS
       if (own) serving.push({ job: own.job, share: 1 });
       if (group) serving.push({ job: group.job, share: shareOf(planned, groupSeconds) });
       if (group?.job.state === 'done' && planned.trim) {
-        takes.push({ take, job: group.job, route: group.route, trim: planned.trim });
+        takes.push({
+          take,
+          job: group.job,
+          route: group.route,
+          trim: planned.trim,
+          group: planned.group,
+          share: shareOf(planned, groupSeconds),
+        });
       } else if (own?.job.state === 'done') {
-        takes.push({ take, job: own.job, route: own.route, trim: own.route.trim });
+        takes.push({
+          take,
+          job: own.job,
+          route: own.route,
+          trim: own.route.trim,
+          group: null,
+          share: 1,
+        });
       } else {
         takes.push(null);
       }

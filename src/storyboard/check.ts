@@ -16,6 +16,8 @@ import { ImageResolver } from './images.ts';
 import { deriveNeeds } from './needs.ts';
 import {
   type Character,
+  DELIVER_CODECS,
+  DELIVER_FITS,
   type Deliver,
   type DialogueLine,
   type ImageRef,
@@ -56,7 +58,7 @@ const FIELDS = {
     'characters',
     'shots',
   ],
-  deliver: ['resolution', 'fps', 'audio'],
+  deliver: ['resolution', 'fps', 'audio', 'codec', 'fit', 'loudness'],
   policy: [
     'optimize',
     'allow',
@@ -166,6 +168,18 @@ const VRAM: NumberRule = {
   min: 0,
   minExclusive: true,
   max: LIMITS.maxVramGb,
+};
+
+const LOUDNESS: NumberRule = {
+  expected: 'an integrated loudness target in LUFS, from -70 to -5 (-23 broadcast, -14 social)',
+  min: -70,
+  minExclusive: false,
+  max: -5,
+  tooLarge: (n) => ({
+    message: 'must be at most -5 LUFS',
+    found: formatNumber(n),
+    ...(n > 0 && n <= 70 ? { hint: `loudness targets are negative: write -${n}` } : {}),
+  }),
 };
 
 type Path = readonly PathKey[];
@@ -282,8 +296,18 @@ class Checker {
     const size = this.required(at, 'resolution', fields.resolution, parseResolution);
     const fps = this.required(at, 'fps', fields.fps, checkFps);
     const audio = this.bool(at, 'audio', fields.audio) ?? true;
+    const codec = this.choice(at, 'codec', fields.codec, DELIVER_CODECS);
+    const fit = this.choice(at, 'fit', fields.fit, DELIVER_FITS);
+    const loudness = this.number(at, 'loudness', fields.loudness, LOUDNESS, false);
     if (size === undefined || fps === undefined) return undefined;
-    return { size, fps, audio };
+    return {
+      size,
+      fps,
+      audio,
+      ...(codec === undefined ? {} : { codec }),
+      ...(fit === undefined ? {} : { fit }),
+      ...(loudness === undefined ? {} : { loudness }),
+    };
   }
 
   private policy(value: unknown): Policy {

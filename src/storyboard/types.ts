@@ -129,10 +129,26 @@ export interface ShotNeeds {
   lastFrame: boolean;
 }
 
+/** The video codec of the cut and its clips: `prores` (ProRes 422 HQ) is written as `.mov`. */
+export type DeliverCodec = 'h264' | 'h265' | 'prores';
+export const DELIVER_CODECS: readonly DeliverCodec[] = ['h264', 'h265', 'prores'];
+/** How a picture of another shape meets the frame: `fit` letterboxes, `fill` crops. */
+export type DeliverFit = 'fit' | 'fill';
+export const DELIVER_FITS: readonly DeliverFit[] = ['fit', 'fill'];
+/** EBU R128 integrated loudness target of the cut's sound, LUFS, when none is given. */
+export const DEFAULT_LOUDNESS_LUFS = -23;
+
 export interface Deliver {
   size: Size;
   fps: number;
   audio: boolean;
+  // optional additions (docs/storyboard-additions.md): absent means the default
+  /** default h264 */
+  codec?: DeliverCodec;
+  /** default fit */
+  fit?: DeliverFit;
+  /** LUFS; default DEFAULT_LOUDNESS_LUFS (-23, EBU R128); -14 for social platforms */
+  loudness?: number;
 }
 
 export interface Storyboard {

@@ -1,0 +1,81 @@
+/**
+ * The `conformed/` folder: every clip the cut and its timelines use, each in the deliverable's
+ * exact format, named `<shot>-take<N>-<hash>` after the shot (so an editor knows it) and a hash
+ * of its input and settings (so a changed setting makes a new clip and an unchanged one is
+ * never encoded twice). Files no assembly used are removed at the end, as are temporary ones.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DeliverySettings } from './settings.ts';
+
+export const CONFORMED_DIR = 'conformed';
+
+export class ConformedFolder {
+  readonly dir: string;
+  readonly runFolder: string;
+  readonly settings: DeliverySettings;
+  readonly signal: AbortSignal | undefined;
+  readonly #used = new Set<string>();
+  readonly #pending = new Map<string, Promise<void>>();
+
+  constructor(runFolder: string, settings: DeliverySettings, signal: AbortSignal | undefined) {
+    this.runFolder = runFolder;
+    this.dir = path.join(runFolder, CONFORMED_DIR);
+    this.settings = settings;
+    this.signal = signal;
+    fs.mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** `<name>-<hash of key>`: the stem of a file that depends on exactly `key`. */
+  stem(name: string, key: unknown): string {
+    const hash = createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
+    return `${name}-${hash}`;
+  }
+
+  /**
+   * The file `<stem><ext>` in the folder, made by `make` (given a temporary path beside it)
+   * unless it exists already. Concurrent calls for one file share one `make`.
+   */
+  async once(
+    file: string,
+    make: (temporary: string) => Promise<unknown>,
+  ): Promise<{ absolute: string; relative: string }> {
+    const absolute = path.join(this.dir, file);
+    this.#used.add(file);
+    if (!fs.existsSync(absolute)) {
+      let pending = this.#pending.get(file);
+      if (!pending) {
+        pending = this.#make(absolute, make);
+        this.#pending.set(file, pending);
+      }
+      await pending;
+    }
+    return { absolute, relative: path.posix.join(CONFORMED_DIR, file) };
+  }
+
+  async #make(absolute: string, make: (temporary: string) => Promise<unknown>): Promise<void> {
+    const ext = path.extname(absolute);
+    const temporary = `${absolute.slice(0, -ext.length)}.${process.pid}.partial${ext}`;
+    try {
+      await make(temporary);
+      await fs.promises.rename(temporary, absolute);
+    } finally {
+      await fs.promises.rm(temporary, { force: true });
+    }
+  }
+
+  /** Marks a file made by other means as used by this assembly (so prune keeps it). */
+  keep(file: string): void {
+    this.#used.add(file);
+  }
+
+  /** Removes every file of the folder this assembly did not use. */
+  async prune(): Promise<void> {
+    for (const name of await fs.promises.readdir(this.dir)) {
+      if (!this.#used.has(name)) {
+        await fs.promises.rm(path.join(this.dir, name), { force: true, recursive: true });
+      }
+    }
+  }
+}

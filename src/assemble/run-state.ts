@@ -1,0 +1,71 @@
+/** Everything the assembly and the reports read from the store about one run, read once. */
+import type { JobSpec } from '../engine/job-spec.ts';
+import type { Plan } from '../router/types.ts';
+import type { JobRow, MediaRow, Store, TakePickRow } from '../store/store.ts';
+import { picksByShot } from './picks.ts';
+import { type ShotSources, shotSources } from './shot-sources.ts';
+
+export interface JobFacts {
+  /** wall-clock seconds its attempts took at the providers (0 for a reused clip) */
+  seconds: number;
+  /** the seed the clip was made with, when one was sent */
+  seed: number | null;
+}
+
+export interface RunState {
+  jobs: JobRow[];
+  sources: ShotSources[];
+  media: Map<string, MediaRow>;
+  picks: Map<string, TakePickRow[]>;
+  facts: Map<string, JobFacts>;
+  /** the prompt each job sent, by job id */
+  prompts: Map<string, string>;
+}
+
+export async function readRunState(
+  store: Store,
+  runId: string,
+  plan: Plan,
+  specs: JobSpec[],
+): Promise<RunState> {
+  const jobs = await store.jobs(runId);
+  const sources = shotSources(plan, specs, jobs);
+  const media = new Map<string, MediaRow>();
+  for (const sha of new Set(jobs.map((j) => j.media_sha256))) {
+    if (!sha) continue;
+    const row = await store.media(sha);
+    if (row) media.set(sha, row);
+  }
+  const facts = new Map<string, JobFacts>();
+  for (const job of jobs) facts.set(job.id, await jobFacts(store, job));
+  const specByKey = new Map(specs.map((s) => [s.key, s]));
+  const prompts = new Map<string, string>();
+  for (const job of jobs) {
+    const spec = specByKey.get(`${job.shot_id}#${job.take}`);
+    if (spec) prompts.set(job.id, spec.prompt);
+  }
+  return { jobs, sources, media, picks: await picksByShot(store, sources), facts, prompts };
+}
+
+async function jobFacts(store: Store, job: JobRow): Promise<JobFacts> {
+  if (job.attempts === 0) return { seconds: 0, seed: null };
+  let seconds = 0;
+  let seed: number | null = null;
+  for (const attempt of await store.attempts(job.id)) {
+    const end = attempt.finished_at ?? attempt.updated_at;
+    seconds += Math.max(0, Date.parse(end) - Date.parse(attempt.created_at)) / 1000;
+    if (attempt.media_sha256 !== null && attempt.media_sha256 === job.media_sha256) {
+      seed = seedOf(attempt.request_json) ?? seed;
+    }
+  }
+  return { seconds, seed };
+}
+
+function seedOf(requestJson: string): number | null {
+  try {
+    const seed = (JSON.parse(requestJson) as { seed?: unknown }).seed;
+    return typeof seed === 'number' && Number.isFinite(seed) ? seed : null;
+  } catch {
+    return null;
+  }
+}

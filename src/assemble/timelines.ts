@@ -1,0 +1,74 @@
+/**
+ * The cut as OpenTimelineIO, FCPXML and CMX3600 EDL beside `final.mp4`: one Timeline, written
+ * three ways by src/timeline, so the three open the same edit frame for frame. Clips are the
+ * conformed files (paths relative to the run folder, where the timelines are), each with its
+ * provenance, and a shot's other takes ride along as alternates.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  type ClipProvenance,
+  type Timeline,
+  type TimelineTake,
+  writeEdl,
+  writeFcpxml,
+  writeOtio,
+} from '../timeline/index.ts';
+import { writeTextAtomically } from './files.ts';
+import type { DeliverySettings } from './settings.ts';
+
+export const TIMELINE_FILES = {
+  otio: 'timeline.otio',
+  fcpxml: 'timeline.fcpxml',
+  edl: 'timeline.edl',
+} as const;
+
+export interface TimelineEntry {
+  name: string;
+  /** relative to the run folder */
+  file: string;
+  /** seconds on the timeline, which is the whole conformed clip */
+  seconds: number;
+  provenance: ClipProvenance;
+}
+
+export interface TimelineShot extends TimelineEntry {
+  alternates: TimelineEntry[];
+}
+
+export function deliveryTimeline(
+  title: string,
+  settings: DeliverySettings,
+  shots: readonly TimelineShot[],
+): Timeline {
+  const take = (entry: TimelineEntry): TimelineTake => ({
+    name: entry.name,
+    file: entry.file,
+    sourceStart: 0,
+    duration: entry.seconds,
+    mediaDuration: entry.seconds,
+    metadata: entry.provenance,
+  });
+  return {
+    title,
+    fps: settings.fps,
+    width: settings.width,
+    height: settings.height,
+    audio: settings.audio,
+    clips: shots.map((shot) => ({ ...take(shot), alternates: shot.alternates.map(take) })),
+  };
+}
+
+/** Writes the three timeline files into `dir`. */
+export async function writeTimelines(dir: string, timeline: Timeline): Promise<void> {
+  // Final Cut Pro finds media only by absolute URL; OTIO and EDL stay relative (portable)
+  const mediaBaseUrl = pathToFileURL(`${path.resolve(dir)}${path.sep}`).href;
+  await Promise.all([
+    writeTextAtomically(path.join(dir, TIMELINE_FILES.otio), writeOtio(timeline)),
+    writeTextAtomically(
+      path.join(dir, TIMELINE_FILES.fcpxml),
+      writeFcpxml(timeline, { mediaBaseUrl }),
+    ),
+    writeTextAtomically(path.join(dir, TIMELINE_FILES.edl), writeEdl(timeline)),
+  ]);
+}

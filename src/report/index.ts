@@ -1,0 +1,41 @@
+/** report.html: the run for people (see html.ts). */
+import { writeTextAtomically } from '../assemble/files.ts';
+import type { RunReport } from '../assemble/report.ts';
+import { contactFrames } from './frames.ts';
+import { type HtmlReportInput, renderReportHtml } from './html.ts';
+
+export { spendChart } from './chart.ts';
+export { contactFrames, type FrameSource } from './frames.ts';
+export { type HtmlReportInput, renderReportHtml } from './html.ts';
+
+/** Frames are this wide at most: sharp in the sheet, small enough to inline. */
+const FRAME_WIDTH = 320;
+
+export interface WriteReportHtmlOptions {
+  file: string;
+  report: RunReport;
+  deliver: HtmlReportInput['deliver'];
+  /** per shot in storyboard order: the clip in the cut (absolute path) to take a frame from */
+  shots: Array<{ id: string; prompt: string; seconds: number; clip: string }>;
+  signal?: AbortSignal;
+}
+
+export async function writeReportHtml(options: WriteReportHtmlOptions): Promise<void> {
+  const width = Math.min(FRAME_WIDTH, options.deliver.width - (options.deliver.width % 2));
+  const frames = await contactFrames(
+    options.shots.map((s) => ({ id: s.id, file: s.clip, seconds: s.seconds })),
+    width,
+    options.signal,
+  );
+  const html = renderReportHtml({
+    report: options.report,
+    deliver: options.deliver,
+    shots: options.shots.map((s) => ({
+      id: s.id,
+      prompt: s.prompt,
+      seconds: s.seconds,
+      frame: frames.get(s.id) ?? null,
+    })),
+  });
+  await writeTextAtomically(options.file, html);
+}
