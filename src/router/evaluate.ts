@@ -263,7 +263,8 @@ export function evaluate(
 
   // The cheapest usable route that can price this request, preferring configured providers.
   const segments = chain ? chain.segments : [seconds];
-  const missing = (route: Route) => ctx.configured !== undefined && !ctx.configured.has(route.provider);
+  const missing = (route: Route) =>
+    ctx.configured !== undefined && !ctx.configured.has(route.provider);
   let best: { route: Route; usd: number; audio: boolean } | undefined;
   const priceFailures: string[] = [];
   for (const route of routes) {

@@ -186,7 +186,7 @@ export async function runSandboxCommand(argv: string[], io: SandboxCommandIO): P
   io.stdout.write(`${sandbox.url}\n`);
   io.stderr.write(
     `serving ${PROVIDER_NAMES.map((n) => `/${n}`).join(' ')} on ${sandbox.url}; ` +
-      `GET ${sandbox.url}/_sandbox/stats, POST ${sandbox.url}/_sandbox/reset\n`,
+      `GET ${sandbox.url}/_sandbox/stats and /_sandbox/jobs, POST ${sandbox.url}/_sandbox/reset\n`,
   );
   if (!io.signal.aborted) {
     await new Promise<void>((resolve) =>

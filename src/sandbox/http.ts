@@ -142,7 +142,7 @@ export class SandboxRequest {
       return await new Request('http://sandbox.invalid/', {
         method: 'POST',
         headers: { 'content-type': contentType },
-        body: bytes,
+        body: new Uint8Array(bytes),
       }).formData();
     } catch {
       throw invalid('the multipart body could not be parsed');

@@ -19,6 +19,7 @@ export {
   type ProviderName,
   type ProviderStats,
   type SandboxHandle,
+  type SandboxJob,
   type SandboxOptions,
   type SandboxStats,
 } from './types.ts';

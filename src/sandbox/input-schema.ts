@@ -12,6 +12,11 @@ export interface InputField {
   max?: number;
   required?: boolean;
   default?: unknown;
+  /**
+   * Also accepts a `{width, height}` object of positive whole numbers (fal's `ImageSize`), as
+   * LTX-2's `video_size` does besides its named sizes. Each side defaults to 512, as fal's does.
+   */
+  size?: boolean;
 }
 
 export interface InputSchema {
@@ -49,6 +54,20 @@ function matchesEnum(
   return undefined;
 }
 
+/** The first bad side of a `{width, height}` size: its name and the issue, else undefined. */
+function sizeProblem(
+  size: Record<string, unknown>,
+): [string, { msg: string; type: string }] | undefined {
+  for (const side of ['width', 'height']) {
+    const value = size[side];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value))
+      return [side, { msg: 'Input should be a valid integer', type: 'int_type' }];
+    if (value <= 0) return [side, { msg: 'Input should be greater than 0', type: 'greater_than' }];
+  }
+  return undefined;
+}
+
 /** Validates `input` against the model's schema; returns the input with defaults filled, or the issues. */
 export function validateInput(
   schema: InputSchema,
@@ -63,6 +82,16 @@ export function validateInput(
       if (field.required)
         issues.push({ loc: ['body', name], msg: 'Field required', type: 'missing', input });
       else if (field.default !== undefined) out[name] = field.default;
+      continue;
+    }
+    if (field.size && typeof value === 'object' && !Array.isArray(value)) {
+      const problem = sizeProblem(value as Record<string, unknown>);
+      if (problem === undefined) {
+        const given = value as { width?: number; height?: number };
+        out[name] = { width: given.width ?? 512, height: given.height ?? 512 };
+      } else {
+        issues.push({ loc: ['body', name, problem[0]], ...problem[1], input: value });
+      }
       continue;
     }
     if (field.enum !== undefined) {

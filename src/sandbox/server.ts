@@ -1,7 +1,7 @@
 /**
  * `startSandbox`: one node:http server on 127.0.0.1 that routes `/<provider>/…` to each
- * provider stand-in, applies the request faults, and serves `/_sandbox/stats` and
- * `/_sandbox/reset`.
+ * provider stand-in, applies the request faults, and serves `/_sandbox/stats`,
+ * `/_sandbox/jobs` and `/_sandbox/reset`.
  */
 import { randomInt } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { type ProviderSpec, SandboxCore } from './core.ts';
 import {
+  isoTime,
   isReply,
   json,
   type Outcome,
@@ -38,6 +39,7 @@ import {
   PROVIDER_NAMES,
   type ProviderName,
   type SandboxHandle,
+  type SandboxJob,
   type SandboxOptions,
 } from './types.ts';
 
@@ -95,6 +97,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   function stats() {
     return { providers: jobs.stats() };
+  }
+
+  function jobList(): SandboxJob[] {
+    return PROVIDER_NAMES.flatMap((name) =>
+      jobs.list(name).map((job) => ({
+        provider: name,
+        id: job.id,
+        model: job.model,
+        key: job.key ?? null,
+        phase: job.phase,
+        created_at: isoTime(job.createdAt),
+        seconds: job.render.seconds,
+        width: job.render.width,
+        height: job.render.height,
+        fps: job.render.fps,
+        audio: job.render.audio,
+        samples: job.samples,
+        billable_seconds: job.phase === 'succeeded' ? job.render.seconds * job.samples : 0,
+      })),
+    );
   }
 
   function reset() {
@@ -161,6 +183,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (prefix === '/_sandbox') {
       const own = new SandboxRequest(raw, url, prefix, rest);
       if (rest === '/stats' && raw.method === 'GET') return sendReply(own, res, json(200, stats()));
+      if (rest === '/jobs' && raw.method === 'GET')
+        return sendReply(own, res, json(200, { jobs: jobList() }));
       if (rest === '/reset' && raw.method === 'POST') {
         reset();
         return sendReply(own, res, json(200, { ok: true }));
@@ -168,7 +192,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return sendReply(
         own,
         res,
-        json(404, { error: 'unknown sandbox endpoint; try GET /_sandbox/stats' }),
+        json(404, { error: 'unknown sandbox endpoint; try GET /_sandbox/stats or /_sandbox/jobs' }),
       );
     }
     const spec = specs[prefix.slice(1) as ProviderName] as ProviderSpec | undefined;
@@ -220,6 +244,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     url: `http://127.0.0.1:${port}`,
     port,
     stats,
+    jobs: jobList,
     reset,
     async close() {
       comfyui.shutdown();

@@ -72,12 +72,36 @@ export interface SandboxStats {
   providers: Record<ProviderName, ProviderStats>;
 }
 
+/** One job as the sandbox sees it (`GET /_sandbox/jobs`): what was asked, and what it bills. */
+export interface SandboxJob {
+  provider: ProviderName;
+  id: string;
+  /** the provider's own model id as the request named it (a fal endpoint, a ComfyUI checkpoint) */
+  model: string;
+  /** the idempotency key it was created with (header or provider-native), or null */
+  key: string | null;
+  phase: 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+  /** ISO-8601, on the sandbox's clock */
+  created_at: string;
+  /** the clip as requested (the sandbox may render it smaller, see `maxSize`) */
+  seconds: number;
+  width: number;
+  height: number;
+  fps: number;
+  audio: boolean;
+  samples: number;
+  /** output seconds the real service would bill: `seconds × samples` once completed, else 0 */
+  billable_seconds: number;
+}
+
 export interface SandboxHandle {
   /** e.g. http://127.0.0.1:41234 (no trailing slash) */
   url: string;
   port: number;
   close(): Promise<void>;
   stats(): SandboxStats;
+  /** every job of every provider, oldest first per provider */
+  jobs(): SandboxJob[];
   /** forget every job, key and count; restart the random sequence from the seed */
   reset(): void;
 }

@@ -216,8 +216,19 @@ describe('distributed run on PostgreSQL with pg-boss workers', { timeout: 240_00
       assert.match(String(line.shot), /^s\d{3}#0$/);
     }
 
-    // status sees the workers and an empty queue; the survivors stop cleanly on SIGTERM
-    const status = await clusterStatus(store);
+    // status sees the workers and an empty queue (the killed one as lost once its heartbeat has
+    // lapsed for a lease); the survivors stop cleanly on SIGTERM
+    const statusOptions = { leaseMs: 10_000 };
+    let status = await clusterStatus(store, statusOptions);
+    const deadline = Date.now() + 30_000;
+    while (
+      status.workers.find((w) => w.id === killed!.worker.id)?.state !== 'lost' &&
+      Date.now() < deadline
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      status = await clusterStatus(store, statusOptions);
+    }
+    assert.equal(status.workers.find((w) => w.id === killed!.worker.id)?.state, 'lost');
     assert.equal(status.workers.filter((w) => w.state === 'running').length, 2);
     assert.deepEqual(
       status.queues.filter((q) => q.waiting + q.active > 0),
@@ -226,7 +237,7 @@ describe('distributed run on PostgreSQL with pg-boss workers', { timeout: 240_00
     const survivors = workers.filter((w) => w !== killed!.worker);
     for (const worker of survivors) worker.child.kill('SIGTERM');
     for (const worker of survivors) assert.equal((await worker.exited).code, 0);
-    const after = await clusterStatus(store);
+    const after = await clusterStatus(store, statusOptions);
     assert.deepEqual(after.workers.map((w) => w.state).sort(), ['lost', 'stopped', 'stopped']);
   });
 });

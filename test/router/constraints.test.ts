@@ -341,17 +341,36 @@ test('the same input gives byte-identical plan JSON, and fallbacks come best fir
 });
 
 test('routes go through providers with credentials, cheapest first; without any, the plan says what to set', () => {
-  const cat = catalogOf([card({ id: 'k-1', provider: 'fal', perSecond: 0.05, extraRoutes: [{ provider: 'kling', perSecond: 0.08 }] })]);
+  const cat = catalogOf([
+    card({
+      id: 'k-1',
+      provider: 'fal',
+      perSecond: 0.05,
+      extraRoutes: [{ provider: 'kling', perSecond: 0.08 }],
+    }),
+  ]);
   const yaml = `${header()}shots:\n  - { id: s, prompt: p, duration: 5 }\n`;
   const hint = (p: string) => `set ${p.toUpperCase()}_KEY`;
-  const withKling = planStoryboard(board(yaml), cat, { configuredProviders: new Set(['kling']), credentialHint: hint });
+  const withKling = planStoryboard(board(yaml), cat, {
+    configuredProviders: new Set(['kling']),
+    credentialHint: hint,
+  });
   assert.equal(withKling.shots[0]!.provider, 'kling');
-  assert.equal(withKling.problems.some((p) => p.code === 'missing_credentials'), false);
+  assert.equal(
+    withKling.problems.some((p) => p.code === 'missing_credentials'),
+    false,
+  );
 
-  const both = planStoryboard(board(yaml), cat, { configuredProviders: new Set(['kling', 'fal']), credentialHint: hint });
+  const both = planStoryboard(board(yaml), cat, {
+    configuredProviders: new Set(['kling', 'fal']),
+    credentialHint: hint,
+  });
   assert.equal(both.shots[0]!.provider, 'fal');
 
-  const none = planStoryboard(board(yaml), cat, { configuredProviders: new Set(), credentialHint: hint });
+  const none = planStoryboard(board(yaml), cat, {
+    configuredProviders: new Set(),
+    credentialHint: hint,
+  });
   assert.equal(none.shots[0]!.provider, 'fal', 'still routed by capability and price');
   const problem = none.problems.find((p) => p.code === 'missing_credentials')!;
   assert.equal(problem.severity, 'warning');

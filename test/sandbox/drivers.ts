@@ -490,7 +490,8 @@ export const comfyui: Driver = {
     assert.equal(status, 400);
     assert.equal((body as Json).error.type, 'prompt_no_outputs');
   },
-  refusal: 'never',
+  // no moderation: a `refuse`d prompt fails while it runs (execution_error)
+  refusal: 'end',
   expected: { seconds: 25 / 24, width: 768, height: 512, fps: 24, audio: false },
 };
 

@@ -2,18 +2,24 @@
 import type { Command } from '../command.ts';
 import { doctorCommand } from './doctor.ts';
 import { modelsCommand } from './models.ts';
+import { pickCommand } from './pick.ts';
 import { planCommand } from './plan.ts';
 import { runCommand } from './run.ts';
 import { sandboxCommand } from './sandbox.ts';
+import { serveCommand } from './serve.ts';
 import { statusCommand } from './status.ts';
 import { validateCommand } from './validate.ts';
+import { workerCommand } from './worker.ts';
 
 export const commands: Command[] = [
   validateCommand,
   planCommand,
   modelsCommand,
   runCommand,
+  pickCommand,
   statusCommand,
   doctorCommand,
   sandboxCommand,
+  serveCommand,
+  workerCommand,
 ];

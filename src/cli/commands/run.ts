@@ -7,31 +7,13 @@
  * usage error: add --yes). --preview renders every shot locally and spends nothing, so it never
  * asks.
  */
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { assembleFirstCut, type RunReport, writeReport } from '../../assemble/index.ts';
-import type { Catalog } from '../../catalog/load.ts';
-import { EngineEvents } from '../../engine/events.ts';
-import {
-  buildJobSpecs,
-  ffmpegClipTools,
-  type JobSpec,
-  prepareRun,
-  runEngine,
-} from '../../engine/index.ts';
+import type { RunReport } from '../../assemble/index.ts';
 import { ShotrouterError } from '../../errors.ts';
-import { createPreviewProvider } from '../../providers/preview/index.ts';
-import {
-  createProviderRegistry,
-  createStandInRegistry,
-  type ProviderRegistry,
-} from '../../providers/registry.ts';
-import { planStoryboard } from '../../router/plan.ts';
-import type { Plan } from '../../router/types.ts';
-import { MediaFolder } from '../../store/media-folder.ts';
-import { openStore } from '../../store/store.ts';
+import { assertRunnable, plan as makePlan } from '../../lib/plan.ts';
+import { run } from '../../lib/run.ts';
+import { distributedExecutor, sharedStoreOpener } from '../../queue/coordinator.ts';
 import type { Command, CommandIO } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import {
@@ -42,13 +24,14 @@ import {
   storyboardFromArgs,
 } from '../shared.ts';
 import { formatPlan } from './plan.ts';
-import { progressView } from './run-view.ts';
+import { type ProgressView, progressView } from './run-view.ts';
+import { databaseUrl } from './worker.ts';
 
 export const runCommand: Command = {
   name: 'run',
   summary: 'plan, generate every shot and assemble the cut (resumable; --preview: local, no spend)',
   usage:
-    'shotrouter run FILE [--out DIR] [--preview] [--yes] [--json] [--as-of DATE] [--budget USD] [--catalog OVERLAY] [--allow-outside-paths]',
+    'shotrouter run FILE [--out DIR] [--preview] [--yes] [--json] [--as-of DATE] [--budget USD] [--catalog OVERLAY] [--allow-outside-paths] [--db URL]',
   options: {
     ...catalogOption,
     out: { type: 'string' },
@@ -58,14 +41,16 @@ export const runCommand: Command = {
     'as-of': { type: 'string' },
     budget: { type: 'string' },
     'allow-outside-paths': { type: 'boolean' },
+    db: { type: 'string' },
   },
   positionals: { min: 1, max: 1 },
   async run(args, io) {
+    const url = databaseUrl(args, io, false);
     const asOf = asOfFromArgs(args);
     const budgetUsd = budgetFromArgs(args);
     const catalog = catalogFromArgs(args, io);
     const storyboard = storyboardFromArgs(args, io, catalog);
-    const plan = planStoryboard(storyboard, catalog, {
+    const plan = makePlan(storyboard, catalog, {
       ...(asOf ? { asOf } : {}),
       ...(budgetUsd !== undefined ? { budgetUsd } : {}),
     });
@@ -76,140 +61,78 @@ export const runCommand: Command = {
     };
     if (json) io.stdout.write(`${JSON.stringify({ type: 'plan', plan })}\n`);
     else say(formatPlan(plan, io.stdout.columns));
-    refuseUnsatisfiable(plan);
+    assertRunnable(plan);
 
-    const registry = preview
-      ? createStandInRegistry(createPreviewProvider())
-      : providerRegistry(catalog, plan);
-    const specs = await buildJobSpecs(plan, storyboard, registry.executor);
     const dir = path.resolve(
       io.cwd,
       String(args.values.out ?? path.join('runs', storyboardName(storyboard.file))),
     );
-    const store = await openStore({ dir });
+    const shownDir = path.relative(io.cwd, dir) || '.';
+    let view: ProgressView | undefined;
+    let result: Awaited<ReturnType<typeof run>>;
     try {
-      const prepared = await prepareRun(
-        store,
-        {
-          title: plan.title,
-          storyboardFile: storyboard.file,
-          storyboardSha256: createHash('sha256')
-            .update(fs.readFileSync(storyboard.file))
-            .digest('hex'),
-          planJson: JSON.stringify(plan),
-          budgetMicro: plan.budget_usd === null ? null : Math.round(plan.budget_usd * 1e6),
-          executor: registry.executor,
-        },
-        specs,
+      result = await run({
+        storyboard,
+        catalog,
+        plan,
         dir,
-      );
-      const runId = prepared.run.id;
-      const jobs = await store.jobs(runId);
-      const done = jobs.filter((j) => j.state === 'done' || j.state === 'skipped').length;
-      const toSpend = preview ? 0 : estimateLeft(specs, jobs);
-      say(
-        `\nrun folder: ${path.relative(io.cwd, dir) || '.'} (${prepared.resumed ? 'resuming' : 'new run'}; ${done} of ${jobs.length} jobs already done${prepared.reused ? `, ${prepared.reused} reused from earlier runs` : ''})`,
-      );
-      say(
-        preview
-          ? 'preview: every shot is rendered locally; nothing is spent'
-          : `to spend: up to $${toSpend.toFixed(2)}`,
-      );
-      if (toSpend > 0 && args.values.yes !== true) await askToSpend(io, toSpend);
-
-      const events = new EngineEvents();
-      const mode = json ? 'json' : io.stdout.isTTY ? 'live' : 'lines';
-      const view = progressView(io, mode, { total: jobs.length, done });
-      events.on((event) => view.handle(event));
-      const media = new MediaFolder(dir);
-      let outcome: Awaited<ReturnType<typeof runEngine>>;
-      try {
-        outcome = await runEngine({
-          store,
-          runId,
-          specs,
-          registry,
-          media,
-          tools: ffmpegClipTools,
-          signal: io.signal,
-          events,
-        });
-      } finally {
-        view.close();
-      }
-
-      const reportInput = { dir, store, runId, plan, specs, preview, signal: io.signal };
-      if (outcome.state === 'aborted') {
-        await writeReport(reportInput, null);
-        io.stderr.write(
-          `interrupted: run the same command again to resume (${path.relative(io.cwd, dir) || '.'})\n`,
-        );
-        return 130;
-      }
-      say('assembling the first cut…');
-      const cut = await assembleFirstCut({ ...reportInput, storyboard });
-      if (json) io.stdout.write(`${JSON.stringify({ type: 'report', report: cut.report })}\n`);
-      else say(summary(cut.report, path.relative(io.cwd, dir) || '.'));
-      const failed = cut.report.shots.filter((s) => s.state !== 'done');
-      if (failed.length > 0) {
-        throw new ShotrouterError(
-          'shots_failed',
-          `${failed.length} shot${failed.length === 1 ? '' : 's'} failed on every allowed model: ${failed.map((s) => `${s.id} (${s.error ?? 'no clip'})`).join('; ')}`,
-        );
-      }
-      return EXIT.ok;
+        preview,
+        env: io.env,
+        signal: io.signal,
+        // a shared database: the state lives there and `shotrouter worker`s make the clips
+        ...(url
+          ? {
+              openStore: sharedStoreOpener(url, { env: io.env }),
+              execute: distributedExecutor({ url }),
+            }
+          : {}),
+        confirmSpend: async ({ usd }) => {
+          if (args.values.yes !== true) await askToSpend(io, usd);
+          return true;
+        },
+        onEvent(event) {
+          if (event.type === 'prepared') {
+            say(
+              `\nrun folder: ${shownDir} (${event.resumed ? 'resuming' : 'new run'}; ${event.done} of ${event.jobs} jobs already done${event.reused ? `, ${event.reused} reused from earlier runs` : ''})`,
+            );
+            say(
+              preview
+                ? 'preview: every shot is rendered locally; nothing is spent'
+                : `to spend: up to $${event.toSpendUsd.toFixed(2)}`,
+            );
+            const mode = json ? 'json' : io.stdout.isTTY ? 'live' : 'lines';
+            view = progressView(io, mode, { total: event.jobs, done: event.done });
+          } else if (event.type === 'assembling') {
+            view?.close();
+            say('assembling the first cut…');
+          } else if (event.type !== 'assembled') {
+            view?.handle(event);
+          }
+        },
+      });
     } finally {
-      await store.close();
+      view?.close();
     }
+
+    if (result.state === 'aborted') {
+      io.stderr.write(`interrupted: run the same command again to resume (${shownDir})\n`);
+      return 130;
+    }
+    if (json) io.stdout.write(`${JSON.stringify({ type: 'report', report: result.report })}\n`);
+    else say(summary(result.report, shownDir));
+    if (result.failed.length > 0) {
+      const failed = result.failed;
+      throw new ShotrouterError(
+        'shots_failed',
+        `${failed.length} shot${failed.length === 1 ? '' : 's'} failed on every allowed model: ${failed.map((s) => `${s.id} (${s.error ?? 'no clip'})`).join('; ')}`,
+      );
+    }
+    return EXIT.ok;
   },
 };
 
-/** Exit 2 before anything runs when a shot has no model or the estimate is over budget. */
-function refuseUnsatisfiable(plan: Plan): void {
-  const errors = plan.problems.filter((p) => p.severity === 'error');
-  if (errors.length === 0) return;
-  const code = errors.every((p) => p.code === 'over_budget') ? 'over_budget' : 'unsatisfiable';
-  throw new ShotrouterError(
-    code,
-    `the plan cannot be run:\n${errors.map((p) => `  ${p.shot ? `[${p.shot}] ` : ''}${p.message}`).join('\n')}`,
-  );
-}
-
-/** Real providers. Every provider a plan's first choice needs must have an adapter. */
-function providerRegistry(catalog: Catalog, plan: Plan): ProviderRegistry {
-  const registry = createProviderRegistry([], {
-    providerModelId: (provider, model) =>
-      catalog.byId.get(model)?.routes.find((r) => r.provider === provider)?.model ?? model,
-  });
-  const missing = [...new Set(plan.shots.map((s) => s.provider).filter((p) => p !== null))].filter(
-    (p) => !registry.has(p),
-  );
-  if (missing.length > 0) {
-    throw new ShotrouterError(
-      'unsatisfiable',
-      `no adapter yet for ${missing.join(', ')}: this build can only rehearse the run; use --preview`,
-    );
-  }
-  return registry;
-}
-
 function storyboardName(file: string): string {
   return path.basename(file, path.extname(file));
-}
-
-/** The list price of every job not done yet, on its first route. */
-function estimateLeft(
-  specs: JobSpec[],
-  jobs: Array<{ shot_id: string; take: number; state: string }>,
-): number {
-  const pending = new Set(
-    jobs
-      .filter((j) => j.state !== 'done' && j.state !== 'skipped' && j.state !== 'standby')
-      .map((j) => `${j.shot_id}#${j.take}`),
-  );
-  return specs
-    .filter((s) => pending.has(s.key))
-    .reduce((sum, s) => sum + (s.routes[0]?.estimateUsd ?? 0), 0);
 }
 
 export async function askToSpend(io: CommandIO, usd: number): Promise<void> {

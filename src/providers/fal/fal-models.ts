@@ -258,7 +258,7 @@ function pika(id: string, resolutions: readonly string[]): FalFamily {
   return {
     id,
     endpoint: (mode) => TEXT_IMAGE(id, mode),
-    seconds: () => numbers([5, 10]),
+    seconds: () => strings([5, 10]),
     resolutions,
     ratios: (mode) =>
       mode === 'text' ? ['16:9', '9:16', '1:1', '4:5', '5:4', '3:2', '2:3'] : undefined,

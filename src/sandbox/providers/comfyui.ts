@@ -3,9 +3,12 @@
  * an API-format workflow → prompt_id; GET /prompt, GET/POST /queue, POST /interrupt,
  * GET/POST /history[/{id}], GET /view?filename=…, GET /system_stats, and the websocket /ws with
  * status, execution_start, executing, progress, executed, execution_success / execution_error.
- * The clip's size, length, fps and audio are read from the workflow's nodes. ComfyUI has no
- * auth, rate limit or moderation: the `429` and `refuse` faults do not apply; an
- * `Authorization: Bearer bad-key` header is refused as an auth proxy in front would.
+ * POST /upload/image (multipart `image`, `type`, `subfolder`, `overwrite`) → `{name, subfolder,
+ * type}`, served back by /view. The clip's size, length, fps and audio are read from the
+ * workflow's nodes. ComfyUI has no auth, rate limit or moderation: the `429` fault does not
+ * apply, and the `refuse` fault stands for a prompt that fails while it runs (an
+ * `execution_error`, as when the GPU runs out of memory); an `Authorization: Bearer bad-key`
+ * header is refused as an auth proxy in front would.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -170,7 +173,7 @@ export function comfyuiProvider(core: SandboxCore): ComfyUiSpec {
 
   const spec: ComfyUiSpec = {
     name: 'comfyui',
-    immuneTo: ['429', 'refuse'],
+    immuneTo: ['429'],
     authenticate(req) {
       return req.credential('Bearer') === 'bad-key' ? text(401, '401: Unauthorized') : undefined;
     },
@@ -202,6 +205,7 @@ export function comfyuiProvider(core: SandboxCore): ComfyUiSpec {
       },
       { method: 'POST', path: route('/history'), kind: 'other', handle: editHistory },
       { method: 'GET', path: route('/view'), kind: 'download', handle: view },
+      { method: 'POST', path: route('/upload/image'), kind: 'other', handle: uploadImage },
       { method: 'GET', path: route('/system_stats'), kind: 'other', handle: systemStats },
     ],
     upgrade(req, socket) {
@@ -304,8 +308,9 @@ export function comfyuiProvider(core: SandboxCore): ComfyUiSpec {
       node_id: node,
       node_type: node === null ? null : job.data.workflow[node]?.class_type,
       executed: [],
-      exception_message: job.failure ?? 'Execution failed',
-      exception_type: 'RuntimeError',
+      // a `refuse`d prompt fails the way prompts really fail on a GPU box
+      exception_message: job.failure ?? 'Allocation on device',
+      exception_type: job.failure === undefined ? 'torch.OutOfMemoryError' : 'RuntimeError',
       traceback: [],
       current_inputs: {},
       current_outputs: {},
@@ -518,12 +523,55 @@ export function comfyuiProvider(core: SandboxCore): ComfyUiSpec {
     return { status: 200 };
   }
 
+  /** Where an uploaded file lives in the media store's uploads. */
+  const uploadKey = (type: string, subfolder: string, name: string) =>
+    `comfyui:${type}/${subfolder}/${name}`;
+
+  /** ComfyUI keeps names safe to join to its folders: no separators, no `..`. */
+  const unsafeName = (name: string) => name === '' || /[\\/]|\.\./.test(name);
+
+  async function uploadImage(req: SandboxRequest): Promise<Reply> {
+    if (!req.isMultipart()) return text(400, 'Bad Request');
+    const form = await req.form();
+    const image = form.get('image');
+    if (image === null || typeof image === 'string') return text(400, 'Bad Request');
+    const type = String(form.get('type') ?? 'input') || 'input';
+    if (!['input', 'temp', 'output'].includes(type)) return text(400, 'Bad Request');
+    const subfolder = String(form.get('subfolder') ?? '');
+    if (subfolder.split('/').some((part) => part === '..') || subfolder.startsWith('/'))
+      return text(400, 'Bad Request');
+    const overwrite = ['true', '1'].includes(String(form.get('overwrite') ?? '').toLowerCase());
+    const bytes = Buffer.from(await image.arrayBuffer());
+    let name = image.name;
+    if (unsafeName(name)) return text(400, 'Bad Request');
+    if (!overwrite) {
+      // a different file under a taken name gets ` (1)`, ` (2)`, …; the same file keeps its name
+      const dot = name.lastIndexOf('.');
+      const [stem, extension] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+      for (let i = 1; ; i++) {
+        const existing = core.media.getUpload(uploadKey(type, subfolder, name));
+        if (existing === undefined || existing.bytes.equals(bytes)) break;
+        name = `${stem} (${i})${extension}`;
+      }
+    }
+    core.media.putUpload(
+      uploadKey(type, subfolder, name),
+      bytes,
+      image.type || 'application/octet-stream',
+    );
+    return json(200, { name, subfolder, type });
+  }
+
   async function view(req: SandboxRequest): Promise<Reply> {
     const filename = req.url.searchParams.get('filename') ?? '';
     const subfolder = req.url.searchParams.get('subfolder') ?? '';
     const type = req.url.searchParams.get('type') ?? 'output';
     if (filename === '' || filename.includes('..') || subfolder.includes('..'))
       throw invalid('invalid filename');
+    const upload = core.media.getUpload(uploadKey(type, subfolder, filename));
+    if (upload !== undefined) {
+      return { status: 200, bytes: upload.bytes, contentType: upload.contentType };
+    }
     if (type !== 'output') throw notFound('not found');
     const job = (core.jobs.list('comfyui') as Job<PromptData>[]).find((j) =>
       j.data.outputs.some((o) => o.filename === filename && o.subfolder === subfolder),

@@ -77,23 +77,33 @@ function veo(
   };
 }
 
+/** Kling's image fields: the start image, and the end (tail) image where the endpoint has one. */
+interface KlingImages {
+  first: string;
+  last?: string;
+}
+
 function kling(
   resolution: string,
   durations: readonly string[],
   audio: boolean,
-  imageField?: string,
+  images?: KlingImages,
 ): FalModel {
   const fields: Record<string, InputField> = {
     // image-to-video and Kling 3 multi-shot can go without a prompt
-    prompt: imageField === undefined && durations !== KLING_V3_DURATIONS ? PROMPT : OPTIONAL_TEXT,
+    prompt: images === undefined && durations !== KLING_V3_DURATIONS ? PROMPT : OPTIONAL_TEXT,
     duration: { enum: durations, default: '5' },
-    aspect_ratio: { enum: ['16:9', '9:16', '1:1'], default: '16:9' },
     negative_prompt: OPTIONAL_TEXT,
     cfg_scale: { type: 'number', min: 0, max: 1, default: 0.5 },
   };
+  // image-to-video takes its frame from the image: fal's types have no aspect_ratio there
+  if (images === undefined)
+    fields.aspect_ratio = { enum: ['16:9', '9:16', '1:1'], default: '16:9' };
   if (audio) fields.generate_audio = AUDIO_ON;
-  if (imageField !== undefined) fields[imageField] = IMAGE;
-  if (imageField === 'start_image_url') fields.end_image_url = OPTIONAL_TEXT;
+  if (images !== undefined) {
+    fields[images.first] = IMAGE;
+    if (images.last !== undefined) fields[images.last] = OPTIONAL_TEXT;
+  }
   if (durations === KLING_V3_DURATIONS) {
     fields.multi_prompt = { type: 'array' };
     fields.shot_type = { enum: ['customize', 'intelligent'] };
@@ -102,16 +112,12 @@ function kling(
     fields,
     clip: (input) => ({
       seconds: seconds(input.duration),
-      ...sizeFor(resolution, text(input.aspect_ratio)),
+      ...sizeFor(resolution, text(input.aspect_ratio ?? '16:9')),
       fps: 24,
       audio: input.generate_audio === true,
     }),
     check: (input) => {
-      if (
-        imageField === undefined &&
-        input.prompt === undefined &&
-        input.multi_prompt === undefined
-      ) {
+      if (images === undefined && input.prompt === undefined && input.multi_prompt === undefined) {
         return ['prompt', 'Field required'];
       }
       const shots = input.multi_prompt;
@@ -137,7 +143,7 @@ function seedance2(resolutions: readonly string[], imageField?: string): FalMode
     duration: { enum: SEEDANCE_2_DURATIONS, default: 'auto' },
     resolution: { enum: resolutions, default: '720p' },
     generate_audio: AUDIO_ON,
-    seed: SEED,
+    // no `seed` here: fal's Seedance 2.0 inputs have none (the output still reports one)
   };
   if (imageField === 'image_urls') fields.image_urls = { type: 'array', required: true };
   else if (imageField !== undefined) fields[imageField] = IMAGE;
@@ -205,6 +211,41 @@ function wan(
   };
 }
 
+/**
+ * Wan 2.2 A14B turbo: no frame count or frame rate in its input (fal's types), so it makes the
+ * A14B defaults, 81 frames at 16 fps (research §1.3; the turbo length itself is undocumented).
+ */
+function wanTurbo(imageField?: string): FalModel {
+  const fields: Record<string, InputField> = {
+    prompt: PROMPT,
+    resolution: { enum: ['480p', '580p', '720p'], default: '720p' },
+    aspect_ratio:
+      imageField === undefined
+        ? { enum: ['16:9', '9:16', '1:1'], default: '16:9' }
+        : { enum: ['auto', '16:9', '9:16', '1:1'], default: 'auto' },
+    acceleration: { enum: ['none', 'regular'], default: 'regular' },
+    video_quality: { enum: ['low', 'medium', 'high', 'maximum'], default: 'high' },
+    video_write_mode: { enum: ['fast', 'balanced', 'small'], default: 'balanced' },
+    seed: SEED,
+  };
+  if (imageField !== undefined) {
+    fields[imageField] = IMAGE;
+    fields.end_image_url = OPTIONAL_TEXT;
+  }
+  return {
+    fields,
+    clip: (input) => ({
+      seconds: 81 / 16,
+      ...sizeFor(
+        text(input.resolution),
+        input.aspect_ratio === 'auto' ? '16:9' : text(input.aspect_ratio),
+      ),
+      fps: 16,
+      audio: false,
+    }),
+  };
+}
+
 function ltx23(durations: readonly number[], imageField?: string): FalModel {
   const fields: Record<string, InputField> = {
     prompt: PROMPT,
@@ -231,6 +272,7 @@ function ltx23(durations: readonly number[], imageField?: string): FalModel {
   };
 }
 
+/** fal's named sizes, in pixels. */
 const LTX2_SIZES: Record<string, { width: number; height: number }> = {
   landscape_16_9: { width: 1024, height: 576 },
   portrait_16_9: { width: 576, height: 1024 },
@@ -240,31 +282,52 @@ const LTX2_SIZES: Record<string, { width: number; height: number }> = {
   square: { width: 512, height: 512 },
 };
 
+/**
+ * LTX-2 19B: `video_size` is a named size or `{width, height}` (fal's `ImageSize`); text-to-video
+ * defaults to `landscape_4_3`, image-to-video to `auto` (the image's frame, 16:9 here).
+ */
 function ltx2(imageField?: string): FalModel {
+  const named = Object.keys(LTX2_SIZES);
   const fields: Record<string, InputField> = {
     prompt: PROMPT,
     num_frames: { type: 'integer', min: 9, max: 481, default: 121 },
     fps: { type: 'number', min: 1, max: 60, default: 25 },
-    video_size: { enum: Object.keys(LTX2_SIZES), default: 'landscape_16_9' },
+    video_size:
+      imageField === undefined
+        ? { enum: named, default: 'landscape_4_3', size: true }
+        : { enum: ['auto', ...named], default: 'auto', size: true },
     generate_audio: AUDIO_ON,
     seed: SEED,
   };
-  if (imageField !== undefined) fields[imageField] = IMAGE;
+  if (imageField !== undefined) {
+    fields[imageField] = IMAGE;
+    fields.end_image_url = OPTIONAL_TEXT;
+  }
   return {
     fields,
-    clip: (input) => ({
-      seconds: Number(input.num_frames) / Number(input.fps),
-      ...(LTX2_SIZES[text(input.video_size)] ?? { width: 1024, height: 576 }),
-      fps: Number(input.fps),
-      audio: input.generate_audio === true,
-    }),
+    clip: (input) => {
+      const size = input.video_size;
+      return {
+        seconds: Number(input.num_frames) / Number(input.fps),
+        ...(typeof size === 'object' && size !== null
+          ? (size as { width: number; height: number })
+          : (LTX2_SIZES[text(size)] ?? LTX2_SIZES.landscape_16_9!)),
+        fps: Number(input.fps),
+        audio: input.generate_audio === true,
+      };
+    },
   };
 }
 
-function pika(resolutions: readonly string[], imageField?: string): FalModel {
+/** Pika 2.2 takes `duration` `"5"` | `"10"` (fal's types); 2.5's page gives 5 | 10. */
+function pika(
+  resolutions: readonly string[],
+  durations: readonly (string | number)[],
+  imageField?: string,
+): FalModel {
   const fields: Record<string, InputField> = {
     prompt: PROMPT,
-    duration: { enum: [5, 10], default: 5 },
+    duration: { enum: durations, default: durations[0] },
     resolution: { enum: resolutions, default: '720p' },
     negative_prompt: OPTIONAL_TEXT,
     seed: SEED,
@@ -312,6 +375,10 @@ const VEO31 = ['720p', '1080p', '4k'];
 const VEO31_LITE = ['720p', '1080p'];
 const VEO3 = ['720p', '1080p'];
 const FIVE_TEN = ['5', '10'];
+/** Kling 3 and 2.6 image-to-video: `start_image_url` and `end_image_url` (fal's types). */
+const START_END: KlingImages = { first: 'start_image_url', last: 'end_image_url' };
+/** Kling 2.5 Turbo and 2.1 image-to-video: `image_url` and `tail_image_url`. */
+const IMAGE_TAIL: KlingImages = { first: 'image_url', last: 'tail_image_url' };
 
 export const FAL_MODELS: Record<string, FalModel> = {
   'fal-ai/veo3.1': veo(VEO31, 'none'),
@@ -332,30 +399,20 @@ export const FAL_MODELS: Record<string, FalModel> = {
     '720p',
     KLING_V3_DURATIONS,
     true,
-    'start_image_url',
+    START_END,
   ),
   'fal-ai/kling-video/v3/pro/text-to-video': kling('1080p', KLING_V3_DURATIONS, true),
-  'fal-ai/kling-video/v3/pro/image-to-video': kling(
-    '1080p',
-    KLING_V3_DURATIONS,
-    true,
-    'start_image_url',
-  ),
+  'fal-ai/kling-video/v3/pro/image-to-video': kling('1080p', KLING_V3_DURATIONS, true, START_END),
   'fal-ai/kling-video/v3/4k/text-to-video': kling('4k', KLING_V3_DURATIONS, true),
-  'fal-ai/kling-video/v3/4k/image-to-video': kling(
-    '4k',
-    KLING_V3_DURATIONS,
-    true,
-    'start_image_url',
-  ),
+  'fal-ai/kling-video/v3/4k/image-to-video': kling('4k', KLING_V3_DURATIONS, true, START_END),
   'fal-ai/kling-video/v2.6/pro/text-to-video': kling('1080p', FIVE_TEN, true),
-  'fal-ai/kling-video/v2.6/pro/image-to-video': kling('1080p', FIVE_TEN, true, 'image_url'),
+  'fal-ai/kling-video/v2.6/pro/image-to-video': kling('1080p', FIVE_TEN, true, START_END),
   'fal-ai/kling-video/v2.5-turbo/pro/text-to-video': kling('1080p', FIVE_TEN, false),
-  'fal-ai/kling-video/v2.5-turbo/pro/image-to-video': kling('1080p', FIVE_TEN, false, 'image_url'),
-  'fal-ai/kling-video/v2.1/standard/image-to-video': kling('720p', FIVE_TEN, false, 'image_url'),
-  'fal-ai/kling-video/v2.1/pro/image-to-video': kling('1080p', FIVE_TEN, false, 'image_url'),
+  'fal-ai/kling-video/v2.5-turbo/pro/image-to-video': kling('1080p', FIVE_TEN, false, IMAGE_TAIL),
+  'fal-ai/kling-video/v2.1/standard/image-to-video': kling('720p', FIVE_TEN, false, IMAGE_TAIL),
+  'fal-ai/kling-video/v2.1/pro/image-to-video': kling('1080p', FIVE_TEN, false, IMAGE_TAIL),
   'fal-ai/kling-video/v2.1/master/text-to-video': kling('1080p', FIVE_TEN, false),
-  'fal-ai/kling-video/v2.1/master/image-to-video': kling('1080p', FIVE_TEN, false, 'image_url'),
+  'fal-ai/kling-video/v2.1/master/image-to-video': kling('1080p', FIVE_TEN, false, IMAGE_TAIL),
 
   'bytedance/seedance-2.0/text-to-video': seedance2(['480p', '720p', '1080p', '4k']),
   'bytedance/seedance-2.0/image-to-video': seedance2(['480p', '720p', '1080p', '4k'], 'image_url'),
@@ -385,7 +442,10 @@ export const FAL_MODELS: Record<string, FalModel> = {
   ),
 
   'fal-ai/wan/v2.2-a14b/text-to-video': wan(['480p', '580p', '720p'], 81, 16),
-  'fal-ai/wan/v2.2-a14b/image-to-video': wan(['480p', '580p', '720p'], 81, 16, 'image_url'),
+  // A14B image-to-video is served only as `…/image-to-video/turbo` (fal's types), which takes
+  // no frame count or rate
+  'fal-ai/wan/v2.2-a14b/text-to-video/turbo': wanTurbo(),
+  'fal-ai/wan/v2.2-a14b/image-to-video/turbo': wanTurbo('image_url'),
   'fal-ai/wan/v2.2-5b/text-to-video': wan(['580p', '720p'], 121, 24),
   'fal-ai/wan/v2.2-5b/image-to-video': wan(['580p', '720p'], 121, 24, 'image_url'),
 
@@ -396,10 +456,10 @@ export const FAL_MODELS: Record<string, FalModel> = {
   'fal-ai/ltx-2-19b/text-to-video': ltx2(),
   'fal-ai/ltx-2-19b/image-to-video': ltx2('image_url'),
 
-  'fal-ai/pika/v2.2/text-to-video': pika(['720p', '1080p']),
-  'fal-ai/pika/v2.2/image-to-video': pika(['720p', '1080p'], 'image_url'),
-  'fal-ai/pika/v2.5/text-to-video': pika(['480p', '720p', '1080p']),
-  'fal-ai/pika/v2.5/image-to-video': pika(['480p', '720p', '1080p'], 'image_url'),
+  'fal-ai/pika/v2.2/text-to-video': pika(['720p', '1080p'], FIVE_TEN),
+  'fal-ai/pika/v2.2/image-to-video': pika(['720p', '1080p'], FIVE_TEN, 'image_url'),
+  'fal-ai/pika/v2.5/text-to-video': pika(['480p', '720p', '1080p'], [5, 10]),
+  'fal-ai/pika/v2.5/image-to-video': pika(['480p', '720p', '1080p'], [5, 10], 'image_url'),
 
   'fal-ai/luma-dream-machine': lumaRay(),
   'fal-ai/luma-dream-machine/image-to-video': lumaRay('image_url'),

@@ -118,7 +118,12 @@ export function falProvider(core: SandboxCore): ProviderSpec {
     const input = checked.input;
     const clip = model.clip(input);
     const prompt = typeof input.prompt === 'string' ? input.prompt : '';
-    const seed = typeof input.seed === 'number' ? input.seed : randomBytes(4).readUInt32BE() >>> 1;
+    // fields a model does not have are ignored, as fal's input models do: an unknown `seed`
+    // does not fix the output's
+    const seed =
+      model.fields.seed !== undefined && typeof input.seed === 'number'
+        ? input.seed
+        : randomBytes(4).readUInt32BE() >>> 1;
     return core.create<RequestData>(
       spec,
       req,

@@ -1,8 +1,16 @@
 /**
- * Luma Dream Machine API under `/luma`: POST /dream-machine/v1/generations/video (what the
- * `lumaai` client's generations.create sends) and the legacy POST /dream-machine/v1/generations,
+ * Luma's two video APIs under `/luma`.
+ *
+ * Dream Machine API (Ray 2): POST /dream-machine/v1/generations/video (what the `lumaai`
+ * client's generations.create sends) and the legacy POST /dream-machine/v1/generations,
  * GET/DELETE /dream-machine/v1/generations/{id}, GET /dream-machine/v1/generations (list).
  * States queued → dreaming → completed | failed; `assets.video` is a signed URL.
+ *
+ * Agents API (Ray 3.2; agents.lumalabs.ai/v1, here /luma/agents/v1): POST /generations with
+ * `type: 'video'`, `model`, `prompt`, `aspect_ratio` and `video: {duration, resolution,
+ * start_frame, end_frame, loop, hdr, exr_export}`; GET /generations/{id}. States queued →
+ * processing → completed | failed, `output[{type, url}]`, `failure_code`. No list, no delete
+ * (research/providers-hosted.md §6b and its late-2026 corrections).
  */
 import { randomUUID } from 'node:crypto';
 import { acceptableKey, type ProviderSpec, type SandboxCore } from '../core.ts';
@@ -34,7 +42,16 @@ const ASPECT_RATIOS = ['1:1', '16:9', '9:16', '4:3', '3:4', '21:9', '9:21'];
 /** Asset URL lifetime is undocumented; a day keeps rehearsals honest about copying outputs. */
 const ASSET_TTL_SECONDS = 24 * 3600;
 
+const RAY3_MODELS = ['ray-3.2'];
+const RAY3_RATIOS = ['9:16', '3:4', '1:1', '4:3', '16:9', '21:9'];
+const RAY3_DURATIONS = ['5s', '10s'];
+const RAY3_RESOLUTIONS = ['540p', '720p', '1080p'];
+/** Agents API output URLs are presigned for an hour. */
+const AGENTS_TTL_SECONDS = 3600;
+const AGENTS_API_VERSION = '2026-04-01';
+
 interface GenerationData {
+  api: 'dream-machine' | 'agents';
   request: Record<string, unknown>;
 }
 
@@ -44,7 +61,7 @@ function validationError(field: string | undefined, message: string, input?: unk
     detail: [
       {
         type: 'value_error',
-        loc: field === undefined ? ['body'] : ['body', field],
+        loc: field === undefined ? ['body'] : ['body', ...field.split('.')],
         msg: message,
         input: input ?? null,
       },
@@ -62,10 +79,15 @@ function pick(
   field: string,
   allowed: readonly string[],
   fallback: string,
+  /** where `body` sits in the request, e.g. `video.` */
+  prefix = '',
 ): string {
   const value = body[field] ?? fallback;
   if (typeof value !== 'string' || !allowed.includes(value)) {
-    throw invalidField(field, `Input should be ${allowed.map((a) => `'${a}'`).join(', ')}`);
+    throw invalidField(
+      `${prefix}${field}`,
+      `Input should be ${allowed.map((a) => `'${a}'`).join(', ')}`,
+    );
   }
   return value;
 }
@@ -115,6 +137,13 @@ export function lumaProvider(core: SandboxCore): ProviderSpec {
         path: /^\/dream-machine\/v1\/generations\/([^/]+)$/,
         kind: 'other',
         handle: remove,
+      },
+      { method: 'POST', path: /^\/agents\/v1\/generations$/, kind: 'create', handle: createAgents },
+      {
+        method: 'GET',
+        path: /^\/agents\/v1\/generations\/([^/]+)$/,
+        kind: 'poll',
+        handle: getAgents,
       },
       {
         method: 'GET',
@@ -201,28 +230,151 @@ export function lumaProvider(core: SandboxCore): ProviderSpec {
           model: modelName,
           prompt,
         },
-        data: { request },
+        data: { api: 'dream-machine', request },
       },
       (job) => json(201, generation(req, job)),
     );
   }
 
-  function find(id: string | undefined): Job<GenerationData> {
+  /** A generation of one API: the other API does not know its ids. */
+  function find(id: string | undefined, api: GenerationData['api']): Job<GenerationData> {
     const job = core.jobs.get<GenerationData>('luma', id ?? '');
-    if (job === undefined) throw notFound('Generation not found');
+    if (job === undefined || job.data.api !== api) throw notFound('Generation not found');
     return job;
   }
 
   async function get(req: SandboxRequest, [id]: string[]): Promise<Reply> {
-    const job = find(id);
+    const job = find(id, 'dream-machine');
     if (job.phase === 'succeeded') await core.clipOf(job);
     return json(200, generation(req, job));
+  }
+
+  function agentsGeneration(
+    req: SandboxRequest,
+    job: Job<GenerationData>,
+  ): Record<string, unknown> {
+    const state = {
+      queued: 'queued',
+      running: 'processing',
+      succeeded: 'completed',
+      failed: 'failed',
+      canceled: 'failed',
+    }[job.phase];
+    let failureCode: string | null = null;
+    let failureReason: string | null = null;
+    if (job.phase === 'failed' && job.failure === undefined) {
+      failureCode = 'content_moderated';
+      failureReason = 'The request was flagged by content moderation';
+    } else if (job.phase === 'failed') {
+      failureCode = 'internal_error';
+      failureReason = job.failure ?? null;
+    }
+    const output =
+      job.phase === 'succeeded'
+        ? [
+            {
+              type: 'video',
+              url: core.media.signedUrl(
+                req.origin,
+                `/luma/_cdn/${job.id}/video.mp4`,
+                job,
+                AGENTS_TTL_SECONDS,
+              ),
+            },
+          ]
+        : [];
+    return {
+      id: job.id,
+      type: 'video',
+      model: job.model,
+      state,
+      created_at: isoTime(job.createdAt),
+      output,
+      failure_code: failureCode,
+      failure_reason: failureReason,
+    };
+  }
+
+  const agentsHeaders = { 'x-api-version': AGENTS_API_VERSION };
+
+  /** The frame of an Agents API image: `{url}` or inline `{data, media_type}`. */
+  function checkFrame(field: string, value: unknown): void {
+    if (value === undefined || value === null) return;
+    const frame = value as Record<string, unknown>;
+    const byUrl = typeof frame.url === 'string' && frame.url !== '';
+    const inline = typeof frame.data === 'string' && typeof frame.media_type === 'string';
+    if (typeof value !== 'object' || Array.isArray(value) || !(byUrl || inline)) {
+      throw invalidField(field, 'An image is {url} or {data, media_type}');
+    }
+  }
+
+  async function createAgents(req: SandboxRequest) {
+    const body = await req.json();
+    const type = body.type ?? 'video';
+    if (!['video', 'video_edit', 'video_reframe'].includes(String(type))) {
+      throw invalidField('type', "Input should be 'video', 'video_edit' or 'video_reframe'");
+    }
+    if (type !== 'video') throw invalidField('type', `the sandbox makes type 'video' only`);
+    const modelName = body.model;
+    if (typeof modelName !== 'string' || !RAY3_MODELS.includes(modelName)) {
+      throw invalidField('model', `Input should be ${RAY3_MODELS.map((m) => `'${m}'`).join(', ')}`);
+    }
+    if (typeof body.prompt !== 'string') throw invalidField('prompt', 'Field required');
+    const aspect = pick(body, 'aspect_ratio', RAY3_RATIOS, '16:9');
+    const video = (body.video ?? {}) as Record<string, unknown>;
+    if (typeof video !== 'object' || video === null || Array.isArray(video)) {
+      throw invalidField('video', 'Input should be a valid dictionary');
+    }
+    const duration = pick(video, 'duration', RAY3_DURATIONS, '5s', 'video.');
+    const resolution = pick(video, 'resolution', RAY3_RESOLUTIONS, '720p', 'video.');
+    checkFrame('video.start_frame', video.start_frame);
+    checkFrame('video.end_frame', video.end_frame);
+    const anchored = video.start_frame != null || video.end_frame != null;
+    // 10-s clips are text-to-video only; HDR needs 720p or more and no loop; EXR needs HDR
+    if (duration === '10s' && (anchored || video.loop === true)) {
+      throw invalidField('video.duration', '10s clips take no start/end frame and no loop');
+    }
+    if (video.hdr === true && resolution === '540p') {
+      throw invalidField('video.hdr', 'HDR needs resolution 720p or 1080p');
+    }
+    if (video.hdr === true && video.loop === true) {
+      throw invalidField('video.hdr', 'HDR cannot be combined with loop');
+    }
+    if (video.exr_export === true && video.hdr !== true) {
+      throw invalidField('video.exr_export', 'exr_export requires hdr');
+    }
+    return core.create<GenerationData>(
+      spec,
+      req,
+      {
+        id: randomUUID(),
+        model: modelName,
+        render: {
+          seconds: Number.parseInt(duration, 10),
+          ...sizeFor(resolution, aspect),
+          fps: 24,
+          audio: false,
+          model: modelName,
+          prompt: body.prompt,
+        },
+        data: { api: 'agents', request: body },
+      },
+      (job) => json(201, agentsGeneration(req, job), agentsHeaders),
+    );
+  }
+
+  async function getAgents(req: SandboxRequest, [id]: string[]): Promise<Reply> {
+    const job = find(id, 'agents');
+    if (job.phase === 'succeeded') await core.clipOf(job);
+    return json(200, agentsGeneration(req, job), agentsHeaders);
   }
 
   function list(req: SandboxRequest): Reply {
     const limit = Math.max(1, Number(req.url.searchParams.get('limit') ?? 10) || 10);
     const offset = Math.max(0, Number(req.url.searchParams.get('offset') ?? 0) || 0);
-    const jobs = (core.jobs.list('luma') as Job<GenerationData>[]).reverse();
+    const jobs = (core.jobs.list('luma') as Job<GenerationData>[])
+      .filter((job) => job.data.api === 'dream-machine')
+      .reverse();
     const page = jobs.slice(offset, offset + limit);
     return json(200, {
       generations: page.map((job) => generation(req, job)),
@@ -232,7 +384,7 @@ export function lumaProvider(core: SandboxCore): ProviderSpec {
   }
 
   function remove(_req: SandboxRequest, [id]: string[]): Reply {
-    const job = find(id);
+    const job = find(id, 'dream-machine');
     core.jobs.cancel(job);
     core.jobs.forget(job);
     return { status: 204 };

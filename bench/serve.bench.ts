@@ -1,0 +1,259 @@
+/**
+ * bench:serve — the HTTP API's event streams under load: 100 clients follow one 200-shot run
+ * over server-sent events. The server runs in a child process on a loopback port (as
+ * `shotrouter serve` would), with a stand-in provider whose jobs take 0.2–1.5 s of real time and
+ * clips trusted as asked (no ffmpeg, no assembly), so the engine, the store, the event hub and
+ * the sockets are what is measured.
+ *
+ * Reported: the latency of each event at each client (from the engine's timestamp, taken before
+ * it stores the change, to the client's receipt) as p50/p95/max, events delivered, and the
+ * server's memory (RSS before the clients connect, peak during the run; heap after).
+ *
+ * Run: node bench/serve.bench.ts [--clients 100] [--shots 200]
+ */
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '100' },
+    shots: { type: 'string', default: '200' },
+    child: { type: 'boolean', default: false },
+  },
+});
+
+interface Ready {
+  type: 'ready';
+  url: string;
+  project: string;
+}
+interface Memory {
+  type: 'memory';
+  rssBefore: number;
+  rssPeak: number;
+  heapUsed: number;
+}
+
+if (values.child) await child(Number(values.shots));
+else await parent(Number(values.clients), Number(values.shots));
+
+/** The server: a project of `shots` shots on a stand-in provider, memory sampled every 50 ms. */
+async function child(shots: number): Promise<void> {
+  const { listen } = await import('../src/server/listen.ts');
+  const { createStandInRegistry } = await import('../src/providers/registry.ts');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-bench-serve-'));
+  const registry = createStandInRegistry(standInProvider());
+  const server = await listen({
+    projectsDir: dir,
+    port: 0,
+    webDir: null,
+    runner: {
+      registry: () => registry,
+      tools: {
+        inspect: async (_file, e) => ({
+          duration: e.seconds,
+          width: e.width,
+          height: e.height,
+          fps: e.fps,
+          audio: e.audio,
+        }),
+        join: async (inputs, output) => fs.copyFileSync(inputs[0]!, output),
+      },
+      assemble: false,
+    },
+  });
+  const form = new FormData();
+  form.append('storyboard', new Blob([storyboardYaml(shots)]), 'bench.yaml');
+  const created = (await (
+    await fetch(`${server.url}api/projects`, { method: 'POST', body: form })
+  ).json()) as {
+    project: { id: string };
+  };
+  global.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => {
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  }, 50);
+  process.on('message', async (message: { type: string }) => {
+    if (message.type === 'memory') {
+      const reply: Memory = {
+        type: 'memory',
+        rssBefore,
+        rssPeak,
+        heapUsed: process.memoryUsage().heapUsed,
+      };
+      process.send!(reply);
+    } else if (message.type === 'stop') {
+      clearInterval(sampler);
+      await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+      process.exit(0);
+    }
+  });
+  const ready: Ready = { type: 'ready', url: server.url, project: created.project.id };
+  process.send!(ready);
+}
+
+/** 100 clients on the event stream of one run; latencies and the server's memory. */
+async function parent(clients: number, shots: number): Promise<void> {
+  const server = fork(fileURLToPath(import.meta.url), ['--child', '--shots', String(shots)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T>(type: string) =>
+    new Promise<T>((resolve) => {
+      const on = (message: { type: string }) => {
+        if (message.type !== type) return;
+        server.off('message', on);
+        resolve(message as T);
+      };
+      server.on('message', on);
+    });
+  const ready = await next<Ready>('ready');
+  const events = `${ready.url}api/projects/${ready.project}/events`;
+
+  const latencies: number[] = [];
+  let delivered = 0;
+  const follow = async () => {
+    const response = await fetch(events);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      const now = Date.now();
+      buffer += decoder.decode(value, { stream: true });
+      let end = buffer.indexOf('\n\n');
+      while (end !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        end = buffer.indexOf('\n\n');
+        const type = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (!type || !data) continue;
+        delivered++;
+        const at = (JSON.parse(data) as { at?: string }).at;
+        if (at) latencies.push(now - Date.parse(at));
+        if (type === 'ended') {
+          await reader.cancel();
+          return;
+        }
+      }
+    }
+  };
+  const followers = Array.from({ length: clients }, follow);
+  // every client is connected (hello received) before the run starts
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const started = Date.now();
+  const run = await fetch(`${ready.url}api/projects/${ready.project}/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ preview: true }),
+  });
+  if (run.status !== 202) throw new Error(`the run did not start: ${await run.text()}`);
+  await Promise.all(followers);
+  const seconds = (Date.now() - started) / 1000;
+  server.send({ type: 'memory' });
+  const memory = await next<Memory>('memory');
+  server.send({ type: 'stop' });
+
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  const perClient = Math.round(delivered / clients);
+  console.log(
+    `bench:serve — ${clients} event-stream clients, one ${shots}-shot run (${seconds.toFixed(1)} s)`,
+  );
+  console.log(
+    `  events:  ${delivered} delivered (${perClient} per client), ${latencies.length} timed`,
+  );
+  console.log(
+    `  latency: p50 ${pct(50)} ms · p95 ${pct(95)} ms · max ${latencies.at(-1)} ms (engine timestamp → client)`,
+  );
+  console.log(
+    `  server:  RSS ${mb(memory.rssBefore)} before the run, peak ${mb(memory.rssPeak)}; heap ${mb(memory.heapUsed)} after`,
+  );
+}
+
+/** A provider whose jobs finish 0.2–1.5 s (real time) after they start, 24 at once. */
+function standInProvider() {
+  const jobs = new Map<string, { doneAt: number; shot: string }>();
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
+  return {
+    info: {
+      id: 'bench',
+      concurrency: 24,
+      requestsPerMinute: null,
+      pollIntervalMs: 100,
+      free: true,
+      reconcileMethod: 'lookup' as const,
+      reconcileStart: async () => ({ status: 'not_started' as const }),
+    },
+    model: (modelId: string) => ({
+      specificationVersion: 'v4' as const,
+      provider: 'bench',
+      modelId,
+      maxVideosPerCall: 1,
+      async doGenerate(): Promise<never> {
+        throw new Error('start and poll only');
+      },
+      async doStart(options: {
+        headers?: Record<string, string | undefined>;
+        providerOptions: Record<string, unknown>;
+      }) {
+        const key = options.headers?.['idempotency-key'] ?? String(jobs.size);
+        const shot = (options.providerOptions.shotrouter as { shotId: string }).shotId;
+        if (!jobs.has(key)) jobs.set(key, { doneAt: Date.now() + 200 + random() * 1300, shot });
+        return {
+          operation: { key },
+          warnings: [],
+          response: { timestamp: new Date(), modelId, headers: undefined },
+        };
+      },
+      async doStatus(options: { operation: unknown }) {
+        const job = jobs.get((options.operation as { key: string }).key)!;
+        const response = { timestamp: new Date(), modelId, headers: undefined };
+        if (Date.now() < job.doneAt) return { status: 'pending' as const, response };
+        return {
+          status: 'completed' as const,
+          videos: [
+            {
+              type: 'binary' as const,
+              data: Buffer.from(`clip of ${job.shot}`),
+              mediaType: 'video/mp4',
+            },
+          ],
+          warnings: [],
+          response,
+        };
+      },
+    }),
+  } as unknown as import('../src/providers/types.ts').Provider;
+}
+
+function storyboardYaml(shots: number): string {
+  const tags = ['b-roll', 'establishing', 'product', 'cinematic', 'action'];
+  const lines = [
+    'version: 1',
+    'title: Event stream bench',
+    'as_of: 2026-11-26',
+    'deliver: { resolution: 1280x720, fps: 24, audio: false }',
+    'shots:',
+  ];
+  for (let i = 0; i < shots; i++) {
+    lines.push(
+      `  - { id: s${String(i + 1).padStart(3, '0')}, prompt: "Shot ${i + 1} of the bench, a quiet street", duration: ${2 + (i % 4)}, tags: [${tags[i % tags.length]}] }`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,130 @@
+/**
+ * Planning, as the library offers it: the router's plan for a storyboard, optionally after
+ * changes a team tries out (a shot's pin, tags or priority; the policy; the budget) without
+ * touching the file. Pure: nothing is read or spent.
+ */
+import type { Catalog } from '../catalog/load.ts';
+import { ShotrouterError } from '../errors.ts';
+import {
+  configuredProviders,
+  isCredentialProvider,
+  missingCredentialHint,
+} from '../providers/credentials.ts';
+import { planStoryboard } from '../router/plan.ts';
+import type { Plan } from '../router/types.ts';
+import {
+  type Optimize,
+  type Priority,
+  type Storyboard,
+  TAGS,
+  type Tag,
+} from '../storyboard/types.ts';
+
+export interface PlanOptions {
+  /** the date at which lifecycles are judged (default: the storyboard's `as_of`, else today) */
+  asOf?: string;
+  /** overrides the storyboard's `budget_usd` */
+  budgetUsd?: number;
+  /**
+   * When given, routes prefer providers whose credentials are set in this environment and the
+   * plan says what to set for the others (secrets are never read into the plan).
+   */
+  env?: Record<string, string | undefined>;
+}
+
+/** Routes every shot; the same storyboard, catalog and `asOf` always give the same plan. */
+export function plan(storyboard: Storyboard, catalog: Catalog, options: PlanOptions = {}): Plan {
+  return planStoryboard(storyboard, catalog, {
+    ...(options.asOf ? { asOf: options.asOf } : {}),
+    ...(options.budgetUsd !== undefined ? { budgetUsd: options.budgetUsd } : {}),
+    ...(options.env
+      ? {
+          configuredProviders: new Set<string>(configuredProviders(options.env)),
+          credentialHint: (provider: string) =>
+            isCredentialProvider(provider)
+              ? missingCredentialHint(provider)
+              : `configure ${provider}`,
+        }
+      : {}),
+  });
+}
+
+/** What may be changed on one shot without editing the storyboard. */
+export interface ShotChange {
+  /** pin the shot to a catalog model; `null` removes the pin */
+  model?: string | null;
+  tags?: Tag[];
+  priority?: Priority;
+}
+
+/** Changes tried on a storyboard before committing them. */
+export interface PlanChanges {
+  /** `null` removes the budget */
+  budgetUsd?: number | null;
+  optimize?: Optimize;
+  shots?: Record<string, ShotChange>;
+}
+
+/**
+ * The storyboard with `changes` applied (a copy; the input is not modified). Throws a `usage`
+ * error naming the first change that cannot apply: an unknown shot, model or tag.
+ */
+export function applyChanges(
+  storyboard: Storyboard,
+  changes: PlanChanges,
+  catalog: Catalog,
+): Storyboard {
+  const byId = new Map(storyboard.shots.map((s) => [s.id, s]));
+  for (const [id, change] of Object.entries(changes.shots ?? {})) {
+    if (!byId.has(id)) throw new ShotrouterError('usage', `no shot '${id}' in the storyboard`);
+    if (change.model != null && !catalog.byId.has(change.model)) {
+      throw new ShotrouterError('usage', `shot ${id}: no model '${change.model}' in the catalog`);
+    }
+    const unknown = change.tags?.find((t) => !(TAGS as readonly string[]).includes(t));
+    if (unknown !== undefined) {
+      throw new ShotrouterError('usage', `shot ${id}: '${unknown}' is not a known tag`);
+    }
+  }
+  const shots = storyboard.shots.map((shot) => {
+    const change = changes.shots?.[shot.id];
+    if (!change) return shot;
+    const next = { ...shot };
+    if (change.model === null) delete next.model;
+    else if (change.model !== undefined) next.model = change.model;
+    if (change.tags) next.tags = [...new Set(change.tags)];
+    if (change.priority) next.priority = change.priority;
+    return next;
+  });
+  const next: Storyboard = {
+    ...storyboard,
+    policy: changes.optimize
+      ? { ...storyboard.policy, optimize: changes.optimize }
+      : storyboard.policy,
+    shots,
+  };
+  if (changes.budgetUsd === null) delete next.budgetUsd;
+  else if (changes.budgetUsd !== undefined) next.budgetUsd = changes.budgetUsd;
+  return next;
+}
+
+/** Merges later changes over earlier ones (per shot, per field). */
+export function mergeChanges(base: PlanChanges, more: PlanChanges): PlanChanges {
+  const shots: Record<string, ShotChange> = { ...base.shots };
+  for (const [id, change] of Object.entries(more.shots ?? {})) {
+    shots[id] = { ...shots[id], ...change };
+  }
+  const merged: PlanChanges = { ...base, ...more, shots };
+  if (Object.keys(shots).length === 0) delete merged.shots;
+  return merged;
+}
+
+/** Exit 2 material: a plan with a shot no model can make, or an estimate over the budget. */
+export function assertRunnable(plan: Plan): void {
+  const errors = plan.problems.filter((p) => p.severity === 'error');
+  if (errors.length === 0) return;
+  const code = errors.every((p) => p.code === 'over_budget') ? 'over_budget' : 'unsatisfiable';
+  throw new ShotrouterError(
+    code,
+    `the plan cannot be run:\n${errors.map((p) => `  ${p.shot ? `[${p.shot}] ` : ''}${p.message}`).join('\n')}`,
+  );
+}

@@ -1,0 +1,443 @@
+/**
+ * Project folders: a storyboard with its reference images and its run, kept together so a team
+ * (through the HTTP API and the board) can plan, change, run and pick takes on it.
+ *
+ *     <root>/<id>/project.json        what the project is: title, files, committed plan changes
+ *     <root>/<id>/storyboard.yaml     the storyboard as given, its image paths rewritten
+ *     <root>/<id>/refs/<sha256>.<ext> every reference image, named by its content
+ *     <root>/<id>/run/                the run folder (database, media, the cut)
+ *
+ * Nothing a client names reaches the file system: uploaded files are matched to the
+ * storyboard's image paths by name, checked to be images by their bytes, and stored under names
+ * made from their content; the storyboard's paths are rewritten to those names in place (same
+ * lines, so problems still point where the author wrote them). A local path that matches no
+ * upload is a problem, never a lookup on the server's disk.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { Catalog } from '../catalog/load.ts';
+import { InvalidInputError, type Problem } from '../errors.ts';
+import type { Plan } from '../router/types.ts';
+import type { ImageRef, Storyboard } from '../storyboard/types.ts';
+import { parseStoryboard } from './catalog.ts';
+import { decodeText, sniffImage } from './files.ts';
+import { applyChanges, mergeChanges, type PlanChanges, plan } from './plan.ts';
+
+export const PROJECT_FILE = 'project.json';
+export const RUN_DIR = 'run';
+const REFS_DIR = 'refs';
+const ID_PATTERN = /^[A-Za-z0-9_-]{12}$/;
+/** distinct reference URLs fetched for one storyboard, at most */
+const MAX_URLS = 32;
+
+export interface ProjectUpload {
+  /** the name the client gave (a lookup key only; never a path on the server) */
+  name: string;
+  /** where it is stored, relative to the project folder */
+  file: string;
+  bytes: number;
+  media_type: string;
+  /** the URL it was fetched from, for a reference given as a URL */
+  url?: string;
+}
+
+export interface ProjectMeta {
+  id: string;
+  title: string;
+  created_at: string;
+  /** the storyboard's name as the client gave it (shown in problems) */
+  storyboard_name: string;
+  /** the storyboard file in the project folder */
+  storyboard_file: string;
+  uploads: ProjectUpload[];
+  /** plan changes committed on top of the storyboard */
+  changes: PlanChanges;
+}
+
+export interface NewProject {
+  storyboard: { name: string; data: Uint8Array };
+  /** reference images; matched to the storyboard's paths by name */
+  files?: Array<{ name: string; data: Uint8Array }>;
+  /**
+   * Fetches a reference given as a URL, so the project keeps its own copy. When absent, URL
+   * references stay URLs (the provider fetches them).
+   */
+  fetchReference?: (url: string) => Promise<Uint8Array>;
+}
+
+/** The projects under one root folder. */
+export class ProjectFolders {
+  readonly root: string;
+  readonly catalog: Catalog;
+  readonly #open = new Map<string, Project>();
+
+  constructor(root: string, catalog: Catalog) {
+    this.root = path.resolve(root);
+    this.catalog = catalog;
+    fs.mkdirSync(this.root, { recursive: true });
+  }
+
+  /** Every project, newest first. */
+  list(): ProjectMeta[] {
+    const out: ProjectMeta[] = [];
+    for (const name of fs.readdirSync(this.root)) {
+      if (!ID_PATTERN.test(name)) continue;
+      const meta = readMeta(path.join(this.root, name));
+      if (meta) out.push(meta);
+    }
+    return out.sort((a, b) => b.created_at.localeCompare(a.created_at) || a.id.localeCompare(b.id));
+  }
+
+  /** The project with this id, or undefined (an id that is not one of ours never touches disk). */
+  open(id: string): Project | undefined {
+    if (!ID_PATTERN.test(id)) return undefined;
+    const cached = this.#open.get(id);
+    if (cached) return cached;
+    const dir = path.join(this.root, id);
+    const meta = readMeta(dir);
+    if (!meta) return undefined;
+    const project = new Project(dir, meta, this.catalog);
+    this.#open.set(id, project);
+    return project;
+  }
+
+  /**
+   * Checks and stores a storyboard with its images as a new project. Throws
+   * `InvalidInputError` (every problem, positioned in the client's file) when the storyboard is
+   * invalid or names an image that was not uploaded.
+   */
+  async create(input: NewProject): Promise<Project> {
+    const name = input.storyboard.name || 'storyboard.yaml';
+    const text = decodeText(input.storyboard.data);
+    if (text === undefined) {
+      throw new InvalidInputError('invalid_storyboard', [
+        problemAt(name, 1, 1, '', 'is not a text file (YAML or JSON, UTF-8)'),
+      ]);
+    }
+    const id = randomBytes(9).toString('base64url');
+    const staging = path.join(this.root, `.new-${id}`);
+    fs.mkdirSync(path.join(staging, REFS_DIR), { recursive: true });
+    try {
+      const rewritten = await storeReferences(text, name, staging, input);
+      const file = /^\s*[{[]/.test(text) ? 'storyboard.json' : 'storyboard.yaml';
+      fs.writeFileSync(path.join(staging, file), rewritten.text);
+      const storyboard = checked(
+        () => parseStoryboard(rewritten.text, path.join(staging, file), { catalog: this.catalog }),
+        name,
+        staging,
+      );
+      // aliases and other indirections must not lead to a file the client did not upload
+      const allowed = new Set(rewritten.uploads.map((u) => path.join(staging, u.file)));
+      const stray = localImages(storyboard).find((ref) => !allowed.has(ref.path!));
+      if (stray) {
+        throw new InvalidInputError('invalid_storyboard', [
+          problemAt(name, 1, 1, '', `image '${stray.spec}' was not uploaded with the storyboard`),
+        ]);
+      }
+      const meta: ProjectMeta = {
+        id,
+        title: storyboard.title,
+        created_at: new Date().toISOString(),
+        storyboard_name: name,
+        storyboard_file: file,
+        uploads: rewritten.uploads,
+        changes: {},
+      };
+      writeMeta(staging, meta);
+      const dir = path.join(this.root, id);
+      fs.renameSync(staging, dir);
+      const project = new Project(dir, meta, this.catalog);
+      this.#open.set(id, project);
+      return project;
+    } catch (error) {
+      fs.rmSync(staging, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Deletes a project folder and everything in it (its runs and media too). */
+  remove(id: string): boolean {
+    const project = this.open(id);
+    if (!project) return false;
+    this.#open.delete(id);
+    fs.rmSync(project.dir, { recursive: true, force: true });
+    return true;
+  }
+}
+
+export class Project {
+  readonly dir: string;
+  readonly runDir: string;
+  readonly catalog: Catalog;
+  #meta: ProjectMeta;
+  #storyboard: Storyboard | undefined;
+
+  constructor(dir: string, meta: ProjectMeta, catalog: Catalog) {
+    this.dir = dir;
+    this.runDir = path.join(dir, RUN_DIR);
+    this.catalog = catalog;
+    this.#meta = meta;
+  }
+
+  get id(): string {
+    return this.#meta.id;
+  }
+
+  get meta(): ProjectMeta {
+    return this.#meta;
+  }
+
+  /** The storyboard as stored, without the committed changes. */
+  original(): Storyboard {
+    this.#storyboard ??= checked(
+      () =>
+        parseStoryboard(
+          fs.readFileSync(path.join(this.dir, this.#meta.storyboard_file), 'utf8'),
+          path.join(this.dir, this.#meta.storyboard_file),
+          { catalog: this.catalog },
+        ),
+      this.#meta.storyboard_name,
+      this.dir,
+    );
+    return this.#storyboard;
+  }
+
+  /** The storyboard with the committed changes, and `draft` on top when given. */
+  storyboard(draft: PlanChanges = {}): Storyboard {
+    return applyChanges(this.original(), mergeChanges(this.#meta.changes, draft), this.catalog);
+  }
+
+  /** The plan with the committed changes (and `draft` on top); `env` decides credential checks. */
+  plan(draft: PlanChanges = {}, env?: Record<string, string | undefined>): Plan {
+    return plan(this.storyboard(draft), this.catalog, env ? { env } : {});
+  }
+
+  /** Replaces the committed changes (checked first: a change that cannot apply stores nothing). */
+  replaceChanges(changes: PlanChanges): void {
+    applyChanges(this.original(), changes, this.catalog);
+    this.#meta = { ...this.#meta, changes };
+    writeMeta(this.dir, this.#meta);
+  }
+
+  /** The stored file for an upload name, by content name (`refs/<sha256>.<ext>`), or undefined. */
+  referenceFile(file: string): { path: string; mediaType: string } | undefined {
+    const upload = this.#meta.uploads.find((u) => u.file === file);
+    return upload
+      ? { path: path.join(this.dir, upload.file), mediaType: upload.media_type }
+      : undefined;
+  }
+}
+
+function readMeta(dir: string): ProjectMeta | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, PROJECT_FILE), 'utf8')) as ProjectMeta;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeMeta(dir: string, meta: ProjectMeta): void {
+  const file = path.join(dir, PROJECT_FILE);
+  const temporary = `${file}.${process.pid}.partial`;
+  fs.writeFileSync(temporary, `${JSON.stringify(meta, null, 2)}\n`);
+  fs.renameSync(temporary, file);
+}
+
+/** Runs a storyboard check with problems told in the client's terms (its file name, no server paths). */
+function checked<T>(load: () => T, name: string, dir: string): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    const scrub = (text: string | undefined) =>
+      text?.replaceAll(`${dir}${path.sep}`, '').replaceAll(dir, '.');
+    throw new InvalidInputError(
+      'invalid_storyboard',
+      error.problems.map((p) => ({
+        ...p,
+        file: name,
+        message: scrub(p.message)!,
+        ...(p.expected !== undefined ? { expected: scrub(p.expected) } : {}),
+        ...(p.found !== undefined ? { found: scrub(p.found) } : {}),
+        ...(p.hint !== undefined ? { hint: scrub(p.hint) } : {}),
+      })),
+    );
+  }
+}
+
+interface ReferenceSite {
+  spec: string;
+  /** the field, e.g. `shots[2].references[0]` */
+  field: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * Stores every image the storyboard names (an upload matched by name, or a fetched URL) under
+ * its content name in `dir/refs/`, and returns the storyboard text with those paths rewritten.
+ */
+async function storeReferences(
+  text: string,
+  name: string,
+  dir: string,
+  input: NewProject,
+): Promise<{ text: string; uploads: ProjectUpload[] }> {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
+  // a storyboard that does not parse is reported by the checker, with its positions
+  if (doc.errors.length > 0) return { text, uploads: [] };
+
+  const sites = referenceSites(doc.contents);
+  const byName = new Map<string, Uint8Array>();
+  const byBase = new Map<string, Array<Uint8Array>>();
+  for (const file of input.files ?? []) {
+    const key = normalizeName(file.name);
+    byName.set(key, file.data);
+    const base = key.slice(key.lastIndexOf('/') + 1);
+    byBase.set(base, [...(byBase.get(base) ?? []), file.data]);
+  }
+
+  const problems: Problem[] = [];
+  const stored = new Map<string, ProjectUpload>();
+  const fetched = new Map<string, Promise<Uint8Array>>();
+  const replacements: Array<{ start: number; end: number; file: string }> = [];
+  const at = (site: ReferenceSite, message: string, extra: Partial<Problem> = {}) => {
+    const { line, col } = lines.linePos(site.start);
+    problems.push({ ...problemAt(name, line, col, site.field, message), ...extra });
+  };
+
+  for (const site of sites) {
+    let data: Uint8Array | undefined;
+    let url: string | undefined;
+    if (/^https?:\/\//i.test(site.spec)) {
+      if (!input.fetchReference) continue;
+      url = site.spec.trim();
+      if (!fetched.has(url) && fetched.size >= MAX_URLS) {
+        at(site, `too many reference URLs (at most ${MAX_URLS} distinct ones)`);
+        continue;
+      }
+      let pending = fetched.get(url);
+      if (!pending) {
+        pending = input.fetchReference(url);
+        fetched.set(url, pending);
+      }
+      try {
+        data = await pending;
+      } catch (error) {
+        at(site, `reference URL refused: ${(error as Error).message}`, { found: url });
+        continue;
+      }
+    } else if (/^[a-z][a-z0-9+.-]+:/i.test(site.spec.trim())) {
+      continue; // another scheme: the checker explains what is accepted
+    } else {
+      const key = normalizeName(site.spec);
+      const base = key.slice(key.lastIndexOf('/') + 1);
+      const sameBase = byBase.get(base) ?? [];
+      data = byName.get(key) ?? (sameBase.length === 1 ? sameBase[0] : undefined);
+      if (!data) {
+        at(site, 'this image was not uploaded with the storyboard', {
+          expected: 'the image file, sent with the storyboard under this name',
+          found: JSON.stringify(site.spec),
+          ...(sameBase.length > 1
+            ? { hint: `several uploads are called '${base}': send them with their folder` }
+            : {}),
+        });
+        continue;
+      }
+    }
+    const type = sniffImage(data);
+    if (!type) {
+      at(site, 'is not a PNG, JPEG, WebP or GIF image', { found: JSON.stringify(site.spec) });
+      continue;
+    }
+    const sha = createHash('sha256').update(data).digest('hex');
+    const file = `${REFS_DIR}/${sha}.${type.ext}`;
+    if (!stored.has(file)) {
+      fs.writeFileSync(path.join(dir, file), data);
+      stored.set(file, {
+        name: url ?? site.spec,
+        file,
+        bytes: data.byteLength,
+        media_type: type.mediaType,
+        ...(url ? { url } : {}),
+      });
+    }
+    replacements.push({ start: site.start, end: site.end, file });
+  }
+  if (problems.length > 0) throw new InvalidInputError('invalid_storyboard', problems);
+
+  let out = text;
+  for (const r of replacements.sort((a, b) => b.start - a.start)) {
+    out = `${out.slice(0, r.start)}${JSON.stringify(r.file)}${out.slice(r.end)}`;
+  }
+  return { text: out, uploads: [...stored.values()] };
+}
+
+/** Where the storyboard names images: characters' references, shots' references and frames. */
+function referenceSites(root: Node | null): ReferenceSite[] {
+  const sites: ReferenceSite[] = [];
+  const add = (node: unknown, field: string) => {
+    if (isScalar(node) && typeof node.value === 'string' && node.range) {
+      sites.push({ spec: node.value, field, start: node.range[0], end: node.range[1] });
+    }
+  };
+  const addList = (node: unknown, field: string) => {
+    if (!isSeq(node)) return add(node, field);
+    node.items.forEach((item, i) => {
+      add(item, `${field}[${i}]`);
+    });
+  };
+  if (!isMap(root)) return sites;
+  const characters = root.get('characters', true);
+  if (isMap(characters)) {
+    for (const pair of characters.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (isMap(pair.value)) {
+        addList(pair.value.get('references', true), `characters.${key}.references`);
+      }
+    }
+  }
+  const shots = root.get('shots', true);
+  if (isSeq(shots)) {
+    shots.items.forEach((shot, i) => {
+      if (!isMap(shot)) return;
+      addList(shot.get('references', true), `shots[${i}].references`);
+      add(shot.get('first_frame', true), `shots[${i}].first_frame`);
+      add(shot.get('last_frame', true), `shots[${i}].last_frame`);
+    });
+  }
+  return sites;
+}
+
+/** `./refs\a.png` → `refs/a.png`: how a client's file name is compared to a storyboard path. */
+function normalizeName(name: string): string {
+  return name
+    .trim()
+    .replaceAll('\\', '/')
+    .replace(/^(\.\/)+/, '');
+}
+
+function problemAt(
+  file: string,
+  line: number,
+  col: number,
+  field: string,
+  message: string,
+): Problem {
+  return { file, line, col, path: field, message };
+}
+
+/** Every local image a storyboard uses. */
+function localImages(storyboard: Storyboard): ImageRef[] {
+  const refs: ImageRef[] = [];
+  for (const c of Object.values(storyboard.characters)) refs.push(...c.references);
+  for (const s of storyboard.shots) {
+    refs.push(...s.references);
+    if (s.firstFrame) refs.push(s.firstFrame);
+    if (s.lastFrame) refs.push(s.lastFrame);
+  }
+  return refs.filter((r) => r.path !== undefined);
+}

@@ -1,0 +1,304 @@
+/**
+ * Running a storyboard, as the library offers it: plan → jobs → the durable engine → the cut.
+ * The CLI's `run` and the HTTP API's runs both come through here.
+ *
+ * Progress arrives as typed events (`onEvent`): the engine's own (job states, retries,
+ * fallbacks, spend, run start/end) plus the stages around them (`prepared`, `assembling`,
+ * `assembled`). Cancel with an `AbortSignal`: the engine stops starting work and leaves a state
+ * that the same call resumes later. Money needs consent: when the run may spend, `confirmSpend`
+ * is asked with the estimate before the first paid call; without it, the run refuses.
+ *
+ * Seams for other ways of carrying out a run: `openStore` (where the state lives, e.g. a shared
+ * PostgreSQL) and `execute` (what drives the jobs, e.g. distributed workers taking them from a
+ * queue); both default to this process.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  assembleDelivery,
+  type DeliveryInput,
+  type RunReport,
+  type ShotReport,
+  writeReport,
+} from '../assemble/index.ts';
+import type { Catalog } from '../catalog/load.ts';
+import {
+  buildJobSpecs,
+  type ClipTools,
+  type Clock,
+  type EngineEvent,
+  EngineEvents,
+  type EngineOptions,
+  type EngineOutcome,
+  ffmpegClipTools,
+  type JobSpec,
+  prepareRun,
+  runEngine,
+} from '../engine/index.ts';
+import { ShotrouterError } from '../errors.ts';
+import type { ProviderRegistry } from '../providers/registry.ts';
+import type { Plan } from '../router/types.ts';
+import { MediaFolder } from '../store/media-folder.ts';
+import { DATABASE_FILE, type JobRow, openStore, type Store } from '../store/store.ts';
+import type { Storyboard } from '../storyboard/types.ts';
+import { assertRunnable, plan as makePlan } from './plan.ts';
+import { adaptersFor, previewRegistry, providerRegistry } from './providers.ts';
+
+/** What a run may still spend, at list prices, before it starts. */
+export interface SpendEstimate {
+  /** USD of every job still to make, on its first route (0 for a preview) */
+  usd: number;
+  /** jobs still to make */
+  jobs: number;
+  /** jobs whose clip is already made (by this run or an earlier one in the folder) */
+  done: number;
+}
+
+/** The run is in the database and about to start (sent before `confirmSpend` is asked). */
+export interface PreparedEvent {
+  type: 'prepared';
+  at: string;
+  runId: string;
+  /** the run folder */
+  dir: string;
+  preview: boolean;
+  /** the same plan was run here before: done work is kept, work in flight is polled */
+  resumed: boolean;
+  jobs: number;
+  done: number;
+  /** clips reused from earlier runs in this folder */
+  reused: number;
+  /** USD still to spend at list prices (0 for a preview) */
+  toSpendUsd: number;
+}
+
+export interface AssemblingEvent {
+  type: 'assembling';
+  at: string;
+  runId: string;
+}
+
+export interface AssembledEvent {
+  type: 'assembled';
+  at: string;
+  runId: string;
+  report: RunReport;
+}
+
+export type StageEvent = PreparedEvent | AssemblingEvent | AssembledEvent;
+export type RunProgressEvent = EngineEvent | StageEvent;
+
+/** Makes the cut (and the files beside it) once every job is over. */
+export type Assembler = (input: DeliveryInput) => Promise<{ report: RunReport; final: string }>;
+
+export interface RunOptions {
+  storyboard: Storyboard;
+  catalog: Catalog;
+  /** default: the plan of `storyboard` (see `plan`) */
+  plan?: Plan;
+  /** the run folder: database, media, the cut; created when missing */
+  dir: string;
+  /** render every shot locally as a labelled placeholder; nothing is spent */
+  preview?: boolean;
+  signal?: AbortSignal;
+  onEvent?: (event: RunProgressEvent) => void;
+  /** asked once, when the run may spend, before the first paid call; resolve true to spend */
+  confirmSpend?: (estimate: SpendEstimate) => boolean | Promise<boolean>;
+  /** who makes the clips (default: the preview renderer, or the real adapters) */
+  registry?: ProviderRegistry;
+  /** where the real adapters read provider credentials (default: the process's environment) */
+  env?: Record<string, string | undefined>;
+  /** how clips are checked and joined (default: ffmpeg) */
+  tools?: ClipTools;
+  clock?: Clock;
+  /** where the run's state lives (default: SQLite in `dir`) */
+  openStore?: (dir: string) => Promise<Store>;
+  /** drives the prepared jobs (default: this process's engine) */
+  execute?: (options: EngineOptions) => Promise<EngineOutcome>;
+  /** default: the assembler; `false`: write report.json only */
+  assemble?: Assembler | false;
+}
+
+export interface RunResult {
+  runId: string;
+  dir: string;
+  state: 'finished' | 'aborted';
+  report: RunReport;
+  /** absolute path of the cut; null when none was assembled */
+  final: string | null;
+  /** shots without a clip after the run */
+  failed: ShotReport[];
+}
+
+/**
+ * Plans (unless given a plan), prepares the run in `dir` (resuming the same plan's run), asks
+ * for consent to spend, generates every shot and assembles the cut. Throws `unsatisfiable` or
+ * `over_budget` before anything is stored when the plan cannot run; returns `aborted` when the
+ * signal stopped it (run it again to resume).
+ */
+export async function run(options: RunOptions): Promise<RunResult> {
+  const { storyboard, catalog } = options;
+  const preview = options.preview === true;
+  const plan = options.plan ?? makePlan(storyboard, catalog);
+  assertRunnable(plan);
+  const registry =
+    options.registry ??
+    (preview
+      ? previewRegistry()
+      : providerRegistry(catalog, plan, adaptersFor(catalog, options.env ?? process.env)));
+  const specs = await buildJobSpecs(plan, storyboard, registry.executor);
+  const dir = path.resolve(options.dir);
+  const store = await (options.openStore ?? defaultStore)(dir);
+  const clock = options.clock;
+  const at = () => new Date(clock ? clock.now() : Date.now()).toISOString();
+  const emit = options.onEvent ?? (() => {});
+  try {
+    const prepared = await prepareRun(
+      store,
+      {
+        title: plan.title,
+        storyboardFile: storyboard.file,
+        storyboardSha256: createHash('sha256')
+          .update(fs.readFileSync(storyboard.file))
+          .digest('hex'),
+        planJson: JSON.stringify(plan),
+        budgetMicro: plan.budget_usd === null ? null : Math.round(plan.budget_usd * 1e6),
+        executor: registry.executor,
+      },
+      specs,
+      dir,
+    );
+    const runId = prepared.run.id;
+    const jobs = await store.jobs(runId);
+    const done = jobs.filter((j) => j.state === 'done' || j.state === 'skipped').length;
+    const toSpendUsd = preview ? 0 : estimateLeft(specs, jobs);
+    emit({
+      type: 'prepared',
+      at: at(),
+      runId,
+      dir,
+      preview,
+      resumed: prepared.resumed,
+      jobs: jobs.length,
+      done,
+      reused: prepared.reused,
+      toSpendUsd,
+    });
+    if (toSpendUsd > 0) {
+      const estimate = { usd: toSpendUsd, jobs: jobs.length - done, done };
+      const agreed = options.confirmSpend ? await options.confirmSpend(estimate) : false;
+      if (!agreed) {
+        throw new ShotrouterError(
+          'aborted',
+          `nothing spent: this run may spend up to $${toSpendUsd.toFixed(2)} and that was not agreed to`,
+        );
+      }
+    }
+
+    const events = new EngineEvents();
+    events.on(emit);
+    const signal = options.signal ?? new AbortController().signal;
+    const outcome = await (options.execute ?? runEngine)({
+      store,
+      runId,
+      specs,
+      registry,
+      media: new MediaFolder(dir),
+      tools: options.tools ?? ffmpegClipTools,
+      signal,
+      events,
+      ...(clock ? { clock } : {}),
+    });
+
+    const input: DeliveryInput = { dir, store, runId, storyboard, plan, specs, preview, signal };
+    const assemble = options.assemble ?? assembleDelivery;
+    if (outcome.state === 'aborted' || assemble === false) {
+      const report = await writeReport(input, null);
+      return result(runId, dir, outcome.state, report, null);
+    }
+    emit({ type: 'assembling', at: at(), runId });
+    const cut = await assemble(input);
+    emit({ type: 'assembled', at: at(), runId, report: cut.report });
+    return result(runId, dir, 'finished', cut.report, cut.final);
+  } finally {
+    await store.close();
+  }
+}
+
+function result(
+  runId: string,
+  dir: string,
+  state: RunResult['state'],
+  report: RunReport,
+  final: string | null,
+): RunResult {
+  return {
+    runId,
+    dir,
+    state,
+    report,
+    final,
+    failed: report.shots.filter((s) => s.state !== 'done'),
+  };
+}
+
+const defaultStore = (dir: string) => openStore({ dir });
+
+/** The list price of every job not done yet, on its first route. */
+function estimateLeft(specs: JobSpec[], jobs: JobRow[]): number {
+  const pending = new Set(
+    jobs
+      .filter((j) => j.state !== 'done' && j.state !== 'skipped' && j.state !== 'standby')
+      .map((j) => `${j.shot_id}#${j.take}`),
+  );
+  return specs
+    .filter((s) => pending.has(s.key))
+    .reduce((sum, s) => sum + (s.routes[0]?.estimateUsd ?? 0), 0);
+}
+
+export interface EstimateOptions {
+  storyboard: Storyboard;
+  plan: Plan;
+  dir: string;
+  preview?: boolean;
+  /** the registry the run would use (its executor is part of every cache key) */
+  registry?: ProviderRegistry;
+  openStore?: (dir: string) => Promise<Store>;
+}
+
+/**
+ * What `run` would still spend in `dir`, without storing anything: every job whose clip is not
+ * already kept there (by this plan's run or any earlier one) at its first route's list price.
+ */
+export async function estimateRun(options: EstimateOptions): Promise<SpendEstimate> {
+  const executor =
+    options.registry?.executor ?? (options.preview ? previewRegistry().executor : 'providers');
+  const specs = (await buildJobSpecs(options.plan, options.storyboard, executor)).filter(
+    (s) => s.standbyFor === null,
+  );
+  const dir = path.resolve(options.dir);
+  const kept = new Set<string>();
+  if (options.openStore || fs.existsSync(path.join(dir, DATABASE_FILE))) {
+    const store = await (options.openStore ?? defaultStore)(dir);
+    try {
+      for (const spec of specs) {
+        for (const job of await store.reusableJobs(spec.cacheKey, '')) {
+          const media =
+            job.state === 'done' && job.media_sha256 && (await store.media(job.media_sha256));
+          if (media && fs.existsSync(path.join(dir, media.path))) {
+            kept.add(spec.key);
+            break;
+          }
+        }
+      }
+    } finally {
+      await store.close();
+    }
+  }
+  const left = specs.filter((s) => !kept.has(s.key));
+  const usd = options.preview
+    ? 0
+    : left.reduce((sum, s) => sum + (s.routes[0]?.estimateUsd ?? 0), 0);
+  return { usd: Math.round(usd * 1e6) / 1e6, jobs: left.length, done: kept.size };
+}

@@ -1,0 +1,126 @@
+/**
+ * Where the newest run in a run folder stands, read from its database (safe while the run is
+ * going: SQLite's WAL lets readers in). Per job (one per shot and take, or per multi-shot
+ * group): state, model, attempts, spend; then the money and what is left.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ShotrouterError } from '../errors.ts';
+import type { Plan } from '../router/types.ts';
+import type { JobState, RunState } from '../store/schema.ts';
+import { DATABASE_FILE, openStore, type Store } from '../store/store.ts';
+
+export interface JobStatus {
+  /** the shot id, or the multi-shot group id */
+  shot: string;
+  /** 1-based */
+  take: number;
+  state: JobState;
+  model: string | null;
+  provider: string | null;
+  attempts: number;
+  spend_usd: number;
+  /** the clip came from an earlier run in the folder */
+  cached: boolean;
+  error: string | null;
+}
+
+export interface RunStatus {
+  run: {
+    id: string;
+    title: string;
+    state: RunState;
+    executor: string;
+    created_at: string;
+    updated_at: string;
+  };
+  jobs: JobStatus[];
+  spend: {
+    spent_usd: number;
+    reserved_usd: number;
+    budget_usd: number | null;
+    /** every run in the folder, this one included */
+    folder_spent_usd: number;
+  };
+  left: { jobs: number; estimate_usd: number };
+}
+
+const FINISHED = new Set(['done', 'skipped', 'superseded']);
+
+/**
+ * The newest run's status in `dir`, or null when the folder has a database but no run yet.
+ * Throws a `usage` error when `dir` is not a run folder.
+ */
+export async function runStatus(
+  dir: string,
+  options: { openStore?: (dir: string) => Promise<Store> } = {},
+): Promise<RunStatus | null> {
+  const folder = path.resolve(dir);
+  if (!options.openStore && !fs.existsSync(path.join(folder, DATABASE_FILE))) {
+    throw new ShotrouterError(
+      'usage',
+      `no run in ${folder} (no ${DATABASE_FILE}): give the run folder (run --out DIR; by default runs/<storyboard name>)`,
+    );
+  }
+  const store = await (options.openStore ?? ((d: string) => openStore({ dir: d })))(folder);
+  try {
+    return await statusFromStore(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The newest run's status in an open store, or null when there is no run. */
+export async function statusFromStore(store: Store): Promise<RunStatus | null> {
+  const run = await store.latestRun();
+  if (!run) return null;
+  const plan = JSON.parse(run.plan_json) as Plan;
+  const jobs = (await store.jobs(run.id)).filter((j) => j.state !== 'superseded');
+  const ledger = await store.ledgerTotals(run.id);
+  const cachedMicro = jobs.filter((j) => j.cached === 1).reduce((sum, j) => sum + j.spend_micro, 0);
+  const folderLedger = await store.ledgerTotals();
+  const perTake = perTakeEstimates(plan);
+  const left = jobs.filter((j) => !FINISHED.has(j.state) && j.state !== 'standby');
+  const leftUsd =
+    run.executor === 'preview'
+      ? 0
+      : left.reduce((sum, j) => sum + (perTake.get(j.shot_id) ?? 0), 0);
+  return {
+    run: {
+      id: run.id,
+      title: run.title,
+      state: run.state,
+      executor: run.executor,
+      created_at: run.created_at,
+      updated_at: run.updated_at,
+    },
+    jobs: jobs.map((j) => ({
+      shot: j.shot_id,
+      take: j.take + 1,
+      state: j.state,
+      model: j.model,
+      provider: j.provider,
+      attempts: j.attempts,
+      spend_usd: j.spend_micro / 1e6,
+      cached: j.cached === 1,
+      error: j.error_message,
+    })),
+    spend: {
+      spent_usd: (ledger.spentMicro + cachedMicro) / 1e6,
+      reserved_usd: ledger.reservedMicro / 1e6,
+      budget_usd: run.budget_micro === null ? null : run.budget_micro / 1e6,
+      folder_spent_usd: folderLedger.spentMicro / 1e6,
+    },
+    left: { jobs: left.length, estimate_usd: Math.round(leftUsd * 1e4) / 1e4 },
+  };
+}
+
+/** USD per take of each job unit (a shot, or a multi-shot group) at the plan's prices. */
+function perTakeEstimates(plan: Plan): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const shot of plan.shots) {
+    const unit = shot.group ?? shot.id;
+    out.set(unit, (out.get(unit) ?? 0) + shot.estimate.usd / shot.takes);
+  }
+  return out;
+}

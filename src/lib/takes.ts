@@ -1,0 +1,138 @@
+/**
+ * Takes, as a team sees them: for each shot of the newest run in a run folder, the jobs that
+ * work for it and every take made, with the one the cut uses (the pick, else the first made);
+ * and picking another take, which assembles the cut again from the kept clips (no generation).
+ */
+import { pickTake as assemblePick, cutChoice, type RunReport } from '../assemble/index.ts';
+import { shotSources } from '../assemble/shot-sources.ts';
+import { buildJobSpecs } from '../engine/job-spec.ts';
+import type { Plan } from '../router/types.ts';
+import type { JobState } from '../store/schema.ts';
+import { openStore, type RunRow, type Store, type TakePickRow } from '../store/store.ts';
+import type { Storyboard } from '../storyboard/types.ts';
+
+export interface ShotJob {
+  /** the shot, or the multi-shot group whose one generation serves it */
+  unit: string;
+  /** 1-based */
+  take: number;
+  state: JobState;
+  model: string | null;
+  provider: string | null;
+  attempts: number;
+  spend_usd: number;
+  cached: boolean;
+  error: string | null;
+}
+
+export interface MadeTake {
+  /** 1-based */
+  take: number;
+  model: string | null;
+  /** the clip, relative to the run folder (`media/<sha256>.mp4`) */
+  file: string;
+  sha256: string;
+  /** this take is the one in the cut */
+  inCut: boolean;
+  /** chosen with a pick (rather than by being the first made) */
+  picked: boolean;
+}
+
+export interface ShotTakes {
+  id: string;
+  jobs: ShotJob[];
+  takes: MadeTake[];
+}
+
+/**
+ * Per shot of `storyboard` (in order), its jobs and takes in the newest run of `store`; shots
+ * that run did not plan have none. `run` is undefined when the folder has no run yet.
+ */
+export async function shotTakes(
+  store: Store,
+  storyboard: Storyboard,
+): Promise<{ run: RunRow | undefined; shots: ShotTakes[] }> {
+  const run = await store.latestRun();
+  const empty = storyboard.shots.map((s) => ({ id: s.id, jobs: [], takes: [] }));
+  if (!run) return { run, shots: empty };
+  const plan = JSON.parse(run.plan_json) as Plan;
+  const jobs = (await store.jobs(run.id)).filter((j) => j.state !== 'superseded');
+  const specs = await buildJobSpecs(plan, storyboard, run.executor);
+  const sources = new Map(shotSources(plan, specs, jobs).map((s) => [s.planned.id, s]));
+  const picks = new Map<string, TakePickRow[]>();
+  for (const pick of await store.picks(storyboard.shots.map((s) => s.id))) {
+    picks.set(pick.shot_id, [...(picks.get(pick.shot_id) ?? []), pick]);
+  }
+
+  const shots: ShotTakes[] = [];
+  for (const shot of storyboard.shots) {
+    const source = sources.get(shot.id);
+    if (!source) {
+      shots.push({ id: shot.id, jobs: [], takes: [] });
+      continue;
+    }
+    const made = [];
+    for (const take of source.takes) {
+      const media = take?.job.media_sha256 ? await store.media(take.job.media_sha256) : undefined;
+      if (take && media) made.push({ take, media });
+    }
+    const inCut = cutChoice(made, picks.get(shot.id));
+    const pickedKey = picks
+      .get(shot.id)
+      ?.find(
+        (p) => inCut && p.take === inCut.take.take && p.cache_key === inCut.take.job.cache_key,
+      );
+    shots.push({
+      id: shot.id,
+      jobs: source.jobs.map(({ job }) => ({
+        unit: job.shot_id,
+        take: job.take + 1,
+        state: job.state,
+        model: job.model,
+        provider: job.provider,
+        attempts: job.attempts,
+        spend_usd: job.spend_micro / 1e6,
+        cached: job.cached === 1,
+        error: job.error_message,
+      })),
+      takes: made.map(({ take, media }) => ({
+        take: take.take + 1,
+        model: take.job.model,
+        file: media.path,
+        sha256: media.sha256,
+        inCut: take === inCut?.take,
+        picked: take === inCut?.take && pickedKey !== undefined,
+      })),
+    });
+  }
+  return { run, shots };
+}
+
+/**
+ * Makes take `take` (1-based) of `shotId` the one the cut uses in the newest run of `dir`, and
+ * assembles the cut, timelines and reports again. `report` is null when the storyboard changed
+ * since the run (the next run uses the pick).
+ */
+export async function pickTake(
+  dir: string,
+  shotId: string,
+  take: number,
+  options: { signal?: AbortSignal; openStore?: (dir: string) => Promise<Store> } = {},
+): Promise<{ report: RunReport | null; final: string | null }> {
+  const store = await (options.openStore ?? ((d: string) => openStore({ dir: d })))(dir);
+  try {
+    const result = await assemblePick({
+      dir,
+      store,
+      shotId,
+      takeNumber: take,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return {
+      report: result.delivery?.report ?? null,
+      final: result.delivery?.final ?? null,
+    };
+  } finally {
+    await store.close();
+  }
+}

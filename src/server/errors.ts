@@ -1,0 +1,123 @@
+/**
+ * Every error the HTTP API answers, as JSON with a stable `code`: the only place where errors
+ * become HTTP statuses. Library errors keep their own codes (`invalid_storyboard`,
+ * `over_budget`, …); the API adds its own for what only HTTP has (auth, sizes, ranges, …).
+ */
+import { InvalidInputError, type Problem, ShotrouterError } from '../errors.ts';
+
+export type ApiErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'confirmation_required'
+  | 'run_in_progress'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'range_not_satisfiable'
+  | 'internal';
+
+const API_STATUS: Record<ApiErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  confirmation_required: 409,
+  run_in_progress: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  range_not_satisfiable: 416,
+  internal: 500,
+};
+
+/** Library error codes as HTTP statuses; any other library code is a 500. */
+const LIBRARY_STATUS: Record<string, number> = {
+  invalid_storyboard: 422,
+  invalid_catalog: 422,
+  invalid_timeline: 422,
+  unsatisfiable: 422,
+  over_budget: 422,
+  usage: 400,
+  aborted: 409,
+  shots_failed: 409,
+};
+
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: ApiErrorCode,
+    message: string,
+    options: { details?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = API_STATUS[code];
+    this.details = options.details;
+    this.headers = options.headers ?? {};
+  }
+}
+
+export interface ErrorBody {
+  error: {
+    code: string;
+    message: string;
+    /** for `invalid_storyboard`: every problem with its position in the client's file */
+    problems?: Problem[];
+    details?: Record<string, unknown>;
+  };
+}
+
+/** The status, headers and JSON body for any thrown value. */
+export function errorResponse(error: unknown): {
+  status: number;
+  headers: Record<string, string>;
+  body: ErrorBody;
+} {
+  if (error instanceof ApiError) {
+    return {
+      status: error.status,
+      headers: error.headers,
+      body: {
+        error: {
+          code: error.code,
+          message: error.message,
+          ...(error.details ? { details: error.details } : {}),
+        },
+      },
+    };
+  }
+  if (error instanceof InvalidInputError) {
+    return {
+      status: 422,
+      headers: {},
+      body: {
+        error: { code: error.code, message: firstLine(error.message), problems: error.problems },
+      },
+    };
+  }
+  if (ShotrouterError.is(error) && LIBRARY_STATUS[error.code] !== undefined) {
+    return {
+      status: LIBRARY_STATUS[error.code]!,
+      headers: {},
+      body: { error: { code: error.code, message: error.message } },
+    };
+  }
+  // a bug or an unexpected library failure: its text may hold paths, so it stays in the log
+  return {
+    status: 500,
+    headers: {},
+    body: { error: { code: 'internal', message: 'internal error; see the server log' } },
+  };
+}
+
+function firstLine(text: string): string {
+  const head = text.split('\n', 1)[0] ?? text;
+  return head.endsWith(':') ? `the storyboard has ${head.slice(0, -1)}` : head;
+}

@@ -1,0 +1,35 @@
+/** Shared by the library and server tests: temp folders, a paying fake registry, PNG bytes. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createStandInRegistry } from '../../src/providers/registry.ts';
+import { FakeProvider } from '../engine/fake-provider.ts';
+
+export const THREE_SHOTS = fileURLToPath(
+  new URL('../fixtures/run/three-shots.yaml', import.meta.url),
+);
+export const TWO_TAKES = fileURLToPath(new URL('../fixtures/lib/two-takes.yaml', import.meta.url));
+
+/** Every folder made by `tempDir`, for the test file's `after` to remove. */
+export const TEMP_DIRS: string[] = [];
+
+export function tempDir(name: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `shotrouter-${name}-`));
+  TEMP_DIRS.push(dir);
+  return dir;
+}
+
+/** A provider that charges: every route goes to it; it answers at once (no polling wait). */
+export function payingRegistry() {
+  const provider = new FakeProvider({ id: 'paid', pollIntervalMs: 0, polls: 0, concurrency: 8 });
+  return { provider, registry: createStandInRegistry(provider) };
+}
+
+/** The smallest valid PNG (1×1). */
+export const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+export const JPEG_HEAD = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46]);
