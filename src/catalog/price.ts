@@ -41,9 +41,13 @@ export function matchingRules(
   return candidates.filter((r) => specificity(r) === best);
 }
 
-/** Tokens as ByteDance (and fal for per-megapixel rows) count them: width × height × fps × s / 1024. */
+/**
+ * Tokens as ByteDance (and fal for per-megapixel rows) count them: width × height × frames / 1024,
+ * where a clip of s seconds has fps × s + 1 frames (Seedance bills 87,300 tokens for 4 s of
+ * 720p: 97 frames; LTX makes 8k+1 frames, 121 for 5 s at 24 fps).
+ */
 export function videoTokens(q: Pick<PriceQuery, 'width' | 'height' | 'fps' | 'seconds'>): number {
-  return (q.width * q.height * q.fps * q.seconds) / 1024;
+  return (q.width * q.height * (Math.round(q.fps * q.seconds) + 1)) / 1024;
 }
 
 /**

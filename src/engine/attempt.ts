@@ -79,7 +79,8 @@ export async function runAttempt(
       sends: open.sends,
       reserved: entry?.state === 'reserved' ? entry.reserved_micro : 0,
     };
-    releaseSlot = await limits.slots.acquire(ctx.signal);
+    // the provider may be running this job already: it counts against the limit at once
+    releaseSlot = await limits.slots.acquireForResume(ctx.signal);
     try {
       operation =
         open.state === 'running' && open.operation_json !== null
@@ -220,7 +221,16 @@ async function start(
         return reconcile(ctx, job, target, options, live, error);
       }
       if (error.retryable && live.sends < ctx.retry.maxSends) {
-        await retryWait(ctx, job, error, live.sends - 1);
+        try {
+          await retryWait(ctx, job, error, live.sends - 1);
+        } catch (stopped) {
+          // Stopped between sends: every send so far was answered with an error, so no job
+          // exists; end the attempt owing nothing rather than leave it for a reconcile that
+          // some providers cannot do (and would then count as spent).
+          if (ctx.signal.aborted)
+            await endAttempt(ctx, job, live, 'failed', finalError(error, live.sends), 0);
+          throw stopped;
+        }
         continue;
       }
       if (error.code === 'authentication' || error.code === 'out_of_credit') {

@@ -48,13 +48,25 @@ export class Semaphore {
     return this.#releaser();
   }
 
+  /**
+   * A slot for an operation the provider is already running (an attempt resumed after a stop or
+   * crash): taken at once, even past the capacity, since the provider counts that job whatever
+   * we do; new starts then wait until the count is back under the capacity.
+   */
+  async acquireForResume(signal?: AbortSignal): Promise<Release> {
+    if (signal?.aborted) throw abortReason(signal);
+    this.#inUse++;
+    return this.#releaser();
+  }
+
   #releaser(): Release {
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const next = this.#waiters.shift();
-      // the slot passes straight to the next waiter; otherwise it frees up
+      // the slot passes straight to the next waiter, unless resumed operations hold more slots
+      // than the capacity: then it frees up
+      const next = this.#inUse <= this.capacity ? this.#waiters.shift() : undefined;
       if (next) next.grant();
       else this.#inUse--;
     };

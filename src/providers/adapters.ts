@@ -16,7 +16,8 @@ import { createReplicateProvider } from './replicate/index.ts';
 import { createRunwayProvider } from './runway/index.ts';
 import type { Provider } from './types.ts';
 
-export interface AdapterSetup extends Pick<AdapterOptions, 'env' | 'fetch' | 'timeoutMs'> {
+export interface AdapterSetup
+  extends Pick<AdapterOptions, 'env' | 'fetch' | 'timeoutMs' | 'now' | 'sleep'> {
   /** prices token-billed routes (Seedance) with the user's catalog, overlays included */
   catalog?: Catalog;
 }
@@ -26,6 +27,8 @@ export function createAdapters(setup: AdapterSetup = {}): Provider[] {
     ...(setup.env ? { env: setup.env } : {}),
     ...(setup.fetch ? { fetch: setup.fetch } : {}),
     ...(setup.timeoutMs ? { timeoutMs: setup.timeoutMs } : {}),
+    ...(setup.now ? { now: setup.now } : {}),
+    ...(setup.sleep ? { sleep: setup.sleep } : {}),
   };
   return [
     createOpenAIProvider(common),

@@ -72,6 +72,11 @@ export class SharedSlots extends Semaphore {
     }
   }
 
+  /** Across workers a resumed job inherits the slot its dead owner held (see #inherit). */
+  override acquireForResume(signal?: AbortSignal): Promise<Release> {
+    return this.acquire(signal);
+  }
+
   /** The slot this job already holds (a previous owner of the job died holding it). */
   async #inherit(): Promise<number | undefined> {
     const { db, provider, owner } = this.#options;

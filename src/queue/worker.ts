@@ -214,8 +214,13 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   async function handle(boss: PgBoss, message: JobMessage, claim: AbortSignal): Promise<string> {
     const jobLog = log.with({ run_id: message.runId, job_id: message.jobId, shot: message.key });
     if (!(await takeJobLease(db, message.jobId, id, leaseMs))) {
-      jobLog.log('info', 'another live worker has this job; leaving it there');
-      return 'duplicate';
+      const held = await store.job(message.jobId);
+      if (!held || FINAL.has(held.state)) return 'nothing to do';
+      // The lease holder still looks alive. pg-boss may hand a dead worker's job over before our
+      // lease on it lapses (both wait about one heartbeat), so completing the message here could
+      // strand the job: hand it back, and pg-boss offers it again after its retry back-off.
+      jobLog.log('info', 'another worker holds this job; asking the queue to offer it again later');
+      throw new ShotrouterError('server_error', 'job lease held by another worker', { retryable: true });
     }
     const controller = new AbortController();
     inHand.set(message.jobId, controller);

@@ -123,7 +123,13 @@ export function evaluate(
 
   // Size and orientation, then the conditions that hold for this shot at that tier; a condition
   // may restrict the tiers (e.g. audio only in a 1080p mode), which can move the size.
-  const sizes = caps.sizes.value.map(parseSize);
+  // Only sizes some usable route can order (e.g. a route offering only 1080p makes a small shot
+  // at 1080p, to be scaled down, rather than rule the model out).
+  const allSizes = caps.sizes.value.map(parseSize);
+  const orderable = allSizes.filter((s) =>
+    routes.some((r) => !r.tiers || r.tiers.includes(tierOfSize(s))),
+  );
+  const sizes = orderable.length > 0 ? orderable : allSizes;
   let sizeChoice = chooseSize(sizes, needs.size, policy.allowUpscale);
   let tier: Tier = 'problem' in sizeChoice ? tierOfSize(needs.size) : tierOfSize(sizeChoice.size);
   let eff = effectiveCapabilities(model, needs, tier);

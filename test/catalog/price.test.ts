@@ -62,8 +62,9 @@ describe('prices', () => {
     assert.deepEqual(matchingRules(kling26, '720p', true), []);
   });
 
-  test('per token: width × height × fps × seconds / 1024', () => {
-    assert.equal(videoTokens({ width: 1280, height: 720, fps: 24, seconds: 1 }), 21_600);
+  test('per token: width × height × (fps × seconds + 1 frames) / 1024', () => {
+    // research: a 4 s 720p Seedance task returned 87,300 tokens (97 frames)
+    assert.equal(videoTokens({ width: 1280, height: 720, fps: 24, seconds: 4 }), 87_300);
     const seedance = route('seedance-2.0', 'byteplus').price.value;
     close(
       priceUsd(seedance, {
@@ -74,7 +75,7 @@ describe('prices', () => {
         tier: '720p',
         audio: true,
       }),
-      1.08,
+      (121 * 1280 * 720 * 10) / 1024 / 1e6,
     );
     // fal's LTX-2 19B: $0.0018 per megapixel of frames, e.g. 121 frames at 1280x720 ≈ $0.2007
     const ltx = route('ltx-2', 'fal').price.value;
@@ -83,7 +84,7 @@ describe('prices', () => {
         width: 1280,
         height: 720,
         fps: 24,
-        seconds: 121 / 24,
+        seconds: 5,
         tier: '720p',
         audio: true,
       }),

@@ -191,3 +191,33 @@ describe('engine: cache', () => {
     assert.equal((await h.store.attempts(s1.id)).length, 1);
   });
 });
+
+describe('engine: stopped between retries', () => {
+  test('a start answered only with errors and stopped during its back-off owes nothing on resume', async () => {
+    // a provider that cannot reconcile lost starts: a left-over `starting` attempt would be charged
+    const fake = new FakeProvider({
+      reconcile: 'unknown',
+      starts: [{ error: providerErrors.rateLimited('fake', 30) }],
+    });
+    h = await harness({
+      providers: [fake],
+      specs: [spec('s1', [route('fake', 'm1')])],
+      budgetUsd: 5,
+    });
+    const abort = abortAfter(h, 1, (e) => e.type === 'retry');
+    const first = await h.run({ signal: abort.signal });
+    abort.stop();
+    assert.equal(first.state, 'aborted');
+    assert.equal(fake.created, 0);
+    assert.deepEqual(await h.store.openAttempts(h.runId), [], 'nothing left to reconcile');
+    assert.deepEqual(await h.store.ledgerTotals(h.runId), { reservedMicro: 0, spentMicro: 0 });
+
+    const second = await h.run();
+    assert.equal(second.done, 1);
+    assert.equal(fake.created, 1);
+    assert.deepEqual(await h.store.ledgerTotals(h.runId), {
+      reservedMicro: 0,
+      spentMicro: 1_000_000,
+    });
+  });
+});

@@ -376,3 +376,16 @@ test('routes go through providers with credentials, cheapest first; without any,
   assert.equal(problem.severity, 'warning');
   assert.match(problem.message, /1 shot \(s\) route to fal, which has no credentials: set FAL_KEY/);
 });
+
+test('a route that offers only some tiers makes a small shot at a tier it offers', () => {
+  const only1080 = card({ id: 'big-1', provider: 'fal' });
+  only1080.routes[0] = { ...only1080.routes[0]!, tiers: ['1080p'] };
+  const plan = planStoryboard(
+    board(
+      `${header('deliver: { resolution: 1280x720, fps: 24 }\n').replace(/deliver: \{ resolution: 1920x1080, fps: 24, audio: true \}\n/, '')}shots:\n  - { id: s, prompt: p, duration: 5 }\n`,
+    ),
+    catalogOf([only1080]),
+  );
+  assert.equal(plan.shots[0]!.model, 'big-1');
+  assert.deepEqual([plan.shots[0]!.generate!.width, plan.shots[0]!.generate!.height], [1920, 1080]);
+});

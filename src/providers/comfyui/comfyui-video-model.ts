@@ -291,45 +291,51 @@ export class ComfyUiVideoModel implements VideoModel {
   async doStatus(options: { operation: unknown; abortSignal?: AbortSignal }): Promise<VideoStatus> {
     const op = comfyOperation(options.operation);
     const client = this.connection.client();
-    const reply = await client.get(
-      `/history/${encodeURIComponent(op.promptId)}`,
-      signalOf(options.abortSignal),
+    const readHistory = async () => {
+      const reply = await client.get(
+        `/history/${encodeURIComponent(op.promptId)}`,
+        signalOf(options.abortSignal),
+      );
+      const history = parseShape(this.provider, HistorySchema, reply.body, 'history');
+      return { entry: history[op.promptId], headers: reply.headers };
+    };
+    const first = await readHistory();
+    const response = responseInfo(this.modelId, first.headers, this.connection.now);
+    if (first.entry) return this.outcome(op, first.entry, response);
+
+    const queue = parseShape(
+      this.provider,
+      QueueSchema,
+      (await client.get('/queue', signalOf(options.abortSignal))).body,
+      'queue',
     );
-    const history = parseShape(this.provider, HistorySchema, reply.body, 'history');
-    const entry = history[op.promptId];
-    const response = responseInfo(this.modelId, reply.headers, this.connection.now);
-    if (!entry) {
-      const queue = parseShape(
-        this.provider,
-        QueueSchema,
-        (await client.get('/queue', signalOf(options.abortSignal))).body,
-        'queue',
-      );
-      const running = (queue.queue_running ?? []).some((e) => e[1] === op.promptId);
-      const position = (queue.queue_pending ?? []).findIndex((e) => e[1] === op.promptId);
-      if (running || position >= 0) {
-        return {
-          status: 'pending',
-          providerMetadata: {
-            comfyui: {
-              promptId: op.promptId,
-              state: running ? 'running' : 'queued',
-              position: running ? 0 : position + 1,
-            },
+    const running = (queue.queue_running ?? []).some((e) => e[1] === op.promptId);
+    const position = (queue.queue_pending ?? []).findIndex((e) => e[1] === op.promptId);
+    if (running || position >= 0) {
+      return {
+        status: 'pending',
+        providerMetadata: {
+          comfyui: {
+            promptId: op.promptId,
+            state: running ? 'running' : 'queued',
+            position: running ? 0 : position + 1,
           },
-          response,
-        };
-      }
-      // neither waiting nor done: the server restarted (its queue is in memory) or the history was cleared
-      return failedStatus(
-        this.modelId,
-        `ComfyUI no longer has prompt ${op.promptId} (restarted, or its history was cleared)`,
-        'server_error',
-        { promptId: op.promptId },
-        this.connection.now,
-      );
+        },
+        response,
+      };
     }
-    return this.outcome(op, entry, response);
+    // Not in the queue: it may have finished between the two reads, so look at the history once
+    // more before calling it lost.
+    const again = await readHistory();
+    if (again.entry) return this.outcome(op, again.entry, response);
+    // neither waiting nor done: the server restarted (its queue is in memory) or the history was cleared
+    return failedStatus(
+      this.modelId,
+      `ComfyUI no longer has prompt ${op.promptId} (restarted, or its history was cleared)`,
+      'server_error',
+      { promptId: op.promptId },
+      this.connection.now,
+    );
   }
 
   private outcome(
