@@ -211,6 +211,7 @@ function specFor(shotId: string, index: number, provider: string): JobSpec {
     cacheKey: sha256(JSON.stringify([shotId, route])),
     standbyFor: null,
     cuts: null,
+    exactFps: false,
   };
 }
 

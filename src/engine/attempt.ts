@@ -378,6 +378,7 @@ async function keep(
     const expected = {
       ...target.route.generate,
       seconds: segmentsOf(target.route)[target.segment]!,
+      fpsMustMatch: job.spec.exactFps,
     };
     for (let failures = 0; ; ) {
       let tempFile: string | undefined;
@@ -393,6 +394,13 @@ async function keep(
         });
         tempFile = downloaded.tempFile;
         const facts = await ctx.tools.inspect(tempFile, expected, ctx.signal);
+        // another frame rate is kept (and paid for): the assembly converts it; the report says so
+        const rateWarning =
+          Math.abs(facts.fps - expected.fps) > 0.01
+            ? mergeWarnings(job.row.warnings_json, [
+                `${target.route.model} delivered ${Number(facts.fps.toFixed(3))} fps, not the ${expected.fps} fps asked; converted at assembly`,
+              ])
+            : null;
         const path = ctx.media.keep(tempFile, downloaded.sha256, downloaded.extension);
         tempFile = undefined;
         const clip = { sha256: downloaded.sha256, path, facts };
@@ -410,7 +418,9 @@ async function keep(
             created_at: ctx.at(),
           });
           await tx.updateAttempt(live.id, { media_sha256: clip.sha256 });
+          if (rateWarning) await tx.updateJob(job.row.id, { warnings_json: rateWarning });
         });
+        if (rateWarning) job.row.warnings_json = rateWarning;
         return clip;
       } catch (thrown) {
         if (tempFile) fs.rmSync(tempFile, { force: true });

@@ -21,6 +21,8 @@ export interface ExpectedClip {
   width: number;
   height: number;
   fps: number;
+  /** false: another frame rate is accepted and converted at assembly (no slow motion) */
+  fpsMustMatch?: boolean;
   audio: boolean;
 }
 

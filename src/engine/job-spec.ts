@@ -64,6 +64,8 @@ export interface JobSpec {
   standbyFor: string | null;
   /** for a multi-shot generation: its shots in order (adapters with native multi-shot use them) */
   cuts: Cut[] | null;
+  /** a shot served is slow motion: the clip must come at the frame rate asked, not converted */
+  exactFps: boolean;
 }
 
 export async function buildJobSpecs(
@@ -207,6 +209,7 @@ function makeSpec(
     cacheKey,
     standbyFor,
     cuts: null,
+    exactFps: shots.some((s) => s.slowmo > 1),
   };
 }
 

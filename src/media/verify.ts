@@ -8,6 +8,11 @@ export interface ClipExpectation {
   width: number;
   height: number;
   fps: number;
+  /**
+   * false: another frame rate is accepted (the assembly converts it); default true. Slow motion
+   * needs the rate it asked for, so it keeps the default.
+   */
+  fpsMustMatch?: boolean;
   /** an audio track must be present (an extra track when none was asked is not an error) */
   audio: boolean;
 }
@@ -61,7 +66,7 @@ export async function verifyClip(
 /** Every way `info` differs from `expect`, in words; empty when it matches. */
 export function clipMismatches(info: ProbeInfo, expect: ClipExpectation): string[] {
   const mismatches: string[] = [];
-  const tolerance = 1 / expect.fps + CONTAINER_TOLERANCE_SECONDS;
+  const tolerance = 1 / Math.min(expect.fps, info.fps || expect.fps) + CONTAINER_TOLERANCE_SECONDS;
   if (Math.abs(info.durationSeconds - expect.seconds) > tolerance) {
     mismatches.push(
       `duration is ${info.durationSeconds.toFixed(3)} s, expected ${expect.seconds.toFixed(3)} s ± ${tolerance.toFixed(3)} s`,
@@ -72,7 +77,7 @@ export function clipMismatches(info: ProbeInfo, expect: ClipExpectation): string
       `size is ${info.width}x${info.height}, expected ${expect.width}x${expect.height}`,
     );
   }
-  if (Math.abs(info.fps - expect.fps) > FPS_TOLERANCE) {
+  if (expect.fpsMustMatch !== false && Math.abs(info.fps - expect.fps) > FPS_TOLERANCE) {
     mismatches.push(`frame rate is ${round(info.fps)} fps, expected ${round(expect.fps)} fps`);
   }
   if (expect.audio && !info.hasAudio) mismatches.push('has no audio track, expected one');

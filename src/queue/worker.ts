@@ -220,7 +220,9 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       // lease on it lapses (both wait about one heartbeat), so completing the message here could
       // strand the job: hand it back, and pg-boss offers it again after its retry back-off.
       jobLog.log('info', 'another worker holds this job; asking the queue to offer it again later');
-      throw new ShotrouterError('server_error', 'job lease held by another worker', { retryable: true });
+      throw new ShotrouterError('server_error', 'job lease held by another worker', {
+        retryable: true,
+      });
     }
     const controller = new AbortController();
     inHand.set(message.jobId, controller);

@@ -39,6 +39,7 @@ export function spec(unit: string, routes: RouteSpec[], options: Partial<JobSpec
     cacheKey: sha256(JSON.stringify([routes[0], prompt, take])),
     standbyFor: null,
     cuts: null,
+    exactFps: false,
     ...options,
   };
 }

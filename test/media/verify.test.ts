@@ -97,6 +97,18 @@ describe('clipMismatches', () => {
     assert.equal(clipMismatches({ ...info, fps: 24000 / 1001 }, expect).length, 1);
   });
 
+  it('accepts another frame rate when told the assembly converts it (no slow motion)', () => {
+    const thirty = { ...info, fps: 30 };
+    assert.equal(clipMismatches(thirty, expect).length, 1);
+    assert.deepEqual(clipMismatches(thirty, { ...expect, fpsMustMatch: false }), []);
+    // the duration still has to hold, within one frame of the rate delivered
+    assert.equal(
+      clipMismatches({ ...thirty, durationSeconds: 4.8 }, { ...expect, fpsMustMatch: false })
+        .length,
+      1,
+    );
+  });
+
   it('wants the size exactly', () => {
     assert.deepEqual(clipMismatches({ ...info, width: 1918 }, expect), [
       'size is 1918x1080, expected 1920x1080',
