@@ -31,7 +31,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'plan, generate every shot and assemble the cut (resumable; --preview: local, no spend)',
   usage:
-    'shotrouter run FILE [--out DIR] [--preview] [--yes] [--json] [--as-of DATE] [--budget USD] [--catalog OVERLAY] [--allow-outside-paths] [--db URL]',
+    'shotrouter run FILE [--out DIR] [--preview] [--yes] [--json] [--as-of DATE] [--budget USD] [--catalog OVERLAY] [--allow-outside-paths] [--db URL] [--media DIR]',
   options: {
     ...catalogOption,
     out: { type: 'string' },
@@ -42,6 +42,8 @@ export const runCommand: Command = {
     budget: { type: 'string' },
     'allow-outside-paths': { type: 'boolean' },
     db: { type: 'string' },
+    /** with --db: the folder the workers share (default SHOTROUTER_MEDIA_DIR, else the run folder) */
+    media: { type: 'string' },
   },
   positionals: { min: 1, max: 1 },
   async run(args, io) {
@@ -83,7 +85,7 @@ export const runCommand: Command = {
         ...(url
           ? {
               openStore: sharedStoreOpener(url, { env: io.env }),
-              execute: distributedExecutor({ url }),
+              execute: distributedExecutor({ url, ...sharedMedia(args.values.media, io) }),
             }
           : {}),
         confirmSpend: async ({ usd }) => {
@@ -172,4 +174,10 @@ function summary(report: RunReport, dir: string): string {
     `cut: ${path.join(dir, report.final ?? '')}  report: ${path.join(dir, 'report.json')}`,
   );
   return lines.join('\n');
+}
+
+/** The shared media folder of a distributed run: --media, else SHOTROUTER_MEDIA_DIR, else none. */
+function sharedMedia(flag: unknown, io: CommandIO): { mediaRoot?: string } {
+  const dir = typeof flag === 'string' && flag !== '' ? flag : io.env.SHOTROUTER_MEDIA_DIR;
+  return dir ? { mediaRoot: path.resolve(io.cwd, dir) } : {};
 }
