@@ -12,7 +12,7 @@ import { planStoryboard } from '../src/router/plan.ts';
 import { PRIORITY_WEIGHT } from '../src/router/score.ts';
 import type { Plan } from '../src/router/types.ts';
 import { loadStoryboard } from '../src/storyboard/load.ts';
-import type { Storyboard } from '../src/storyboard/types.ts';
+import { type Storyboard, TAGS } from '../src/storyboard/types.ts';
 
 const { values } = parseArgs({ options: { shots: { type: 'string', default: '10000' } } });
 const SHOTS = Number(values.shots);
@@ -31,21 +31,8 @@ function rng(seed: number) {
 function storyboardYaml(shots: number): string {
   const r = rng(42);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
-  const tags = [
-    'narrative',
-    'dialogue',
-    'emotion',
-    'photoreal',
-    'product',
-    'commercial',
-    'establishing',
-    'action',
-    'physics',
-    'cinematic',
-    'camera-move',
-    'stylized',
-    'b-roll',
-  ];
+  // every tag but those whose needs are built in below (dialogue lines, vertical, slow motion)
+  const tags = TAGS.filter((t) => !['social-vertical', 'slow-motion', 'anime'].includes(t));
   const lines = [
     'version: 1',
     'title: Benchmark feature',

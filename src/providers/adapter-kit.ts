@@ -28,6 +28,7 @@ import { providerErrors } from './errors.ts';
 import { type ErrorMapper, HttpClient, toBase64 } from './http.ts';
 import {
   IDEMPOTENCY_HEADER,
+  type ReconcileInput,
   type ReconcileResult,
   type VideoCallOptions,
   type VideoStatus,
@@ -87,6 +88,29 @@ const TIER_PIXELS: Record<string, number> = {
   '2160p': 3840 * 2160,
   '4k': 3840 * 2160,
 };
+
+/**
+ * The tier among `allowed` nearest to the requested size, with a `compatibility` warning when it
+ * is another tier than the size's own (`2160p` and `4k` are one tier).
+ */
+export function pickTier<T extends string>(
+  size: FrameSize,
+  allowed: readonly T[],
+  options: VideoCallOptions,
+  warnings: Warning[],
+): T {
+  const tier = nearestTier(size, allowed);
+  const sameTier = (a: string, b: string) =>
+    (a === '2160p' ? '4k' : a) === (b === '2160p' ? '4k' : b);
+  if (!sameTier(tier, tierOf(size))) {
+    warnings.push({
+      type: 'compatibility',
+      feature: 'resolution',
+      details: `${options.resolution} is not offered; sent ${tier}`,
+    });
+  }
+  return tier;
+}
 
 /** `16:9` → 1.777…; undefined for `adaptive` or anything else. */
 export function ratioValue(text: string | undefined): number | undefined {
@@ -240,6 +264,20 @@ export function seedFromKey(key: string): number {
   return createHash('sha256').update(key).digest().readUInt32BE(0) & 0x7fffffff;
 }
 
+/** The seed to send: the caller's, else one derived from the idempotency key (see seedFromKey). */
+export function seedOrKeySeed(options: VideoCallOptions): number | undefined {
+  const key = idempotencyKeyOf(options);
+  return options.seed ?? (key ? seedFromKey(key) : undefined);
+}
+
+/** A lost start's call options as they went out, its idempotency key in the headers again. */
+export function requestAsSent(input: ReconcileInput): VideoCallOptions {
+  return {
+    ...input.request,
+    headers: { ...input.request.headers, [IDEMPOTENCY_HEADER]: input.idempotencyKey },
+  };
+}
+
 /** `providerOptions[name]` as a plain object ({} when absent). */
 export function providerOptionsOf(options: VideoCallOptions, name: string): JSONObject {
   const value = options.providerOptions?.[name];
@@ -276,6 +314,30 @@ export function unsupportedOptions(
       );
     }
   }
+}
+
+/**
+ * Warnings for a model outside an adapter's table: the generic options it might take are not
+ * mapped, so each one the caller set is left out with a pointer to `providerOptions.<provider>`.
+ */
+export function unmappedOptions(
+  options: VideoCallOptions,
+  model: string,
+  provider: string,
+  warnings: Warning[],
+): void {
+  for (const [feature, given] of [
+    ['duration', options.duration],
+    ['resolution', options.resolution],
+    ['aspectRatio', options.aspectRatio],
+  ] as const) {
+    if (given !== undefined) {
+      warnings.push(
+        unsupported(feature, `not mapped for ${model}; set it in providerOptions.${provider}`),
+      );
+    }
+  }
+  unsupportedOptions(options, ['seed', 'fps', 'generateAudio', 'inputReferences'], model, warnings);
 }
 
 /** The `response` block of a result. */

@@ -4,25 +4,7 @@ import { describe, test } from 'node:test';
 import { lifecycleAt, loadCatalog, routeRetiredAt, routesAt } from '../../src/catalog/load.ts';
 import { LOCAL_PROVIDERS, type ModelCard, PROVIDERS } from '../../src/catalog/schema.ts';
 import { TAGS } from '../../src/storyboard/types.ts';
-
-const CANONICAL = [
-  'kling-3.0',
-  'kling-2.6',
-  'sora-2',
-  'sora-2-pro',
-  'veo-3.1',
-  'veo-3.1-fast',
-  'seedance-1.5-pro',
-  'seedance-2.0',
-  'runway-gen-4-turbo',
-  'runway-gen-4.5',
-  'luma-ray-3',
-  'pika-2.2',
-  'ltx-2',
-  'wan-2.2-a14b',
-  'wan-2.2-5b',
-  'wan-2.1-1.3b',
-];
+import { CANONICAL } from './canonical.ts';
 
 const catalog = loadCatalog();
 const card = (id: string): ModelCard => {

@@ -2,7 +2,8 @@
  * The BytePlus ModelArk provider (ByteDance Seedance). Key: `ARK_API_KEY` or `BYTEPLUS_API_KEY`;
  * host `https://ark.ap-southeast.bytepluses.com` unless overridden (./credentials.ts).
  */
-import { type AdapterOptions, connect, defaultSleep, lookUpLostStart } from '../adapter-kit.ts';
+import { type AdapterOptions, connect } from '../adapter-kit.ts';
+import { engineLimits, reconcileThroughModel } from '../provider-info.ts';
 import type { CompletedStatus, Provider } from '../types.ts';
 import { catalogTokenPrice, type TokenPrice, tokenCostUsd } from './pricing.ts';
 import {
@@ -32,30 +33,21 @@ export function createBytePlusProvider(options: BytePlusProviderOptions = {}): P
     mapError: arkError,
   });
   const price = options.tokenPrice ?? catalogTokenPrice();
-  const sleep = options.sleep ?? defaultSleep;
   return {
     info: {
       id: BYTEPLUS_PROVIDER,
-      // BytePlus model list (research §7): individual accounts run 3 tasks at once at 180 RPM,
-      // enterprise ones 10 at 600 RPM; tasks beyond the concurrency wait in BytePlus's queue
-      concurrency: options.concurrency ?? 3,
-      requestsPerMinute: options.requestsPerMinute === undefined ? 180 : options.requestsPerMinute,
-      // the official example polls every 10 s; clips take one to a few minutes
-      pollIntervalMs: options.pollIntervalMs ?? 10_000,
+      ...engineLimits(options, {
+        // BytePlus model list (research §7): individual accounts run 3 tasks at once at 180 RPM,
+        // enterprise ones 10 at 600 RPM; tasks beyond the concurrency wait in BytePlus's queue
+        concurrency: 3,
+        requestsPerMinute: 180,
+        // the official example polls every 10 s; clips take one to a few minutes
+        pollIntervalMs: 10_000,
+      }),
       apiKeyEnv: connection.apiKeyEnv,
       free: false,
       reconcileMethod: 'lookup',
-      async reconcileStart(input) {
-        if (!(input.model instanceof SeedanceVideoModel)) {
-          return { status: 'unknown', reason: 'not a Seedance model of this provider' };
-        }
-        const model = input.model;
-        return lookUpLostStart(() => model.findLostStart(input), {
-          ms: options.reconcileSettleMs ?? 3000,
-          sleep,
-          ...(input.abortSignal ? { signal: input.abortSignal } : {}),
-        });
-      },
+      reconcileStart: reconcileThroughModel(options, SeedanceVideoModel, 'Seedance'),
       actualCostUsd: (completed) => seedanceCostUsd(completed, price),
     },
     model: (modelId) => new SeedanceVideoModel(modelId, connection),

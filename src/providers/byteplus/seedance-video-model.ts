@@ -12,29 +12,23 @@
  * (when the caller gives none): tasks echo their seed, so a start whose reply was lost is found
  * again in the task list.
  */
-import type {
-  JSONObject,
-  JSONValue,
-  Experimental_VideoModelV4OperationStartResult as StartResult,
-} from '@ai-sdk/provider';
+import type { JSONObject, JSONValue } from '@ai-sdk/provider';
 import { z } from 'zod';
 import type { ShotrouterError } from '../../errors.ts';
 import {
-  type Connection,
   failedStatus,
   fileUrl,
   frameAnchors,
-  idempotencyKeyOf,
   LOOKUP_SKEW_MS,
-  nearestTier,
   operationOf,
   pickDuration,
   pickRatio,
+  pickTier,
   providerOptionsOf,
   references,
+  requestAsSent,
   requestedSize,
-  responseInfo,
-  seedFromKey,
+  seedOrKeySeed,
   signalOf,
   throwIfAborted,
   tierOf,
@@ -43,9 +37,10 @@ import {
   unsupportedOptions,
   type Warning,
 } from '../adapter-kit.ts';
+import { ConnectedVideoModel, completedAtUrl, type StartResult } from '../connected-video-model.ts';
 import { providerErrors } from '../errors.ts';
 import { type HttpFailure, parseShape } from '../http.ts';
-import type { ReconcileInput, VideoCallOptions, VideoModel, VideoStatus } from '../types.ts';
+import type { ReconcileInput, VideoCallOptions, VideoStatus } from '../types.ts';
 import { SEEDANCE_FPS, SEEDANCE_RATIOS, seedanceModel } from './seedance-models.ts';
 
 export const BYTEPLUS_PROVIDER = 'byteplus';
@@ -129,17 +124,8 @@ function taskErrorCode(code: string | null | undefined): string | undefined {
   return undefined;
 }
 
-export class SeedanceVideoModel implements VideoModel {
-  readonly specificationVersion = 'v4';
+export class SeedanceVideoModel extends ConnectedVideoModel {
   readonly provider = BYTEPLUS_PROVIDER;
-  readonly maxVideosPerCall = 1;
-  readonly modelId: string;
-  private readonly connection: Connection;
-
-  constructor(modelId: string, connection: Connection) {
-    this.modelId = modelId;
-    this.connection = connection;
-  }
 
   /** The create body for the call options, and what could not be sent as asked. */
   buildRequest(options: VideoCallOptions): {
@@ -208,17 +194,7 @@ export class SeedanceVideoModel implements VideoModel {
 
     const body: Record<string, JSONValue> = { model: this.modelId, content };
     const size = requestedSize(this.provider, options);
-    if (size) {
-      const tier = facts ? nearestTier(size, facts.resolutions) : tierOf(size);
-      if (tier !== tierOf(size)) {
-        warnings.push({
-          type: 'compatibility',
-          feature: 'resolution',
-          details: `${options.resolution} is not offered; sent ${tier}`,
-        });
-      }
-      body.resolution = tier;
-    }
+    if (size) body.resolution = facts ? pickTier(size, facts.resolutions, options, warnings) : tierOf(size);
     if (options.aspectRatio === 'adaptive' && (facts?.adaptive !== false || first)) {
       body.ratio = 'adaptive';
     } else {
@@ -234,8 +210,7 @@ export class SeedanceVideoModel implements VideoModel {
         : [Math.max(1, Math.round(options.duration))];
       body.duration = pickDuration(options.duration, allowed, warnings);
     }
-    const key = idempotencyKeyOf(options);
-    const seed = options.seed ?? (key ? seedFromKey(key) : undefined);
+    const seed = seedOrKeySeed(options);
     if (seed !== undefined) body.seed = seed;
     if (options.generateAudio !== undefined) {
       if (facts && !facts.audio)
@@ -255,12 +230,7 @@ export class SeedanceVideoModel implements VideoModel {
     const reply = await this.connection.client().post(TASKS, body, signalOf(options.abortSignal));
     const { id } = parseShape(this.provider, CreatedSchema, reply.body, 'task creation');
     const operation: SeedanceOperation = { taskId: id, model: this.modelId };
-    return {
-      operation,
-      warnings,
-      providerMetadata: { byteplus: { taskId: id } },
-      response: responseInfo(this.modelId, reply.headers, this.connection.now),
-    };
+    return this.started(operation, warnings, { byteplus: { taskId: id } }, reply.headers);
   }
 
   async doStatus(options: { operation: unknown; abortSignal?: AbortSignal }): Promise<VideoStatus> {
@@ -274,7 +244,7 @@ export class SeedanceVideoModel implements VideoModel {
       .client()
       .get(`${TASKS}/${encodeURIComponent(op.taskId)}`, signalOf(options.abortSignal));
     const task = parseShape(this.provider, TaskSchema, reply.body, 'task status');
-    const response = responseInfo(this.modelId, reply.headers, this.connection.now);
+    const response = this.responseOf(reply.headers);
     switch (task.status) {
       case 'queued':
       case 'running':
@@ -290,13 +260,7 @@ export class SeedanceVideoModel implements VideoModel {
             this.provider,
             `task ${task.id} succeeded without a video_url`,
           );
-        return {
-          status: 'completed',
-          videos: [{ type: 'url', url, mediaType: 'video/mp4' }],
-          warnings: [],
-          providerMetadata: { byteplus: resultOf(task, op) },
-          response,
-        };
+        return completedAtUrl(url, { byteplus: resultOf(task, op) }, response);
       }
       case 'failed': {
         const detail = task.error?.message ?? task.error?.code ?? 'no reason given';
@@ -355,10 +319,7 @@ export class SeedanceVideoModel implements VideoModel {
 
   /** Recent tasks that are the lost start's (same model, seed, resolution and duration, sent after it). */
   async findLostStart(input: ReconcileInput): Promise<JSONValue[]> {
-    const { body } = this.buildRequest({
-      ...input.request,
-      headers: { ...input.request.headers, 'idempotency-key': input.idempotencyKey },
-    });
+    const { body } = this.buildRequest(requestAsSent(input));
     const since = (timeOf(input.sentAt) ?? 0) - LOOKUP_SKEW_MS;
     const reply = await this.connection.client().get(TASKS, {
       query: { page_num: 1, page_size: 50, 'filter.model': this.modelId },

@@ -3,7 +3,8 @@
  * e.g. `http://127.0.0.1:8188`), one workflow template per model (./workflows/). The GPU runs
  * one prompt at a time, and nothing is paid per clip.
  */
-import { type AdapterOptions, connect, defaultSleep, lookUpLostStart } from '../adapter-kit.ts';
+import { type AdapterOptions, connect } from '../adapter-kit.ts';
+import { engineLimits, reconcileThroughModel } from '../provider-info.ts';
 import type { Provider } from '../types.ts';
 import { ComfyUiVideoModel, comfyError } from './comfyui-video-model.ts';
 import { BUILT_IN_WORKFLOWS, COMFYUI_PROVIDER } from './workflow.ts';
@@ -42,31 +43,24 @@ export function createComfyUiProvider(options: ComfyUiProviderOptions = {}): Pro
     workflowFolders: [...(options.workflowFolders ?? []), BUILT_IN_WORKFLOWS],
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
-  const sleep = options.sleep ?? defaultSleep;
   return {
     info: {
       id: COMFYUI_PROVIDER,
-      // one GPU runs one prompt at a time; more only wait in ComfyUI's queue
-      concurrency: options.concurrency ?? 1,
-      requestsPerMinute: options.requestsPerMinute === undefined ? null : options.requestsPerMinute,
-      // local requests are cheap; clips take minutes
-      pollIntervalMs: options.pollIntervalMs ?? 2000,
+      ...engineLimits(options, {
+        // one GPU runs one prompt at a time; more only wait in ComfyUI's queue
+        concurrency: 1,
+        requestsPerMinute: null,
+        // local requests are cheap; clips take minutes
+        pollIntervalMs: 2000,
+      }),
       apiKeyEnv: connection.apiKeyEnv,
       free: true,
       // the key rides in each prompt's extra_data, which /queue and /history show
       reconcileMethod: 'lookup',
-      async reconcileStart(input) {
-        if (!(input.model instanceof ComfyUiVideoModel)) {
-          return { status: 'unknown', reason: 'not a ComfyUI model of this provider' };
-        }
-        const model = input.model;
-        return lookUpLostStart(() => model.findLostStart(input), {
-          // /prompt queues before it answers; a short second look covers a request still validating
-          ms: options.reconcileSettleMs ?? 1000,
-          sleep,
-          ...(input.abortSignal ? { signal: input.abortSignal } : {}),
-        });
-      },
+      reconcileStart: reconcileThroughModel(options, ComfyUiVideoModel, 'ComfyUI', {
+        // /prompt queues before it answers; a short second look covers a request still validating
+        settleMs: 1000,
+      }),
     },
     model: (modelId) => new ComfyUiVideoModel(modelId, config),
   };

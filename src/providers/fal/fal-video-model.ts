@@ -10,37 +10,32 @@
  * The input differs per model (./fal-models.ts). fal documents no idempotency key and no way
  * to list one's requests, so a start whose reply was lost cannot be found again.
  */
-import type {
-  JSONObject,
-  JSONValue,
-  Experimental_VideoModelV4OperationStartResult as StartResult,
-} from '@ai-sdk/provider';
+import type { JSONObject, JSONValue } from '@ai-sdk/provider';
 import { z } from 'zod';
 import { ShotrouterError } from '../../errors.ts';
 import {
-  type Connection,
   type FrameSize,
   failedStatus,
   fileUrl,
   frameAnchors,
-  nearestTier,
   operationOf,
   pickDuration,
   pickRatio,
+  pickTier,
   providerOptionsOf,
   references,
   requestedSize,
-  responseInfo,
   signalOf,
   throwIfAborted,
-  tierOf,
+  unmappedOptions,
   unsupported,
   unsupportedOptions,
   type Warning,
 } from '../adapter-kit.ts';
+import { ConnectedVideoModel, completedAtUrl, type StartResult } from '../connected-video-model.ts';
 import { providerErrors } from '../errors.ts';
 import { type HttpFailure, parseShape } from '../http.ts';
-import type { VideoCallOptions, VideoModel, VideoStatus } from '../types.ts';
+import type { VideoCallOptions, VideoStatus } from '../types.ts';
 import { type FalFamily, type FalMode, type FalTarget, falAppOf, falTarget } from './fal-models.ts';
 
 export const FAL_PROVIDER = 'fal';
@@ -118,15 +113,7 @@ export function buildFalRequest(modelId: string, options: VideoCallOptions): Fal
 
   writeLength(family, mode, options, body, warnings);
   if (size && family.resolutions) {
-    const tier = nearestTier(size, family.resolutions);
-    if (!sameTier(tier, tierOf(size))) {
-      warnings.push({
-        type: 'compatibility',
-        feature: 'resolution',
-        details: `${options.resolution} is not offered; sent ${tier}`,
-      });
-    }
-    body.resolution = tier;
+    body.resolution = pickTier(size, family.resolutions, options, warnings);
   }
   if (size && family.videoSize) body.video_size = { width: size.width, height: size.height };
   const ratios = family.ratios?.(mode);
@@ -234,12 +221,6 @@ function writeLength(
   }
 }
 
-/** `2160p` and `4k` are one tier. */
-function sameTier(a: string, b: string): boolean {
-  const norm = (t: string) => (t === '2160p' ? '4k' : t);
-  return norm(a) === norm(b);
-}
-
 /** An endpoint outside the table: the prompt, a start image and the caller's own fields. */
 function genericRequest(modelId: string, options: VideoCallOptions): FalRequest {
   const warnings: Warning[] = [
@@ -254,37 +235,13 @@ function genericRequest(modelId: string, options: VideoCallOptions): FalRequest 
   if (first) body.image_url = fileUrl(first);
   if (last)
     throw providerErrors.invalidRequest(FAL_PROVIDER, `${modelId}: no known last-frame field`);
-  for (const [feature, given] of [
-    ['duration', options.duration],
-    ['resolution', options.resolution],
-    ['aspectRatio', options.aspectRatio],
-  ] as const) {
-    if (given !== undefined)
-      warnings.push(
-        unsupported(feature, `not mapped for ${modelId}; set it in providerOptions.fal`),
-      );
-  }
-  unsupportedOptions(
-    options,
-    ['seed', 'fps', 'generateAudio', 'inputReferences'],
-    modelId,
-    warnings,
-  );
+  unmappedOptions(options, modelId, FAL_PROVIDER, warnings);
   Object.assign(body, providerOptionsOf(options, FAL_PROVIDER));
   return { endpoint: modelId, body, warnings };
 }
 
-export class FalVideoModel implements VideoModel {
-  readonly specificationVersion = 'v4';
+export class FalVideoModel extends ConnectedVideoModel {
   readonly provider = FAL_PROVIDER;
-  readonly maxVideosPerCall = 1;
-  readonly modelId: string;
-  private readonly connection: Connection;
-
-  constructor(modelId: string, connection: Connection) {
-    this.modelId = modelId;
-    this.connection = connection;
-  }
 
   async doStart(options: VideoCallOptions): Promise<StartResult> {
     throwIfAborted(this.provider, options.abortSignal);
@@ -299,12 +256,7 @@ export class FalVideoModel implements VideoModel {
       'queue submission',
     );
     const operation: FalOperation = { requestId, app: falAppOf(endpoint), endpoint };
-    return {
-      operation,
-      warnings,
-      providerMetadata: { fal: { requestId, endpoint } },
-      response: responseInfo(this.modelId, reply.headers, this.connection.now),
-    };
+    return this.started(operation, warnings, { fal: { requestId, endpoint } }, reply.headers);
   }
 
   async doStatus(options: { operation: unknown; abortSignal?: AbortSignal }): Promise<VideoStatus> {
@@ -319,7 +271,7 @@ export class FalVideoModel implements VideoModel {
       return {
         status: 'pending',
         providerMetadata: { fal: { ...metadata.fal, queuePosition: position } },
-        response: responseInfo(this.modelId, reply.headers, this.connection.now),
+        response: this.responseOf(reply.headers),
       };
     }
     if (status.status !== 'COMPLETED') {
@@ -352,13 +304,8 @@ export class FalVideoModel implements VideoModel {
         this.provider,
         `request ${op.requestId} has no video in its output`,
       );
-    return {
-      status: 'completed',
-      videos: [{ type: 'url', url: video.url, mediaType: video.content_type ?? 'video/mp4' }],
-      warnings: [],
-      providerMetadata: metadata,
-      response: responseInfo(this.modelId, result.headers, this.connection.now),
-    };
+    const response = this.responseOf(result.headers);
+    return completedAtUrl(video.url, metadata, response, video.content_type ?? 'video/mp4');
   }
 
   /** Cancels a queued (or, where fal can, running) request. Not in the AI SDK interface. */

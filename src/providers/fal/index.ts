@@ -4,6 +4,7 @@
  * `Authorization: Key …`; host `https://queue.fal.run` unless overridden (./credentials.ts).
  */
 import { type AdapterOptions, connect } from '../adapter-kit.ts';
+import { cannotReconcile, engineLimits } from '../provider-info.ts';
 import type { Provider } from '../types.ts';
 import { FAL_PROVIDER, FalVideoModel, falError } from './fal-video-model.ts';
 
@@ -24,22 +25,18 @@ export function createFalProvider(options: AdapterOptions = {}): Provider {
   return {
     info: {
       id: FAL_PROVIDER,
-      // fal sets concurrency by account tier and publishes no default (research §1, UNCONFIRMED);
-      // its queue never drops requests, so a modest default only spreads the wait
-      concurrency: options.concurrency ?? 8,
-      // no published request rate for the queue API (UNCONFIRMED); throttling answers 429
-      requestsPerMinute: options.requestsPerMinute === undefined ? null : options.requestsPerMinute,
-      pollIntervalMs: options.pollIntervalMs ?? 5000,
+      ...engineLimits(options, {
+        // fal sets concurrency by account tier and publishes no default (research §1,
+        // UNCONFIRMED); its queue never drops requests, so a modest default only spreads the wait
+        concurrency: 8,
+        // no published request rate for the queue API (UNCONFIRMED); throttling answers 429
+        requestsPerMinute: null,
+        pollIntervalMs: 5000,
+      }),
       apiKeyEnv: connection.apiKeyEnv,
       free: false,
       // no idempotency key and no request listing in fal's queue API
-      reconcileMethod: 'none',
-      async reconcileStart() {
-        return {
-          status: 'unknown',
-          reason: "fal's queue API cannot list requests or dedupe a resend",
-        };
-      },
+      ...cannotReconcile("fal's queue API cannot list requests or dedupe a resend"),
     },
     model: (modelId) => new FalVideoModel(modelId, connection),
   };

@@ -22,6 +22,7 @@ import type { Experimental_VideoModelV4VideoData as VideoData } from '@ai-sdk/pr
 import { z } from 'zod';
 import { type AdapterOptions, connect } from '../adapter-kit.ts';
 import { parseShape } from '../http.ts';
+import { cannotReconcile, engineLimits } from '../provider-info.ts';
 import type { Provider } from '../types.ts';
 import { filteredBySafety, mapGoogleError } from './veo.ts';
 import {
@@ -95,18 +96,10 @@ export function createGoogleProvider(options: AdapterOptions = {}): Provider {
   return {
     info: {
       id: GOOGLE_PROVIDER,
-      concurrency: options.concurrency ?? 4,
-      requestsPerMinute: options.requestsPerMinute ?? null,
-      pollIntervalMs: options.pollIntervalMs ?? 10_000,
+      ...engineLimits(options, { concurrency: 4, requestsPerMinute: null, pollIntervalMs: 10_000 }),
       apiKeyEnv,
       free: false,
-      reconcileMethod: 'none',
-      async reconcileStart() {
-        return {
-          status: 'unknown',
-          reason: 'the Gemini API keeps no idempotency keys and cannot list Veo operations',
-        };
-      },
+      ...cannotReconcile('the Gemini API keeps no idempotency keys and cannot list Veo operations'),
     },
     model: (modelId) => new VeoVideoModel(modelId, config),
   };

@@ -28,6 +28,7 @@ import { z } from 'zod';
 import { type AdapterOptions, connect } from '../adapter-kit.ts';
 import { credentialsFor } from '../credentials.ts';
 import { parseShape } from '../http.ts';
+import { cannotReconcile, engineLimits } from '../provider-info.ts';
 import type { Provider } from '../types.ts';
 import { videoType } from './google-provider.ts';
 import { filteredBySafety, mapGoogleError } from './veo.ts';
@@ -135,18 +136,10 @@ export function createVertexProvider(options: VertexProviderOptions = {}): Provi
   return {
     info: {
       id: VERTEX_PROVIDER,
-      concurrency: options.concurrency ?? 10,
-      requestsPerMinute: options.requestsPerMinute ?? null,
-      pollIntervalMs: options.pollIntervalMs ?? 10_000,
+      ...engineLimits(options, { concurrency: 10, requestsPerMinute: null, pollIntervalMs: 10_000 }),
       apiKeyEnv,
       free: false,
-      reconcileMethod: 'none',
-      async reconcileStart() {
-        return {
-          status: 'unknown',
-          reason: 'Vertex AI keeps no idempotency keys and cannot list Veo operations',
-        };
-      },
+      ...cannotReconcile('Vertex AI keeps no idempotency keys and cannot list Veo operations'),
     },
     model: (modelId) => new VeoVideoModel(modelId, config),
   };

@@ -19,13 +19,12 @@
 import {
   type AdapterOptions,
   type Connection,
-  defaultSleep,
-  lookUpLostStart,
   missingCredentials,
   signalOf,
 } from '../adapter-kit.ts';
 import { credentialsFor, missingCredentialHint } from '../credentials.ts';
 import { HttpClient, httpStatusOf } from '../http.ts';
+import { engineLimits, reconcileByLookup } from '../provider-info.ts';
 import type { CompletedStatus, Provider, ReconcileInput } from '../types.ts';
 import { KlingTokens } from './kling-auth.ts';
 import {
@@ -61,23 +60,15 @@ export interface KlingProviderOptions extends AdapterOptions {
 
 export function createKlingProvider(options: KlingProviderOptions = {}): Provider {
   const connection = klingConnection(options);
-  const sleep = options.sleep ?? defaultSleep;
   const usdPerUnit = options.usdPerUnit ?? KLING_USD_PER_UNIT;
   return {
     info: {
       id: KLING_PROVIDER,
-      concurrency: options.concurrency ?? 5,
-      requestsPerMinute: options.requestsPerMinute ?? null,
-      pollIntervalMs: options.pollIntervalMs ?? 10_000,
+      ...engineLimits(options, { concurrency: 5, requestsPerMinute: null, pollIntervalMs: 10_000 }),
       apiKeyEnv: connection.apiKeyEnv,
       free: false,
       reconcileMethod: 'lookup',
-      reconcileStart: (input) =>
-        lookUpLostStart(() => findByExternalId(connection, input), {
-          ms: options.reconcileSettleMs ?? 3000,
-          sleep,
-          ...signalOf(input.abortSignal),
-        }),
+      reconcileStart: reconcileByLookup(options, (input) => findByExternalId(connection, input)),
       actualCostUsd: (completed) => klingCostUsd(completed, usdPerUnit),
     },
     model: (modelId) => new KlingVideoModel(modelId, connection),

@@ -6,8 +6,9 @@
  * which follows an override as `<base>/agents/v1` unless `agentsBaseUrl` says otherwise.
  */
 
-import { type AdapterOptions, connect, defaultSleep, lookUpLostStart } from '../adapter-kit.ts';
+import { type AdapterOptions, connect } from '../adapter-kit.ts';
 import type { ProviderCredentials } from '../credentials.ts';
+import { engineLimits, reconcileThroughModel } from '../provider-info.ts';
 import type { Provider } from '../types.ts';
 import { LUMA_PROVIDER } from './luma-api.ts';
 import { LumaVideoModel } from './luma-video-model.ts';
@@ -32,34 +33,25 @@ export function createLumaProvider(options: LumaProviderOptions = {}): Provider 
     'dream-machine': connect(LUMA_PROVIDER, options, { headers }),
     agents: connect(LUMA_PROVIDER, options, { headers, baseUrl: agentsBase }),
   };
-  const sleep = options.sleep ?? defaultSleep;
   return {
     info: {
       id: LUMA_PROVIDER,
-      // Luma publishes no concurrency or rate limits for either API (research §6, UNCONFIRMED);
-      // modest defaults, override when your account allows more
-      concurrency: options.concurrency ?? 4,
-      requestsPerMinute: options.requestsPerMinute === undefined ? 60 : options.requestsPerMinute,
-      // a clip takes one to a few minutes
-      pollIntervalMs: options.pollIntervalMs ?? 5000,
+      ...engineLimits(options, {
+        // Luma publishes no concurrency or rate limits for either API (research §6, UNCONFIRMED);
+        // modest defaults, override when your account allows more
+        concurrency: 4,
+        requestsPerMinute: 60,
+        // a clip takes one to a few minutes
+        pollIntervalMs: 5000,
+      }),
       apiKeyEnv: connections['dream-machine'].apiKeyEnv,
       free: false,
       // Dream Machine: by request echo in the recent list; Agents API: no list, so `unknown`
       reconcileMethod: 'lookup',
-      async reconcileStart(input) {
-        if (!(input.model instanceof LumaVideoModel)) {
-          return { status: 'unknown', reason: 'not a Luma model of this provider' };
-        }
-        if (input.model.api === 'agents') {
-          return { status: 'unknown', reason: "Luma's Agents API cannot list generations" };
-        }
-        const model = input.model;
-        return lookUpLostStart(() => model.findLostStart(input), {
-          ms: options.reconcileSettleMs ?? 3000,
-          sleep,
-          ...(input.abortSignal ? { signal: input.abortSignal } : {}),
-        });
-      },
+      reconcileStart: reconcileThroughModel(options, LumaVideoModel, 'Luma', {
+        cannotLookUp: (model) =>
+          model.api === 'agents' ? "Luma's Agents API cannot list generations" : undefined,
+      }),
     },
     model: (modelId) => new LumaVideoModel(modelId, connections),
   };

@@ -25,12 +25,11 @@ import {
   type AdapterOptions,
   type Connection,
   connect,
-  defaultSleep,
   LOOKUP_SKEW_MS,
-  lookUpLostStart,
   signalOf,
 } from '../adapter-kit.ts';
 import { type HttpFailure, parseShape } from '../http.ts';
+import { engineLimits, reconcileByLookup } from '../provider-info.ts';
 import type { Provider, ReconcileInput } from '../types.ts';
 import {
   buildVideoCreate,
@@ -57,23 +56,15 @@ export function createOpenAIProvider(options: AdapterOptions = {}): Provider {
     mapError: (failure) => mapOpenAIError(failure, apiKeyEnv),
   });
   apiKeyEnv = connection.apiKeyEnv ?? apiKeyEnv;
-  const sleep = options.sleep ?? defaultSleep;
   const config = { connection, ...(options.fetch ? { fetch: options.fetch } : {}) };
   return {
     info: {
       id: OPENAI_PROVIDER,
-      concurrency: options.concurrency ?? 4,
-      requestsPerMinute: options.requestsPerMinute === undefined ? 25 : options.requestsPerMinute,
-      pollIntervalMs: options.pollIntervalMs ?? 10_000,
+      ...engineLimits(options, { concurrency: 4, requestsPerMinute: 25, pollIntervalMs: 10_000 }),
       apiKeyEnv,
       free: false,
       reconcileMethod: 'lookup',
-      reconcileStart: (input) =>
-        lookUpLostStart(() => findLostStart(connection, input), {
-          ms: options.reconcileSettleMs ?? 3000,
-          sleep,
-          ...signalOf(input.abortSignal),
-        }),
+      reconcileStart: reconcileByLookup(options, (input) => findLostStart(connection, input)),
     },
     model: (modelId) => new OpenAIVideoModel(modelId, config),
   };

@@ -12,39 +12,34 @@
  * Replicate takes no idempotency key. Predictions echo their `input`; with a seed derived from
  * the engine's key (for models that take a seed), a lost start is found again in the list.
  */
-import type {
-  JSONObject,
-  JSONValue,
-  Experimental_VideoModelV4OperationStartResult as StartResult,
-} from '@ai-sdk/provider';
+import type { JSONObject, JSONValue } from '@ai-sdk/provider';
 import { z } from 'zod';
 import {
-  type Connection,
   failedStatus,
   fileUrl,
   frameAnchors,
-  idempotencyKeyOf,
   LOOKUP_SKEW_MS,
-  nearestTier,
   operationOf,
   pickDuration,
   pickRatio,
+  pickTier,
   providerOptionsOf,
   references,
+  requestAsSent,
   requestedSize,
-  responseInfo,
-  seedFromKey,
+  seedOrKeySeed,
   signalOf,
   throwIfAborted,
-  tierOf,
   timeOf,
+  unmappedOptions,
   unsupported,
   unsupportedOptions,
   type Warning,
 } from '../adapter-kit.ts';
+import { ConnectedVideoModel, completedAtUrl, type StartResult } from '../connected-video-model.ts';
 import { providerErrors } from '../errors.ts';
 import { parseShape } from '../http.ts';
-import type { ReconcileInput, VideoCallOptions, VideoModel, VideoStatus } from '../types.ts';
+import type { ReconcileInput, VideoCallOptions, VideoStatus } from '../types.ts';
 import { replicateInputs, replicateModelRef } from './replicate-models.ts';
 
 export const REPLICATE_PROVIDER = 'replicate';
@@ -110,22 +105,7 @@ export function buildReplicateRequest(
         REPLICATE_PROVIDER,
         `${model}: no known last-frame input`,
       );
-    for (const [feature, given] of [
-      ['duration', options.duration],
-      ['resolution', options.resolution],
-      ['aspectRatio', options.aspectRatio],
-    ] as const) {
-      if (given !== undefined)
-        warnings.push(
-          unsupported(feature, `not mapped for ${model}; set it in providerOptions.replicate`),
-        );
-    }
-    unsupportedOptions(
-      options,
-      ['seed', 'fps', 'generateAudio', 'inputReferences'],
-      model,
-      warnings,
-    );
+    unmappedOptions(options, model, REPLICATE_PROVIDER, warnings);
   } else {
     if (first) {
       if (!known.image)
@@ -150,15 +130,7 @@ export function buildReplicateRequest(
     }
     const size = requestedSize(REPLICATE_PROVIDER, options);
     if (size && known.resolutions) {
-      const tier = nearestTier(size, known.resolutions);
-      if (tier !== tierOf(size) && !(tier === '2160p' && tierOf(size) === '4k')) {
-        warnings.push({
-          type: 'compatibility',
-          feature: 'resolution',
-          details: `${options.resolution} is not offered; sent ${tier}`,
-        });
-      }
-      input.resolution = tier;
+      input.resolution = pickTier(size, known.resolutions, options, warnings);
     }
     if (known.ratios) {
       const ratio = pickRatio(REPLICATE_PROVIDER, options, known.ratios, warnings);
@@ -170,8 +142,7 @@ export function buildReplicateRequest(
       unsupportedOptions(options, ['generateAudio'], model, warnings);
     }
     if (known.seed) {
-      const key = idempotencyKeyOf(options);
-      const seed = options.seed ?? (key ? seedFromKey(key) : undefined);
+      const seed = seedOrKeySeed(options);
       if (seed !== undefined) input.seed = seed;
     } else {
       unsupportedOptions(options, ['seed'], model, warnings);
@@ -201,17 +172,8 @@ function refusalIn(error: string): boolean {
   return /\bE005\b|flagged as sensitive|nsfw|content polic/i.test(error);
 }
 
-export class ReplicateVideoModel implements VideoModel {
-  readonly specificationVersion = 'v4';
+export class ReplicateVideoModel extends ConnectedVideoModel {
   readonly provider = REPLICATE_PROVIDER;
-  readonly maxVideosPerCall = 1;
-  readonly modelId: string;
-  private readonly connection: Connection;
-
-  constructor(modelId: string, connection: Connection) {
-    this.modelId = modelId;
-    this.connection = connection;
-  }
 
   async doStart(options: VideoCallOptions): Promise<StartResult> {
     throwIfAborted(this.provider, options.abortSignal);
@@ -219,12 +181,8 @@ export class ReplicateVideoModel implements VideoModel {
     const reply = await this.connection.client().post(path, body, signalOf(options.abortSignal));
     const prediction = parseShape(this.provider, PredictionSchema, reply.body, 'prediction');
     const operation: ReplicateOperation = { predictionId: prediction.id };
-    return {
-      operation,
-      warnings,
-      providerMetadata: { replicate: { predictionId: prediction.id } },
-      response: responseInfo(this.modelId, reply.headers, this.connection.now),
-    };
+    const metadata = { replicate: { predictionId: prediction.id } };
+    return this.started(operation, warnings, metadata, reply.headers);
   }
 
   async doStatus(options: { operation: unknown; abortSignal?: AbortSignal }): Promise<VideoStatus> {
@@ -233,7 +191,7 @@ export class ReplicateVideoModel implements VideoModel {
       .client()
       .get(`/v1/predictions/${encodeURIComponent(op.predictionId)}`, signalOf(options.abortSignal));
     const prediction = parseShape(this.provider, PredictionSchema, reply.body, 'prediction');
-    const response = responseInfo(this.modelId, reply.headers, this.connection.now);
+    const response = this.responseOf(reply.headers);
     const failed = (message: string, code: string | undefined) =>
       failedStatus(
         this.modelId,
@@ -267,18 +225,13 @@ export class ReplicateVideoModel implements VideoModel {
             `prediction ${prediction.id} succeeded without a video URL`,
           );
         }
-        return {
-          status: 'completed',
-          videos: [{ type: 'url', url, mediaType: 'video/mp4' }],
-          warnings: [],
-          providerMetadata: {
-            replicate: {
-              predictionId: prediction.id,
-              predictTimeSeconds: prediction.metrics?.predict_time ?? null,
-            },
+        const metadata = {
+          replicate: {
+            predictionId: prediction.id,
+            predictTimeSeconds: prediction.metrics?.predict_time ?? null,
           },
-          response,
         };
+        return completedAtUrl(url, metadata, response);
       }
       case 'failed': {
         const error =
@@ -313,10 +266,7 @@ export class ReplicateVideoModel implements VideoModel {
 
   /** Recent predictions of this model whose echoed input is the lost start's. */
   async findLostStart(input: ReconcileInput): Promise<JSONValue[]> {
-    const { body } = buildReplicateRequest(this.modelId, {
-      ...input.request,
-      headers: { ...input.request.headers, 'idempotency-key': input.idempotencyKey },
-    });
+    const { body } = buildReplicateRequest(this.modelId, requestAsSent(input));
     const { model, version } = replicateModelRef(this.modelId);
     const since = (timeOf(input.sentAt) ?? 0) - LOOKUP_SKEW_MS;
     const matches: ReplicateOperation[] = [];

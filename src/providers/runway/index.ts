@@ -14,6 +14,7 @@
  * Cost: a finished task reports `cost.credits`; at $0.01 a credit that is what it cost.
  */
 import { type AdapterOptions, connect } from '../adapter-kit.ts';
+import { cannotReconcile, engineLimits } from '../provider-info.ts';
 import type { CompletedStatus, Provider } from '../types.ts';
 import {
   mapRunwayError,
@@ -46,18 +47,10 @@ export function createRunwayProvider(options: AdapterOptions = {}): Provider {
   return {
     info: {
       id: RUNWAY_PROVIDER,
-      concurrency: options.concurrency ?? 2,
-      requestsPerMinute: options.requestsPerMinute ?? null,
-      pollIntervalMs: options.pollIntervalMs ?? 6000,
+      ...engineLimits(options, { concurrency: 2, requestsPerMinute: null, pollIntervalMs: 6000 }),
       apiKeyEnv: connection.apiKeyEnv,
       free: false,
-      reconcileMethod: 'none',
-      async reconcileStart() {
-        return {
-          status: 'unknown',
-          reason: 'Runway keeps no idempotency keys and cannot list tasks',
-        };
-      },
+      ...cannotReconcile('Runway keeps no idempotency keys and cannot list tasks'),
       actualCostUsd: runwayCostUsd,
     },
     model: (modelId) => new RunwayVideoModel(modelId, connection),
