@@ -104,10 +104,14 @@ export function planStoryboard(
 
   const chosen = choose(items, budget, problems, options.optimizer ?? 'exact');
   const shots = assemble(items, chosen, analyses);
-  const totalUsd = shots.reduce((sum, s) => sum + s.estimate.usd, 0);
+  // From the chosen options' unrounded prices: the shots' estimates are rounded for display.
+  const totalUsd = items.reduce((sum, item, i) => {
+    const pick = chosen[i];
+    return pick === null || pick === undefined ? sum : sum + item.options[pick]!.usd;
+  }, 0);
   if (
     budget !== undefined &&
-    totalUsd > budget + 1e-9 &&
+    totalUsd > budget + 1e-6 &&
     !problems.some((p) => p.code === 'over_budget')
   ) {
     problems.push({
@@ -409,11 +413,13 @@ function choose(
   const choosable = items.filter((item) => item.options.length > 0);
   const best = (item: Item) => (item.options.length > 0 ? 0 : null);
   if (budget === undefined) return items.map(best);
-  const toMicros = (usd: number) => Math.round(usd * 1e6);
+  // Integer nano-dollars: exact comparisons in the optimizer; the rounding (half a nano-dollar a
+  // shot) cannot add up to a cent even on 10,000 shots.
+  const toNanos = (usd: number) => Math.round(usd * 1e9);
   const matrix: Choice[][] = choosable.map((item) =>
-    item.options.map((o) => ({ cost: toMicros(o.usd), value: o.value })),
+    item.options.map((o) => ({ cost: toNanos(o.usd), value: o.value })),
   );
-  const solution = (optimizer === 'exact' ? solveBudget : greedyBudget)(matrix, toMicros(budget));
+  const solution = (optimizer === 'exact' ? solveBudget : greedyBudget)(matrix, toNanos(budget));
   if (!solution) {
     const cheapest = choosable.reduce(
       (sum, item) => sum + Math.min(...item.options.map((o) => o.usd)),

@@ -389,3 +389,34 @@ test('a route that offers only some tiers makes a small shot at a tier it offers
   assert.equal(plan.shots[0]!.model, 'big-1');
   assert.deepEqual([plan.shots[0]!.generate!.width, plan.shots[0]!.generate!.height], [1920, 1080]);
 });
+
+test('a binding budget is never passed, whatever the sub-cent prices', async () => {
+  const fc = (await import('fast-check')).default;
+  fc.assert(
+    fc.property(
+      fc.array(fc.double({ min: 0.01, max: 0.9, noNaN: true }), { minLength: 2, maxLength: 4 }),
+      fc.integer({ min: 2, max: 12 }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      (prices, shots, where) => {
+        const cat = catalogOf(
+          prices.map((usd, i) => card({ id: `m-${i}`, perSecond: usd, quality: 0.2 + 0.15 * i })),
+        );
+        const lines = Array.from(
+          { length: shots },
+          (_, i) => `  - { id: s${i}, prompt: p, duration: 5 }`,
+        );
+        const free = planStoryboard(board(`${header()}shots:\n${lines.join('\n')}\n`), cat);
+        const { cheapest_usd, best_usd } = free.cost_range;
+        // a budget in cents at or above the cheapest plan, up to the unconstrained best
+        const budget =
+          Math.ceil((cheapest_usd + 0.0001 + (best_usd - cheapest_usd) * where) * 100) / 100;
+        const plan = planStoryboard(board(`${header()}shots:\n${lines.join('\n')}\n`), cat, {
+          budgetUsd: budget,
+        });
+        assert.ok(plan.total.usd <= budget, `${plan.total.usd} > ${budget}`);
+        assert.equal(plan.problems.filter((p) => p.severity === 'error').length, 0);
+      },
+    ),
+    { numRuns: 150, seed: 42 },
+  );
+});
