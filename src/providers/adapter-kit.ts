@@ -13,6 +13,7 @@ import type {
   SharedV4Warning,
   Experimental_VideoModelV4File as VideoFile,
 } from '@ai-sdk/provider';
+import type { z } from 'zod';
 import type { Tier } from '../catalog/schema.ts';
 import { tierOfSize } from '../catalog/tiers.ts';
 import { ShotrouterError } from '../errors.ts';
@@ -25,7 +26,13 @@ import {
   type ProviderCredentials,
 } from './credentials.ts';
 import { providerErrors } from './errors.ts';
-import { type ErrorMapper, HttpClient, toBase64 } from './http.ts';
+import {
+  type HeaderSource,
+  HttpClient,
+  type HttpFailure,
+  parseProviderOptions,
+  toBase64,
+} from './http.ts';
 import {
   IDEMPOTENCY_HEADER,
   type ReconcileInput,
@@ -284,6 +291,18 @@ export function providerOptionsOf(options: VideoCallOptions, name: string): JSON
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
 }
 
+/**
+ * `providerOptions[provider]` checked against the adapter's schema; a mismatch is the caller's
+ * `invalid_request`, raised before anything is sent.
+ */
+export function ownProviderOptions<S extends z.ZodType>(
+  options: VideoCallOptions,
+  provider: string,
+  schema: S,
+): z.output<S> {
+  return parseProviderOptions(provider, schema, providerOptionsOf(options, provider), provider);
+}
+
 export function unsupported(feature: string, details: string): Warning {
   return { type: 'unsupported', feature, details };
 }
@@ -424,9 +443,15 @@ export interface AdapterOptions {
 }
 
 export interface ClientSetup {
-  /** auth headers from the credential values */
-  headers(values: Record<string, string>): Record<string, string>;
-  mapError?: ErrorMapper;
+  /**
+   * Auth headers from the credential values, made once with the client: fixed headers, or a
+   * function the client calls per request (e.g. to sign a short-lived token on `now`'s clock).
+   */
+  headers(values: Record<string, string>, now: () => number): HeaderSource;
+  /** the provider's error replies, told the variable that authentication errors should name */
+  mapError?(failure: HttpFailure, apiKeyEnv: string | undefined): ShotrouterError | undefined;
+  /** the variable to name when no credentials are configured (default: the first one listed) */
+  apiKeyEnv?: string;
   /** the API's base URL when it is not the credentials' host root (a second host, a path) */
   baseUrl?(credentials: ProviderCredentials): string;
 }
@@ -446,8 +471,12 @@ export function connect(
 ): Connection {
   const credentials =
     options.credentials === undefined ? credentialsFor(provider, options.env) : options.credentials;
-  const apiKeyEnv = credentials?.apiKeyEnv ?? Object.values(credentialVariables(provider))[0]?.[0];
+  const apiKeyEnv =
+    credentials?.apiKeyEnv ??
+    setup.apiKeyEnv ??
+    Object.values(credentialVariables(provider))[0]?.[0];
   const now = options.now ?? Date.now;
+  const mapError = setup.mapError;
   let client: HttpClient | undefined;
   return {
     apiKeyEnv,
@@ -457,12 +486,12 @@ export function connect(
       client ??= new HttpClient({
         provider,
         baseUrl: setup.baseUrl ? setup.baseUrl(credentials) : credentials.baseUrl,
-        headers: setup.headers(credentials.values),
+        headers: setup.headers(credentials.values, now),
         apiKeyEnv,
         secrets: credentials.secrets,
         ...(options.fetch ? { fetch: options.fetch } : {}),
         ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-        ...(setup.mapError ? { mapError: setup.mapError } : {}),
+        ...(mapError ? { mapError: (failure: HttpFailure) => mapError(failure, apiKeyEnv) } : {}),
         now,
       });
       return client;

@@ -25,7 +25,10 @@ export abstract class ConnectedVideoModel implements VideoModel {
   }
 
   abstract doStart(options: VideoCallOptions): Promise<StartResult>;
-  abstract doStatus(options: { operation: unknown; abortSignal?: AbortSignal }): Promise<VideoStatus>;
+  abstract doStatus(options: {
+    operation: unknown;
+    abortSignal?: AbortSignal;
+  }): Promise<VideoStatus>;
 
   /** The `response` block for a reply with these headers (none: answered without a request). */
   protected responseOf(headers?: Record<string, string>): ReturnType<typeof responseInfo> {

@@ -41,21 +41,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { PROVIDERS } from '../catalog/schema.ts';
 import { ShotrouterError } from '../errors.ts';
 import { redactText } from './http.ts';
 
-export const CREDENTIAL_PROVIDERS = [
-  'openai',
-  'google',
-  'vertex',
-  'kling',
-  'runway',
-  'luma',
-  'byteplus',
-  'fal',
-  'replicate',
-  'comfyui',
-] as const;
+/** Every provider of the catalog has credentials (ComfyUI's is its URL). */
+export const CREDENTIAL_PROVIDERS = PROVIDERS;
 
 export type CredentialProvider = (typeof CREDENTIAL_PROVIDERS)[number];
 

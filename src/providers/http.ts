@@ -278,12 +278,15 @@ export function parseShape<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-  throw providerErrors.malformedResponse(
-    provider,
-    `${what}${at}: ${issue?.message ?? 'unexpected shape'}`,
-  );
+  const issue = firstIssue(result.error, ' at ', 'unexpected shape');
+  throw providerErrors.malformedResponse(provider, `${what}${issue}`);
+}
+
+/** The first problem zod found, as `<lead><path>: <message>` (no path: just `: <message>`). */
+function firstIssue(error: z.ZodError, lead: string, otherwise: string): string {
+  const issue = error.issues[0];
+  const at = issue && issue.path.length > 0 ? `${lead}${issue.path.join('.')}` : '';
+  return `${at}: ${issue?.message ?? otherwise}`;
 }
 
 /**
@@ -298,12 +301,8 @@ export function parseProviderOptions<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const at = issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : '';
-  throw providerErrors.invalidRequest(
-    provider,
-    `providerOptions.${name}${at}: ${issue?.message ?? 'unexpected value'}`,
-  );
+  const issue = firstIssue(result.error, '.', 'unexpected value');
+  throw providerErrors.invalidRequest(provider, `providerOptions.${name}${issue}`);
 }
 
 /** The default mapping of a non-2xx reply (see the table at the top of this file). */

@@ -1,26 +1,34 @@
 /**
- * Shared scaffolding of the real-provider adapter tests: a sandbox on an injected clock (from the
- * sandbox's own test helpers), call options, a fetch that records what was sent, polling to the
- * end by moving the clock, and probing the delivered clip.
+ * The one harness of the real-provider adapter tests: a sandbox on an injected clock (from the
+ * sandbox's own test helpers), an adapter pointed at it with a fetch that records what was sent,
+ * call options, polling to the end by moving the clock, probing the delivered clip, and the
+ * adapter contract that every hosted adapter's test file runs (`adapterContract`): a clip of the
+ * requested length end to end, every failure kind as its typed error, a lost start reconciled,
+ * and cancellation through the AbortSignal.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describe, test } from 'node:test';
 import type { JSONValue, Experimental_VideoModelV4VideoData as VideoData } from '@ai-sdk/provider';
 import { ShotrouterError } from '../../src/errors.ts';
 import { type ProbeInfo, probe } from '../../src/media/probe.ts';
+import type { AdapterOptions } from '../../src/providers/adapter-kit.ts';
 import {
   type CredentialProvider,
   credentialsFor,
   type ProviderCredentials,
 } from '../../src/providers/credentials.ts';
+import { HttpClient } from '../../src/providers/http.ts';
 import type {
   CompletedStatus,
+  Provider,
   VideoCallOptions,
   VideoModel,
   VideoStatus,
 } from '../../src/providers/types.ts';
-import { type TestSandbox, workDir } from '../sandbox/helpers.ts';
+import type { SandboxOptions } from '../../src/sandbox/types.ts';
+import { renderedOf, sandbox, type TestSandbox, workDir } from '../sandbox/helpers.ts';
 
 export { MAX_SIZE, PNG_BASE64, sandbox, type TestSandbox } from '../sandbox/helpers.ts';
 
@@ -33,6 +41,35 @@ export function sandboxCredentials(
   const credentials = credentialsFor(provider, { SHOTROUTER_SANDBOX_URL: t.sb.url });
   assert.ok(credentials, `sandbox credentials for ${provider}`);
   return { ...credentials, values: { ...credentials.values, ...values } };
+}
+
+/**
+ * An adapter made by `create`, pointed at a fresh sandbox (credentials with `values` replaced)
+ * on the sandbox's clock, with a fetch that records every request; `adapter` adds or overrides
+ * options.
+ */
+export async function sandboxAdapter(
+  create: (options: AdapterOptions) => Provider,
+  provider: CredentialProvider,
+  setup: {
+    sandbox?: SandboxOptions;
+    values?: Record<string, string>;
+    timeoutMs?: number | undefined;
+    /** how far the adapter's clock runs ahead of the sandbox's, ms */
+    clockSkewMs?: number;
+    adapter?: AdapterOptions;
+  } = {},
+) {
+  const t = await sandbox(setup.sandbox ?? {});
+  const recorder = recordingFetch();
+  const adapter = create({
+    credentials: sandboxCredentials(provider, t, setup.values),
+    now: setup.clockSkewMs ? () => t.clock.now() + setup.clockSkewMs! : t.clock.now,
+    fetch: recorder.fetch,
+    ...(setup.timeoutMs ? { timeoutMs: setup.timeoutMs } : {}),
+    ...setup.adapter,
+  });
+  return { t, provider: adapter, sent: recorder.sent };
 }
 
 export function callOptions(overrides: Partial<VideoCallOptions> = {}): VideoCallOptions {
@@ -132,4 +169,251 @@ export async function expectCode(
 /** The shotrouter error code a failed status carries. */
 export function statusCode(status: VideoStatus): unknown {
   return (status.providerMetadata?.shotrouter as { code?: unknown } | undefined)?.code;
+}
+
+/** The completed status, failing the test with the error otherwise. */
+export function completed(status: VideoStatus): CompletedStatus {
+  assertCompleted(status);
+  return status;
+}
+
+/** Rejects with a ShotrouterError of this code (`expectCode` for a promise already made). */
+export function rejectsWith(promise: PromiseLike<unknown>, code: string) {
+  return expectCode(() => promise, code);
+}
+
+/** The options with the engine's idempotency key. */
+export function withKey(options: VideoCallOptions, key: string): VideoCallOptions {
+  return { ...options, headers: { ...options.headers, 'idempotency-key': key } };
+}
+
+/**
+ * Downloads the first video of a completed status through the typed client (so an expired link
+ * is `expired_url`, as the engine sees it) and probes it.
+ */
+export async function downloadAndProbe(provider: string, status: CompletedStatus) {
+  const video = status.videos[0];
+  assert.ok(video && video.type === 'url', 'a URL video');
+  const file = join(workDir, `${provider}-${Math.random().toString(36).slice(2)}.mp4`);
+  await new HttpClient({ provider, baseUrl: new URL(video.url).origin }).downloadToFile(
+    video.url,
+    file,
+  );
+  return probe(file);
+}
+
+export interface Expected {
+  seconds: number;
+  width: number;
+  height: number;
+  fps: number;
+  audio: boolean;
+}
+
+export interface AdapterSpec {
+  /** provider id, the sandbox prefix and credentials name */
+  provider: CredentialProvider;
+  /** the adapter under test, pointed at the sandbox through `credentials` */
+  create(options: AdapterOptions): Provider;
+  modelId: string;
+  /** the default request */
+  request: VideoCallOptions;
+  /** the clip the request makes (before the sandbox scales it down) */
+  expected: Expected;
+  /** a request the API itself rejects */
+  invalid: { modelId?: string; request?: VideoCallOptions };
+  /** how moderation shows: refused at start, or a failed job */
+  refusal: 'start' | 'status';
+  /** what reconciling a dropped start gives: the job itself, or `unknown` (no way to look it up) */
+  reconcile: 'started' | 'unknown';
+  /** checks on the completed status of the default request (metadata, cost) */
+  onCompleted?(status: CompletedStatus, provider: Provider): void;
+}
+
+async function setUp(
+  spec: AdapterSpec,
+  options: SandboxOptions = {},
+  adapter: AdapterOptions = {},
+) {
+  const t = await sandbox(options);
+  const provider = spec.create({
+    credentials: sandboxCredentials(spec.provider, t),
+    now: t.clock.now,
+    sleep: async () => {},
+    reconcileSettleMs: 0,
+    ...adapter,
+  });
+  return { t, provider, model: provider.info && provider.model(spec.modelId) };
+}
+
+export function adapterContract(spec: AdapterSpec): void {
+  describe(`${spec.provider} adapter contract (sandbox)`, () => {
+    test('start, poll, download an MP4 of the requested length, size, fps and audio', async () => {
+      const { t, provider, model } = await setUp(spec);
+      const started = await model.doStart!(withKey(spec.request, 'key-success'));
+      assert.equal(
+        JSON.parse(JSON.stringify(started.operation)) !== null,
+        true,
+        'the handle is JSON',
+      );
+      const first = await model.doStatus!({ operation: started.operation });
+      assert.equal(first.status, 'pending');
+      const done = completed(await pollToEnd(model, started.operation, t, 250));
+      const info = await downloadAndProbe(spec.provider, done);
+      const size = renderedOf(spec.expected);
+      assert.ok(
+        Math.abs(info.durationSeconds - spec.expected.seconds) < 0.1,
+        `duration ${info.durationSeconds}`,
+      );
+      assert.equal(info.width, size.width);
+      assert.equal(info.height, size.height);
+      assert.ok(Math.abs(info.fps - spec.expected.fps) < 0.01, `fps ${info.fps}`);
+      assert.equal(info.hasAudio, spec.expected.audio);
+      spec.onCompleted?.(done, provider);
+      assert.equal(t.sb.stats().providers[spec.provider].created, 1);
+    });
+
+    test('429 is rate_limited with the Retry-After seconds', async () => {
+      const { model } = await setUp(spec, { faults: { '429': 1 }, retryAfterSeconds: 7 });
+      const error = await rejectsWith(model.doStart!(spec.request), 'rate_limited');
+      assert.equal(error.retryable, true);
+      assert.equal(error.retryAfterSeconds, 7);
+    });
+
+    test('5xx is a retryable server_error', async () => {
+      const { model } = await setUp(spec, { faults: { '5xx': 1 } });
+      const error = await rejectsWith(model.doStart!(spec.request), 'server_error');
+      assert.equal(error.retryable, true);
+    });
+
+    test('a wrong key is an authentication error that names the variable', async () => {
+      const t = await sandbox();
+      const provider = spec.create({
+        credentials: sandboxCredentials(spec.provider, t, { apiKey: 'bad-key' }),
+      });
+      const error = await rejectsWith(
+        provider.model(spec.modelId).doStart!(spec.request),
+        'authentication',
+      );
+      assert.equal(error.retryable, false);
+      assert.ok(
+        provider.info.apiKeyEnv && error.message.includes(provider.info.apiKeyEnv),
+        error.message,
+      );
+      assert.ok(!error.message.includes('bad-key'), 'the key never shows');
+    });
+
+    test('no credentials at all fail the request, not the setup, with a hint', async () => {
+      const provider = spec.create({ credentials: null });
+      const error = await rejectsWith(
+        provider.model(spec.modelId).doStart!(spec.request),
+        'authentication',
+      );
+      assert.match(error.message, /set /);
+    });
+
+    test('a request the API rejects is a non-retryable invalid_request with its words', async () => {
+      const { t, provider } = await setUp(spec);
+      const model = provider.model(spec.invalid.modelId ?? spec.modelId);
+      const error = await rejectsWith(
+        model.doStart!(spec.invalid.request ?? spec.request),
+        'invalid_request',
+      );
+      assert.equal(error.retryable, false);
+      assert.equal(t.sb.stats().providers[spec.provider].created, 0);
+    });
+
+    test('moderation is content_refused', async () => {
+      const { t, model } = await setUp(spec, { faults: { refuse: 1 } });
+      if (spec.refusal === 'start') {
+        await rejectsWith(model.doStart!(spec.request), 'content_refused');
+        return;
+      }
+      const started = await model.doStart!(spec.request);
+      const end = await pollToEnd(model, started.operation, t, 250);
+      assert.equal(end.status, 'error');
+      assert.equal(statusCode(end), 'content_refused');
+    });
+
+    test('a cut-short JSON reply is a retryable malformed_response', async () => {
+      const { model } = await setUp(spec, { faults: { malformed: 1 } });
+      const error = await rejectsWith(model.doStart!(spec.request), 'malformed_response');
+      assert.equal(error.retryable, true);
+    });
+
+    test('an expired download URL is expired_url, and the next poll hands out a fresh one', async () => {
+      const { t, model } = await setUp(spec, { faults: { expired: 1 } });
+      const started = await model.doStart!(spec.request);
+      const stale = completed(await pollToEnd(model, started.operation, t, 250));
+      await rejectsWith(downloadAndProbe(spec.provider, stale), 'expired_url');
+      const fresh = completed(await model.doStatus!({ operation: started.operation }));
+      const info = await downloadAndProbe(spec.provider, fresh);
+      assert.ok(info.durationSeconds > 0);
+    });
+
+    test('a dropped connection is connection_dropped; reconciling finds what became of the start', async () => {
+      const { t, provider, model } = await setUp(spec, { faults: { drop: 1 } });
+      const request = withKey(spec.request, 'key-dropped');
+      await rejectsWith(model.doStart!(request), 'connection_dropped');
+      assert.equal(
+        t.sb.stats().providers[spec.provider].created,
+        1,
+        'the job exists at the provider',
+      );
+      const result = await provider.info.reconcileStart({
+        model,
+        idempotencyKey: 'key-dropped',
+        request: spec.request,
+        sentAt: new Date(t.clock.now()).toISOString(),
+      });
+      if (spec.reconcile === 'unknown') {
+        assert.equal(result.status, 'unknown');
+        return;
+      }
+      assert.equal(result.status, 'started');
+      const done = completed(
+        await pollToEnd(model, (result as { operation: JSONValue }).operation, t, 250),
+      );
+      assert.ok((await downloadAndProbe(spec.provider, done)).durationSeconds > 0);
+    });
+
+    if (spec.reconcile === 'started') {
+      test('reconciling a start that never reached the provider says not_started', async () => {
+        const { t, provider, model } = await setUp(spec);
+        // another job, of another request, started just before
+        await model.doStart!(
+          withKey({ ...spec.request, prompt: 'another shot entirely' }, 'key-other'),
+        );
+        const result = await provider.info.reconcileStart({
+          model,
+          idempotencyKey: 'key-never-sent',
+          request: spec.request,
+          sentAt: new Date(t.clock.now()).toISOString(),
+        });
+        assert.deepEqual(result, { status: 'not_started' });
+      });
+    }
+
+    test('our own timeout is a retryable timeout (outcome unknown)', async () => {
+      const { model } = await setUp(spec, { faults: { timeout: 1 } }, { timeoutMs: 100 });
+      const error = await rejectsWith(model.doStart!(spec.request), 'timeout');
+      assert.equal(error.retryable, true);
+    });
+
+    test('the AbortSignal cancels a poll at once, before and during the request', async () => {
+      const { model } = await setUp(spec);
+      const started = await model.doStart!(spec.request);
+      const before = new AbortController();
+      before.abort();
+      await rejectsWith(
+        model.doStatus!({ operation: started.operation, abortSignal: before.signal }),
+        'aborted',
+      );
+      const { model: held } = await setUp(spec, { faults: { timeout: 1 } });
+      const during = new AbortController();
+      const polling = held.doStatus!({ operation: started.operation, abortSignal: during.signal });
+      setTimeout(() => during.abort(), 20);
+      await rejectsWith(polling, 'aborted');
+    });
+  });
 }

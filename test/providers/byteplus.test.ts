@@ -6,8 +6,7 @@ import {
   seedanceModel,
 } from '../../src/providers/byteplus/index.ts';
 import { PNG_BASE64 } from '../sandbox/helpers.ts';
-import { adapterContract, callOptions, withKey } from './adapter-contract.ts';
-import { statusCode } from './adapter-harness.ts';
+import { adapterContract, callOptions, statusCode, withKey } from './adapter-harness.ts';
 
 const MODEL = 'dreamina-seedance-2-0-fast-260128';
 const request = callOptions({

@@ -22,12 +22,14 @@ import {
   callOptions,
   completed,
   downloadAndProbe,
+  PNG_BASE64,
   pollToEnd,
   rejectsWith,
+  sandbox,
   sandboxCredentials,
+  statusCode,
   withKey,
-} from './adapter-contract.ts';
-import { PNG_BASE64, sandbox, statusCode } from './adapter-harness.ts';
+} from './adapter-harness.ts';
 
 const folders = [BUILT_IN_WORKFLOWS];
 const image = { type: 'file' as const, mediaType: 'image/png', data: PNG_BASE64 };

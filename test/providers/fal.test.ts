@@ -13,10 +13,11 @@ import {
   callOptions,
   completed,
   downloadAndProbe,
+  PNG_BASE64,
   pollToEnd,
+  sandbox,
   sandboxCredentials,
-} from './adapter-contract.ts';
-import { PNG_BASE64, sandbox } from './adapter-harness.ts';
+} from './adapter-harness.ts';
 
 adapterContract({
   provider: 'fal',

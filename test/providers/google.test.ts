@@ -10,9 +10,7 @@ import {
   PNG_BASE64,
   pollToEnd,
   probeVideo,
-  recordingFetch,
-  sandbox,
-  sandboxCredentials,
+  sandboxAdapter,
   statusCode,
 } from './adapter-harness.ts';
 
@@ -24,15 +22,12 @@ async function setup(
   apiKey = 'AIza-test-google-key',
   timeoutMs?: number,
 ) {
-  const t = await sandbox(options);
-  const recorder = recordingFetch();
-  const provider = createGoogleProvider({
-    credentials: sandboxCredentials('google', t, { apiKey }),
-    now: t.clock.now,
-    fetch: recorder.fetch,
-    ...(timeoutMs ? { timeoutMs } : {}),
+  const { t, provider, sent } = await sandboxAdapter(createGoogleProvider, 'google', {
+    sandbox: options,
+    values: { apiKey },
+    timeoutMs,
   });
-  return { t, provider, model: provider.model(MODEL), sent: recorder.sent };
+  return { t, provider, model: provider.model(MODEL), sent };
 }
 
 describe('google (Gemini API) adapter', () => {

@@ -19,8 +19,8 @@ import {
   PNG_BASE64,
   pollToEnd,
   probeVideo,
-  recordingFetch,
   sandbox,
+  sandboxAdapter,
   sandboxCredentials,
   statusCode,
   type TestSandbox,
@@ -39,16 +39,13 @@ interface Setup {
 }
 
 async function setup({ options = {}, values = {}, timeoutMs, skewMs = 0 }: Setup = {}) {
-  const t = await sandbox(options);
-  const recorder = recordingFetch();
-  const provider = createKlingProvider({
-    credentials: sandboxCredentials('kling', t, values),
-    now: () => t.clock.now() + skewMs,
-    fetch: recorder.fetch,
-    sleep: async () => {},
-    ...(timeoutMs ? { timeoutMs } : {}),
+  return sandboxAdapter(createKlingProvider, 'kling', {
+    sandbox: options,
+    values,
+    timeoutMs,
+    clockSkewMs: skewMs,
+    adapter: { sleep: async () => {} },
   });
-  return { t, provider, sent: recorder.sent };
 }
 
 const keyed = (key: string, overrides = {}) =>

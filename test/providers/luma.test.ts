@@ -9,9 +9,10 @@ import {
   callOptions,
   completed,
   rejectsWith,
+  sandbox,
   sandboxCredentials,
-} from './adapter-contract.ts';
-import { sandbox, statusCode } from './adapter-harness.ts';
+  statusCode,
+} from './adapter-harness.ts';
 
 adapterContract({
   provider: 'luma',

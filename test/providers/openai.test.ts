@@ -10,8 +10,8 @@ import {
   PNG_BASE64,
   pollToEnd,
   probeVideo,
-  recordingFetch,
   sandbox,
+  sandboxAdapter,
   sandboxCredentials,
   statusCode,
   type TestSandbox,
@@ -20,16 +20,13 @@ import {
 const KEY = 'sk-test-openai-0123456789';
 
 async function setup(options: SandboxOptions = {}, apiKey = KEY, timeoutMs?: number) {
-  const t = await sandbox(options);
-  const recorder = recordingFetch();
-  const provider = createOpenAIProvider({
-    credentials: sandboxCredentials('openai', t, { apiKey }),
-    now: t.clock.now,
-    fetch: recorder.fetch,
-    sleep: async () => {},
-    ...(timeoutMs ? { timeoutMs } : {}),
+  const { t, provider, sent } = await sandboxAdapter(createOpenAIProvider, 'openai', {
+    sandbox: options,
+    values: { apiKey },
+    timeoutMs,
+    adapter: { sleep: async () => {} },
   });
-  return { t, provider, model: provider.model('sora-2'), sent: recorder.sent };
+  return { t, provider, model: provider.model('sora-2'), sent };
 }
 
 const withKey = (key: string) => ({ headers: { 'idempotency-key': key } });

@@ -11,11 +11,13 @@ import {
   callOptions,
   completed,
   downloadAndProbe,
+  PNG_BASE64,
   pollToEnd,
+  sandbox,
   sandboxCredentials,
+  statusCode,
   withKey,
-} from './adapter-contract.ts';
-import { PNG_BASE64, sandbox, statusCode } from './adapter-harness.ts';
+} from './adapter-harness.ts';
 
 const request = callOptions({ resolution: '864x480', duration: 4, generateAudio: true });
 

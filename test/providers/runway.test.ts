@@ -14,8 +14,8 @@ import {
   PNG_BASE64,
   pollToEnd,
   probeVideo,
-  recordingFetch,
   sandbox,
+  sandboxAdapter,
   sandboxCredentials,
   statusCode,
 } from './adapter-harness.ts';
@@ -30,15 +30,11 @@ async function setup(
   apiKey = 'key_runway_test_0123',
   timeoutMs?: number,
 ) {
-  const t = await sandbox(options);
-  const recorder = recordingFetch();
-  const provider = createRunwayProvider({
-    credentials: sandboxCredentials('runway', t, { apiKey }),
-    now: t.clock.now,
-    fetch: recorder.fetch,
-    ...(timeoutMs ? { timeoutMs } : {}),
+  return sandboxAdapter(createRunwayProvider, 'runway', {
+    sandbox: options,
+    values: { apiKey },
+    timeoutMs,
   });
-  return { t, provider, sent: recorder.sent };
 }
 
 /** A provider whose every request is answered with `body` (for replies the sandbox never gives). */

@@ -9,9 +9,7 @@ import {
   expectCode,
   pollToEnd,
   probeVideo,
-  recordingFetch,
-  sandbox,
-  sandboxCredentials,
+  sandboxAdapter,
   statusCode,
 } from './adapter-harness.ts';
 
@@ -22,19 +20,12 @@ async function setup(
   accessToken = 'ya29.test-token',
   timeoutMs?: number,
 ) {
-  const t = await sandbox(options);
-  const recorder = recordingFetch();
-  const provider = createVertexProvider({
-    credentials: sandboxCredentials('vertex', t, {
-      accessToken,
-      project: 'film-co',
-      location: 'us-central1',
-    }),
-    now: t.clock.now,
-    fetch: recorder.fetch,
-    ...(timeoutMs ? { timeoutMs } : {}),
+  const { t, provider, sent } = await sandboxAdapter(createVertexProvider, 'vertex', {
+    sandbox: options,
+    values: { accessToken, project: 'film-co', location: 'us-central1' },
+    timeoutMs,
   });
-  return { t, provider, model: provider.model(MODEL), sent: recorder.sent };
+  return { t, provider, model: provider.model(MODEL), sent };
 }
 
 describe('vertex adapter', () => {

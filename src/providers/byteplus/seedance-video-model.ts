@@ -194,7 +194,8 @@ export class SeedanceVideoModel extends ConnectedVideoModel {
 
     const body: Record<string, JSONValue> = { model: this.modelId, content };
     const size = requestedSize(this.provider, options);
-    if (size) body.resolution = facts ? pickTier(size, facts.resolutions, options, warnings) : tierOf(size);
+    if (size)
+      body.resolution = facts ? pickTier(size, facts.resolutions, options, warnings) : tierOf(size);
     if (options.aspectRatio === 'adaptive' && (facts?.adaptive !== false || first)) {
       body.ratio = 'adaptive';
     } else {

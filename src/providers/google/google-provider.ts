@@ -48,12 +48,11 @@ const geminiResultSchema = z.object({
 
 /** Key: GEMINI_API_KEY, GOOGLE_API_KEY or GOOGLE_GENERATIVE_AI_API_KEY (./credentials.ts). */
 export function createGoogleProvider(options: AdapterOptions = {}): Provider {
-  let apiKeyEnv: string | undefined;
   const connection = connect(GOOGLE_PROVIDER, options, {
     headers: ({ apiKey }) => ({ 'x-goog-api-key': apiKey! }),
-    mapError: (failure) => mapGoogleError(failure, apiKeyEnv),
+    mapError: mapGoogleError,
   });
-  apiKeyEnv = connection.apiKeyEnv;
+  const apiKeyEnv = connection.apiKeyEnv;
 
   async function result(
     response: Record<string, unknown>,

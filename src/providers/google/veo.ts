@@ -21,21 +21,15 @@ import { ShotrouterError } from '../../errors.ts';
 import {
   frameAnchors,
   nearestTier,
+  ownProviderOptions,
   pickRatio,
-  providerOptionsOf,
   references,
   requestedSize,
   unsupported,
   type Warning,
 } from '../adapter-kit.ts';
 import { providerErrors } from '../errors.ts';
-import {
-  type HttpFailure,
-  parseProviderOptions,
-  readInputFile,
-  toBase64,
-  type VideoFile,
-} from '../http.ts';
+import { type HttpFailure, readInputFile, toBase64, type VideoFile } from '../http.ts';
 import type { VideoCallOptions } from '../types.ts';
 
 export type VeoSurface = 'google' | 'vertex';
@@ -79,11 +73,10 @@ export async function buildVeoRequest(
   io: { fetch?: typeof fetch },
 ): Promise<VeoRequest> {
   const warnings: Warning[] = [];
-  const ownOptions = parseProviderOptions(
+  const ownOptions = ownProviderOptions(
+    options,
     surface,
     surface === 'google' ? googleOptionsSchema : vertexOptionsSchema,
-    providerOptionsOf(options, surface),
-    surface,
   ) as z.infer<typeof vertexOptionsSchema>;
   const readImage = (file: VideoFile) => veoImage(surface, file, options.abortSignal, io.fetch);
 

@@ -71,16 +71,15 @@ export function createVertexProvider(options: VertexProviderOptions = {}): Provi
   const env = options.env ?? process.env;
   const credentials =
     options.credentials === undefined ? credentialsFor(VERTEX_PROVIDER, env) : options.credentials;
-  let apiKeyEnv: string | undefined;
   const connection = connect(
     VERTEX_PROVIDER,
     { ...options, credentials },
     {
       headers: ({ accessToken }) => ({ authorization: `Bearer ${accessToken}` }),
-      mapError: (failure) => mapGoogleError(failure, apiKeyEnv),
+      mapError: mapGoogleError,
     },
   );
-  apiKeyEnv = connection.apiKeyEnv;
+  const apiKeyEnv = connection.apiKeyEnv;
   const storage = (
     options.storageBaseUrl ??
     (credentials?.sandbox ? credentials.baseUrl : undefined) ??
@@ -136,7 +135,11 @@ export function createVertexProvider(options: VertexProviderOptions = {}): Provi
   return {
     info: {
       id: VERTEX_PROVIDER,
-      ...engineLimits(options, { concurrency: 10, requestsPerMinute: null, pollIntervalMs: 10_000 }),
+      ...engineLimits(options, {
+        concurrency: 10,
+        requestsPerMinute: null,
+        pollIntervalMs: 10_000,
+      }),
       apiKeyEnv,
       free: false,
       ...cannotReconcile('Vertex AI keeps no idempotency keys and cannot list Veo operations'),

@@ -16,14 +16,8 @@
  * (default $0.14, the list price of a unit; larger packs cost less) that is what it cost.
  */
 
-import {
-  type AdapterOptions,
-  type Connection,
-  missingCredentials,
-  signalOf,
-} from '../adapter-kit.ts';
-import { credentialsFor, missingCredentialHint } from '../credentials.ts';
-import { HttpClient, httpStatusOf } from '../http.ts';
+import { type AdapterOptions, type Connection, connect, signalOf } from '../adapter-kit.ts';
+import { httpStatusOf } from '../http.ts';
 import { engineLimits, reconcileByLookup } from '../provider-info.ts';
 import type { CompletedStatus, Provider, ReconcileInput } from '../types.ts';
 import { KlingTokens } from './kling-auth.ts';
@@ -82,44 +76,18 @@ export function klingCostUsd(completed: CompletedStatus, usdPerUnit: number): nu
 }
 
 /**
- * The client, made on first use with a header function that signs a JWT per request (the
- * shared `connect` builds fixed headers, and a Kling token lasts 30 minutes).
+ * The client, made on first use with a header function that signs a fresh JWT per request (a
+ * Kling token lasts 30 minutes).
  */
 function klingConnection(options: AdapterOptions): Connection {
-  const credentials =
-    options.credentials === undefined
-      ? credentialsFor(KLING_PROVIDER, options.env)
-      : options.credentials;
-  const apiKeyEnv = credentials?.apiKeyEnv ?? 'KLING_SECRET_KEY';
-  const now = options.now ?? Date.now;
-  let client: HttpClient | undefined;
-  return {
-    apiKeyEnv,
-    now,
-    client() {
-      if (!credentials)
-        throw missingCredentials(KLING_PROVIDER, missingCredentialHint(KLING_PROVIDER));
-      if (!client) {
-        const tokens = new KlingTokens(
-          credentials.values.accessKey ?? '',
-          credentials.values.secretKey ?? '',
-          now,
-        );
-        client = new HttpClient({
-          provider: KLING_PROVIDER,
-          baseUrl: credentials.baseUrl,
-          headers: () => ({ authorization: `Bearer ${tokens.current()}` }),
-          apiKeyEnv,
-          secrets: credentials.secrets,
-          ...(options.fetch ? { fetch: options.fetch } : {}),
-          ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-          mapError: (failure) => mapKlingError(failure, apiKeyEnv),
-          now,
-        });
-      }
-      return client;
+  return connect(KLING_PROVIDER, options, {
+    headers: ({ accessKey, secretKey }, now) => {
+      const tokens = new KlingTokens(accessKey ?? '', secretKey ?? '', now);
+      return () => ({ authorization: `Bearer ${tokens.current()}` });
     },
-  };
+    mapError: mapKlingError,
+    apiKeyEnv: 'KLING_SECRET_KEY',
+  });
 }
 
 /** The task a lost start made, fetched by its `external_task_id` (the idempotency key). */

@@ -16,35 +16,25 @@
  * - result: `task_result.videos[0].url`, a public CDN URL (kept 30 days), handed to the engine
  *   as a URL; `final_unit_deduction` (Kling units) is kept for the cost.
  */
-import type {
-  JSONObject,
-  Experimental_VideoModelV4OperationStartResult as StartResult,
-} from '@ai-sdk/provider';
+import type { JSONObject } from '@ai-sdk/provider';
 import { z } from 'zod';
 import { ShotrouterError } from '../../errors.ts';
 import {
-  type Connection,
   frameAnchors,
   idempotencyKeyOf,
   operationOf,
+  ownProviderOptions,
   pickRatio,
-  providerOptionsOf,
   requestedSize,
-  responseInfo,
   throwIfAborted,
   unsupported,
   unsupportedOptions,
   type Warning,
 } from '../adapter-kit.ts';
+import { ConnectedVideoModel, completedAtUrl, type StartResult } from '../connected-video-model.ts';
 import { providerErrors } from '../errors.ts';
-import {
-  type HttpFailure,
-  type JsonResponse,
-  parseProviderOptions,
-  parseShape,
-  type VideoFile,
-} from '../http.ts';
-import type { VideoCallOptions, VideoModel, VideoStatus } from '../types.ts';
+import { type HttpFailure, type JsonResponse, parseShape, type VideoFile } from '../http.ts';
+import type { VideoCallOptions, VideoStatus } from '../types.ts';
 
 export const KLING_PROVIDER = 'kling';
 
@@ -99,12 +89,7 @@ export interface KlingRequest {
 /** The create request for a call (pure apart from reading the options). */
 export function buildKlingRequest(modelId: string, options: VideoCallOptions): KlingRequest {
   const warnings: Warning[] = [];
-  const own = parseProviderOptions(
-    KLING_PROVIDER,
-    optionsSchema,
-    providerOptionsOf(options, KLING_PROVIDER),
-    KLING_PROVIDER,
-  );
+  const own = ownProviderOptions(options, KLING_PROVIDER, optionsSchema);
   const { first, last } = frameAnchors(options);
   const action: KlingAction = first || last ? 'image2video' : 'text2video';
   const body: Record<string, unknown> = { model_name: modelId };
@@ -352,17 +337,8 @@ export function taskPath(action: KlingAction, id?: string): string {
 
 const REFUSAL = /risk|security|policy|sensitive|moderat|violat|inappropriate/i;
 
-export class KlingVideoModel implements VideoModel {
-  readonly specificationVersion = 'v4';
+export class KlingVideoModel extends ConnectedVideoModel {
   readonly provider = KLING_PROVIDER;
-  readonly modelId: string;
-  readonly maxVideosPerCall = 1;
-  private readonly connection: Connection;
-
-  constructor(modelId: string, connection: Connection) {
-    this.modelId = modelId;
-    this.connection = connection;
-  }
 
   async doStart(options: VideoCallOptions): Promise<StartResult> {
     const { action, body, warnings } = buildKlingRequest(this.modelId, options);
@@ -372,12 +348,7 @@ export class KlingVideoModel implements VideoModel {
     });
     const task = parseTask(envelopeData(reply, this.connection.apiKeyEnv));
     const operation: KlingOperation = { taskId: task.task_id, action };
-    return {
-      operation,
-      warnings,
-      providerMetadata: { kling: metadataOf(task) },
-      response: responseInfo(this.modelId, reply.headers, this.connection.now),
-    };
+    return this.started(operation, warnings, { kling: metadataOf(task) }, reply.headers);
   }
 
   async doStatus(options: {
@@ -398,7 +369,7 @@ export class KlingVideoModel implements VideoModel {
       .client()
       .get(taskPath(action, taskId), { signal: options.abortSignal });
     const task = parseTask(envelopeData(reply, this.connection.apiKeyEnv));
-    const response = responseInfo(this.modelId, reply.headers, this.connection.now);
+    const response = this.responseOf(reply.headers);
     const providerMetadata = { kling: metadataOf(task) };
     if (task.task_status === 'submitted' || task.task_status === 'processing') {
       return { status: 'pending', providerMetadata, response };
@@ -418,13 +389,7 @@ export class KlingVideoModel implements VideoModel {
     const video = task.task_result?.videos?.[0];
     if (!video)
       throw providerErrors.malformedResponse(KLING_PROVIDER, 'a finished task without a video');
-    return {
-      status: 'completed',
-      videos: [{ type: 'url', url: video.url, mediaType: 'video/mp4' }],
-      warnings: [],
-      providerMetadata,
-      response,
-    };
+    return completedAtUrl(video.url, providerMetadata, response);
   }
 }
 

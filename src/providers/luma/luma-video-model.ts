@@ -4,11 +4,7 @@
  * whose reply was lost is looked up among the recent generations by its request echo; an
  * Agents API one cannot be (there is no list), so it stays `unknown`.
  */
-import type {
-  JSONObject,
-  JSONValue,
-  Experimental_VideoModelV4OperationStartResult as StartResult,
-} from '@ai-sdk/provider';
+import type { JSONObject, JSONValue } from '@ai-sdk/provider';
 import { z } from 'zod';
 import {
   type Connection,
@@ -19,9 +15,10 @@ import {
   throwIfAborted,
   timeOf,
 } from '../adapter-kit.ts';
+import { ConnectedVideoModel, completedAtUrl, type StartResult } from '../connected-video-model.ts';
 import { providerErrors } from '../errors.ts';
 import { parseShape } from '../http.ts';
-import type { ReconcileInput, VideoCallOptions, VideoModel, VideoStatus } from '../types.ts';
+import type { ReconcileInput, VideoCallOptions, VideoStatus } from '../types.ts';
 import {
   AgentsGenerationSchema,
   agentsOutcome,
@@ -53,22 +50,16 @@ const DM_LOOKUP_SKEW_MS = 30_000;
 /** Fields of a Dream Machine request that its echo must repeat for a generation to be ours. */
 const ECHOED = ['model', 'prompt', 'duration', 'resolution', 'aspect_ratio'] as const;
 
-export class LumaVideoModel implements VideoModel {
-  readonly specificationVersion = 'v4';
+/** A Luma model: `connection` is its own API's; handles and lookups may name either API. */
+export class LumaVideoModel extends ConnectedVideoModel {
   readonly provider = LUMA_PROVIDER;
-  readonly maxVideosPerCall = 1;
-  readonly modelId: string;
   readonly api: LumaApi;
   private readonly connections: Record<LumaApi, Connection>;
 
   constructor(modelId: string, connections: Record<LumaApi, Connection>) {
-    this.modelId = modelId;
+    super(modelId, connections[lumaApiOf(modelId)]);
     this.api = lumaApiOf(modelId);
     this.connections = connections;
-  }
-
-  private get connection(): Connection {
-    return this.connections[this.api];
   }
 
   async doStart(options: VideoCallOptions): Promise<StartResult> {
@@ -77,12 +68,7 @@ export class LumaVideoModel implements VideoModel {
     const reply = await this.connection.client().post(path, body, signalOf(options.abortSignal));
     const { id } = parseShape(this.provider, CreatedSchema, reply.body, 'generation creation');
     const operation: LumaOperation = { generationId: id, api: this.api };
-    return {
-      operation,
-      warnings,
-      providerMetadata: { luma: { generationId: id } },
-      response: responseInfo(this.modelId, reply.headers, this.connection.now),
-    };
+    return this.started(operation, warnings, { luma: { generationId: id } }, reply.headers);
   }
 
   async doStatus(options: { operation: unknown; abortSignal?: AbortSignal }): Promise<VideoStatus> {
@@ -102,15 +88,7 @@ export class LumaVideoModel implements VideoModel {
     const metadata = { luma: { generationId: op.generationId } };
     if (outcome.state === 'pending')
       return { status: 'pending', providerMetadata: metadata, response };
-    if (outcome.state === 'completed') {
-      return {
-        status: 'completed',
-        videos: [{ type: 'url', url: outcome.url, mediaType: 'video/mp4' }],
-        warnings: [],
-        providerMetadata: metadata,
-        response,
-      };
-    }
+    if (outcome.state === 'completed') return completedAtUrl(outcome.url, metadata, response);
     return failedStatus(
       this.modelId,
       `generation ${op.generationId} failed: ${outcome.message}`,

@@ -50,12 +50,11 @@ const listSchema = z.object({
 const MAX_LIST_PAGES = 10;
 
 export function createOpenAIProvider(options: AdapterOptions = {}): Provider {
-  let apiKeyEnv = 'OPENAI_API_KEY';
   const connection = connect(OPENAI_PROVIDER, options, {
     headers: ({ apiKey }) => ({ authorization: `Bearer ${apiKey}` }),
-    mapError: (failure) => mapOpenAIError(failure, apiKeyEnv),
+    mapError: (failure, apiKeyEnv) => mapOpenAIError(failure, apiKeyEnv ?? 'OPENAI_API_KEY'),
   });
-  apiKeyEnv = connection.apiKeyEnv ?? apiKeyEnv;
+  const apiKeyEnv = connection.apiKeyEnv ?? 'OPENAI_API_KEY';
   const config = { connection, ...(options.fetch ? { fetch: options.fetch } : {}) };
   return {
     info: {

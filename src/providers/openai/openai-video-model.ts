@@ -23,14 +23,14 @@ import {
   type Connection,
   frameAnchors,
   operationOf,
-  providerOptionsOf,
+  ownProviderOptions,
   responseInfo,
   throwIfAborted,
   unsupported,
   type Warning,
 } from '../adapter-kit.ts';
 import { providerErrors } from '../errors.ts';
-import { parseProviderOptions, parseShape, readInputFile } from '../http.ts';
+import { parseShape, readInputFile } from '../http.ts';
 import type { VideoCallOptions, VideoModel, VideoStatus } from '../types.ts';
 
 export const OPENAI_PROVIDER = 'openai';
@@ -91,12 +91,7 @@ export function buildVideoCreate(modelId: string, options: VideoCallOptions): Vi
     // Sora's sizes are 720p-class in both orientations by default
     fields.size = options.aspectRatio === '16:9' ? '1280x720' : '720x1280';
   }
-  const extra = parseProviderOptions(
-    OPENAI_PROVIDER,
-    optionsSchema,
-    providerOptionsOf(options, 'openai'),
-    'openai',
-  );
+  const extra = ownProviderOptions(options, OPENAI_PROVIDER, optionsSchema);
   for (const [name, value] of Object.entries(extra)) {
     if (!OWN_FIELDS.has(name)) fields[name] = String(value);
   }

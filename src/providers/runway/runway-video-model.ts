@@ -12,29 +12,25 @@
  * - result: `output[0]`, a signed URL valid 24–48 hours (a fresh one comes with every poll);
  *   `cost.credits` is what the task was charged.
  */
-import type {
-  JSONObject,
-  Experimental_VideoModelV4OperationStartResult as StartResult,
-} from '@ai-sdk/provider';
+import type { JSONObject } from '@ai-sdk/provider';
 import { z } from 'zod';
 import { ShotrouterError } from '../../errors.ts';
 import {
-  type Connection,
   fileUrl,
   frameAnchors,
   operationOf,
-  providerOptionsOf,
+  ownProviderOptions,
   ratioValue,
   requestedSize,
-  responseInfo,
   throwIfAborted,
   unsupported,
   unsupportedOptions,
   type Warning,
 } from '../adapter-kit.ts';
+import { ConnectedVideoModel, completedAtUrl, type StartResult } from '../connected-video-model.ts';
 import { providerErrors } from '../errors.ts';
-import { type HttpFailure, parseProviderOptions, parseShape } from '../http.ts';
-import type { VideoCallOptions, VideoModel, VideoStatus } from '../types.ts';
+import { type HttpFailure, parseShape } from '../http.ts';
+import type { VideoCallOptions, VideoStatus } from '../types.ts';
 
 export const RUNWAY_PROVIDER = 'runway';
 export const RUNWAY_API_VERSION = '2024-11-06';
@@ -99,12 +95,7 @@ export interface RunwayRequest {
 
 export function buildRunwayRequest(modelId: string, options: VideoCallOptions): RunwayRequest {
   const warnings: Warning[] = [];
-  const own = parseProviderOptions(
-    RUNWAY_PROVIDER,
-    optionsSchema,
-    providerOptionsOf(options, RUNWAY_PROVIDER),
-    RUNWAY_PROVIDER,
-  );
+  const own = ownProviderOptions(options, RUNWAY_PROVIDER, optionsSchema);
   const model = MODELS[modelId];
   const { first, last } = frameAnchors(options);
   const endpoint: Endpoint = first ? 'image_to_video' : 'text_to_video';
@@ -231,17 +222,8 @@ export function mapRunwayError(failure: HttpFailure): ShotrouterError | undefine
   return undefined;
 }
 
-export class RunwayVideoModel implements VideoModel {
-  readonly specificationVersion = 'v4';
+export class RunwayVideoModel extends ConnectedVideoModel {
   readonly provider = RUNWAY_PROVIDER;
-  readonly modelId: string;
-  readonly maxVideosPerCall = 1;
-  private readonly connection: Connection;
-
-  constructor(modelId: string, connection: Connection) {
-    this.modelId = modelId;
-    this.connection = connection;
-  }
 
   async doStart(options: VideoCallOptions): Promise<StartResult> {
     const { endpoint, body, warnings } = buildRunwayRequest(this.modelId, options);
@@ -257,12 +239,7 @@ export class RunwayVideoModel implements VideoModel {
       'created task',
     );
     const operation: RunwayOperation = { taskId: created.id };
-    return {
-      operation,
-      warnings,
-      providerMetadata: { runway: { taskId: created.id } },
-      response: responseInfo(this.modelId, reply.headers, this.connection.now),
-    };
+    return this.started(operation, warnings, { runway: { taskId: created.id } }, reply.headers);
   }
 
   async doStatus(options: {
@@ -281,7 +258,7 @@ export class RunwayVideoModel implements VideoModel {
       signal: options.abortSignal,
     });
     const task = parseShape(RUNWAY_PROVIDER, taskSchema, reply.body, 'task');
-    const response = responseInfo(this.modelId, reply.headers, this.connection.now);
+    const response = this.responseOf(reply.headers);
     const providerMetadata = { runway: metadataOf(task) };
     switch (task.status) {
       case 'PENDING':
@@ -305,13 +282,7 @@ export class RunwayVideoModel implements VideoModel {
         const url = task.output?.[0];
         if (!url)
           throw providerErrors.malformedResponse(RUNWAY_PROVIDER, 'a finished task without output');
-        return {
-          status: 'completed',
-          videos: [{ type: 'url', url, mediaType: 'video/mp4' }],
-          warnings: [],
-          providerMetadata,
-          response,
-        };
+        return completedAtUrl(url, providerMetadata, response);
       }
     }
   }
