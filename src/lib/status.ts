@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ShotrouterError } from '../errors.ts';
 import type { Plan } from '../router/types.ts';
 import type { JobState, RunState } from '../store/schema.ts';
-import { DATABASE_FILE, openStore, type Store } from '../store/store.ts';
+import { DATABASE_FILE, type JobRow, openStore, type Store } from '../store/store.ts';
 
 export interface JobStatus {
   /** the shot id, or the multi-shot group id */
@@ -94,17 +94,7 @@ export async function statusFromStore(store: Store): Promise<RunStatus | null> {
       created_at: run.created_at,
       updated_at: run.updated_at,
     },
-    jobs: jobs.map((j) => ({
-      shot: j.shot_id,
-      take: j.take + 1,
-      state: j.state,
-      model: j.model,
-      provider: j.provider,
-      attempts: j.attempts,
-      spend_usd: j.spend_micro / 1e6,
-      cached: j.cached === 1,
-      error: j.error_message,
-    })),
+    jobs: jobs.map(jobStatusOf),
     spend: {
       spent_usd: (ledger.spentMicro + cachedMicro) / 1e6,
       reserved_usd: ledger.reservedMicro / 1e6,
@@ -123,4 +113,19 @@ function perTakeEstimates(plan: Plan): Map<string, number> {
     out.set(unit, (out.get(unit) ?? 0) + shot.estimate.usd / shot.takes);
   }
   return out;
+}
+
+/** A stored job as the library reports it (USD, 1-based take). */
+export function jobStatusOf(j: JobRow): JobStatus {
+  return {
+    shot: j.shot_id,
+    take: j.take + 1,
+    state: j.state,
+    model: j.model,
+    provider: j.provider,
+    attempts: j.attempts,
+    spend_usd: j.spend_micro / 1e6,
+    cached: j.cached === 1,
+    error: j.error_message,
+  };
 }

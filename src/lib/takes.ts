@@ -7,23 +7,15 @@ import { pickTake as assemblePick, cutChoice, type RunReport } from '../assemble
 import { shotSources } from '../assemble/shot-sources.ts';
 import { buildJobSpecs } from '../engine/job-spec.ts';
 import type { Plan } from '../router/types.ts';
-import type { JobState } from '../store/schema.ts';
 import { openStore, type RunRow, type Store, type TakePickRow } from '../store/store.ts';
 import type { Storyboard } from '../storyboard/types.ts';
+import { type JobStatus, jobStatusOf } from './status.ts';
 
-export interface ShotJob {
+/** A job serving the shot: its status, with `unit` naming the shot or its multi-shot group. */
+export type ShotJob = Omit<JobStatus, 'shot'> & {
   /** the shot, or the multi-shot group whose one generation serves it */
   unit: string;
-  /** 1-based */
-  take: number;
-  state: JobState;
-  model: string | null;
-  provider: string | null;
-  attempts: number;
-  spend_usd: number;
-  cached: boolean;
-  error: string | null;
-}
+};
 
 export interface MadeTake {
   /** 1-based */
@@ -84,17 +76,10 @@ export async function shotTakes(
       );
     shots.push({
       id: shot.id,
-      jobs: source.jobs.map(({ job }) => ({
-        unit: job.shot_id,
-        take: job.take + 1,
-        state: job.state,
-        model: job.model,
-        provider: job.provider,
-        attempts: job.attempts,
-        spend_usd: job.spend_micro / 1e6,
-        cached: job.cached === 1,
-        error: job.error_message,
-      })),
+      jobs: source.jobs.map(({ job }) => {
+        const { shot, ...status } = jobStatusOf(job);
+        return { unit: shot, ...status };
+      }),
       takes: made.map(({ take, media }) => ({
         take: take.take + 1,
         model: take.job.model,
