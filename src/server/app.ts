@@ -13,6 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { Catalog } from '../catalog/load.ts';
 import type { ClipTools } from '../engine/context.ts';
+import type { EngineOptions, EngineOutcome } from '../engine/run-engine.ts';
 import { ShotrouterError } from '../errors.ts';
 import { catalog as loadCatalog } from '../lib/catalog.ts';
 import { sniffImage } from '../lib/files.ts';
@@ -96,6 +97,15 @@ export interface ServerOptions {
     tools?: ClipTools;
     assemble?: Assembler | false;
   };
+  /**
+   * A shared database (PostgreSQL): every project's state lives there and `shotrouter worker`s
+   * make the clips (see src/queue/coordinator.ts). Absent: SQLite in each project's folder and
+   * the in-process engine.
+   */
+  shared?: {
+    openStore: (dir: string) => Promise<Store>;
+    execute: (options: EngineOptions) => Promise<EngineOutcome>;
+  };
   /** server-side log lines (errors that are not the client's) */
   log?: (line: string) => void;
   /** keep-alive comments on event streams (default 15 s) */
@@ -159,6 +169,8 @@ const FILE_TYPES: Record<string, string> = {
 export function createServer(options: ServerOptions): ShotrouterServer {
   const catalog = options.catalog ?? loadCatalog();
   const env = options.env ?? process.env;
+  // where project state is kept: the shared database, or SQLite in the project's folder
+  const storeSeam = options.shared ? { openStore: options.shared.openStore } : {};
   const projects = new ProjectFolders(options.projectsDir, catalog);
   const access = new Access({
     tokenSha256: options.tokenSha256 ?? null,
@@ -472,6 +484,7 @@ export function createServer(options: ServerOptions): ShotrouterServer {
         dir: project.runDir,
         preview: body.preview,
         registry,
+        ...storeSeam,
       });
       const confirmed = body.confirm_usd ?? 0;
       if (!body.preview && estimate.usd > 0 && confirmed + CENT < estimate.usd) {
@@ -584,7 +597,10 @@ export function createServer(options: ServerOptions): ShotrouterServer {
         states: new Map(),
       };
       try {
-        await pickTake(project.runDir, params.shot, body.take, { signal: controller.signal });
+        await pickTake(project.runDir, params.shot, body.take, {
+          signal: controller.signal,
+          ...storeSeam,
+        });
       } finally {
         live.busy = null;
         finish();
@@ -697,8 +713,11 @@ export function createServer(options: ServerOptions): ShotrouterServer {
     project: Project,
     read: (store: Store) => Promise<T>,
   ): Promise<T | undefined> {
-    if (!fs.existsSync(path.join(project.runDir, DATABASE_FILE))) return undefined;
-    const store = await openStore({ dir: project.runDir });
+    if (!options.shared && !fs.existsSync(path.join(project.runDir, DATABASE_FILE)))
+      return undefined;
+    const store = await (options.shared?.openStore ?? ((dir: string) => openStore({ dir })))(
+      project.runDir,
+    );
     try {
       return await read(store);
     } finally {
@@ -709,7 +728,13 @@ export function createServer(options: ServerOptions): ShotrouterServer {
   async function planResponse(project: Project, draft: PlanChanges) {
     const storyboard = project.storyboard(draft);
     const plan = project.plan(draft, env);
-    const estimate = await estimateRun({ storyboard, plan, dir: project.runDir, preview: false });
+    const estimate = await estimateRun({
+      storyboard,
+      plan,
+      dir: project.runDir,
+      preview: false,
+      ...storeSeam,
+    });
     const changes = toApiChanges(project.meta.changes, draft);
     return { plan, estimate, changes };
   }
@@ -720,7 +745,13 @@ export function createServer(options: ServerOptions): ShotrouterServer {
     const seq = live.hub.seq;
     const storyboard = project.storyboard();
     const plan = project.plan({}, env);
-    const estimate = await estimateRun({ storyboard, plan, dir: project.runDir, preview: false });
+    const estimate = await estimateRun({
+      storyboard,
+      plan,
+      dir: project.runDir,
+      preview: false,
+      ...storeSeam,
+    });
     const stored = await withStore(project, async (store) => ({
       status: await statusFromStore(store),
       takes: await shotTakes(store, project.original()),
@@ -846,6 +877,7 @@ export function createServer(options: ServerOptions): ShotrouterServer {
       signal: controller.signal,
       onEvent,
       confirmSpend: ({ usd }) => how.preview || usd <= how.confirmed + CENT,
+      ...(options.shared ? options.shared : {}),
       ...(options.runner?.tools ? { tools: options.runner.tools } : {}),
       ...(options.runner?.assemble !== undefined ? { assemble: options.runner.assemble } : {}),
     })

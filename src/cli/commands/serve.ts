@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { ShotrouterError } from '../../errors.ts';
+import { distributedExecutor, sharedStoreOpener } from '../../queue/coordinator.ts';
 import { listen } from '../../server/listen.ts';
 import { generateToken, hashToken, isLoopbackHost } from '../../server/security.ts';
 import type { Command } from '../command.ts';
@@ -15,12 +16,16 @@ export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve the HTTP API and the web board (loopback by default; a token elsewhere)',
   usage:
-    'shotrouter serve [--host H] [--port N] [--projects DIR] [--catalog OVERLAY]   (port 0: any free port)',
+    'shotrouter serve [--host H] [--port N] [--projects DIR] [--catalog OVERLAY] [--db URL] [--media DIR]   (port 0: any free port)',
   options: {
     ...catalogOption,
     host: { type: 'string' },
     port: { type: 'string' },
     projects: { type: 'string' },
+    /** a shared PostgreSQL database (or SHOTROUTER_DATABASE_URL): runs go to `shotrouter worker`s */
+    db: { type: 'string' },
+    /** with --db: the folder the workers share (or SHOTROUTER_MEDIA_DIR) */
+    media: { type: 'string' },
   },
   positionals: { min: 0, max: 0 },
   async run(args, io) {
@@ -31,7 +36,22 @@ export const serveCommand: Command = {
     const loopback = isLoopbackHost(host);
     const given = io.env.SHOTROUTER_TOKEN;
     const token = loopback ? undefined : given || generateToken();
+    const url =
+      typeof args.values.db === 'string' ? args.values.db : io.env.SHOTROUTER_DATABASE_URL;
+    const media =
+      typeof args.values.media === 'string' ? args.values.media : io.env.SHOTROUTER_MEDIA_DIR;
     const listening = await listen({
+      ...(url
+        ? {
+            shared: {
+              openStore: sharedStoreOpener(url, { env: io.env }),
+              execute: distributedExecutor({
+                url,
+                ...(media ? { mediaRoot: path.resolve(io.cwd, media) } : {}),
+              }),
+            },
+          }
+        : {}),
       host,
       port,
       catalog,
@@ -42,6 +62,7 @@ export const serveCommand: Command = {
     });
     io.stdout.write(`${listening.url}\n`);
     io.stdout.write(`projects: ${path.relative(io.cwd, projectsDir) || '.'}\n`);
+    if (url) io.stdout.write('runs go to the workers of the shared database (shotrouter worker)\n');
     if (token) {
       io.stdout.write(
         given
