@@ -420,13 +420,14 @@ export class Store {
       .execute();
   }
 
-  /** Picks of these shots in any run of the database, newest first. */
+  /** Picks of these shots in any run of this space (the whole SQLite file), newest first. */
   async picks(shotIds: readonly string[]): Promise<TakePickRow[]> {
     if (shotIds.length === 0) return [];
     return this.db
       .selectFrom('take_pick')
       .selectAll()
       .where('shot_id', 'in', [...shotIds])
+      .where('run_id', 'in', this.#spaceRuns())
       .orderBy('picked_at', 'desc')
       .execute();
   }

@@ -270,6 +270,13 @@ describe('store on postgres only', () => {
       await a.updateJob('ra-j1', { state: 'running' });
       assert.equal((await b.reusableJobs('k1', 'rb')).length, 0);
       assert.equal((await a.reusableJobs('k1', 'new-run')).length, 1);
+      // a take picked for s1 in space a is not a pick of space b's s1
+      await a.setPick({ run_id: 'ra', shot_id: 's1', take: 1, cache_key: 'k1' });
+      assert.deepEqual(
+        (await a.picks(['s1'])).map((p) => p.run_id),
+        ['ra'],
+      );
+      assert.deepEqual(await b.picks(['s1']), []);
     } finally {
       await a.close();
       await b.close();
