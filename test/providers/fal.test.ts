@@ -126,6 +126,13 @@ describe('fal per-model inputs (one table)', () => {
     assert.equal(ltx.body.num_frames, 97);
     assert.equal(ltx.body.fps, 24);
     assert.deepEqual(ltx.body.video_size, { width: 1280, height: 704 });
+    // 4 s at 25 fps is 100 frames, which no 8k+1 count makes: 24 fps gives exactly 97
+    const at25 = buildFalRequest('fal-ai/ltx-2-19b', callOptions({ duration: 4, fps: 25 }));
+    assert.deepEqual([at25.body.fps, at25.body.num_frames], [24, 97]);
+    assert.ok(at25.warnings.some((w) => 'feature' in w && w.feature === 'fps'));
+    // 8 s at 25 fps is exact: left alone
+    const exact = buildFalRequest('fal-ai/ltx-2-19b', callOptions({ duration: 8, fps: 25 }));
+    assert.deepEqual([exact.body.fps, exact.body.num_frames], [25, 201]);
     // A14B image-to-video is the turbo endpoint, which sets its own length
     const turbo = buildFalRequest('fal-ai/wan/v2.2-a14b', callOptions({ image }));
     assert.equal(turbo.endpoint, 'fal-ai/wan/v2.2-a14b/image-to-video/turbo');

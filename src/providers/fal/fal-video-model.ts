@@ -176,12 +176,33 @@ function writeLength(
   const frames = family.frames?.(mode);
   if (frames) {
     const wanted = options.fps ?? frames.defaultFps;
-    const fps = Math.min(frames.fpsMax, Math.max(frames.fpsMin, Math.round(wanted)));
+    let fps = Math.min(frames.fpsMax, Math.max(frames.fpsMin, Math.round(wanted)));
+    if (options.duration !== undefined) {
+      // Frame counts come in steps (LTX 8k+1): at some rates no count lasts the duration asked
+      // (4 s at 25 fps is 100 frames, between 97 and 105). A nearby rate that fits exactly keeps
+      // the clip the length asked; the engine converts the rate at assembly.
+      const exact = (rate: number) =>
+        Number.isInteger(options.duration! * rate) &&
+        (options.duration! * rate) % frames.step === 0;
+      if (!exact(fps)) {
+        // nearest first; among equals a common rate (24 rather than 26)
+        const common = new Set([16, 24, 25, 30, 48, 50, 60]);
+        const near = [1, -1, 2, -2, 3, -3]
+          .map((d) => fps + d)
+          .filter((rate) => rate >= frames.fpsMin && rate <= frames.fpsMax && exact(rate))
+          .sort(
+            (a, b) =>
+              Math.abs(a - fps) - Math.abs(b - fps) ||
+              Number(common.has(b)) - Number(common.has(a)),
+          )[0];
+        if (near !== undefined) fps = near;
+      }
+    }
     if (fps !== wanted) {
       warnings.push({
         type: 'compatibility',
         feature: 'fps',
-        details: `${wanted} fps is not offered; sent ${fps}`,
+        details: `${wanted} fps is not offered for this length; sent ${fps}`,
       });
     }
     body[frames.fpsField] = fps;
