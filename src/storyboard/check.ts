@@ -13,7 +13,7 @@ import { describe, formatNumber, humanSeconds, oneOf, quote } from './describe.t
 import { type FindingDetails, Findings } from './findings.ts';
 import { type Checked, checkDate, checkFps, numberInText, parseResolution } from './formats.ts';
 import { ImageResolver } from './images.ts';
-import { deriveNeeds } from './needs.ts';
+import { deriveNeeds, orientationOf } from './needs.ts';
 import {
   type Character,
   DELIVER_CODECS,
@@ -26,6 +26,7 @@ import {
   type Priority,
   type Shot,
   type ShotAudio,
+  type Size,
   type Storyboard,
   TAGS,
   type Tag,
@@ -515,6 +516,8 @@ class Checker {
     };
     if (firstFrame !== undefined) shot.firstFrame = firstFrame;
     if (lastFrame !== undefined) shot.lastFrame = lastFrame;
+    this.frameShape(at, 'first_frame', firstFrame, size);
+    this.frameShape(at, 'last_frame', lastFrame, size);
     if (camera !== undefined) shot.camera = camera;
     if (sequence !== undefined) shot.sequence = sequence;
     if (model !== undefined) shot.model = model;
@@ -937,6 +940,22 @@ class Checker {
       ...(near === undefined ? {} : { hint: `did you mean '${near}'?` }),
     });
     return undefined;
+  }
+
+  /**
+   * Image-to-video models make the clip in the frame image's shape, so a landscape first frame
+   * on a portrait shot is paid for and then fails the size check: say so before anything runs.
+   */
+  private frameShape(at: Path, key: string, ref: ImageRef | undefined, shot: Size): void {
+    if (!ref?.size) return;
+    const image = orientationOf(ref.size);
+    const wanted = orientationOf(shot);
+    if (image === wanted || image === 'square' || wanted === 'square') return;
+    this.findings.warn(
+      [...at, key],
+      `${ref.spec} is ${ref.size.width}x${ref.size.height} (${image}) but the shot is ${shot.width}x${shot.height} (${wanted}): image-to-video models make the clip in the image's shape`,
+      { hint: `use a ${wanted} image, or change the shot's resolution` },
+    );
   }
 
   private image(at: Path, key: string, value: unknown): ImageRef | undefined {

@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { didYouMean } from '../util/did-you-mean.ts';
+import { imageSizeOfFile } from '../util/image-size.ts';
 import { describe, quote } from './describe.ts';
 import type { FindingDetails } from './findings.ts';
 import type { ImageRef } from './types.ts';
@@ -125,7 +126,8 @@ export class ImageResolver {
           hint: `copy the file into the storyboard's folder, or allow outside paths explicitly (${ALLOW_OUTSIDE_FLAG})`,
         };
       }
-      return { ok: true, ref: { spec: value, path: resolved } };
+      const size = imageSizeOfFile(resolved);
+      return { ok: true, ref: { spec: value, path: resolved, ...(size ? { size } : {}) } };
     }
     if (state.kind === 'folder') {
       return {

@@ -67,6 +67,8 @@ export interface ImageRef {
   /** absolute path for a local file; undefined for a URL */
   path?: string;
   url?: string;
+  /** a local image's pixel size, read from its header (undefined when unknown) */
+  size?: Size;
 }
 
 export interface Policy {

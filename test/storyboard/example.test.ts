@@ -9,9 +9,11 @@ const YAML_FILE = path.join(EXAMPLE_DIR, 'storyboard.yaml');
 const JSON_FILE = path.join(EXAMPLE_DIR, 'storyboard.json');
 const MODELS = ['veo-3.1', 'kling-3.0', 'sora-2', 'wan-2.2'];
 
+// the fixture images are 8x8 PNGs; their size is read from the header
 const ref = (name: string) => ({
   spec: `refs/${name}`,
   path: path.join(EXAMPLE_DIR, 'refs', name),
+  size: { width: 8, height: 8 },
 });
 
 function shot(storyboard: Storyboard, id: string): Shot {

@@ -197,3 +197,40 @@ describe('loadStoryboard', () => {
     assert.throws(() => loadStoryboard(board), /this is a folder/);
   });
 });
+
+describe('frame images and the shot shape', () => {
+  test('a landscape first frame on a portrait shot is a warning with a hint; a matching one is not', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-frames-'));
+    try {
+      const png = (w: number, h: number) => {
+        // a PNG header is enough: signature, IHDR length and type, width, height
+        const b = Buffer.alloc(33);
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
+        b.writeUInt32BE(13, 8);
+        b.write('IHDR', 12, 'ascii');
+        b.writeUInt32BE(w, 16);
+        b.writeUInt32BE(h, 20);
+        return b;
+      };
+      fs.writeFileSync(path.join(dir, 'wide.png'), png(640, 360));
+      fs.writeFileSync(path.join(dir, 'tall.png'), png(360, 640));
+      const file = path.join(dir, 'sb.yaml');
+      fs.writeFileSync(
+        file,
+        'version: 1\ntitle: t\ndeliver: { resolution: 1080x1920, fps: 24 }\nshots:\n  - { id: a, prompt: p, duration: 4, first_frame: wide.png }\n  - { id: b, prompt: p, duration: 4, first_frame: tall.png }\n',
+      );
+      const sb = loadStoryboard(file);
+      assert.equal(sb.shots[0]!.firstFrame!.size!.width, 640);
+      assert.equal(sb.warnings.length, 1);
+      const warning = sb.warnings[0]!;
+      assert.equal(warning.path, 'shots[0].first_frame');
+      assert.match(
+        warning.message,
+        /wide\.png is 640x360 \(landscape\) but the shot is 1080x1920 \(portrait\)/,
+      );
+      assert.match(warning.hint!, /use a portrait image/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
