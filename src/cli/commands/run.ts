@@ -1,5 +1,5 @@
 /**
- * `shotrouter run FILE`: plan, generate every shot, assemble the first cut. Resumable: running it
+ * `shotrouter run FILE`: plan, generate every shot, assemble the cut. Resumable: running it
  * again on the same --out keeps what is done, polls what is in flight and starts the rest.
  *
  * Spending needs consent: without --yes the plan and its estimated spend are shown and the user
@@ -69,7 +69,9 @@ export const runCommand: Command = {
       io.cwd,
       String(args.values.out ?? path.join('runs', storyboardName(storyboard.file))),
     );
-    const shownDir = path.relative(io.cwd, dir) || '.';
+    // a folder under the current one by its relative path, anything else in full
+    const relative = path.relative(io.cwd, dir);
+    const shownDir = relative === '' ? '.' : relative.startsWith('..') ? dir : relative;
     let view: ProgressView | undefined;
     let result: Awaited<ReturnType<typeof run>>;
     try {
@@ -106,7 +108,7 @@ export const runCommand: Command = {
             view = progressView(io, mode, { total: event.jobs, done: event.done });
           } else if (event.type === 'assembling') {
             view?.close();
-            say('assembling the first cut…');
+            say('assembling the cut, the timelines and the report…');
           } else if (event.type !== 'assembled') {
             view?.handle(event);
           }
@@ -171,7 +173,8 @@ function summary(report: RunReport, dir: string): string {
   lines.push(
     '',
     `${report.total.done} of ${report.total.shots} shots made · spend $${report.total.spend_usd.toFixed(2)}${budget}`,
-    `cut: ${path.join(dir, report.final ?? '')}  report: ${path.join(dir, 'report.json')}`,
+    `cut: ${path.join(dir, report.final ?? '')}`,
+    `report: ${path.join(dir, 'report.html')} (and report.json); timelines: ${path.join(dir, 'timeline.{otio,fcpxml,edl}')}`,
   );
   return lines.join('\n');
 }
