@@ -108,7 +108,8 @@ export async function statusFromStore(store: Store): Promise<RunStatus | null> {
 /** USD per take of each job unit (a shot, or a multi-shot group) at the plan's prices. */
 function perTakeEstimates(plan: Plan): Map<string, number> {
   const out = new Map<string, number>();
-  for (const shot of plan.shots) {
+  // a run stored without a plan (made by another program through the library) has no estimates
+  for (const shot of plan.shots ?? []) {
     const unit = shot.group ?? shot.id;
     out.set(unit, (out.get(unit) ?? 0) + shot.estimate.usd / shot.takes);
   }

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { main } from '../../src/cli/main.ts';
 import { EngineEvents } from '../../src/engine/events.ts';
 import { prepareRun } from '../../src/engine/prepare-run.ts';
 import { createProviderRegistry } from '../../src/providers/registry.ts';
@@ -19,6 +20,7 @@ import { startSandbox } from '../../src/sandbox/server.ts';
 import type { SandboxHandle } from '../../src/sandbox/types.ts';
 import { MediaFolder } from '../../src/store/media-folder.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
+import { memoryIO } from '../cli/memory-io.ts';
 import { route, spec } from '../engine/helpers.ts';
 import { freshDatabase } from '../store/engines.ts';
 import { spawnWorker, type WorkerProcess } from './helpers.ts';
@@ -234,6 +236,21 @@ describe('distributed run on PostgreSQL with pg-boss workers', { timeout: 240_00
       status.queues.filter((q) => q.waiting + q.active > 0),
       [],
     );
+    // `shotrouter status --db` shows the same from the command line
+    const cli = memoryIO(tmp);
+    assert.equal(
+      await main(['status', runDir, '--db', database.url, '--json'], cli.io),
+      0,
+      cli.stderr(),
+    );
+    const shown = JSON.parse(cli.stdout()) as {
+      jobs: Array<{ state: string }>;
+      cluster: { workers: unknown[]; queues: Array<{ waiting: number; active: number }> };
+    };
+    assert.equal(shown.jobs.filter((j) => j.state === 'done').length, SHOTS);
+    assert.equal(shown.cluster.workers.length, 3);
+    assert.ok(shown.cluster.queues.every((q) => q.waiting + q.active === 0));
+
     const survivors = workers.filter((w) => w !== killed!.worker);
     for (const worker of survivors) worker.child.kill('SIGTERM');
     for (const worker of survivors) assert.equal((await worker.exited).code, 0);
