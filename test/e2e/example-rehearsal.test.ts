@@ -78,3 +78,40 @@ test('the social ad runs on the providers it was planned for, against the sandbo
   assert.deepEqual([final.width, final.height, final.fps, final.hasAudio], [1080, 1920, 30, true]);
   assert.ok(Math.abs(final.durationSeconds - 20) < 0.1, `${final.durationSeconds}`);
 });
+
+test('a shot refused by the only model it may use fails: exit 3, and the refusal is not paid for', async () => {
+  const refusing = await startSandbox({
+    latencyMs: [50, 100],
+    seed: 3,
+    faults: { refuse: 1 },
+    mediaDir: path.join(dir, 'refusing'),
+  });
+  try {
+    const file = path.join(dir, 'refused.yaml');
+    fs.writeFileSync(
+      file,
+      [
+        'version: 1',
+        'title: refused',
+        'as_of: 2026-11-26',
+        'deliver: { resolution: 1280x720, fps: 24, audio: false }',
+        'shots:',
+        '  - { id: only, prompt: a lighthouse at dawn, duration: 4, model: ltx-2 }',
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(dir, 'refused');
+    const t = memoryIO(REPO, { env: { SHOTROUTER_SANDBOX_URL: refusing.url } });
+    const code = await main(['run', file, '--out', out, '--yes'], t.io);
+    assert.equal(code, 3, t.stdout() + t.stderr());
+    assert.match(t.stderr(), /1 shot failed on every allowed model: only/);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as {
+      shots: Array<{ id: string; spend_usd: number }>;
+      total: { spend_usd: number };
+    };
+    assert.equal(report.shots[0]!.spend_usd, 0, 'a refused generation is not paid for');
+    assert.equal(report.total.spend_usd, 0);
+  } finally {
+    await refusing.close();
+  }
+});
