@@ -5,9 +5,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InvalidInputError, type Problem, ShotrouterError } from '../errors.ts';
 import { didYouMean } from '../util/did-you-mean.ts';
+import { packageRoot } from '../util/package-root.ts';
 import { type PathKey, parseSourceDoc } from '../util/source-doc.ts';
 import { checkCard, checkReplacements, checkWritten } from './check.ts';
 import {
@@ -43,7 +43,7 @@ interface Entry {
   raw: Record<string, unknown>;
 }
 
-const DEFAULT_DIR = fileURLToPath(new URL('../../catalog/', import.meta.url));
+const DEFAULT_DIR = path.join(packageRoot(import.meta.url), 'catalog');
 const CARD_FILE = /\.ya?ml$/;
 
 /** Parsed catalog folders, per process: the planner, the CLI and the server share them. */

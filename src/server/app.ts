@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { parse as parseYaml } from 'yaml';
@@ -26,6 +25,7 @@ import { pickTake, shotTakes } from '../lib/takes.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Plan } from '../router/types.ts';
 import { DATABASE_FILE, openStore, type Store } from '../store/store.ts';
+import { packageRoot } from '../util/package-root.ts';
 import { ApiError, errorResponse } from './errors.ts';
 import { BOARD_CSP, serveBoard, serveFile } from './files.ts';
 import { EventHub } from './hub.ts';
@@ -55,7 +55,7 @@ import {
 import { Access } from './security.ts';
 
 const VERSION = '0.1.0';
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const REPO = packageRoot(import.meta.url);
 /** a confirmation may round the estimate to the cent */
 const CENT = 0.005;
 

@@ -23,8 +23,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { packageRoot } from '../../util/package-root.ts';
 import { providerErrors } from '../errors.ts';
 
 export const COMFYUI_PROVIDER = 'comfyui';
@@ -91,7 +91,10 @@ export interface WorkflowParams {
   filenamePrefix: string;
 }
 
-export const BUILT_IN_WORKFLOWS = fileURLToPath(new URL('./workflows/', import.meta.url));
+export const BUILT_IN_WORKFLOWS = path.join(
+  packageRoot(import.meta.url),
+  'src/providers/comfyui/workflows',
+);
 
 /** Parses and checks a template: every named node and input exists, links point at nodes. */
 export function parseTemplate(value: unknown, source: string): WorkflowTemplate {
