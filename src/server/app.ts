@@ -580,7 +580,7 @@ export function createServer(options: ServerOptions): ShotrouterServer {
       const project = projectOf(params.id);
       const live = liveOf(project);
       if (live.busy) throw new ApiError('run_in_progress', 'wait for the run to end');
-      if (!fs.existsSync(path.join(project.runDir, DATABASE_FILE))) {
+      if (!options.shared && !fs.existsSync(path.join(project.runDir, DATABASE_FILE))) {
         throw new ApiError('not_found', 'this project has not run yet');
       }
       const controller = new AbortController();
