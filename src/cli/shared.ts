@@ -7,6 +7,7 @@ import {
   isCredentialProvider,
   missingCredentialHint,
 } from '../providers/credentials.ts';
+import { isPostgresUrl } from '../store/postgres.ts';
 import { loadStoryboard } from '../storyboard/load.ts';
 import type { Storyboard } from '../storyboard/types.ts';
 import type { CommandArgs, CommandIO } from './command.ts';
@@ -70,4 +71,20 @@ export function credentialOptions(env: NodeJS.ProcessEnv) {
     credentialHint: (provider: string) =>
       isCredentialProvider(provider) ? missingCredentialHint(provider) : `configure ${provider}`,
   };
+}
+
+/** `--db URL`, else SHOTROUTER_DATABASE_URL; a PostgreSQL URL (SQLite needs no URL). */
+export function databaseUrl(args: CommandArgs, io: CommandIO, required: boolean): string | null {
+  const url = args.values.db ?? io.env.SHOTROUTER_DATABASE_URL;
+  if (typeof url !== 'string' || url === '') {
+    if (!required) return null;
+    throw new ShotrouterError(
+      'usage',
+      'give the shared PostgreSQL database: --db postgres://… (or SHOTROUTER_DATABASE_URL)',
+    );
+  }
+  if (!isPostgresUrl(url)) {
+    throw new ShotrouterError('usage', '--db takes a PostgreSQL URL (postgres://user@host/db)');
+  }
+  return url;
 }

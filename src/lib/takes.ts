@@ -103,7 +103,13 @@ export async function pickTake(
   shotId: string,
   take: number,
   options: { signal?: AbortSignal; openStore?: (dir: string) => Promise<Store> } = {},
-): Promise<{ report: RunReport | null; final: string | null }> {
+): Promise<{
+  report: RunReport | null;
+  final: string | null;
+  /** who made the picked take */
+  model: string | null;
+  provider: string | null;
+}> {
   const store = await (options.openStore ?? ((d: string) => openStore({ dir: d })))(dir);
   try {
     const result = await assemblePick({
@@ -116,6 +122,8 @@ export async function pickTake(
     return {
       report: result.delivery?.report ?? null,
       final: result.delivery?.final ?? null,
+      model: result.take.job.model,
+      provider: result.take.job.provider,
     };
   } finally {
     await store.close();

@@ -21,11 +21,11 @@ import {
   budgetFromArgs,
   catalogFromArgs,
   catalogOption,
+  databaseUrl,
   storyboardFromArgs,
 } from '../shared.ts';
 import { formatPlan } from './plan.ts';
 import { type ProgressView, progressView } from './run-view.ts';
-import { databaseUrl } from './worker.ts';
 
 export const runCommand: Command = {
   name: 'run',

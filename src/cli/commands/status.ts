@@ -9,8 +9,7 @@ import { type ClusterStatus, clusterStatus } from '../../queue/status.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { renderTable } from '../format/table.ts';
-import { writeJson } from '../shared.ts';
-import { databaseUrl } from './worker.ts';
+import { databaseUrl, writeJson } from '../shared.ts';
 
 export const statusCommand: Command = {
   name: 'status',

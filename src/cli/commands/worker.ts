@@ -14,10 +14,9 @@ import { PREVIEW_PROVIDER } from '../../providers/preview/index.ts';
 import { createProviderRegistry, type ProviderRegistry } from '../../providers/registry.ts';
 import { jsonLogger } from '../../queue/log.ts';
 import { startWorker } from '../../queue/worker.ts';
-import { isPostgresUrl } from '../../store/postgres.ts';
 import type { Command, CommandArgs, CommandIO } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
-import { catalogFromArgs, catalogOption } from '../shared.ts';
+import { catalogFromArgs, catalogOption, databaseUrl } from '../shared.ts';
 
 export const workerCommand: Command = {
   name: 'worker',
@@ -82,22 +81,6 @@ export const workerCommand: Command = {
     return EXIT.ok;
   },
 };
-
-/** `--db URL`, else SHOTROUTER_DATABASE_URL; a PostgreSQL URL (SQLite needs no URL). */
-export function databaseUrl(args: CommandArgs, io: CommandIO, required: boolean): string | null {
-  const url = args.values.db ?? io.env.SHOTROUTER_DATABASE_URL;
-  if (typeof url !== 'string' || url === '') {
-    if (!required) return null;
-    throw new ShotrouterError(
-      'usage',
-      'give the shared PostgreSQL database: --db postgres://… (or SHOTROUTER_DATABASE_URL)',
-    );
-  }
-  if (!isPostgresUrl(url)) {
-    throw new ShotrouterError('usage', '--db takes a PostgreSQL URL (postgres://user@host/db)');
-  }
-  return url;
-}
 
 function positive(value: unknown, flag: string): number {
   const n = Number(value);
