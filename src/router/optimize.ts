@@ -199,18 +199,13 @@ function breakEfficiency(
   return 0;
 }
 
-interface State {
-  cost: number;
-  value: number;
-  /** index into the previous layer */
-  parent: number;
-  /** option index chosen for this layer's item */
-  option: number;
-}
-
 /**
  * Exact solution of a small multiple-choice knapsack by Pareto frontiers. Returns the chosen
  * option index per item, or null when nothing beats `floor` within the budget.
+ *
+ * The frontier is kept in typed arrays, ascending in cost with strictly rising value. Adding an
+ * item's option shifts the whole frontier by the same cost and value, so each shifted copy stays
+ * sorted and the next frontier is a merge of one sorted run per option: no sorting, no objects.
  */
 function paretoSolve(
   items: ReadonlyArray<ReadonlyArray<Choice & { index: number }>>,
@@ -219,40 +214,69 @@ function paretoSolve(
 ): number[] | null {
   if (items.length === 0) return [];
   // The most value the items after position k can still add: for pruning by bound.
-  const remainingMax = new Array<number>(items.length + 1).fill(0);
+  const remainingMax = new Float64Array(items.length + 1);
   for (let k = items.length - 1; k >= 0; k--) {
     remainingMax[k] = remainingMax[k + 1]! + Math.max(...items[k]!.map((o) => o.value));
   }
-  const layers: State[][] = [];
-  let frontier: State[] = [{ cost: 0, value: 0, parent: -1, option: -1 }];
+  const needed = floor - EPS * Math.max(1, Math.abs(floor));
+  let costs = new Float64Array([0]);
+  let values = new Float64Array([0]);
+  const parents: Int32Array[] = [];
+  const chosen: Int32Array[] = [];
   for (let k = 0; k < items.length; k++) {
-    const next: State[] = [];
-    frontier.forEach((s, p) => {
-      for (const o of items[k]!) {
-        const cost = s.cost + o.cost;
-        const value = s.value + o.value;
-        if (cost > budget) continue;
-        if (value + remainingMax[k + 1]! < floor - EPS * Math.max(1, Math.abs(floor))) continue;
-        next.push({ cost, value, parent: p, option: o.index });
+    const options = items[k]!;
+    const size = costs.length;
+    const capacity = size * options.length;
+    const nextCosts = new Float64Array(capacity);
+    const nextValues = new Float64Array(capacity);
+    const nextParents = new Int32Array(capacity);
+    const nextChosen = new Int32Array(capacity);
+    const position = new Int32Array(options.length);
+    const bound = remainingMax[k + 1]!;
+    let n = 0;
+    for (;;) {
+      // the option whose next shifted state is cheapest (on a tie, the more valuable)
+      let best = -1;
+      let bestCost = 0;
+      let bestValue = 0;
+      for (let j = 0; j < options.length; j++) {
+        const at = position[j]!;
+        if (at >= size) continue;
+        const cost = costs[at]! + options[j]!.cost;
+        if (cost > budget) {
+          position[j] = size; // the rest of this run costs more still
+          continue;
+        }
+        const value = values[at]! + options[j]!.value;
+        if (best < 0 || cost < bestCost || (cost === bestCost && value > bestValue)) {
+          best = j;
+          bestCost = cost;
+          bestValue = value;
+        }
       }
-    });
-    // Keep the Pareto frontier: ascending cost with strictly rising value.
-    next.sort((a, b) => a.cost - b.cost || b.value - a.value);
-    const pruned: State[] = [];
-    for (const s of next) {
-      if (pruned.length === 0 || s.value > pruned.at(-1)!.value + EPS) pruned.push(s);
+      if (best < 0) break;
+      const parent = position[best]!;
+      position[best] = parent + 1;
+      if (bestValue + bound < needed) continue;
+      if (n > 0 && bestValue <= nextValues[n - 1]! + EPS) continue; // dominated
+      nextCosts[n] = bestCost;
+      nextValues[n] = bestValue;
+      nextParents[n] = parent;
+      nextChosen[n] = options[best]!.index;
+      n++;
     }
-    layers.push(pruned);
-    frontier = pruned;
-    if (frontier.length === 0) return null;
+    if (n === 0) return null;
+    costs = nextCosts.slice(0, n);
+    values = nextValues.slice(0, n);
+    parents.push(nextParents.slice(0, n));
+    chosen.push(nextChosen.slice(0, n));
   }
   // The last state on the frontier has the most value.
-  let index = frontier.length - 1;
+  let index = costs.length - 1;
   const picks = new Array<number>(items.length);
   for (let k = items.length - 1; k >= 0; k--) {
-    const state = layers[k]![index]!;
-    picks[k] = state.option;
-    index = state.parent;
+    picks[k] = chosen[k]![index]!;
+    index = parents[k]![index]!;
   }
   return picks;
 }
