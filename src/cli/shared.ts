@@ -2,11 +2,7 @@
 import path from 'node:path';
 import { type Catalog, loadCatalog } from '../catalog/load.ts';
 import { ShotrouterError } from '../errors.ts';
-import {
-  configuredProviders,
-  isCredentialProvider,
-  missingCredentialHint,
-} from '../providers/credentials.ts';
+import { plan as makePlan } from '../lib/plan.ts';
 import { isPostgresUrl } from '../store/postgres.ts';
 import { loadStoryboard } from '../storyboard/load.ts';
 import type { Storyboard } from '../storyboard/types.ts';
@@ -64,13 +60,22 @@ export function writeJson(io: CommandIO, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** The plan options that make routes follow the user's credentials (never the secrets). */
-export function credentialOptions(env: NodeJS.ProcessEnv) {
-  return {
-    configuredProviders: new Set<string>(configuredProviders(env)),
-    credentialHint: (provider: string) =>
-      isCredentialProvider(provider) ? missingCredentialHint(provider) : `configure ${provider}`,
-  };
+/**
+ * The catalog, the storyboard and its plan from the flags every planning command shares
+ * (`FILE`, `--catalog`, `--allow-outside-paths`, `--as-of`, `--budget`). Routes follow the
+ * providers the user has credentials for (never the secrets themselves).
+ */
+export function planFromArgs(args: CommandArgs, io: CommandIO) {
+  const asOf = asOfFromArgs(args);
+  const budgetUsd = budgetFromArgs(args);
+  const catalog = catalogFromArgs(args, io);
+  const storyboard = storyboardFromArgs(args, io, catalog);
+  const plan = makePlan(storyboard, catalog, {
+    ...(asOf ? { asOf } : {}),
+    ...(budgetUsd !== undefined ? { budgetUsd } : {}),
+    env: io.env,
+  });
+  return { catalog, storyboard, plan };
 }
 
 /** `--db URL`, else SHOTROUTER_DATABASE_URL; a PostgreSQL URL (SQLite needs no URL). */

@@ -1,6 +1,6 @@
 /**
- * The pixel size of a PNG, JPEG, GIF or WebP image from its first bytes, without decoding it.
- * Undefined for anything else or a header cut short.
+ * What an image file is, judged by its bytes and never its name: its type (PNG, JPEG, GIF or
+ * WebP) and its pixel size, both read from the first bytes without decoding it.
  */
 import fs from 'node:fs';
 
@@ -24,17 +24,18 @@ export function imageSizeOfFile(file: string): PixelSize | undefined {
   }
 }
 
+/** The pixel size of an image, or undefined for anything else or a header cut short. */
 export function imageSize(data: Uint8Array): PixelSize | undefined {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const ascii = (from: number, to: number) => String.fromCharCode(...data.subarray(from, to));
-  if (data.length >= 24 && data[0] === 0x89 && ascii(1, 4) === 'PNG' && ascii(12, 16) === 'IHDR') {
+  const type = sniffImage(data)?.ext;
+  if (type === 'png' && data.length >= 24 && ascii(data, 12, 16) === 'IHDR') {
     return { width: view.getUint32(16), height: view.getUint32(20) };
   }
-  if (data.length >= 10 && ascii(0, 3) === 'GIF') {
+  if (type === 'gif' && data.length >= 10) {
     return { width: view.getUint16(6, true), height: view.getUint16(8, true) };
   }
-  if (data.length >= 30 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') {
-    const chunk = ascii(12, 16);
+  if (type === 'webp' && data.length >= 30) {
+    const chunk = ascii(data, 12, 16);
     if (chunk === 'VP8 ') {
       return {
         width: view.getUint16(26, true) & 0x3fff,
@@ -52,7 +53,7 @@ export function imageSize(data: Uint8Array): PixelSize | undefined {
     }
     return undefined;
   }
-  if (data.length >= 4 && data[0] === 0xff && data[1] === 0xd8) return jpegSize(data, view);
+  if (type === 'jpg') return jpegSize(data, view);
   return undefined;
 }
 
@@ -71,6 +72,39 @@ function jpegSize(data: Uint8Array, view: DataView): PixelSize | undefined {
       return { height: view.getUint16(at + 5), width: view.getUint16(at + 7) };
     }
     at += 2 + view.getUint16(at + 2);
+  }
+  return undefined;
+}
+
+export interface ImageType {
+  mediaType: 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp';
+  ext: 'png' | 'jpg' | 'gif' | 'webp';
+}
+
+const ascii = (data: Uint8Array, from: number, to: number) =>
+  String.fromCharCode(...data.subarray(from, to));
+
+/** The image type of `data` by its signature, or undefined when it is not a supported image. */
+export function sniffImage(data: Uint8Array): ImageType | undefined {
+  if (
+    data.length >= 8 &&
+    data[0] === 0x89 &&
+    ascii(data, 1, 4) === 'PNG' &&
+    data[4] === 0x0d &&
+    data[5] === 0x0a &&
+    data[6] === 0x1a &&
+    data[7] === 0x0a
+  ) {
+    return { mediaType: 'image/png', ext: 'png' };
+  }
+  if (data.length >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) {
+    return { mediaType: 'image/jpeg', ext: 'jpg' };
+  }
+  if (data.length >= 6 && (ascii(data, 0, 6) === 'GIF87a' || ascii(data, 0, 6) === 'GIF89a')) {
+    return { mediaType: 'image/gif', ext: 'gif' };
+  }
+  if (data.length >= 12 && ascii(data, 0, 4) === 'RIFF' && ascii(data, 8, 12) === 'WEBP') {
+    return { mediaType: 'image/webp', ext: 'webp' };
   }
   return undefined;
 }

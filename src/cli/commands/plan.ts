@@ -1,17 +1,8 @@
-import { planStoryboard } from '../../router/plan.ts';
 import type { Plan } from '../../router/types.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { renderTable } from '../format/table.ts';
-import {
-  asOfFromArgs,
-  budgetFromArgs,
-  catalogFromArgs,
-  catalogOption,
-  credentialOptions,
-  storyboardFromArgs,
-  writeJson,
-} from '../shared.ts';
+import { catalogOption, planFromArgs, writeJson } from '../shared.ts';
 
 export const planCommand: Command = {
   name: 'plan',
@@ -27,15 +18,7 @@ export const planCommand: Command = {
   },
   positionals: { min: 1, max: 1 },
   async run(args, io) {
-    const asOf = asOfFromArgs(args);
-    const budgetUsd = budgetFromArgs(args);
-    const catalog = catalogFromArgs(args, io);
-    const storyboard = storyboardFromArgs(args, io, catalog);
-    const plan = planStoryboard(storyboard, catalog, {
-      ...(asOf ? { asOf } : {}),
-      ...(budgetUsd !== undefined ? { budgetUsd } : {}),
-      ...credentialOptions(io.env),
-    });
+    const { plan } = planFromArgs(args, io);
     if (args.values.json) writeJson(io, plan);
     else io.stdout.write(`${formatPlan(plan, io.stdout.columns)}\n`);
     return plan.problems.some((p) => p.severity === 'error') ? EXIT.unsatisfiable : EXIT.ok;

@@ -11,19 +11,12 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { RunReport } from '../../assemble/index.ts';
 import { ShotrouterError } from '../../errors.ts';
-import { assertRunnable, plan as makePlan } from '../../lib/plan.ts';
+import { assertRunnable } from '../../lib/plan.ts';
 import { run } from '../../lib/run.ts';
 import { distributedExecutor, sharedStoreOpener } from '../../queue/coordinator.ts';
 import type { Command, CommandIO } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
-import {
-  asOfFromArgs,
-  budgetFromArgs,
-  catalogFromArgs,
-  catalogOption,
-  databaseUrl,
-  storyboardFromArgs,
-} from '../shared.ts';
+import { catalogOption, databaseUrl, planFromArgs } from '../shared.ts';
 import { formatPlan } from './plan.ts';
 import { type ProgressView, progressView } from './run-view.ts';
 
@@ -48,14 +41,7 @@ export const runCommand: Command = {
   positionals: { min: 1, max: 1 },
   async run(args, io) {
     const url = databaseUrl(args, io, false);
-    const asOf = asOfFromArgs(args);
-    const budgetUsd = budgetFromArgs(args);
-    const catalog = catalogFromArgs(args, io);
-    const storyboard = storyboardFromArgs(args, io, catalog);
-    const plan = makePlan(storyboard, catalog, {
-      ...(asOf ? { asOf } : {}),
-      ...(budgetUsd !== undefined ? { budgetUsd } : {}),
-    });
+    const { catalog, storyboard, plan } = planFromArgs(args, io);
     const json = args.values.json === true;
     const preview = args.values.preview === true;
     const say = (text: string) => {

@@ -10,7 +10,7 @@ import { listen } from '../../server/listen.ts';
 import { generateToken, hashToken, isLoopbackHost } from '../../server/security.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
-import { catalogFromArgs, catalogOption, databaseUrl } from '../shared.ts';
+import { catalogFromArgs, catalogOption } from '../shared.ts';
 
 export const serveCommand: Command = {
   name: 'serve',

@@ -14,7 +14,7 @@ import { PREVIEW_PROVIDER } from '../../providers/preview/index.ts';
 import { createProviderRegistry, type ProviderRegistry } from '../../providers/registry.ts';
 import { jsonLogger } from '../../queue/log.ts';
 import { startWorker } from '../../queue/worker.ts';
-import type { Command, CommandArgs, CommandIO } from '../command.ts';
+import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { catalogFromArgs, catalogOption, databaseUrl } from '../shared.ts';
 
