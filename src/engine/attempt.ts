@@ -24,7 +24,13 @@ import {
 import type { AttemptRow, Store } from '../store/store.ts';
 import { backoffDelay } from './backoff.ts';
 import { callOptions, describeRequest, type ExtendFrom, segmentsOf } from './call-options.ts';
-import { type ClipFacts, type EngineContext, finalError, type LiveJob } from './context.ts';
+import {
+  type ClipFacts,
+  type EngineContext,
+  finalError,
+  type LiveJob,
+  mediaRow,
+} from './context.ts';
 import { downloadVideo } from './download.ts';
 import type { RouteSpec } from './job-spec.ts';
 
@@ -405,18 +411,18 @@ async function keep(
         tempFile = undefined;
         const clip = { sha256: downloaded.sha256, path, facts };
         await endAttempt(ctx, job, live, 'completed', null, cost, async (tx) => {
-          await tx.putMedia({
-            sha256: clip.sha256,
-            path,
-            bytes: downloaded.bytes,
-            media_type: downloaded.mediaType,
-            duration: facts.duration,
-            width: facts.width,
-            height: facts.height,
-            fps: facts.fps,
-            audio: facts.audio ? 1 : 0,
-            created_at: ctx.at(),
-          });
+          await tx.putMedia(
+            mediaRow(
+              {
+                sha256: clip.sha256,
+                path,
+                bytes: downloaded.bytes,
+                mediaType: downloaded.mediaType,
+              },
+              facts,
+              ctx.at(),
+            ),
+          );
           await tx.updateAttempt(live.id, { media_sha256: clip.sha256 });
           if (rateWarning) await tx.updateJob(job.row.id, { warnings_json: rateWarning });
         });

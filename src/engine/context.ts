@@ -4,6 +4,7 @@
  * state change and its events in one transaction and only then tells listeners.
  */
 import { ShotrouterError } from '../errors.ts';
+import type { ClipExpectation } from '../media/verify.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { ProviderInfo } from '../providers/types.ts';
 import type { MediaFolder } from '../store/media-folder.ts';
@@ -16,15 +17,8 @@ import type { EngineEvent, EngineEvents, JobEvent } from './events.ts';
 import type { JobSpec } from './job-spec.ts';
 import { RateLimiter, Semaphore } from './limits.ts';
 
-export interface ExpectedClip {
-  seconds: number;
-  width: number;
-  height: number;
-  fps: number;
-  /** false: another frame rate is accepted and converted at assembly (no slow motion) */
-  fpsMustMatch?: boolean;
-  audio: boolean;
-}
+/** What a clip must be: the media layer's expectation, which verifies it. */
+export type ExpectedClip = ClipExpectation;
 
 export interface ClipFacts {
   duration: number;
@@ -32,6 +26,26 @@ export interface ClipFacts {
   height: number;
   fps: number;
   audio: boolean;
+}
+
+/** The media row of a kept clip, with the facts its check found. */
+export function mediaRow(
+  clip: { sha256: string; path: string; bytes: number; mediaType: string },
+  facts: ClipFacts,
+  createdAt: string,
+) {
+  return {
+    sha256: clip.sha256,
+    path: clip.path,
+    bytes: clip.bytes,
+    media_type: clip.mediaType,
+    duration: facts.duration,
+    width: facts.width,
+    height: facts.height,
+    fps: facts.fps,
+    audio: facts.audio ? 1 : 0,
+    created_at: createdAt,
+  };
 }
 
 /** The media operations the engine needs (ffmpeg by default; fakes in tests and benchmarks). */

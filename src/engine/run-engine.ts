@@ -17,7 +17,14 @@ import { DEFAULT_RETRY, type RetryPolicy } from './backoff.ts';
 import { BudgetGate } from './budget.ts';
 import { segmentsOf } from './call-options.ts';
 import { type Clock, systemClock } from './clock.ts';
-import { type ClipTools, EngineContext, finalError, isAbort, type LiveJob } from './context.ts';
+import {
+  type ClipTools,
+  EngineContext,
+  finalError,
+  isAbort,
+  type LiveJob,
+  mediaRow,
+} from './context.ts';
 import { EngineEvents } from './events.ts';
 import type { JobSpec, RouteSpec } from './job-spec.ts';
 
@@ -377,18 +384,7 @@ async function joinSegments(
     const bytes = fs.statSync(ctx.media.absolute(path)).size;
     await ctx.commit(
       (tx) =>
-        tx.putMedia({
-          sha256,
-          path,
-          bytes,
-          media_type: 'video/mp4',
-          duration: facts.duration,
-          width: facts.width,
-          height: facts.height,
-          fps: facts.fps,
-          audio: facts.audio ? 1 : 0,
-          created_at: ctx.at(),
-        }),
+        tx.putMedia(mediaRow({ sha256, path, bytes, mediaType: 'video/mp4' }, facts, ctx.at())),
       [],
     );
     return { sha256, path };
