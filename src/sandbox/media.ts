@@ -85,18 +85,7 @@ export class MediaStore {
     return pending;
   }
 
-  private async render(
-    key: string,
-    p: {
-      seconds: number;
-      width: number;
-      height: number;
-      fps: number;
-      audio: boolean;
-      model: string;
-      prompt: string;
-    },
-  ): Promise<string> {
+  private async render(key: string, p: RenderSpec): Promise<string> {
     const output = join(this.options.dir, `${key}.mp4`);
     if (existsSync(output)) return output;
     await mkdir(this.options.dir, { recursive: true });
