@@ -117,19 +117,28 @@ describe('distributed run on PostgreSQL with pg-boss workers', { timeout: 240_00
       done++;
       if (done === Math.round(SHOTS / 3) && !killing) {
         killing = (async () => {
-          const leases = await db.selectFrom('job_lease').selectAll().execute();
-          const victim = workers
-            .map((w) => ({ w, jobs: leases.filter((l) => l.worker_id === w.id).length }))
-            .sort((a, b) => b.jobs - a.jobs)[0]!.w;
-          const running = await db
-            .selectFrom('attempt')
-            .innerJoin('job_lease', 'job_lease.job_id', 'attempt.job_id')
-            .select(['attempt.id', 'attempt.job_id'])
-            .where('job_lease.worker_id', '=', victim.id)
-            .where('attempt.state', '=', 'running')
-            .execute();
-          victim.child.kill('SIGKILL');
-          killed = { worker: victim, running };
+          // the worker with the most generations running at the provider right now (looked up
+          // until one has some: between jobs a worker may briefly have none in flight)
+          const inFlight = (workerId: string) =>
+            db
+              .selectFrom('attempt')
+              .innerJoin('job_lease', 'job_lease.job_id', 'attempt.job_id')
+              .select(['attempt.id', 'attempt.job_id'])
+              .where('job_lease.worker_id', '=', workerId)
+              .where('attempt.state', '=', 'running')
+              .execute();
+          for (let look = 0; ; look++) {
+            const counted = await Promise.all(
+              workers.map(async (w) => ({ w, running: await inFlight(w.id) })),
+            );
+            const victim = counted.sort((a, b) => b.running.length - a.running.length)[0]!;
+            if (victim.running.length > 0 || look >= 100) {
+              victim.w.child.kill('SIGKILL');
+              killed = { worker: victim.w, running: victim.running };
+              return;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
         })();
       }
     });
