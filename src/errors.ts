@@ -4,36 +4,13 @@
  * turn errors into exit codes or HTTP statuses in exactly one place (see cli/exit-codes.ts).
  */
 
+import type { z } from 'zod';
+import type { ErrorCode, ProblemSchema } from './contracts/errors.ts';
+
 const marker = Symbol.for('shotrouter.error');
 
-export type ErrorCode =
-  // the storyboard or a user file is wrong: exit 1
-  | 'invalid_storyboard'
-  | 'invalid_catalog'
-  | 'invalid_timeline'
-  // valid but cannot be satisfied: exit 2
-  | 'unsatisfiable'
-  | 'over_budget'
-  // a run ended with failed shots: exit 3
-  | 'shots_failed'
-  // wrong command-line usage: exit 64
-  | 'usage'
-  // provider errors (engine/providers)
-  | 'rate_limited'
-  | 'server_error'
-  | 'timeout'
-  | 'content_refused'
-  | 'invalid_request'
-  | 'authentication'
-  | 'out_of_credit'
-  | 'malformed_response'
-  | 'expired_url'
-  | 'connection_dropped'
-  // local problems
-  | 'media_failed'
-  | 'verification_failed'
-  | 'aborted'
-  | 'internal';
+/** The codes, their meanings and which are retryable: ./contracts/errors.ts. */
+export type { ErrorCode };
 
 export interface ShotrouterErrorOptions {
   retryable?: boolean;
@@ -70,20 +47,7 @@ export class ShotrouterError extends Error {
 }
 
 /** A problem found in a user file, with its position. Many are collected before failing. */
-export interface Problem {
-  file: string;
-  line: number;
-  col: number;
-  /** the field path, e.g. `shots[2].duration` */
-  path: string;
-  message: string;
-  /** what was expected, in words */
-  expected?: string;
-  /** what was found, as the user wrote it */
-  found?: string;
-  /** a "did you mean" suggestion */
-  hint?: string;
-}
+export type Problem = z.infer<typeof ProblemSchema>;
 
 export function formatProblem(p: Problem): string {
   let text = `${p.file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ''}${p.message}`;

@@ -1,36 +1,13 @@
 /**
  * Every error the HTTP API answers, as JSON with a stable `code`: the only place where errors
  * become HTTP statuses. Library errors keep their own codes (`invalid_storyboard`,
- * `over_budget`, …); the API adds its own for what only HTTP has (auth, sizes, ranges, …).
+ * `over_budget`, …); the API adds its own for what only HTTP has (auth, sizes, ranges, …). The
+ * codes, their statuses and the body are defined in ../contracts/errors.ts.
  */
-import { InvalidInputError, type Problem, ShotrouterError } from '../errors.ts';
+import { type ApiErrorCode, apiErrorStatus, type ErrorBody } from '../contracts/errors.ts';
+import { InvalidInputError, ShotrouterError } from '../errors.ts';
 
-export type ApiErrorCode =
-  | 'bad_request'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'confirmation_required'
-  | 'run_in_progress'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'range_not_satisfiable'
-  | 'internal';
-
-const API_STATUS: Record<ApiErrorCode, number> = {
-  bad_request: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  method_not_allowed: 405,
-  confirmation_required: 409,
-  run_in_progress: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  range_not_satisfiable: 416,
-  internal: 500,
-};
+export type { ApiErrorCode, ErrorBody };
 
 /** Library error codes as HTTP statuses; any other library code is a 500. */
 const LIBRARY_STATUS: Record<string, number> = {
@@ -58,20 +35,10 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
     this.code = code;
-    this.status = API_STATUS[code];
+    this.status = apiErrorStatus(code);
     this.details = options.details;
     this.headers = options.headers ?? {};
   }
-}
-
-export interface ErrorBody {
-  error: {
-    code: string;
-    message: string;
-    /** for `invalid_storyboard`: every problem with its position in the client's file */
-    problems?: Problem[];
-    details?: Record<string, unknown>;
-  };
 }
 
 /** The status, headers and JSON body for any thrown value. */

@@ -1,0 +1,160 @@
+/**
+ * The plan: what the router decided, as data, before anything is spent. Its JSON form is the
+ * public contract of `plan --json` and of the HTTP API; fields may be added, never renamed. Every
+ * number is deterministic for the same storyboard, catalog and as_of. The TypeScript types are
+ * inferred from these schemas; the OpenAPI document and docs/plan-fields.md are generated from them.
+ */
+import { z } from 'zod';
+import { PROVIDERS } from '../catalog/schema.ts';
+import { PlanWarningSchema, RejectionReasonSchema } from './reasons.ts';
+
+const ProviderSchema = z.enum(PROVIDERS);
+
+export const GenerateRequestSchema = z
+  .object({
+    seconds: z
+      .number()
+      .describe('seconds requested from the model, after snapping up to an allowed duration'),
+    width: z.number().int().describe('pixels'),
+    height: z.number().int().describe('pixels'),
+    fps: z.number().describe('frames per second generated'),
+    audio: z.boolean().describe('the model makes the sound too'),
+    references: z.number().int().describe('how many reference images travel with the request'),
+  })
+  .meta({ description: 'What is asked of the model for one generation' });
+export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;
+
+export const TrimSchema = z
+  .object({
+    from: z.number().describe('seconds into the generated clip where the kept part starts'),
+    seconds: z.number().describe('seconds of generated footage kept (before slow-motion retiming)'),
+  })
+  .meta({ description: 'The part of the generated clip the cut keeps' });
+export type Trim = z.infer<typeof TrimSchema>;
+
+export const ChainSchema = z
+  .object({
+    kind: z
+      .enum(['extend', 'split'])
+      .describe(
+        '`extend`: generate `segments[0]` then extend by each following step on the same model; `split`: separate clips cut together (never for a `continuous` shot)',
+      ),
+    segments: z.array(z.number()).describe('seconds of each step or clip'),
+  })
+  .meta({ description: 'How a shot longer than one generation is made' });
+export type Chain = z.infer<typeof ChainSchema>;
+
+export const EstimateSchema = z.object({
+  usd: z.number().describe('USD at list price'),
+  seconds: z.number().describe('seconds of wall time'),
+});
+
+export const RejectionSchema = z
+  .object({
+    model: z.string().describe('catalog model id'),
+    reasons: z.array(RejectionReasonSchema).describe('every reason, each with a stable code'),
+  })
+  .meta({ description: 'A model not used for the shot, and why' });
+export type Rejection = z.infer<typeof RejectionSchema>;
+
+export const FallbackSchema = z
+  .object({
+    model: z.string().describe('catalog model id'),
+    provider: ProviderSchema.nullable(),
+    generate: GenerateRequestSchema,
+    trim: TrimSchema,
+    chain: ChainSchema.nullable().describe('extension chain or split; null: one generation'),
+    estimate: EstimateSchema.describe('USD for every take; seconds of wall time for one take'),
+  })
+  .meta({ description: 'One more way the engine may make the shot when the chosen model fails' });
+export type Fallback = z.infer<typeof FallbackSchema>;
+
+export const PlannedShotSchema = z
+  .object({
+    id: z.string().describe('the storyboard’s shot id'),
+    model: z.string().nullable().describe('the chosen model; null: no model can make the shot'),
+    provider: ProviderSchema.nullable().describe('the route the shot is generated through'),
+    generate: GenerateRequestSchema.nullable(),
+    trim: TrimSchema.nullable(),
+    group: z
+      .string()
+      .nullable()
+      .describe('id shared by the shots one multi-shot generation makes together; null otherwise'),
+    chain: ChainSchema.nullable().describe(
+      'extension chain or split, when one generation is not long enough; null otherwise',
+    ),
+    estimate: EstimateSchema.describe(
+      'USD for every take of the shot at the route’s list price; seconds of wall time for one take',
+    ),
+    takes: z.number().int().describe('takes to generate'),
+    score: z.number().describe('the chosen model’s score for the shot, 0 to 1'),
+    reasons: z.array(z.string()).describe('why this model, in words'),
+    warnings: z
+      .array(PlanWarningSchema)
+      .describe('what the plan changed or assumed to make the shot, each with a stable code'),
+    fallbacks: z.array(z.string()).describe('the fallback models, best first'),
+    fallback_routes: z
+      .array(FallbackSchema)
+      .describe('the full fallback requests, best first (the engine uses these)'),
+    rejected: z
+      .array(RejectionSchema)
+      .describe('every other model, by id: ruled out, or feasible and not chosen'),
+  })
+  .meta({ description: 'One shot of the plan' });
+export type PlannedShot = z.infer<typeof PlannedShotSchema>;
+
+export const PLAN_PROBLEM_CODES = [
+  {
+    code: 'no_model',
+    meaning: 'No allowed model can make the shot; the message says what to change.',
+  },
+  {
+    code: 'pinned_model_cannot_make_shot',
+    meaning: 'The shot is pinned to a model that cannot make it (a pin is never replaced).',
+  },
+  {
+    code: 'over_budget',
+    meaning: 'The plan, or even the cheapest plan, costs more than `budget_usd`.',
+  },
+  {
+    code: 'missing_credentials',
+    meaning: 'Shots route to a provider without credentials; the message names what enables it.',
+  },
+  {
+    code: 'sequence_not_grouped',
+    meaning: 'No allowed model can generate a `sequence` together; its shots are made separately.',
+  },
+  { code: 'warning', meaning: 'A shot’s warning (the same text as in `shots[].warnings`).' },
+] as const;
+export type PlanProblemCode = (typeof PLAN_PROBLEM_CODES)[number]['code'];
+
+export const PlanProblemSchema = z
+  .object({
+    shot: z.string().nullable().describe('the shot it concerns; null: the whole plan'),
+    severity: z.enum(['error', 'warning']).describe('an error means the plan cannot run as is'),
+    code: z.enum(PLAN_PROBLEM_CODES.map((p) => p.code) as [PlanProblemCode, ...PlanProblemCode[]]),
+    message: z.string(),
+  })
+  .meta({ description: 'Something the user should know before running the plan' });
+export type PlanProblem = z.infer<typeof PlanProblemSchema>;
+
+export const PlanSchema = z
+  .object({
+    title: z.string(),
+    as_of: z.string().describe('YYYY-MM-DD: the catalog facts used are those true on this day'),
+    budget_usd: z.number().nullable().describe('null: no budget'),
+    policy: z.string().describe('what the plan optimises: quality, cost, speed or balanced'),
+    shots: z.array(PlannedShotSchema).describe('in storyboard order'),
+    total: EstimateSchema.describe(
+      'USD of every take of every shot; estimated wall time of the whole run',
+    ),
+    cost_range: z
+      .object({
+        cheapest_usd: z.number().describe('every shot at its cheapest feasible choice'),
+        best_usd: z.number().describe('every shot at its best choice without a budget'),
+      })
+      .describe('the range in which a budget changes the plan'),
+    problems: z.array(PlanProblemSchema),
+  })
+  .meta({ description: 'What the router decided, before anything is spent' });
+export type Plan = z.infer<typeof PlanSchema>;
