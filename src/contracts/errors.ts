@@ -9,23 +9,31 @@ const ERRORS = {
   // the storyboard or a user file is wrong: exit 1
   invalid_storyboard: {
     retryable: false,
+    http: 422,
     meaning: 'The storyboard has problems, each with its position.',
   },
-  invalid_catalog: { retryable: false, meaning: 'A catalog file or overlay has problems.' },
-  invalid_timeline: { retryable: false, meaning: 'A timeline cannot be written or read.' },
+  invalid_catalog: {
+    retryable: false,
+    http: 422,
+    meaning: 'A catalog file or overlay has problems.',
+  },
+  invalid_timeline: { retryable: false, http: 422, meaning: 'A timeline cannot be read.' },
   // valid but cannot be satisfied: exit 2
-  unsatisfiable: { retryable: false, meaning: 'No allowed model can make some shot.' },
+  unsatisfiable: {
+    retryable: false,
+    http: 422,
+    meaning:
+      'The request cannot be met as asked: no model can make a shot, or a route has no adapter.',
+  },
   over_budget: {
     retryable: false,
+    http: 422,
     meaning: 'The plan, or a run, would spend more than the budget.',
   },
   // a run ended with failed shots: exit 3
-  shots_failed: {
-    retryable: false,
-    meaning: 'A run ended with shots no allowed model could make.',
-  },
+  shots_failed: { retryable: false, http: 409, meaning: 'A run ended with shots that failed.' },
   // wrong command-line usage: exit 64
-  usage: { retryable: false, meaning: 'Wrong command-line usage.' },
+  usage: { retryable: false, http: 400, meaning: 'Wrong command-line usage.' },
   // provider errors
   rate_limited: {
     retryable: true,
@@ -65,17 +73,29 @@ const ERRORS = {
     retryable: false,
     meaning: 'A downloaded clip is not what was asked for (length, size, streams).',
   },
-  aborted: { retryable: false, meaning: 'The run was stopped.' },
+  aborted: { retryable: false, http: 409, meaning: 'The run was stopped.' },
   internal: {
     retryable: false,
     meaning: 'A bug or an unexpected failure; details are in the log.',
   },
-} as const satisfies Record<string, { retryable: boolean; meaning: string }>;
+} as const satisfies Record<string, { retryable: boolean; http?: number; meaning: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
-export const ERROR_CODES: ReadonlyArray<{ code: ErrorCode; retryable: boolean; meaning: string }> =
-  Object.entries(ERRORS).map(([code, about]) => ({ code: code as ErrorCode, ...about }));
+/** `http`: the status the HTTP API answers with; without one, the API answers 500 `internal`. */
+export const ERROR_CODES: ReadonlyArray<{
+  code: ErrorCode;
+  retryable: boolean;
+  http?: number;
+  meaning: string;
+}> = Object.entries(ERRORS).map(([code, about]) => ({ code: code as ErrorCode, ...about }));
+
+/** The HTTP status for a library error the API passes on, or undefined (it becomes `internal`). */
+export function libraryErrorStatus(code: string): number | undefined {
+  if (!Object.hasOwn(ERRORS, code)) return undefined;
+  const about = ERRORS[code as ErrorCode];
+  return 'http' in about ? about.http : undefined;
+}
 
 export const ErrorCodeSchema = z.enum(Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]]);
 
@@ -126,11 +146,11 @@ export function apiErrorStatus(code: ApiErrorCode): number {
 
 export const ProblemSchema = z
   .object({
-    file: z.string(),
+    file: z.string().describe('the file as the user named it'),
     line: z.number().int().describe('1-based'),
     col: z.number().int().describe('1-based'),
     path: z.string().describe('the field, e.g. shots[2].duration'),
-    message: z.string(),
+    message: z.string().describe('what is wrong'),
     expected: z.string().optional().describe('what was expected, in words'),
     found: z.string().optional().describe('what was found, as the user wrote it'),
     hint: z.string().optional().describe('a "did you mean" suggestion'),
@@ -139,17 +159,24 @@ export const ProblemSchema = z
 
 export const ErrorBodySchema = z
   .object({
-    error: z.object({
-      code: z
-        .string()
-        .describe('stable: clients may match on it (an API code or a library error code)'),
-      message: z.string(),
-      problems: z
-        .array(ProblemSchema)
-        .optional()
-        .describe('for `invalid_storyboard`: every problem with its position in the client’s file'),
-      details: z.record(z.string(), z.unknown()).optional(),
-    }),
+    error: z
+      .object({
+        code: z
+          .string()
+          .describe('stable: clients may match on it (an API code or a library error code)'),
+        message: z.string().describe('what went wrong and what to do, for people'),
+        problems: z
+          .array(ProblemSchema)
+          .optional()
+          .describe(
+            'for `invalid_storyboard`: every problem with its position in the client’s file',
+          ),
+        details: z
+          .record(z.string(), z.unknown())
+          .optional()
+          .describe('more facts for some codes, e.g. `issues` for `bad_request`'),
+      })
+      .describe('the error'),
   })
   .meta({ description: 'Every error: JSON with a stable code' });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;

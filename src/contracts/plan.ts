@@ -60,9 +60,9 @@ export type Rejection = z.infer<typeof RejectionSchema>;
 export const FallbackSchema = z
   .object({
     model: z.string().describe('catalog model id'),
-    provider: ProviderSchema.nullable(),
-    generate: GenerateRequestSchema,
-    trim: TrimSchema,
+    provider: ProviderSchema.nullable().describe('the route the fallback is generated through'),
+    generate: GenerateRequestSchema.describe('what is asked of the fallback model'),
+    trim: TrimSchema.describe('the part of its clip the cut keeps'),
     chain: ChainSchema.nullable().describe('extension chain or split; null: one generation'),
     estimate: EstimateSchema.describe('USD for every take; seconds of wall time for one take'),
   })
@@ -74,8 +74,10 @@ export const PlannedShotSchema = z
     id: z.string().describe('the storyboard’s shot id'),
     model: z.string().nullable().describe('the chosen model; null: no model can make the shot'),
     provider: ProviderSchema.nullable().describe('the route the shot is generated through'),
-    generate: GenerateRequestSchema.nullable(),
-    trim: TrimSchema.nullable(),
+    generate: GenerateRequestSchema.nullable().describe(
+      'what is asked of the model; null: no model can make the shot',
+    ),
+    trim: TrimSchema.nullable().describe('the part of the generated clip the cut keeps'),
     group: z
       .string()
       .nullable()
@@ -132,15 +134,17 @@ export const PlanProblemSchema = z
   .object({
     shot: z.string().nullable().describe('the shot it concerns; null: the whole plan'),
     severity: z.enum(['error', 'warning']).describe('an error means the plan cannot run as is'),
-    code: z.enum(PLAN_PROBLEM_CODES.map((p) => p.code) as [PlanProblemCode, ...PlanProblemCode[]]),
-    message: z.string(),
+    code: z
+      .enum(PLAN_PROBLEM_CODES.map((p) => p.code) as [PlanProblemCode, ...PlanProblemCode[]])
+      .describe('stable: see the plan problem codes'),
+    message: z.string().describe('what is wrong and what to change, for people'),
   })
   .meta({ description: 'Something the user should know before running the plan' });
 export type PlanProblem = z.infer<typeof PlanProblemSchema>;
 
 export const PlanSchema = z
   .object({
-    title: z.string(),
+    title: z.string().describe('the storyboard’s title'),
     as_of: z.string().describe('YYYY-MM-DD: the catalog facts used are those true on this day'),
     budget_usd: z.number().nullable().describe('null: no budget'),
     policy: z.string().describe('what the plan optimises: quality, cost, speed or balanced'),
@@ -154,7 +158,9 @@ export const PlanSchema = z
         best_usd: z.number().describe('every shot at its best choice without a budget'),
       })
       .describe('the range in which a budget changes the plan'),
-    problems: z.array(PlanProblemSchema),
+    problems: z
+      .array(PlanProblemSchema)
+      .describe('errors (the plan cannot run as is) and warnings, plan-wide and per shot'),
   })
   .meta({ description: 'What the router decided, before anything is spent' });
 export type Plan = z.infer<typeof PlanSchema>;

@@ -55,7 +55,7 @@ const rejectionKinds = [
   }),
   kind('route_retired', 'A route of the model is retired at `as_of`.', {
     provider,
-    date: date.nullable(),
+    date: date.nullable().describe('the route’s retirement date'),
   }),
   kind('no_local_route', 'The model has no local route and `policy.local_only` is set.', {}),
   kind(
@@ -116,11 +116,11 @@ const rejectionKinds = [
         .describe('seconds an extension chain reaches; null: the model cannot extend'),
     },
   ),
-  kind('route_tier_unavailable', 'The cheapest usable route does not offer the size tier.', {
+  kind('route_tier_unavailable', 'A route of the model does not offer the size tier.', {
     provider,
     asked: tier.describe('the size tier requested'),
   }),
-  kind('no_price', 'The route has no price for the request.', {
+  kind('no_price', 'A route of the model has no price for the request.', {
     provider,
     asked: tier.describe('the size tier requested'),
     audio: z.boolean().describe('audio was requested'),
@@ -145,12 +145,12 @@ export type RejectionCode = RejectionReason['code'];
 
 const warningKinds = [
   kind('retired_allowed', 'The model is retired; it is used because of `policy.allow_retired`.', {
-    model: z.string(),
-    date: date.nullable(),
+    model: z.string().describe('catalog model id'),
+    date: date.nullable().describe('the retirement date, when known'),
   }),
   kind('deprecated', 'The model is deprecated at `as_of`.', {
-    model: z.string(),
-    date: date.nullable(),
+    model: z.string().describe('catalog model id'),
+    date: date.nullable().describe('the deprecation date, when known'),
     replacement: z.string().nullable().describe('the model its vendor names instead'),
   }),
   kind('upscaled', 'The clip is generated below the cut’s size and scaled up.', {
@@ -192,7 +192,7 @@ const warningKinds = [
     },
   ),
   kind('unconfirmed_facts', 'The choice relies on catalog facts no primary source confirms.', {
-    model: z.string(),
+    model: z.string().describe('catalog model id'),
     facts: z.array(z.string()).describe('which facts, e.g. durations, price'),
   }),
 ] as const;

@@ -4,22 +4,15 @@
  * `over_budget`, …); the API adds its own for what only HTTP has (auth, sizes, ranges, …). The
  * codes, their statuses and the body are defined in ../contracts/errors.ts.
  */
-import { type ApiErrorCode, apiErrorStatus, type ErrorBody } from '../contracts/errors.ts';
+import {
+  type ApiErrorCode,
+  apiErrorStatus,
+  type ErrorBody,
+  libraryErrorStatus,
+} from '../contracts/errors.ts';
 import { InvalidInputError, ShotrouterError } from '../errors.ts';
 
 export type { ApiErrorCode, ErrorBody };
-
-/** Library error codes as HTTP statuses; any other library code is a 500. */
-const LIBRARY_STATUS: Record<string, number> = {
-  invalid_storyboard: 422,
-  invalid_catalog: 422,
-  invalid_timeline: 422,
-  unsatisfiable: 422,
-  over_budget: 422,
-  usage: 400,
-  aborted: 409,
-  shots_failed: 409,
-};
 
 export class ApiError extends Error {
   readonly code: ApiErrorCode;
@@ -69,9 +62,10 @@ export function errorResponse(error: unknown): {
       },
     };
   }
-  if (ShotrouterError.is(error) && LIBRARY_STATUS[error.code] !== undefined) {
+  const libraryStatus = ShotrouterError.is(error) ? libraryErrorStatus(error.code) : undefined;
+  if (ShotrouterError.is(error) && libraryStatus !== undefined) {
     return {
-      status: LIBRARY_STATUS[error.code]!,
+      status: libraryStatus,
       headers: {},
       body: { error: { code: error.code, message: error.message } },
     };
