@@ -8,21 +8,8 @@
 import { isRetryable } from '../contracts/errors.ts';
 import { type ErrorCode, ShotrouterError, type ShotrouterErrorOptions } from '../errors.ts';
 
-export type ProviderErrorCode = Extract<
-  ErrorCode,
-  | 'rate_limited'
-  | 'server_error'
-  | 'timeout'
-  | 'content_refused'
-  | 'invalid_request'
-  | 'authentication'
-  | 'out_of_credit'
-  | 'malformed_response'
-  | 'expired_url'
-  | 'connection_dropped'
->;
-
-const PROVIDER_ERROR_CODES: ReadonlySet<string> = new Set<ProviderErrorCode>([
+/** The codes a provider call can fail with (a subset of the contract's error codes). */
+const PROVIDER_ERROR_CODES = [
   'rate_limited',
   'server_error',
   'timeout',
@@ -33,10 +20,14 @@ const PROVIDER_ERROR_CODES: ReadonlySet<string> = new Set<ProviderErrorCode>([
   'invalid_request',
   'authentication',
   'out_of_credit',
-]);
+] as const satisfies readonly ErrorCode[];
+
+export type ProviderErrorCode = (typeof PROVIDER_ERROR_CODES)[number];
+
+const providerCodes: ReadonlySet<string> = new Set(PROVIDER_ERROR_CODES);
 
 export function isProviderErrorCode(code: string): code is ProviderErrorCode {
-  return PROVIDER_ERROR_CODES.has(code);
+  return providerCodes.has(code);
 }
 
 /** A provider error whose `retryable` is the contract's answer for its code. */
