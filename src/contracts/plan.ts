@@ -164,3 +164,19 @@ export const PlanSchema = z
   })
   .meta({ description: 'What the router decided, before anything is spent' });
 export type Plan = z.infer<typeof PlanSchema>;
+
+/**
+ * A plan as a run stored it. Plans stored before reasons and warnings had codes hold them as
+ * plain strings; those become `unclassified` entries with the same message, so the rest of the
+ * program meets one shape.
+ */
+export function parseStoredPlan(json: string): Plan {
+  const plan = JSON.parse(json) as Plan;
+  const legacy = <T>(item: T | string): T =>
+    typeof item === 'string' ? ({ code: 'unclassified', message: item } as T) : item;
+  for (const shot of plan.shots) {
+    shot.warnings = shot.warnings.map(legacy);
+    for (const r of shot.rejected) r.reasons = r.reasons.map(legacy);
+  }
+  return plan;
+}

@@ -133,6 +133,11 @@ const rejectionKinds = [
       .optional()
       .describe('USD for every take on this model, when dearer than the chosen one'),
   }),
+  kind(
+    'unclassified',
+    'Recorded before reasons and warnings had codes (a plan stored by an earlier version); only the message is known. The router never makes it.',
+    {},
+  ),
 ] as const;
 
 export const RejectionReasonSchema = z
@@ -195,6 +200,11 @@ const warningKinds = [
     model: z.string().describe('catalog model id'),
     facts: z.array(z.string()).describe('which facts, e.g. durations, price'),
   }),
+  kind(
+    'unclassified',
+    'Recorded before reasons and warnings had codes (a plan stored by an earlier version); only the message is known. The router never makes it.',
+    {},
+  ),
 ] as const;
 
 export const PlanWarningSchema = z
@@ -309,6 +319,8 @@ function rejectionMessage(r: RejectionFacts): string {
       return `${r.provider} route has no price for ${r.asked}${r.audio ? ' with audio' : ''}`;
     case 'feasible_not_chosen':
       return `feasible, not chosen: score ${r.score} vs ${r.chosen_score}${r.usd !== undefined ? `, $${money(r.usd)}` : ''}`;
+    case 'unclassified':
+      return '(no details recorded)';
   }
 }
 
@@ -334,6 +346,8 @@ function warningMessage(w: WarningFacts): string {
       return `${trimNumber(w.asked)} s snapped up to ${trimNumber(w.generated)} s, trimmed to ${trimNumber(w.asked)} s`;
     case 'unconfirmed_facts':
       return `relies on unconfirmed catalog facts of ${w.model}: ${w.facts.join(', ')} (see shotrouter models --json)`;
+    case 'unclassified':
+      return '(no details recorded)';
   }
 }
 

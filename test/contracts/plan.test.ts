@@ -9,6 +9,7 @@ import { loadCatalog } from '../../src/catalog/load.ts';
 import {
   PlanSchema,
   type PlanWarning,
+  parseStoredPlan,
   planWarning,
   type RejectionReason,
   rejectionReason,
@@ -128,4 +129,24 @@ shots:
       plan.problems.some((p) => p.code === 'warning' && p.message === shot.warnings[0]!.message),
     );
   });
+});
+
+test('a plan stored before reasons and warnings had codes reads as unclassified entries', () => {
+  const plan = planStoryboard(
+    board(`${HEADER}shots:\n  - { id: s, prompt: p, duration: 4 }\n`),
+    catalogOf([card({ id: 'snap-1', durations: { values: [5] } }), card({ id: 'x-1', refs: 0 })]),
+  );
+  const old = JSON.parse(JSON.stringify(plan));
+  for (const shot of old.shots) {
+    shot.warnings = shot.warnings.map((w: PlanWarning) => w.message);
+    for (const r of shot.rejected) r.reasons = r.reasons.map((x: RejectionReason) => x.message);
+  }
+  const read = parseStoredPlan(JSON.stringify(old));
+  assert.deepEqual(
+    read.shots[0]!.warnings,
+    plan.shots[0]!.warnings.map((w) => ({ code: 'unclassified', message: w.message })),
+  );
+  assert.equal(read.shots[0]!.rejected[0]!.reasons[0]!.code, 'unclassified');
+  // a current plan reads back unchanged
+  assert.deepEqual(parseStoredPlan(JSON.stringify(plan)), plan);
 });
