@@ -243,20 +243,15 @@ export type WarningFacts = DistributiveOmit<PlanWarning, 'message' | 'advice'>;
 
 /** A rejection reason from its facts: the message and advice are added here. */
 export function rejectionReason(facts: RejectionFacts): RejectionReason {
-  const { code, ...rest } = facts;
-  const advice = REJECTION_ADVICE[code];
-  return {
-    code,
-    message: rejectionMessage(facts),
-    ...rest,
-    ...(advice ? { advice } : {}),
-  } as RejectionReason;
+  // one object, keys in contract order: code, message, the facts, advice
+  const reason = Object.assign({ code: facts.code, message: rejectionMessage(facts) }, facts);
+  const advice = REJECTION_ADVICE[facts.code];
+  return (advice ? Object.assign(reason, { advice }) : reason) as RejectionReason;
 }
 
 /** A warning from its facts: the message is added here. */
 export function planWarning(facts: WarningFacts): PlanWarning {
-  const { code, ...rest } = facts;
-  return { code, message: warningMessage(facts), ...rest } as PlanWarning;
+  return Object.assign({ code: facts.code, message: warningMessage(facts) }, facts) as PlanWarning;
 }
 
 function rejectionMessage(r: RejectionFacts): string {

@@ -177,6 +177,19 @@ function memoisedAnalyser(models: readonly ModelCard[], ctx: EvalContext): Analy
   };
 }
 
+// Reasons are never mutated: the ones without per-shot facts are shared by every analysis.
+const NOT_IN_ALLOW_LIST = rejectionReason({ code: 'not_in_allow_list' });
+const DENIED_BY_POLICY = rejectionReason({ code: 'denied_by_policy' });
+const pinnedReasons = new Map<string, RejectionReason>();
+function pinnedTo(model: string): RejectionReason {
+  let reason = pinnedReasons.get(model);
+  if (!reason) {
+    reason = rejectionReason({ code: 'pinned_to_other_model', asked: model });
+    pinnedReasons.set(model, reason);
+  }
+  return reason;
+}
+
 function analyseShot(
   shot: Shot,
   models: readonly ModelCard[],
@@ -189,11 +202,9 @@ function analyseShot(
   let pinFailure: RejectionReason[] | undefined;
   models.forEach((model, m) => {
     const reasons: RejectionReason[] = [];
-    if (policy.allow && !policy.allow.includes(model.id))
-      reasons.push(rejectionReason({ code: 'not_in_allow_list' }));
-    if (policy.deny.includes(model.id)) reasons.push(rejectionReason({ code: 'denied_by_policy' }));
-    if (shot.model !== undefined && shot.model !== model.id)
-      reasons.push(rejectionReason({ code: 'pinned_to_other_model', asked: shot.model }));
+    if (policy.allow && !policy.allow.includes(model.id)) reasons.push(NOT_IN_ALLOW_LIST);
+    if (policy.deny.includes(model.id)) reasons.push(DENIED_BY_POLICY);
+    if (shot.model !== undefined && shot.model !== model.id) reasons.push(pinnedTo(shot.model));
     const evaluation = evaluations[m]!;
     if (!evaluation.ok) reasons.push(...evaluation.reasons);
     if (shot.model === model.id && reasons.length > 0) pinFailure = reasons;
