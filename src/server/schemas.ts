@@ -15,11 +15,13 @@ import {
 } from '../contracts/index.ts';
 import { TAGS } from '../storyboard/types.ts';
 
-export const apiSchemas = z.registry<{ id: string; description?: string }>();
+export const apiSchemas = z.registry<{ id: string }>();
 
+/** Registers a schema under its component name; the description goes into the document. */
 function named<T extends z.ZodType>(id: string, schema: T, description?: string): T {
-  apiSchemas.add(schema, { id, ...(description ? { description } : {}) });
-  return schema;
+  const described = description ? schema.describe(description) : schema;
+  apiSchemas.add(described, { id });
+  return described;
 }
 
 // errors and the plan: their one definition is in ../contracts/
