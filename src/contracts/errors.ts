@@ -102,6 +102,9 @@ export const ErrorCodeSchema = z.enum(Object.keys(ERRORS) as [ErrorCode, ...Erro
 /**
  * Whether a request that failed with this code may succeed when sent again. The engine retries
  * these with backoff (then falls back to the next route); any other code falls back at once.
+ * Provider errors take their `retryable` flag from here. A caller that knows a retry is unsafe
+ * says so on the error itself (a start whose outcome is unknown is reconciled, never sent again;
+ * an error that ran out of retries becomes final).
  */
 export function isRetryable(code: string): boolean {
   return Object.hasOwn(ERRORS, code) && ERRORS[code as ErrorCode].retryable;
