@@ -144,7 +144,7 @@ export interface Deliver {
   size: Size;
   fps: number;
   audio: boolean;
-  // optional additions (docs/storyboard-additions.md): absent means the default
+  // optional additions (docs/storyboard.md): absent means the default
   /** default h264 */
   codec?: DeliverCodec;
   /** default fit */
