@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { catalog, loadStoryboard, plan } from '../../src/index.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -189,6 +189,43 @@ describe('the installed package', () => {
     const fromCheckout = JSON.parse(JSON.stringify(plan(storyboard, models, { asOf: AS_OF })));
     assert.ok(fromPackage.shots.length > 0);
     assert.deepEqual(fromPackage, fromCheckout);
+  });
+
+  test('the installed library finds its board, examples and workflow templates', (t) => {
+    if (skip) return t.skip(skip);
+    // the workflow module is internal (not exported), so it is imported by its file
+    const workflows = path.join(installed, 'dist/node/src/providers/comfyui/workflow.js');
+    const script = `
+      import fs from 'node:fs';
+      import { listen } from 'shotrouter';
+      const { BUILT_IN_WORKFLOWS, loadTemplate } = await import(${JSON.stringify(pathToFileURL(workflows).href)});
+      fs.mkdirSync('projects', { recursive: true });
+      const served = await listen({ projectsDir: 'projects', port: 0 });
+      try {
+        const page = await fetch(served.url);
+        const examples = await (await fetch(new URL('api/examples', served.url))).json();
+        console.log(JSON.stringify({
+          page: page.status,
+          type: page.headers.get('content-type'),
+          html: await page.text(),
+          examples: examples.examples.map((e) => e.name),
+          workflows: BUILT_IN_WORKFLOWS,
+          template: Object.keys(loadTemplate('ltx-2', [BUILT_IN_WORKFLOWS])),
+        }));
+      } finally {
+        await served.close();
+      }`;
+    fs.writeFileSync(path.join(app, 'data.mjs'), script);
+    const found = JSON.parse(run(process.execPath, ['data.mjs'], app));
+    assert.equal(found.page, 200);
+    assert.match(found.type, /text\/html/);
+    assert.match(found.html, /<script/);
+    assert.deepEqual(found.examples, ['launch-film', 'local-short', 'social-ad']);
+    assert.equal(
+      found.workflows,
+      path.join(fs.realpathSync(installed), 'src/providers/comfyui/workflows'),
+    );
+    assert.ok(found.template.length > 0);
   });
 
   test('its type declarations serve a TypeScript user', (t) => {
