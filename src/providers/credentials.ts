@@ -30,7 +30,7 @@
  * with `gcloud auth print-access-token` (it lasts about an hour) wherever gcloud is installed.
  *
  * Base URLs are the host root the provider's paths hang off (what the sandbox prefixes stand
- * for, spec/cli-and-plan.md "Sandbox"): adapters append `/v1/videos`, `/v1beta/models/…`, etc.
+ * for, docs/sandbox.md): adapters append `/v1/videos`, `/v1beta/models/…`, etc.
  * Overrides, strongest first:
  * - `SHOTROUTER_<PROVIDER>_BASE_URL` (e.g. `SHOTROUTER_OPENAI_BASE_URL=http://litellm:4000`
  *   for an OpenAI-compatible proxy), or `baseUrl` in the credentials file;

@@ -1,6 +1,6 @@
 /**
  * The plan: what the router decided, as data, before anything is spent. Its JSON form is the
- * public contract of `plan --json` (../shared/spec/cli-and-plan.md); fields may be added, never
+ * public contract of `plan --json` (docs/cli.md); fields may be added, never
  * renamed. Every number is deterministic for the same storyboard, catalog and as_of.
  */
 import type { ProviderId } from '../catalog/schema.ts';
