@@ -8,8 +8,7 @@
  */
 import path from 'node:path';
 import { Hono } from 'hono';
-import type { Catalog } from '../catalog/load.ts';
-import { catalog as loadCatalog } from '../lib/catalog.ts';
+import { type Catalog, catalog as loadCatalog } from '../lib/catalog.ts';
 import { type Project, ProjectFolders } from '../lib/projects.ts';
 import { adaptersFor, previewRegistry, providerRegistry } from '../lib/providers.ts';
 import { packageRoot } from '../util/package-root.ts';

@@ -2,7 +2,7 @@
  * What the route groups share: the server's settings and its long-lived parts, built once by
  * createServer. Each group takes only the fields it uses (`Pick<ServerContext, …>`).
  */
-import type { Catalog } from '../catalog/load.ts';
+import type { Catalog } from '../lib/catalog.ts';
 import type { Project, ProjectFolders } from '../lib/projects.ts';
 import type { Access } from './security.ts';
 import type { ProjectStores } from './stores.ts';

@@ -5,24 +5,22 @@
  * handlers ask the supervisor; they never hold a run themselves.
  */
 import type { z } from 'zod';
-import type { Catalog } from '../catalog/load.ts';
-import type { ClipTools } from '../engine/context.ts';
-import type { EngineOptions, EngineOutcome } from '../engine/run-engine.ts';
 import { ShotrouterError } from '../errors.ts';
+import type { Catalog } from '../lib/catalog.ts';
 import { assertRunnable } from '../lib/plan.ts';
 import type { Project } from '../lib/projects.ts';
+import type { ProviderRegistry } from '../lib/providers.ts';
 import {
   type Assembler,
   estimateRun,
+  type RunOptions,
   type RunProgressEvent,
   run,
   type SpendEstimate,
 } from '../lib/run.ts';
 import type { statusFromStore } from '../lib/status.ts';
 import { pickTake } from '../lib/takes.ts';
-import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Plan } from '../router/types.ts';
-import type { Store } from '../store/store.ts';
 import { ApiError, errorResponse } from './errors.ts';
 import { EventHub } from './hub.ts';
 import type { RunInfoSchema } from './schemas.ts';
@@ -37,15 +35,12 @@ export type RegistryFor = (preview: boolean, plan: Plan) => ProviderRegistry;
 /** Who makes clips and how they are assembled (tests and benchmarks replace them). */
 export interface RunnerSeams {
   registry?: RegistryFor;
-  tools?: ClipTools;
+  tools?: RunOptions['tools'];
   assemble?: Assembler | false;
 }
 
 /** A shared database (PostgreSQL) whose `shotrouter worker`s make the clips. */
-export interface SharedDatabase {
-  openStore: (dir: string) => Promise<Store>;
-  execute: (options: EngineOptions) => Promise<EngineOutcome>;
-}
+export type SharedDatabase = Required<Pick<RunOptions, 'openStore' | 'execute'>>;
 
 export interface SupervisorOptions {
   catalog: Catalog;
