@@ -4,9 +4,10 @@
  * A header with the deliverable, the key numbers, spend against budget, a contact sheet with a
  * frame of each shot, and per shot the model, why it was chosen, attempts, time and spend.
  */
-import type { RunReport, ShotReport } from '../assemble/report.ts';
+
 import { shotColor, spendChart } from './chart.ts';
 import { duration, escapeHtml as h, money } from './format.ts';
+import type { RunReport, ShotReport } from './types.ts';
 
 export interface HtmlReportInput {
   report: RunReport;
