@@ -3,6 +3,7 @@
  * order. The spec's fields (`title`, `shots[].{id, model, provider, attempts, spend_usd, file,
  * sha256, warnings}`, `total.spend_usd`) are a public contract; the rest is added information.
  */
+import type { CatalogOrigin } from '../catalog/load.ts';
 import type { Plan } from '../router/types.ts';
 import { cutChoice } from './picks.ts';
 import type { RunState } from './run-state.ts';
@@ -60,6 +61,8 @@ export interface RunReport {
   files: { report_html: string; otio: string; fcpxml: string; edl: string } | null;
   /** how the cut was joined: `copy` (every clip shares its codec parameters) or `encode` */
   join: 'copy' | 'encode' | null;
+  /** the catalog the plan was routed on (null for a plan stored before catalogs were recorded) */
+  catalog: CatalogOrigin | null;
 }
 
 /** What the assembly decided for a shot. */
@@ -162,6 +165,7 @@ export function buildReport(input: {
     },
     files: input.files ?? null,
     join: input.join ?? null,
+    catalog: input.plan.catalog ?? null,
   };
 }
 
