@@ -72,20 +72,31 @@ async function makeBundle(name: string, published: string, dir = cards): Promise
   return out;
 }
 
+/** A bundle file as JSON, for tests that damage one. */
+interface RawBundle {
+  manifest: string;
+  signature?: { value: string };
+  cards: Record<string, string>;
+}
+interface RawManifest {
+  schema_version: number;
+  cards: { file: string; sha256: string; bytes: number }[];
+}
+
 /** Changes a bundle and signs its manifest again with our key: "signed, but bad inside". */
-function resigned(file: string, edit: (bundle: any, manifest: any) => void): string {
+function resigned(file: string, edit: (bundle: RawBundle, manifest: RawManifest) => void): string {
   const bundle = JSON.parse(fs.readFileSync(file, 'utf8'));
   const manifest = JSON.parse(bundle.manifest);
   edit(bundle, manifest);
   bundle.manifest = JSON.stringify(manifest);
   const key = createPrivateKey(fs.readFileSync(keyFile, 'utf8'));
-  bundle.signature.value = sign(null, Buffer.from(bundle.manifest), key).toString('base64');
+  bundle.signature!.value = sign(null, Buffer.from(bundle.manifest), key).toString('base64');
   const out = `${file}.resigned-${Math.random().toString(36).slice(2)}`;
   fs.writeFileSync(out, JSON.stringify(bundle));
   return out;
 }
 
-function edited(file: string, edit: (bundle: any) => void): string {
+function edited(file: string, edit: (bundle: RawBundle) => void): string {
   const bundle = JSON.parse(fs.readFileSync(file, 'utf8'));
   edit(bundle);
   const out = `${file}.edited-${Math.random().toString(36).slice(2)}`;
@@ -255,7 +266,7 @@ describe('pull, status, reset', () => {
         name: 'a card changed after signing',
         file: () =>
           edited(good, (b) => {
-            const text = Buffer.from(b.cards['veo-3.1.yaml'], 'base64').toString();
+            const text = Buffer.from(b.cards['veo-3.1.yaml']!, 'base64').toString();
             b.cards['veo-3.1.yaml'] = Buffer.from(text.replace('team bundle', 'evil')).toString(
               'base64',
             );
@@ -286,10 +297,10 @@ describe('pull, status, reset', () => {
         name: 'a malformed card, signed',
         file: () =>
           resigned(good, (bundle, manifest) => {
-            const text = Buffer.from(bundle.cards['veo-3.1.yaml'], 'base64').toString();
+            const text = Buffer.from(bundle.cards['veo-3.1.yaml']!, 'base64').toString();
             const card = base64Card(text.replace(/^name: .*$/m, 'name: 12'));
             bundle.cards['veo-3.1.yaml'] = card.data;
-            const entry = manifest.cards.find((c: { file: string }) => c.file === 'veo-3.1.yaml');
+            const entry = manifest.cards.find((c) => c.file === 'veo-3.1.yaml')!;
             entry.sha256 = card.sha256;
             entry.bytes = card.bytes;
           }),
@@ -304,8 +315,8 @@ describe('pull, status, reset', () => {
         name: 'a card name with a folder in it, signed',
         file: () =>
           resigned(good, (bundle, manifest) => {
-            manifest.cards[0].file = '../evil.yaml';
-            bundle.cards['../evil.yaml'] = bundle.cards[Object.keys(bundle.cards)[0]!];
+            manifest.cards[0]!.file = '../evil.yaml';
+            bundle.cards['../evil.yaml'] = bundle.cards[Object.keys(bundle.cards)[0]!]!;
           }),
         says: /lists a card badly/,
       },
