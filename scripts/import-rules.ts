@@ -24,7 +24,7 @@ export const IMPORT_RULES: ImportRules = {
     // clips made and described
     providers: ['catalog', 'media', ...BASE],
     sandbox: ['catalog', 'media', ...BASE],
-    report: ['media', ...BASE],
+    report: ['catalog', 'media', ...BASE],
     // running a plan, then the cut and its files
     engine: ['providers', 'router', 'storyboard', 'store', 'media', ...BASE],
     queue: ['engine', 'providers', 'catalog', 'store', ...BASE],

@@ -110,6 +110,7 @@ export function buildReport(input: {
     },
     files: input.files ?? null,
     join: input.join ?? null,
+    catalog: input.plan.catalog ?? null,
   };
 }
 

@@ -30,6 +30,17 @@ const CODEC_NAMES: Record<string, string> = {
   prores: 'ProRes 422 HQ',
 };
 
+/** Which catalog the plan was routed on, in a few words. */
+function catalogLine(origin: NonNullable<RunReport['catalog']>): string {
+  const digest = origin.digest.replace(/^sha256:/, '').slice(0, 12);
+  const base =
+    origin.source === 'bundle'
+      ? `the catalog bundle published ${origin.published}, signed by ${origin.key_name}`
+      : `the ${origin.source} catalog`;
+  const overlays = origin.overlays.map((o) => o.file).join(', ');
+  return `${base} (${digest})${overlays ? ` with overlays ${overlays}` : ''}`;
+}
+
 export function renderReportHtml(input: HtmlReportInput): string {
   const { report, deliver } = input;
   const byId = new Map(input.shots.map((s) => [s.id, s]));
@@ -125,6 +136,7 @@ export function renderReportHtml(input: HtmlReportInput): string {
   <div class="eyebrow">shotrouter report${report.preview ? ' <span class="preview">preview: placeholders, nothing spent</span>' : ''}</div>
   <h1>${h(report.title)}</h1>
   <div class="format">${h(format)}${report.join ? ` · joined by ${report.join === 'copy' ? 'stream copy' : 'one encode'}` : ''}</div>
+  ${report.catalog ? `<div class="format">routed on ${h(catalogLine(report.catalog))}</div>` : ''}
 </header>
 <section class="stats">${stats}</section>
 <section>

@@ -4,6 +4,7 @@
  * sha256, warnings}`, `total.spend_usd`) are a public contract; the rest is added information.
  * The assembly fills it in (assemble/report.ts); this folder renders it.
  */
+import type { CatalogOrigin } from '../catalog/load.ts';
 
 export interface ShotReport {
   id: string;
@@ -57,4 +58,6 @@ export interface RunReport {
   files: { report_html: string; otio: string; fcpxml: string; edl: string } | null;
   /** how the cut was joined: `copy` (every clip shares its codec parameters) or `encode` */
   join: 'copy' | 'encode' | null;
+  /** the catalog the plan was routed on, as the plan records it; null for plans made before */
+  catalog: CatalogOrigin | null;
 }

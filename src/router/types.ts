@@ -3,6 +3,7 @@
  * public contract of `plan --json` (docs/cli.md); fields may be added, never
  * renamed. Every number is deterministic for the same storyboard, catalog and as_of.
  */
+import type { CatalogOrigin } from '../catalog/load.ts';
 import type { ProviderId } from '../catalog/schema.ts';
 
 export interface GenerateRequest {
@@ -91,4 +92,9 @@ export interface Plan {
    */
   cost_range: { cheapest_usd: number; best_usd: number };
   problems: PlanProblem[];
+  /**
+   * the catalog the plan was made with: built-in, a signed bundle or a folder, its digest and
+   * overlays (absent only in plans stored before catalogs were recorded)
+   */
+  catalog?: CatalogOrigin;
 }

@@ -1,5 +1,6 @@
 /** Every command, in the order `shotrouter --help` lists them. */
 import type { Command } from '../command.ts';
+import { catalogCommand } from './catalog.ts';
 import { doctorCommand } from './doctor.ts';
 import { modelsCommand } from './models.ts';
 import { pickCommand } from './pick.ts';
@@ -15,6 +16,7 @@ export const commands: Command[] = [
   validateCommand,
   planCommand,
   modelsCommand,
+  catalogCommand,
   runCommand,
   pickCommand,
   statusCommand,
