@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { MediaRow } from '../store/store.ts';
 import type { ClipProvenance } from '../timeline/types.ts';
-import { writeTextAtomically } from './files.ts';
+import { writeTextAtomically } from '../util/write-text.ts';
 
 export const PROVENANCE_FILE = 'provenance.json';
 
