@@ -1,6 +1,7 @@
 /** Every command, in the order `shotrouter --help` lists them. */
 import type { Command } from '../command.ts';
 import { doctorCommand } from './doctor.ts';
+import { mcpCommand } from './mcp.ts';
 import { modelsCommand } from './models.ts';
 import { pickCommand } from './pick.ts';
 import { planCommand } from './plan.ts';
@@ -21,5 +22,6 @@ export const commands: Command[] = [
   doctorCommand,
   sandboxCommand,
   serveCommand,
+  mcpCommand,
   workerCommand,
 ];
