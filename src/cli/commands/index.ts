@@ -2,6 +2,7 @@
 import type { Command } from '../command.ts';
 import { catalogCommand } from './catalog.ts';
 import { doctorCommand } from './doctor.ts';
+import { mcpCommand } from './mcp.ts';
 import { modelsCommand } from './models.ts';
 import { pickCommand } from './pick.ts';
 import { planCommand } from './plan.ts';
@@ -23,5 +24,6 @@ export const commands: Command[] = [
   doctorCommand,
   sandboxCommand,
   serveCommand,
+  mcpCommand,
   workerCommand,
 ];
