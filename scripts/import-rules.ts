@@ -33,8 +33,11 @@ export const IMPORT_RULES: ImportRules = {
     lib: ['assemble', 'engine', 'providers', 'router', 'catalog', 'storyboard', 'store', ...BASE],
     // the doors: nothing under src/ imports them but the CLI and the package's index
     server: ['lib', 'router', 'storyboard', 'store', ...BASE],
+    // the MCP server: the same lib/ functions for agents; its results use the API's shapes
+    mcp: ['lib', 'server', 'storyboard', 'store', ...BASE],
     'index.ts': ['lib', 'server', 'assemble', 'engine', 'router', 'storyboard', ...BASE],
     cli: [
+      'mcp',
       'server',
       'lib',
       'queue',
