@@ -82,6 +82,15 @@ export function sharedStoreOpener(
     });
 }
 
+/**
+ * The `openStore` seam of `serve --db`: each project is a space of its own, named by its folder
+ * (the project id). Its run folder is always `<project>/run`, so the run folder's own name would
+ * put every project in one space, where their runs supersede each other.
+ */
+export function projectStoreOpener(url: string): (runDir: string) => Promise<Store> {
+  return (runDir) => openStore({ url, space: path.basename(path.dirname(path.resolve(runDir))) });
+}
+
 export async function runDistributed(
   options: EngineOptions,
   distributed: DistributedOptions,
