@@ -107,7 +107,7 @@ test('a retired model appears with its date; an earlier --as-of brings it back',
 
 test('missing credentials: the plan names the variable that would enable the route', async () => {
   const { stdout } = await cli(['plan', EXAMPLES[1]!]);
-  assert.match(stdout, /which has no credentials: set ARK_API_KEY or BYTEPLUS_API_KEY/);
+  assert.match(stdout, /which has no credentials: set MINIMAX_API_KEY/);
   const sandboxed = await cli(['plan', EXAMPLES[1]!], {
     SHOTROUTER_SANDBOX_URL: 'http://127.0.0.1:9',
   });
