@@ -13,6 +13,7 @@ import {
   downloadAndProbe,
   type Expected,
   pollToEnd,
+  probeVideo,
   type SentRequest,
   sandboxAdapter,
 } from './adapter-harness.ts';
@@ -34,7 +35,12 @@ export async function runToVerifiedClip(
   const model = adapter.model(modelId);
   const started = await model.doStart!(request);
   const status = completed(await pollToEnd(model, started.operation, t, 250));
-  const info = await downloadAndProbe(provider, status);
+  const video = status.videos[0]!;
+  // a URL is downloaded through the typed client, as the engine does; bytes are probed as given
+  const info =
+    video.type === 'url'
+      ? await downloadAndProbe(provider, status)
+      : await probeVideo(video, modelId);
   const size = renderedOf(expected);
   assert.ok(
     Math.abs(info.durationSeconds - expected.seconds) < 0.1,
