@@ -13,8 +13,9 @@
  *
  * MiniMax reports failures in `base_resp: {status_code, status_msg}`, usually with HTTP 200:
  * 1002 rate limit, 1004 authentication, 1008 insufficient balance, 1026 sensitive input,
- * 2013 invalid parameters. The sandbox answers them with HTTP 200 too, except server errors
- * (HTTP 500) and unknown paths or tasks (HTTP 404), so a client must read `base_resp`.
+ * 2013 invalid parameters. The sandbox answers them with HTTP 200 too, except rate limits
+ * (HTTP 429 with Retry-After, as every stand-in's rate-limit fault), server errors (HTTP 500)
+ * and unknown paths or tasks (HTTP 404), so a client must read `base_resp`.
  */
 import { randomInt } from 'node:crypto';
 import { acceptableKey, type ProviderSpec, type SandboxCore } from '../core.ts';
@@ -142,7 +143,7 @@ export function minimaxProvider(core: SandboxCore): ProviderSpec {
       notFound: (message) => baseResp(404, 2013, message),
       unknownModel: (model) => baseResp(200, 2013, `invalid params, unknown model ${model}`),
       rateLimited: (seconds) => ({
-        ...baseResp(200, 1002, 'rate limit exceeded (RPM)'),
+        ...baseResp(429, 1002, 'rate limit exceeded (RPM)'),
         headers: retryAfter(seconds),
       }),
       serverError: () => baseResp(500, 1000, 'unknown error'),
