@@ -160,5 +160,16 @@ describe('errors and usage', () => {
     }
     const table = await cli(['models']);
     assert.match(table.stdout, /sora-2 +retired 2026-09-24/);
+    // an edit model is listed apart, never among the models plans route to
+    const edits = JSON.parse(result.stdout).edit_models as Array<{ id: string; kind: string }>;
+    assert.deepEqual(
+      edits.map((m) => [m.id, m.kind]),
+      [['runway-aleph', 'edit']],
+    );
+    assert.ok(!ids.includes('runway-aleph'));
+    assert.match(
+      table.stdout,
+      /edit models \(video in, never routed for generation\): runway-aleph/,
+    );
   });
 });
