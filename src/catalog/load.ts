@@ -21,8 +21,14 @@ import {
 import { type ModelCard, ModelCardSchema, type Route } from './schema.ts';
 
 export interface Catalog {
-  /** sorted by id */
+  /** the models that generate video, sorted by id: everything the router may route to */
   models: ModelCard[];
+  /**
+   * Models of another `kind` (`edit`: they transform a video the user already has), sorted by
+   * id. Recorded with their facts and prices, and kept out of `models` so that generation is
+   * never routed to them; `byId` holds both.
+   */
+  editModels: ModelCard[];
   byId: ReadonlyMap<string, ModelCard>;
   /** the file that last defined or changed each card (an overlay, when one touched it) */
   fileOf: ReadonlyMap<string, string>;
@@ -448,7 +454,8 @@ function toCatalog(entries: Map<string, Entry>, origin: CatalogOrigin): Catalog 
     a.card.id < b.card.id ? -1 : a.card.id > b.card.id ? 1 : 0,
   );
   return {
-    models: sorted.map((e) => e.card),
+    models: sorted.filter((e) => e.card.kind === 'generate').map((e) => e.card),
+    editModels: sorted.filter((e) => e.card.kind !== 'generate').map((e) => e.card),
     byId: new Map(sorted.map((e) => [e.card.id, e.card])),
     fileOf: new Map(sorted.map((e) => [e.card.id, e.file])),
     origin,

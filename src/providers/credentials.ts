@@ -24,6 +24,9 @@
  * | fal       | apiKey (FAL_KEY)                                                                    | https://queue.fal.run                            |
  * | replicate | apiKey (REPLICATE_API_TOKEN)                                                        | https://api.replicate.com                        |
  * | comfyui   | url (COMFYUI_URL) — the server itself is the base URL; no secret                    | (none: set COMFYUI_URL)                          |
+ * | minimax   | apiKey (MINIMAX_API_KEY)                                                            | https://api.minimax.io                           |
+ * | dashscope | apiKey (DASHSCOPE_API_KEY)                                                          | https://dashscope-intl.aliyuncs.com              |
+ * | ltx       | apiKey (LTX_API_KEY)                                                                | https://api.ltx.video                            |
  *
  * Vertex takes a ready OAuth access token rather than a service-account key because minting one
  * needs Google's auth library or the gcloud CLI, neither of which this project ships; get one
@@ -165,6 +168,23 @@ const SPECS: Record<CredentialProvider, ProviderSpec> = {
     values: apiKey('REPLICATE_API_TOKEN'),
     main: 'apiKey',
     defaultBaseUrl: () => 'https://api.replicate.com',
+  },
+  minimax: {
+    values: apiKey('MINIMAX_API_KEY'),
+    main: 'apiKey',
+    // the international host; mainland-China accounts use https://api.minimaxi.com
+    defaultBaseUrl: () => 'https://api.minimax.io',
+  },
+  dashscope: {
+    values: apiKey('DASHSCOPE_API_KEY'),
+    main: 'apiKey',
+    // Model Studio's Singapore (international) host; Beijing is https://dashscope.aliyuncs.com
+    defaultBaseUrl: () => 'https://dashscope-intl.aliyuncs.com',
+  },
+  ltx: {
+    values: apiKey('LTX_API_KEY'),
+    main: 'apiKey',
+    defaultBaseUrl: () => 'https://api.ltx.video',
   },
   comfyui: {
     values: { url: { env: ['COMFYUI_URL'], secret: false, sandbox: '' } },

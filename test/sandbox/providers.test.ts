@@ -51,10 +51,13 @@ describe('sandbox endpoints', () => {
     assert.deepEqual(Object.keys(stats.body.providers).sort(), [
       'byteplus',
       'comfyui',
+      'dashscope',
       'fal',
       'google',
       'kling',
+      'ltx',
       'luma',
+      'minimax',
       'openai',
       'replicate',
       'runway',

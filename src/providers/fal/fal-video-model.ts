@@ -123,6 +123,9 @@ export function buildFalRequest(modelId: string, options: VideoCallOptions): Fal
   }
   if (family.audio) {
     if (options.generateAudio !== undefined) body.generate_audio = options.generateAudio;
+  } else if (family.alwaysAudio) {
+    if (options.generateAudio === false)
+      warnings.push(unsupported('generateAudio', `${endpoint} always adds sound`));
   } else {
     unsupportedOptions(options, ['generateAudio'], endpoint, warnings);
   }
