@@ -4,6 +4,7 @@ import { doctorCommand } from './doctor.ts';
 import { modelsCommand } from './models.ts';
 import { pickCommand } from './pick.ts';
 import { planCommand } from './plan.ts';
+import { qcCommand } from './qc.ts';
 import { runCommand } from './run.ts';
 import { sandboxCommand } from './sandbox.ts';
 import { serveCommand } from './serve.ts';
@@ -17,6 +18,7 @@ export const commands: Command[] = [
   modelsCommand,
   runCommand,
   pickCommand,
+  qcCommand,
   statusCommand,
   doctorCommand,
   sandboxCommand,
