@@ -25,6 +25,8 @@ export interface ClipMeasurements {
   cuts: number[];
   /** share of audio samples at full scale (0–1); absent without audio */
   clippedShare?: number;
+  /** the sound's RMS level over the whole clip, dBFS (-Infinity when silent) */
+  rmsDb?: number;
   /** SSIM of the clip's first / last frame against the image given for it */
   firstFrameSsim?: number;
   lastFrameSsim?: number;
@@ -98,8 +100,9 @@ function quoteName(file: string): string {
  * The ffmpeg arguments of the one pass. The picture is scaled down once and split: blackdetect
  * and freezedetect on YUV, scdet on RGB (on luma alone it misses a red → green cut), SSIM on
  * luma against each supplied image scaled and cropped to the clip's frame. The sound goes to
- * silencedetect, and through an expression that turns each sample into 1 when it is clipped
- * and 0 otherwise, so astats' mean (its "DC offset") is the clipped share.
+ * silencedetect, and to astats for its RMS level, then through an expression that turns each
+ * sample into 1 when it is at full scale and 0 otherwise, so astats' mean ("DC offset") is the
+ * share of samples at full scale.
  */
 export function analysisArgs(
   file: string,
@@ -146,7 +149,8 @@ export function analysisArgs(
     graph.push(
       '[0:a:0]asplit[quiet][loud]',
       `[quiet]silencedetect@silence=n=${L.silenceNoiseDb}dB:d=${L.silenceSeconds / 2},anullsink`,
-      `[loud]aformat=sample_fmts=flt,aeval=exprs='gte(abs(val(ch)),${L.clippedSample})',` +
+      '[loud]aformat=sample_fmts=flt,astats@level=measure_perchannel=none:measure_overall=RMS_level,' +
+        `aeval=exprs='gte(abs(val(ch)),${L.clippedSample})',` +
         'astats@clipping=measure_perchannel=none:measure_overall=DC_offset,anullsink',
     );
   }
@@ -179,6 +183,7 @@ export function parseAnalysisLog(
   let openFreeze: number | undefined;
   let openSilence: number | undefined;
   let clippedShare: number | undefined;
+  let rmsDb: number | undefined;
   const ssim: { first: number[]; last: number[] } = { first: [], last: [] };
 
   for (const line of lines) {
@@ -214,8 +219,9 @@ export function parseAnalysisLog(
         openSilence = undefined;
       }
     } else if (base === 'astats') {
-      const share = number('DC offset');
-      if (share !== undefined) clippedShare = share;
+      clippedShare = number('DC offset') ?? clippedShare;
+      const level = /RMS level dB:\s*(-?[\d.]+|-inf)/.exec(line)?.[1];
+      if (level !== undefined) rmsDb = level === '-inf' ? Number.NEGATIVE_INFINITY : Number(level);
     } else if (filter === 'metadata@first' || filter === 'metadata@last') {
       const value = number('lavfi.ssim.Y');
       if (value !== undefined) ssim[filter === 'metadata@first' ? 'first' : 'last'].push(value);
@@ -231,6 +237,7 @@ export function parseAnalysisLog(
     cuts: cuts.sort((a, b) => a - b),
   };
   if (info.hasAudio && clippedShare !== undefined) measured.clippedShare = clippedShare;
+  if (info.hasAudio && rmsDb !== undefined) measured.rmsDb = rmsDb;
   if (ssim.first.length > 0) measured.firstFrameSsim = ssim.first[0]!;
   if (ssim.last.length > 0) measured.lastFrameSsim = ssim.last.at(-1)!;
   return measured;

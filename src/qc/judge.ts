@@ -100,14 +100,7 @@ export function judgeTake(m: ClipMeasurements, expect: TakeExpectations): Check[
     );
   }
   if (info.hasAudio && m.clippedShare !== undefined && expect.audio !== false) {
-    const ok = m.clippedShare <= QC_LIMITS.clippedShare;
-    checks.push({
-      code: 'clipping',
-      ok,
-      value: round(m.clippedShare, 4),
-      limit: QC_LIMITS.clippedShare,
-      message: `${percent(m.clippedShare)} of the samples are at full scale${ok ? '' : ': the sound is clipped'}`,
-    });
+    checks.push(clippingCheck(m.clippedShare, m.rmsDb ?? Number.NEGATIVE_INFINITY));
   }
   checks.push(cutsCheck(m, expect.cuts ?? 0));
   if (expect.firstFrame !== undefined) {
@@ -144,6 +137,25 @@ function audioCheck(m: ClipMeasurements, asked: boolean): Check {
       : silentThroughout
         ? 'has a silent audio track, no sound, as asked'
         : 'has sound, but none was asked',
+  };
+}
+
+/** Value: the RMS level (dBFS); also fails on a share of samples at full scale (unencoded sound). */
+function clippingCheck(share: number, rmsDb: number): Check {
+  const atFullScale = share > QC_LIMITS.clippedShare;
+  const tooLoud = rmsDb >= QC_LIMITS.clippedRmsDb;
+  const level = Number.isFinite(rmsDb) ? `${round(rmsDb, 1)} dBFS` : 'silence';
+  const why = atFullScale
+    ? `: ${percent(share)} of the samples are at full scale, the sound is clipped`
+    : tooLoud
+      ? `: this loud, the sound is clipped or crushed by a limiter`
+      : '';
+  return {
+    code: 'clipping',
+    ok: !atFullScale && !tooLoud,
+    value: Number.isFinite(rmsDb) ? round(rmsDb, 1) : null,
+    limit: QC_LIMITS.clippedRmsDb,
+    message: `the sound averages ${level} RMS (${QC_LIMITS.clippedRmsDb} dBFS or louder fails)${why}`,
   };
 }
 

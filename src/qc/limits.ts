@@ -27,6 +27,12 @@ export const QC_LIMITS = {
   /** more clipped samples than this share of all samples fails the take */
   clippedShare: 0.01,
   /**
+   * a clip whose sound averages this loud (RMS over the whole clip, dBFS) or louder is driven
+   * into clipping: AAC smooths the flat tops of clipped samples away, so after encoding the
+   * sustained level is what still shows it
+   */
+  clippedRmsDb: -6,
+  /**
    * how different two consecutive frames must be to count as a cut, 0–1 (scdet's score / 100),
    * the same default as splitting a multi-shot clip
    */
