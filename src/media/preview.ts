@@ -53,7 +53,7 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
   }
   const encoding = encodingFor('h264', opts.output);
   const layout = layoutFor(opts.width, opts.height);
-  const segments = segmentsOf(opts, rate, frames);
+  const segments = segmentsOf(opts, frames);
 
   await withTempDir(async (dir) => {
     // Text goes through files: no filtergraph escaping of user text, and `expansion=none`
@@ -159,7 +159,6 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
 /** The shots of the clip with whole frame counts that add up to `frames`. */
 function segmentsOf(
   opts: PreviewOptions,
-  rate: { num: number; den: number },
   frames: number,
 ): Array<{ shotId: string; prompt: string; frames: number }> {
   const shots = opts.shots?.filter((s) => s.seconds > 0) ?? [];
