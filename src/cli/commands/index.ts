@@ -6,6 +6,7 @@ import { mcpCommand } from './mcp.ts';
 import { modelsCommand } from './models.ts';
 import { pickCommand } from './pick.ts';
 import { planCommand } from './plan.ts';
+import { qcCommand } from './qc.ts';
 import { runCommand } from './run.ts';
 import { sandboxCommand } from './sandbox.ts';
 import { serveCommand } from './serve.ts';
@@ -20,6 +21,7 @@ export const commands: Command[] = [
   catalogCommand,
   runCommand,
   pickCommand,
+  qcCommand,
   statusCommand,
   doctorCommand,
   sandboxCommand,
