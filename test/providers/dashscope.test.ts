@@ -24,6 +24,7 @@ adapterContract({
   expected: { seconds: 5, width: 1280, height: 720, fps: 24, audio: true },
   // a length Wan 2.6 does not make, forced through the pass-through options
   invalid: { request: callOptions({ providerOptions: { dashscope: { duration: 7 } } }) },
+  delivery: 'url',
   refusal: 'start',
   reconcile: 'unknown',
 });

@@ -18,6 +18,7 @@ adapterContract({
   invalid: {
     request: callOptions({ resolution: '1920x1080', providerOptions: { ltx: { duration: 7 } } }),
   },
+  delivery: 'url',
   refusal: 'status',
   reconcile: 'unknown',
 });

@@ -19,6 +19,7 @@ adapterContract({
   expected: { seconds: 4, width: 1366, height: 768, fps: 24, audio: true },
   // a length H3 does not make, forced through the pass-through options
   invalid: { request: callOptions({ providerOptions: { minimax: { duration: 16 } } }) },
+  delivery: 'url',
   refusal: 'start',
   reconcile: 'unknown',
 });
