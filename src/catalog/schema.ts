@@ -1,5 +1,5 @@
 /**
- * The model card schema (see ../shared/spec/catalog.md and docs/catalog.md).
+ * The model card schema (see docs/catalog.md).
  *
  * Every fact is wrapped as `{ value, source, unconfirmed? }`: `source` names an entry of the
  * card's `sources` map (URL and the date the fact was true); `unconfirmed` is present, with a
@@ -19,6 +19,9 @@ export const PROVIDERS = [
   'fal',
   'replicate',
   'comfyui',
+  'minimax',
+  'dashscope',
+  'ltx',
 ] as const;
 export type ProviderId = (typeof PROVIDERS)[number];
 
@@ -137,9 +140,18 @@ export const StrengthSchema = z.strictObject({
   unconfirmed: z.string().min(1).optional(),
 });
 
+/**
+ * What a model does: `generate` makes new video (the default, and the only kind the router
+ * considers); `edit` transforms a video the user already has (e.g. Runway Aleph). Edit models
+ * are recorded so that their facts and prices are on file, and never routed for generation.
+ */
+export const MODEL_KINDS = ['generate', 'edit'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
 export const ModelCardSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
   name: z.string().min(1),
+  kind: z.enum(MODEL_KINDS).default('generate'),
   vendor: z.string().min(1),
   family: z.string().min(1),
   released: fact(isoDate.nullable()),

@@ -1,4 +1,4 @@
-/** The only place where errors become exit codes (../shared/spec/cli-and-plan.md). */
+/** The only place where errors become exit codes (docs/cli.md). */
 import { type ErrorCode, ShotrouterError } from '../errors.ts';
 
 export const EXIT = {
@@ -6,6 +6,8 @@ export const EXIT = {
   invalid: 1,
   unsatisfiable: 2,
   shotsFailed: 3,
+  /** `qc`: a check failed */
+  checksFailed: 3,
   usage: 64,
   internal: 70,
 } as const;
@@ -21,7 +23,16 @@ const byCode: Partial<Record<ErrorCode, number>> = {
   aborted: 130,
 };
 
-export function exitCodeFor(error: unknown): number {
-  if (ShotrouterError.is(error)) return byCode[error.code] ?? EXIT.internal;
-  return EXIT.internal;
+/**
+ * Where a command gives a code its own meaning: for `qc`, whose subject is a file, a file that
+ * is not a readable video is its bad input (exit 1), not a fault of the program.
+ */
+const byCommand: Record<string, Partial<Record<ErrorCode, number>>> = {
+  qc: { verification_failed: EXIT.invalid },
+};
+
+export function exitCodeFor(error: unknown, command?: string): number {
+  if (!ShotrouterError.is(error)) return EXIT.internal;
+  const own = command === undefined ? undefined : byCommand[command]?.[error.code];
+  return own ?? byCode[error.code] ?? EXIT.internal;
 }

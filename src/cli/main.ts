@@ -59,7 +59,7 @@ async function runCommand(command: Command, args: CommandArgs, io: CommandIO): P
     return await command.run(args, io);
   } catch (error) {
     io.stderr.write(`${describeError(error)}\n`);
-    return exitCodeFor(error);
+    return exitCodeFor(error, command.name);
   }
 }
 

@@ -142,6 +142,21 @@ export const PlanProblemSchema = z
   .meta({ description: 'Something the user should know before running the plan' });
 export type PlanProblem = z.infer<typeof PlanProblemSchema>;
 
+export const CatalogOriginSchema = z
+  .object({
+    source: z
+      .enum(['built-in', 'bundle', 'folder'])
+      .describe('the cards shipped with shotrouter, an installed signed bundle, or a folder'),
+    digest: z.string().describe('`sha256:<hex>` over the cards’ file names and bytes'),
+    published: z.string().optional().describe('a bundle’s published date (YYYY-MM-DD)'),
+    key_name: z.string().optional().describe('the name of the trusted key that signed the bundle'),
+    key: z.string().optional().describe('that key, `ed25519:<base64>`'),
+    overlays: z
+      .array(z.object({ file: z.string(), digest: z.string() }))
+      .describe('overlays applied on top, in order: file name and `sha256:<hex>` of its bytes'),
+  })
+  .meta({ description: 'Where a catalog’s cards came from, and their digest' });
+
 export const PlanSchema = z
   .object({
     title: z.string().describe('the storyboard’s title'),
@@ -161,6 +176,9 @@ export const PlanSchema = z
     problems: z
       .array(PlanProblemSchema)
       .describe('errors (the plan cannot run as is) and warnings, plan-wide and per shot'),
+    catalog: CatalogOriginSchema.optional().describe(
+      'the catalog the plan was made with (absent only in plans stored before catalogs were recorded)',
+    ),
   })
   .meta({ description: 'What the router decided, before anything is spent' });
 export type Plan = z.infer<typeof PlanSchema>;

@@ -13,8 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { JSONValue } from '@ai-sdk/provider';
-import { isRetryable } from '../contracts/errors.ts';
-import { ShotrouterError } from '../errors.ts';
+import { isRetryable, ShotrouterError } from '../errors.ts';
 import { isProviderErrorCode, providerErrors, toProviderError } from '../providers/errors.ts';
 import type { ResolvedRoute } from '../providers/registry.ts';
 import {

@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ShotrouterError } from '../errors.ts';
 import { assertEvenSize, CONTAINER_ARGS, encodingFor, keyframeArgs } from './encoding.ts';
-import { filterValue, runFfmpeg } from './ffmpeg.ts';
+import { filterValue, localFile, runFfmpeg } from './ffmpeg.ts';
 import { withTempDir, writeAtomically } from './files.ts';
 import { AUDIO_RATE, frameCount, frameRate, rateText, samplesForFrames } from './rate.ts';
 
@@ -21,8 +21,25 @@ export interface PreviewOptions {
   fps: number;
   audio: boolean;
   label: { shotId: string; model: string; prompt: string };
+  /**
+   * The opening picture (an image file): the clip starts on it, whole and unlabelled, and zooms
+   * in slowly; the labels fade in after it.
+   */
+  firstFrame?: string;
+  /**
+   * A multi-shot clip: its shots in order, with lengths adding up to `seconds`. Each gets its own
+   * look and labels, so every cut is a scene change.
+   */
+  shots?: ReadonlyArray<{ shotId: string; prompt: string; seconds: number }>;
   signal?: AbortSignal;
 }
+
+/** A stand-in's picture moves: a faint band crosses the frame in this many seconds. */
+const BAND_CROSSING_SECONDS = 4;
+/** how much an opening picture is zoomed into by the end of its shot */
+const OPENING_ZOOM = 0.1;
+/** the labels fade in over an opening picture from here, for this long (seconds) */
+const LABEL_FADE = { start: 0.25, seconds: 0.5 };
 
 export async function renderPreview(opts: PreviewOptions): Promise<void> {
   const rate = frameRate(opts.fps);
@@ -35,8 +52,8 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
     );
   }
   const encoding = encodingFor('h264', opts.output);
-  const look = lookOf(opts.label.shotId);
   const layout = layoutFor(opts.width, opts.height);
+  const segments = segmentsOf(opts, frames);
 
   await withTempDir(async (dir) => {
     // Text goes through files: no filtergraph escaping of user text, and `expansion=none`
@@ -47,42 +64,77 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
       return filterValue(file);
     };
     const size = `${opts.width}x${opts.height}`;
-    const [shot, model, prompt, clock, footer] = await Promise.all([
-      textFile('shot.txt', singleLine(opts.label.shotId, layout.titleChars)),
-      textFile('model.txt', singleLine(`stand-in for ${opts.label.model}`, layout.bodyChars)),
-      textFile(
-        'prompt.txt',
-        wrapText(opts.label.prompt, layout.bodyChars, layout.promptLines).join('\n'),
-      ),
-      textFile('clock.txt', `%{pts:hms}   frame %{eif:n+1:d}/${frames}`),
-      textFile('footer.txt', `PREVIEW  ${size} @ ${Number(opts.fps.toFixed(3))} fps`),
-    ]);
+    const fpsText = rateText(rate);
     const m = layout.margin;
     const draw = (file: string, at: { x: string; y: string }, style: TextStyle) =>
       `drawtext=${fontOption(style.bold === true)}textfile=${file}:fontsize=${style.size}` +
       `:fontcolor=white@${style.opacity ?? 1}:x=${at.x}:y=${at.y}` +
       `:expansion=${style.expand === true ? 'normal' : 'none'}:line_spacing=${layout.lineGap}`;
-    // The card is drawn once and repeated (drawing a dozen lines on every frame took as
-    // long as encoding them); only the clock is drawn per frame.
-    const video = [
-      `color=c=${look.color}:s=${size}:r=${rateText(rate)}`,
-      'trim=end_frame=1',
-      draw(shot, { x: `${m}`, y: `${m}` }, { size: layout.title, bold: true }),
-      draw(model, { x: `${m}`, y: `${layout.modelY}` }, { size: layout.body, opacity: 0.8 }),
-      draw(prompt, { x: `${m}`, y: `${layout.promptY}` }, { size: layout.body }),
-      draw(footer, { x: `${m}`, y: `${layout.footerY}` }, { size: layout.body, opacity: 0.6 }),
-      `loop=loop=${frames - 1}:size=1`,
-      `setpts=N*${rate.den}/(${rate.num}*TB)`,
-      draw(clock, { x: `${m}`, y: `h-${m}-th` }, { size: layout.body, expand: true }),
-      'format=yuv420p',
-    ].join(',');
-    const graph = [`${video}[v]`];
+    const [clock, footer] = await Promise.all([
+      textFile('clock.txt', `%{pts:hms}   frame %{eif:n+1:d}/${frames}`),
+      textFile('footer.txt', `PREVIEW  ${size} @ ${Number(opts.fps.toFixed(3))} fps`),
+    ]);
+    const model = await textFile(
+      'model.txt',
+      singleLine(`stand-in for ${opts.label.model}`, layout.bodyChars),
+    );
+    const graph: string[] = [];
+    const inputs: string[] = [];
+    const pieces: string[] = [];
+    for (const [i, segment] of segments.entries()) {
+      const [shot, prompt] = await Promise.all([
+        textFile(`shot-${i}.txt`, singleLine(segment.shotId, layout.titleChars)),
+        textFile(
+          `prompt-${i}.txt`,
+          wrapText(segment.prompt, layout.bodyChars, layout.promptLines).join('\n'),
+        ),
+      ]);
+      const labels = [
+        draw(shot, { x: `${m}`, y: `${m}` }, { size: layout.title, bold: true }),
+        draw(model, { x: `${m}`, y: `${layout.modelY}` }, { size: layout.body, opacity: 0.8 }),
+        draw(prompt, { x: `${m}`, y: `${layout.promptY}` }, { size: layout.body }),
+        draw(footer, { x: `${m}`, y: `${layout.footerY}` }, { size: layout.body, opacity: 0.6 }),
+      ].join(',');
+      // The card is drawn once and repeated (drawing a dozen lines on every frame took as
+      // long as encoding them).
+      const hold = `loop=loop=${segment.frames - 1}:size=1,setpts=N*${rate.den}/(${rate.num}*TB)`;
+      if (i === 0 && opts.firstFrame !== undefined) {
+        inputs.push('-i', localFile(opts.firstFrame));
+        graph.push(
+          `[0:v:0]scale=${size}:force_original_aspect_ratio=increase,crop=${opts.width}:${opts.height},` +
+            `setsar=1,zoompan=z='1+${OPENING_ZOOM}*on/${segment.frames}':d=${segment.frames}:s=${size}` +
+            `:fps=${fpsText}:x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2',format=yuv420p[opening]`,
+          `color=c=black@0:s=${size}:r=${fpsText},format=rgba,trim=end_frame=1,${labels},${hold},` +
+            `fade=t=in:st=${LABEL_FADE.start}:d=${LABEL_FADE.seconds}:alpha=1[openinglabels]`,
+          `[opening][openinglabels]overlay=format=auto,setsar=1[piece${i}]`,
+        );
+      } else {
+        const look = lookOf(segment.shotId, i);
+        graph.push(
+          `color=c=${look.color}:s=${size}:r=${fpsText},trim=end_frame=1,${labels},${hold}[piece${i}]`,
+        );
+      }
+      pieces.push(`[piece${i}]`);
+    }
+    const band = Math.max(2, Math.round(opts.width / 6 / 2) * 2);
+    const speed = (opts.width + band) / BAND_CROSSING_SECONDS;
+    graph.push(
+      `color=c=white@0.12:s=${band}x${opts.height}:r=${fpsText},format=yuva420p[band]`,
+      `${pieces.join('')}concat=n=${pieces.length}:v=1:a=0,setpts=N*${rate.den}/(${rate.num}*TB)[card]`,
+      // the band enters from the left, so an opening picture is whole on the first frame
+      `[card][band]overlay=x='mod(t*${speed.toFixed(3)},W+w)-w':y=0:shortest=1:format=yuv420,` +
+        draw(clock, { x: `${m}`, y: `h-${m}-th` }, { size: layout.body, expand: true }) +
+        (opts.firstFrame !== undefined
+          ? `:enable='gte(t,${LABEL_FADE.start + LABEL_FADE.seconds})'`
+          : '') +
+        ',format=yuv420p[v]',
+    );
     const maps = ['-map', '[v]'];
     if (opts.audio) {
       const samples = samplesForFrames(frames, rate);
       // a quiet tone (about -30 dBFS) whose pitch, like the colour, tells shots apart
       graph.push(
-        `sine=frequency=${look.toneHz}:sample_rate=${AUDIO_RATE},volume=-12dB,` +
+        `sine=frequency=${lookOf(opts.label.shotId, 0).toneHz}:sample_rate=${AUDIO_RATE},volume=-12dB,` +
           `aformat=channel_layouts=stereo,atrim=end_sample=${samples}[a]`,
       );
       maps.push('-map', '[a]', ...encoding.audioArgs);
@@ -91,6 +143,7 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
     await writeAtomically(opts.output, (temporary) =>
       runFfmpeg(
         [
+          ...inputs,
           ...['-filter_complex', graph.join(';'), ...maps],
           ...['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '23', '-pix_fmt', 'yuv420p'],
           ...keyframeArgs(rate),
@@ -101,6 +154,27 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
       ),
     );
   });
+}
+
+/** The shots of the clip with whole frame counts that add up to `frames`. */
+function segmentsOf(
+  opts: PreviewOptions,
+  frames: number,
+): Array<{ shotId: string; prompt: string; frames: number }> {
+  const shots = opts.shots?.filter((s) => s.seconds > 0) ?? [];
+  if (shots.length < 2) return [{ shotId: opts.label.shotId, prompt: opts.label.prompt, frames }];
+  const total = shots.reduce((sum, s) => sum + s.seconds, 0);
+  let before = 0;
+  let elapsed = 0;
+  return shots
+    .map((shot, i) => {
+      elapsed += shot.seconds;
+      const end = i === shots.length - 1 ? frames : Math.round((elapsed / total) * frames);
+      const count = Math.max(1, end - before);
+      before += count;
+      return { shotId: shot.shotId, prompt: shot.prompt, frames: count };
+    })
+    .filter((s) => s.frames > 0);
 }
 
 interface TextStyle {
@@ -195,10 +269,13 @@ function clean(text: string): string {
   return text.replace(/[\p{Cc}\p{Cf}\s]+/gu, ' ').trim();
 }
 
-/** A colour and a tone derived from the shot id, so different shots look and sound different. */
-function lookOf(shotId: string): { color: string; toneHz: number } {
+/**
+ * A colour and a tone derived from the shot id, so different shots look and sound different;
+ * the nth shot of a multi-shot clip turns the hue by n golden angles, so neighbours never match.
+ */
+function lookOf(shotId: string, nth: number): { color: string; toneHz: number } {
   const digest = createHash('sha256').update(shotId).digest();
-  const hue = digest.readUInt16BE(0) % 360;
+  const hue = (digest.readUInt16BE(0) + nth * 137) % 360;
   const [r, g, b] = hslToRgb(hue, 0.5, 0.3);
   const hex = [r, g, b].map((c) => c.toString(16).padStart(2, '0')).join('');
   return { color: `0x${hex}`, toneHz: 220 + (digest[2]! % 64) * 8 };

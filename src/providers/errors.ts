@@ -5,8 +5,12 @@
  * (`isRetryable`). Adapters throw these; `toProviderError` turns anything else an adapter or
  * the AI SDK throws into one of them.
  */
-import { isRetryable } from '../contracts/errors.ts';
-import { type ErrorCode, ShotrouterError, type ShotrouterErrorOptions } from '../errors.ts';
+import {
+  type ErrorCode,
+  isRetryable,
+  ShotrouterError,
+  type ShotrouterErrorOptions,
+} from '../errors.ts';
 
 /** The codes a provider call can fail with (a subset of the contract's error codes). */
 const PROVIDER_ERROR_CODES = [

@@ -1,6 +1,6 @@
 /**
  * The plan's types, inferred from its one definition in ../contracts/plan.ts (the public contract
- * of `plan --json`; fields may be added, never renamed).
+ * of `plan --json`, docs/cli.md and docs/plan-fields.md; fields may be added, never renamed).
  */
 export type {
   Chain,

@@ -6,7 +6,7 @@ import type { Outcome, Reply, SandboxRequest } from './http.ts';
 import type { Job, JobStore, RenderSpec } from './jobs.ts';
 import type { MediaStore } from './media.ts';
 import type { Dice } from './random.ts';
-import type { FaultKind, ProviderName } from './types.ts';
+import { CLIP_DEFECTS, type FaultKind, type ProviderName } from './types.ts';
 
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -110,11 +110,14 @@ export class SandboxCore {
       fate = 'refuse';
     }
     const expiredFault = this.fault(spec, 'expired');
+    // kinds at probability 0 draw nothing, so configuring none keeps every other draw as it was
+    const defect =
+      fate === 'success' ? CLIP_DEFECTS.find((kind) => this.fault(spec, kind)) : undefined;
     const job = this.jobs.add<D>(spec.name, {
       id: intent.id,
       model: intent.model,
       key,
-      render: intent.render,
+      render: defect === undefined ? intent.render : { ...intent.render, defect },
       samples: intent.samples ?? 1,
       fate,
       expiredFault,

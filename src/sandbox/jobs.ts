@@ -6,7 +6,7 @@
  * injected clock moves jobs without any timer, a per-provider concurrency limit is exact
  * (a queued job starts at the very moment a slot frees), and `max_in_flight` is exact too.
  */
-import type { FaultKind, ProviderName, ProviderStats } from './types.ts';
+import type { ClipDefect, FaultKind, ProviderName, ProviderStats } from './types.ts';
 import { PROVIDER_NAMES } from './types.ts';
 
 export type JobPhase = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
@@ -20,6 +20,8 @@ export interface RenderSpec {
   audio: boolean;
   model: string;
   prompt: string;
+  /** a clip-defect fault drawn for the job: the clip is delivered with this defect */
+  defect?: ClipDefect;
 }
 
 export interface Job<D = unknown> {

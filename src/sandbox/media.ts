@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { CONTAINER_ARGS } from '../media/encoding.ts';
+import { localFile, runFfmpeg } from '../media/ffmpeg.ts';
 import { renderPreview } from '../media/preview.ts';
 import type { Job, RenderSpec } from './jobs.ts';
 
@@ -38,6 +40,48 @@ export function renderedSize(
   if (maxSize === undefined) return { width: even(width), height: even(height) };
   const scale = Math.min(1, maxSize.width / width, maxSize.height / height);
   return { width: even(width * scale), height: even(height * scale) };
+}
+
+/** The `short` defect: a quarter shorter, and at least half a second short. */
+function shortOf(seconds: number): number {
+  return Math.max(seconds / 2, Math.min(seconds * 0.75, seconds - 0.5));
+}
+
+/**
+ * A defect drawn onto a rendered clip: black or frozen from a fifth of the way in for 0.75 s /
+ * 1.5 s (less only when the clip is too short), or the sound muted throughout.
+ */
+async function spoil(
+  input: string,
+  output: string,
+  defect: 'black' | 'frozen' | 'silent',
+  p: RenderSpec,
+  signal: AbortSignal,
+): Promise<void> {
+  const from = p.seconds / 5;
+  const room = p.seconds - from;
+  const frames = Math.round(p.seconds * p.fps);
+  const video =
+    defect === 'black'
+      ? ['-vf', `drawbox=enable='between(t,${from},${from + Math.min(0.75, room)})':c=black:t=fill`]
+      : defect === 'frozen'
+        ? [
+            '-vf',
+            `loop=loop=${Math.round(Math.min(1.5, room) * p.fps)}:size=1:start=${Math.round(from * p.fps)},` +
+              `trim=end_frame=${frames},setpts=N/(${p.fps}*TB)`,
+          ]
+        : ['-c:v', 'copy'];
+  const audio = !p.audio
+    ? []
+    : defect === 'silent'
+      ? ['-af', 'volume=0', '-c:a', 'aac']
+      : ['-c:a', 'copy'];
+  const encode =
+    defect === 'silent' ? [] : ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
+  await runFfmpeg(
+    ['-i', localFile(input), ...video, ...encode, ...audio, ...CONTAINER_ARGS, '-y', output],
+    { signal },
+  );
 }
 
 export class MediaStore {
@@ -73,6 +117,7 @@ export class MediaStore {
       audio: spec.audio,
       model: spec.model,
       prompt: spec.prompt.slice(0, 200),
+      ...(spec.defect !== undefined ? { defect: spec.defect } : {}),
     };
     const key = createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 24);
     let pending = this.renders.get(key);
@@ -91,21 +136,37 @@ export class MediaStore {
     await mkdir(this.options.dir, { recursive: true });
     await this.acquireSlot();
     const partial = join(this.options.dir, `${key}.${randomUUID().slice(0, 8)}.part.mp4`);
+    const spoiled = join(this.options.dir, `${key}.${randomUUID().slice(0, 8)}.spoiled.mp4`);
     try {
+      // short, wrong size and cut are rendered so; black, frozen and silent are spoiled after
+      const half = p.seconds / 2;
       await renderPreview({
         output: partial,
-        seconds: p.seconds,
-        width: p.width,
-        height: p.height,
+        seconds: p.defect === 'short' ? shortOf(p.seconds) : p.seconds,
+        width: p.defect === 'wrong_size' ? even((p.width * 3) / 4) : p.width,
+        height: p.defect === 'wrong_size' ? even((p.height * 3) / 4) : p.height,
         fps: p.fps,
         audio: p.audio,
         label: { shotId: 'sandbox', model: p.model, prompt: p.prompt },
+        ...(p.defect === 'cut'
+          ? {
+              shots: [
+                { shotId: 'sandbox', prompt: p.prompt, seconds: half },
+                { shotId: 'sandbox (cut)', prompt: p.prompt, seconds: half },
+              ],
+            }
+          : {}),
         signal: this.abort.signal,
       });
+      if (p.defect === 'black' || p.defect === 'frozen' || p.defect === 'silent') {
+        await spoil(partial, spoiled, p.defect, p, this.abort.signal);
+        await rename(spoiled, partial);
+      }
       await rename(partial, output);
       return output;
     } catch (error) {
       await rm(partial, { force: true });
+      await rm(spoiled, { force: true });
       if (!this.abort.signal.aborted) {
         this.options.log(
           `sandbox: render failed for ${p.model} ${p.width}x${p.height}: ${String(error)}`,

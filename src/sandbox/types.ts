@@ -1,4 +1,4 @@
-/** Public types of the provider sandbox (see spec/cli-and-plan.md, "Sandbox"). */
+/** Public types of the provider sandbox (see docs/sandbox.md). */
 
 import { PROVIDERS, type ProviderId } from '../catalog/schema.ts';
 
@@ -6,6 +6,15 @@ import { PROVIDERS, type ProviderId } from '../catalog/schema.ts';
 export const PROVIDER_NAMES = PROVIDERS;
 
 export type ProviderName = ProviderId;
+
+/**
+ * Defects of the delivered clip (the job succeeds; its video is bad), drawn in this order at
+ * create time, at most one a job: a black stretch, a frozen stretch, no sound, too short, the
+ * wrong size, or a cut in the middle of a single shot. See docs/qc.md.
+ */
+export const CLIP_DEFECTS = ['black', 'frozen', 'silent', 'short', 'wrong_size', 'cut'] as const;
+
+export type ClipDefect = (typeof CLIP_DEFECTS)[number];
 
 export const FAULT_KINDS = [
   '429',
@@ -15,6 +24,7 @@ export const FAULT_KINDS = [
   'malformed',
   'expired',
   'drop',
+  ...CLIP_DEFECTS,
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];

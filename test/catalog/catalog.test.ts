@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { lifecycleAt, loadCatalog, routeRetiredAt, routesAt } from '../../src/catalog/load.ts';
 import { LOCAL_PROVIDERS, type ModelCard, PROVIDERS } from '../../src/catalog/schema.ts';
 import { TAGS } from '../../src/storyboard/types.ts';
-import { CANONICAL } from './canonical.ts';
+import { ADDED_2026_12, CANONICAL, EDIT_MODELS } from './canonical.ts';
 
 const catalog = loadCatalog();
 const card = (id: string): ModelCard => {
@@ -49,6 +49,17 @@ describe('the shipped catalog', () => {
     ]) {
       assert.ok(ids.includes(id), `missing ${id}`);
     }
+  });
+
+  test('has the December 2026 models, and edit models only outside the routed list', () => {
+    const ids = catalog.models.map((m) => m.id);
+    for (const id of ADDED_2026_12) assert.ok(ids.includes(id), `missing ${id}`);
+    for (const id of EDIT_MODELS) {
+      assert.ok(!ids.includes(id), `${id} must not be routable`);
+      assert.equal(catalog.byId.get(id)?.kind, 'edit');
+      assert.ok(catalog.editModels.some((m) => m.id === id));
+    }
+    assert.ok(catalog.models.every((m) => m.kind === 'generate'));
   });
 
   test('lists models sorted by id, with their files', () => {

@@ -110,7 +110,7 @@ test('a retired model appears with its date; an earlier --as-of brings it back',
 
 test('missing credentials: the plan names the variable that would enable the route', async () => {
   const { stdout } = await cli(['plan', EXAMPLES[1]!]);
-  assert.match(stdout, /which has no credentials: set ARK_API_KEY or BYTEPLUS_API_KEY/);
+  assert.match(stdout, /which has no credentials: set MINIMAX_API_KEY/);
   const sandboxed = await cli(['plan', EXAMPLES[1]!], {
     SHOTROUTER_SANDBOX_URL: 'http://127.0.0.1:9',
   });
@@ -163,5 +163,16 @@ describe('errors and usage', () => {
     }
     const table = await cli(['models']);
     assert.match(table.stdout, /sora-2 +retired 2026-09-24/);
+    // an edit model is listed apart, never among the models plans route to
+    const edits = JSON.parse(result.stdout).edit_models as Array<{ id: string; kind: string }>;
+    assert.deepEqual(
+      edits.map((m) => [m.id, m.kind]),
+      [['runway-aleph', 'edit']],
+    );
+    assert.ok(!ids.includes('runway-aleph'));
+    assert.match(
+      table.stdout,
+      /edit models \(video in, never routed for generation\): runway-aleph/,
+    );
   });
 });

@@ -103,8 +103,10 @@ export function catalogOf(cards: ModelCard[]): Catalog {
   const models = [...cards].sort((a, b) => a.id.localeCompare(b.id));
   return {
     models,
+    editModels: [],
     byId: new Map(models.map((m) => [m.id, m])),
     fileOf: new Map(models.map((m) => [m.id, `${m.id}.yaml`])),
+    origin: { source: 'folder', digest: 'sha256:test-fixture', overlays: [] },
   };
 }
 

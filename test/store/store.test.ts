@@ -316,7 +316,9 @@ describe('store on postgres only', () => {
         Array.from({ length: 5 }, () =>
           run(process.execPath, ['--input-type=module', '-e', script], {
             env: { ...process.env, URL: PG_URL, SCHEMA: schema },
-            timeout: 30_000,
+            // only against a deadlock: five Node processes starting at once on a busy machine
+            // took over 30 s
+            timeout: 180_000,
           }),
         ),
       );

@@ -1,9 +1,12 @@
 /** Every command, in the order `shotrouter --help` lists them. */
 import type { Command } from '../command.ts';
+import { catalogCommand } from './catalog.ts';
 import { doctorCommand } from './doctor.ts';
+import { mcpCommand } from './mcp.ts';
 import { modelsCommand } from './models.ts';
 import { pickCommand } from './pick.ts';
 import { planCommand } from './plan.ts';
+import { qcCommand } from './qc.ts';
 import { runCommand } from './run.ts';
 import { sandboxCommand } from './sandbox.ts';
 import { serveCommand } from './serve.ts';
@@ -15,11 +18,14 @@ export const commands: Command[] = [
   validateCommand,
   planCommand,
   modelsCommand,
+  catalogCommand,
   runCommand,
   pickCommand,
+  qcCommand,
   statusCommand,
   doctorCommand,
   sandboxCommand,
   serveCommand,
+  mcpCommand,
   workerCommand,
 ];

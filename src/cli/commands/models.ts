@@ -20,10 +20,20 @@ export const modelsCommand: Command = {
       writeJson(io, {
         as_of: asOf,
         models: catalog.models.map((m) => ({ ...m, lifecycle_at_as_of: lifecycleAt(m, asOf) })),
+        // recorded with their facts, never routed for generation (kind: edit)
+        edit_models: catalog.editModels.map((m) => ({
+          ...m,
+          lifecycle_at_as_of: lifecycleAt(m, asOf),
+        })),
       });
       return EXIT.ok;
     }
     const rows = catalog.models.map((m) => modelRow(m, asOf));
+    const edits = catalog.editModels.map((m) => m.id);
+    const editNote =
+      edits.length > 0
+        ? `\nedit models (video in, never routed for generation): ${edits.join(', ')}`
+        : '';
     io.stdout.write(
       `${renderTable(
         [
@@ -39,7 +49,7 @@ export const modelsCommand: Command = {
         ],
         rows,
         Math.max(io.stdout.columns ?? 120, 100),
-      )}\n\nas of ${asOf}; '*' marks a fact no primary source confirms. Details: shotrouter models --json\n`,
+      )}\n\nas of ${asOf}; '*' marks a fact no primary source confirms. Details: shotrouter models --json${editNote}\n`,
     );
     return EXIT.ok;
   },

@@ -43,8 +43,8 @@ export type KlingAction = 'text2video' | 'image2video';
 /** Kling renders at 24 fps (capability map; kling-v3's rate is unconfirmed). */
 const KLING_FPS = 24;
 const RATIOS = ['16:9', '9:16', '1:1'] as const;
-/** Models that take `sound`. */
-const SOUND_MODELS = /^kling-v(2-6|3)/;
+/** Models that take `sound` (v3 Omni and v4 included). */
+const SOUND_MODELS = /^kling-v(2-6|3|4)/;
 
 /** `providerOptions.kling` (camelCase here, snake_case on the wire). */
 const optionsSchema = z
@@ -117,7 +117,7 @@ export function buildKlingRequest(modelId: string, options: VideoCallOptions): K
     warnings.push(
       unsupported(
         'generateAudio',
-        `${modelId} makes no sound; only kling-v2-6 (pro) and kling-v3 do`,
+        `${modelId} makes no sound; only kling-v2-6 (pro), kling-v3 and kling-v4 do`,
       ),
     );
   }
@@ -167,7 +167,9 @@ function withEngineCuts(
   modelId: string,
   options: VideoCallOptions,
 ): KlingOptions {
-  if (own.multiPrompt || own.shotType || !modelId.startsWith('kling-v3')) return own;
+  // native multi-shot is kling-v3's (not its Omni sibling's)
+  const multiShotModel = modelId.startsWith('kling-v3') && !modelId.startsWith('kling-v3-omni');
+  if (own.multiPrompt || own.shotType || !multiShotModel) return own;
   const cuts = (options.providerOptions?.shotrouter as { cuts?: unknown } | undefined)?.cuts;
   if (!Array.isArray(cuts) || cuts.length < 2 || cuts.length > 6) return own;
   return {

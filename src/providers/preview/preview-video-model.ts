@@ -5,9 +5,12 @@
  * operation is a pure function of the request, so a lost start needs no lookup. `doStatus`
  * renders it and returns the bytes.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type {
   JSONObject,
   Experimental_VideoModelV4OperationStartResult as StartResult,
@@ -29,6 +32,10 @@ export interface PreviewOperation extends JSONObject {
   shotId: string;
   model: string;
   prompt: string;
+  /** the opening picture, kept by content hash (see `openingImage`) */
+  firstFrame?: string;
+  /** the shots of a multi-shot generation, each of which gets its own look */
+  shots?: Array<{ shotId: string; prompt: string; seconds: number }>;
 }
 
 /** The operation for a request: the same request always gives the same operation. */
@@ -42,8 +49,16 @@ export function previewOperation(options: VideoCallOptions, modelId: string): Pr
   if (!(options.fps && options.fps > 0)) {
     throw providerErrors.invalidRequest(PREVIEW_PROVIDER, 'a positive fps is required');
   }
-  const context = options.providerOptions?.shotrouter as Partial<ShotContext> | undefined;
+  const context = options.providerOptions?.shotrouter as
+    | (Partial<ShotContext> & { cuts?: Array<{ shotId: string; prompt: string; seconds: number }> })
+    | undefined;
+  const firstFrame = openingImage(options);
+  const shots = Array.isArray(context?.cuts) && context.cuts.length > 1 ? context.cuts : undefined;
   return {
+    ...(firstFrame !== undefined ? { firstFrame } : {}),
+    ...(shots !== undefined
+      ? { shots: shots.map((c) => ({ shotId: c.shotId, prompt: c.prompt, seconds: c.seconds })) }
+      : {}),
     v: 1,
     seconds: options.duration,
     width: Number(size[1]),
@@ -54,6 +69,39 @@ export function previewOperation(options: VideoCallOptions, modelId: string): Pr
     model: context?.model ?? modelId,
     prompt: options.prompt ?? '',
   };
+}
+
+/** Where opening pictures are kept, named by their content, so the operation stays small. */
+const FRAMES_DIR = path.join(tmpdir(), 'shotrouter-preview-frames');
+
+/**
+ * The file of the request's opening picture (the image, or the `first_frame` frame image) when
+ * its bytes are at hand: inline data, a data: URL or a file: URL. A remote URL is not fetched
+ * (the preview works offline); that clip opens on its card instead.
+ */
+function openingImage(options: VideoCallOptions): string | undefined {
+  const image =
+    options.image ?? options.frameImages?.find((f) => f.frameType === 'first_frame')?.image;
+  if (image === undefined) return undefined;
+  let bytes: Buffer | undefined;
+  if (image.type === 'file') {
+    bytes =
+      typeof image.data === 'string' ? Buffer.from(image.data, 'base64') : Buffer.from(image.data);
+  } else if (image.url.startsWith('file:')) {
+    return fileURLToPath(image.url);
+  } else {
+    const inline = /^data:[^;,]*;base64,(.*)$/s.exec(image.url);
+    if (inline) bytes = Buffer.from(inline[1]!, 'base64');
+  }
+  if (bytes === undefined || bytes.length === 0) return undefined;
+  const file = path.join(FRAMES_DIR, createHash('sha256').update(bytes).digest('hex'));
+  if (!existsSync(file)) {
+    mkdirSync(FRAMES_DIR, { recursive: true });
+    const partial = `${file}.${process.pid}.part`;
+    writeFileSync(partial, bytes);
+    renameSync(partial, file);
+  }
+  return file;
 }
 
 export class PreviewVideoModel implements VideoModel {
@@ -90,6 +138,11 @@ export class PreviewVideoModel implements VideoModel {
         fps: op.fps,
         audio: op.audio,
         label: { shotId: op.shotId, model: op.model, prompt: op.prompt },
+        // a picture kept on another machine is not here: that clip opens on its card
+        ...(op.firstFrame !== undefined && existsSync(op.firstFrame)
+          ? { firstFrame: op.firstFrame }
+          : {}),
+        ...(op.shots !== undefined ? { shots: op.shots } : {}),
         ...(options.abortSignal ? { signal: options.abortSignal } : {}),
       });
       data = new Uint8Array(await readFile(output));
