@@ -25,6 +25,8 @@ export const IMPORT_RULES: ImportRules = {
     providers: ['catalog', 'media', ...BASE],
     sandbox: ['catalog', 'media', ...BASE],
     report: ['catalog', 'media', ...BASE],
+    // take checks: ffmpeg's measurements of a clip judged against what was asked
+    qc: ['media', ...BASE],
     // running a plan, then the cut and its files
     engine: ['providers', 'router', 'storyboard', 'store', 'media', ...BASE],
     queue: ['engine', 'providers', 'catalog', 'store', ...BASE],
@@ -38,6 +40,7 @@ export const IMPORT_RULES: ImportRules = {
     'index.ts': ['lib', 'server', 'assemble', 'engine', 'router', 'storyboard', ...BASE],
     cli: [
       'mcp',
+      'qc',
       'server',
       'lib',
       'queue',
