@@ -167,6 +167,13 @@ function checkRoutes(card: ModelCard, locate: Locator): Problem[] {
         problemAt(locate, at('provider'), `a ${route.provider} route needs open_weights`),
       );
     }
+    if (route.vram_gb !== undefined && !LOCAL_PROVIDERS.has(route.provider)) {
+      problems.push(
+        problemAt(locate, at('vram_gb'), 'GPU memory is stated only on local routes', {
+          hint: `remove vram_gb from the ${route.provider} route`,
+        }),
+      );
+    }
   });
   return problems;
 }
