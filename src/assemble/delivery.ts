@@ -241,7 +241,12 @@ async function cutShot(
         }
         try {
           const piece = pieces.get(`${shot.id}#${take.take}`);
-          return { take, clip: await conformTake(folder, shot, take, media, piece?.file) };
+          // `prompt` slow motion was generated at full length: nothing to retime.
+          const retime = planned.slowmo?.path === 'prompt' ? 1 : shot.slowmo;
+          return {
+            take,
+            clip: await conformTake(folder, shot, take, media, piece?.file, retime),
+          };
         } catch (error) {
           if (isAbort(error, folder.signal)) throw error;
           warnings.push(`take ${take.take + 1} could not be conformed: ${messageOf(error)}`);
@@ -313,6 +318,7 @@ async function conformTake(
   take: ShotTake,
   media: MediaRow,
   piece: string | undefined,
+  retime: number,
 ): Promise<string> {
   const { settings } = folder;
   const input = piece ?? path.join(folder.runFolder, media.path);
@@ -322,7 +328,9 @@ async function conformTake(
     input: piece ? path.basename(piece) : media.sha256,
     trimFrom,
     trimSeconds: take.trim.seconds,
-    slowmo: shot.slowmo,
+    slowmo: retime,
+    // v1 clips were retimed by repeating frames; interpolated ones differ
+    ...(retime > 1 ? { interpolate: true } : {}),
     ...formatKey(settings),
   };
   const file = `${folder.stem(`${shot.id}-take${take.take + 1}`, key)}${settings.ext}`;
@@ -332,7 +340,8 @@ async function conformTake(
       output,
       trimFrom,
       trimSeconds: take.trim.seconds,
-      slowmo: shot.slowmo,
+      slowmo: retime,
+      interpolate: true,
       ...conformFormat(settings),
       ...(folder.signal ? { signal: folder.signal } : {}),
     }),

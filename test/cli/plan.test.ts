@@ -56,8 +56,18 @@ describe('every example plans', () => {
         byId.get('s03')!.generate!.height,
         byId.get('s03')!.generate!.fps,
       ],
-      [3840, 2160, 60],
+      [3840, 2160, 24],
     );
+    // policy.slowmo defaults to auto: no catalog model has a confirmed 60 fps at 4K (Kling 3.0's
+    // was marketing only), so the 2.5x slow motion is interpolated at conform, and the plan says so
+    const s03 = byId.get('s03')!;
+    assert.equal(s03.slowmo!.path, 'interpolate');
+    assert.equal(s03.slowmo!.fps_generated, 24);
+    assert.ok(s03.reasons.some((r) => r.startsWith('slow motion (interpolate):')));
+    for (const shot of plan.shots) {
+      assert.ok(shot.quality, `${shot.id} says which quality it used`);
+      assert.ok(shot.reasons.some((r) => r.startsWith('quality')));
+    }
     const group = byId.get('s04')!.group;
     assert.ok(group);
     assert.equal(byId.get('s05')!.group, group);
