@@ -8,8 +8,12 @@
 import type { ArenaFigure, Modality, ModelCard } from '../catalog/schema.ts';
 import type { ShotNeeds } from '../storyboard/types.ts';
 
-/** Arena score at which the mapped quality is 0.5. */
-export const ARENA_ANCHOR = 1000;
+/**
+ * Arena score at which the mapped quality is 0.5. Chosen so that, over the cards carrying both a
+ * measured text-to-video score and a judged `quality` on 2026-12-06, the two have the same mean
+ * (score 1205 ↔ 0.833): measured and judged cards then compete on one scale.
+ */
+export const ARENA_ANCHOR = 925;
 /** Score points per factor of 10 in the odds (the Elo convention the arenas use). */
 export const ARENA_SCALE = 400;
 

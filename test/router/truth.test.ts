@@ -151,7 +151,7 @@ test("GPU memory is the local route's runtime figure, not the reference implemen
 });
 
 describe('measured quality', () => {
-  test('the mapping is monotone and anchored: 1000 maps to 0.5', () => {
+  test('the mapping is monotone and anchored: ARENA_ANCHOR maps to 0.5', () => {
     assert.equal(arenaToQuality(ARENA_ANCHOR), 0.5);
     let last = 0;
     for (let score = 900; score <= 1500; score += 10) {
