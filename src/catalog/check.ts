@@ -220,6 +220,20 @@ export function checkReplacements(
 ): Problem[] {
   const problems: Problem[] = [];
   for (const { card, locate } of cards) {
+    card.routes.forEach((route, r) => {
+      const named = route.replacement;
+      if (named !== undefined && !ids.has(named)) {
+        const hint = didYouMean(named, ids);
+        problems.push(
+          problemAt(
+            locate,
+            ['routes', r, 'replacement'],
+            `replacement '${named}' is not a model of the catalog`,
+            { hint: hint === undefined ? undefined : `did you mean '${hint}'?` },
+          ),
+        );
+      }
+    });
     const replacement = card.lifecycle.replacement;
     if (replacement !== undefined && replacement !== card.id && !ids.has(replacement)) {
       const hint = didYouMean(replacement, ids);

@@ -130,6 +130,8 @@ export const RouteSchema = z.strictObject({
    * `policy.max_vram_gb` is checked against it (default: open_weights.min_vram_gb)
    */
   vram_gb: fact(z.number().positive()).optional(),
+  /** the model of this catalog that replaces this route where it retires (e.g. on the same API) */
+  replacement: z.string().optional(),
   /** tiers this route can order; default: every tier of the model */
   tiers: z.array(z.enum(TIERS)).optional(),
   note: z.string().optional(),

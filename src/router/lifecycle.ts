@@ -38,7 +38,10 @@ export function retirementOf(model: ModelCard, route: Route, asOf: string): Reti
   return {
     date: first.date,
     days_left: daysBetween(asOf, first.date),
-    replacement: model.lifecycle.replacement ?? null,
+    replacement:
+      (first.scope === 'route' ? route.replacement : undefined) ??
+      model.lifecycle.replacement ??
+      null,
     scope: first.scope,
   };
 }
@@ -73,8 +76,7 @@ export interface Staleness {
 export function staleness(model: ModelCard, asOf: string): Staleness | null {
   const dates = Object.values(model.sources)
     .filter((s) => isExternal(s.url))
-    .map((s) => (s.read_on && s.read_on > s.as_of ? s.read_on : s.as_of))
-    .filter((d) => d <= asOf);
+    .map((s) => (s.read_on && s.read_on > s.as_of ? s.read_on : s.as_of));
   if (dates.length === 0) return null;
   const newest = dates.sort().at(-1)!;
   const days = daysBetween(newest, asOf);

@@ -170,5 +170,26 @@ describe('errors and usage', () => {
     }
     const table = await cli(['models']);
     assert.match(table.stdout, /sora-2 +retired 2026-09-24/);
+    // per-modality quality with its source and snapshot; retirement per route
+    const veo = (
+      JSON.parse(result.stdout).models as Array<{
+        id: string;
+        quality_by_modality: Record<
+          string,
+          { basis: string; arena?: { score: number; snapshot: string; source_url: string } }
+        >;
+        routes_at_as_of: Array<{ provider: string; usable: boolean; retires_on: string | null }>;
+      }>
+    ).find((m) => m.id === 'veo-3.1')!;
+    assert.equal(veo.quality_by_modality.text_to_video!.basis, 'arena');
+    assert.equal(veo.quality_by_modality.text_to_video!.arena!.score, 1201);
+    assert.equal(veo.quality_by_modality.text_to_video!.arena!.snapshot, '2026-08-01');
+    assert.match(
+      veo.quality_by_modality.image_to_video!.arena!.source_url,
+      /artificialanalysis\.ai/,
+    );
+    const google = veo.routes_at_as_of.find((r) => r.provider === 'google')!;
+    assert.deepEqual([google.usable, google.retires_on], [false, '2026-10-22']);
+    assert.match(table.stdout, /veo-3\.1 .* 1201±12 +1252±12/);
   });
 });
