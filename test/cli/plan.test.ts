@@ -124,6 +124,19 @@ test('missing credentials: the plan names the variable that would enable the rou
   assert.doesNotMatch(sandboxed.stdout, /no credentials/);
 });
 
+test('credentials steer: the plan records its providers, and --providers replays it', async () => {
+  const env = { FAL_KEY: 'test-key' };
+  const steered = await cli(['plan', EXAMPLES[0]!, '--json'], env);
+  const plan = JSON.parse(steered.stdout) as Plan;
+  assert.deepEqual(plan.providers, ['fal']);
+  for (const shot of plan.shots) if (shot.provider) assert.equal(shot.provider, 'fal');
+  assert.ok(plan.problems.some((p) => p.code === 'credentials_would_unlock'));
+  const replay = await cli(['plan', EXAMPLES[0]!, '--json', '--providers', 'fal']);
+  assert.equal(replay.stdout, steered.stdout, 'same inputs, same plan, without the key');
+  assert.doesNotMatch(steered.stdout, /test-key/);
+  assert.equal((await cli(['plan', EXAMPLES[0]!, '--providers', 'nope'])).code, 64);
+});
+
 describe('errors and usage', () => {
   test('an invalid storyboard: exit 1 with file:line:col for every problem', async () => {
     const file = path.join(dir, 'bad.yaml');
