@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { shotPrompt } from '../../src/engine/job-spec.ts';
 import { planStoryboard } from '../../src/router/plan.ts';
 import { ARENA_ANCHOR, arenaToQuality } from '../../src/router/quality.ts';
 import type { Plan } from '../../src/router/types.ts';
@@ -92,6 +93,9 @@ describe('slow motion', () => {
     assert.equal(s.generate!.fps, 24);
     assert.deepEqual(s.trim, { from: 0, seconds: 4 });
     assert.equal(s.generate!.seconds, 5);
+    const shot = board(`${header('policy: { slowmo: prompt }\n')}${SLOW_SHOT}`).shots[0]!;
+    assert.match(shotPrompt(shot, true), /Slow motion: the action plays 2\.5 times slower/);
+    assert.doesNotMatch(shotPrompt(shot), /Slow motion/);
   });
 });
 
