@@ -1,5 +1,5 @@
 /**
- * The model card schema (see ../shared/spec/catalog.md and docs/catalog.md).
+ * The model card schema (see docs/catalog.md).
  *
  * Every fact is wrapped as `{ value, source, unconfirmed? }`: `source` names an entry of the
  * card's `sources` map (URL and the date the fact was true); `unconfirmed` is present, with a

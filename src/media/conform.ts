@@ -9,7 +9,7 @@ import { ShotrouterError } from '../errors.ts';
 import {
   assertEvenSize,
   COLOR_TAGS,
-  CONTAINER_ARGS,
+  containerArgs,
   type Encoding,
   encodingFor,
   even,
@@ -60,6 +60,8 @@ export interface ConformOptions {
   loudnessLufs?: number;
   /** default h264 (MP4); prores needs a .mov output */
   codec?: VideoCodec;
+  /** container tags written into the clip (the AI-generated label, see assemble/provenance.ts) */
+  tags?: Readonly<Record<string, string>>;
   signal?: AbortSignal;
 }
 
@@ -145,7 +147,7 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
         ...encoding.videoArgs,
         ...['-pix_fmt', encoding.pixelFormat, ...keyframeArgs(rate)],
         ...COLOR_TAGS,
-        ...CONTAINER_ARGS,
+        ...containerArgs(opts.tags),
         ...['-y', temporary],
       ],
       { signal },

@@ -30,7 +30,7 @@
  * with `gcloud auth print-access-token` (it lasts about an hour) wherever gcloud is installed.
  *
  * Base URLs are the host root the provider's paths hang off (what the sandbox prefixes stand
- * for, spec/cli-and-plan.md "Sandbox"): adapters append `/v1/videos`, `/v1beta/models/…`, etc.
+ * for, docs/sandbox.md): adapters append `/v1/videos`, `/v1beta/models/…`, etc.
  * Overrides, strongest first:
  * - `SHOTROUTER_<PROVIDER>_BASE_URL` (e.g. `SHOTROUTER_OPENAI_BASE_URL=http://litellm:4000`
  *   for an OpenAI-compatible proxy), or `baseUrl` in the credentials file;
@@ -39,10 +39,10 @@
  *   even when they are set, so a rehearsal cannot leak them.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import { PROVIDERS } from '../catalog/schema.ts';
 import { ShotrouterError } from '../errors.ts';
+import { configDir } from '../util/config-dir.ts';
 import { redactText } from './http.ts';
 
 /** Every provider of the catalog has credentials (ComfyUI's is its URL). */
@@ -306,9 +306,7 @@ export function knownSecrets(env: Env = process.env): string[] {
 export function credentialsFilePath(env: Env = process.env): string {
   const explicit = nonEmpty(env.SHOTROUTER_CREDENTIALS);
   if (explicit) return explicit;
-  const configHome =
-    nonEmpty(env.XDG_CONFIG_HOME) ?? path.join(nonEmpty(env.HOME) ?? homedir(), '.config');
-  return path.join(configHome, 'shotrouter', 'credentials.json');
+  return path.join(configDir(env), 'credentials.json');
 }
 
 function fileEntry(provider: CredentialProvider, env: Env): Record<string, string> | undefined {

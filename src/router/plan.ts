@@ -151,6 +151,7 @@ export function planStoryboard(
     total: { usd: round4(totalUsd), seconds: round6(wallTime(shots)) },
     cost_range: costRange(items),
     problems,
+    catalog: catalog.origin,
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * The plan: what the router decided, as data, before anything is spent. Its JSON form is the
- * public contract of `plan --json` (../shared/spec/cli-and-plan.md); fields may be added, never
+ * public contract of `plan --json` (docs/cli.md); fields may be added, never
  * renamed. Every number is deterministic for the same storyboard, catalog and as_of.
  */
+import type { CatalogOrigin } from '../catalog/load.ts';
 import type { ProviderId } from '../catalog/schema.ts';
 import type { QualityUsed } from './quality.ts';
 import type { SlowmoPlan } from './slowmo.ts';
@@ -107,4 +108,9 @@ export interface Plan {
    */
   cost_range: { cheapest_usd: number; best_usd: number };
   problems: PlanProblem[];
+  /**
+   * the catalog the plan was made with: built-in, a signed bundle or a folder, its digest and
+   * overlays (absent only in plans stored before catalogs were recorded)
+   */
+  catalog?: CatalogOrigin;
 }

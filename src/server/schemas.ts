@@ -139,6 +139,17 @@ export const PlanSchema = named(
         message: z.string(),
       }),
     ),
+    catalog: z
+      .object({
+        source: z.enum(['built-in', 'bundle', 'folder']),
+        digest: z.string(),
+        published: z.string().optional(),
+        key_name: z.string().optional(),
+        key: z.string().optional(),
+        overlays: z.array(z.object({ file: z.string(), digest: z.string() })),
+      })
+      .optional()
+      .describe('the catalog the plan was made with'),
   }),
   'What the router decided, before anything is spent',
 );

@@ -1,5 +1,5 @@
 /**
- * Checks a parsed storyboard field by field (../shared/spec/storyboard.md) and builds the typed
+ * Checks a parsed storyboard field by field (docs/storyboard.md) and builds the typed
  * `Storyboard`. Every problem is collected in one pass; positions are looked up only for the
  * problems found. Hand-written rather than a zod schema because each problem needs its own
  * words (what was expected, what was found, a did-you-mean) and one unknown key or one bad

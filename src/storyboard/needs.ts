@@ -1,5 +1,5 @@
 /**
- * What a shot asks of a model, derived from the checked shot exactly as the storyboard spec's
+ * What a shot asks of a model, derived from the checked shot exactly as docs/storyboard.md
  * "What a shot asks of a model" says. Never written by hand.
  */
 import type { Character, Deliver, ImageRef, Orientation, Shot, ShotNeeds, Size } from './types.ts';

@@ -1,5 +1,5 @@
 /**
- * The storyboard after parsing and checking (../shared/spec/storyboard.md), and what each shot
+ * The storyboard after parsing and checking (docs/storyboard.md), and what each shot
  * asks of a model. Produced by storyboard/load.ts; read by the router and everything after it.
  */
 
@@ -164,7 +164,7 @@ export interface Deliver {
   size: Size;
   fps: number;
   audio: boolean;
-  // optional additions (docs/storyboard-additions.md): absent means the default
+  // optional additions (docs/storyboard.md): absent means the default
   /** default h264 */
   codec?: DeliverCodec;
   /** default fit */

@@ -1,4 +1,4 @@
-/** The model ids ../shared/spec/catalog.md requires in the catalog. */
+/** The model ids docs/catalog.md requires in the catalog. */
 export const CANONICAL: readonly string[] = [
   'kling-3.0',
   'kling-2.6',

@@ -131,6 +131,7 @@ export function catalogOf(cards: ModelCard[]): Catalog {
     models,
     byId: new Map(models.map((m) => [m.id, m])),
     fileOf: new Map(models.map((m) => [m.id, `${m.id}.yaml`])),
+    origin: { source: 'folder', digest: 'sha256:test-fixture', overlays: [] },
   };
 }
 

@@ -1,6 +1,8 @@
 /** Every command, in the order `shotrouter --help` lists them. */
 import type { Command } from '../command.ts';
+import { catalogCommand } from './catalog.ts';
 import { doctorCommand } from './doctor.ts';
+import { mcpCommand } from './mcp.ts';
 import { modelsCommand } from './models.ts';
 import { pickCommand } from './pick.ts';
 import { planCommand } from './plan.ts';
@@ -15,11 +17,13 @@ export const commands: Command[] = [
   validateCommand,
   planCommand,
   modelsCommand,
+  catalogCommand,
   runCommand,
   pickCommand,
   statusCommand,
   doctorCommand,
   sandboxCommand,
   serveCommand,
+  mcpCommand,
   workerCommand,
 ];

@@ -1,7 +1,7 @@
 /**
- * What each Seedance model on BytePlus ModelArk accepts (research/providers-hosted.md §7 and its
- * late-2026 corrections). Volcengine's `doubao-…` ids are the same models. An id that is not
- * here (an Endpoint ID such as `ep-…`) is sent as asked, without checks.
+ * What each Seedance model on BytePlus ModelArk accepts (BytePlus's ModelArk video-generation API
+ * reference and model list, as of late 2026). Volcengine's `doubao-…` ids are the same models.
+ * An id that is not here (an Endpoint ID such as `ep-…`) is sent as asked, without checks.
  */
 
 export interface SeedanceModel {

@@ -1,7 +1,7 @@
 /**
  * The fal endpoints the sandbox knows, each with the input schema fal validates (enums, ranges,
  * required image fields, defaults) and the clip the input makes. Facts from fal's endpoint
- * types and model pages (research/providers-aggregators-local.md).
+ * types and model pages (the endpoint types of fal's JS client).
  */
 import type { InputField, InputSchema } from '../input-schema.ts';
 import { sizeFor } from '../sizes.ts';
