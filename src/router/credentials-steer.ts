@@ -5,7 +5,12 @@
  * the plan was made with are recorded in it, so the same inputs replay to the same plan.
  */
 import type { Route } from '../catalog/schema.ts';
-import type { Scored } from './score.ts';
+
+/** What the advice needs of a scored option (structural: evaluate.ts imports this module). */
+interface Candidate {
+  score: number;
+  option: { usd: number; model: { id: string }; route: { provider: string } };
+}
 
 /** True when routing must stay within these providers (at least one is configured). */
 export function steering(
@@ -28,8 +33,8 @@ export function unreachable(
  * when it is better than the best reachable one. Undefined when nothing better is locked away.
  */
 export function unlockAdvice(
-  reachable: readonly Scored[],
-  everywhere: readonly Scored[],
+  reachable: readonly Candidate[],
+  everywhere: readonly Candidate[],
   hint: (provider: string) => string,
 ): string | undefined {
   const locked = everywhere[0];
