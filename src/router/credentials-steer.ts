@@ -8,11 +8,10 @@ import type { Route } from '../catalog/schema.ts';
 
 /** What the advice needs of a scored option (structural: evaluate.ts imports this module). */
 interface Candidate {
-  score: number;
+  base: number;
   option: { usd: number; model: { id: string }; route: { provider: string } };
 }
 
-/** True when routing must stay within these providers (at least one is configured). */
 export function steering(
   configured: ReadonlySet<string> | undefined,
 ): configured is ReadonlySet<string> {
@@ -29,23 +28,24 @@ export function unreachable(
 }
 
 /**
- * What a credential would change for one shot: the best option with every provider reachable,
- * when it is better than the best reachable one. Undefined when nothing better is locked away.
+ * What a credential would change for one shot: the option the plan would choose with every
+ * provider reachable, when a provider without credentials serves it. Scores of the two rankings
+ * are not comparable (prices are normalised among each set), so the advice names the models,
+ * their quality base and prices. Undefined when the best choice is reachable already.
  */
 export function unlockAdvice(
   reachable: readonly Candidate[],
   everywhere: readonly Candidate[],
+  configured: ReadonlySet<string>,
   hint: (provider: string) => string,
 ): string | undefined {
   const locked = everywhere[0];
-  if (!locked) return undefined;
-  const best = reachable[0];
-  const cheaper = best !== undefined && locked.option.usd < best.option.usd - 1e-9;
-  if (best && (locked.score < best.score || (locked.score === best.score && !cheaper)))
-    return undefined;
+  if (!locked || configured.has(locked.option.route.provider)) return undefined;
   const provider = locked.option.route.provider;
+  const best = reachable[0];
+  const usd = (c: Candidate) => `$${c.option.usd.toFixed(2)}`;
   const change = best
-    ? `score ${locked.score} instead of ${best.score} (${best.option.model.id}), $${locked.option.usd.toFixed(2)} instead of $${best.option.usd.toFixed(2)} per take`
-    : 'a model for a shot that has none now';
-  return `${hint(provider)} to unlock ${locked.option.model.id} on ${provider}: ${change}`;
+    ? `${locked.option.model.id} (quality base ${locked.base}, ${usd(locked)} per take) instead of ${best.option.model.id} on ${best.option.route.provider} (base ${best.base}, ${usd(best)})`
+    : `${locked.option.model.id} (${usd(locked)} per take) for a shot no reachable model can make`;
+  return `${hint(provider)} to unlock ${locked.option.model.id} on ${provider}: the plan would choose ${change}`;
 }

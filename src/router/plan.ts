@@ -419,7 +419,7 @@ function unlockProblems(
   const byProvider = new Map<string, { ids: string[]; first: string }>();
   for (const a of analyses) {
     const all = everywhere(a.shot).scored;
-    const advice = unlockAdvice(a.scored, all, hint);
+    const advice = unlockAdvice(a.scored, all, options.configuredProviders ?? new Set(), hint);
     if (!advice) continue;
     const provider = all[0]!.option.route.provider;
     const entry = byProvider.get(provider) ?? { ids: [], first: `shot ${a.shot.id}: ${advice}` };
@@ -709,7 +709,7 @@ function chooseReasons(a: ShotAnalysis, scored: Scored): string[] {
   const feasible = a.scored.length;
   if (feasible === 1) {
     reasons.push(
-      `only allowed model that can make it (${describeNeeds(a.shot)}); ${a.rejected.length} rejected`,
+      `only allowed model that can make it (${describeNeeds(a.shot, scored.option.slowmo?.path === 'native')}); ${a.rejected.length} rejected`,
     );
   } else {
     reasons.push(`best score ${scored.score} of ${feasible} feasible models`);
@@ -735,10 +735,15 @@ function budgetReason(best: ItemOption, chosen: ItemOption): string {
   return `budget: chose this over ${bestModel} (score ${best.score} vs ${chosen.score}, $${money(best.usd - chosen.usd)} more)`;
 }
 
-function describeNeeds(shot: Shot): string {
+/** `nativeFps`: slow motion needs the model's own frame rate (else it is slowed at conform). */
+function describeNeeds(shot: Shot, nativeFps: boolean): string {
   const n = shot.needs;
   const parts = [`${n.size.width}x${n.size.height}`];
-  if (n.minFps !== undefined) parts.push(`${trimNumber(n.minFps)} fps`);
+  // the frame rate is a need only for native slow motion; other paths slow the clip at conform
+  if (n.minFps !== undefined)
+    parts.push(
+      nativeFps ? `${trimNumber(n.minFps)} fps` : `${trimNumber(n.slowmo ?? 1)}x slow motion`,
+    );
   if (n.audio === 'required') parts.push('native audio');
   if (n.referenceImages.length > 0) parts.push(`${n.referenceImages.length} reference images`);
   if (n.firstFrame) parts.push('first frame');
@@ -787,16 +792,17 @@ function noModelMessage(a: ShotAnalysis, models: readonly ModelCard[], ctx: Eval
   if (has('max_vram_gb') || has('GPU memory'))
     fixes.push('check policy.local_only and policy.max_vram_gb');
   if (has('policy.licenses')) fixes.push('widen policy.licenses');
-  if (has('no credentials for'))
+  // Credentials may rule out models that are not the nearest misses: look at every allowed one.
+  if (allowed.some((r) => r.reasons.some((x) => x.includes('no credentials for'))))
     fixes.push(
-      'set the credentials of a provider that serves the nearest models (routing uses only the providers whose credentials are set)',
+      'or set the credentials of a provider that serves a model it rules out (routing uses only the providers whose credentials are set; see the credentials_would_unlock warning)',
     );
   if (allowed.length === 0)
     fixes.push('widen policy.allow / policy.deny: they exclude every model');
   const shown = nearest.slice(0, 4).map((r) => `${r.model}: ${r.reasons.join(', ')}`);
   const more = nearest.length > shown.length ? ` (+${nearest.length - shown.length} more)` : '';
   const summary = shown.length > 0 ? ` Nearest: ${shown.join('; ')}${more}.` : '';
-  return `no allowed model can make shot ${a.shot.id} (${describeNeeds(a.shot)}).${summary}${
+  return `no allowed model can make shot ${a.shot.id} (${describeNeeds(a.shot, ctx.policy.slowmo === 'native')}).${summary}${
     fixes.length > 0 ? ` To fix: ${fixes.join('; ')}.` : ''
   }`;
 }

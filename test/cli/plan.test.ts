@@ -125,15 +125,23 @@ test('missing credentials: the plan names the variable that would enable the rou
 });
 
 test('credentials steer: the plan records its providers, and --providers replays it', async () => {
-  const env = { FAL_KEY: 'test-key' };
+  const env = { KLING_ACCESS_KEY: 'test-access', KLING_SECRET_KEY: 'test-secret' };
   const steered = await cli(['plan', EXAMPLES[0]!, '--json'], env);
+  // the shots with reference images have no reachable model: exit 2, with what would unlock one
+  assert.equal(steered.code, 2);
   const plan = JSON.parse(steered.stdout) as Plan;
-  assert.deepEqual(plan.providers, ['fal']);
-  for (const shot of plan.shots) if (shot.provider) assert.equal(shot.provider, 'fal');
-  assert.ok(plan.problems.some((p) => p.code === 'credentials_would_unlock'));
-  const replay = await cli(['plan', EXAMPLES[0]!, '--json', '--providers', 'fal']);
-  assert.equal(replay.stdout, steered.stdout, 'same inputs, same plan, without the key');
-  assert.doesNotMatch(steered.stdout, /test-key/);
+  assert.deepEqual(plan.providers, ['kling']);
+  for (const shot of plan.shots) if (shot.provider) assert.equal(shot.provider, 'kling');
+  const unlock = plan.problems.filter((p) => p.code === 'credentials_would_unlock');
+  assert.ok(
+    unlock.some((p) =>
+      /set FAL_KEY .* to unlock ltx-2 on fal: the plan would choose/.test(p.message),
+    ),
+  );
+  assert.ok(unlock.some((p) => /^shot s02: set GOOGLE_VERTEX_PROJECT/.test(p.message)));
+  const replay = await cli(['plan', EXAMPLES[0]!, '--json', '--providers', 'kling']);
+  assert.equal(replay.stdout, steered.stdout, 'same inputs, same plan, without the keys');
+  assert.doesNotMatch(steered.stdout, /test-access|test-secret/);
   assert.equal((await cli(['plan', EXAMPLES[0]!, '--providers', 'nope'])).code, 64);
 });
 

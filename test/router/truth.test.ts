@@ -265,7 +265,7 @@ describe('credentials steer', () => {
     const advice = plan.problems.find((p) => p.code === 'credentials_would_unlock')!;
     assert.match(
       advice.message,
-      /^shot s: set KLING_KEY to unlock best-1 on kling: score [\d.]+ instead of [\d.]+ \(ok-1\)/,
+      /^shot s: set KLING_KEY to unlock best-1 on kling: the plan would choose best-1 \(quality base [\d.]+, \$0\.50 per take\) instead of ok-1 on fal/,
     );
   });
 
@@ -276,6 +276,28 @@ describe('credentials steer', () => {
     });
     assert.equal(plan.shots[0]!.model, 'best-1');
     assert.deepEqual(plan.providers, []);
+    assert.ok(!plan.problems.some((p) => p.code === 'credentials_would_unlock'));
     assert.equal(planStoryboard(board(yaml), cat).providers, null);
   });
+});
+
+test('no unlock advice when the best choice is reachable already', () => {
+  const cat = catalogOf([
+    card({
+      id: 'k-1',
+      provider: 'fal',
+      perSecond: 0.05,
+      extraRoutes: [{ provider: 'kling', perSecond: 0.08 }],
+    }),
+    card({ id: 'other-1', provider: 'kling', quality: 0.3 }),
+  ]);
+  const plan = planStoryboard(
+    board(`${header()}shots:\n  - { id: s, prompt: p, duration: 5 }\n`),
+    cat,
+    {
+      configuredProviders: new Set(['fal']),
+    },
+  );
+  assert.equal(plan.shots[0]!.model, 'k-1');
+  assert.ok(!plan.problems.some((p) => p.code === 'credentials_would_unlock'));
 });
