@@ -16,6 +16,8 @@ import {
 } from '../catalog/schema.ts';
 import { orientationOfSize, parseSize, tierOfSize, tierRank } from '../catalog/tiers.ts';
 import type { Policy, ShotNeeds } from '../storyboard/types.ts';
+import { unreachable } from './credentials-steer.ts';
+import { decideSlowmo, type SlowmoPlan } from './slowmo.ts';
 import {
   allowedDurations,
   chooseFps,
@@ -35,6 +37,8 @@ export interface EvalContext {
    * among them); with none, the plan still routes by capability. Undefined: all count as usable.
    */
   configured?: ReadonlySet<string>;
+  /** when set (credentials for at least one provider), routes of other providers are not usable */
+  steer?: ReadonlySet<string>;
 }
 
 /** One way to make a shot: the model, the route, what to request and what it costs. */
@@ -57,6 +61,8 @@ export interface Option {
   unconfirmed: string[];
   /** the chosen route's provider has no credentials configured */
   missingCredentials: boolean;
+  /** the slow-motion path on this model; null for a shot without slow motion */
+  slowmo: SlowmoPlan | null;
 }
 
 export type Evaluation = { ok: true; option: Option } | { ok: false; reasons: string[] };
@@ -71,21 +77,29 @@ interface Effective {
   maxReferences?: number;
   /** the note of the condition that limits the tiers, for the rejection reason */
   limitNote?: string;
+  /** the note of the condition that limits reference images */
+  referenceNote?: string;
 }
 
 /** `continuous`: the shot must be one unbroken take (never split into cuts). */
 export function evaluate(
   model: ModelCard,
-  needs: ShotNeeds,
+  shotNeeds: ShotNeeds,
   ctx: EvalContext,
   continuous = false,
 ): Evaluation {
+  // The slow-motion path on this model decides what it is checked against (router/slowmo.ts).
+  const slow = decideSlowmo(model.capabilities.fps, shotNeeds, ctx.policy.slowmo);
+  const needs = slow?.needs ?? shotNeeds;
   const reasons: string[] = [];
   const warnings: string[] = [];
   const penalties: Option['penalties'] = [];
   const unconfirmed: string[] = [];
   const caps = model.capabilities;
   const { policy } = ctx;
+  // Synthesised frames are worth a little less than a model's own.
+  if (slow?.path === 'interpolate')
+    penalties.push({ amount: 0.03, reason: 'interpolated slow motion' });
 
   // Lifecycle at as_of.
   const life = lifecycleAt(model, ctx.asOf);
@@ -200,10 +214,12 @@ export function evaluate(
     eff.maxReferences ?? Number.POSITIVE_INFINITY,
   );
   if (refs > maxRefs) {
+    const why =
+      eff.referenceNote && maxRefs < caps.reference_images.value ? ` (${eff.referenceNote})` : '';
     reasons.push(
       maxRefs === 0
-        ? `no reference images; shot has ${refs}`
-        : `${maxRefs} reference image${maxRefs === 1 ? '' : 's'} max, shot has ${refs}`,
+        ? `no reference images; shot has ${refs}${why}`
+        : `${maxRefs} reference image${maxRefs === 1 ? '' : 's'} max, shot has ${refs}${why}`,
     );
   } else if (refs > 0 && caps.reference_images.unconfirmed) {
     unconfirmed.push(`reference images (${caps.reference_images.unconfirmed})`);
@@ -329,6 +345,7 @@ export function evaluate(
       penalties,
       unconfirmed,
       missingCredentials: missing(best.route),
+      slowmo: slow ? { path: slow.path, fps_generated: fps, reason: slow.reason } : null,
     },
   };
 }
@@ -361,8 +378,11 @@ function usableRoutes(model: ModelCard, ctx: EvalContext, reasons: string[]): Ro
   const why: string[] = [];
   for (const route of model.routes) {
     const local = LOCAL_PROVIDERS.has(route.provider);
+    const blocked = unreachable(route, ctx.steer);
     if (routeRetiredAt(route, ctx.asOf)) {
       why.push(`${route.provider} route retired ${route.retired_on?.value}`);
+    } else if (blocked !== undefined) {
+      why.push(blocked);
     } else if (policy.localOnly && !local) {
       // Said once below, not per hosted route.
     } else if (local && !gpuDeclared) {
@@ -370,7 +390,8 @@ function usableRoutes(model: ModelCard, ctx: EvalContext, reasons: string[]): Ro
         `${route.provider} runs on your GPU: set policy.max_vram_gb (or local_only) to use it`,
       );
     } else if (local && policy.maxVramGb !== undefined && model.open_weights) {
-      const need = model.open_weights.min_vram_gb.value;
+      // Memory depends on the runtime: the route's own figure, else the weights' official one.
+      const need = route.vram_gb?.value ?? model.open_weights.min_vram_gb.value;
       if (need > policy.maxVramGb)
         why.push(`needs ${need} GB GPU memory, policy.max_vram_gb is ${policy.maxVramGb}`);
       else usable.push(route);
@@ -396,8 +417,10 @@ function effectiveCapabilities(model: ModelCard, needs: ShotNeeds, tier: Tier): 
     if (condition.then.durations) eff.durations = condition.then.durations;
     if (condition.then.audio) eff.audio = condition.then.audio;
     if (condition.then.orientations) eff.orientations = condition.then.orientations;
-    if (condition.then.reference_images !== undefined)
+    if (condition.then.reference_images !== undefined) {
       eff.maxReferences = condition.then.reference_images;
+      if (condition.note) eff.referenceNote = condition.note;
+    }
     if (condition.then.min_tier || condition.then.max_tier) {
       if (condition.then.min_tier) eff.minTier = condition.then.min_tier;
       if (condition.then.max_tier) eff.maxTier = condition.then.max_tier;
@@ -414,6 +437,7 @@ function conditionHolds(condition: Condition, needs: ShotNeeds, tier: Tier): boo
   if (w.last_frame !== undefined && w.last_frame !== needs.lastFrame) return false;
   if (w.audio !== undefined && w.audio !== (needs.audio !== 'none')) return false;
   if (w.min_tier !== undefined && tierRank(tier) < tierRank(w.min_tier)) return false;
+  if (w.real_person !== undefined && w.real_person !== (needs.realPerson === true)) return false;
   return true;
 }
 

@@ -5,6 +5,11 @@
  */
 import type { CatalogOrigin } from '../catalog/load.ts';
 import type { ProviderId } from '../catalog/schema.ts';
+import type { QualityUsed } from './quality.ts';
+import type { SlowmoPlan } from './slowmo.ts';
+
+export type { QualityUsed } from './quality.ts';
+export type { SlowmoPlan } from './slowmo.ts';
 
 export interface GenerateRequest {
   /** seconds requested from the model, after snapping up to an allowed duration */
@@ -38,6 +43,8 @@ export interface Fallback {
   /** extension chain or split, when one generation on this model is not long enough */
   chain: Chain | null;
   estimate: { usd: number; seconds: number };
+  /** the slow-motion path on this model; null without slow motion */
+  slowmo: SlowmoPlan | null;
 }
 
 /**
@@ -64,6 +71,10 @@ export interface PlannedShot {
   estimate: { usd: number; seconds: number };
   takes: number;
   score: number;
+  /** the quality the score used: an arena figure for the shot's modality, or the judged value */
+  quality: QualityUsed | null;
+  /** with slowmo > 1: native frames, interpolation at conform, or the look asked in the prompt */
+  slowmo: SlowmoPlan | null;
   reasons: string[];
   warnings: string[];
   fallbacks: string[];
@@ -84,6 +95,11 @@ export interface Plan {
   as_of: string;
   budget_usd: number | null;
   policy: string;
+  /**
+   * The providers whose credentials were set when the plan was made (routing used only these);
+   * null when credentials were not considered. Replaying with the same list gives the same plan.
+   */
+  providers: string[] | null;
   shots: PlannedShot[];
   total: { usd: number; seconds: number };
   /**

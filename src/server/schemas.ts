@@ -59,6 +59,12 @@ const ChainSchema = z.object({
 });
 const EstimateSchema = z.object({ usd: z.number(), seconds: z.number() });
 
+const SlowmoPlanSchema = z.object({
+  path: z.enum(['native', 'interpolate', 'prompt']),
+  fps_generated: z.number(),
+  reason: z.string(),
+});
+
 export const PlannedShotSchema = named(
   'PlannedShot',
   z.object({
@@ -72,6 +78,29 @@ export const PlannedShotSchema = named(
     estimate: EstimateSchema,
     takes: z.number().int(),
     score: z.number(),
+    /** the quality the score used: an arena figure for the shot's modality, or the judged value */
+    quality: z
+      .object({
+        value: z.number(),
+        basis: z.enum(['arena', 'judged']),
+        modality: z.enum(['text_to_video', 'image_to_video']),
+        arena: z
+          .object({
+            score: z.number(),
+            ci: z.number(),
+            rank: z.number().optional(),
+            snapshot: z.string(),
+            entry: z.string().optional(),
+            source: z.string(),
+            source_url: z.string(),
+            source_title: z.string().optional(),
+            unconfirmed: z.string().optional(),
+          })
+          .optional(),
+        tied_with: z.array(z.string()).optional(),
+      })
+      .nullable(),
+    slowmo: SlowmoPlanSchema.nullable(),
     reasons: z.array(z.string()),
     warnings: z.array(z.string()),
     fallbacks: z.array(z.string()),
@@ -83,6 +112,7 @@ export const PlannedShotSchema = named(
         trim: TrimSchema,
         chain: ChainSchema.nullable(),
         estimate: EstimateSchema,
+        slowmo: SlowmoPlanSchema.nullable(),
       }),
     ),
     rejected: z.array(z.object({ model: z.string(), reasons: z.array(z.string()) })),
@@ -96,6 +126,8 @@ export const PlanSchema = named(
     as_of: z.string(),
     budget_usd: z.number().nullable(),
     policy: z.string(),
+    /** providers whose credentials were set when the plan was made; null: not considered */
+    providers: z.array(z.string()).nullable(),
     shots: z.array(PlannedShotSchema),
     total: EstimateSchema,
     cost_range: z.object({ cheapest_usd: z.number(), best_usd: z.number() }),
