@@ -27,6 +27,8 @@ export const IMPORT_RULES: ImportRules = {
     providers: ['catalog', 'media', ...BASE],
     sandbox: ['catalog', 'media', ...BASE],
     report: ['catalog', 'media', ...BASE],
+    // take checks: ffmpeg's measurements of a clip judged against what was asked
+    qc: ['media', ...BASE],
     // running a plan, then the cut and its files
     engine: ['providers', 'router', 'storyboard', 'store', 'media', ...BASE],
     queue: ['engine', 'providers', 'catalog', 'store', ...BASE],
@@ -69,6 +71,7 @@ export const IMPORT_RULES: ImportRules = {
     ],
     cli: [
       'mcp',
+      'qc',
       'server',
       'lib',
       'queue',

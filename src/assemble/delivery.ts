@@ -74,6 +74,12 @@ interface CutShot {
 /** Container tags for a clip made by these models (none for a preview's placeholders). */
 type Labeller = (models: string[]) => Record<string, string>;
 
+/** How this delivery treats takes: labelled and slowed by interpolation, or (a preview) neither. */
+interface Treatment {
+  label: Labeller;
+  interpolate: boolean;
+}
+
 interface ConformedTake {
   take: ShotTake;
   clip: string;
@@ -93,11 +99,21 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
   const { pieces, groupWarnings } = input.preview
     ? { pieces: new Map() as Pieces, groupWarnings: new Map<string, string[]>() }
     : await splitGroups(folder, state);
-  // generated material is labelled; a preview's placeholders are not
+  // generated material is labelled and slowed by interpolation; a preview's placeholders are
+  // neither (interpolating a placeholder would cost minutes and show nothing)
   const label: Labeller = (models) => (input.preview ? {} : aiGeneratedTags(models, plan.title));
+  const treatment: Treatment = { label, interpolate: !input.preview };
   const cut = await Promise.all(
     state.sources.map((source) =>
-      cutShot(folder, state, source, shots.get(source.planned.id)!, pieces, groupWarnings, label),
+      cutShot(
+        folder,
+        state,
+        source,
+        shots.get(source.planned.id)!,
+        pieces,
+        groupWarnings,
+        treatment,
+      ),
     ),
   );
   const generated = cut.filter((c): c is CutShot & { take: ShotTake } => c.take !== null);
@@ -252,7 +268,7 @@ async function cutShot(
   shot: Shot,
   pieces: Pieces,
   groupWarnings: Map<string, string[]>,
-  label: Labeller,
+  treatment: Treatment,
 ): Promise<CutShot> {
   const { planned } = source;
   const warnings: string[] = [];
@@ -268,8 +284,17 @@ async function cutShot(
         try {
           const piece = pieces.get(`${shot.id}#${take.take}`);
           const model = take.job.model ?? take.route.model;
-          const tags = label([model]);
-          return { take, clip: await conformTake(folder, shot, take, media, piece?.file, tags) };
+          const tags = treatment.label([model]);
+          // `prompt` slow motion was generated at full length: nothing to retime.
+          const retime = planned.slowmo?.path === 'prompt' ? 1 : shot.slowmo;
+          return {
+            take,
+            clip: await conformTake(folder, shot, take, media, piece?.file, {
+              tags,
+              retime,
+              interpolate: treatment.interpolate,
+            }),
+          };
         } catch (error) {
           if (isAbort(error, folder.signal)) throw error;
           warnings.push(`take ${take.take + 1} could not be conformed: ${messageOf(error)}`);
@@ -341,7 +366,11 @@ async function conformTake(
   take: ShotTake,
   media: MediaRow,
   piece: string | undefined,
-  tags: Record<string, string>,
+  {
+    tags,
+    retime,
+    interpolate,
+  }: { tags: Record<string, string>; retime: number; interpolate: boolean },
 ): Promise<string> {
   const { settings } = folder;
   const input = piece ?? path.join(folder.runFolder, media.path);
@@ -351,7 +380,9 @@ async function conformTake(
     input: piece ? path.basename(piece) : media.sha256,
     trimFrom,
     trimSeconds: take.trim.seconds,
-    slowmo: shot.slowmo,
+    slowmo: retime,
+    // v1 clips were retimed by repeating frames; interpolated ones differ
+    ...(retime > 1 && interpolate ? { interpolate: true } : {}),
     ...formatKey(settings),
     ...(Object.keys(tags).length > 0 ? { tags } : {}),
   };
@@ -362,7 +393,8 @@ async function conformTake(
       output,
       trimFrom,
       trimSeconds: take.trim.seconds,
-      slowmo: shot.slowmo,
+      slowmo: retime,
+      interpolate,
       tags,
       ...conformFormat(settings),
       ...(folder.signal ? { signal: folder.signal } : {}),

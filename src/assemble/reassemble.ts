@@ -63,7 +63,9 @@ function describesRun(
   for (const planned of plan.shots) {
     const shot = shots.get(planned.id);
     if (!shot || shot.takes !== planned.takes) return false;
-    if (planned.trim && Math.abs(planned.trim.seconds - shot.duration / shot.slowmo) > 1e-5) {
+    // footage kept: the slowed length, or the whole shot when the prompt asks for the look
+    const kept = planned.slowmo?.path === 'prompt' ? shot.duration : shot.duration / shot.slowmo;
+    if (planned.trim && Math.abs(planned.trim.seconds - kept) > 1e-5) {
       return false;
     }
   }

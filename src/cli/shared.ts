@@ -1,6 +1,7 @@
 /** Flag handling shared by several commands. */
 import path from 'node:path';
 import type { Catalog } from '../catalog/load.ts';
+import { PROVIDERS } from '../catalog/schema.ts';
 import { ShotrouterError } from '../errors.ts';
 import { catalog as userCatalog } from '../lib/catalog.ts';
 import { plan as makePlan } from '../lib/plan.ts';
@@ -58,6 +59,24 @@ export function budgetFromArgs(args: CommandArgs): number | undefined {
   return budget;
 }
 
+/** `--providers fal,vertex`: plan as if exactly these had credentials (replays a plan's `providers`). */
+export function providersFromArgs(args: CommandArgs): string[] | undefined {
+  const value = args.values.providers;
+  if (value === undefined) return undefined;
+  const list = String(value)
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const unknown = list.filter((p) => !(PROVIDERS as readonly string[]).includes(p));
+  if (unknown.length > 0) {
+    throw new ShotrouterError(
+      'usage',
+      `--providers takes provider ids (${PROVIDERS.join(', ')}); unknown: ${unknown.join(', ')}`,
+    );
+  }
+  return list;
+}
+
 export function writeJson(io: CommandIO, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -72,10 +91,12 @@ export function planFromArgs(args: CommandArgs, io: CommandIO) {
   const budgetUsd = budgetFromArgs(args);
   const catalog = catalogFromArgs(args, io);
   const storyboard = storyboardFromArgs(args, io, catalog);
+  const providers = providersFromArgs(args);
   const plan = makePlan(storyboard, catalog, {
     ...(asOf ? { asOf } : {}),
     ...(budgetUsd !== undefined ? { budgetUsd } : {}),
     env: io.env,
+    ...(providers ? { providers } : {}),
   });
   return { catalog, storyboard, plan };
 }

@@ -5,7 +5,7 @@
  * inferred from these schemas; the OpenAPI document and docs/plan-fields.md are generated from them.
  */
 import { z } from 'zod';
-import { PROVIDERS } from '../catalog/schema.ts';
+import { MODALITIES, PROVIDERS } from '../catalog/schema.ts';
 import { PlanWarningSchema, RejectionReasonSchema } from './reasons.ts';
 
 const ProviderSchema = z.enum(PROVIDERS);
@@ -49,6 +49,48 @@ export const EstimateSchema = z.object({
   seconds: z.number().describe('seconds of wall time'),
 });
 
+export const SlowmoPlanSchema = z
+  .object({
+    path: z
+      .enum(['native', 'interpolate', 'prompt'])
+      .describe(
+        '`native`: generated at fps × slowmo and retimed frame for frame; `interpolate`: generated at the normal rate, missing frames synthesised at conform; `prompt`: generated at full length, the look asked in the prompt',
+      ),
+    fps_generated: z.number().describe('the frame rate the model is asked for'),
+    reason: z.string().describe('why this path, in words'),
+  })
+  .meta({ description: 'The slow-motion path of a shot with slowmo > 1 on its model' });
+export type SlowmoPlan = z.infer<typeof SlowmoPlanSchema>;
+
+export const QualityUsedSchema = z
+  .object({
+    value: z.number().describe('0..1, after the tie rule'),
+    basis: z
+      .enum(['arena', 'judged'])
+      .describe('an arena figure for the modality, or the card’s judged quality'),
+    modality: z.enum(MODALITIES).describe('image-to-video with a first frame, else text-to-video'),
+    arena: z
+      .object({
+        score: z.number(),
+        ci: z.number().describe('half-width of the confidence interval, in score points'),
+        rank: z.number().optional(),
+        snapshot: z.string().describe('the date of the leaderboard snapshot'),
+        entry: z.string().optional().describe('the arena’s own name for the entry'),
+        source: z.string(),
+        source_url: z.string(),
+        source_title: z.string().optional(),
+        unconfirmed: z.string().optional(),
+      })
+      .optional()
+      .describe('the arena figure behind an `arena` value'),
+    tied_with: z
+      .array(z.string())
+      .optional()
+      .describe('measured models whose interval overlaps the best one’s: equal on quality'),
+  })
+  .meta({ description: 'The quality a score used, and where it came from' });
+export type QualityUsed = z.infer<typeof QualityUsedSchema>;
+
 export const RejectionSchema = z
   .object({
     model: z.string().describe('catalog model id'),
@@ -65,6 +107,7 @@ export const FallbackSchema = z
     trim: TrimSchema.describe('the part of its clip the cut keeps'),
     chain: ChainSchema.nullable().describe('extension chain or split; null: one generation'),
     estimate: EstimateSchema.describe('USD for every take; seconds of wall time for one take'),
+    slowmo: SlowmoPlanSchema.nullable().describe('the slow-motion path; null without slow motion'),
   })
   .meta({ description: 'One more way the engine may make the shot when the chosen model fails' });
 export type Fallback = z.infer<typeof FallbackSchema>;
@@ -90,6 +133,12 @@ export const PlannedShotSchema = z
     ),
     takes: z.number().int().describe('takes to generate'),
     score: z.number().describe('the chosen model’s score for the shot, 0 to 1'),
+    quality: QualityUsedSchema.nullable().describe(
+      'the quality the score used: an arena figure for the shot’s modality, or the judged value',
+    ),
+    slowmo: SlowmoPlanSchema.nullable().describe(
+      'with slowmo > 1: native frames, interpolation at conform, or the look asked in the prompt',
+    ),
     reasons: z.array(z.string()).describe('why this model, in words'),
     warnings: z
       .array(PlanWarningSchema)
@@ -125,6 +174,18 @@ export const PLAN_PROBLEM_CODES = [
   {
     code: 'sequence_not_grouped',
     meaning: 'No allowed model can generate a `sequence` together; its shots are made separately.',
+  },
+  {
+    code: 'credentials_would_unlock',
+    meaning: 'A provider without credentials would give shots a better model (or any model).',
+  },
+  {
+    code: 'route_retiring_soon',
+    meaning: 'A chosen route retires within 30 days after `as_of`.',
+  },
+  {
+    code: 'catalog_facts_may_be_stale',
+    meaning: 'A chosen model’s newest source is over 120 days before `as_of`.',
   },
   { code: 'warning', meaning: 'A shot’s warning (the same text as in `shots[].warnings`).' },
 ] as const;
@@ -163,6 +224,12 @@ export const PlanSchema = z
     as_of: z.string().describe('YYYY-MM-DD: the catalog facts used are those true on this day'),
     budget_usd: z.number().nullable().describe('null: no budget'),
     policy: z.string().describe('what the plan optimises: quality, cost, speed or balanced'),
+    providers: z
+      .array(z.string())
+      .nullable()
+      .describe(
+        'the providers whose credentials were set when the plan was made (routing used only these); null: not considered',
+      ),
     shots: z.array(PlannedShotSchema).describe('in storyboard order'),
     total: EstimateSchema.describe(
       'USD of every take of every shot; estimated wall time of the whole run',

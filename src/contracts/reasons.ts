@@ -67,6 +67,11 @@ const rejectionKinds = [
     limit: z.number().describe('policy.max_vram_gb, GB'),
     asked: z.number().describe('GB of GPU memory the weights need'),
   }),
+  kind(
+    'no_credentials',
+    'Credentials are set for some providers and not for this route’s: routing uses only the providers whose credentials are set.',
+    { provider },
+  ),
   kind('no_usable_route', 'No route of the model can be used.', {}),
   kind(
     'catalog_condition',
@@ -99,6 +104,10 @@ const rejectionKinds = [
   kind('too_many_references', 'The shot has more reference images than the model takes.', {
     limit: z.number().int().describe('reference images the model takes'),
     asked: z.number().int().describe('reference images the shot has'),
+    note: z
+      .string()
+      .optional()
+      .describe('the catalog condition that lowers the limit for this shot, when one does'),
   }),
   kind('no_first_frame_input', 'The shot has a first frame and the model takes none.', {}),
   kind('no_last_frame_input', 'The shot has a last frame and the model takes none.', {}),
@@ -235,6 +244,8 @@ export const REJECTION_ADVICE: Partial<Record<RejectionCode, string>> = {
   no_native_audio: 'allow a model with native audio, or drop the dialogue',
   too_many_references: 'use fewer reference images',
   duration_too_long: 'split the shot or shorten it',
+  no_credentials:
+    'set the credentials of a provider that serves a model it rules out (routing uses only the providers whose credentials are set; see the credentials_would_unlock warning)',
 };
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -280,6 +291,8 @@ function rejectionMessage(r: RejectionFacts): string {
       return `${r.provider} runs on your GPU: set policy.max_vram_gb (or local_only) to use it`;
     case 'vram_too_small':
       return `needs ${r.asked} GB GPU memory, policy.max_vram_gb is ${r.limit}`;
+    case 'no_credentials':
+      return `${r.provider} route: no credentials for ${r.provider} (routing uses only the providers whose credentials are set)`;
     case 'no_usable_route':
       return 'no usable route';
     case 'catalog_condition':
@@ -294,10 +307,12 @@ function rejectionMessage(r: RejectionFacts): string {
       return `fps ${r.limit} < ${trimNumber(r.asked)} needed for ${trimNumber(r.slowmo)}x slow motion`;
     case 'no_native_audio':
       return 'no native audio; the shot has dialogue';
-    case 'too_many_references':
+    case 'too_many_references': {
+      const why = r.note ? ` (${r.note})` : '';
       return r.limit === 0
-        ? `no reference images; shot has ${r.asked}`
-        : `${r.limit} reference image${r.limit === 1 ? '' : 's'} max, shot has ${r.asked}`;
+        ? `no reference images; shot has ${r.asked}${why}`
+        : `${r.limit} reference image${r.limit === 1 ? '' : 's'} max, shot has ${r.asked}${why}`;
+    }
     case 'no_first_frame_input':
       return 'no first-frame input';
     case 'no_last_frame_input':

@@ -22,6 +22,8 @@ import {
   rejectionReason,
 } from '../contracts/reasons.ts';
 import type { Policy, ShotNeeds } from '../storyboard/types.ts';
+import { unreachable } from './credentials-steer.ts';
+import { decideSlowmo, type SlowmoPlan } from './slowmo.ts';
 import {
   allowedDurations,
   chooseFps,
@@ -40,6 +42,8 @@ export interface EvalContext {
    * among them); with none, the plan still routes by capability. Undefined: all count as usable.
    */
   configured?: ReadonlySet<string>;
+  /** when set (credentials for at least one provider), routes of other providers are not usable */
+  steer?: ReadonlySet<string>;
 }
 
 /** One way to make a shot: the model, the route, what to request and what it costs. */
@@ -62,6 +66,8 @@ export interface Option {
   unconfirmed: string[];
   /** the chosen route's provider has no credentials configured */
   missingCredentials: boolean;
+  /** the slow-motion path on this model; null for a shot without slow motion */
+  slowmo: SlowmoPlan | null;
 }
 
 export type Evaluation = { ok: true; option: Option } | { ok: false; reasons: RejectionReason[] };
@@ -76,21 +82,29 @@ interface Effective {
   maxReferences?: number;
   /** the note of the condition that limits the tiers, for the rejection reason */
   limitNote?: string;
+  /** the note of the condition that limits reference images */
+  referenceNote?: string;
 }
 
 /** `continuous`: the shot must be one unbroken take (never split into cuts). */
 export function evaluate(
   model: ModelCard,
-  needs: ShotNeeds,
+  shotNeeds: ShotNeeds,
   ctx: EvalContext,
   continuous = false,
 ): Evaluation {
+  // The slow-motion path on this model decides what it is checked against (router/slowmo.ts).
+  const slow = decideSlowmo(model.capabilities.fps, shotNeeds, ctx.policy.slowmo);
+  const needs = slow?.needs ?? shotNeeds;
   const reasons: RejectionReason[] = [];
   const warnings: PlanWarning[] = [];
   const penalties: Option['penalties'] = [];
   const unconfirmed: string[] = [];
   const caps = model.capabilities;
   const { policy } = ctx;
+  // Synthesised frames are worth a little less than a model's own.
+  if (slow?.path === 'interpolate')
+    penalties.push({ amount: 0.03, reason: 'interpolated slow motion' });
 
   // Lifecycle at as_of.
   const life = lifecycleAt(model, ctx.asOf);
@@ -228,7 +242,16 @@ export function evaluate(
     eff.maxReferences ?? Number.POSITIVE_INFINITY,
   );
   if (refs > maxRefs) {
-    reasons.push(rejectionReason({ code: 'too_many_references', limit: maxRefs, asked: refs }));
+    const note =
+      eff.referenceNote && maxRefs < caps.reference_images.value ? eff.referenceNote : undefined;
+    reasons.push(
+      rejectionReason({
+        code: 'too_many_references',
+        limit: maxRefs,
+        asked: refs,
+        ...(note ? { note } : {}),
+      }),
+    );
   } else if (refs > 0 && caps.reference_images.unconfirmed) {
     unconfirmed.push(`reference images (${caps.reference_images.unconfirmed})`);
   }
@@ -379,6 +402,7 @@ export function evaluate(
       penalties,
       unconfirmed,
       missingCredentials: missing(best.route),
+      slowmo: slow ? { path: slow.path, fps_generated: fps, reason: slow.reason } : null,
     },
   };
 }
@@ -411,6 +435,7 @@ function usableRoutes(model: ModelCard, ctx: EvalContext, reasons: RejectionReas
   const why: RejectionReason[] = [];
   for (const route of model.routes) {
     const local = LOCAL_PROVIDERS.has(route.provider);
+    const blocked = unreachable(route, ctx.steer);
     if (routeRetiredAt(route, ctx.asOf)) {
       why.push(
         rejectionReason({
@@ -419,12 +444,15 @@ function usableRoutes(model: ModelCard, ctx: EvalContext, reasons: RejectionReas
           date: route.retired_on?.value ?? null,
         }),
       );
+    } else if (blocked !== undefined) {
+      why.push(blocked);
     } else if (policy.localOnly && !local) {
       // Said once below, not per hosted route.
     } else if (local && !gpuDeclared) {
       why.push(rejectionReason({ code: 'gpu_not_declared', provider: route.provider }));
     } else if (local && policy.maxVramGb !== undefined && model.open_weights) {
-      const need = model.open_weights.min_vram_gb.value;
+      // Memory depends on the runtime: the route's own figure, else the weights' official one.
+      const need = route.vram_gb?.value ?? model.open_weights.min_vram_gb.value;
       if (need > policy.maxVramGb)
         why.push(rejectionReason({ code: 'vram_too_small', limit: policy.maxVramGb, asked: need }));
       else usable.push(route);
@@ -451,8 +479,10 @@ function effectiveCapabilities(model: ModelCard, needs: ShotNeeds, tier: Tier): 
     if (condition.then.durations) eff.durations = condition.then.durations;
     if (condition.then.audio) eff.audio = condition.then.audio;
     if (condition.then.orientations) eff.orientations = condition.then.orientations;
-    if (condition.then.reference_images !== undefined)
+    if (condition.then.reference_images !== undefined) {
       eff.maxReferences = condition.then.reference_images;
+      if (condition.note) eff.referenceNote = condition.note;
+    }
     if (condition.then.min_tier || condition.then.max_tier) {
       if (condition.then.min_tier) eff.minTier = condition.then.min_tier;
       if (condition.then.max_tier) eff.maxTier = condition.then.max_tier;
@@ -469,6 +499,7 @@ function conditionHolds(condition: Condition, needs: ShotNeeds, tier: Tier): boo
   if (w.last_frame !== undefined && w.last_frame !== needs.lastFrame) return false;
   if (w.audio !== undefined && w.audio !== (needs.audio !== 'none')) return false;
   if (w.min_tier !== undefined && tierRank(tier) < tierRank(w.min_tier)) return false;
+  if (w.real_person !== undefined && w.real_person !== (needs.realPerson === true)) return false;
   return true;
 }
 

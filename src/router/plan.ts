@@ -19,6 +19,7 @@ import {
   rejectionReason,
 } from '../contracts/reasons.ts';
 import type { Shot, Storyboard } from '../storyboard/types.ts';
+import { steering, unlockAdvice } from './credentials-steer.ts';
 import {
   type EvalContext,
   type Evaluation,
@@ -26,7 +27,9 @@ import {
   type Option,
   priceSegments,
 } from './evaluate.ts';
+import { describeRetirement, retiringSoon, staleness } from './lifecycle.ts';
 import { type Choice, greedyBudget, solveBudget } from './optimize.ts';
+import { describeQuality, describeTie } from './quality.ts';
 import { effectiveTags, PRIORITY_WEIGHT, round4, type Scored, scoreOptions } from './score.ts';
 import { allowedDurations, round6, snapDuration, trimNumber } from './snap.ts';
 import type { Fallback, Plan, PlannedShot, PlanProblem, Rejection } from './types.ts';
@@ -81,15 +84,24 @@ export function planStoryboard(
   const asOf =
     options.asOf ?? storyboard.asOf ?? options.today ?? new Date().toISOString().slice(0, 10);
   const budget = options.budgetUsd ?? storyboard.budgetUsd;
+  const configured = options.configuredProviders;
   const ctx: EvalContext = {
     asOf,
     policy: storyboard.policy,
-    ...(options.configuredProviders ? { configured: options.configuredProviders } : {}),
+    ...(configured ? { configured } : {}),
+    ...(steering(configured) ? { steer: configured } : {}),
   };
   const analyser = memoisedAnalyser(catalog.models, ctx);
   const problems: PlanProblem[] = [];
 
   const analyses = storyboard.shots.map(analyser);
+  if (steering(configured)) {
+    // What every provider would give, for the advice on which credential unlocks what.
+    const { steer: _, ...everywhere } = ctx;
+    problems.push(
+      ...unlockProblems(analyses, memoisedAnalyser(catalog.models, everywhere), options),
+    );
+  }
   const items = buildItems(analyses, problems);
 
   // Shots no allowed model can make get an error that says what to change.
@@ -131,6 +143,7 @@ export function planStoryboard(
     });
   }
   problems.push(...missingCredentialProblems(shots, options));
+  problems.push(...lifecycleProblems(shots, catalog.byId, asOf));
   for (const s of shots) {
     for (const w of s.warnings) {
       problems.push({ shot: s.id, severity: 'warning', code: 'warning', message: w.message });
@@ -142,6 +155,7 @@ export function planStoryboard(
     as_of: asOf,
     budget_usd: budget ?? null,
     policy: storyboard.policy.optimize,
+    providers: configured ? [...configured].sort() : null,
     shots,
     total: { usd: round4(totalUsd), seconds: round6(wallTime(shots)) },
     cost_range: costRange(items),
@@ -162,7 +176,7 @@ function memoisedAnalyser(models: readonly ModelCard[], ctx: EvalContext): Analy
   const evaluations = new Map<string, Evaluation[]>();
   return (shot) => {
     const n = shot.needs;
-    const needsKey = `${n.seconds}|${n.size.width}x${n.size.height}|${n.targetFps}|${n.minFps}|${n.audio}|${n.referenceImages.length}|${n.firstFrame}|${n.lastFrame}|${shot.continuous}`;
+    const needsKey = `${n.seconds}|${n.size.width}x${n.size.height}|${n.targetFps}|${n.minFps}|${n.slowmo}|${n.audio}|${n.referenceImages.length}|${n.realPerson}|${n.firstFrame}|${n.lastFrame}|${shot.continuous}`;
     const key = `${needsKey}|${shot.model}|${shot.takes}|${effectiveTags(shot).join(',')}`;
     let core = cores.get(key);
     if (!core) {
@@ -413,6 +427,75 @@ function missingCredentialProblems(shots: PlannedShot[], options: PlanOptions): 
   }));
 }
 
+/**
+ * With credentials steering the plan: per provider, the shots a credential would give a better
+ * model (or any model), with what it changes for the first of them.
+ */
+function unlockProblems(
+  analyses: readonly ShotAnalysis[],
+  everywhere: Analyser,
+  options: PlanOptions,
+): PlanProblem[] {
+  const hint = options.credentialHint ?? ((provider: string) => `configure ${provider}`);
+  const byProvider = new Map<string, { ids: string[]; first: string }>();
+  for (const a of analyses) {
+    const all = everywhere(a.shot).scored;
+    const advice = unlockAdvice(a.scored, all, options.configuredProviders ?? new Set(), hint);
+    if (!advice) continue;
+    const provider = all[0]!.option.route.provider;
+    const entry = byProvider.get(provider) ?? { ids: [], first: `shot ${a.shot.id}: ${advice}` };
+    entry.ids.push(a.shot.id);
+    byProvider.set(provider, entry);
+  }
+  return [...byProvider].map(([, { ids, first }]) => ({
+    shot: null,
+    severity: 'warning' as const,
+    code: 'credentials_would_unlock',
+    message: `${first}${ids.length > 1 ? ` (and ${ids.length - 1} more shot${ids.length === 2 ? '' : 's'}: ${ids.slice(1, 6).join(', ')}${ids.length > 6 ? ', …' : ''})` : ''}`,
+  }));
+}
+
+/** Routes retiring within 30 days of as_of, and chosen models whose sources are old. */
+function lifecycleProblems(
+  shots: readonly PlannedShot[],
+  byId: ReadonlyMap<string, ModelCard>,
+  asOf: string,
+): PlanProblem[] {
+  const retiring = new Map<string, { message: string; ids: string[] }>();
+  const stale = new Map<string, string>();
+  for (const s of shots) {
+    const model = s.model ? byId.get(s.model) : undefined;
+    if (!model || !s.provider) continue;
+    for (const route of model.routes.filter((r) => r.provider === s.provider)) {
+      const soon = retiringSoon(model, route, asOf);
+      if (!soon) continue;
+      const key = `${model.id} ${route.provider} ${route.model}`;
+      const entry = retiring.get(key) ?? {
+        message: describeRetirement(model, route, soon),
+        ids: [],
+      };
+      entry.ids.push(s.id);
+      retiring.set(key, entry);
+    }
+    const old = staleness(model, asOf);
+    if (old) stale.set(model.id, old.message);
+  }
+  return [
+    ...[...retiring.values()].map(({ message, ids }) => ({
+      shot: null,
+      severity: 'warning' as const,
+      code: 'route_retiring_soon' as const,
+      message: `${message} (used by ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''})`,
+    })),
+    ...[...stale.values()].map((message) => ({
+      shot: null,
+      severity: 'warning' as const,
+      code: 'catalog_facts_may_be_stale' as const,
+      message: `${message} (see shotrouter models --json)`,
+    })),
+  ];
+}
+
 function costRange(items: Item[]): Plan['cost_range'] {
   let cheapest = 0;
   let best = 0;
@@ -553,9 +636,21 @@ function routedShot(
     estimate: { usd: round4(how.usdForShot), seconds: round6(how.latency) },
     takes: a.shot.takes,
     score: scored.score,
-    reasons: how.reasons,
+    quality: scored.quality,
+    slowmo: option.slowmo,
+    reasons: [...how.reasons, ...measuredReasons(scored)],
     ...derived,
   };
+}
+
+/** The quality figure the score used (and a tie, when one decided), and the slow-motion path. */
+function measuredReasons(scored: Scored): string[] {
+  const out = [describeQuality(scored.quality)];
+  const tie = describeTie(scored.quality, scored.option.model.id);
+  if (tie) out.push(tie);
+  if (scored.option.slowmo)
+    out.push(`slow motion (${scored.option.slowmo.path}): ${scored.option.slowmo.reason}`);
+  return out;
 }
 
 type DerivedLists = Pick<PlannedShot, 'warnings' | 'fallbacks' | 'fallback_routes' | 'rejected'>;
@@ -607,6 +702,7 @@ function toFallback(takes: number) {
     trim: { from: 0, seconds: s.option.keepSeconds },
     chain: s.option.chain,
     estimate: { usd: round4(s.option.usd * takes), seconds: round6(s.option.latency) },
+    slowmo: s.option.slowmo,
   });
 }
 
@@ -622,6 +718,8 @@ function unroutedShot(a: ShotAnalysis): PlannedShot {
     estimate: { usd: 0, seconds: 0 },
     takes: a.shot.takes,
     score: 0,
+    quality: null,
+    slowmo: null,
     reasons: [],
     warnings: [],
     fallbacks: [],
@@ -635,7 +733,7 @@ function chooseReasons(a: ShotAnalysis, scored: Scored): string[] {
   const feasible = a.scored.length;
   if (feasible === 1) {
     reasons.push(
-      `only allowed model that can make it (${describeNeeds(a.shot)}); ${a.rejected.length} rejected`,
+      `only allowed model that can make it (${describeNeeds(a.shot, scored.option.slowmo?.path === 'native')}); ${a.rejected.length} rejected`,
     );
   } else {
     reasons.push(`best score ${scored.score} of ${feasible} feasible models`);
@@ -661,10 +759,15 @@ function budgetReason(best: ItemOption, chosen: ItemOption): string {
   return `budget: chose this over ${bestModel} (score ${best.score} vs ${chosen.score}, $${money(best.usd - chosen.usd)} more)`;
 }
 
-function describeNeeds(shot: Shot): string {
+/** `nativeFps`: slow motion needs the model's own frame rate (else it is slowed at conform). */
+function describeNeeds(shot: Shot, nativeFps: boolean): string {
   const n = shot.needs;
   const parts = [`${n.size.width}x${n.size.height}`];
-  if (n.minFps !== undefined) parts.push(`${trimNumber(n.minFps)} fps`);
+  // the frame rate is a need only for native slow motion; other paths slow the clip at conform
+  if (n.minFps !== undefined)
+    parts.push(
+      nativeFps ? `${trimNumber(n.minFps)} fps` : `${trimNumber(n.slowmo ?? 1)}x slow motion`,
+    );
   if (n.audio === 'required') parts.push('native audio');
   if (n.referenceImages.length > 0) parts.push(`${n.referenceImages.length} reference images`);
   if (n.firstFrame) parts.push('first frame');
@@ -705,6 +808,9 @@ function noModelMessage(a: ShotAnalysis, models: readonly ModelCard[], ctx: Eval
       code === 'duration_too_long' ? durationAdvice(a.shot, models, ctx) : REJECTION_ADVICE[code];
     if (advice && !fixes.includes(advice)) fixes.push(advice);
   }
+  // Credentials may rule out models that are not the nearest misses: look at every allowed one.
+  if (allowed.some((r) => r.reasons.some((x) => x.code === 'no_credentials')))
+    fixes.push(`or ${REJECTION_ADVICE.no_credentials}`);
   if (allowed.length === 0)
     fixes.push('widen policy.allow / policy.deny: they exclude every model');
   const shown = nearest
@@ -712,7 +818,7 @@ function noModelMessage(a: ShotAnalysis, models: readonly ModelCard[], ctx: Eval
     .map((r) => `${r.model}: ${r.reasons.map((reason) => reason.message).join(', ')}`);
   const more = nearest.length > shown.length ? ` (+${nearest.length - shown.length} more)` : '';
   const summary = shown.length > 0 ? ` Nearest: ${shown.join('; ')}${more}.` : '';
-  return `no allowed model can make shot ${a.shot.id} (${describeNeeds(a.shot)}).${summary}${
+  return `no allowed model can make shot ${a.shot.id} (${describeNeeds(a.shot, ctx.policy.slowmo === 'native')}).${summary}${
     fixes.length > 0 ? ` To fix: ${fixes.join('; ')}.` : ''
   }`;
 }

@@ -10,7 +10,9 @@ export type {
   PlannedShot,
   PlanProblem,
   PlanWarning,
+  QualityUsed,
   Rejection,
   RejectionReason,
+  SlowmoPlan,
   Trim,
 } from '../contracts/index.ts';

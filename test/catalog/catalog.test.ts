@@ -88,7 +88,13 @@ describe('the shipped catalog', () => {
 
   test('judges lifecycles at the date asked', () => {
     for (const id of ['sora-2', 'sora-2-pro']) {
-      assert.equal(lifecycleAt(card(id), '2026-06-01').state, 'active');
+      // the shutdown was announced (deprecated) on 2026-03-24 (December 2026 re-read)
+      assert.equal(lifecycleAt(card(id), '2026-03-23').state, 'active');
+      assert.deepEqual(lifecycleAt(card(id), '2026-06-01'), {
+        state: 'deprecated',
+        date: '2026-03-24',
+        retiresOn: '2026-09-24',
+      });
       assert.deepEqual(lifecycleAt(card(id), '2026-11-26'), {
         state: 'retired',
         date: '2026-09-24',
@@ -163,6 +169,11 @@ describe('the shipped catalog', () => {
       assert.equal(weights.min_vram_gb.value, gb);
       assert.equal(weights.license.value, 'apache-2.0');
     }
+    // memory depends on the runtime: fp8 / offloading under ComfyUI need far less than the
+    // official native path above
+    const comfy = (id: string) => card(id).routes.find((r) => r.provider === 'comfyui')!;
+    assert.equal(comfy('wan-2.2-a14b').vram_gb?.value, 24);
+    assert.equal(comfy('wan-2.2-5b').vram_gb?.value, 8);
     for (const m of catalog.models) {
       for (const r of m.routes.filter((route) => LOCAL_PROVIDERS.has(route.provider))) {
         assert.ok(m.open_weights, `${m.id} runs locally only with weights`);

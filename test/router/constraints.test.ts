@@ -126,13 +126,17 @@ describe('hard constraints', () => {
     assert.equal(up.shots[1]!.model, null, 'upscaling never changes orientation');
   });
 
-  test('slow motion needs the frame rate: fps 24 < 60 needed for 2.5x slow motion', () => {
+  // policy.slowmo: native keeps the frame rate a hard need (the default, auto, interpolates
+  // where no confirmed rate fits: test/router/truth.test.ts)
+  test('native slow motion needs the frame rate: fps 24 < 60 needed for 2.5x slow motion', () => {
     const cat = catalogOf([
       card({ id: 'slow-1', fps: [24] }),
       card({ id: 'fast-1', fps: [24, 60], durations: { min: 3, max: 15, step: 1 } }),
     ]);
     const plan = planStoryboard(
-      board(`${header()}shots:\n  - { id: s, prompt: p, duration: 4, slowmo: 2.5 }\n`),
+      board(
+        `${header('policy: { slowmo: native }\n')}shots:\n  - { id: s, prompt: p, duration: 4, slowmo: 2.5 }\n`,
+      ),
       cat,
     );
     assert.deepEqual(rejection(plan, 's', 'slow-1'), ['fps 24 < 60 needed for 2.5x slow motion']);

@@ -8,12 +8,13 @@ export const planCommand: Command = {
   name: 'plan',
   summary: 'route every shot to a model and print the plan (a table, or JSON with --json)',
   usage:
-    'shotrouter plan FILE [--json] [--as-of DATE] [--budget USD] [--catalog OVERLAY] [--allow-outside-paths]',
+    'shotrouter plan FILE [--json] [--as-of DATE] [--budget USD] [--providers LIST] [--catalog OVERLAY] [--allow-outside-paths]',
   options: {
     ...catalogOption,
     json: { type: 'boolean' },
     'as-of': { type: 'string' },
     budget: { type: 'string' },
+    providers: { type: 'string' },
     'allow-outside-paths': { type: 'boolean' },
   },
   positionals: { min: 1, max: 1 },
