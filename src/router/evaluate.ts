@@ -133,7 +133,7 @@ export function evaluate(
   }
 
   // Routes usable at as_of under the local/GPU policy.
-  const routes = usableRoutes(model, ctx, reasons);
+  const routes = usableRoutes(model, ctx, reasons, needs);
 
   // Size and orientation, then the conditions that hold for this shot at that tier; a condition
   // may restrict the tiers (e.g. audio only in a 1080p mode), which can move the size.
@@ -371,7 +371,12 @@ export function priceSegments(
   return total;
 }
 
-function usableRoutes(model: ModelCard, ctx: EvalContext, reasons: string[]): Route[] {
+function usableRoutes(
+  model: ModelCard,
+  ctx: EvalContext,
+  reasons: string[],
+  needs: ShotNeeds,
+): Route[] {
   const { policy } = ctx;
   const gpuDeclared = policy.localOnly || policy.maxVramGb !== undefined;
   const usable: Route[] = [];
@@ -379,8 +384,14 @@ function usableRoutes(model: ModelCard, ctx: EvalContext, reasons: string[]): Ro
   for (const route of model.routes) {
     const local = LOCAL_PROVIDERS.has(route.provider);
     const blocked = unreachable(route, ctx.steer);
+    const sends = route.reference_images?.value;
     if (routeRetiredAt(route, ctx.asOf)) {
       why.push(`${route.provider} route retired ${route.retired_on?.value}`);
+    } else if (sends !== undefined && sends < needs.referenceImages.length) {
+      // a route that would drop the shot's references would sell a clip without them
+      why.push(
+        `the ${route.provider} route sends ${sends === 0 ? 'no' : `at most ${sends}`} reference images, shot has ${needs.referenceImages.length}`,
+      );
     } else if (blocked !== undefined) {
       why.push(blocked);
     } else if (policy.localOnly && !local) {
