@@ -133,6 +133,11 @@ export const RouteSchema = z.strictObject({
    * `policy.max_vram_gb` is checked against it (default: open_weights.min_vram_gb)
    */
   vram_gb: fact(z.number().positive()).optional(),
+  /**
+   * the most reference images this route can send, where it is fewer than the model takes
+   * (e.g. an API that wants references registered beforehand); default: the model's own limit
+   */
+  reference_images: fact(z.number().int().nonnegative()).optional(),
   /** the model of this catalog that replaces this route where it retires (e.g. on the same API) */
   replacement: z.string().optional(),
   /** tiers this route can order; default: every tier of the model */

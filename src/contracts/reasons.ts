@@ -57,6 +57,15 @@ const rejectionKinds = [
     provider,
     date: date.nullable().describe('the route’s retirement date'),
   }),
+  kind(
+    'route_too_few_references',
+    'A route of the model sends fewer reference images than the shot has (it would drop them).',
+    {
+      provider,
+      limit: z.number().int().describe('reference images the route sends'),
+      asked: z.number().int().describe('reference images the shot has'),
+    },
+  ),
   kind('no_local_route', 'The model has no local route and `policy.local_only` is set.', {}),
   kind(
     'gpu_not_declared',
@@ -243,6 +252,7 @@ export const REJECTION_ADVICE: Partial<Record<RejectionCode, string>> = {
   fps_too_low: 'lower slowmo, or allow a model with a higher frame rate',
   no_native_audio: 'allow a model with native audio, or drop the dialogue',
   too_many_references: 'use fewer reference images',
+  route_too_few_references: 'use fewer reference images',
   duration_too_long: 'split the shot or shorten it',
   no_credentials:
     'set the credentials of a provider that serves a model it rules out (routing uses only the providers whose credentials are set; see the credentials_would_unlock warning)',
@@ -285,6 +295,8 @@ function rejectionMessage(r: RejectionFacts): string {
       return `licence ${r.asked} not in policy.licenses (${r.limit.join(', ')})`;
     case 'route_retired':
       return `${r.provider} route retired ${r.date ?? '(date unknown)'}`;
+    case 'route_too_few_references':
+      return `the ${r.provider} route sends ${r.limit === 0 ? 'no' : `at most ${r.limit}`} reference images, shot has ${r.asked}`;
     case 'no_local_route':
       return 'no local route (policy.local_only)';
     case 'gpu_not_declared':

@@ -37,6 +37,8 @@ export interface AnalyseOptions {
   firstFrame?: string;
   /** an image the last frame should look like */
   lastFrame?: string;
+  /** the clip's probe when the caller has it already (the engine verifies every download) */
+  info?: ProbeInfo;
   signal?: AbortSignal;
 }
 
@@ -48,7 +50,7 @@ export async function analyseClip(
   file: string,
   opts: AnalyseOptions = {},
 ): Promise<ClipMeasurements> {
-  const info = await probeReadable(file, opts.signal);
+  const info = opts.info ?? (await probeReadable(file, opts.signal));
   const args = analysisArgs(file, info, opts);
   const lines: string[] = [];
   try {

@@ -147,7 +147,7 @@ export function evaluate(
   }
 
   // Routes usable at as_of under the local/GPU policy.
-  const routes = usableRoutes(model, ctx, reasons);
+  const routes = usableRoutes(model, ctx, reasons, needs);
 
   // Size and orientation, then the conditions that hold for this shot at that tier; a condition
   // may restrict the tiers (e.g. audio only in a 1080p mode), which can move the size.
@@ -428,7 +428,12 @@ export function priceSegments(
   return total;
 }
 
-function usableRoutes(model: ModelCard, ctx: EvalContext, reasons: RejectionReason[]): Route[] {
+function usableRoutes(
+  model: ModelCard,
+  ctx: EvalContext,
+  reasons: RejectionReason[],
+  needs: ShotNeeds,
+): Route[] {
   const { policy } = ctx;
   const gpuDeclared = policy.localOnly || policy.maxVramGb !== undefined;
   const usable: Route[] = [];
@@ -436,12 +441,23 @@ function usableRoutes(model: ModelCard, ctx: EvalContext, reasons: RejectionReas
   for (const route of model.routes) {
     const local = LOCAL_PROVIDERS.has(route.provider);
     const blocked = unreachable(route, ctx.steer);
+    const sends = route.reference_images?.value;
     if (routeRetiredAt(route, ctx.asOf)) {
       why.push(
         rejectionReason({
           code: 'route_retired',
           provider: route.provider,
           date: route.retired_on?.value ?? null,
+        }),
+      );
+    } else if (sends !== undefined && sends < needs.referenceImages.length) {
+      // a route that would drop the shot's references would sell a clip without them
+      why.push(
+        rejectionReason({
+          code: 'route_too_few_references',
+          provider: route.provider,
+          limit: sends,
+          asked: needs.referenceImages.length,
         }),
       );
     } else if (blocked !== undefined) {

@@ -783,6 +783,7 @@ const ADVICE_ORDER: readonly RejectionCode[] = [
   'fps_too_low',
   'no_native_audio',
   'too_many_references',
+  'route_too_few_references',
   'retired',
   'gpu_not_declared',
   'vram_too_small',

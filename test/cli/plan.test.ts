@@ -130,9 +130,9 @@ test('missing credentials: the plan names the variable that would enable the rou
 test('credentials steer: the plan records its providers, and --providers replays it', async () => {
   const env = { KLING_ACCESS_KEY: 'test-access', KLING_SECRET_KEY: 'test-secret' };
   const steered = await cli(['plan', EXAMPLES[0]!, '--json'], env);
-  // with only Kling reachable, every shot goes to a Kling model (Kling 4.0 and 3.0 Omni take the
-  // reference images), and the plan says which other key would unlock a better route
-  assert.equal(steered.code, 0, steered.stderr);
+  // the shots with reference images have no reachable route that sends them (Kling's own API
+  // takes registered elements, not files): exit 2, with what would unlock one
+  assert.equal(steered.code, 2);
   const plan = JSON.parse(steered.stdout) as Plan;
   assert.deepEqual(plan.providers, ['kling']);
   for (const shot of plan.shots) if (shot.provider) assert.equal(shot.provider, 'kling');

@@ -28,6 +28,7 @@ import { startSandbox } from '../../src/sandbox/server.ts';
 import type { SandboxHandle } from '../../src/sandbox/types.ts';
 import { MediaFolder } from '../../src/store/media-folder.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
+import { sandboxMedia } from '../cache.ts';
 import { FakeProvider } from '../engine/fake-provider.ts';
 import { fakeFetch, fakeTools, route, spec } from '../engine/helpers.ts';
 import { freshDatabase } from '../store/engines.ts';
@@ -237,7 +238,7 @@ describe('a dead worker', { timeout: 120_000 }, () => {
       latencyMs: [4000, 4000],
       seed: 3,
       maxSize: { width: 160, height: 90 },
-      mediaDir: path.join(tmp, 'sandbox-media'),
+      mediaDir: sandboxMedia(),
     });
   });
   after(async () => {

@@ -197,6 +197,36 @@ describe('hard constraints', () => {
     assert.ok(rejection(plan, 'l', 'nolast-1').includes('no last-frame input'));
   });
 
+  test('a route that cannot send the shot’s references is not used for it', () => {
+    const cat = catalogOf([
+      // takes 5 references, but its only route sends none; the other route sends them
+      card({ id: 'drops-refs', refs: 5, routeRefs: 0, quality: 0.99 }),
+      card({
+        id: 'two-routes',
+        refs: 5,
+        routeRefs: 0,
+        quality: 0.8,
+        extraRoutes: [{ provider: 'replicate', perSecond: 0.2 }],
+      }),
+    ]);
+    const plan = planStoryboard(
+      board(`${header()}shots:
+  - { id: r, prompt: p, duration: 5, references: [https://example.test/a.png] }
+  - { id: t, prompt: p, duration: 5 }
+`),
+      cat,
+    );
+    assert.ok(
+      rejection(plan, 'r', 'drops-refs').includes(
+        'the fal route sends no reference images, shot has 1',
+      ),
+    );
+    const r = plan.shots.find((s) => s.id === 'r')!;
+    assert.deepEqual([r.model, r.provider], ['two-routes', 'replicate']);
+    // a shot without references may still use the route
+    assert.equal(plan.shots.find((s) => s.id === 't')!.model, 'drops-refs');
+  });
+
   test('local only, GPU memory and licences', () => {
     const cat = catalogOf([
       card({ id: 'cloud-1', quality: 0.99 }),

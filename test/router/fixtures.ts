@@ -45,6 +45,8 @@ export interface CardSpec {
   arena?: { t2v?: [number, number]; i2v?: [number, number] };
   /** GPU memory of the (local) first route's runtime */
   routeVram?: number;
+  /** the most reference images the first route can send (default: the model's limit) */
+  routeRefs?: number;
   /** the date of the card's source (default 2026-01-01) */
   sourceDate?: string;
 }
@@ -113,6 +115,7 @@ export function card(spec: CardSpec): ModelCard {
         price: f(spec.price ?? [{ unit: 'second', usd: spec.perSecond ?? 0.1 }]),
         latency_seconds: f(spec.latency ?? 60),
         ...(spec.routeVram !== undefined ? { vram_gb: f(spec.routeVram) } : {}),
+        ...(spec.routeRefs !== undefined ? { reference_images: f(spec.routeRefs) } : {}),
       },
       ...(spec.extraRoutes ?? []).map((r) => ({
         provider: r.provider,

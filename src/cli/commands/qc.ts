@@ -30,7 +30,7 @@ export const qcCommand: Command = {
   positionals: { min: 1, max: 1 },
   async run(args, io) {
     const file = path.resolve(io.cwd, args.positionals[0]!);
-    const checks = await checkTake(file, expectationsFromArgs(args, io), io.signal);
+    const checks = await checkTake(file, expectationsFromArgs(args, io), { signal: io.signal });
     if (args.values.json) writeJson(io, { checks });
     else io.stdout.write(formatChecks(args.positionals[0]!, checks));
     return passed(checks) ? EXIT.ok : EXIT.checksFailed;

@@ -55,7 +55,8 @@ const MODELS: Record<string, LtxModel> = {
   'ltx-2-3-fast': { sizes: BOTH, long: true },
   'ltx-2-3-pro': { sizes: BOTH, long: false },
   'ltx-2-5-fast': { sizes: BOTH, long: true },
-  'ltx-2-5-pro': { sizes: ['1920x1080', '1080x1920'], long: false },
+  // LTX prices ltx-2-5-pro at 4K; a reseller says Pro stops at 1080p (docs/sandbox-providers.md)
+  'ltx-2-5-pro': { sizes: BOTH, long: false },
 };
 
 export function ltxModel(modelId: string): LtxModel | undefined {

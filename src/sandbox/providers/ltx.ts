@@ -47,11 +47,8 @@ const MODELS: Record<string, LtxModel> = {
   'ltx-2-3-fast': { resolutions: ALL_SIZES, durations: SHORT, longDurations: LONG },
   'ltx-2-3-pro': { resolutions: ALL_SIZES, durations: SHORT, longDurations: [] },
   'ltx-2-5-fast': { resolutions: ALL_SIZES, durations: SHORT, longDurations: LONG },
-  'ltx-2-5-pro': {
-    resolutions: ['1920x1080', '1080x1920'],
-    durations: SHORT,
-    longDurations: [],
-  },
+  // LTX prices ltx-2-5-pro at 4K; a reseller says Pro stops at 1080p (UNCONFIRMED)
+  'ltx-2-5-pro': { resolutions: ALL_SIZES, durations: SHORT, longDurations: [] },
 };
 
 const FPS = [24, 25, 48, 50];
