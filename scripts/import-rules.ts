@@ -16,7 +16,9 @@ export const IMPORT_RULES: ImportRules = {
     // the domain, pure: what a storyboard says, what the models are, which model for each shot
     storyboard: BASE,
     catalog: ['storyboard', ...BASE],
-    router: ['catalog', 'storyboard', ...BASE],
+    // the plan, its reasons and warnings, and the API's error body, defined once as zod schemas
+    contracts: ['catalog', ...BASE],
+    router: ['contracts', 'catalog', 'storyboard', ...BASE],
     // tools over files and state, each on its own
     media: BASE,
     timeline: BASE,
@@ -30,14 +32,43 @@ export const IMPORT_RULES: ImportRules = {
     // running a plan, then the cut and its files
     engine: ['providers', 'router', 'storyboard', 'store', 'media', ...BASE],
     queue: ['engine', 'providers', 'catalog', 'store', ...BASE],
-    assemble: ['engine', 'report', 'timeline', 'router', 'storyboard', 'store', 'media', ...BASE],
+    assemble: [
+      'engine',
+      'report',
+      'timeline',
+      'router',
+      'contracts',
+      'storyboard',
+      'store',
+      'media',
+      ...BASE,
+    ],
     // the library: what the CLI, the API and callers use
-    lib: ['assemble', 'engine', 'providers', 'router', 'catalog', 'storyboard', 'store', ...BASE],
+    lib: [
+      'assemble',
+      'engine',
+      'providers',
+      'router',
+      'contracts',
+      'catalog',
+      'storyboard',
+      'store',
+      ...BASE,
+    ],
     // the doors: nothing under src/ imports them but the CLI and the package's index
-    server: ['lib', 'router', 'storyboard', 'store', ...BASE],
+    server: ['lib', 'router', 'contracts', 'storyboard', 'store', ...BASE],
     // the MCP server: the same lib/ functions for agents; its results use the API's shapes
     mcp: ['lib', 'server', 'storyboard', 'store', ...BASE],
-    'index.ts': ['lib', 'server', 'assemble', 'engine', 'router', 'storyboard', ...BASE],
+    'index.ts': [
+      'lib',
+      'server',
+      'assemble',
+      'engine',
+      'router',
+      'contracts',
+      'storyboard',
+      ...BASE,
+    ],
     cli: [
       'mcp',
       'qc',

@@ -53,7 +53,8 @@ export function buildReport(input: {
     const clip = (sha: string | null) => (sha ? state.media.get(sha) : undefined);
     const file = clip(chosen?.job.media_sha256 ?? null);
     const failed = jobs.find(({ job }) => job.state === 'failed');
-    const warnings = [...planned.warnings];
+    // report.json keeps warnings as text: the plan's in its words, then the run's own
+    const warnings = planned.warnings.map((w) => w.message);
     const note = (w: string) => {
       if (!warnings.includes(w)) warnings.push(w);
     };

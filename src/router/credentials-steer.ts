@@ -5,6 +5,7 @@
  * the plan was made with are recorded in it, so the same inputs replay to the same plan.
  */
 import type { Route } from '../catalog/schema.ts';
+import { type RejectionReason, rejectionReason } from '../contracts/reasons.ts';
 
 /** What the advice needs of a scored option (structural: evaluate.ts imports this module). */
 interface Candidate {
@@ -22,9 +23,9 @@ export function steering(
 export function unreachable(
   route: Route,
   configured: ReadonlySet<string> | undefined,
-): string | undefined {
+): RejectionReason | undefined {
   if (!steering(configured) || configured.has(route.provider)) return undefined;
-  return `${route.provider} route: no credentials for ${route.provider} (routing uses only the providers whose credentials are set)`;
+  return rejectionReason({ code: 'no_credentials', provider: route.provider });
 }
 
 /**

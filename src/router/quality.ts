@@ -6,6 +6,7 @@
  * and strengths decide among them. See docs/catalog.md#measured-quality.
  */
 import type { ArenaFigure, Modality, ModelCard } from '../catalog/schema.ts';
+import type { QualityUsed } from '../contracts/plan.ts';
 import type { ShotNeeds } from '../storyboard/types.ts';
 
 /**
@@ -31,17 +32,8 @@ export function modalityOf(needs: Pick<ShotNeeds, 'firstFrame'>): Modality {
   return needs.firstFrame ? 'image_to_video' : 'text_to_video';
 }
 
-/** The quality a score used, and where it came from (the plan's `quality` field). */
-export interface QualityUsed {
-  /** 0..1, after the tie rule */
-  value: number;
-  basis: 'arena' | 'judged';
-  modality: Modality;
-  /** the arena figure behind an `arena` value */
-  arena?: ArenaFigure & { source_title?: string; source_url: string };
-  /** measured models whose interval overlaps the best one's: equal on quality (best first) */
-  tied_with?: string[];
-}
+/** The quality a score used, and where it came from: the plan's `quality` field (../contracts/plan.ts). */
+export type { QualityUsed };
 
 function judged(model: ModelCard, modality: Modality): QualityUsed {
   return { value: model.quality.value, basis: 'judged', modality };

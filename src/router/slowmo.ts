@@ -12,18 +12,14 @@
  * an unconfirmed rate is never relied on. `native` keeps the hard need (no model: exit 2).
  */
 import type { Fact } from '../catalog/schema.ts';
+import type { SlowmoPlan } from '../contracts/plan.ts';
 import type { ShotNeeds, SlowmoPolicy } from '../storyboard/types.ts';
 import { round6, trimNumber } from './snap.ts';
 
 export type SlowmoPath = 'native' | 'interpolate' | 'prompt';
 
-/** The plan's record of a slow-motion shot's path on its model. */
-export interface SlowmoPlan {
-  path: SlowmoPath;
-  /** the frame rate the model is asked for (filled in once the rate is chosen) */
-  fps_generated: number;
-  reason: string;
-}
+/** The plan's record of a slow-motion shot's path on its model (../contracts/plan.ts). */
+export type { SlowmoPlan };
 
 export interface SlowmoDecision {
   /** the needs the model is checked against on this path */

@@ -107,12 +107,15 @@ test('over budget: exit 2 and the cheapest plan named', async () => {
 test('a retired model appears with its date; an earlier --as-of brings it back', async () => {
   const now = JSON.parse((await cli(['plan', EXAMPLES[0]!, '--json'])).stdout) as Plan;
   const sora = now.shots[1]!.rejected.find((r) => r.model === 'sora-2')!;
-  assert.ok(sora.reasons.some((r) => r.startsWith('retired 2026-09-24')));
+  const retired = sora.reasons.find((r) => r.code === 'retired');
+  assert.ok(retired?.code === 'retired');
+  assert.ok(retired.message.startsWith('retired 2026-09-24'));
+  assert.equal(retired.date, '2026-09-24');
   const before = JSON.parse(
     (await cli(['plan', EXAMPLES[0]!, '--json', '--as-of', '2026-06-01'])).stdout,
   ) as Plan;
   const soraBefore = before.shots[1]!.rejected.find((r) => r.model === 'sora-2');
-  assert.ok(!soraBefore?.reasons.some((r) => r.startsWith('retired')));
+  assert.ok(!soraBefore?.reasons.some((r) => r.code === 'retired'));
 });
 
 test('missing credentials: the plan names the variable that would enable the route', async () => {

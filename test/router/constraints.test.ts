@@ -16,7 +16,11 @@ ${extra}`;
 
 function rejection(plan: Plan, shot: string, model: string): string[] {
   const s = plan.shots.find((x) => x.id === shot)!;
-  return s.rejected.find((r) => r.model === model)?.reasons ?? [];
+  return s.rejected.find((r) => r.model === model)?.reasons.map((r) => r.message) ?? [];
+}
+
+function messages(list: ReadonlyArray<{ message: string }>): string[] {
+  return list.map((x) => x.message);
 }
 
 describe('hard constraints', () => {
@@ -41,7 +45,7 @@ describe('hard constraints', () => {
       cat,
     );
     assert.equal(allowed.shots[0]!.model, 'old-1');
-    assert.ok(allowed.shots[0]!.warnings.some((w) => w.includes('retired')));
+    assert.ok(allowed.shots[0]!.warnings.some((w) => w.code === 'retired_allowed'));
   });
 
   test('allow and deny', () => {
@@ -100,7 +104,7 @@ describe('hard constraints', () => {
     const s = plan.shots[0]!;
     assert.equal(s.generate!.seconds, 6);
     assert.deepEqual(s.trim, { from: 0, seconds: 5 });
-    assert.ok(s.warnings.includes('5 s snapped up to 6 s, trimmed to 5 s'));
+    assert.ok(messages(s.warnings).includes('5 s snapped up to 6 s, trimmed to 5 s'));
   });
 
   test('resolution below the target is rejected unless allow_upscale; orientation must match', () => {
@@ -116,7 +120,9 @@ describe('hard constraints', () => {
       cat,
     );
     assert.equal(up.shots[0]!.model, 'hd-1');
-    assert.ok(up.shots[0]!.warnings.includes('generated at 1920x1080, upscaled to 3840x2160'));
+    assert.ok(
+      messages(up.shots[0]!.warnings).includes('generated at 1920x1080, upscaled to 3840x2160'),
+    );
     assert.equal(up.shots[1]!.model, null, 'upscaling never changes orientation');
   });
 
@@ -164,7 +170,9 @@ describe('hard constraints', () => {
       cat,
     );
     assert.equal(mute.shots[0]!.model, 'mute-1');
-    assert.ok(mute.shots[0]!.warnings.includes('no native audio: the ambient/sfx will be silent'));
+    assert.ok(
+      messages(mute.shots[0]!.warnings).includes('no native audio: the ambient/sfx will be silent'),
+    );
   });
 
   test('reference images, first/last frames and image-to-video-only models', () => {

@@ -22,7 +22,10 @@ ${extra}`;
 
 function rejection(plan: Plan, shot: string, model: string): string[] {
   return (
-    plan.shots.find((x) => x.id === shot)!.rejected.find((r) => r.model === model)?.reasons ?? []
+    plan.shots
+      .find((x) => x.id === shot)!
+      .rejected.find((r) => r.model === model)
+      ?.reasons.map((r) => r.message) ?? []
   );
 }
 

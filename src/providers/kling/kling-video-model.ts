@@ -32,7 +32,7 @@ import {
   type Warning,
 } from '../adapter-kit.ts';
 import { ConnectedVideoModel, completedAtUrl, type StartResult } from '../connected-video-model.ts';
-import { providerErrors } from '../errors.ts';
+import { providerError, providerErrors } from '../errors.ts';
 import { type HttpFailure, type JsonResponse, parseShape, type VideoFile } from '../http.ts';
 import type { VideoCallOptions, VideoStatus } from '../types.ts';
 
@@ -289,13 +289,10 @@ export function klingCodeError(
   if (code === 1300 || code === 1301) return providerErrors.contentRefused(KLING_PROVIDER, said);
   if (code === 1302 || code === 1303) {
     const error = providerErrors.rateLimited(KLING_PROVIDER, retryAfterSeconds);
-    return new ShotrouterError('rate_limited', `${error.message}: ${said}`, {
-      retryable: true,
-      retryAfterSeconds,
-    });
+    return providerError('rate_limited', `${error.message}: ${said}`, { retryAfterSeconds });
   }
   if (code >= 5000 && code <= 5002) {
-    return new ShotrouterError('server_error', `kling: server error: ${said}`, { retryable: true });
+    return providerError('server_error', `kling: server error: ${said}`);
   }
   return undefined;
 }
