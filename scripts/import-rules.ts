@@ -58,7 +58,7 @@ export const IMPORT_RULES: ImportRules = {
     // the doors: nothing under src/ imports them but the CLI and the package's index
     server: ['lib', 'router', 'contracts', 'storyboard', 'store', ...BASE],
     // the MCP server: the same lib/ functions for agents; its results use the API's shapes
-    mcp: ['lib', 'server', 'storyboard', 'store', ...BASE],
+    mcp: ['contracts', 'lib', 'server', 'storyboard', 'store', ...BASE],
     'index.ts': [
       'lib',
       'server',

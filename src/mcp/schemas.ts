@@ -3,7 +3,8 @@
  * defined once with the HTTP API's shapes; the rest are small summaries of lib/ results.
  */
 import { z } from 'zod';
-import { PlanSchema, StatusSchema } from '../server/schemas.ts';
+import { PlanSchema } from '../contracts/index.ts';
+import { StatusSchema } from '../server/schemas.ts';
 
 const JobSchema = z.object({
   unit: z.string(),
