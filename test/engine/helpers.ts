@@ -115,7 +115,11 @@ export async function harness(options: {
     queued
       ? { url: PG_URL, schema: queued.schema, now: () => clock.now() }
       : { dir, now: () => clock.now() },
-  );
+  ).catch(async (error: unknown) => {
+    // the test has no harness to close: leave no schema behind
+    if (queued) await adminQuery(`drop schema if exists ${queued.schema} cascade`);
+    throw error;
+  });
   const media = new MediaFolder(dir);
   const registry = createProviderRegistry(options.providers, { executor: 'test' });
   let worker: WorkerHandle | undefined;
@@ -198,7 +202,12 @@ export async function harness(options: {
       if (!options.dir) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-  await h.prepare(options.specs);
+  try {
+    await h.prepare(options.specs);
+  } catch (error) {
+    await h.close();
+    throw error;
+  }
   return h;
 }
 

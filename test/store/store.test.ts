@@ -339,6 +339,23 @@ describe('store on postgres only', () => {
     }
   });
 
+  test('a half-migrated schema beside ours does not pass for ours', async () => {
+    // as a process killed while migrating leaves it: Kysely's lock table and nothing else
+    const stray = uniqueName('t');
+    const schema = uniqueName('t');
+    await adminQuery(
+      `create schema ${stray}; create table ${stray}.kysely_migration_lock (id varchar(255) primary key, is_locked integer not null default 0)`,
+    );
+    try {
+      const store = await openStore({ url: PG_URL, schema });
+      await store.close();
+    } finally {
+      await adminQuery(
+        `drop schema if exists ${stray} cascade; drop schema if exists ${schema} cascade`,
+      );
+    }
+  });
+
   test('an unreachable database is a clear error without the password', async () => {
     await assert.rejects(
       openStore({ url: 'postgres://someone:hunter2@127.0.0.1:1/nowhere' }),
