@@ -253,15 +253,16 @@ export type Plan = z.infer<typeof PlanSchema>;
 /**
  * A plan as a run stored it. Plans stored before reasons and warnings had codes hold them as
  * plain strings; those become `unclassified` entries with the same message, so the rest of the
- * program meets one shape.
+ * program meets one shape. A partial plan (no shots, say) is read as far as it goes.
  */
 export function parseStoredPlan(json: string): Plan {
   const plan = JSON.parse(json) as Plan;
   const legacy = <T>(item: T | string): T =>
     typeof item === 'string' ? ({ code: 'unclassified', message: item } as T) : item;
-  for (const shot of plan.shots) {
-    shot.warnings = shot.warnings.map(legacy);
-    for (const r of shot.rejected) r.reasons = r.reasons.map(legacy);
+  // a run stored by another program through the library may hold a partial plan
+  for (const shot of plan.shots ?? []) {
+    shot.warnings = (shot.warnings ?? []).map(legacy);
+    for (const r of shot.rejected ?? []) r.reasons = (r.reasons ?? []).map(legacy);
   }
   return plan;
 }
