@@ -486,6 +486,17 @@ class Checker {
     const takes = this.number(at, 'takes', fields.takes, TAKES, false) ?? 1;
     const tags = this.tags(at, fields.tags);
 
+    if (duration !== undefined && fps !== undefined && duration < 1 / fps - 1e-9) {
+      this.findings.error(
+        [...at, 'duration'],
+        `is shorter than one frame at ${formatNumber(fps)} fps`,
+        {
+          expected: `at least one frame: ${formatNumber(Math.ceil((1 / fps) * 1000) / 1000)} s or more`,
+          found: formatNumber(duration),
+          hint: 'durations are in seconds',
+        },
+      );
+    }
     const deliver = context.deliver;
     if (
       this.findings.errorCount > errorsBefore ||
