@@ -135,3 +135,12 @@ describe('--budget', () => {
     });
   }
 });
+
+test('a text file named x.png is refused as a reference, at its place, before any plan', async () => {
+  fs.writeFileSync(path.join(dir, 'x.png'), 'this is text, not an image\n');
+  const file = path.join(dir, 'refs.yaml');
+  fs.writeFileSync(file, STORYBOARD.replace('duration: 2 }', 'duration: 2, references: [x.png] }'));
+  const r = await cli(['plan', file]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /refs\.yaml:6:\d+: shots\[0\]\.references\[0\]: is not an image/);
+});
