@@ -14,6 +14,8 @@ export type ErrorCode =
   // valid but cannot be satisfied: exit 2
   | 'unsatisfiable'
   | 'over_budget'
+  // the machine cannot carry the run (preflight; disk full, folder gone, store locked): exit 2
+  | 'environment'
   // a run ended with failed shots: exit 3
   | 'shots_failed'
   // wrong command-line usage: exit 64

@@ -43,6 +43,15 @@ import { MediaFolder } from '../store/media-folder.ts';
 import { DATABASE_FILE, type JobRow, openStore, type Store } from '../store/store.ts';
 import type { Storyboard } from '../storyboard/types.ts';
 import { assertRunnable, plan as makePlan } from './plan.ts';
+import {
+  checkDisk,
+  checkMedia,
+  checkRoutes,
+  estimateMediaBytes,
+  type PreflightProblem,
+  preflightError,
+  prepareFolder,
+} from './preflight.ts';
 import { adaptersFor, previewRegistry, providerRegistry } from './providers.ts';
 
 /** What a run may still spend, at list prices, before it starts. */
@@ -71,6 +80,8 @@ export interface PreparedEvent {
   reused: number;
   /** USD still to spend at list prices (0 for a preview) */
   toSpendUsd: number;
+  /** what preflight changed without stopping the run (e.g. fallbacks dropped for want of keys) */
+  warnings: string[];
 }
 
 export interface AssemblingEvent {
@@ -118,6 +129,8 @@ export interface RunOptions {
   execute?: (options: EngineOptions) => Promise<EngineOutcome>;
   /** default: the assembler; `false`: write report.json only */
   assemble?: Assembler | false;
+  /** free bytes on the disk holding a folder (default: statfs); for tests */
+  freeBytes?: (dir: string) => number | undefined;
 }
 
 export interface RunResult {
@@ -147,9 +160,10 @@ export async function run(options: RunOptions): Promise<RunResult> {
     (preview
       ? previewRegistry()
       : providerRegistry(catalog, plan, adaptersFor(catalog, options.env ?? process.env)));
-  const specs = await buildJobSpecs(plan, storyboard, registry.executor);
   const dir = path.resolve(options.dir);
-  const store = await (options.openStore ?? defaultStore)(dir);
+  const checked = await preflightRun(options, plan, registry, dir);
+  const specs = checked.specs;
+  const store = await openRunStore(options.openStore ?? defaultStore, dir);
   const clock = options.clock;
   const at = () => new Date(clock ? clock.now() : Date.now()).toISOString();
   const emit = options.onEvent ?? (() => {});
@@ -173,6 +187,18 @@ export async function run(options: RunOptions): Promise<RunResult> {
     const jobs = await store.jobs(runId);
     const done = jobs.filter((j) => j.state === 'done' || j.state === 'skipped').length;
     const toSpendUsd = preview ? 0 : estimateLeft(specs, jobs);
+    const left = new Set(
+      jobs.filter((j) => !isSettled(j.state)).map((j) => `${j.shot_id}#${j.take}`),
+    );
+    const disk = checkDisk(
+      dir,
+      estimateMediaBytes(
+        specs.filter((s) => left.has(s.key)),
+        storyboard,
+      ),
+      options.freeBytes,
+    );
+    if (disk !== null) throw preflightError([{ check: 'disk', message: disk }]);
     emit({
       type: 'prepared',
       at: at(),
@@ -184,6 +210,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       done,
       reused: prepared.reused,
       toSpendUsd,
+      warnings: checked.warnings,
     });
     if (toSpendUsd > 0) {
       const estimate = { usd: toSpendUsd, jobs: jobs.length - done, done };
@@ -244,6 +271,69 @@ function result(
 }
 
 const defaultStore = (dir: string) => openStore({ dir });
+
+const isSettled = (state: string) => state === 'done' || state === 'skipped' || state === 'standby';
+
+/**
+ * Preflight (lib/preflight.ts), before anything is stored or spent: ffmpeg (unless the caller
+ * brings its own clip tools), the run folder, and each route's credentials and prompt limit
+ * (unless a preview, or a registry of the caller's). Throws `environment` with every problem.
+ */
+async function preflightRun(
+  options: RunOptions,
+  plan: Plan,
+  registry: ProviderRegistry,
+  dir: string,
+): Promise<{ specs: JobSpec[]; warnings: string[] }> {
+  const problems: PreflightProblem[] = [];
+  if (options.tools === undefined) {
+    const media = await checkMedia();
+    if (!media.ok) problems.push({ check: 'media', message: media.problem ?? 'ffmpeg is missing' });
+  }
+  const folder = prepareFolder(dir);
+  if (folder !== null) problems.push({ check: 'folder', message: folder });
+  let specs = await buildJobSpecs(plan, options.storyboard, registry.executor);
+  let warnings: string[] = [];
+  if (options.preview !== true) {
+    const routes = checkRoutes(
+      specs,
+      options.storyboard,
+      options.catalog,
+      options.env ?? process.env,
+      {
+        credentials: options.registry === undefined,
+      },
+    );
+    problems.push(...routes.problems);
+    specs = routes.specs;
+    warnings = routes.warnings;
+  }
+  if (problems.length > 0) throw preflightError(problems);
+  return { specs, warnings };
+}
+
+/** Opens the run's database; a failure is the environment's (locked, unreadable), said plainly. */
+async function openRunStore(open: (dir: string) => Promise<Store>, dir: string): Promise<Store> {
+  try {
+    return await open(dir);
+  } catch (error) {
+    if (ShotrouterError.is(error) && error.code === 'environment') throw error;
+    const cause =
+      error instanceof Error
+        ? error.cause instanceof Error
+          ? error.cause.message
+          : error.message
+        : String(error);
+    throw preflightError([
+      {
+        check: 'store',
+        message: /locked|busy/i.test(cause)
+          ? `the run database in ${dir} is locked by another process (another run in the same folder?): wait for it to end, or give --out another folder`
+          : `cannot open the run database in ${dir}: ${cause}`,
+      },
+    ]);
+  }
+}
 
 /** The list price of every job not done yet, on its first route. */
 function estimateLeft(specs: JobSpec[], jobs: JobRow[]): number {

@@ -27,20 +27,19 @@ let found: { key: string; binaries: MediaBinaries } | undefined;
  * on PATH, else the binaries of `@ffmpeg-installer/ffmpeg` / `@ffprobe-installer/ffprobe` when
  * those packages are installed. Throws `media_failed` with an install hint when missing.
  */
-export function findBinaries(): MediaBinaries {
-  const env = process.env;
+export function findBinaries(env: NodeJS.ProcessEnv = process.env): MediaBinaries {
   const key = `${env.FFMPEG_PATH}\0${env.FFPROBE_PATH}\0${env.PATH}`;
   if (found?.key === key) return found.binaries;
   const binaries = {
-    ffmpeg: locate('ffmpeg', 'FFMPEG_PATH', '@ffmpeg-installer/ffmpeg'),
-    ffprobe: locate('ffprobe', 'FFPROBE_PATH', '@ffprobe-installer/ffprobe'),
+    ffmpeg: locate('ffmpeg', 'FFMPEG_PATH', '@ffmpeg-installer/ffmpeg', env),
+    ffprobe: locate('ffprobe', 'FFPROBE_PATH', '@ffprobe-installer/ffprobe', env),
   };
   found = { key, binaries };
   return binaries;
 }
 
-function locate(name: string, envVar: string, packageName: string): string {
-  const configured = process.env[envVar];
+function locate(name: string, envVar: string, packageName: string, env: NodeJS.ProcessEnv): string {
+  const configured = env[envVar];
   if (configured) {
     if (isExecutableFile(configured)) return configured;
     throw new ShotrouterError(
@@ -50,7 +49,7 @@ function locate(name: string, envVar: string, packageName: string): string {
     );
   }
   const fileName = process.platform === 'win32' ? `${name}.exe` : name;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (dir === '') continue;
     const candidate = path.join(dir, fileName);
     if (isExecutableFile(candidate)) return candidate;

@@ -46,6 +46,8 @@ export const LIMITS = {
   maxBudgetUsd: 1_000_000,
   maxVramGb: 1024,
   maxIdLength: 128,
+  /** characters of one shot's prompt; a model's card may allow fewer (`max_prompt_chars`) */
+  maxPromptChars: 10_000,
 } as const;
 
 const FIELDS = {
@@ -459,6 +461,13 @@ class Checker {
       required: true,
       expected: 'a description of what the shot shows',
     });
+    if (prompt !== undefined && prompt.length > LIMITS.maxPromptChars) {
+      this.findings.error([...at, 'prompt'], `is too long: ${prompt.length} characters`, {
+        expected: `at most ${LIMITS.maxPromptChars} characters (video models read a few hundred words at most)`,
+        found: `${prompt.slice(0, 40)}… (${prompt.length} characters)`,
+        hint: 'describe the shot in a paragraph; put the rest in the script, not the prompt',
+      });
+    }
     const duration = this.number(at, 'duration', fields.duration, DURATION, true);
     const size =
       fields.resolution === undefined

@@ -85,6 +85,7 @@ export const runCommand: Command = {
             say(
               `\nrun folder: ${shownDir} (${event.resumed ? 'resuming' : 'new run'}; ${event.done} of ${event.jobs} jobs already done${event.reused ? `, ${event.reused} reused from earlier runs` : ''})`,
             );
+            for (const warning of event.warnings) say(`warning: ${warning}`);
             say(
               preview
                 ? 'preview: every shot is rendered locally; nothing is spent'
