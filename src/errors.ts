@@ -34,6 +34,8 @@ export type ErrorCode =
   // local problems
   | 'media_failed'
   | 'verification_failed'
+  // paid for, but nothing usable came of it (unreadable or not downloadable)
+  | 'unusable_clip'
   | 'aborted'
   | 'internal';
 

@@ -35,6 +35,23 @@ export interface ShotReport {
   reasons: string[];
   /** the plan's list-price estimate for every take of the shot, USD */
   estimate_usd: number;
+  /** USD held for the shot's starts not settled yet (in flight when the run stopped) */
+  reserved_usd: number;
+  /** the error's stable code when the shot failed (e.g. `verification_failed`, `over_budget`) */
+  error_code: string | null;
+  /**
+   * Paid takes not in the cut: `rejected` (kept in the run folder, failed a check) or
+   * `unusable`, each with what it cost and its verdict (the checks it was held to). They are not
+   * bought again unless `run --retry-failed`.
+   */
+  paid_takes: Array<{
+    model: string;
+    state: 'rejected' | 'unusable';
+    file: string | null;
+    spend_usd: number;
+    verdict: unknown[];
+    error: string | null;
+  }>;
   /** wall-clock seconds the shot's generations took at the providers */
   seconds: number;
   /** the conformed clip the cut uses, relative to the run folder; null until assembled */
@@ -112,10 +129,24 @@ export function buildReport(input: {
     for (const { job } of jobs) for (const w of JSON.parse(job.warnings_json) as string[]) note(w);
     for (const w of assembled?.warnings ?? []) note(w);
     let spendMicro = 0;
+    let reservedMicro = 0;
     let seconds = 0;
+    const paidTakes: ShotReport['paid_takes'] = [];
     for (const { job, share } of jobs) {
       spendMicro += job.spend_micro * share;
-      seconds += state.facts.get(job.id)?.seconds ?? 0;
+      const facts = state.facts.get(job.id);
+      seconds += facts?.seconds ?? 0;
+      reservedMicro += (facts?.reservedMicro ?? 0) * share;
+      for (const take of facts?.paidTakes ?? []) {
+        paidTakes.push({
+          model: take.model,
+          state: take.state,
+          file: take.file,
+          spend_usd: usd(take.spent_micro * share),
+          verdict: take.verdict,
+          error: take.error,
+        });
+      }
       if (!counted.has(job.id)) {
         counted.add(job.id);
         totalMicro += job.spend_micro;
@@ -143,6 +174,9 @@ export function buildReport(input: {
       }),
       reasons: planned.reasons,
       estimate_usd: planned.estimate.usd,
+      reserved_usd: usd(reservedMicro),
+      error_code: chosen ? null : (failed?.job.error_code ?? null),
+      paid_takes: paidTakes,
       seconds: Math.round(seconds * 1000) / 1000,
       clip: assembled?.clip ?? null,
     };

@@ -16,6 +16,7 @@ import type { Clock } from './clock.ts';
 import type { EngineEvent, EngineEvents, JobEvent } from './events.ts';
 import type { JobSpec } from './job-spec.ts';
 import { RateLimiter, Semaphore } from './limits.ts';
+import { keepPaidTakes, type RetakePolicy } from './retake-policy.ts';
 
 /** What a clip must be: the media layer's expectation, which verifies it. */
 export type ExpectedClip = ClipExpectation;
@@ -83,6 +84,8 @@ export class EngineContext {
   readonly fetch: typeof fetch | undefined;
   readonly events: EngineEvents;
   readonly budget: BudgetGate;
+  /** what may be bought after a paid take failed its checks */
+  readonly retakePolicy: RetakePolicy;
   /** downloads and checks at once, across providers (they use local disk and CPU) */
   readonly downloads: Semaphore;
   /** providers that refused our credentials or credit this run: no more starts there */
@@ -103,6 +106,7 @@ export class EngineContext {
     events: EngineEvents;
     budget: BudgetGate;
     downloads: number;
+    retakePolicy?: RetakePolicy;
   }) {
     this.store = init.store;
     this.runId = init.runId;
@@ -116,6 +120,7 @@ export class EngineContext {
     this.fetch = init.fetch;
     this.events = init.events;
     this.budget = init.budget;
+    this.retakePolicy = init.retakePolicy ?? keepPaidTakes;
     this.downloads = new Semaphore(init.downloads);
   }
 

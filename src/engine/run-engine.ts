@@ -12,7 +12,13 @@ import type { ProviderRegistry, ResolvedRoute } from '../providers/registry.ts';
 import type { MediaFolder } from '../store/media-folder.ts';
 import { sha256OfFile } from '../store/media-folder.ts';
 import type { AttemptRow, JobRow, Store } from '../store/store.ts';
-import { type AttemptTarget, type KeptClip, retryWait, runAttempt } from './attempt.ts';
+import {
+  type AttemptTarget,
+  isPaidTakeError,
+  type KeptClip,
+  retryWait,
+  runAttempt,
+} from './attempt.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.ts';
 import { BudgetGate } from './budget.ts';
 import { segmentsOf } from './call-options.ts';
@@ -27,6 +33,7 @@ import {
 } from './context.ts';
 import { EngineEvents } from './events.ts';
 import type { JobSpec, RouteSpec } from './job-spec.ts';
+import type { RetakePolicy } from './retake-policy.ts';
 
 export interface EngineOptions {
   store: Store;
@@ -46,6 +53,8 @@ export interface EngineOptions {
   events?: EngineEvents;
   /** downloads and checks at once (default 4) */
   downloads?: number;
+  /** what may be bought after a paid take fails its checks (default: nothing; keep it) */
+  retakePolicy?: RetakePolicy;
   /**
    * Makes one job's clip, trying its routes (default `produceJob`, in this process). The
    * distributed executor (src/queue/) hands the job to a worker and waits for its outcome here.
@@ -95,6 +104,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
       spentMicro: ledger.spentMicro + cachedSpend,
     }),
     downloads: options.downloads ?? 4,
+    ...(options.retakePolicy ? { retakePolicy: options.retakePolicy } : {}),
   });
   options.media.removeLeftovers();
 
@@ -237,6 +247,7 @@ async function produce(ctx: EngineContext, job: LiveJob): Promise<void> {
   const { spec } = job;
   const reasons: string[] = [];
   let lastError: ShotrouterError | undefined;
+  let failedTakes = 0;
   for (let r = job.row.route_index; r < spec.routes.length; r++) {
     const route = spec.routes[r]!;
     if (r !== job.row.route_index) {
@@ -263,6 +274,28 @@ async function produce(ctx: EngineContext, job: LiveJob): Promise<void> {
         ? thrown
         : new ShotrouterError('internal', String(thrown), { cause: thrown });
       lastError = error;
+      if (isPaidTakeError(error)) {
+        failedTakes++;
+        const decision = ctx.retakePolicy.afterFailedTake({
+          spec,
+          routeIndex: r,
+          failedTakes,
+          error,
+        });
+        if (decision === 'keep') {
+          await ctx.setJob(
+            job,
+            'failed',
+            { error_code: error.code, error_message: error.message },
+            error.message,
+          );
+          return;
+        }
+        if (decision === 'retake' && failedTakes <= ctx.retry.maxStarts) {
+          r--;
+          continue;
+        }
+      }
       reasons.push(`${route.model} (${route.provider}): ${error.message}`);
       const next = spec.routes[r + 1];
       const note = next

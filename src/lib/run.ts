@@ -42,6 +42,7 @@ import type { Plan } from '../router/types.ts';
 import { MediaFolder } from '../store/media-folder.ts';
 import { DATABASE_FILE, type JobRow, openStore, type Store } from '../store/store.ts';
 import type { Storyboard } from '../storyboard/types.ts';
+import { shownUsd, toMicro, toUsd } from '../util/money.ts';
 import { assertRunnable, plan as makePlan } from './plan.ts';
 import {
   checkDisk,
@@ -129,6 +130,11 @@ export interface RunOptions {
   execute?: (options: EngineOptions) => Promise<EngineOutcome>;
   /** default: the assembler; `false`: write report.json only */
   assemble?: Assembler | false;
+  /**
+   * Buy again the shots whose paid take failed its checks or was unusable (those are kept and
+   * not bought again by default). Still within the budget.
+   */
+  retryFailed?: boolean;
   /** free bytes on the disk holding a folder (default: statfs); for tests */
   freeBytes?: (dir: string) => number | undefined;
 }
@@ -182,6 +188,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       },
       specs,
       dir,
+      { retryFailed: options.retryFailed === true },
     );
     const runId = prepared.run.id;
     const jobs = await store.jobs(runId);
@@ -218,7 +225,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       if (!agreed) {
         throw new ShotrouterError(
           'aborted',
-          `nothing spent: this run may spend up to $${toSpendUsd.toFixed(2)} and that was not agreed to`,
+          `nothing spent: this run may spend up to ${shownUsd(toSpendUsd)} and that was not agreed to`,
         );
       }
     }
@@ -272,7 +279,8 @@ function result(
 
 const defaultStore = (dir: string) => openStore({ dir });
 
-const isSettled = (state: string) => state === 'done' || state === 'skipped' || state === 'standby';
+const isSettled = (state: string) =>
+  state === 'done' || state === 'skipped' || state === 'standby' || state === 'failed';
 
 /**
  * Preflight (lib/preflight.ts), before anything is stored or spent: ffmpeg (unless the caller
@@ -335,16 +343,19 @@ async function openRunStore(open: (dir: string) => Promise<Store>, dir: string):
   }
 }
 
-/** The list price of every job not done yet, on its first route. */
+/**
+ * The list price of every job still to make, on its first route. After `prepareRun` a job still
+ * `failed` keeps a paid take and is not bought again.
+ */
 function estimateLeft(specs: JobSpec[], jobs: JobRow[]): number {
   const pending = new Set(
-    jobs
-      .filter((j) => j.state !== 'done' && j.state !== 'skipped' && j.state !== 'standby')
-      .map((j) => `${j.shot_id}#${j.take}`),
+    jobs.filter((j) => !isSettled(j.state)).map((j) => `${j.shot_id}#${j.take}`),
   );
-  return specs
-    .filter((s) => pending.has(s.key))
-    .reduce((sum, s) => sum + (s.routes[0]?.estimateUsd ?? 0), 0);
+  return toUsd(
+    specs
+      .filter((s) => pending.has(s.key))
+      .reduce((sum, s) => sum + toMicro(s.routes[0]?.estimateUsd ?? 0), 0),
+  );
 }
 
 export interface EstimateOptions {
@@ -374,6 +385,11 @@ export async function estimateRun(options: EstimateOptions): Promise<SpendEstima
     try {
       for (const spec of specs) {
         for (const job of await store.reusableJobs(spec.cacheKey, '')) {
+          // a kept paid take that failed its checks is not bought again
+          if (job.state === 'failed') {
+            kept.add(spec.key);
+            break;
+          }
           const media =
             job.state === 'done' && job.media_sha256 && (await store.media(job.media_sha256));
           if (media && fs.existsSync(path.join(dir, media.path))) {
@@ -387,8 +403,8 @@ export async function estimateRun(options: EstimateOptions): Promise<SpendEstima
     }
   }
   const left = specs.filter((s) => !kept.has(s.key));
-  const usd = options.preview
+  const micro = options.preview
     ? 0
-    : left.reduce((sum, s) => sum + (s.routes[0]?.estimateUsd ?? 0), 0);
-  return { usd: Math.round(usd * 1e6) / 1e6, jobs: left.length, done: kept.size };
+    : left.reduce((sum, s) => sum + toMicro(s.routes[0]?.estimateUsd ?? 0), 0);
+  return { usd: toUsd(micro), jobs: left.length, done: kept.size };
 }

@@ -110,6 +110,7 @@ export class SandboxCore {
       fate = 'refuse';
     }
     const expiredFault = this.fault(spec, 'expired');
+    const corruptFault = this.fault(spec, 'corrupt');
     const job = this.jobs.add<D>(spec.name, {
       id: intent.id,
       model: intent.model,
@@ -118,6 +119,7 @@ export class SandboxCore {
       samples: intent.samples ?? 1,
       fate,
       expiredFault,
+      corruptFault,
       latencyMs: this.dice.latency(this.latencyMs),
       data: intent.data,
     });
@@ -145,6 +147,14 @@ export class SandboxCore {
       return spec.errors.notFound('the file does not exist');
     }
     if (verdict === 'expired') return spec.errors.expired();
+    // the `corrupt` fault: the provider bills the job and serves bytes no player can read
+    if (job.corruptFault) {
+      return {
+        status: 200,
+        bytes: Buffer.from('sandbox: corrupt output\n'),
+        contentType: 'video/mp4',
+      };
+    }
     const file = await this.clipOf(job);
     if (file === undefined) return spec.errors.notFound('the file does not exist');
     return { status: 200, file, contentType: 'video/mp4' };

@@ -35,6 +35,8 @@ export interface Job<D = unknown> {
   readonly fate: 'success' | 'refuse';
   /** the `expired` fault: the first download URL (or download) is already expired */
   readonly expiredFault: boolean;
+  /** the `corrupt` fault: the finished job's download is not a readable video (billed all the same) */
+  readonly corruptFault: boolean;
   /** provider-specific request echo and bookkeeping */
   readonly data: D;
   phase: JobPhase;
@@ -60,6 +62,7 @@ export interface NewJob<D> {
   samples?: number;
   fate: 'success' | 'refuse';
   expiredFault: boolean;
+  corruptFault?: boolean;
   latencyMs: number;
   data: D;
 }
@@ -147,6 +150,7 @@ export class JobStore {
       samples: spec.samples ?? 1,
       fate: spec.fate,
       expiredFault: spec.expiredFault,
+      corruptFault: spec.corruptFault ?? false,
       data: spec.data,
       phase: 'queued',
       throttled: false,

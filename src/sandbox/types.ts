@@ -15,6 +15,7 @@ export const FAULT_KINDS = [
   'malformed',
   'expired',
   'drop',
+  'corrupt',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];

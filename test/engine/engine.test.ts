@@ -238,13 +238,8 @@ describe('engine: fallbacks and failures', () => {
     assert.ok(warnings.some((w) => w.includes('check BAD_API_KEY')));
   });
 
-  test('a clip that fails verification is paid for and the shot falls back', async () => {
-    const fake = new FakeProvider();
-    h = await harness({
-      providers: [fake],
-      specs: [spec('s1', [route('fake', 'm1', 1), route('fake', 'm2', 1)], { prompt: 'p' })],
-    });
-    // the first clip's bytes say "unusable" → fakeTools.inspect rejects it
+  /** A fake whose m1 clips are bytes that fakeTools.inspect rejects as unreadable. */
+  function unusableOnM1(fake: FakeProvider): void {
     const model = fake.model.bind(fake);
     fake.model = (id) => {
       const m = model(id);
@@ -263,13 +258,47 @@ describe('engine: fallbacks and failures', () => {
       };
       return m;
     };
+  }
+
+  test('a paid clip that fails its check is recorded with its verdict and cost, and not bought again', async () => {
+    const fake = new FakeProvider();
+    unusableOnM1(fake);
+    const specs = [spec('s1', [route('fake', 'm1', 1), route('fake', 'm2', 1)], { prompt: 'p' })];
+    h = await harness({ providers: [fake], specs });
     const outcome = await h.run();
+    const job = outcome.jobs[0]!;
+    assert.equal(job.state, 'failed');
+    assert.equal(job.error_code, 'unusable_clip');
+    assert.equal(
+      job.spend_micro,
+      1_000_000,
+      'the unusable clip was billed, nothing more was bought',
+    );
+    assert.equal(fake.created, 1, 'no fallback bought by default');
+    const [first] = await h.store.attempts(job.id);
+    assert.equal(first!.state, 'unusable');
+    const verdict = JSON.parse(first!.verdict_json!) as Array<{ code: string; ok: boolean }>;
+    assert.ok(verdict.some((c) => !c.ok));
+
+    // the same run again: the shot keeps its paid take; nothing is started
+    await h.prepare(specs);
+    const again = await h.run();
+    assert.equal(again.jobs[0]!.state, 'failed');
+    assert.equal(fake.created, 1, 'not bought again');
+  });
+
+  test('a retake policy may fall back after a failed check, within the budget', async () => {
+    const fake = new FakeProvider();
+    unusableOnM1(fake);
+    h = await harness({
+      providers: [fake],
+      specs: [spec('s1', [route('fake', 'm1', 1), route('fake', 'm2', 1)], { prompt: 'p' })],
+    });
+    const outcome = await h.run({ retakePolicy: { afterFailedTake: () => 'fallback' } });
     const job = outcome.jobs[0]!;
     assert.equal(job.state, 'done');
     assert.equal(job.model, 'm2');
     assert.equal(job.spend_micro, 2_000_000, 'the unusable clip was billed too');
-    const [first] = await h.store.attempts(job.id);
-    assert.equal(first!.error_code, 'verification_failed');
   });
 });
 
