@@ -37,6 +37,7 @@ import {
 } from './context.ts';
 import { downloadVideo } from './download.ts';
 import type { RouteSpec } from './job-spec.ts';
+import { localFault } from './local-fault.ts';
 
 export interface AttemptTarget {
   routeIndex: number;
@@ -140,7 +141,8 @@ export async function runAttempt(
 
   let completed: CompletedStatus;
   try {
-    completed = await poll(ctx, job, target, operation, live);
+    // a generation left in flight by an earlier process is asked about at once
+    completed = await poll(ctx, job, target, operation, live, open !== undefined);
   } finally {
     releaseSlot();
   }
@@ -336,10 +338,11 @@ async function poll(
   target: AttemptTarget,
   operation: JSONValue,
   live: Live,
+  resumed = false,
 ): Promise<CompletedStatus> {
   const { model, provider } = target.resolved;
-  for (let failures = 0; ; ) {
-    await ctx.clock.sleep(provider.pollIntervalMs, ctx.signal);
+  for (let failures = 0, first = true; ; first = false) {
+    if (!(first && resumed)) await ctx.clock.sleep(provider.pollIntervalMs, ctx.signal);
     await ctx.limits(provider).rate?.take(ctx.signal);
     let status: Awaited<ReturnType<NonNullable<typeof model.doStatus>>>;
     try {
@@ -451,6 +454,13 @@ async function keep(
         if (tempFile) fs.rmSync(tempFile, { force: true });
         if (ctx.signal.aborted) throw thrown;
         if (isPaidTakeError(thrown)) throw thrown;
+        // the disk, the folder or the database failed: the attempt stays `running` with its
+        // handle, so the next run polls and downloads it again without paying again
+        const fault = localFault(thrown, ctx.media.root);
+        if (fault) {
+          ctx.halt(fault);
+          throw fault;
+        }
         const error = ShotrouterError.is(thrown)
           ? thrown
           : new ShotrouterError('internal', `keeping the clip failed: ${String(thrown)}`, {

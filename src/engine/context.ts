@@ -90,6 +90,9 @@ export class EngineContext {
   readonly downloads: Semaphore;
   /** providers that refused our credentials or credit this run: no more starts there */
   readonly disabled = new Map<string, string>();
+  /** the local fault that halted the run (engine/local-fault.ts), once one did */
+  fault: ShotrouterError | undefined;
+  readonly #halt = new AbortController();
   readonly #limits = new Map<string, ProviderLimits>();
 
   constructor(init: {
@@ -114,7 +117,8 @@ export class EngineContext {
     this.media = init.media;
     this.clock = init.clock;
     this.random = init.random;
-    this.signal = init.signal;
+    // a local fault stops the run as an abort would: no new starts, in-flight work left stored
+    this.signal = AbortSignal.any([init.signal, this.#halt.signal]);
     this.retry = init.retry;
     this.tools = init.tools;
     this.fetch = init.fetch;
@@ -122,6 +126,12 @@ export class EngineContext {
     this.budget = init.budget;
     this.retakePolicy = init.retakePolicy ?? keepPaidTakes;
     this.downloads = new Semaphore(init.downloads);
+  }
+
+  /** Stops the run for a fault of this machine; the first fault is the one reported. */
+  halt(fault: ShotrouterError): void {
+    this.fault ??= fault;
+    this.#halt.abort(fault);
   }
 
   limits(provider: ProviderInfo): ProviderLimits {

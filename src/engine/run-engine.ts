@@ -33,6 +33,7 @@ import {
 } from './context.ts';
 import { EngineEvents } from './events.ts';
 import type { JobSpec, RouteSpec } from './job-spec.ts';
+import { localFault } from './local-fault.ts';
 import type { RetakePolicy } from './retake-policy.ts';
 
 export interface EngineOptions {
@@ -140,6 +141,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
       }
     }),
   );
+  // halted by a local fault: nothing more is written (the disk or database may be what failed)
+  if (ctx.fault) throw ctx.fault;
   if (broken !== undefined) throw broken;
 
   const aborted = signal.aborted && jobs.some((job) => !isFinal(job.row.state));
@@ -201,6 +204,12 @@ export async function produceJob(ctx: EngineContext, job: LiveJob): Promise<void
     await produce(ctx, job);
   } catch (error) {
     if (isAbort(error, ctx.signal)) throw error;
+    // a fault of this machine (disk, folder, database): the whole run halts, resumable
+    const fault = localFault(error, ctx.media.root);
+    if (fault) {
+      ctx.halt(fault);
+      throw fault;
+    }
     // a bug or a broken store: this job fails, the others go on
     const message = error instanceof Error ? error.message : String(error);
     await ctx.setJob(job, 'failed', { error_code: 'internal', error_message: message }, message);
@@ -270,6 +279,8 @@ async function produce(ctx: EngineContext, job: LiveJob): Promise<void> {
       return;
     } catch (thrown) {
       if (isAbort(thrown, ctx.signal)) throw thrown;
+      // no fallback for a fault of this machine: every route would fail the same way
+      if (localFault(thrown, ctx.media.root)) throw thrown;
       const error = ShotrouterError.is(thrown)
         ? thrown
         : new ShotrouterError('internal', String(thrown), { cause: thrown });

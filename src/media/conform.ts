@@ -141,7 +141,7 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
         ...CONTAINER_ARGS,
         ...['-y', temporary],
       ],
-      { signal },
+      { signal, mediaSeconds: window.samples / AUDIO_RATE },
     ),
   );
   return describeWritten(opts.output, encoding, signal);

@@ -198,6 +198,28 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** called with every stderr line as it arrives (for parsing filter logs of long runs) */
   onStderrLine?: (line: string) => void;
+  /**
+   * Seconds of media the run reads or writes: the time limit scales with it (see timeLimitMs).
+   * Without it the limit is the tool's generous default.
+   */
+  mediaSeconds?: number;
+  /** an explicit time limit, overriding the scaled one */
+  timeoutMs?: number;
+}
+
+/**
+ * How long one ffmpeg or ffprobe run may take before it is killed as hung (an H.265 conform once
+ * never finished and held the whole run). ffprobe reads headers: 2 minutes. ffmpeg: a minute to
+ * start plus 60 s per second of media (a 4K H.265 encode on a small machine runs at about a
+ * tenth of real time, so this leaves a wide margin), or 30 minutes when the length is unknown.
+ */
+export function timeLimitMs(tool: keyof MediaBinaries, opts: RunOptions): number {
+  if (opts.timeoutMs !== undefined) return opts.timeoutMs;
+  if (tool === 'ffprobe') return 120_000;
+  if (opts.mediaSeconds !== undefined && Number.isFinite(opts.mediaSeconds)) {
+    return 60_000 + Math.ceil(Math.max(0, opts.mediaSeconds) * 60_000);
+  }
+  return 30 * 60_000;
 }
 
 const TAIL_LINES = 12;
@@ -276,8 +298,19 @@ async function run(
       // for ffmpeg to finalise, and a graceful stop of a long encode can take seconds.
       const onAbort = () => child.kill('SIGKILL');
       signal?.addEventListener('abort', onAbort, { once: true });
+      const limit = timeLimitMs(tool, opts);
+      const timer = setTimeout(() => {
+        failure ??= new ShotrouterError(
+          'media_failed',
+          `${tool} did not finish within ${Math.round(limit / 1000)} s and was stopped (hung?); run again to retry it`,
+          { details: { tool, reason: 'timeout', limitMs: limit, args: args.map(redact) } },
+        );
+        child.kill('SIGKILL');
+      }, limit);
+      timer.unref();
 
       child.once('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         const hint = error.code === 'ENOENT' ? `; ${INSTALL_HINT}` : '';
         reject(
@@ -292,6 +325,7 @@ async function run(
         );
       });
       child.once('close', (exitCode, killedBy) => {
+        clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         takeLine(partial);
         const stderr = redact(tail.join('\n'));
