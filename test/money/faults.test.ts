@@ -109,6 +109,45 @@ test('the disk fills up mid-run: exit 2 with a plain message; the next run fetch
   }
 });
 
+test('the run folder removed mid-run: no new starts, exit 2 with a plain message', async () => {
+  const sandbox = await startSandbox({
+    latencyMs: [1500, 2000],
+    seed: 6,
+    mediaDir: path.join(dir, 'sandbox-2'),
+  });
+  try {
+    const file = path.join(dir, 'removed.yaml');
+    fs.writeFileSync(
+      file,
+      [
+        'version: 1',
+        'title: removed folder',
+        'as_of: 2026-11-26',
+        'deliver: { resolution: 1280x720, fps: 24, audio: false }',
+        'shots:',
+        '  - { id: a, prompt: a lighthouse at dawn, duration: 4, model: ltx-2 }',
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(dir, 'removed-run');
+    const starts = () =>
+      Object.values(sandbox.stats().providers).reduce((sum, p) => sum + p.created, 0);
+    const t = memoryIO(dir, { env: { SHOTROUTER_SANDBOX_URL: sandbox.url } });
+    const running = main(['run', file, '--out', out, '--yes'], t.io);
+    await until('the handle stored', () => runningAttempts(path.join(out, 'shotrouter.db')) === 1);
+    fs.rmSync(out, { recursive: true, force: true });
+    assert.equal(await running, 2, t.stderr());
+    assert.match(
+      t.stderr(),
+      /the run folder .*removed-run .*was removed while the run was writing to it/,
+    );
+    assert.doesNotMatch(t.stderr(), /internal error/);
+    assert.equal(starts(), 1, 'nothing more was started');
+  } finally {
+    await sandbox.close();
+  }
+});
+
 test('a hung ffmpeg is killed at its time limit and reported', async () => {
   const hung = path.join(dir, 'hung-ffmpeg');
   fs.writeFileSync(hung, '#!/bin/sh\nexec sleep 600\n', { mode: 0o755 });
