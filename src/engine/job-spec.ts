@@ -37,6 +37,11 @@ export interface RouteSpec {
   chain: Chain | null;
   /** estimated USD for one take on this route */
   estimateUsd: number;
+  /**
+   * Why this fallback may not be used in this run (no credentials, a prompt over its limit):
+   * it keeps its place, so stored route indexes stay valid, but nothing is started on it.
+   */
+  unusable?: string;
 }
 
 /** One shot of a multi-shot generation: its own prompt and the seconds it lasts in the clip. */

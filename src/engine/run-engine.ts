@@ -259,6 +259,12 @@ async function produce(ctx: EngineContext, job: LiveJob): Promise<void> {
   let failedTakes = 0;
   for (let r = job.row.route_index; r < spec.routes.length; r++) {
     const route = spec.routes[r]!;
+    // a fallback preflight ruled out (no credentials, prompt too long) is passed over, unless
+    // this job already has work on it from an earlier run (that is polled as stored)
+    if (route.unusable !== undefined && !(r === job.row.route_index && job.row.attempts > 0)) {
+      reasons.push(`${route.model} (${route.provider}): not used: ${route.unusable}`);
+      continue;
+    }
     if (r !== job.row.route_index) {
       await ctx.setJob(job, 'queued', {
         route_index: r,

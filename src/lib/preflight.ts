@@ -218,7 +218,7 @@ function mib(bytes: number): string {
 export interface RouteChecks {
   problems: PreflightProblem[];
   warnings: string[];
-  /** the specs with fallbacks that cannot be used removed */
+  /** the specs, with fallbacks that cannot be used marked `unusable` */
   specs: JobSpec[];
 }
 
@@ -269,24 +269,25 @@ export function checkRoutes(
         message: `${where}the prompt of ${spec.unit} is ${spec.prompt.length} characters; ${first.model} takes at most ${limit}: shorten it, or pin another model`,
       });
     }
-    const usable = (primary ? fallbacks : spec.routes).filter((route) => {
+    let dropped = false;
+    const checked = (primary ? fallbacks : spec.routes).map((route) => {
+      let reason: string | undefined;
       if (!hasKey(route.provider)) {
-        warnings.push(
-          `${spec.key}: fallback ${route.model} (${route.provider}) dropped: no credentials (${isCredentialProvider(route.provider) ? missingCredentialHint(route.provider) : 'configure it'})`,
-        );
-        return false;
+        reason = `no credentials (${isCredentialProvider(route.provider) ? missingCredentialHint(route.provider) : 'configure it'})`;
+      } else {
+        const over = tooLong(route.model, spec.prompt);
+        if (over !== undefined) {
+          reason = `it takes prompts of at most ${over} characters, this one has ${spec.prompt.length}`;
+        }
       }
-      const over = tooLong(route.model, spec.prompt);
-      if (over !== undefined) {
-        warnings.push(
-          `${spec.key}: fallback ${route.model} dropped: it takes prompts of at most ${over} characters, this one has ${spec.prompt.length}`,
-        );
-        return false;
-      }
-      return true;
+      if (reason === undefined) return route;
+      dropped = true;
+      warnings.push(`${spec.key}: fallback ${route.model} (${route.provider}) dropped: ${reason}`);
+      // kept in place (marked), so that route indexes stored by an earlier run stay valid
+      return { ...route, unusable: reason };
     });
-    const routes = primary ? [first, ...usable] : usable;
-    return routes.length === spec.routes.length ? spec : { ...spec, routes };
+    if (!dropped) return spec;
+    return { ...spec, routes: primary ? [first, ...checked] : checked };
   });
   for (const [provider, shots] of keyless) {
     const hint = isCredentialProvider(provider) ? missingCredentialHint(provider) : '';

@@ -190,3 +190,26 @@ test('doctor runs the same checks on a storyboard', async () => {
   );
   assert.match(ok.stdout(), /preflight: the run can start/);
 });
+
+test('a fallback without credentials is dropped with a warning, not a stop', async () => {
+  const file = path.join(dir, 'fallbacks.yaml');
+  fs.writeFileSync(
+    file,
+    [
+      'version: 1',
+      'title: fallbacks',
+      'as_of: 2026-11-26',
+      'deliver: { resolution: 1280x720, fps: 24, audio: false }',
+      'shots:',
+      '  - { id: a, prompt: a lighthouse at dawn, duration: 4 }',
+      '',
+    ].join('\n'),
+  );
+  // only fal is configured (pointed at the sandbox); every other provider has no key
+  const env = { FAL_KEY: 'test-key', SHOTROUTER_FAL_BASE_URL: `${sandbox.url}/fal`, HOME: dir };
+  const before = starts();
+  const r = await run([file, '--out', path.join(dir, 'fallbacks')], env);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /warning: a#0: fallback [\w.-]+ \(\w+\) dropped: no credentials \(set /);
+  assert.equal(starts(), before + 1);
+});
