@@ -10,6 +10,7 @@ import { checkStoryboard } from '../src/storyboard/check.ts';
 import { parseYamlSubset } from '../src/storyboard/fast-yaml.ts';
 import { loadStoryboard } from '../src/storyboard/load.ts';
 import { readSourceDoc } from '../src/storyboard/read-source.ts';
+import { solidPng } from '../src/util/png.ts';
 import { parseSourceDoc } from '../src/util/source-doc.ts';
 
 const SHOTS = Number(process.argv[2] ?? 10_000);
@@ -76,7 +77,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-bench-'));
 try {
   fs.mkdirSync(path.join(dir, 'refs'));
   for (const name of ['mara.png', 'watch.png'])
-    fs.writeFileSync(path.join(dir, 'refs', name), 'png');
+    fs.writeFileSync(path.join(dir, 'refs', name), solidPng(64, 36));
   const yamlFile = path.join(dir, 'storyboard.yaml');
   const jsonFile = path.join(dir, 'storyboard.json');
   const yaml = storyboardYaml(SHOTS);

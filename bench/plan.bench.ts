@@ -13,6 +13,7 @@ import { PRIORITY_WEIGHT } from '../src/router/score.ts';
 import type { Plan } from '../src/router/types.ts';
 import { loadStoryboard } from '../src/storyboard/load.ts';
 import { type Storyboard, TAGS } from '../src/storyboard/types.ts';
+import { solidPng } from '../src/util/png.ts';
 
 const { values } = parseArgs({ options: { shots: { type: 'string', default: '10000' } } });
 const SHOTS = Number(values.shots);
@@ -94,7 +95,8 @@ function timed<T>(f: () => T): [T, number] {
 const dir = mkdtempSync(path.join(os.tmpdir(), 'shotrouter-bench-'));
 try {
   mkdirSync(path.join(dir, 'refs'));
-  for (const name of ['a', 'b', 'p']) writeFileSync(path.join(dir, 'refs', `${name}.png`), 'png');
+  for (const name of ['a', 'b', 'p'])
+    writeFileSync(path.join(dir, 'refs', `${name}.png`), solidPng(64, 36));
   const file = path.join(dir, 'storyboard.yaml');
   writeFileSync(file, storyboardYaml(SHOTS));
 

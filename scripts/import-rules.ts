@@ -53,6 +53,8 @@ export const IMPORT_RULES: ImportRules = {
       'catalog',
       'storyboard',
       'store',
+      // preflight: ffmpeg's presence and version before a run spends
+      'media',
       ...BASE,
     ],
     // the doors: nothing under src/ imports them but the CLI and the package's index

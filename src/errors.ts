@@ -39,6 +39,13 @@ const ERRORS = {
     http: 422,
     meaning: 'The plan, or a run, would spend more than the budget.',
   },
+  // the machine cannot carry the run (preflight; disk full, folder gone, store locked): exit 2.
+  // No HTTP status: its message names server paths, so the API answers a plain 500.
+  environment: {
+    retryable: false,
+    meaning:
+      'This machine cannot carry the run: a tool, the run folder, free disk, the database or a credential is missing or failing.',
+  },
   // a run ended with failed shots: exit 3
   shots_failed: { retryable: false, http: 409, meaning: 'A run ended with shots that failed.' },
   // wrong command-line usage: exit 64
@@ -78,6 +85,11 @@ const ERRORS = {
   },
   // local problems
   media_failed: { retryable: false, meaning: 'ffmpeg or ffprobe failed on a clip.' },
+  unusable_clip: {
+    retryable: false,
+    meaning:
+      'Paid for, but nothing usable came of it (the clip is unreadable or could not be downloaded).',
+  },
   verification_failed: {
     retryable: false,
     meaning: 'A downloaded clip is not what was asked for (length, size, streams).',

@@ -61,10 +61,24 @@ export function buildReport(input: {
     for (const { job } of jobs) for (const w of JSON.parse(job.warnings_json) as string[]) note(w);
     for (const w of assembled?.warnings ?? []) note(w);
     let spendMicro = 0;
+    let reservedMicro = 0;
     let seconds = 0;
+    const paidTakes: ShotReport['paid_takes'] = [];
     for (const { job, share } of jobs) {
       spendMicro += job.spend_micro * share;
-      seconds += state.facts.get(job.id)?.seconds ?? 0;
+      const facts = state.facts.get(job.id);
+      seconds += facts?.seconds ?? 0;
+      reservedMicro += (facts?.reservedMicro ?? 0) * share;
+      for (const take of facts?.paidTakes ?? []) {
+        paidTakes.push({
+          model: take.model,
+          state: take.state,
+          file: take.file,
+          spend_usd: usd(take.spent_micro * share),
+          verdict: take.verdict,
+          error: take.error,
+        });
+      }
       if (!counted.has(job.id)) {
         counted.add(job.id);
         totalMicro += job.spend_micro;
@@ -92,6 +106,9 @@ export function buildReport(input: {
       }),
       reasons: planned.reasons,
       estimate_usd: planned.estimate.usd,
+      reserved_usd: usd(reservedMicro),
+      error_code: chosen ? null : (failed?.job.error_code ?? null),
+      paid_takes: paidTakes,
       seconds: Math.round(seconds * 1000) / 1000,
       clip: assembled?.clip ?? null,
     };

@@ -10,6 +10,23 @@ export interface JobFacts {
   seconds: number;
   /** the seed the clip was made with, when one was sent */
   seed: number | null;
+  /** micro-USD its attempts hold in the ledger now (starts not settled yet) */
+  reservedMicro: number;
+  /** paid takes that failed their checks or were unusable, oldest first */
+  paidTakes: PaidTake[];
+}
+
+/** A paid take that is not in the cut: kept (rejected) or unusable, with its verdict. */
+export interface PaidTake {
+  attempt: string;
+  model: string;
+  state: 'rejected' | 'unusable';
+  /** the kept clip (rejected takes), relative to the run folder; null when unusable */
+  file: string | null;
+  spent_micro: number;
+  /** the checks it was held to (media/verify.ts ClipCheck) */
+  verdict: unknown[];
+  error: string | null;
 }
 
 export interface RunState {
@@ -48,17 +65,43 @@ export async function readRunState(
 }
 
 async function jobFacts(store: Store, job: JobRow): Promise<JobFacts> {
-  if (job.attempts === 0) return { seconds: 0, seed: null };
+  if (job.attempts === 0) return { seconds: 0, seed: null, reservedMicro: 0, paidTakes: [] };
   let seconds = 0;
   let seed: number | null = null;
+  let reservedMicro = 0;
+  const paidTakes: PaidTake[] = [];
   for (const attempt of await store.attempts(job.id)) {
+    const ledger = await store.ledgerEntry(attempt.id);
+    if (ledger?.state === 'reserved') reservedMicro += Number(ledger.reserved_micro);
+    if (attempt.state === 'rejected' || attempt.state === 'unusable') {
+      paidTakes.push({
+        attempt: attempt.id,
+        model: attempt.model,
+        state: attempt.state,
+        file: attempt.media_sha256
+          ? ((await store.media(attempt.media_sha256))?.path ?? null)
+          : null,
+        spent_micro: Number(ledger?.spent_micro ?? 0),
+        verdict: parseList(attempt.verdict_json),
+        error: attempt.error_message,
+      });
+    }
     const end = attempt.finished_at ?? attempt.updated_at;
     seconds += Math.max(0, Date.parse(end) - Date.parse(attempt.created_at)) / 1000;
     if (attempt.media_sha256 !== null && attempt.media_sha256 === job.media_sha256) {
       seed = seedOf(attempt.request_json) ?? seed;
     }
   }
-  return { seconds, seed };
+  return { seconds, seed, reservedMicro, paidTakes };
+}
+
+function parseList(json: string | null): unknown[] {
+  try {
+    const value = json === null ? [] : (JSON.parse(json) as unknown);
+    return Array.isArray(value) ? value : [];
+  } catch {
+    return [];
+  }
 }
 
 function seedOf(requestJson: string): number | null {

@@ -220,6 +220,8 @@ export const ModelCardSchema = z.strictObject({
         .nullable(),
     ),
     camera_control: fact(z.boolean()),
+    /** the longest prompt the API takes, in characters; absent: not documented (a global limit applies) */
+    max_prompt_chars: fact(z.number().int().positive()).optional(),
     conditions: z.array(ConditionSchema).default([]),
   }),
   /** 0..1, the model's general output quality, the base of every shot's score */

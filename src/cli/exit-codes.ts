@@ -10,6 +10,7 @@ export const EXIT = {
   checksFailed: 3,
   usage: 64,
   internal: 70,
+  interrupted: 130,
 } as const;
 
 const byCode: Partial<Record<ErrorCode, number>> = {
@@ -18,9 +19,10 @@ const byCode: Partial<Record<ErrorCode, number>> = {
   invalid_timeline: EXIT.invalid,
   unsatisfiable: EXIT.unsatisfiable,
   over_budget: EXIT.unsatisfiable,
+  environment: EXIT.unsatisfiable,
   shots_failed: EXIT.shotsFailed,
   usage: EXIT.usage,
-  aborted: 130,
+  aborted: EXIT.interrupted,
 };
 
 /**

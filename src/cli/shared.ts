@@ -6,6 +6,7 @@ import { ShotrouterError } from '../errors.ts';
 import { catalog as userCatalog } from '../lib/catalog.ts';
 import { plan as makePlan } from '../lib/plan.ts';
 import { isPostgresUrl } from '../store/postgres.ts';
+import { LIMITS } from '../storyboard/check.ts';
 import { loadStoryboard } from '../storyboard/load.ts';
 import type { Storyboard } from '../storyboard/types.ts';
 import type { CommandArgs, CommandIO } from './command.ts';
@@ -46,14 +47,23 @@ export function asOfFromArgs(args: CommandArgs): string | undefined {
   return text;
 }
 
+/** The largest budget accepted, as in a storyboard's `budget_usd`. */
+const MAX_BUDGET_USD = LIMITS.maxBudgetUsd;
+
+/**
+ * `--budget USD`: a plain decimal number of dollars (`25`, `9.68`, `0.5`), finite, positive and
+ * at most $1,000,000. Hexadecimal, exponents, signs, `Infinity` and more than six decimals
+ * (below a micro-dollar, the unit money is counted in) are wrong usage.
+ */
 export function budgetFromArgs(args: CommandArgs): number | undefined {
   const value = args.values.budget;
   if (value === undefined) return undefined;
-  const budget = Number(value);
-  if (!Number.isFinite(budget) || budget <= 0) {
+  const text = String(value).trim().replace(/^\$/, '');
+  const budget = Number(text);
+  if (!/^\d+(\.\d{1,6})?$/.test(text) || !(budget > 0) || budget > MAX_BUDGET_USD) {
     throw new ShotrouterError(
       'usage',
-      `--budget must be a positive number of USD, got '${String(value)}'`,
+      `--budget takes a plain decimal number of dollars greater than 0 and at most ${MAX_BUDGET_USD} (e.g. --budget 25 or --budget 9.68), got '${String(value)}'`,
     );
   }
   return budget;

@@ -14,6 +14,8 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { JSONValue } from '@ai-sdk/provider';
 import { ShotrouterError } from '../errors.ts';
+import type { ProbeInfo } from '../media/probe.ts';
+import { type ClipCheck, clipChecks, type VerificationDetails } from '../media/verify.ts';
 import {
   isProviderErrorCode,
   providerError,
@@ -27,17 +29,20 @@ import {
   type VideoCallOptions,
 } from '../providers/types.ts';
 import type { AttemptRow, Store } from '../store/store.ts';
+import { splitMicro, toMicro } from '../util/money.ts';
 import { backoffDelay } from './backoff.ts';
 import { callOptions, describeRequest, type ExtendFrom, segmentsOf } from './call-options.ts';
 import {
   type ClipFacts,
   type EngineContext,
+  type ExpectedClip,
   finalError,
   type LiveJob,
   mediaRow,
 } from './context.ts';
 import { downloadVideo } from './download.ts';
 import type { RouteSpec } from './job-spec.ts';
+import { localFault } from './local-fault.ts';
 
 export interface AttemptTarget {
   routeIndex: number;
@@ -102,10 +107,10 @@ export async function runAttempt(
       throw error;
     }
   } else {
-    const share =
-      segmentsOf(target.route)[target.segment]! /
-      segmentsOf(target.route).reduce((a, b) => a + b, 0);
-    const reserved = provider.free ? 0 : Math.round(target.route.estimateUsd * share * 1e6);
+    // each segment's share of the route's price, the shares adding up to it exactly
+    const reserved = provider.free
+      ? 0
+      : splitMicro(toMicro(target.route.estimateUsd), segmentsOf(target.route))[target.segment]!;
     await ctx.budget.reserve(
       reserved,
       `shot ${job.spec.unit} on ${target.route.model}`,
@@ -141,7 +146,8 @@ export async function runAttempt(
 
   let completed: CompletedStatus;
   try {
-    completed = await poll(ctx, job, target, operation, live);
+    // a generation left in flight by an earlier process is asked about at once
+    completed = await poll(ctx, job, target, operation, live, open !== undefined);
   } finally {
     releaseSlot();
   }
@@ -337,10 +343,11 @@ async function poll(
   target: AttemptTarget,
   operation: JSONValue,
   live: Live,
+  resumed = false,
 ): Promise<CompletedStatus> {
   const { model, provider } = target.resolved;
-  for (let failures = 0; ; ) {
-    await ctx.clock.sleep(provider.pollIntervalMs, ctx.signal);
+  for (let failures = 0, first = true; ; first = false) {
+    if (!(first && resumed)) await ctx.clock.sleep(provider.pollIntervalMs, ctx.signal);
     await ctx.limits(provider).rate?.take(ctx.signal);
     let status: Awaited<ReturnType<NonNullable<typeof model.doStatus>>>;
     try {
@@ -404,7 +411,21 @@ async function keep(
           signal: ctx.signal,
         });
         tempFile = downloaded.tempFile;
-        const facts = await ctx.tools.inspect(tempFile, expected, ctx.signal);
+        let facts: ClipFacts;
+        try {
+          facts = await ctx.tools.inspect(tempFile, expected, ctx.signal);
+        } catch (checkError) {
+          if (!ShotrouterError.is(checkError) || checkError.code !== 'verification_failed') {
+            throw checkError;
+          }
+          // paid for: the take is kept with its verdict, never thrown away and bought again
+          const file = tempFile;
+          tempFile = undefined;
+          throw await keepFailedTake(ctx, job, live, cost, checkError, {
+            file,
+            downloaded,
+          });
+        }
         // another frame rate is kept (and paid for): the assembly converts it; the report says so
         const rateWarning =
           Math.abs(facts.fps - expected.fps) > 0.01
@@ -415,6 +436,7 @@ async function keep(
         const path = ctx.media.keep(tempFile, downloaded.sha256, downloaded.extension);
         tempFile = undefined;
         const clip = { sha256: downloaded.sha256, path, facts };
+        const verdict = JSON.stringify(passedChecks(facts, expected));
         await endAttempt(ctx, job, live, 'completed', null, cost, async (tx) => {
           await tx.putMedia(
             mediaRow(
@@ -428,7 +450,7 @@ async function keep(
               ctx.at(),
             ),
           );
-          await tx.updateAttempt(live.id, { media_sha256: clip.sha256 });
+          await tx.updateAttempt(live.id, { media_sha256: clip.sha256, verdict_json: verdict });
           if (rateWarning) await tx.updateJob(job.row.id, { warnings_json: rateWarning });
         });
         if (rateWarning) job.row.warnings_json = rateWarning;
@@ -436,6 +458,14 @@ async function keep(
       } catch (thrown) {
         if (tempFile) fs.rmSync(tempFile, { force: true });
         if (ctx.signal.aborted) throw thrown;
+        if (isPaidTakeError(thrown)) throw thrown;
+        // the disk, the folder or the database failed: the attempt stays `running` with its
+        // handle, so the next run polls and downloads it again without paying again
+        const fault = localFault(thrown, ctx.media.root);
+        if (fault) {
+          ctx.halt(fault);
+          throw fault;
+        }
         const error = ShotrouterError.is(thrown)
           ? thrown
           : new ShotrouterError('internal', `keeping the clip failed: ${String(thrown)}`, {
@@ -449,10 +479,27 @@ async function keep(
           }
           continue;
         }
-        // generated (and billed) but unusable
+        // generated (and billed) but it could not be fetched: paid and unusable, not bought again
         const final = finalError(error, failures + 1);
-        await endAttempt(ctx, job, live, 'failed', final, cost);
-        throw final;
+        const unusable = new ShotrouterError(
+          'unusable_clip',
+          `paid, but the clip could not be kept: ${final.message}`,
+          { cause: final, details: { paidTake: true } },
+        );
+        await endAttempt(ctx, job, live, 'unusable', unusable, cost, async (tx) => {
+          await tx.updateAttempt(live.id, {
+            verdict_json: JSON.stringify([
+              {
+                code: 'downloaded',
+                ok: false,
+                value: false,
+                limit: true,
+                message: final.message,
+              },
+            ]),
+          });
+        });
+        throw unusable;
       }
     }
   } finally {
@@ -477,12 +524,101 @@ async function refreshed(
   }
 }
 
+/**
+ * A paid clip that failed its checks. A playable one is kept in the media folder (by content)
+ * as a `rejected` take; an unreadable one is recorded `unusable`. Either way its verdict and its
+ * cost are stored, and the error returned says so (`verification_failed` / `unusable_clip`,
+ * with `details.paidTake`): the job ends there unless the retake policy buys another.
+ */
+async function keepFailedTake(
+  ctx: EngineContext,
+  job: LiveJob,
+  live: Live,
+  cost: number,
+  checkError: ShotrouterError,
+  clip: { file: string; downloaded: Awaited<ReturnType<typeof downloadVideo>> },
+): Promise<ShotrouterError> {
+  const details = (checkError.details ?? {}) as Partial<VerificationDetails>;
+  const checks: ClipCheck[] = details.checks ?? [
+    { code: 'checks', ok: false, value: null, limit: null, message: checkError.message },
+  ];
+  const failed = checks.filter((c) => !c.ok).map((c) => c.message);
+  const probe = details.probe;
+  if (details.playable !== false && probe !== undefined) {
+    const { downloaded } = clip;
+    const kept = ctx.media.keep(clip.file, downloaded.sha256, downloaded.extension);
+    const facts: ClipFacts = {
+      duration: probe.durationSeconds,
+      width: probe.width,
+      height: probe.height,
+      fps: probe.fps,
+      audio: probe.hasAudio,
+    };
+    const error = new ShotrouterError(
+      'verification_failed',
+      `paid take kept (${kept}) but it failed its checks: ${failed.join('; ')}`,
+      { details: { paidTake: true, checks } },
+    );
+    await endAttempt(ctx, job, live, 'rejected', error, cost, async (tx) => {
+      await tx.putMedia(
+        mediaRow(
+          {
+            sha256: downloaded.sha256,
+            path: kept,
+            bytes: downloaded.bytes,
+            mediaType: downloaded.mediaType,
+          },
+          facts,
+          ctx.at(),
+        ),
+      );
+      await tx.updateAttempt(live.id, {
+        media_sha256: downloaded.sha256,
+        verdict_json: JSON.stringify(checks),
+      });
+    });
+    return error;
+  }
+  fs.rmSync(clip.file, { force: true });
+  const error = new ShotrouterError(
+    'unusable_clip',
+    `paid, but the clip is unusable: ${failed.join('; ') || checkError.message}`,
+    { details: { paidTake: true, checks } },
+  );
+  await endAttempt(ctx, job, live, 'unusable', error, cost, (tx) =>
+    tx.updateAttempt(live.id, { verdict_json: JSON.stringify(checks) }),
+  );
+  return error;
+}
+
+/** The verdict of a clip that passed: each check the media layer makes, all ok. */
+function passedChecks(facts: ClipFacts, expected: ExpectedClip): ClipCheck[] {
+  return clipChecks(
+    {
+      durationSeconds: facts.duration,
+      width: facts.width,
+      height: facts.height,
+      fps: facts.fps,
+      hasAudio: facts.audio,
+    } as ProbeInfo,
+    expected,
+  ).map((check) => ({ ...check, ok: true }));
+}
+
+/** An error that ends a job with a paid take kept: not a reason to fall back or start again. */
+export function isPaidTakeError(error: unknown): error is ShotrouterError {
+  return (
+    ShotrouterError.is(error) &&
+    (error.details as { paidTake?: unknown } | undefined)?.paidTake === true
+  );
+}
+
 /** Ends an attempt: its state, error, and the settled cost, in one transaction. */
 async function endAttempt(
   ctx: EngineContext,
   job: LiveJob,
   live: Live,
-  state: 'completed' | 'failed' | 'unknown',
+  state: 'completed' | 'failed' | 'unknown' | 'rejected' | 'unusable',
   error: ShotrouterError | null,
   spentMicro: number,
   extra: (tx: Store) => Promise<void> = async () => {},

@@ -8,9 +8,9 @@
 import { ShotrouterError } from '../errors.ts';
 import { abortReason } from './clock.ts';
 
-export const MICRO = 1_000_000;
-export const toMicro = (usd: number): number => Math.round(usd * MICRO);
-export const toUsd = (micro: number): number => micro / MICRO;
+export { MICRO, toMicro, toUsd } from '../util/money.ts';
+
+import { toUsd } from '../util/money.ts';
 
 export interface BudgetSnapshot {
   budgetMicro: number | null;

@@ -16,6 +16,7 @@ import type { Clock } from './clock.ts';
 import type { EngineEvent, EngineEvents, JobEvent } from './events.ts';
 import type { JobSpec } from './job-spec.ts';
 import { RateLimiter, Semaphore } from './limits.ts';
+import { keepPaidTakes, type RetakePolicy } from './retake-policy.ts';
 
 /** What a clip must be: the media layer's expectation, which verifies it. */
 export type ExpectedClip = ClipExpectation;
@@ -83,10 +84,15 @@ export class EngineContext {
   readonly fetch: typeof fetch | undefined;
   readonly events: EngineEvents;
   readonly budget: BudgetGate;
+  /** what may be bought after a paid take failed its checks */
+  readonly retakePolicy: RetakePolicy;
   /** downloads and checks at once, across providers (they use local disk and CPU) */
   readonly downloads: Semaphore;
   /** providers that refused our credentials or credit this run: no more starts there */
   readonly disabled = new Map<string, string>();
+  /** the local fault that halted the run (engine/local-fault.ts), once one did */
+  fault: ShotrouterError | undefined;
+  readonly #halt = new AbortController();
   readonly #limits = new Map<string, ProviderLimits>();
 
   constructor(init: {
@@ -103,6 +109,7 @@ export class EngineContext {
     events: EngineEvents;
     budget: BudgetGate;
     downloads: number;
+    retakePolicy?: RetakePolicy;
   }) {
     this.store = init.store;
     this.runId = init.runId;
@@ -110,13 +117,21 @@ export class EngineContext {
     this.media = init.media;
     this.clock = init.clock;
     this.random = init.random;
-    this.signal = init.signal;
+    // a local fault stops the run as an abort would: no new starts, in-flight work left stored
+    this.signal = AbortSignal.any([init.signal, this.#halt.signal]);
     this.retry = init.retry;
     this.tools = init.tools;
     this.fetch = init.fetch;
     this.events = init.events;
     this.budget = init.budget;
+    this.retakePolicy = init.retakePolicy ?? keepPaidTakes;
     this.downloads = new Semaphore(init.downloads);
+  }
+
+  /** Stops the run for a fault of this machine; the first fault is the one reported. */
+  halt(fault: ShotrouterError): void {
+    this.fault ??= fault;
+    this.#halt.abort(fault);
   }
 
   limits(provider: ProviderInfo): ProviderLimits {

@@ -12,7 +12,18 @@ export {
   type RouteSpec,
   shotPrompt,
 } from './job-spec.ts';
-export { type PreparedRun, prepareRun, type RunIdentity } from './prepare-run.ts';
+export {
+  type PreparedRun,
+  type PrepareOptions,
+  prepareRun,
+  type RunIdentity,
+} from './prepare-run.ts';
+export {
+  type FailedTake,
+  keepPaidTakes,
+  type RetakeDecision,
+  type RetakePolicy,
+} from './retake-policy.ts';
 export {
   type EngineOptions,
   type EngineOutcome,

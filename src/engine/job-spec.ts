@@ -8,11 +8,13 @@
  * provider, generate request, chain, prompt, reference contents and take index. Equal keys share
  * one clip, across runs in the same folder; editing one shot changes one key.
  */
+
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Chain, GenerateRequest, Plan, PlannedShot, Trim } from '../router/types.ts';
 import type { ImageRef, Shot, Storyboard } from '../storyboard/types.ts';
+import { toMicro, toUsd } from '../util/money.ts';
 
 export type ReferenceRole = 'reference' | 'first_frame' | 'last_frame';
 
@@ -35,6 +37,11 @@ export interface RouteSpec {
   chain: Chain | null;
   /** estimated USD for one take on this route */
   estimateUsd: number;
+  /**
+   * Why this fallback may not be used in this run (no credentials, a prompt over its limit):
+   * it keeps its place, so stored route indexes stay valid, but nothing is started on it.
+   */
+  unusable?: string;
 }
 
 /** One shot of a multi-shot generation: its own prompt and the seconds it lasts in the clip. */
@@ -111,9 +118,13 @@ export async function buildJobSpecs(
     const groupRoute: RouteSpec = {
       ...primary,
       trim: { from: 0, seconds: primary.generate.seconds },
-      estimateUsd:
-        members.reduce((sum, p) => sum + p.estimate.usd, 0) /
-        Math.max(...members.map((p) => p.takes)),
+      // the members' shares add up to the group's price, a whole number of micro-USD per take
+      estimateUsd: toUsd(
+        Math.round(
+          members.reduce((sum, p) => sum + toMicro(p.estimate.usd), 0) /
+            Math.max(...members.map((p) => p.takes)),
+        ),
+      ),
     };
     const references = await reader.forShots(memberShots);
     const prompt = groupPrompt(memberShots);
@@ -157,6 +168,11 @@ export async function buildJobSpecs(
   return specs;
 }
 
+/** One take's share of an estimate for every take, in whole micro-USD (the plan's unit). */
+function perTake(usd: number, takes: number): number {
+  return toUsd(Math.round(toMicro(usd) / takes));
+}
+
 function primaryRoute(planned: PlannedShot): RouteSpec | null {
   if (!planned.model || !planned.provider || !planned.generate || !planned.trim) return null;
   return {
@@ -165,7 +181,7 @@ function primaryRoute(planned: PlannedShot): RouteSpec | null {
     generate: planned.generate,
     trim: planned.trim,
     chain: planned.chain,
-    estimateUsd: planned.estimate.usd / planned.takes,
+    estimateUsd: perTake(planned.estimate.usd, planned.takes),
   };
 }
 
@@ -178,7 +194,7 @@ function fallbackRoutes(planned: PlannedShot): RouteSpec[] {
       generate: f.generate,
       trim: f.trim,
       chain: f.chain,
-      estimateUsd: f.estimate.usd / planned.takes,
+      estimateUsd: perTake(f.estimate.usd, planned.takes),
     }));
 }
 

@@ -4,7 +4,8 @@
  * polled by the engine. Different jobs start a new run that supersedes the old one, and each
  * new job takes over the work of an older job with the same cache key: a kept clip is reused
  * (no spend), and a generation still in flight on the same route is adopted and polled (its
- * money is already committed), never started again.
+ * money is already committed), never started again. A paid take that failed its checks is
+ * carried over as it is (not bought again) unless `retryFailed`.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -31,19 +32,29 @@ export interface PreparedRun {
   adopted: number;
 }
 
+export interface PrepareOptions {
+  /**
+   * Buy again the shots whose paid take failed its checks or was unusable (`run
+   * --retry-failed`); by default such a shot keeps its take and is not started again.
+   */
+  retryFailed?: boolean;
+}
+
 export async function prepareRun(
   store: Store,
   identity: RunIdentity,
   specs: JobSpec[],
   runFolder: string,
+  options: PrepareOptions = {},
 ): Promise<PreparedRun> {
+  const retryFailed = options.retryFailed === true;
   const planSha = sha256(
     JSON.stringify([identity.executor, identity.planJson, specs.map((s) => [s.key, s.cacheKey])]),
   );
   return store.transaction(async (tx) => {
     const existing = await tx.latestRun(planSha);
     if (existing) {
-      await tx.requeueFailedJobs(existing.id);
+      await tx.requeueFailedJobs(existing.id, retryFailed);
       if (existing.state !== 'active') await tx.setRunState(existing.id, 'active');
       await tx.supersedeOtherRuns(existing.id);
       await tx.appendEvent({ run_id: existing.id, type: 'run_resumed', data: {} });
@@ -107,6 +118,25 @@ export async function prepareRun(
             warnings_json: old.warnings_json,
           });
           reused++;
+          break;
+        }
+        // A paid take that failed its checks: this shot is not bought again unless asked.
+        if (old.state === 'failed') {
+          if (retryFailed) continue;
+          await tx.moveAttempts(old.id, { id: job.id, run_id: runId });
+          await tx.updateJob(job.id, {
+            state: 'failed',
+            model: old.model,
+            provider: old.provider,
+            route_index: old.route_index,
+            attempts: old.attempts,
+            spend_micro: old.spend_micro,
+            warnings_json: old.warnings_json,
+            error_code: old.error_code,
+            error_message: old.error_message,
+          });
+          await tx.updateJob(old.id, { state: 'superseded' });
+          adopted++;
           break;
         }
         // In flight: adopt only work on the primary route, the one the cache key describes.

@@ -12,7 +12,13 @@ import type { ProviderRegistry, ResolvedRoute } from '../providers/registry.ts';
 import type { MediaFolder } from '../store/media-folder.ts';
 import { sha256OfFile } from '../store/media-folder.ts';
 import type { AttemptRow, JobRow, Store } from '../store/store.ts';
-import { type AttemptTarget, type KeptClip, retryWait, runAttempt } from './attempt.ts';
+import {
+  type AttemptTarget,
+  isPaidTakeError,
+  type KeptClip,
+  retryWait,
+  runAttempt,
+} from './attempt.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.ts';
 import { BudgetGate } from './budget.ts';
 import { segmentsOf } from './call-options.ts';
@@ -27,6 +33,8 @@ import {
 } from './context.ts';
 import { EngineEvents } from './events.ts';
 import type { JobSpec, RouteSpec } from './job-spec.ts';
+import { localFault } from './local-fault.ts';
+import type { RetakePolicy } from './retake-policy.ts';
 
 export interface EngineOptions {
   store: Store;
@@ -46,6 +54,8 @@ export interface EngineOptions {
   events?: EngineEvents;
   /** downloads and checks at once (default 4) */
   downloads?: number;
+  /** what may be bought after a paid take fails its checks (default: nothing; keep it) */
+  retakePolicy?: RetakePolicy;
   /**
    * Makes one job's clip, trying its routes (default `produceJob`, in this process). The
    * distributed executor (src/queue/) hands the job to a worker and waits for its outcome here.
@@ -95,6 +105,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
       spentMicro: ledger.spentMicro + cachedSpend,
     }),
     downloads: options.downloads ?? 4,
+    ...(options.retakePolicy ? { retakePolicy: options.retakePolicy } : {}),
   });
   options.media.removeLeftovers();
 
@@ -130,6 +141,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
       }
     }),
   );
+  // halted by a local fault: nothing more is written (the disk or database may be what failed)
+  if (ctx.fault) throw ctx.fault;
   if (broken !== undefined) throw broken;
 
   const aborted = signal.aborted && jobs.some((job) => !isFinal(job.row.state));
@@ -191,6 +204,12 @@ export async function produceJob(ctx: EngineContext, job: LiveJob): Promise<void
     await produce(ctx, job);
   } catch (error) {
     if (isAbort(error, ctx.signal)) throw error;
+    // a fault of this machine (disk, folder, database): the whole run halts, resumable
+    const fault = localFault(error, ctx.media.root);
+    if (fault) {
+      ctx.halt(fault);
+      throw fault;
+    }
     // a bug or a broken store: this job fails, the others go on
     const message = error instanceof Error ? error.message : String(error);
     await ctx.setJob(job, 'failed', { error_code: 'internal', error_message: message }, message);
@@ -237,8 +256,15 @@ async function produce(ctx: EngineContext, job: LiveJob): Promise<void> {
   const { spec } = job;
   const reasons: string[] = [];
   let lastError: ShotrouterError | undefined;
+  let failedTakes = 0;
   for (let r = job.row.route_index; r < spec.routes.length; r++) {
     const route = spec.routes[r]!;
+    // a fallback preflight ruled out (no credentials, prompt too long) is passed over, unless
+    // this job already has work on it from an earlier run (that is polled as stored)
+    if (route.unusable !== undefined && !(r === job.row.route_index && job.row.attempts > 0)) {
+      reasons.push(`${route.model} (${route.provider}): not used: ${route.unusable}`);
+      continue;
+    }
     if (r !== job.row.route_index) {
       await ctx.setJob(job, 'queued', {
         route_index: r,
@@ -259,10 +285,34 @@ async function produce(ctx: EngineContext, job: LiveJob): Promise<void> {
       return;
     } catch (thrown) {
       if (isAbort(thrown, ctx.signal)) throw thrown;
+      // no fallback for a fault of this machine: every route would fail the same way
+      if (localFault(thrown, ctx.media.root)) throw thrown;
       const error = ShotrouterError.is(thrown)
         ? thrown
         : new ShotrouterError('internal', String(thrown), { cause: thrown });
       lastError = error;
+      if (isPaidTakeError(error)) {
+        failedTakes++;
+        const decision = ctx.retakePolicy.afterFailedTake({
+          spec,
+          routeIndex: r,
+          failedTakes,
+          error,
+        });
+        if (decision === 'keep') {
+          await ctx.setJob(
+            job,
+            'failed',
+            { error_code: error.code, error_message: error.message },
+            error.message,
+          );
+          return;
+        }
+        if (decision === 'retake' && failedTakes <= ctx.retry.maxStarts) {
+          r--;
+          continue;
+        }
+      }
       reasons.push(`${route.model} (${route.provider}): ${error.message}`);
       const next = spec.routes[r + 1];
       const note = next

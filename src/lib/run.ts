@@ -42,7 +42,17 @@ import type { Plan } from '../router/types.ts';
 import { MediaFolder } from '../store/media-folder.ts';
 import { DATABASE_FILE, type JobRow, openStore, type Store } from '../store/store.ts';
 import type { Storyboard } from '../storyboard/types.ts';
+import { shownUsd, toMicro, toUsd } from '../util/money.ts';
 import { assertRunnable, plan as makePlan } from './plan.ts';
+import {
+  checkDisk,
+  checkMedia,
+  checkRoutes,
+  estimateMediaBytes,
+  type PreflightProblem,
+  preflightError,
+  prepareFolder,
+} from './preflight.ts';
 import { adaptersFor, previewRegistry, providerRegistry } from './providers.ts';
 
 /** What a run may still spend, at list prices, before it starts. */
@@ -71,6 +81,8 @@ export interface PreparedEvent {
   reused: number;
   /** USD still to spend at list prices (0 for a preview) */
   toSpendUsd: number;
+  /** what preflight changed without stopping the run (e.g. fallbacks dropped for want of keys) */
+  warnings: string[];
 }
 
 export interface AssemblingEvent {
@@ -118,6 +130,13 @@ export interface RunOptions {
   execute?: (options: EngineOptions) => Promise<EngineOutcome>;
   /** default: the assembler; `false`: write report.json only */
   assemble?: Assembler | false;
+  /**
+   * Buy again the shots whose paid take failed its checks or was unusable (those are kept and
+   * not bought again by default). Still within the budget.
+   */
+  retryFailed?: boolean;
+  /** free bytes on the disk holding a folder (default: statfs); for tests */
+  freeBytes?: (dir: string) => number | undefined;
 }
 
 export interface RunResult {
@@ -147,9 +166,10 @@ export async function run(options: RunOptions): Promise<RunResult> {
     (preview
       ? previewRegistry()
       : providerRegistry(catalog, plan, adaptersFor(catalog, options.env ?? process.env)));
-  const specs = await buildJobSpecs(plan, storyboard, registry.executor);
   const dir = path.resolve(options.dir);
-  const store = await (options.openStore ?? defaultStore)(dir);
+  const checked = await preflightRun(options, plan, registry, dir);
+  const specs = checked.specs;
+  const store = await openRunStore(options.openStore ?? defaultStore, dir);
   const clock = options.clock;
   const at = () => new Date(clock ? clock.now() : Date.now()).toISOString();
   const emit = options.onEvent ?? (() => {});
@@ -168,11 +188,24 @@ export async function run(options: RunOptions): Promise<RunResult> {
       },
       specs,
       dir,
+      { retryFailed: options.retryFailed === true },
     );
     const runId = prepared.run.id;
     const jobs = await store.jobs(runId);
     const done = jobs.filter((j) => j.state === 'done' || j.state === 'skipped').length;
     const toSpendUsd = preview ? 0 : estimateLeft(specs, jobs);
+    const left = new Set(
+      jobs.filter((j) => !isSettled(j.state)).map((j) => `${j.shot_id}#${j.take}`),
+    );
+    const disk = checkDisk(
+      dir,
+      estimateMediaBytes(
+        specs.filter((s) => left.has(s.key)),
+        storyboard,
+      ),
+      options.freeBytes,
+    );
+    if (disk !== null) throw preflightError([{ check: 'disk', message: disk }]);
     emit({
       type: 'prepared',
       at: at(),
@@ -184,6 +217,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       done,
       reused: prepared.reused,
       toSpendUsd,
+      warnings: checked.warnings,
     });
     if (toSpendUsd > 0) {
       const estimate = { usd: toSpendUsd, jobs: jobs.length - done, done };
@@ -191,7 +225,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       if (!agreed) {
         throw new ShotrouterError(
           'aborted',
-          `nothing spent: this run may spend up to $${toSpendUsd.toFixed(2)} and that was not agreed to`,
+          `nothing spent: this run may spend up to ${shownUsd(toSpendUsd)} and that was not agreed to`,
         );
       }
     }
@@ -245,16 +279,83 @@ function result(
 
 const defaultStore = (dir: string) => openStore({ dir });
 
-/** The list price of every job not done yet, on its first route. */
+const isSettled = (state: string) =>
+  state === 'done' || state === 'skipped' || state === 'standby' || state === 'failed';
+
+/**
+ * Preflight (lib/preflight.ts), before anything is stored or spent: ffmpeg (unless the caller
+ * brings its own clip tools), the run folder, and each route's credentials and prompt limit
+ * (unless a preview, or a registry of the caller's). Throws `environment` with every problem.
+ */
+async function preflightRun(
+  options: RunOptions,
+  plan: Plan,
+  registry: ProviderRegistry,
+  dir: string,
+): Promise<{ specs: JobSpec[]; warnings: string[] }> {
+  const problems: PreflightProblem[] = [];
+  if (options.tools === undefined) {
+    const media = await checkMedia();
+    if (!media.ok) problems.push({ check: 'media', message: media.problem ?? 'ffmpeg is missing' });
+  }
+  const folder = prepareFolder(dir);
+  if (folder !== null) problems.push({ check: 'folder', message: folder });
+  let specs = await buildJobSpecs(plan, options.storyboard, registry.executor);
+  let warnings: string[] = [];
+  if (options.preview !== true) {
+    const routes = checkRoutes(
+      specs,
+      options.storyboard,
+      options.catalog,
+      options.env ?? process.env,
+      {
+        credentials: options.registry === undefined,
+      },
+    );
+    problems.push(...routes.problems);
+    specs = routes.specs;
+    warnings = routes.warnings;
+  }
+  if (problems.length > 0) throw preflightError(problems);
+  return { specs, warnings };
+}
+
+/** Opens the run's database; a failure is the environment's (locked, unreadable), said plainly. */
+async function openRunStore(open: (dir: string) => Promise<Store>, dir: string): Promise<Store> {
+  try {
+    return await open(dir);
+  } catch (error) {
+    if (ShotrouterError.is(error) && error.code === 'environment') throw error;
+    const cause =
+      error instanceof Error
+        ? error.cause instanceof Error
+          ? error.cause.message
+          : error.message
+        : String(error);
+    throw preflightError([
+      {
+        check: 'store',
+        message: /locked|busy/i.test(cause)
+          ? `the run database in ${dir} is locked by another process (another run in the same folder?): wait for it to end, or give --out another folder`
+          : `cannot open the run database in ${dir}: ${cause}`,
+      },
+    ]);
+  }
+}
+
+/**
+ * The list price of every job still to make, on its first route. After `prepareRun` a job still
+ * `failed` keeps a paid take and is not bought again.
+ */
 function estimateLeft(specs: JobSpec[], jobs: JobRow[]): number {
   const pending = new Set(
-    jobs
-      .filter((j) => j.state !== 'done' && j.state !== 'skipped' && j.state !== 'standby')
-      .map((j) => `${j.shot_id}#${j.take}`),
+    jobs.filter((j) => !isSettled(j.state)).map((j) => `${j.shot_id}#${j.take}`),
   );
-  return specs
-    .filter((s) => pending.has(s.key))
-    .reduce((sum, s) => sum + (s.routes[0]?.estimateUsd ?? 0), 0);
+  return toUsd(
+    specs
+      .filter((s) => pending.has(s.key))
+      .reduce((sum, s) => sum + toMicro(s.routes[0]?.estimateUsd ?? 0), 0),
+  );
 }
 
 export interface EstimateOptions {
@@ -284,6 +385,11 @@ export async function estimateRun(options: EstimateOptions): Promise<SpendEstima
     try {
       for (const spec of specs) {
         for (const job of await store.reusableJobs(spec.cacheKey, '')) {
+          // a kept paid take that failed its checks is not bought again
+          if (job.state === 'failed') {
+            kept.add(spec.key);
+            break;
+          }
           const media =
             job.state === 'done' && job.media_sha256 && (await store.media(job.media_sha256));
           if (media && fs.existsSync(path.join(dir, media.path))) {
@@ -297,8 +403,8 @@ export async function estimateRun(options: EstimateOptions): Promise<SpendEstima
     }
   }
   const left = specs.filter((s) => !kept.has(s.key));
-  const usd = options.preview
+  const micro = options.preview
     ? 0
-    : left.reduce((sum, s) => sum + (s.routes[0]?.estimateUsd ?? 0), 0);
-  return { usd: Math.round(usd * 1e6) / 1e6, jobs: left.length, done: kept.size };
+    : left.reduce((sum, s) => sum + toMicro(s.routes[0]?.estimateUsd ?? 0), 0);
+  return { usd: toUsd(micro), jobs: left.length, done: kept.size };
 }

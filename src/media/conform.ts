@@ -150,7 +150,7 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
         ...containerArgs(opts.tags),
         ...['-y', temporary],
       ],
-      { signal },
+      { signal, mediaSeconds: window.samples / AUDIO_RATE },
     ),
   );
   return describeWritten(opts.output, encoding, signal);

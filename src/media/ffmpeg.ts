@@ -27,20 +27,19 @@ let found: { key: string; binaries: MediaBinaries } | undefined;
  * on PATH, else the binaries of `@ffmpeg-installer/ffmpeg` / `@ffprobe-installer/ffprobe` when
  * those packages are installed. Throws `media_failed` with an install hint when missing.
  */
-export function findBinaries(): MediaBinaries {
-  const env = process.env;
+export function findBinaries(env: NodeJS.ProcessEnv = process.env): MediaBinaries {
   const key = `${env.FFMPEG_PATH}\0${env.FFPROBE_PATH}\0${env.PATH}`;
   if (found?.key === key) return found.binaries;
   const binaries = {
-    ffmpeg: locate('ffmpeg', 'FFMPEG_PATH', '@ffmpeg-installer/ffmpeg'),
-    ffprobe: locate('ffprobe', 'FFPROBE_PATH', '@ffprobe-installer/ffprobe'),
+    ffmpeg: locate('ffmpeg', 'FFMPEG_PATH', '@ffmpeg-installer/ffmpeg', env),
+    ffprobe: locate('ffprobe', 'FFPROBE_PATH', '@ffprobe-installer/ffprobe', env),
   };
   found = { key, binaries };
   return binaries;
 }
 
-function locate(name: string, envVar: string, packageName: string): string {
-  const configured = process.env[envVar];
+function locate(name: string, envVar: string, packageName: string, env: NodeJS.ProcessEnv): string {
+  const configured = env[envVar];
   if (configured) {
     if (isExecutableFile(configured)) return configured;
     throw new ShotrouterError(
@@ -50,7 +49,7 @@ function locate(name: string, envVar: string, packageName: string): string {
     );
   }
   const fileName = process.platform === 'win32' ? `${name}.exe` : name;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (dir === '') continue;
     const candidate = path.join(dir, fileName);
     if (isExecutableFile(candidate)) return candidate;
@@ -199,6 +198,28 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** called with every stderr line as it arrives (for parsing filter logs of long runs) */
   onStderrLine?: (line: string) => void;
+  /**
+   * Seconds of media the run reads or writes: the time limit scales with it (see timeLimitMs).
+   * Without it the limit is the tool's generous default.
+   */
+  mediaSeconds?: number;
+  /** an explicit time limit, overriding the scaled one */
+  timeoutMs?: number;
+}
+
+/**
+ * How long one ffmpeg or ffprobe run may take before it is killed as hung (an H.265 conform once
+ * never finished and held the whole run). ffprobe reads headers: 2 minutes. ffmpeg: a minute to
+ * start plus 60 s per second of media (a 4K H.265 encode on a small machine runs at about a
+ * tenth of real time, so this leaves a wide margin), or 30 minutes when the length is unknown.
+ */
+export function timeLimitMs(tool: keyof MediaBinaries, opts: RunOptions): number {
+  if (opts.timeoutMs !== undefined) return opts.timeoutMs;
+  if (tool === 'ffprobe') return 120_000;
+  if (opts.mediaSeconds !== undefined && Number.isFinite(opts.mediaSeconds)) {
+    return 60_000 + Math.ceil(Math.max(0, opts.mediaSeconds) * 60_000);
+  }
+  return 30 * 60_000;
 }
 
 const TAIL_LINES = 12;
@@ -277,8 +298,19 @@ async function run(
       // for ffmpeg to finalise, and a graceful stop of a long encode can take seconds.
       const onAbort = () => child.kill('SIGKILL');
       signal?.addEventListener('abort', onAbort, { once: true });
+      const limit = timeLimitMs(tool, opts);
+      const timer = setTimeout(() => {
+        failure ??= new ShotrouterError(
+          'media_failed',
+          `${tool} did not finish within ${Math.round(limit / 1000)} s and was stopped (hung?); run again to retry it`,
+          { details: { tool, reason: 'timeout', limitMs: limit, args: args.map(redact) } },
+        );
+        child.kill('SIGKILL');
+      }, limit);
+      timer.unref();
 
       child.once('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         const hint = error.code === 'ENOENT' ? `; ${INSTALL_HINT}` : '';
         reject(
@@ -293,6 +325,7 @@ async function run(
         );
       });
       child.once('close', (exitCode, killedBy) => {
+        clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         takeLine(partial);
         const stderr = redact(tail.join('\n'));

@@ -96,6 +96,16 @@ export function renderReportHtml(input: HtmlReportInput): string {
       const info = byId.get(shot.id);
       const notes = [
         ...(shot.error ? [`<li class="error">${h(shot.error)}</li>`] : []),
+        ...(shot.paid_takes ?? []).map(
+          (t) =>
+            `<li class="error">paid ${t.state === 'rejected' ? 'take kept but rejected' : 'and unusable'} (${h(t.model)}, ${money(t.spend_usd)})${t.file ? `: ${h(t.file)}` : ''}: ${h(
+              (t.verdict as Array<{ ok?: boolean; message?: string }>)
+                .filter((c) => c.ok === false)
+                .map((c) => c.message ?? '')
+                .join('; ') ||
+                (t.error ?? ''),
+            )}</li>`,
+        ),
         ...shot.warnings.map((w) => `<li>${h(w)}</li>`),
       ];
       return `<tr>
@@ -105,7 +115,7 @@ export function renderReportHtml(input: HtmlReportInput): string {
   <td><ul class="reasons">${shot.reasons.map((r) => `<li>${h(r)}</li>`).join('')}</ul></td>
   <td class="num">${shot.attempts}</td>
   <td class="num">${duration(shot.seconds)}</td>
-  <td class="num">${money(shot.spend_usd)}<div class="muted">est. ${money(shot.estimate_usd)}</div></td>
+  <td class="num">${money(shot.spend_usd)}<div class="muted">est. ${money(shot.estimate_usd)}${shot.reserved_usd ? ` · reserved ${money(shot.reserved_usd)}` : ''}</div></td>
   <td class="num">${shot.take === null ? '—' : `${shot.take}${shot.takes.length > 1 ? ` of ${shot.takes.length}` : ''}`}${shot.picked ? '<div class="muted">picked</div>' : ''}</td>
   <td>${notes.length > 0 ? `<ul class="notes">${notes.join('')}</ul>` : '<span class="muted">—</span>'}</td>
 </tr>`;

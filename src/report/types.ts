@@ -33,6 +33,23 @@ export interface ShotReport {
   reasons: string[];
   /** the plan's list-price estimate for every take of the shot, USD */
   estimate_usd: number;
+  /** USD held for the shot's starts not settled yet (in flight when the run stopped) */
+  reserved_usd: number;
+  /** the error's stable code when the shot failed (e.g. `verification_failed`, `over_budget`) */
+  error_code: string | null;
+  /**
+   * Paid takes not in the cut: `rejected` (kept in the run folder, failed a check) or
+   * `unusable`, each with what it cost and its verdict (the checks it was held to). They are not
+   * bought again unless `run --retry-failed`.
+   */
+  paid_takes: Array<{
+    model: string;
+    state: 'rejected' | 'unusable';
+    file: string | null;
+    spend_usd: number;
+    verdict: unknown[];
+    error: string | null;
+  }>;
   /** wall-clock seconds the shot's generations took at the providers */
   seconds: number;
   /** the conformed clip the cut uses, relative to the run folder; null until assembled */

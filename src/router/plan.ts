@@ -19,6 +19,7 @@ import {
   rejectionReason,
 } from '../contracts/reasons.ts';
 import type { Shot, Storyboard } from '../storyboard/types.ts';
+import { splitMicro, toMicro, toUsd } from '../util/money.ts';
 import { steering, unlockAdvice } from './credentials-steer.ts';
 import {
   type EvalContext,
@@ -125,14 +126,15 @@ export function planStoryboard(
 
   const chosen = choose(items, budget, problems, options.optimizer ?? 'exact');
   const shots = assemble(items, chosen, analyses);
-  // From the chosen options' unrounded prices: the shots' estimates are rounded for display.
-  const totalUsd = items.reduce((sum, item, i) => {
+  // In micro-USD, as the engine reserves it: each option's price is a whole number of micro-USD.
+  const totalMicro = items.reduce((sum, item, i) => {
     const pick = chosen[i];
-    return pick === null || pick === undefined ? sum : sum + item.options[pick]!.usd;
+    return pick === null || pick === undefined ? sum : sum + toMicro(item.options[pick]!.usd);
   }, 0);
+  const totalUsd = toUsd(totalMicro);
   if (
     budget !== undefined &&
-    totalUsd > budget + 1e-6 &&
+    totalMicro > toMicro(budget) &&
     !problems.some((p) => p.code === 'over_budget')
   ) {
     problems.push({
@@ -157,7 +159,7 @@ export function planStoryboard(
     policy: storyboard.policy.optimize,
     providers: configured ? [...configured].sort() : null,
     shots,
-    total: { usd: round4(totalUsd), seconds: round6(wallTime(shots)) },
+    total: { usd: totalUsd, seconds: round6(wallTime(shots)) },
     cost_range: costRange(items),
     problems,
     catalog: catalog.origin,
@@ -284,7 +286,7 @@ function singleItem(a: ShotAnalysis): Item {
     const weight = PRIORITY_WEIGHT[a.shot.priority];
     options = a.scored.map((s) => ({
       perShot: [s],
-      usd: s.option.usd * a.shot.takes,
+      usd: takesUsd(s.option.usd, a.shot.takes),
       value: weight * s.score,
       score: s.score,
     }));
@@ -357,7 +359,7 @@ function multiShotItems(run: ShotAnalysis[]): Item[] | null {
       options.push({
         perShot,
         group: { id: groupId, option: group, cuts: chunk.length },
-        usd: group.usd * takes,
+        usd: takesUsd(group.usd, takes),
         value,
         score: round4(perShot.reduce((sum, s) => sum + s.score, 0) / perShot.length),
       });
@@ -518,13 +520,12 @@ function choose(
   const choosable = items.filter((item) => item.options.length > 0);
   const best = (item: Item) => (item.options.length > 0 ? 0 : null);
   if (budget === undefined) return items.map(best);
-  // Integer nano-dollars: exact comparisons in the optimizer; the rounding (half a nano-dollar a
-  // shot) cannot add up to a cent even on 10,000 shots.
-  const toNanos = (usd: number) => Math.round(usd * 1e9);
+  // Integer micro-USD, the unit the engine's budget gate and ledger count in: every option's
+  // price is a whole number of them (takesUsd), so the optimizer's sums are the engine's.
   const matrix: Choice[][] = choosable.map((item) =>
-    item.options.map((o) => ({ cost: toNanos(o.usd), value: o.value })),
+    item.options.map((o) => ({ cost: toMicro(o.usd), value: o.value })),
   );
-  const solution = (optimizer === 'exact' ? solveBudget : greedyBudget)(matrix, toNanos(budget));
+  const solution = (optimizer === 'exact' ? solveBudget : greedyBudget)(matrix, toMicro(budget));
   if (!solution) {
     const cheapest = choosable.reduce(
       (sum, item) => sum + Math.min(...item.options.map((o) => o.usd)),
@@ -565,9 +566,13 @@ function assemble(
       const g = option.group;
       let offset = 0;
       const groupNames = item.shots.map((a) => a.shot.id).join(', ');
+      // the group's price split over its shots so that the shares add up to it exactly
+      const shares = splitMicro(
+        toMicro(option.usd),
+        item.shots.map((a) => a.shot.needs.seconds),
+      );
       item.shots.forEach((a, k) => {
         const seconds = a.shot.needs.seconds;
-        const share = seconds / g.option.keepSeconds;
         const scored = option.perShot[k]!;
         const reasons = [
           `one multi-shot generation on ${g.option.model.id} with ${groupNames} (${g.cuts} cuts, ${trimNumber(g.option.generate.seconds)} s)`,
@@ -580,7 +585,7 @@ function assemble(
             generate: g.option.generate,
             trim: { from: round6(offset), seconds: round6(seconds) },
             group: g.id,
-            usdForShot: option.usd * share,
+            usdForShot: toUsd(shares[k]!),
             latency: g.option.latency,
             provider: g.option.route.provider,
             reasons,
@@ -633,7 +638,7 @@ function routedShot(
     trim: how.trim,
     group: how.group,
     chain: how.group ? null : option.chain,
-    estimate: { usd: round4(how.usdForShot), seconds: round6(how.latency) },
+    estimate: { usd: toUsd(toMicro(how.usdForShot)), seconds: round6(how.latency) },
     takes: a.shot.takes,
     score: scored.score,
     quality: scored.quality,
@@ -701,7 +706,7 @@ function toFallback(takes: number) {
     generate: s.option.generate,
     trim: { from: 0, seconds: s.option.keepSeconds },
     chain: s.option.chain,
-    estimate: { usd: round4(s.option.usd * takes), seconds: round6(s.option.latency) },
+    estimate: { usd: takesUsd(s.option.usd, takes), seconds: round6(s.option.latency) },
     slowmo: s.option.slowmo,
   });
 }
@@ -867,4 +872,9 @@ function wallTime(shots: PlannedShot[]): number {
     busiest = Math.max(busiest, seconds / lanes);
   }
   return Math.max(busiest, longest);
+}
+
+/** The price of `takes` takes at `usd` each, a whole number of micro-USD (as the engine reserves it). */
+function takesUsd(usd: number, takes: number): number {
+  return toUsd(toMicro(usd) * takes);
 }

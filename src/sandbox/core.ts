@@ -113,6 +113,7 @@ export class SandboxCore {
     // kinds at probability 0 draw nothing, so configuring none keeps every other draw as it was
     const defect =
       fate === 'success' ? CLIP_DEFECTS.find((kind) => this.fault(spec, kind)) : undefined;
+    const corruptFault = this.fault(spec, 'corrupt');
     const job = this.jobs.add<D>(spec.name, {
       id: intent.id,
       model: intent.model,
@@ -121,6 +122,7 @@ export class SandboxCore {
       samples: intent.samples ?? 1,
       fate,
       expiredFault,
+      corruptFault,
       latencyMs: this.dice.latency(this.latencyMs),
       data: intent.data,
     });
@@ -148,6 +150,14 @@ export class SandboxCore {
       return spec.errors.notFound('the file does not exist');
     }
     if (verdict === 'expired') return spec.errors.expired();
+    // the `corrupt` fault: the provider bills the job and serves bytes no player can read
+    if (job.corruptFault) {
+      return {
+        status: 200,
+        bytes: Buffer.from('sandbox: corrupt output\n'),
+        contentType: 'video/mp4',
+      };
+    }
     const file = await this.clipOf(job);
     if (file === undefined) return spec.errors.notFound('the file does not exist');
     return { status: 200, file, contentType: 'video/mp4' };

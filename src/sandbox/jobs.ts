@@ -37,6 +37,8 @@ export interface Job<D = unknown> {
   readonly fate: 'success' | 'refuse';
   /** the `expired` fault: the first download URL (or download) is already expired */
   readonly expiredFault: boolean;
+  /** the `corrupt` fault: the finished job's download is not a readable video (billed all the same) */
+  readonly corruptFault: boolean;
   /** provider-specific request echo and bookkeeping */
   readonly data: D;
   phase: JobPhase;
@@ -62,6 +64,7 @@ export interface NewJob<D> {
   samples?: number;
   fate: 'success' | 'refuse';
   expiredFault: boolean;
+  corruptFault?: boolean;
   latencyMs: number;
   data: D;
 }
@@ -149,6 +152,7 @@ export class JobStore {
       samples: spec.samples ?? 1,
       fate: spec.fate,
       expiredFault: spec.expiredFault,
+      corruptFault: spec.corruptFault ?? false,
       data: spec.data,
       phase: 'queued',
       throttled: false,

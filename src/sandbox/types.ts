@@ -25,6 +25,7 @@ export const FAULT_KINDS = [
   'expired',
   'drop',
   ...CLIP_DEFECTS,
+  'corrupt',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];

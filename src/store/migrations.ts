@@ -205,6 +205,16 @@ const migration0003: Migration = {
   },
 };
 
+/**
+ * A take's verdict: the list of checks a paid clip was held to (`{code, ok, value, limit,
+ * message}`, see media/verify.ts), kept with the attempt whether it passed or not.
+ */
+const migration0004: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('attempt').addColumn('verdict_json', 'text').execute();
+  },
+};
+
 export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
   return {
     async getMigrations() {
@@ -212,6 +222,7 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
         '0001_initial': migration0001(flavor),
         '0002_take_pick': migration0002,
         '0003_workers': migration0003,
+        '0004_take_verdict': migration0004,
       };
     },
   };

@@ -101,9 +101,24 @@ export interface JobTable {
 /**
  * Attempt states. `starting`: key written, start call sent or about to be; outcome unknown until
  * the reply. `running`: operation handle stored. `completed`: clip kept. `failed`: definitely
- * over (error recorded). `unknown`: the start's outcome could not be established.
+ * over (error recorded). `unknown`: the start's outcome could not be established. `rejected`:
+ * paid, and its playable clip is kept, but it failed a check (its verdict says which).
+ * `unusable`: paid, and nothing usable came of it (not a readable video, or not downloadable).
  */
-export type AttemptState = 'starting' | 'running' | 'completed' | 'failed' | 'unknown';
+export type AttemptState =
+  | 'starting'
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'unknown'
+  | 'rejected'
+  | 'unusable';
+
+/**
+ * Job error codes that mean "a paid take is kept": the job is not started again by the next
+ * run of the same plan unless the user asks (`run --retry-failed`).
+ */
+export const PAID_TAKE_CODES = ['verification_failed', 'unusable_clip'] as const;
 
 /** One logical start at a provider: one idempotency key, however many times the call is sent. */
 export interface AttemptTable {
@@ -125,13 +140,15 @@ export interface AttemptTable {
   state: AttemptState;
   /** how many times the start request was sent with this key (retries of 429/5xx) */
   sends: number;
-  /** the kept clip, once completed */
+  /** the kept clip, once completed (or rejected: kept, but failing a check) */
   media_sha256: string | null;
   error_code: string | null;
   error_message: string | null;
   created_at: string;
   updated_at: string;
   finished_at: string | null;
+  /** JSON list of the checks the clip was held to (media/verify.ts ClipCheck); null before */
+  verdict_json: string | null;
 }
 
 /** Append-only: every state change of a run, job or attempt, and every spend movement. */

@@ -79,6 +79,9 @@ class NodeSqliteDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw('commit'));
   }
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR); a
+    // second rollback would fail and hide the error that explains what happened
+    if (connection instanceof NodeSqliteConnection && !connection.inTransaction) return;
     await connection.executeQuery(CompiledQuery.raw('rollback'));
   }
   async releaseConnection(): Promise<void> {}
@@ -99,6 +102,10 @@ class NodeSqliteConnection implements DatabaseConnection {
 
   constructor(db: DatabaseSync) {
     this.#db = db;
+  }
+
+  get inTransaction(): boolean {
+    return this.#db.isTransaction;
   }
 
   #prepare(sql: string): { statement: StatementSync; reader: boolean } {

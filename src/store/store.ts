@@ -17,7 +17,7 @@ import { Migrator } from 'kysely/migration';
 import { ShotrouterError } from '../errors.ts';
 import { migrationProvider, type SqlFlavor } from './migrations.ts';
 import { createPool, postgresDialect, redactUrl, withAdvisoryLock } from './postgres.ts';
-import type { Database, JobState, RunState } from './schema.ts';
+import { type Database, type JobState, PAID_TAKE_CODES, type RunState } from './schema.ts';
 import { NodeSqliteDialect } from './sqlite-dialect.ts';
 
 export type RunRow = Selectable<Database['run']>;
@@ -240,9 +240,13 @@ export class Store {
       .execute();
   }
 
-  /** Failed jobs get another chance from their first route (the next `run` after a failure). */
-  async requeueFailedJobs(runId: string): Promise<void> {
-    await this.db
+  /**
+   * Failed jobs get another chance from their first route (the next `run` after a failure),
+   * except those whose failure is a paid take that is kept (PAID_TAKE_CODES): those only when
+   * `paidToo` (`run --retry-failed`).
+   */
+  async requeueFailedJobs(runId: string, paidToo = false): Promise<void> {
+    let query = this.db
       .updateTable('job')
       .set({
         state: 'queued',
@@ -252,8 +256,13 @@ export class Store {
         updated_at: this.now(),
       })
       .where('run_id', '=', runId)
-      .where('state', '=', 'failed')
-      .execute();
+      .where('state', '=', 'failed');
+    if (!paidToo) {
+      query = query.where((eb) =>
+        eb.or([eb('error_code', 'is', null), eb('error_code', 'not in', [...PAID_TAKE_CODES])]),
+      );
+    }
+    await query.execute();
   }
 
   /** Counts one more logical start and applies `patch`. */
@@ -285,7 +294,13 @@ export class Store {
       .selectAll()
       .where('cache_key', '=', cacheKey)
       .where('run_id', '!=', exceptRunId)
-      .where('state', 'in', ['done', 'starting', 'running', 'downloading'] satisfies JobState[]);
+      .where((eb) =>
+        eb.or([
+          eb('state', 'in', ['done', 'starting', 'running', 'downloading'] satisfies JobState[]),
+          // a paid take that failed its checks: not bought again by a new run either
+          eb.and([eb('state', '=', 'failed'), eb('error_code', 'in', [...PAID_TAKE_CODES])]),
+        ]),
+      );
     if (this.flavor === 'postgres') {
       query = query.where((eb) =>
         eb.or([eb('state', '=', 'done'), eb('run_id', 'in', this.#spaceRuns())]),

@@ -47,6 +47,8 @@ export const LIMITS = {
   maxBudgetUsd: 1_000_000,
   maxVramGb: 1024,
   maxIdLength: 128,
+  /** characters of one shot's prompt; a model's card may allow fewer (`max_prompt_chars`) */
+  maxPromptChars: 10_000,
 } as const;
 
 const FIELDS = {
@@ -465,6 +467,13 @@ class Checker {
       required: true,
       expected: 'a description of what the shot shows',
     });
+    if (prompt !== undefined && prompt.length > LIMITS.maxPromptChars) {
+      this.findings.error([...at, 'prompt'], `is too long: ${prompt.length} characters`, {
+        expected: `at most ${LIMITS.maxPromptChars} characters (video models read a few hundred words at most)`,
+        found: `${prompt.slice(0, 40)}… (${prompt.length} characters)`,
+        hint: 'describe the shot in a paragraph; put the rest in the script, not the prompt',
+      });
+    }
     const duration = this.number(at, 'duration', fields.duration, DURATION, true);
     const size =
       fields.resolution === undefined
@@ -493,6 +502,17 @@ class Checker {
     const takes = this.number(at, 'takes', fields.takes, TAKES, false) ?? 1;
     const tags = this.tags(at, fields.tags);
 
+    if (duration !== undefined && fps !== undefined && duration < 1 / fps - 1e-9) {
+      this.findings.error(
+        [...at, 'duration'],
+        `is shorter than one frame at ${formatNumber(fps)} fps`,
+        {
+          expected: `at least one frame: ${formatNumber(Math.ceil((1 / fps) * 1000) / 1000)} s or more`,
+          found: formatNumber(duration),
+          hint: 'durations are in seconds',
+        },
+      );
+    }
     const deliver = context.deliver;
     if (
       this.findings.errorCount > errorsBefore ||

@@ -1,7 +1,7 @@
 /**
  * Image references (`references`, `first_frame`, `last_frame`): an http(s) URL is taken as
  * written (never fetched here); anything else is a file path relative to the storyboard's
- * folder that must exist. Paths that leave the folder (absolute, `../`, or a symbolic link
+ * folder that must exist and be a whole PNG, JPEG or WebP image (media/image-check.ts). Paths that leave the folder (absolute, `../`, or a symbolic link
  * pointing out) are refused unless the caller allows them explicitly.
  *
  * Answers are cached for one load, per spec as written and per resolved path, since a long
@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { didYouMean } from '../util/did-you-mean.ts';
-import { imageSizeOfFile } from '../util/image-size.ts';
+import { checkImage, IMAGE_LIMITS, type ImageVerdict } from '../util/image-check.ts';
 import { describe, quote } from './describe.ts';
 import type { FindingDetails } from './findings.ts';
 import type { ImageRef } from './types.ts';
@@ -24,7 +24,7 @@ export type ImageCheck =
   | ({ ok: false; message: string } & FindingDetails);
 
 type FileState =
-  | { kind: 'file'; realPath: string | undefined }
+  | { kind: 'file'; realPath: string | undefined; bytes: number }
   | { kind: 'folder' }
   | { kind: 'missing' }
   | { kind: 'unreadable'; reason: string };
@@ -37,6 +37,7 @@ export class ImageResolver {
   private readonly specs = new Map<string, ImageCheck>();
   private readonly files = new Map<string, FileState>();
   private readonly listings = new Map<string, string[] | undefined>();
+  private readonly images = new Map<string, ImageVerdict>();
   private realDir: string | undefined;
 
   constructor(dir: string, allowOutside: boolean) {
@@ -126,8 +127,19 @@ export class ImageResolver {
           hint: `copy the file into the storyboard's folder, or allow outside paths explicitly (${ALLOW_OUTSIDE_FLAG})`,
         };
       }
-      const size = imageSizeOfFile(resolved);
-      return { ok: true, ref: { spec: value, path: resolved, ...(size ? { size } : {}) } };
+      const image = this.image(resolved, state.bytes);
+      if (!image.ok) {
+        return {
+          ok: false,
+          message: `${image.reason}`,
+          expected: 'a PNG, JPEG or WebP image file',
+          found: `${quote(value)} (${resolved})`,
+        };
+      }
+      return {
+        ok: true,
+        ref: { spec: value, path: resolved, size: { width: image.width, height: image.height } },
+      };
     }
     if (state.kind === 'folder') {
       return {
@@ -178,6 +190,30 @@ export class ImageResolver {
     return state;
   }
 
+  /** The shared image check of a file (media/image-check.ts), once per file. */
+  private image(resolved: string, bytes: number): ImageVerdict {
+    let verdict = this.images.get(resolved);
+    if (verdict === undefined) {
+      if (bytes > IMAGE_LIMITS.maxBytes) {
+        verdict = {
+          ok: false,
+          reason: `is ${(bytes / 1024 / 1024).toFixed(1)} MiB, over the ${IMAGE_LIMITS.maxBytes / 1024 / 1024} MiB limit for an image`,
+        };
+      } else {
+        try {
+          verdict = checkImage(fs.readFileSync(resolved));
+        } catch (error) {
+          verdict = {
+            ok: false,
+            reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+          };
+        }
+      }
+      this.images.set(resolved, verdict);
+    }
+    return verdict;
+  }
+
   private list(folder: string): string[] | undefined {
     if (!this.listings.has(folder)) {
       let names: string[] | undefined;
@@ -210,7 +246,11 @@ function readState(resolved: string, wantRealPath: boolean): FileState {
     if (stats === undefined) return { kind: 'missing' };
     if (stats.isDirectory()) return { kind: 'folder' };
     if (!stats.isFile()) return { kind: 'unreadable', reason: 'not a regular file' };
-    return { kind: 'file', realPath: wantRealPath ? fs.realpathSync(resolved) : undefined };
+    return {
+      kind: 'file',
+      realPath: wantRealPath ? fs.realpathSync(resolved) : undefined,
+      bytes: stats.size,
+    };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOTDIR') return { kind: 'missing' };

@@ -3,7 +3,17 @@
  * checking a value can point at `file:line:col` of the text the user wrote.
  * JSON is parsed by the YAML parser too (JSON is YAML 1.2), which keeps positions for both.
  */
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from 'yaml';
 import type { Problem } from '../errors.ts';
 
 export type PathKey = string | number;
@@ -67,7 +77,10 @@ export function parseSourceDoc(text: string, file: string): SourceDoc {
   // toJS throws on an alias it cannot resolve or on alias "bombs": report those like syntax errors.
   // The alias limit counts uses of one anchor, so it must allow a `<<: *shot` in every shot.
   let value: unknown;
-  if (!(doc.errors.length > 0 && doc.contents === null)) {
+  const aliases = doc.errors.length > 0 ? undefined : aliasProblem(doc);
+  if (aliases !== undefined) {
+    syntaxProblems.push({ file, line: 1, col: 1, path: '', message: aliases });
+  } else if (!(doc.errors.length > 0 && doc.contents === null)) {
     try {
       value = doc.toJS({ maxAliasCount: 100_000 });
     } catch (error) {
@@ -95,6 +108,47 @@ export function parseSourceDoc(text: string, file: string): SourceDoc {
       return target?.range ? at(target.range[0]) : { line: 1, col: 1 };
     },
   };
+}
+
+/** Nodes a document may expand to through its aliases: far above any real storyboard. */
+const MAX_EXPANDED_NODES = 5_000_000;
+
+/**
+ * Why the document's aliases cannot be expanded, or undefined: an alias inside the node it names
+ * (a loop, which would expand forever) or aliases that multiply into millions of nodes (an
+ * "alias bomb"). Counted once per node, so the check itself stays linear.
+ */
+function aliasProblem(doc: Document): string | undefined {
+  const sizes = new Map<unknown, number>();
+  const open = new Set<unknown>();
+  const size = (start: unknown): number => {
+    const node = isAlias(start) ? start.resolve(doc) : start;
+    if (node === undefined || node === null) return 1;
+    if (open.has(node)) throw new Error('an alias is inside the node it names (a loop)');
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    open.add(node);
+    let total = 1;
+    if (isMap(node) || isSeq(node)) {
+      for (const item of node.items as unknown[]) {
+        total += isPair(item) ? size(item.key) + size(item.value) : size(item);
+        if (total > MAX_EXPANDED_NODES) {
+          throw new Error(`its aliases expand to more than ${MAX_EXPANDED_NODES} values`);
+        }
+      }
+    }
+    open.delete(node);
+    sizes.set(node, total);
+    return total;
+  };
+  try {
+    size(doc.contents);
+    return undefined;
+  } catch (error) {
+    const reason =
+      error instanceof RangeError ? 'it is nested too deeply' : (error as Error).message;
+    return `cannot read the document: ${reason}`;
+  }
 }
 
 /** `shots[2].audio.dialogue[0]` from `['shots', 2, 'audio', 'dialogue', 0]` */

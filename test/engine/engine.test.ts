@@ -167,6 +167,26 @@ describe('engine: retries', () => {
   });
 });
 
+/** A fake whose m1 clips are bytes that fakeTools.inspect rejects as unreadable. */
+function unusableOnM1(fake: FakeProvider): void {
+  const model = fake.model.bind(fake);
+  fake.model = (id) => {
+    const m = model(id);
+    const status = m.doStatus!.bind(m);
+    m.doStatus = async (o) => {
+      const s = await status(o);
+      if (s.status === 'completed' && id === 'm1') {
+        return {
+          ...s,
+          videos: [{ type: 'binary', data: Buffer.from('unusable clip'), mediaType: 'video/mp4' }],
+        };
+      }
+      return s;
+    };
+    return m;
+  };
+}
+
 for (const path of ENGINE_PATHS) {
   describe(`engine: fallbacks and failures (${path})`, () => {
     test('a refused prompt falls back to the next route and says why', async () => {
@@ -242,39 +262,31 @@ for (const path of ENGINE_PATHS) {
       assert.ok(warnings.some((w) => w.includes('check BAD_API_KEY')));
     });
 
-    test('a clip that fails verification is paid for and the shot falls back', async () => {
+    test('a paid clip that fails its check is recorded with its verdict and cost, and not bought again', async () => {
       const fake = new FakeProvider();
-      h = await harness({
-        path,
-        providers: [fake],
-        specs: [spec('s1', [route('fake', 'm1', 1), route('fake', 'm2', 1)], { prompt: 'p' })],
-      });
-      // the first clip's bytes say "unusable" → fakeTools.inspect rejects it
-      const model = fake.model.bind(fake);
-      fake.model = (id) => {
-        const m = model(id);
-        const status = m.doStatus!.bind(m);
-        m.doStatus = async (o) => {
-          const s = await status(o);
-          if (s.status === 'completed' && id === 'm1') {
-            return {
-              ...s,
-              videos: [
-                { type: 'binary', data: Buffer.from('unusable clip'), mediaType: 'video/mp4' },
-              ],
-            };
-          }
-          return s;
-        };
-        return m;
-      };
+      unusableOnM1(fake);
+      const specs = [spec('s1', [route('fake', 'm1', 1), route('fake', 'm2', 1)], { prompt: 'p' })];
+      h = await harness({ path, providers: [fake], specs });
       const outcome = await h.run();
       const job = outcome.jobs[0]!;
-      assert.equal(job.state, 'done');
-      assert.equal(job.model, 'm2');
-      assert.equal(job.spend_micro, 2_000_000, 'the unusable clip was billed too');
+      assert.equal(job.state, 'failed');
+      assert.equal(job.error_code, 'unusable_clip');
+      assert.equal(
+        job.spend_micro,
+        1_000_000,
+        'the unusable clip was billed, nothing more was bought',
+      );
+      assert.equal(fake.created, 1, 'no fallback bought by default');
       const [first] = await h.store.attempts(job.id);
-      assert.equal(first!.error_code, 'verification_failed');
+      assert.equal(first!.state, 'unusable');
+      const verdict = JSON.parse(first!.verdict_json!) as Array<{ code: string; ok: boolean }>;
+      assert.ok(verdict.some((c) => !c.ok));
+
+      // the same run again: the shot keeps its paid take; nothing is started
+      await h.prepare(specs);
+      const again = await h.run();
+      assert.equal(again.jobs[0]!.state, 'failed');
+      assert.equal(fake.created, 1, 'not bought again');
     });
   });
 
@@ -337,6 +349,24 @@ for (const path of ENGINE_PATHS) {
     });
   });
 }
+
+// The retake policy is the engine's own hook (an EngineOptions function), so it is driven
+// in-process; on pg-boss the workers run the default policy.
+describe('engine: retake policy', () => {
+  test('a retake policy may fall back after a failed check, within the budget', async () => {
+    const fake = new FakeProvider();
+    unusableOnM1(fake);
+    h = await harness({
+      providers: [fake],
+      specs: [spec('s1', [route('fake', 'm1', 1), route('fake', 'm2', 1)], { prompt: 'p' })],
+    });
+    const outcome = await h.run({ retakePolicy: { afterFailedTake: () => 'fallback' } });
+    const job = outcome.jobs[0]!;
+    assert.equal(job.state, 'done');
+    assert.equal(job.model, 'm2');
+    assert.equal(job.spend_micro, 2_000_000, 'the unusable clip was billed too');
+  });
+});
 
 describe('engine: limits', () => {
   test('never more operations in flight than the provider allows, and no batch barrier', async () => {

@@ -55,6 +55,31 @@ describe('engine: abort and resume', () => {
     });
   });
 
+  test('a resumed run polls what was in flight at once, not after a poll interval', async () => {
+    const fake = new FakeProvider({ polls: 3, pollIntervalMs: 10_000 });
+    let watching = false;
+    let firstPollAt: number | undefined;
+    const model = fake.model.bind(fake);
+    fake.model = (id) => {
+      const m = model(id);
+      const inner = m.doStatus!.bind(m);
+      m.doStatus = async (o) => {
+        if (watching) firstPollAt ??= h!.clock.now();
+        return inner(o);
+      };
+      return m;
+    };
+    h = await harness({ providers: [fake], specs: [spec('s1', [route('fake', 'm1')])] });
+    const abort = abortAfter(h, 1, (e) => e.type === 'job' && e.state === 'running');
+    await h.run({ signal: abort.signal });
+    abort.stop();
+    const resumedAt = h.clock.now();
+    watching = true;
+    const second = await h.run();
+    assert.equal(second.done, 1);
+    assert.equal(firstPollAt, resumedAt, 'the first poll came before any wait');
+  });
+
   test('a start cut off before its handle was stored is reconciled on resume', async () => {
     const fake = new FakeProvider({ polls: 1 });
     h = await harness({ providers: [fake], specs: [spec('s1', [route('fake', 'm1')])] });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, mock, test } from 'node:test';
 import { InvalidInputError } from '../../src/errors.ts';
 import { loadStoryboard, parseStoryboard } from '../../src/storyboard/load.ts';
+import { solidPng } from '../../src/util/png.ts';
 import { HEAD, lines, problemAt, problemsOf } from './helpers.ts';
 
 // <tmp>/board/storyboard.yaml with refs/a.png, refs/folder/, refs/link.png -> <tmp>/outside.png
@@ -17,8 +18,8 @@ before(() => {
   board = path.join(root, 'board');
   file = path.join(board, 'storyboard.yaml');
   fs.mkdirSync(path.join(board, 'refs', 'folder'), { recursive: true });
-  fs.writeFileSync(path.join(board, 'refs', 'a.png'), 'png');
-  fs.writeFileSync(path.join(root, 'outside.png'), 'png');
+  fs.writeFileSync(path.join(board, 'refs', 'a.png'), solidPng(8, 8));
+  fs.writeFileSync(path.join(root, 'outside.png'), solidPng(8, 8));
   fs.symlinkSync(path.join(root, 'outside.png'), path.join(board, 'refs', 'link.png'));
 });
 
@@ -52,6 +53,7 @@ describe('image paths', () => {
     assert.deepEqual(frameOf('refs/a.png'), {
       spec: 'refs/a.png',
       path: path.join(board, 'refs', 'a.png'),
+      size: { width: 8, height: 8 },
     });
     assert.deepEqual(frameOf('./refs/../refs/a.png')?.path, path.join(board, 'refs', 'a.png'));
   });
@@ -65,6 +67,7 @@ describe('image paths', () => {
     assert.deepEqual(frameOf('../outside.png', true), {
       spec: '../outside.png',
       path: path.join(root, 'outside.png'),
+      size: { width: 8, height: 8 },
     });
   });
 
@@ -167,7 +170,11 @@ test('the file system is asked once per file, however many shots name it', () =>
     // both spellings resolve to the same file: one stat
     assert.equal(stat.mock.callCount(), 1);
     assert.deepEqual(sb.shots[49]?.needs.referenceImages, [
-      { spec: 'refs/a.png', path: path.join(board, 'refs', 'a.png') },
+      {
+        spec: 'refs/a.png',
+        path: path.join(board, 'refs', 'a.png'),
+        size: { width: 8, height: 8 },
+      },
     ]);
   } finally {
     stat.mock.restore();
@@ -202,18 +209,8 @@ describe('frame images and the shot shape', () => {
   test('a landscape first frame on a portrait shot is a warning with a hint; a matching one is not', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-frames-'));
     try {
-      const png = (w: number, h: number) => {
-        // a PNG header is enough: signature, IHDR length and type, width, height
-        const b = Buffer.alloc(33);
-        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
-        b.writeUInt32BE(13, 8);
-        b.write('IHDR', 12, 'ascii');
-        b.writeUInt32BE(w, 16);
-        b.writeUInt32BE(h, 20);
-        return b;
-      };
-      fs.writeFileSync(path.join(dir, 'wide.png'), png(640, 360));
-      fs.writeFileSync(path.join(dir, 'tall.png'), png(360, 640));
+      fs.writeFileSync(path.join(dir, 'wide.png'), solidPng(640, 360));
+      fs.writeFileSync(path.join(dir, 'tall.png'), solidPng(360, 640));
       const file = path.join(dir, 'sb.yaml');
       fs.writeFileSync(
         file,

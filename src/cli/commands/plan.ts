@@ -1,4 +1,5 @@
 import type { Plan } from '../../router/types.ts';
+import { shownUsd } from '../../util/money.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { renderTable } from '../format/table.ts';
@@ -33,7 +34,7 @@ export function formatPlan(plan: Plan, columns = 100): string {
     s.id,
     s.model ?? '—',
     s.generate ? `${trim(s.generate.seconds)}${s.chain ? `(${s.chain.kind})` : ''}` : '—',
-    s.model ? `$${s.estimate.usd.toFixed(2)}${s.takes > 1 ? ` x${s.takes}` : ''}` : '—',
+    s.model ? `${shownUsd(s.estimate.usd)}${s.takes > 1 ? ` x${s.takes}` : ''}` : '—',
     s.model ? (s.reasons[0] ?? '') : 'no model (see problems)',
   ]);
   const table = renderTable(
@@ -53,7 +54,7 @@ export function formatPlan(plan: Plan, columns = 100): string {
     '',
     table,
     '',
-    `total: $${plan.total.usd.toFixed(2)}${budget}, about ${formatDuration(plan.total.seconds)} of generation`,
+    `total: ${shownUsd(plan.total.usd)}${budget}, about ${formatDuration(plan.total.seconds)} of generation`,
   ];
   const errors = plan.problems.filter((p) => p.severity === 'error');
   // Plan-level warnings from the problems; each shot's own from its structured warnings (the

@@ -14,6 +14,7 @@ import { ShotrouterError } from '../../errors.ts';
 import { assertRunnable } from '../../lib/plan.ts';
 import { run } from '../../lib/run.ts';
 import { distributedExecutor, sharedStoreOpener } from '../../queue/coordinator.ts';
+import { shownUsd } from '../../util/money.ts';
 import type { Command, CommandIO } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { catalogOption, databaseUrl, planFromArgs } from '../shared.ts';
@@ -24,7 +25,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'plan, generate every shot and assemble the cut (resumable; --preview: local, no spend)',
   usage:
-    'shotrouter run FILE [--out DIR] [--preview] [--yes] [--json] [--as-of DATE] [--budget USD] [--catalog OVERLAY] [--allow-outside-paths] [--db URL] [--media DIR]',
+    'shotrouter run FILE [--out DIR] [--preview] [--yes] [--json] [--as-of DATE] [--budget USD] [--retry-failed] [--catalog OVERLAY] [--allow-outside-paths] [--db URL] [--media DIR]',
   options: {
     ...catalogOption,
     out: { type: 'string' },
@@ -34,6 +35,8 @@ export const runCommand: Command = {
     'as-of': { type: 'string' },
     budget: { type: 'string' },
     'allow-outside-paths': { type: 'boolean' },
+    /** buy again the shots whose paid take failed its checks (kept, and not re-bought, by default) */
+    'retry-failed': { type: 'boolean' },
     db: { type: 'string' },
     /** with --db: the folder the workers share (default SHOTROUTER_MEDIA_DIR, else the run folder) */
     media: { type: 'string' },
@@ -67,6 +70,7 @@ export const runCommand: Command = {
         plan,
         dir,
         preview,
+        retryFailed: args.values['retry-failed'] === true,
         env: io.env,
         signal: io.signal,
         // a shared database: the state lives there and `shotrouter worker`s make the clips
@@ -85,10 +89,11 @@ export const runCommand: Command = {
             say(
               `\nrun folder: ${shownDir} (${event.resumed ? 'resuming' : 'new run'}; ${event.done} of ${event.jobs} jobs already done${event.reused ? `, ${event.reused} reused from earlier runs` : ''})`,
             );
+            for (const warning of event.warnings) say(`warning: ${warning}`);
             say(
               preview
                 ? 'preview: every shot is rendered locally; nothing is spent'
-                : `to spend: up to $${event.toSpendUsd.toFixed(2)}`,
+                : `to spend: up to ${shownUsd(event.toSpendUsd)}`,
             );
             const mode = json ? 'json' : io.stdout.isTTY ? 'live' : 'lines';
             view = progressView(io, mode, { total: event.jobs, done: event.done });
@@ -112,9 +117,19 @@ export const runCommand: Command = {
     else say(summary(result.report, shownDir));
     if (result.failed.length > 0) {
       const failed = result.failed;
+      const list = failed.map((s) => `${s.id} (${s.error ?? 'no clip'})`).join('; ');
+      const plural = failed.length === 1 ? '' : 's';
+      // the budget could not cover the next start: the run cannot be satisfied as it stands
+      if (failed.some((s) => s.error_code === 'over_budget')) {
+        throw new ShotrouterError(
+          'over_budget',
+          `${failed.length} shot${plural} not made: the budget left could not cover ${failed.length === 1 ? 'its' : 'their'} next start: ${list}. Raise --budget (or budget_usd) and run the same command again`,
+        );
+      }
+      const paid = failed.filter((s) => s.paid_takes.length > 0);
       throw new ShotrouterError(
         'shots_failed',
-        `${failed.length} shot${failed.length === 1 ? '' : 's'} failed on every allowed model: ${failed.map((s) => `${s.id} (${s.error ?? 'no clip'})`).join('; ')}`,
+        `${failed.length} shot${plural} failed on every allowed model: ${list}${paid.length > 0 ? `\n${paid.length} of them kept a paid take that failed its checks (see the report); running again does not buy ${paid.length === 1 ? 'it' : 'them'} again: add --retry-failed to pay for a new take` : ''}`,
       );
     }
     return EXIT.ok;
@@ -129,12 +144,12 @@ export async function askToSpend(io: CommandIO, usd: number): Promise<void> {
   if (!io.stdin.isTTY || !(io.stdout.isTTY || io.stderr.isTTY)) {
     throw new ShotrouterError(
       'usage',
-      `this run may spend up to $${usd.toFixed(2)} and there is no terminal to ask for consent: add --yes to spend, or --preview to rehearse for free`,
+      `this run may spend up to ${shownUsd(usd)} and there is no terminal to ask for consent: add --yes to spend, or --preview to rehearse for free`,
     );
   }
   const rl = createInterface({ input: io.stdin, output: io.stderr });
   try {
-    const answer = await rl.question(`Spend up to $${usd.toFixed(2)} on generation? [y/N] `, {
+    const answer = await rl.question(`Spend up to ${shownUsd(usd)} on generation? [y/N] `, {
       signal: io.signal,
     });
     if (!/^y(es)?$/i.test(answer.trim()))
