@@ -4,14 +4,14 @@
  * sandbox's clip-defect faults fails exactly the check it should.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { renderPreview } from '../../src/media/preview.ts';
 import { type Check, checkTake } from '../../src/qc/index.ts';
 import { CLIP_DEFECTS, type ClipDefect } from '../../src/sandbox/types.ts';
 import { scratchDir } from '../media/fixtures.ts';
-import { DRIVERS, openai } from '../sandbox/drivers.ts';
+import { byteplus, DRIVERS, openai } from '../sandbox/drivers.ts';
 import {
   type Driver,
   renderedOf,
@@ -74,17 +74,19 @@ describe('preview clips pass QC', () => {
   });
 });
 
-async function sandboxClip(driver: Driver, t: TestSandbox, name: string): Promise<string> {
-  const created = await driver.create(t);
-  const body = JSON.parse(await created.text());
-  assert.ok(created.status < 300, `create answered ${created.status}`);
-  const end = await runToEnd(driver, t, driver.idOf(body));
+async function sandboxClip(
+  driver: Driver,
+  t: TestSandbox,
+  name: string,
+  request?: Record<string, unknown>,
+): Promise<string> {
+  const created = await driver.create(t, request === undefined ? undefined : { body: request });
+  const reply = JSON.parse(await created.text());
+  assert.ok(created.status < 300, `create answered ${created.status}: ${JSON.stringify(reply)}`);
+  const id = driver.idOf(reply);
+  const end = await runToEnd(driver, t, id);
   assert.equal(end.state, 'done');
-  const res = await driver.download(
-    t,
-    driver.idOf(body),
-    end.state === 'done' ? end.body : undefined,
-  );
+  const res = await driver.download(t, id, end.state === 'done' ? end.body : undefined);
   assert.equal(res.status, 200);
   const file = path.join(dir, `${name}.mp4`);
   writeFileSync(file, Buffer.from(await res.arrayBuffer()));
@@ -104,6 +106,25 @@ describe('sandbox clips pass QC by default', () => {
       assert.deepEqual(failing(await checkTake(file, askedOf(driver))), []);
     });
   }
+});
+
+describe('sandbox clips open on the first frame given', () => {
+  it('byteplus, with the image inline as a data: URI', async () => {
+    const t = await sandbox();
+    const png = readFileSync(images.fractal).toString('base64');
+    const file = await sandboxClip(byteplus, t, 'sandbox-first-frame', {
+      content: [
+        { type: 'text', text: 'the fractal comes alive --rt 16:9' },
+        {
+          type: 'image_url',
+          image_url: { url: `data:image/png;base64,${png}` },
+          role: 'first_frame',
+        },
+      ],
+    });
+    const checks = await checkTake(file, { ...askedOf(byteplus), firstFrame: images.fractal });
+    assert.deepEqual(failing(checks), []);
+  });
 });
 
 describe('sandbox clip-defect faults', () => {
