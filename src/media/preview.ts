@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ShotrouterError } from '../errors.ts';
-import { assertEvenSize, CONTAINER_ARGS, encodingFor, keyframeArgs } from './encoding.ts';
+import { assertEvenSize, CONTAINER_ARGS, encodingFor, even, keyframeArgs } from './encoding.ts';
 import { filterValue, localFile, runFfmpeg } from './ffmpeg.ts';
 import { withTempDir, writeAtomically } from './files.ts';
 import { AUDIO_RATE, frameCount, frameRate, rateText, samplesForFrames } from './rate.ts';
@@ -34,8 +34,12 @@ export interface PreviewOptions {
   signal?: AbortSignal;
 }
 
-/** A stand-in's picture moves: a faint band crosses the frame in this many seconds. */
-const BAND_CROSSING_SECONDS = 4;
+/**
+ * A stand-in's picture moves: a white marker slides along the bottom edge, crossing the frame
+ * in this many seconds. Small, so encoding stays cheap (a full-height band cost a third more);
+ * opaque, so within a second it changes enough of the frame never to count as frozen.
+ */
+const MARKER_CROSSING_SECONDS = 4;
 /** how much an opening picture is zoomed into by the end of its shot */
 const OPENING_ZOOM = 0.1;
 /** the labels fade in over an opening picture from here, for this long (seconds) */
@@ -116,13 +120,16 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
       }
       pieces.push(`[piece${i}]`);
     }
-    const band = Math.max(2, Math.round(opts.width / 6 / 2) * 2);
-    const speed = (opts.width + band) / BAND_CROSSING_SECONDS;
+    const marker = {
+      width: even(opts.width / 12),
+      height: even(Math.min(opts.width, opts.height) / 20),
+    };
+    const speed = (opts.width + marker.width) / MARKER_CROSSING_SECONDS;
     graph.push(
-      `color=c=white@0.12:s=${band}x${opts.height}:r=${fpsText},format=yuva420p[band]`,
+      `color=c=white:s=${marker.width}x${marker.height}:r=${fpsText}[marker]`,
       `${pieces.join('')}concat=n=${pieces.length}:v=1:a=0,setpts=N*${rate.den}/(${rate.num}*TB)[card]`,
-      // the band enters from the left, so an opening picture is whole on the first frame
-      `[card][band]overlay=x='mod(t*${speed.toFixed(3)},W+w)-w':y=0:shortest=1:format=yuv420,` +
+      // the marker enters from the left, so an opening picture is whole on the first frame
+      `[card][marker]overlay=x='mod(t*${speed.toFixed(3)},W+w)-w':y=H-h:shortest=1,` +
         draw(clock, { x: `${m}`, y: `h-${m}-th` }, { size: layout.body, expand: true }) +
         (opts.firstFrame !== undefined
           ? `:enable='gte(t,${LABEL_FADE.start + LABEL_FADE.seconds})'`
