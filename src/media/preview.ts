@@ -26,6 +26,8 @@ export interface PreviewOptions {
    * in slowly; the labels fade in after it.
    */
   firstFrame?: string;
+  /** The closing picture (an image file): the clip dissolves into it over its last second. */
+  lastFrame?: string;
   /**
    * A multi-shot clip: its shots in order, with lengths adding up to `seconds`. Each gets its own
    * look and labels, so every cut is a scene change.
@@ -44,6 +46,8 @@ const MARKER_CROSSING_SECONDS = 4;
 const OPENING_ZOOM = 0.1;
 /** the labels fade in over an opening picture from here, for this long (seconds) */
 const LABEL_FADE = { start: 0.25, seconds: 0.5 };
+/** a closing picture dissolves in over the clip's last second at most */
+const CLOSING_DISSOLVE_SECONDS = 1;
 
 export async function renderPreview(opts: PreviewOptions): Promise<void> {
   const rate = frameRate(opts.fps);
@@ -134,8 +138,22 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
         (opts.firstFrame !== undefined
           ? `:enable='gte(t,${LABEL_FADE.start + LABEL_FADE.seconds})'`
           : '') +
-        ',format=yuv420p[v]',
+        `,format=yuv420p${opts.lastFrame === undefined ? '[v]' : '[labelled]'}`,
     );
+    if (opts.lastFrame !== undefined) {
+      // the picture is fully opaque on the last frame, over the marker and the clock
+      const frameSeconds = rate.den / rate.num;
+      const dissolve = Math.min(CLOSING_DISSOLVE_SECONDS, opts.seconds / 2);
+      const start = frames * frameSeconds - dissolve;
+      inputs.push('-i', localFile(opts.lastFrame));
+      graph.push(
+        `[${inputs.length / 2 - 1}:v:0]scale=${size}:force_original_aspect_ratio=increase,` +
+          `crop=${opts.width}:${opts.height},setsar=1,format=yuva420p,` +
+          `loop=loop=${frames - 1}:size=1,setpts=N*${rate.den}/(${rate.num}*TB),` +
+          `fade=t=in:st=${start.toFixed(4)}:d=${(dissolve - frameSeconds).toFixed(4)}:alpha=1[closing]`,
+        `[labelled][closing]overlay=shortest=1:enable='gte(t,${start.toFixed(4)})',format=yuv420p[v]`,
+      );
+    }
     const maps = ['-map', '[v]'];
     if (opts.audio) {
       const samples = samplesForFrames(frames, rate);

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { renderPreview } from '../../src/media/preview.ts';
+import { createPreviewProvider } from '../../src/providers/preview/index.ts';
 import { type Check, checkTake } from '../../src/qc/index.ts';
 import { CLIP_DEFECTS, type ClipDefect } from '../../src/sandbox/types.ts';
 import { scratchDir } from '../media/fixtures.ts';
@@ -56,6 +57,58 @@ describe('preview clips pass QC', () => {
       other.filter((c) => !c.ok).map((c) => c.code),
       ['first_frame'],
     );
+  });
+
+  it('ends on the given last frame', async () => {
+    const output = path.join(dir, 'preview-last-frame.mp4');
+    const asked = { seconds: 2, width: 320, height: 180, fps: 24, audio: true };
+    await renderPreview({
+      output,
+      ...asked,
+      label,
+      firstFrame: images.fractal,
+      lastFrame: images.bars,
+    });
+    const checks = await checkTake(output, {
+      ...asked,
+      firstFrame: images.fractal,
+      lastFrame: images.bars,
+    });
+    assert.deepEqual(failing(checks), []);
+  });
+
+  it('the preview provider opens and closes on the frame images of the request', async () => {
+    const model = createPreviewProvider().model('kling-3.0');
+    const png = (file: string) => ({
+      type: 'file' as const,
+      mediaType: 'image/png',
+      data: new Uint8Array(readFileSync(file)),
+    });
+    const started = await model.doStart!({
+      prompt: 'the fractal turns into bars',
+      n: 1,
+      aspectRatio: '16:9',
+      resolution: '320x180',
+      duration: 2,
+      fps: 24,
+      seed: undefined,
+      image: png(images.fractal),
+      frameImages: [{ image: png(images.bars), frameType: 'last_frame' }],
+      inputReferences: undefined,
+      generateAudio: false,
+      providerOptions: { shotrouter: { shotId: 's09', take: 0, model: 'kling-3.0' } },
+    });
+    const status = await model.doStatus!({ operation: started.operation });
+    assert.ok(status.status === 'completed' && status.videos[0]?.type === 'binary');
+    const output = path.join(dir, 'preview-provider-frames.mp4');
+    writeFileSync(output, (status.videos[0] as { data: Uint8Array }).data);
+    const checks = await checkTake(output, {
+      seconds: 2,
+      audio: false,
+      firstFrame: images.fractal,
+      lastFrame: images.bars,
+    });
+    assert.deepEqual(failing(checks), []);
   });
 
   it('cuts a multi-shot clip where its shots meet', async () => {
