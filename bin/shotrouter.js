@@ -2,6 +2,7 @@
 // Entry point. `npm ci` compiles the sources to dist/node (prepare: build:node), which starts
 // faster and uses less memory than stripping types at run time; while the sources are newer
 // than that build (someone is editing them), Node 24 runs the TypeScript sources directly.
+// An installed package ships only the build, so there it always runs the build.
 // A 4 MB young generation keeps peak memory low with many jobs in flight (bench:run).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +10,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const built = path.join(root, 'dist', 'node', 'src', 'cli', 'main.js');
-const entry = isFresh(built) ? built : path.join(root, 'src', 'cli', 'main.ts');
+const source = path.join(root, 'src', 'cli', 'main.ts');
+const entry = !fs.existsSync(source) || isFresh(built) ? built : source;
 const { main } = await import(pathToFileURL(entry).href);
 
 process.exitCode = await main(process.argv.slice(2));

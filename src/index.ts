@@ -20,6 +20,19 @@
 
 // the types a caller meets in results and events
 export type { RunReport, ShotReport } from './assemble/index.ts';
+// the contracts: the plan, its reasons and warnings, and the error codes, as zod schemas
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  isRetryable,
+  PlanSchema,
+  type PlanWarning,
+  PlanWarningSchema,
+  REJECTION_CODES,
+  type RejectionReason,
+  RejectionReasonSchema,
+  WARNING_CODES,
+} from './contracts/index.ts';
 export type { EngineEvent, JobEvent, SpendEvent } from './engine/events.ts';
 // errors: a stable `code` on every one
 export { formatProblem, InvalidInputError, type Problem, ShotrouterError } from './errors.ts';

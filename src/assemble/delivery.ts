@@ -20,10 +20,11 @@ import type { Plan, PlannedShot } from '../router/types.ts';
 import type { MediaRow, Store } from '../store/store.ts';
 import type { Shot, Storyboard } from '../storyboard/types.ts';
 import type { ClipProvenance } from '../timeline/index.ts';
+import { writeTextAtomically } from '../util/write-text.ts';
 import { ConformedFolder } from './conformed.ts';
-import { writeTextAtomically } from './files.ts';
 import { type GroupMember, splitGroupClip } from './group-split.ts';
 import { cutChoice, pickedTake } from './picks.ts';
+import { aiGeneratedTags, PROVENANCE_FILE, writeProvenance } from './provenance.ts';
 import { buildReport, type CutShotReport, type RunReport } from './report.ts';
 import { type RunState, readRunState } from './run-state.ts';
 import { type DeliverySettings, deliverySettings, FINAL_BASENAME } from './settings.ts';
@@ -70,6 +71,15 @@ interface CutShot {
   error: string | null;
 }
 
+/** Container tags for a clip made by these models (none for a preview's placeholders). */
+type Labeller = (models: string[]) => Record<string, string>;
+
+/** How this delivery treats takes: labelled and slowed by interpolation, or (a preview) neither. */
+interface Treatment {
+  label: Labeller;
+  interpolate: boolean;
+}
+
 interface ConformedTake {
   take: ShotTake;
   clip: string;
@@ -89,11 +99,24 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
   const { pieces, groupWarnings } = input.preview
     ? { pieces: new Map() as Pieces, groupWarnings: new Map<string, string[]>() }
     : await splitGroups(folder, state);
+  // generated material is labelled and slowed by interpolation; a preview's placeholders are
+  // neither (interpolating a placeholder would cost minutes and show nothing)
+  const label: Labeller = (models) => (input.preview ? {} : aiGeneratedTags(models, plan.title));
+  const treatment: Treatment = { label, interpolate: !input.preview };
   const cut = await Promise.all(
     state.sources.map((source) =>
-      cutShot(folder, state, source, shots.get(source.planned.id)!, pieces, groupWarnings),
+      cutShot(
+        folder,
+        state,
+        source,
+        shots.get(source.planned.id)!,
+        pieces,
+        groupWarnings,
+        treatment,
+      ),
     ),
   );
+  const generated = cut.filter((c): c is CutShot & { take: ShotTake } => c.take !== null);
 
   const final = path.join(dir, settings.finalFile);
   for (const stale of ['.mp4', '.mov']) {
@@ -101,12 +124,30 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
       fs.rmSync(path.join(dir, `${FINAL_BASENAME}${stale}`), { force: true });
     }
   }
+  const cutModels = generated.map((c) => c.provenance.model);
   const { method } = await joinClips({
     inputs: cut.map((c) => path.join(dir, c.clip)),
     output: final,
     codec: settings.codec,
+    tags: cutModels.length > 0 ? label(cutModels) : {},
     ...(signal ? { signal } : {}),
   });
+  if (input.preview) {
+    // placeholders are not generated material: no provenance, and none left from a real run
+    fs.rmSync(path.join(dir, PROVENANCE_FILE), { force: true });
+  } else {
+    await writeProvenance({
+      dir,
+      project: plan.title,
+      final: settings.finalFile,
+      clips: generated.flatMap((c) => {
+        const media = state.media.get(c.take.job.media_sha256 ?? '');
+        return media
+          ? [{ provenance: c.provenance, job: c.take.job, media, conformed: c.clip }]
+          : [];
+      }),
+    });
+  }
 
   const timeline = deliveryTimeline(
     plan.title,
@@ -227,6 +268,7 @@ async function cutShot(
   shot: Shot,
   pieces: Pieces,
   groupWarnings: Map<string, string[]>,
+  treatment: Treatment,
 ): Promise<CutShot> {
   const { planned } = source;
   const warnings: string[] = [];
@@ -241,7 +283,18 @@ async function cutShot(
         }
         try {
           const piece = pieces.get(`${shot.id}#${take.take}`);
-          return { take, clip: await conformTake(folder, shot, take, media, piece?.file) };
+          const model = take.job.model ?? take.route.model;
+          const tags = treatment.label([model]);
+          // `prompt` slow motion was generated at full length: nothing to retime.
+          const retime = planned.slowmo?.path === 'prompt' ? 1 : shot.slowmo;
+          return {
+            take,
+            clip: await conformTake(folder, shot, take, media, piece?.file, {
+              tags,
+              retime,
+              interpolate: treatment.interpolate,
+            }),
+          };
         } catch (error) {
           if (isAbort(error, folder.signal)) throw error;
           warnings.push(`take ${take.take + 1} could not be conformed: ${messageOf(error)}`);
@@ -313,6 +366,11 @@ async function conformTake(
   take: ShotTake,
   media: MediaRow,
   piece: string | undefined,
+  {
+    tags,
+    retime,
+    interpolate,
+  }: { tags: Record<string, string>; retime: number; interpolate: boolean },
 ): Promise<string> {
   const { settings } = folder;
   const input = piece ?? path.join(folder.runFolder, media.path);
@@ -322,8 +380,11 @@ async function conformTake(
     input: piece ? path.basename(piece) : media.sha256,
     trimFrom,
     trimSeconds: take.trim.seconds,
-    slowmo: shot.slowmo,
+    slowmo: retime,
+    // v1 clips were retimed by repeating frames; interpolated ones differ
+    ...(retime > 1 && interpolate ? { interpolate: true } : {}),
     ...formatKey(settings),
+    ...(Object.keys(tags).length > 0 ? { tags } : {}),
   };
   const file = `${folder.stem(`${shot.id}-take${take.take + 1}`, key)}${settings.ext}`;
   const made = await folder.once(file, (output) =>
@@ -332,7 +393,9 @@ async function conformTake(
       output,
       trimFrom,
       trimSeconds: take.trim.seconds,
-      slowmo: shot.slowmo,
+      slowmo: retime,
+      interpolate,
+      tags,
       ...conformFormat(settings),
       ...(folder.signal ? { signal: folder.signal } : {}),
     }),

@@ -11,8 +11,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { runFfmpeg, SHORTFALL_TOLERANCE_SECONDS, splitAtCuts } from '../media/index.ts';
+import { writeTextAtomically } from '../util/write-text.ts';
 import type { ConformedFolder } from './conformed.ts';
-import { writeTextAtomically } from './files.ts';
 
 export interface GroupMember {
   id: string;

@@ -4,7 +4,9 @@
  * where the run found it; when it has changed since, the run's plan no longer describes it, so
  * nothing is assembled and the caller says to run again.
  */
+
 import fs from 'node:fs';
+import { parseStoredPlan } from '../contracts/plan.ts';
 import { buildJobSpecs, type JobSpec, sha256 } from '../engine/job-spec.ts';
 import { ShotrouterError } from '../errors.ts';
 import type { Plan } from '../router/types.ts';
@@ -29,7 +31,7 @@ export interface KeptRun {
 export async function keptRun(store: Store): Promise<KeptRun> {
   const run = await store.latestRun();
   if (!run) throw new ShotrouterError('usage', 'this folder has no run yet: use shotrouter run');
-  const plan = JSON.parse(run.plan_json) as Plan;
+  const plan = parseStoredPlan(run.plan_json);
   if (!fs.existsSync(run.storyboard_file)) {
     throw new ShotrouterError(
       'usage',
@@ -61,7 +63,9 @@ function describesRun(
   for (const planned of plan.shots) {
     const shot = shots.get(planned.id);
     if (!shot || shot.takes !== planned.takes) return false;
-    if (planned.trim && Math.abs(planned.trim.seconds - shot.duration / shot.slowmo) > 1e-5) {
+    // footage kept: the slowed length, or the whole shot when the prompt asks for the look
+    const kept = planned.slowmo?.path === 'prompt' ? shot.duration : shot.duration / shot.slowmo;
+    if (planned.trim && Math.abs(planned.trim.seconds - kept) > 1e-5) {
       return false;
     }
   }

@@ -1,66 +1,14 @@
 /**
- * report.json: what was made, by which model, at what cost, one entry per shot in storyboard
- * order. The spec's fields (`title`, `shots[].{id, model, provider, attempts, spend_usd, file,
- * sha256, warnings}`, `total.spend_usd`) are a public contract; the rest is added information.
+ * report.json built from a run's state (its shape is the report's: report/types.ts), one entry
+ * per shot in storyboard order, with what the assembly decided for each shot.
  */
+import type { RunReport, ShotReport } from '../report/types.ts';
 import type { Plan } from '../router/types.ts';
 import { cutChoice } from './picks.ts';
 import type { RunState } from './run-state.ts';
 import type { ShotTake } from './shot-sources.ts';
 
-export interface ShotReport {
-  id: string;
-  /** the model that made the clip in the cut (the planned one until a clip exists) */
-  model: string | null;
-  provider: string | null;
-  /** logical starts at providers for this shot, every take and fallback included */
-  attempts: number;
-  /** USD the shot's clips cost (its share of a multi-shot generation) */
-  spend_usd: number;
-  /** the generated clip in the cut, relative to the run folder */
-  file: string | null;
-  sha256: string | null;
-  warnings: string[];
-  state: 'done' | 'failed' | 'pending';
-  /** the clip was made by an earlier run in this folder */
-  cached: boolean;
-  error: string | null;
-  /** the take in the cut (1-based): the picked one, else the first made; null without a clip */
-  take: number | null;
-  /** the take in the cut was chosen with `shotrouter pick` */
-  picked: boolean;
-  /** every take made */
-  takes: Array<{ take: number; model: string | null; file: string; sha256: string }>;
-  /** why the router chose the model */
-  reasons: string[];
-  /** the plan's list-price estimate for every take of the shot, USD */
-  estimate_usd: number;
-  /** wall-clock seconds the shot's generations took at the providers */
-  seconds: number;
-  /** the conformed clip the cut uses, relative to the run folder; null until assembled */
-  clip: string | null;
-}
-
-export interface RunReport {
-  title: string;
-  preview: boolean;
-  budget_usd: number | null;
-  /** the cut, relative to the run folder; null when it was not assembled */
-  final: string | null;
-  shots: ShotReport[];
-  total: {
-    spend_usd: number;
-    shots: number;
-    done: number;
-    failed: number;
-    /** the plan's estimate for every take of every shot */
-    estimate_usd: number;
-  };
-  /** the files written beside the cut, relative to the run folder; null when not assembled */
-  files: { report_html: string; otio: string; fcpxml: string; edl: string } | null;
-  /** how the cut was joined: `copy` (every clip shares its codec parameters) or `encode` */
-  join: 'copy' | 'encode' | null;
-}
+export type { RunReport, ShotReport } from '../report/types.ts';
 
 /** What the assembly decided for a shot. */
 export interface CutShotReport {
@@ -105,7 +53,8 @@ export function buildReport(input: {
     const clip = (sha: string | null) => (sha ? state.media.get(sha) : undefined);
     const file = clip(chosen?.job.media_sha256 ?? null);
     const failed = jobs.find(({ job }) => job.state === 'failed');
-    const warnings = [...planned.warnings];
+    // report.json keeps warnings as text: the plan's in its words, then the run's own
+    const warnings = planned.warnings.map((w) => w.message);
     const note = (w: string) => {
       if (!warnings.includes(w)) warnings.push(w);
     };
@@ -162,6 +111,7 @@ export function buildReport(input: {
     },
     files: input.files ?? null,
     join: input.join ?? null,
+    catalog: input.plan.catalog ?? null,
   };
 }
 

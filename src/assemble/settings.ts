@@ -1,6 +1,6 @@
 /**
  * What the deliverable is, with every default applied: the storyboard's `deliver` block plus
- * the optional codec, fit and loudness additions (docs/storyboard-additions.md).
+ * the optional codec, fit and loudness additions (docs/storyboard.md).
  */
 import type { VideoCodec } from '../media/index.ts';
 import { DEFAULT_LOUDNESS_LUFS, type Deliver, type DeliverFit } from '../storyboard/types.ts';

@@ -14,7 +14,7 @@ import {
   writeFcpxml,
   writeOtio,
 } from '../timeline/index.ts';
-import { writeTextAtomically } from './files.ts';
+import { writeTextAtomically } from '../util/write-text.ts';
 import type { DeliverySettings } from './settings.ts';
 
 export const TIMELINE_FILES = {

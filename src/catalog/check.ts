@@ -167,6 +167,13 @@ function checkRoutes(card: ModelCard, locate: Locator): Problem[] {
         problemAt(locate, at('provider'), `a ${route.provider} route needs open_weights`),
       );
     }
+    if (route.vram_gb !== undefined && !LOCAL_PROVIDERS.has(route.provider)) {
+      problems.push(
+        problemAt(locate, at('vram_gb'), 'GPU memory is stated only on local routes', {
+          hint: `remove vram_gb from the ${route.provider} route`,
+        }),
+      );
+    }
   });
   return problems;
 }
@@ -213,6 +220,20 @@ export function checkReplacements(
 ): Problem[] {
   const problems: Problem[] = [];
   for (const { card, locate } of cards) {
+    card.routes.forEach((route, r) => {
+      const named = route.replacement;
+      if (named !== undefined && !ids.has(named)) {
+        const hint = didYouMean(named, ids);
+        problems.push(
+          problemAt(
+            locate,
+            ['routes', r, 'replacement'],
+            `replacement '${named}' is not a model of the catalog`,
+            { hint: hint === undefined ? undefined : `did you mean '${hint}'?` },
+          ),
+        );
+      }
+    });
     const replacement = card.lifecycle.replacement;
     if (replacement !== undefined && replacement !== card.id && !ids.has(replacement)) {
       const hint = didYouMean(replacement, ids);

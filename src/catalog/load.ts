@@ -3,6 +3,7 @@
  * and checked (./check.ts), then the user's overlay files merged on top. Every problem of every
  * file is reported at once, each with `file:line:col`. See docs/catalog.md.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError, type Problem, ShotrouterError } from '../errors.ts';
@@ -20,16 +21,55 @@ import {
 import { type ModelCard, ModelCardSchema, type Route } from './schema.ts';
 
 export interface Catalog {
-  /** sorted by id */
+  /** the models that generate video, sorted by id: everything the router may route to */
   models: ModelCard[];
+  /**
+   * Models of another `kind` (`edit`: they transform a video the user already has), sorted by
+   * id. Recorded with their facts and prices, and kept out of `models` so that generation is
+   * never routed to them; `byId` holds both.
+   */
+  editModels: ModelCard[];
   byId: ReadonlyMap<string, ModelCard>;
   /** the file that last defined or changed each card (an overlay, when one touched it) */
   fileOf: ReadonlyMap<string, string>;
+  /** which cards these are: every plan records it, so a plan can be traced to its catalog */
+  origin: CatalogOrigin;
+}
+
+/** Where a catalog's cards came from, and their digest (see cardsDigest). */
+export interface CatalogOrigin {
+  /** the cards shipped with shotrouter, an installed signed bundle, or a folder a caller named */
+  source: 'built-in' | 'bundle' | 'folder';
+  /** `sha256:<hex>` over the cards' file names and bytes */
+  digest: string;
+  /** a bundle's published date (YYYY-MM-DD) */
+  published?: string;
+  /** the trusted key that signed the bundle: its name and `ed25519:<base64>` */
+  key_name?: string;
+  key?: string;
+  /** overlays applied on top, in order: file name and `sha256:<hex>` of its bytes */
+  overlays: { file: string; digest: string }[];
+}
+
+/** A card file's name and text, from a folder or from a bundle. */
+export interface CardFile {
+  /** where the card is said to live in messages (a path, or `bundle:…/name.yaml`) */
+  file: string;
+  text: string;
+}
+
+/** The cards of an installed bundle, verified by catalog/installed.ts. */
+export interface CardSet {
+  key: string;
+  files: CardFile[];
+  origin: Omit<CatalogOrigin, 'overlays' | 'digest'>;
 }
 
 export interface LoadCatalogOptions {
   /** folder of cards; default: the repository's `catalog/` */
   dir?: string;
+  /** cards already read (an installed bundle); replaces `dir` */
+  cards?: CardSet;
   /** the user's overlay files, applied in order */
   overlays?: string[];
 }
@@ -46,25 +86,45 @@ interface Entry {
 const DEFAULT_DIR = path.join(packageRoot(import.meta.url), 'catalog');
 const CARD_FILE = /\.ya?ml$/;
 
-/** Parsed catalog folders, per process: the planner, the CLI and the server share them. */
-const cache = new Map<string, Map<string, Entry>>();
+interface LoadedCards {
+  entries: Map<string, Entry>;
+  origin: Omit<CatalogOrigin, 'overlays'>;
+}
+
+/** Parsed card sets, per process: the planner, the CLI and the server share them. */
+const cache = new Map<string, LoadedCards>();
 
 export function loadCatalog(options: LoadCatalogOptions = {}): Catalog {
-  const dir = path.resolve(options.dir ?? DEFAULT_DIR);
-  let base = cache.get(dir);
-  if (base === undefined) {
-    base = loadDir(dir);
-    cache.set(dir, base);
-  }
+  const base = options.cards ? loadCardSet(options.cards) : loadFolder(options.dir);
   const overlays = options.overlays ?? [];
-  if (overlays.length === 0) return toCatalog(base);
+  if (overlays.length === 0) return toCatalog(base.entries, { ...base.origin, overlays: [] });
 
-  const entries = new Map(base);
+  const entries = new Map(base.entries);
   const problems: Problem[] = [];
-  for (const file of overlays) problems.push(...applyOverlay(file, entries));
+  const applied: CatalogOrigin['overlays'] = [];
+  for (const file of overlays) {
+    const overlay = applyOverlay(file, entries);
+    problems.push(...overlay.problems);
+    if (overlay.digest) applied.push({ file: path.basename(file), digest: overlay.digest });
+  }
   problems.push(...checkReplacements(entries.values(), new Set(entries.keys())));
   if (problems.length > 0) throw new InvalidInputError('invalid_catalog', sortProblems(problems));
-  return toCatalog(entries);
+  return toCatalog(entries, { ...base.origin, overlays: applied });
+}
+
+/**
+ * Checks a folder of cards as the built-in catalog is checked, without caching it (a bundle is
+ * made from a folder that may still change); throws InvalidInputError listing every problem.
+ */
+export function checkCardFolder(dir: string): CardFile[] {
+  const files = readCardFolder(path.resolve(dir));
+  checkCardFiles(files);
+  return files;
+}
+
+/** The same checks on cards already read (a bundle's); throws InvalidInputError. */
+export function checkCardFiles(files: readonly CardFile[]): void {
+  loadCards(files);
 }
 
 /** Forget parsed folders (for a long-running server after the catalog files change, and tests). */
@@ -72,7 +132,53 @@ export function clearCatalogCache(): void {
   cache.clear();
 }
 
-function loadDir(dir: string): Map<string, Entry> {
+function loadFolder(dir: string | undefined): LoadedCards {
+  const folder = path.resolve(dir ?? DEFAULT_DIR);
+  const key = `folder:${folder}`;
+  let loaded = cache.get(key);
+  if (loaded === undefined) {
+    const files = readCardFolder(folder);
+    loaded = {
+      entries: loadCards(files),
+      origin: {
+        source: folder === path.resolve(DEFAULT_DIR) ? 'built-in' : 'folder',
+        digest: cardsDigest(files),
+      },
+    };
+    cache.set(key, loaded);
+  }
+  return loaded;
+}
+
+function loadCardSet(set: CardSet): LoadedCards {
+  const key = `cards:${set.key}`;
+  let loaded = cache.get(key);
+  if (loaded === undefined) {
+    loaded = {
+      entries: loadCards(set.files),
+      origin: { ...set.origin, digest: cardsDigest(set.files) },
+    };
+    cache.set(key, loaded);
+  }
+  return loaded;
+}
+
+/**
+ * `sha256:<hex>` over every card's file name and the digest of its text, in name order: the same
+ * cards give the same digest whether they come from a folder or a bundle.
+ */
+export function cardsDigest(files: readonly CardFile[]): string {
+  const hash = createHash('sha256');
+  const listed = files
+    .map((f) => ({ name: path.basename(f.file), text: f.text }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const { name, text } of listed) {
+    hash.update(`${name}\t${createHash('sha256').update(text).digest('hex')}\n`);
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
+function readCardFolder(dir: string): CardFile[] {
   let names: string[];
   try {
     names = readdirSync(dir)
@@ -83,11 +189,18 @@ function loadDir(dir: string): Map<string, Entry> {
       cause: error,
     });
   }
+  return names.map((name) => {
+    const file = path.join(dir, name);
+    return { file, text: readFileSync(file, 'utf8') };
+  });
+}
+
+function loadCards(files: readonly CardFile[]): Map<string, Entry> {
   const entries = new Map<string, Entry>();
   const problems: Problem[] = [];
-  for (const name of names) {
-    const file = path.join(dir, name);
-    const doc = parseSourceDoc(readFileSync(file, 'utf8'), file);
+  for (const { file, text } of files) {
+    const name = path.basename(file);
+    const doc = parseSourceDoc(text, file);
     if (doc.syntaxProblems.length > 0) {
       problems.push(...doc.syntaxProblems);
       continue;
@@ -143,14 +256,26 @@ function parseCard(
  * scalars replace; `routes` merge by provider and model, see docs/catalog.md); a new id must be a
  * complete card. Problems point at the overlay where the user wrote the value.
  */
-function applyOverlay(file: string, entries: Map<string, Entry>): Problem[] {
+function applyOverlay(
+  file: string,
+  entries: Map<string, Entry>,
+): { problems: Problem[]; digest?: string } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    return [{ file, line: 1, col: 1, path: '', message: `cannot read the overlay (${reason})` }];
+    return {
+      problems: [
+        { file, line: 1, col: 1, path: '', message: `cannot read the overlay (${reason})` },
+      ],
+    };
   }
+  const digest = `sha256:${createHash('sha256').update(text).digest('hex')}`;
+  return { problems: overlayProblems(file, text, entries), digest };
+}
+
+function overlayProblems(file: string, text: string, entries: Map<string, Entry>): Problem[] {
   const doc = parseSourceDoc(text, file);
   if (doc.syntaxProblems.length > 0) return doc.syntaxProblems;
   const top = docLocator(doc);
@@ -324,14 +449,16 @@ function deepMerge(base: unknown, overlay: unknown): unknown {
 }
 
 /** A fresh list each call (callers may sort it); the cards themselves are frozen and shared. */
-function toCatalog(entries: Map<string, Entry>): Catalog {
+function toCatalog(entries: Map<string, Entry>, origin: CatalogOrigin): Catalog {
   const sorted = [...entries.values()].sort((a, b) =>
     a.card.id < b.card.id ? -1 : a.card.id > b.card.id ? 1 : 0,
   );
   return {
-    models: sorted.map((e) => e.card),
+    models: sorted.filter((e) => e.card.kind === 'generate').map((e) => e.card),
+    editModels: sorted.filter((e) => e.card.kind !== 'generate').map((e) => e.card),
     byId: new Map(sorted.map((e) => [e.card.id, e.card])),
     fileOf: new Map(sorted.map((e) => [e.card.id, e.file])),
+    origin,
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * The model card schema (see ../shared/spec/catalog.md and docs/catalog.md).
+ * The model card schema (see docs/catalog.md).
  *
  * Every fact is wrapped as `{ value, source, unconfirmed? }`: `source` names an entry of the
  * card's `sources` map (URL and the date the fact was true); `unconfirmed` is present, with a
@@ -19,6 +19,9 @@ export const PROVIDERS = [
   'fal',
   'replicate',
   'comfyui',
+  'minimax',
+  'dashscope',
+  'ltx',
 ] as const;
 export type ProviderId = (typeof PROVIDERS)[number];
 
@@ -68,6 +71,8 @@ export const ConditionSchema = z.strictObject({
     /** the condition holds at this tier and above */
     min_tier: z.enum(TIERS).optional(),
     audio: z.boolean().optional(),
+    /** a reference image shows a real person (storyboard `real_person`) */
+    real_person: z.boolean().optional(),
   }),
   // biome-ignore lint/suspicious/noThenProperty: the card format's field name; its value is never a function
   then: z.strictObject({
@@ -123,6 +128,18 @@ export const RouteSchema = z.strictObject({
   latency_seconds: fact(z.number().positive()),
   /** when this route stops working, if it differs from the model's */
   retired_on: fact(isoDate).optional(),
+  /**
+   * local routes: GPU memory in GB this route's runtime needs (e.g. fp8 weights under ComfyUI);
+   * `policy.max_vram_gb` is checked against it (default: open_weights.min_vram_gb)
+   */
+  vram_gb: fact(z.number().positive()).optional(),
+  /**
+   * the most reference images this route can send, where it is fewer than the model takes
+   * (e.g. an API that wants references registered beforehand); default: the model's own limit
+   */
+  reference_images: fact(z.number().int().nonnegative()).optional(),
+  /** the model of this catalog that replaces this route where it retires (e.g. on the same API) */
+  replacement: z.string().optional(),
   /** tiers this route can order; default: every tier of the model */
   tiers: z.array(z.enum(TIERS)).optional(),
   note: z.string().optional(),
@@ -137,9 +154,40 @@ export const StrengthSchema = z.strictObject({
   unconfirmed: z.string().min(1).optional(),
 });
 
+/**
+ * What a model does: `generate` makes new video (the default, and the only kind the router
+ * considers); `edit` transforms a video the user already has (e.g. Runway Aleph). Edit models
+ * are recorded so that their facts and prices are on file, and never routed for generation.
+ */
+export const MODEL_KINDS = ['generate', 'edit'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+/**
+ * One figure of a public human-preference arena (Artificial Analysis Video Arena): the model's
+ * score with its confidence interval (±), rank and the leaderboard's snapshot date. The router
+ * maps the score onto its 0..1 scale (router/quality.ts, docs/catalog.md#measured-quality).
+ */
+export const ArenaFigureSchema = z.strictObject({
+  score: z.number().positive(),
+  /** half-width of the confidence interval, in score points */
+  ci: z.number().nonnegative(),
+  rank: z.number().int().positive().optional(),
+  /** the date of the leaderboard snapshot */
+  snapshot: isoDate,
+  /** the arena's own name for the entry, when it differs from the card's (e.g. "Kling 3.0 Pro") */
+  entry: z.string().min(1).optional(),
+  source: sourceId,
+  unconfirmed: z.string().min(1).optional(),
+});
+export type ArenaFigure = z.infer<typeof ArenaFigureSchema>;
+
+export const MODALITIES = ['text_to_video', 'image_to_video'] as const;
+export type Modality = (typeof MODALITIES)[number];
+
 export const ModelCardSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
   name: z.string().min(1),
+  kind: z.enum(MODEL_KINDS).default('generate'),
   vendor: z.string().min(1),
   family: z.string().min(1),
   released: fact(isoDate.nullable()),
@@ -181,6 +229,13 @@ export const ModelCardSchema = z.strictObject({
     source: sourceId,
     unconfirmed: z.string().min(1).optional(),
   }),
+  /** measured quality per modality; absent modalities fall back to the judged `quality` */
+  arena: z
+    .strictObject({
+      text_to_video: ArenaFigureSchema.optional(),
+      image_to_video: ArenaFigureSchema.optional(),
+    })
+    .optional(),
   strengths: z.record(z.string(), StrengthSchema).default({}),
   open_weights: z
     .strictObject({
@@ -197,6 +252,8 @@ export const ModelCardSchema = z.strictObject({
       url: z.string().min(1),
       /** the date the source states the fact, or the date it was read */
       as_of: isoDate,
+      /** the date a maintainer last re-read the source and found the facts citing it still there */
+      read_on: isoDate.optional(),
       title: z.string().optional(),
     }),
   ),

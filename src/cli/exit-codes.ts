@@ -1,4 +1,4 @@
-/** The only place where errors become exit codes (../shared/spec/cli-and-plan.md). */
+/** The only place where errors become exit codes (docs/cli.md). */
 import { type ErrorCode, ShotrouterError } from '../errors.ts';
 
 export const EXIT = {

@@ -1,7 +1,9 @@
 /** Flag handling shared by several commands. */
 import path from 'node:path';
-import { type Catalog, loadCatalog } from '../catalog/load.ts';
+import type { Catalog } from '../catalog/load.ts';
+import { PROVIDERS } from '../catalog/schema.ts';
 import { ShotrouterError } from '../errors.ts';
+import { catalog as userCatalog } from '../lib/catalog.ts';
 import { plan as makePlan } from '../lib/plan.ts';
 import { isPostgresUrl } from '../store/postgres.ts';
 import { loadStoryboard } from '../storyboard/load.ts';
@@ -12,12 +14,13 @@ export const catalogOption = {
   catalog: { type: 'string', multiple: true },
 } as const;
 
-/** The catalog with the user's overlays: `--catalog FILE` (repeatable) and SHOTROUTER_CATALOG (':'-separated). */
+/**
+ * The user's catalog: the installed bundle or the built-in cards, with the overlays of
+ * SHOTROUTER_CATALOG (':'-separated) and `--catalog FILE` (repeatable) on top.
+ */
 export function catalogFromArgs(args: CommandArgs, io: CommandIO): Catalog {
-  const fromFlags = (args.values.catalog as string[] | undefined) ?? [];
-  const fromEnv = (io.env.SHOTROUTER_CATALOG ?? '').split(':').filter(Boolean);
-  const overlays = [...fromEnv, ...fromFlags].map((p) => path.resolve(io.cwd, p));
-  return loadCatalog({ overlays });
+  const overlays = (args.values.catalog as string[] | undefined) ?? [];
+  return userCatalog({ overlays, env: io.env, cwd: io.cwd });
 }
 
 export function storyboardFromArgs(args: CommandArgs, io: CommandIO, catalog: Catalog): Storyboard {
@@ -56,6 +59,24 @@ export function budgetFromArgs(args: CommandArgs): number | undefined {
   return budget;
 }
 
+/** `--providers fal,vertex`: plan as if exactly these had credentials (replays a plan's `providers`). */
+export function providersFromArgs(args: CommandArgs): string[] | undefined {
+  const value = args.values.providers;
+  if (value === undefined) return undefined;
+  const list = String(value)
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const unknown = list.filter((p) => !(PROVIDERS as readonly string[]).includes(p));
+  if (unknown.length > 0) {
+    throw new ShotrouterError(
+      'usage',
+      `--providers takes provider ids (${PROVIDERS.join(', ')}); unknown: ${unknown.join(', ')}`,
+    );
+  }
+  return list;
+}
+
 export function writeJson(io: CommandIO, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -70,10 +91,12 @@ export function planFromArgs(args: CommandArgs, io: CommandIO) {
   const budgetUsd = budgetFromArgs(args);
   const catalog = catalogFromArgs(args, io);
   const storyboard = storyboardFromArgs(args, io, catalog);
+  const providers = providersFromArgs(args);
   const plan = makePlan(storyboard, catalog, {
     ...(asOf ? { asOf } : {}),
     ...(budgetUsd !== undefined ? { budgetUsd } : {}),
     env: io.env,
+    ...(providers ? { providers } : {}),
   });
   return { catalog, storyboard, plan };
 }

@@ -14,7 +14,12 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { JSONValue } from '@ai-sdk/provider';
 import { ShotrouterError } from '../errors.ts';
-import { isProviderErrorCode, providerErrors, toProviderError } from '../providers/errors.ts';
+import {
+  isProviderErrorCode,
+  providerError,
+  providerErrors,
+  toProviderError,
+} from '../providers/errors.ts';
 import type { ResolvedRoute } from '../providers/registry.ts';
 import {
   type CompletedStatus,
@@ -525,13 +530,10 @@ export async function retryWait(
 function generationError(provider: string, message: string, metadata: unknown): ShotrouterError {
   const code = (metadata as { shotrouter?: { code?: unknown } } | undefined)?.shotrouter?.code;
   if (typeof code === 'string' && isProviderErrorCode(code)) {
-    const retryable = code === 'server_error' || code === 'timeout' || code === 'rate_limited';
-    return new ShotrouterError(code, `${provider}: ${message}`, { retryable });
+    return providerError(code, `${provider}: ${message}`);
   }
   // unexplained failures are usually transient on the provider's side: try once more
-  return new ShotrouterError('server_error', `${provider}: the generation failed: ${message}`, {
-    retryable: true,
-  });
+  return providerError('server_error', `${provider}: the generation failed: ${message}`);
 }
 
 function warningText(warning: {

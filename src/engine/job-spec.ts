@@ -89,7 +89,16 @@ export async function buildJobSpecs(
       const routes = [primary, ...fallbackRoutes(planned)];
       for (let take = 0; take < planned.takes; take++) {
         specs.push(
-          makeSpec(executor, shot.id, [shot], take, shotPrompt(shot), references, routes, null),
+          makeSpec(
+            executor,
+            shot.id,
+            [shot],
+            take,
+            shotPrompt(shot, planned.slowmo?.path === 'prompt'),
+            references,
+            routes,
+            null,
+          ),
         );
       }
       continue;
@@ -215,10 +224,14 @@ function makeSpec(
 
 /**
  * The prompt sent to the model: the shot's prompt, then its camera direction, dialogue and sound
- * in plain words (models with native audio voice the quoted lines).
+ * in plain words (models with native audio voice the quoted lines). `slowMotionLook`: the plan
+ * makes the slow motion by asking for it (policy.slowmo prompt), not by retiming.
  */
-export function shotPrompt(shot: Shot): string {
+export function shotPrompt(shot: Shot, slowMotionLook = false): string {
   const parts = [shot.prompt.trim()];
+  if (slowMotionLook && shot.slowmo > 1) {
+    parts.push(`Slow motion: the action plays ${round3(shot.slowmo)} times slower than real time.`);
+  }
   if (shot.camera) parts.push(`Camera: ${shot.camera}.`);
   for (const line of shot.audio.dialogue) parts.push(`${line.speaker} says: "${line.line}"`);
   if (shot.audio.ambient) parts.push(`Ambient sound: ${shot.audio.ambient}.`);

@@ -30,6 +30,11 @@ export interface PlanOptions {
    * plan says what to set for the others (secrets are never read into the plan).
    */
   env?: Record<string, string | undefined>;
+  /**
+   * The providers to plan with, instead of reading them from `env`: a plan's recorded
+   * `providers`, to replay it exactly. An empty list plans by capability.
+   */
+  providers?: readonly string[];
 }
 
 /** Routes every shot; the same storyboard, catalog and `asOf` always give the same plan. */
@@ -37,9 +42,11 @@ export function plan(storyboard: Storyboard, catalog: Catalog, options: PlanOpti
   return planStoryboard(storyboard, catalog, {
     ...(options.asOf ? { asOf: options.asOf } : {}),
     ...(options.budgetUsd !== undefined ? { budgetUsd: options.budgetUsd } : {}),
-    ...(options.env
+    ...(options.env || options.providers
       ? {
-          configuredProviders: new Set<string>(configuredProviders(options.env)),
+          configuredProviders: new Set<string>(
+            options.providers ?? configuredProviders(options.env),
+          ),
           credentialHint: (provider: string) =>
             isCredentialProvider(provider)
               ? missingCredentialHint(provider)

@@ -14,6 +14,8 @@ import {
 import type { Provider } from '../providers/types.ts';
 import type { Plan } from '../router/types.ts';
 
+export type { ProviderRegistry } from '../providers/registry.ts';
+
 /** The preview registry: every route rendered locally, nothing spent. */
 export function previewRegistry(): ProviderRegistry {
   return createStandInRegistry(createPreviewProvider());

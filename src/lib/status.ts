@@ -3,8 +3,10 @@
  * going: SQLite's WAL lets readers in). Per job (one per shot and take, or per multi-shot
  * group): state, model, attempts, spend; then the money and what is left.
  */
+
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseStoredPlan } from '../contracts/plan.ts';
 import { ShotrouterError } from '../errors.ts';
 import type { Plan } from '../router/types.ts';
 import type { JobState, RunState } from '../store/schema.ts';
@@ -74,7 +76,7 @@ export async function runStatus(
 export async function statusFromStore(store: Store): Promise<RunStatus | null> {
   const run = await store.latestRun();
   if (!run) return null;
-  const plan = JSON.parse(run.plan_json) as Plan;
+  const plan = parseStoredPlan(run.plan_json);
   const jobs = (await store.jobs(run.id)).filter((j) => j.state !== 'superseded');
   const ledger = await store.ledgerTotals(run.id);
   const cachedMicro = jobs.filter((j) => j.cached === 1).reduce((sum, j) => sum + j.spend_micro, 0);

@@ -3,10 +3,11 @@
  * work for it and every take made, with the one the cut uses (the pick, else the first made);
  * and picking another take, which assembles the cut again from the kept clips (no generation).
  */
+
 import { pickTake as assemblePick, cutChoice, type RunReport } from '../assemble/index.ts';
 import { shotSources } from '../assemble/shot-sources.ts';
+import { parseStoredPlan } from '../contracts/plan.ts';
 import { buildJobSpecs } from '../engine/job-spec.ts';
-import type { Plan } from '../router/types.ts';
 import { openStore, type RunRow, type Store, type TakePickRow } from '../store/store.ts';
 import type { Storyboard } from '../storyboard/types.ts';
 import { type JobStatus, jobStatusOf } from './status.ts';
@@ -47,7 +48,7 @@ export async function shotTakes(
   const run = await store.latestRun();
   const empty = storyboard.shots.map((s) => ({ id: s.id, jobs: [], takes: [] }));
   if (!run) return { run, shots: empty };
-  const plan = JSON.parse(run.plan_json) as Plan;
+  const plan = parseStoredPlan(run.plan_json);
   const jobs = (await store.jobs(run.id)).filter((j) => j.state !== 'superseded');
   const specs = await buildJobSpecs(plan, storyboard, run.executor);
   const sources = new Map(shotSources(plan, specs, jobs).map((s) => [s.planned.id, s]));

@@ -9,7 +9,7 @@ import { ShotrouterError } from '../errors.ts';
 import {
   assertEvenSize,
   COLOR_TAGS,
-  CONTAINER_ARGS,
+  containerArgs,
   type Encoding,
   encodingFor,
   even,
@@ -46,6 +46,12 @@ export interface ConformOptions {
    * silence when slowmo ≠ 1: stretched sound smears and no longer matches anything on screen.
    */
   slowmo?: number;
+  /**
+   * With slowmo > 1: when the input has fewer frames than the slowed clip shows (its rate below
+   * fps × slowmo), synthesise the missing ones by motion-compensated interpolation (ffmpeg's
+   * `minterpolate`) instead of showing each source frame several times. Off by default.
+   */
+  interpolate?: boolean;
   /** fit = scale to fit and pad with black (default); fill = scale to cover and crop */
   fit?: 'fit' | 'fill';
   /** the clip carries 48 kHz stereo audio (silence when the input has none) */
@@ -54,6 +60,8 @@ export interface ConformOptions {
   loudnessLufs?: number;
   /** default h264 (MP4); prores needs a .mov output */
   codec?: VideoCodec;
+  /** container tags written into the clip (the AI-generated label, see assemble/provenance.ts) */
+  tags?: Readonly<Record<string, string>>;
   signal?: AbortSignal;
 }
 
@@ -112,6 +120,7 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
     source,
     rate,
     slowmo,
+    interpolate: opts.interpolate === true && needsInterpolation(source.info.fps, opts.fps, slowmo),
     frames,
     window,
     fit: opts.fit ?? 'fit',
@@ -138,7 +147,7 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
         ...encoding.videoArgs,
         ...['-pix_fmt', encoding.pixelFormat, ...keyframeArgs(rate)],
         ...COLOR_TAGS,
-        ...CONTAINER_ARGS,
+        ...containerArgs(opts.tags),
         ...['-y', temporary],
       ],
       { signal },
@@ -211,10 +220,20 @@ function inputArgs(input: string, window: Window): string[] {
   return [...(window.seekTo > 0 ? ['-ss', String(window.seekTo)] : []), '-i', localFile(input)];
 }
 
+/**
+ * True when the input's own frames cannot fill the slowed clip: its rate is below the output
+ * rate times the slowdown (24 fps at 2.5× into 24 fps shows each frame 2.5 times).
+ */
+export function needsInterpolation(sourceFps: number, fps: number, slowmo: number): boolean {
+  return slowmo > 1 && sourceFps > 0 && sourceFps * 1.01 < fps * slowmo;
+}
+
 interface VideoPlan {
   source: ProbeDetails;
   rate: Rational;
   slowmo: number;
+  /** synthesise the frames the slowed input lacks (see ConformOptions.interpolate) */
+  interpolate: boolean;
   frames: number;
   window: Window;
   fit: 'fit' | 'fill';
@@ -226,13 +245,23 @@ interface VideoPlan {
 function videoChain(plan: VideoPlan): string {
   const { width, height, slowmo } = plan;
   const scaled = scaledSize(plan.source.displayAspect, width, height, plan.fit);
-  const filters = [
-    ...(slowmo === 1 ? [] : [`setpts=PTS*${slowmo}`]),
-    // one output frame every 1/fps from the clip's first frame, each the nearest source frame
+  const scale = `scale=${scaled.width}:${scaled.height}:flags=bicubic:${colorConversion(plan.source)}`;
+  // one output frame every 1/fps from the clip's first frame, each the nearest source frame
+  const align = [
     `fps=fps=${rateText(plan.rate)}:start_time=${plan.window.lead * slowmo}`,
     'setpts=PTS-STARTPTS',
-    `scale=${scaled.width}:${scaled.height}:flags=bicubic:${colorConversion(plan.source)}`,
   ];
+  const filters = plan.interpolate
+    ? [
+        `setpts=PTS*${slowmo}`,
+        // scale first: motion search costs per pixel, and the cut is rarely larger than the clip
+        scale,
+        // motion-compensated interpolation to the output rate (overlapped blocks, bidirectional
+        // search); the frames it makes lie on the output grid, so `fps` only aligns the start
+        `minterpolate=fps=${rateText(plan.rate)}:mi_mode=mci:mc_mode=aobmc:me_mode=bidir:vsbmc=1`,
+        ...align,
+      ]
+    : [...(slowmo === 1 ? [] : [`setpts=PTS*${slowmo}`]), ...align, scale];
   if (scaled.width > width || scaled.height > height) filters.push(`crop=${width}:${height}`);
   else if (scaled.width < width || scaled.height < height) {
     filters.push(`pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=black`);

@@ -114,6 +114,21 @@ export const CONTAINER_ARGS = [
   '+faststart',
 ];
 
+/**
+ * The shared output options plus container tags (e.g. the AI-generated label). In MP4 and MOV
+ * they are written as QuickTime metadata keys (`use_metadata_tags`), so keys of our own survive
+ * beside the standard ones; `ffprobe -show_format` lists them.
+ */
+export function containerArgs(tags: Readonly<Record<string, string>> = {}): string[] {
+  const entries = Object.entries(tags);
+  if (entries.length === 0) return CONTAINER_ARGS;
+  return [
+    ...['-map_metadata', '-1', '-map_chapters', '-1'],
+    ...['-movflags', '+faststart+use_metadata_tags'],
+    ...entries.flatMap(([key, value]) => ['-metadata', `${key}=${value}`]),
+  ];
+}
+
 /** The nearest even size of at least 2: what yuv420p and 4:2:2 can hold. */
 export function even(n: number): number {
   return Math.max(2, 2 * Math.round(n / 2));

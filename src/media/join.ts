@@ -17,9 +17,9 @@ import path from 'node:path';
 import { ShotrouterError } from '../errors.ts';
 import { conformClip } from './conform.ts';
 import {
-  CONTAINER_ARGS,
   codecOfProbeName,
   codecOfSampleEntry,
+  containerArgs,
   encodingFor,
   even,
   type VideoCodec,
@@ -36,6 +36,8 @@ export interface JoinOptions {
   signal?: AbortSignal;
   /** the codec of the result; clips in another codec are re-encoded (default: the first clip's) */
   codec?: VideoCodec;
+  /** container tags written into the result (the AI-generated label, see assemble/provenance.ts) */
+  tags?: Readonly<Record<string, string>>;
   /**
    * ffmpeg opens every clip's sound at once; above this many (default 200, well under the
    * usual limit of 1024 open files) the sound is first mixed down in groups to lossless WAV.
@@ -144,7 +146,7 @@ async function joinByCopy(clips: Clip[], codec: VideoCodec, opts: JoinOptions): 
       maps.push('-map', '[sound]', ...encoding.audioArgs, '-ar', String(AUDIO_RATE), '-ac', '2');
     }
     await writeAtomically(output, (temporary) =>
-      runFfmpeg([...args, ...maps, ...CONTAINER_ARGS, '-y', temporary], { signal }),
+      runFfmpeg([...args, ...maps, ...containerArgs(opts.tags), '-y', temporary], { signal }),
     );
   });
 }

@@ -7,10 +7,13 @@ import type { Catalog } from '../catalog/load.ts';
 import type { AdapterOptions } from './adapter-kit.ts';
 import { catalogTokenPrice, createBytePlusProvider } from './byteplus/index.ts';
 import { createComfyUiProvider } from './comfyui/index.ts';
+import { createDashScopeProvider } from './dashscope/index.ts';
 import { createFalProvider } from './fal/index.ts';
 import { createGoogleProvider, createVertexProvider } from './google/index.ts';
 import { createKlingProvider } from './kling/index.ts';
+import { createLtxProvider } from './ltx/index.ts';
 import { createLumaProvider } from './luma/index.ts';
+import { createMiniMaxProvider } from './minimax/index.ts';
 import { createOpenAIProvider } from './openai/index.ts';
 import { createReplicateProvider } from './replicate/index.ts';
 import { createRunwayProvider } from './runway/index.ts';
@@ -44,5 +47,8 @@ export function createAdapters(setup: AdapterSetup = {}): Provider[] {
     createFalProvider(common),
     createReplicateProvider(common),
     createComfyUiProvider(common),
+    createMiniMaxProvider(common),
+    createDashScopeProvider(common),
+    createLtxProvider(common),
   ];
 }

@@ -24,13 +24,16 @@
  * | fal       | apiKey (FAL_KEY)                                                                    | https://queue.fal.run                            |
  * | replicate | apiKey (REPLICATE_API_TOKEN)                                                        | https://api.replicate.com                        |
  * | comfyui   | url (COMFYUI_URL) — the server itself is the base URL; no secret                    | (none: set COMFYUI_URL)                          |
+ * | minimax   | apiKey (MINIMAX_API_KEY)                                                            | https://api.minimax.io                           |
+ * | dashscope | apiKey (DASHSCOPE_API_KEY)                                                          | https://dashscope-intl.aliyuncs.com              |
+ * | ltx       | apiKey (LTX_API_KEY)                                                                | https://api.ltx.video                            |
  *
  * Vertex takes a ready OAuth access token rather than a service-account key because minting one
  * needs Google's auth library or the gcloud CLI, neither of which this project ships; get one
  * with `gcloud auth print-access-token` (it lasts about an hour) wherever gcloud is installed.
  *
  * Base URLs are the host root the provider's paths hang off (what the sandbox prefixes stand
- * for, spec/cli-and-plan.md "Sandbox"): adapters append `/v1/videos`, `/v1beta/models/…`, etc.
+ * for, docs/sandbox.md): adapters append `/v1/videos`, `/v1beta/models/…`, etc.
  * Overrides, strongest first:
  * - `SHOTROUTER_<PROVIDER>_BASE_URL` (e.g. `SHOTROUTER_OPENAI_BASE_URL=http://litellm:4000`
  *   for an OpenAI-compatible proxy), or `baseUrl` in the credentials file;
@@ -39,10 +42,10 @@
  *   even when they are set, so a rehearsal cannot leak them.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import { PROVIDERS } from '../catalog/schema.ts';
 import { ShotrouterError } from '../errors.ts';
+import { configDir } from '../util/config-dir.ts';
 import { redactText } from './http.ts';
 
 /** Every provider of the catalog has credentials (ComfyUI's is its URL). */
@@ -165,6 +168,23 @@ const SPECS: Record<CredentialProvider, ProviderSpec> = {
     values: apiKey('REPLICATE_API_TOKEN'),
     main: 'apiKey',
     defaultBaseUrl: () => 'https://api.replicate.com',
+  },
+  minimax: {
+    values: apiKey('MINIMAX_API_KEY'),
+    main: 'apiKey',
+    // the international host; mainland-China accounts use https://api.minimaxi.com
+    defaultBaseUrl: () => 'https://api.minimax.io',
+  },
+  dashscope: {
+    values: apiKey('DASHSCOPE_API_KEY'),
+    main: 'apiKey',
+    // Model Studio's Singapore (international) host; Beijing is https://dashscope.aliyuncs.com
+    defaultBaseUrl: () => 'https://dashscope-intl.aliyuncs.com',
+  },
+  ltx: {
+    values: apiKey('LTX_API_KEY'),
+    main: 'apiKey',
+    defaultBaseUrl: () => 'https://api.ltx.video',
   },
   comfyui: {
     values: { url: { env: ['COMFYUI_URL'], secret: false, sandbox: '' } },
@@ -306,9 +326,7 @@ export function knownSecrets(env: Env = process.env): string[] {
 export function credentialsFilePath(env: Env = process.env): string {
   const explicit = nonEmpty(env.SHOTROUTER_CREDENTIALS);
   if (explicit) return explicit;
-  const configHome =
-    nonEmpty(env.XDG_CONFIG_HOME) ?? path.join(nonEmpty(env.HOME) ?? homedir(), '.config');
-  return path.join(configHome, 'shotrouter', 'credentials.json');
+  return path.join(configDir(env), 'credentials.json');
 }
 
 function fileEntry(provider: CredentialProvider, env: Env): Record<string, string> | undefined {

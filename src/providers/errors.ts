@@ -1,101 +1,92 @@
 /**
  * Provider failures as `ShotrouterError`s with stable codes. `retryable` tells the engine whether
  * the same request may succeed later (it retries with backoff) or not (it falls back to the next
- * route of the plan). Adapters throw these; `toProviderError` turns anything else an adapter or
+ * route of the plan); which codes are retryable is said once, in contracts/errors.ts
+ * (`isRetryable`). Adapters throw these; `toProviderError` turns anything else an adapter or
  * the AI SDK throws into one of them.
  */
-import { type ErrorCode, ShotrouterError } from '../errors.ts';
+import {
+  type ErrorCode,
+  isRetryable,
+  ShotrouterError,
+  type ShotrouterErrorOptions,
+} from '../errors.ts';
 
-export type ProviderErrorCode = Extract<
-  ErrorCode,
-  | 'rate_limited'
-  | 'server_error'
-  | 'timeout'
-  | 'content_refused'
-  | 'invalid_request'
-  | 'authentication'
-  | 'out_of_credit'
-  | 'malformed_response'
-  | 'expired_url'
-  | 'connection_dropped'
->;
+/** The codes a provider call can fail with (a subset of the contract's error codes). */
+const PROVIDER_ERROR_CODES = [
+  'rate_limited',
+  'server_error',
+  'timeout',
+  'connection_dropped',
+  'malformed_response',
+  'expired_url',
+  'content_refused',
+  'invalid_request',
+  'authentication',
+  'out_of_credit',
+] as const satisfies readonly ErrorCode[];
 
-const RETRYABLE: Record<ProviderErrorCode, boolean> = {
-  rate_limited: true,
-  server_error: true,
-  timeout: true,
-  // the connection broke: whether the request took effect is unknown; safe to retry only for
-  // reads (polls, downloads); a start is reconciled instead (engine/attempt.ts)
-  connection_dropped: true,
-  // a garbled body may be a one-off (proxy, truncated reply)
-  malformed_response: true,
-  // a fresh URL comes with the next status poll
-  expired_url: true,
-  content_refused: false,
-  invalid_request: false,
-  authentication: false,
-  out_of_credit: false,
-};
+export type ProviderErrorCode = (typeof PROVIDER_ERROR_CODES)[number];
+
+const providerCodes: ReadonlySet<string> = new Set(PROVIDER_ERROR_CODES);
 
 export function isProviderErrorCode(code: string): code is ProviderErrorCode {
-  return Object.hasOwn(RETRYABLE, code);
+  return providerCodes.has(code);
+}
+
+/** A provider error whose `retryable` is the contract's answer for its code. */
+export function providerError(
+  code: ProviderErrorCode,
+  message: string,
+  options: Omit<ShotrouterErrorOptions, 'retryable'> = {},
+): ShotrouterError {
+  return new ShotrouterError(code, message, { ...options, retryable: isRetryable(code) });
 }
 
 export const providerErrors = {
   rateLimited(provider: string, retryAfterSeconds?: number): ShotrouterError {
     const wait = retryAfterSeconds === undefined ? '' : ` (retry after ${retryAfterSeconds} s)`;
-    return new ShotrouterError('rate_limited', `${provider}: rate limited${wait}`, {
-      retryable: true,
-      retryAfterSeconds,
-    });
+    return providerError('rate_limited', `${provider}: rate limited${wait}`, { retryAfterSeconds });
   },
   serverError(provider: string, status?: number): ShotrouterError {
     const code = status === undefined ? '' : ` (HTTP ${status})`;
-    return new ShotrouterError('server_error', `${provider}: server error${code}`, {
-      retryable: true,
-    });
+    return providerError('server_error', `${provider}: server error${code}`);
   },
   timeout(provider: string): ShotrouterError {
-    return new ShotrouterError('timeout', `${provider}: the request timed out`, {
-      retryable: true,
-    });
+    return providerError('timeout', `${provider}: the request timed out`);
   },
   contentRefused(provider: string, reason: string): ShotrouterError {
-    return new ShotrouterError('content_refused', `${provider} refused the content: ${reason}`);
+    return providerError('content_refused', `${provider} refused the content: ${reason}`);
   },
   /** `message` is the provider's own words, so the user sees what to change */
   invalidRequest(provider: string, message: string): ShotrouterError {
-    return new ShotrouterError('invalid_request', `${provider} rejected the request: ${message}`);
+    return providerError('invalid_request', `${provider} rejected the request: ${message}`);
   },
   authentication(provider: string, envVar: string | undefined): ShotrouterError {
     const hint = envVar ? `; check ${envVar}` : '';
-    return new ShotrouterError(
+    return providerError(
       'authentication',
       `${provider}: the API key was refused or is missing${hint}`,
     );
   },
   outOfCredit(provider: string): ShotrouterError {
-    return new ShotrouterError(
+    return providerError(
       'out_of_credit',
       `${provider}: the account has no credit left; top it up at the provider`,
     );
   },
   malformedResponse(provider: string, what: string): ShotrouterError {
-    return new ShotrouterError('malformed_response', `${provider}: unexpected response: ${what}`, {
-      retryable: true,
-    });
+    return providerError('malformed_response', `${provider}: unexpected response: ${what}`);
   },
   expiredUrl(provider: string): ShotrouterError {
-    return new ShotrouterError('expired_url', `${provider}: the download URL has expired`, {
-      retryable: true,
-    });
+    return providerError('expired_url', `${provider}: the download URL has expired`);
   },
   /** the request went out and no reply came back: whether it took effect is unknown */
   connectionDropped(provider: string, cause?: unknown): ShotrouterError {
-    return new ShotrouterError(
+    return providerError(
       'connection_dropped',
       `${provider}: the connection dropped before a reply; outcome unknown`,
-      { retryable: true, cause },
+      { cause },
     );
   },
 };

@@ -43,7 +43,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { z } from 'zod';
 import { ShotrouterError } from '../errors.ts';
-import { providerErrors, retryAfterSeconds } from './errors.ts';
+import { providerError, providerErrors, retryAfterSeconds } from './errors.ts';
 import type { VideoCallOptions } from './types.ts';
 
 /** Default per-request timeout of API calls, in ms. */
@@ -588,13 +588,10 @@ export class HttpClient {
     const cause = sanitizedCause(error, secrets);
     const code = connectCode(error);
     if (code) {
-      return new ShotrouterError(
+      return providerError(
         'server_error',
         `${this.provider}: could not connect (${code}); nothing was sent`,
-        {
-          retryable: true,
-          cause,
-        },
+        { cause },
       );
     }
     return providerErrors.connectionDropped(this.provider, cause);

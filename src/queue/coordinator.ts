@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
+import type { PgBoss } from 'pg-boss';
 import { LOCAL_PROVIDERS } from '../catalog/schema.ts';
 import { abortReason } from '../engine/clock.ts';
 import type { EngineContext, LiveJob } from '../engine/context.ts';
@@ -81,6 +82,15 @@ export function sharedStoreOpener(
     });
 }
 
+/**
+ * The `openStore` seam of `serve --db`: each project is a space of its own, named by its folder
+ * (the project id). Its run folder is always `<project>/run`, so the run folder's own name would
+ * put every project in one space, where their runs supersede each other.
+ */
+export function projectStoreOpener(url: string): (runDir: string) => Promise<Store> {
+  return (runDir) => openStore({ url, space: path.basename(path.dirname(path.resolve(runDir))) });
+}
+
 export async function runDistributed(
   options: EngineOptions,
   distributed: DistributedOptions,
@@ -108,6 +118,8 @@ export async function runDistributed(
   const following = follower.follow(pollMs, signal);
   // awaited below; a failure before then must not be an unhandled rejection
   following.catch(() => {});
+  /** the run's jobs this coordinator put on the queue */
+  const sent: string[] = [];
   try {
     const ensured = new Set<string>();
     const produce: JobProducer = async (ctx, job) => {
@@ -123,6 +135,7 @@ export async function runDistributed(
         spec: toWire(job.spec, mediaRoot),
       };
       await boss.send(queue, message, { singletonKey: job.row.id });
+      sent.push(job.row.id);
       log.log('info', 'job queued', { job_id: job.row.id, shot: job.spec.key, queue });
       await finish(ctx, job, await follower.outcome(job.row.id, ctx.signal));
     };
@@ -136,8 +149,37 @@ export async function runDistributed(
   } finally {
     follower.stop();
     await following.catch(() => {});
+    if (signal.aborted) {
+      await withdrawJobs(boss, store, bossSchema, sent).catch((error: unknown) =>
+        log.log('warn', 'the stopped run’s jobs could not be taken off the queue', {
+          error: errorText(error),
+        }),
+      );
+    }
     await boss.stop({ graceful: false, close: true }).catch(() => {});
   }
+}
+
+/**
+ * A stopped run starts nothing more, as a local run does: its queued jobs are cancelled, and the
+ * workers holding its active ones let go of them (at their next queue heartbeat). Generations
+ * already in flight stay stored with their handles; the next run polls them.
+ */
+async function withdrawJobs(
+  boss: PgBoss,
+  store: Store,
+  bossSchema: string,
+  jobIds: string[],
+): Promise<void> {
+  if (jobIds.length === 0) return;
+  const { rows } = await sql<{ name: string; id: string }>`
+    select name, id from ${sql.id(bossSchema, 'job')}
+    where singleton_key = any(${jobIds}) and name like 'shotrouter.%'
+      and state in ('created', 'retry', 'active')
+  `.execute(store.db);
+  const byQueue = new Map<string, string[]>();
+  for (const row of rows) byQueue.set(row.name, [...(byQueue.get(row.name) ?? []), row.id]);
+  for (const [queue, ids] of byQueue) await boss.cancel(queue, ids);
 }
 
 /** Which queue makes a job now: its current route's local provider's, or the hosted one. */

@@ -108,16 +108,20 @@ const FINAL = new Set(['done', 'failed', 'skipped', 'superseded']);
 /** The engine's context for one job on a worker: shared limits and budget, worker-wide downloads. */
 class WorkerContext extends EngineContext {
   override readonly downloads: Semaphore;
+  /** providers that refused this worker's credentials, for all of the run's jobs it makes */
+  override readonly disabled: Map<string, string>;
   readonly #limits: (provider: ProviderInfo) => ProviderLimits;
 
   constructor(
     init: ConstructorParameters<typeof EngineContext>[0],
     downloads: Semaphore,
     limits: (provider: ProviderInfo) => ProviderLimits,
+    disabled: Map<string, string>,
   ) {
     super(init);
     this.downloads = downloads;
     this.#limits = limits;
+    this.disabled = disabled;
   }
 
   override limits(provider: ProviderInfo): ProviderLimits {
@@ -169,6 +173,8 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   /** local providers' limits are this machine's own (its GPU), shared by its jobs */
   const localLimits = new Map<string, ProviderLimits>();
   const inHand = new Map<string, AbortController>();
+  /** per run: providers whose key was refused here are not tried again by its other jobs */
+  const disabledByRun = new Map<string, Map<string, string>>();
   let state: 'running' | 'draining' = 'running';
 
   const limitsFor = (jobId: string, signal: AbortSignal) => {
@@ -209,6 +215,15 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       }
       return limits;
     };
+  };
+
+  const disabledFor = (runId: string): Map<string, string> => {
+    let disabled = disabledByRun.get(runId);
+    if (!disabled) {
+      disabled = new Map();
+      disabledByRun.set(runId, disabled);
+    }
+    return disabled;
   };
 
   async function handle(boss: PgBoss, message: JobMessage, claim: AbortSignal): Promise<string> {
@@ -286,6 +301,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
         },
         downloads,
         limitsFor(row.id, controller.signal),
+        disabledFor(run.id),
       );
       await produceJob(ctx, job);
       jobLog.log('info', `job finished: ${job.row.state}`, { spend_micro: job.row.spend_micro });

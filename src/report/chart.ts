@@ -3,8 +3,9 @@
  * estimated and what was spent, one coloured segment per shot, with the budget as a line across
  * both. Pure: the same report gives the same markup.
  */
-import type { RunReport } from '../assemble/report.ts';
+
 import { escapeHtml, money } from './format.ts';
+import type { RunReport } from './types.ts';
 
 export const SHOT_COLORS = [
   '#4c78a8',

@@ -4,9 +4,10 @@
  * A header with the deliverable, the key numbers, spend against budget, a contact sheet with a
  * frame of each shot, and per shot the model, why it was chosen, attempts, time and spend.
  */
-import type { RunReport, ShotReport } from '../assemble/report.ts';
+
 import { shotColor, spendChart } from './chart.ts';
 import { duration, escapeHtml as h, money } from './format.ts';
+import type { RunReport, ShotReport } from './types.ts';
 
 export interface HtmlReportInput {
   report: RunReport;
@@ -28,6 +29,17 @@ const CODEC_NAMES: Record<string, string> = {
   h265: 'H.265',
   prores: 'ProRes 422 HQ',
 };
+
+/** Which catalog the plan was routed on, in a few words. */
+function catalogLine(origin: NonNullable<RunReport['catalog']>): string {
+  const digest = origin.digest.replace(/^sha256:/, '').slice(0, 12);
+  const base =
+    origin.source === 'bundle'
+      ? `the catalog bundle published ${origin.published}, signed by ${origin.key_name}`
+      : `the ${origin.source} catalog`;
+  const overlays = origin.overlays.map((o) => o.file).join(', ');
+  return `${base} (${digest})${overlays ? ` with overlays ${overlays}` : ''}`;
+}
 
 export function renderReportHtml(input: HtmlReportInput): string {
   const { report, deliver } = input;
@@ -124,6 +136,7 @@ export function renderReportHtml(input: HtmlReportInput): string {
   <div class="eyebrow">shotrouter report${report.preview ? ' <span class="preview">preview: placeholders, nothing spent</span>' : ''}</div>
   <h1>${h(report.title)}</h1>
   <div class="format">${h(format)}${report.join ? ` · joined by ${report.join === 'copy' ? 'stream copy' : 'one encode'}` : ''}</div>
+  ${report.catalog ? `<div class="format">routed on ${h(catalogLine(report.catalog))}</div>` : ''}
 </header>
 <section class="stats">${stats}</section>
 <section>

@@ -1,8 +1,8 @@
 /** report.html: the run for people (see html.ts). */
-import { writeTextAtomically } from '../assemble/files.ts';
-import type { RunReport } from '../assemble/report.ts';
+import { writeTextAtomically } from '../util/write-text.ts';
 import { contactFrames } from './frames.ts';
 import { type HtmlReportInput, renderReportHtml } from './html.ts';
+import type { RunReport } from './types.ts';
 
 export { spendChart } from './chart.ts';
 export { contactFrames, type FrameSource } from './frames.ts';

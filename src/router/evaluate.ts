@@ -1,7 +1,7 @@
 /**
  * Hard constraints: can this model make this shot, and how exactly (size, fps, duration, route,
  * price)? A model either yields an Option or is rejected with every reason that rules it out,
- * in words a person understands.
+ * each with a stable code and its message in words a person understands.
  */
 import { lifecycleAt, routeRetiredAt } from '../catalog/load.ts';
 import { priceUsd } from '../catalog/price.ts';
@@ -15,7 +15,15 @@ import {
   type Tier,
 } from '../catalog/schema.ts';
 import { orientationOfSize, parseSize, tierOfSize, tierRank } from '../catalog/tiers.ts';
+import {
+  type PlanWarning,
+  planWarning,
+  type RejectionReason,
+  rejectionReason,
+} from '../contracts/reasons.ts';
 import type { Policy, ShotNeeds } from '../storyboard/types.ts';
+import { unreachable } from './credentials-steer.ts';
+import { decideSlowmo, type SlowmoPlan } from './slowmo.ts';
 import {
   allowedDurations,
   chooseFps,
@@ -23,7 +31,6 @@ import {
   formatSize,
   round6,
   snapDuration,
-  trimNumber,
 } from './snap.ts';
 import type { Chain, GenerateRequest } from './types.ts';
 
@@ -35,6 +42,8 @@ export interface EvalContext {
    * among them); with none, the plan still routes by capability. Undefined: all count as usable.
    */
   configured?: ReadonlySet<string>;
+  /** when set (credentials for at least one provider), routes of other providers are not usable */
+  steer?: ReadonlySet<string>;
 }
 
 /** One way to make a shot: the model, the route, what to request and what it costs. */
@@ -50,16 +59,18 @@ export interface Option {
   /** seconds of wall time for one take */
   latency: number;
   tier: Tier;
-  warnings: string[];
+  warnings: PlanWarning[];
   /** soft penalties subtracted from the score, each with its reason */
   penalties: Array<{ amount: number; reason: string }>;
   /** facts this option relies on that no primary source confirms */
   unconfirmed: string[];
   /** the chosen route's provider has no credentials configured */
   missingCredentials: boolean;
+  /** the slow-motion path on this model; null for a shot without slow motion */
+  slowmo: SlowmoPlan | null;
 }
 
-export type Evaluation = { ok: true; option: Option } | { ok: false; reasons: string[] };
+export type Evaluation = { ok: true; option: Option } | { ok: false; reasons: RejectionReason[] };
 
 /** Capabilities after applying the model's conditions for this shot. */
 interface Effective {
@@ -71,38 +82,55 @@ interface Effective {
   maxReferences?: number;
   /** the note of the condition that limits the tiers, for the rejection reason */
   limitNote?: string;
+  /** the note of the condition that limits reference images */
+  referenceNote?: string;
 }
 
 /** `continuous`: the shot must be one unbroken take (never split into cuts). */
 export function evaluate(
   model: ModelCard,
-  needs: ShotNeeds,
+  shotNeeds: ShotNeeds,
   ctx: EvalContext,
   continuous = false,
 ): Evaluation {
-  const reasons: string[] = [];
-  const warnings: string[] = [];
+  // The slow-motion path on this model decides what it is checked against (router/slowmo.ts).
+  const slow = decideSlowmo(model.capabilities.fps, shotNeeds, ctx.policy.slowmo);
+  const needs = slow?.needs ?? shotNeeds;
+  const reasons: RejectionReason[] = [];
+  const warnings: PlanWarning[] = [];
   const penalties: Option['penalties'] = [];
   const unconfirmed: string[] = [];
   const caps = model.capabilities;
   const { policy } = ctx;
+  // Synthesised frames are worth a little less than a model's own.
+  if (slow?.path === 'interpolate')
+    penalties.push({ amount: 0.03, reason: 'interpolated slow motion' });
 
   // Lifecycle at as_of.
   const life = lifecycleAt(model, ctx.asOf);
   if (life.state === 'retired' && !policy.allowRetired) {
     reasons.push(
-      `retired ${life.date ?? '(date unknown)'}; ${life.replacement ? `replacement: ${life.replacement}` : 'no replacement named'}`,
+      rejectionReason({
+        code: 'retired',
+        date: life.date ?? null,
+        replacement: life.replacement ?? null,
+      }),
     );
   } else if (life.state === 'retired') {
     warnings.push(
-      `${model.id} is retired (${life.date ?? 'date unknown'}); used because policy.allow_retired`,
+      planWarning({ code: 'retired_allowed', model: model.id, date: life.date ?? null }),
     );
     penalties.push({ amount: 0.1, reason: 'retired' });
   } else if (life.state === 'unreleased') {
-    reasons.push(`not released until ${life.date}`);
+    reasons.push(rejectionReason({ code: 'not_released', date: life.date ?? null }));
   } else if (life.state === 'deprecated') {
     warnings.push(
-      `${model.id} is deprecated since ${life.date}${life.replacement ? `; replacement: ${life.replacement}` : ''}`,
+      planWarning({
+        code: 'deprecated',
+        model: model.id,
+        date: life.date ?? null,
+        replacement: life.replacement ?? null,
+      }),
     );
     penalties.push({ amount: 0.05, reason: 'deprecated' });
   } else if (life.state === 'preview') {
@@ -112,14 +140,14 @@ export function evaluate(
   // Licence of open weights.
   if (policy.licenses) {
     const license = model.open_weights?.license.value;
-    if (!license)
-      reasons.push(`closed weights; policy.licenses allows only ${policy.licenses.join(', ')}`);
+    const limit = [...policy.licenses];
+    if (!license) reasons.push(rejectionReason({ code: 'closed_weights', limit }));
     else if (!policy.licenses.includes(license))
-      reasons.push(`licence ${license} not in policy.licenses (${policy.licenses.join(', ')})`);
+      reasons.push(rejectionReason({ code: 'licence_not_allowed', asked: license, limit }));
   }
 
   // Routes usable at as_of under the local/GPU policy.
-  const routes = usableRoutes(model, ctx, reasons);
+  const routes = usableRoutes(model, ctx, reasons, needs);
 
   // Size and orientation, then the conditions that hold for this shot at that tier; a condition
   // may restrict the tiers (e.g. audio only in a 1080p mode), which can move the size.
@@ -138,7 +166,12 @@ export function evaluate(
     const limited = inRange.length > 0 ? chooseSize(inRange, needs.size, true) : undefined;
     if (!limited || 'problem' in limited) {
       reasons.push(
-        `${eff.limitNote ?? 'this shot'} needs ${describeRange(eff.minTier, eff.maxTier)}`,
+        rejectionReason({
+          code: 'catalog_condition',
+          note: eff.limitNote ?? null,
+          ...(eff.minTier ? { min_tier: eff.minTier } : {}),
+          ...(eff.maxTier ? { max_tier: eff.maxTier } : {}),
+        }),
       );
     } else {
       sizeChoice = limited;
@@ -152,13 +185,24 @@ export function evaluate(
   } else {
     size = sizeChoice.size;
     if (sizeChoice.upscale) {
-      warnings.push(`generated at ${formatSize(size)}, upscaled to ${formatSize(needs.size)}`);
+      warnings.push(
+        planWarning({
+          code: 'upscaled',
+          generated: formatSize(size),
+          asked: formatSize(needs.size),
+        }),
+      );
       penalties.push({ amount: 0.15, reason: `upscaled from ${formatSize(size)}` });
     }
     if (caps.sizes.unconfirmed) unconfirmed.push(`sizes (${caps.sizes.unconfirmed})`);
   }
   if (eff.orientations && !eff.orientations.includes(orientationOfSize(needs.size))) {
-    reasons.push(`${orientationOfSize(needs.size)} output not available with this shot's inputs`);
+    reasons.push(
+      rejectionReason({
+        code: 'orientation_not_with_inputs',
+        asked: orientationOfSize(needs.size),
+      }),
+    );
   }
 
   // Frame rate (a hard need only for slow motion).
@@ -169,9 +213,7 @@ export function evaluate(
   } else {
     fps = fpsChoice.fps;
     if (fpsChoice.converted && needs.minFps === undefined) {
-      warnings.push(
-        `generated at ${trimNumber(fps)} fps, converted to ${trimNumber(needs.targetFps)} fps`,
-      );
+      warnings.push(planWarning({ code: 'fps_converted', generated: fps, asked: needs.targetFps }));
       penalties.push({ amount: 0.02, reason: 'frame-rate conversion' });
     }
     if (caps.fps.unconfirmed && needs.minFps !== undefined)
@@ -181,12 +223,12 @@ export function evaluate(
   // Audio.
   let audio = false;
   if (needs.audio === 'required') {
-    if (eff.audio === 'none') reasons.push('no native audio; the shot has dialogue');
+    if (eff.audio === 'none') reasons.push(rejectionReason({ code: 'no_native_audio' }));
     else audio = true;
     if (caps.audio.unconfirmed) unconfirmed.push(`audio (${caps.audio.unconfirmed})`);
   } else if (needs.audio === 'preferred') {
     if (eff.audio === 'none') {
-      warnings.push('no native audio: the ambient/sfx will be silent');
+      warnings.push(planWarning({ code: 'silent_ambient' }));
       penalties.push({ amount: 0.1, reason: 'no native audio for ambient/sfx' });
     } else audio = true;
   } else {
@@ -200,18 +242,25 @@ export function evaluate(
     eff.maxReferences ?? Number.POSITIVE_INFINITY,
   );
   if (refs > maxRefs) {
+    const note =
+      eff.referenceNote && maxRefs < caps.reference_images.value ? eff.referenceNote : undefined;
     reasons.push(
-      maxRefs === 0
-        ? `no reference images; shot has ${refs}`
-        : `${maxRefs} reference image${maxRefs === 1 ? '' : 's'} max, shot has ${refs}`,
+      rejectionReason({
+        code: 'too_many_references',
+        limit: maxRefs,
+        asked: refs,
+        ...(note ? { note } : {}),
+      }),
     );
   } else if (refs > 0 && caps.reference_images.unconfirmed) {
     unconfirmed.push(`reference images (${caps.reference_images.unconfirmed})`);
   }
-  if (needs.firstFrame && !caps.first_frame.value) reasons.push('no first-frame input');
-  if (needs.lastFrame && !caps.last_frame.value) reasons.push('no last-frame input');
+  if (needs.firstFrame && !caps.first_frame.value)
+    reasons.push(rejectionReason({ code: 'no_first_frame_input' }));
+  if (needs.lastFrame && !caps.last_frame.value)
+    reasons.push(rejectionReason({ code: 'no_last_frame_input' }));
   if (caps.image_required.value && !needs.firstFrame) {
-    reasons.push('image-to-video only; the shot has no first_frame');
+    reasons.push(rejectionReason({ code: 'image_to_video_only' }));
   }
 
   // Duration: one generation, an extension chain, or a split.
@@ -232,7 +281,13 @@ export function evaluate(
         chain = { kind: 'extend', segments };
         seconds = total;
         warnings.push(
-          `${trimNumber(needs.seconds)} s exceeds one generation (${trimNumber(longest)} s): ${segments.length - 1} extension(s) of ${trimNumber(ext.step_seconds)} s`,
+          planWarning({
+            code: 'extension_chain',
+            asked: needs.seconds,
+            limit: longest,
+            extensions: segments.length - 1,
+            step: ext.step_seconds,
+          }),
         );
         penalties.push({ amount: 0.05, reason: 'extension chain' });
       }
@@ -243,20 +298,30 @@ export function evaluate(
       chain = { kind: 'split', segments: new Array(count).fill(part) };
       seconds = round6(part * count);
       warnings.push(
-        `${trimNumber(needs.seconds)} s exceeds one generation (${trimNumber(longest)} s): split into ${count} clips of ${trimNumber(part)} s cut together`,
+        planWarning({
+          code: 'split_into_clips',
+          asked: needs.seconds,
+          limit: longest,
+          clips: count,
+          clip_seconds: part,
+        }),
       );
       penalties.push({ amount: 0.1, reason: 'split into several generations' });
     }
     if (!chain) {
       reasons.push(
-        `longest generation ${trimNumber(longest)} s < ${trimNumber(needs.seconds)} s needed${
-          continuous ? ' (shot is continuous, so it cannot be split)' : ''
-        }${ext ? `; extension reaches ${trimNumber(ext.max_seconds)} s` : '; no extension'}`,
+        rejectionReason({
+          code: 'duration_too_long',
+          limit: longest,
+          asked: needs.seconds,
+          continuous,
+          extension_max: ext ? ext.max_seconds : null,
+        }),
       );
     }
   } else if (seconds - needs.seconds > 1e-6) {
     warnings.push(
-      `${trimNumber(needs.seconds)} s snapped up to ${trimNumber(seconds)} s, trimmed to ${trimNumber(needs.seconds)} s`,
+      planWarning({ code: 'duration_snapped', asked: needs.seconds, generated: seconds }),
     );
     penalties.push({
       amount: Math.min(0.05, (0.05 * (seconds - needs.seconds)) / seconds),
@@ -272,10 +337,12 @@ export function evaluate(
   const missing = (route: Route) =>
     ctx.configured !== undefined && !ctx.configured.has(route.provider);
   let best: { route: Route; usd: number; audio: boolean } | undefined;
-  const priceFailures: string[] = [];
+  const priceFailures: RejectionReason[] = [];
   for (const route of routes) {
     if (route.tiers && !route.tiers.includes(tier)) {
-      priceFailures.push(`${route.provider} route does not offer ${tier}`);
+      priceFailures.push(
+        rejectionReason({ code: 'route_tier_unavailable', provider: route.provider, asked: tier }),
+      );
       continue;
     }
     let withAudio = audio;
@@ -286,7 +353,7 @@ export function evaluate(
     }
     if (usd === undefined) {
       priceFailures.push(
-        `${route.provider} route has no price for ${tier}${audio ? ' with audio' : ''}`,
+        rejectionReason({ code: 'no_price', provider: route.provider, asked: tier, audio }),
       );
       continue;
     }
@@ -297,10 +364,16 @@ export function evaluate(
     if (better) best = { route, usd, audio: withAudio };
   }
   if (!best) {
-    return { ok: false, reasons: priceFailures.length > 0 ? priceFailures : ['no usable route'] };
+    return {
+      ok: false,
+      reasons:
+        priceFailures.length > 0 ? priceFailures : [rejectionReason({ code: 'no_usable_route' })],
+    };
   }
   if (best.audio !== audio) {
-    warnings.push(`no audio at ${tier} on ${best.route.provider}: the ambient/sfx will be silent`);
+    warnings.push(
+      planWarning({ code: 'silent_at_tier', provider: best.route.provider, asked: tier }),
+    );
     penalties.push({ amount: 0.1, reason: 'no audio at this tier' });
   }
   if (best.route.price.unconfirmed) unconfirmed.push(`price (${best.route.price.unconfirmed})`);
@@ -329,6 +402,7 @@ export function evaluate(
       penalties,
       unconfirmed,
       missingCredentials: missing(best.route),
+      slowmo: slow ? { path: slow.path, fps_generated: fps, reason: slow.reason } : null,
     },
   };
 }
@@ -354,25 +428,49 @@ export function priceSegments(
   return total;
 }
 
-function usableRoutes(model: ModelCard, ctx: EvalContext, reasons: string[]): Route[] {
+function usableRoutes(
+  model: ModelCard,
+  ctx: EvalContext,
+  reasons: RejectionReason[],
+  needs: ShotNeeds,
+): Route[] {
   const { policy } = ctx;
   const gpuDeclared = policy.localOnly || policy.maxVramGb !== undefined;
   const usable: Route[] = [];
-  const why: string[] = [];
+  const why: RejectionReason[] = [];
   for (const route of model.routes) {
     const local = LOCAL_PROVIDERS.has(route.provider);
+    const blocked = unreachable(route, ctx.steer);
+    const sends = route.reference_images?.value;
     if (routeRetiredAt(route, ctx.asOf)) {
-      why.push(`${route.provider} route retired ${route.retired_on?.value}`);
+      why.push(
+        rejectionReason({
+          code: 'route_retired',
+          provider: route.provider,
+          date: route.retired_on?.value ?? null,
+        }),
+      );
+    } else if (sends !== undefined && sends < needs.referenceImages.length) {
+      // a route that would drop the shot's references would sell a clip without them
+      why.push(
+        rejectionReason({
+          code: 'route_too_few_references',
+          provider: route.provider,
+          limit: sends,
+          asked: needs.referenceImages.length,
+        }),
+      );
+    } else if (blocked !== undefined) {
+      why.push(blocked);
     } else if (policy.localOnly && !local) {
       // Said once below, not per hosted route.
     } else if (local && !gpuDeclared) {
-      why.push(
-        `${route.provider} runs on your GPU: set policy.max_vram_gb (or local_only) to use it`,
-      );
+      why.push(rejectionReason({ code: 'gpu_not_declared', provider: route.provider }));
     } else if (local && policy.maxVramGb !== undefined && model.open_weights) {
-      const need = model.open_weights.min_vram_gb.value;
+      // Memory depends on the runtime: the route's own figure, else the weights' official one.
+      const need = route.vram_gb?.value ?? model.open_weights.min_vram_gb.value;
       if (need > policy.maxVramGb)
-        why.push(`needs ${need} GB GPU memory, policy.max_vram_gb is ${policy.maxVramGb}`);
+        why.push(rejectionReason({ code: 'vram_too_small', limit: policy.maxVramGb, asked: need }));
       else usable.push(route);
     } else {
       usable.push(route);
@@ -380,10 +478,11 @@ function usableRoutes(model: ModelCard, ctx: EvalContext, reasons: string[]): Ro
   }
   if (usable.length === 0) {
     if (policy.localOnly && !model.routes.some((r) => LOCAL_PROVIDERS.has(r.provider))) {
-      reasons.push('no local route (policy.local_only)');
+      reasons.push(rejectionReason({ code: 'no_local_route' }));
     }
     reasons.push(...why);
-    if (why.length === 0 && !policy.localOnly) reasons.push('no usable route');
+    if (why.length === 0 && !policy.localOnly)
+      reasons.push(rejectionReason({ code: 'no_usable_route' }));
   }
   return usable;
 }
@@ -396,8 +495,10 @@ function effectiveCapabilities(model: ModelCard, needs: ShotNeeds, tier: Tier): 
     if (condition.then.durations) eff.durations = condition.then.durations;
     if (condition.then.audio) eff.audio = condition.then.audio;
     if (condition.then.orientations) eff.orientations = condition.then.orientations;
-    if (condition.then.reference_images !== undefined)
+    if (condition.then.reference_images !== undefined) {
       eff.maxReferences = condition.then.reference_images;
+      if (condition.note) eff.referenceNote = condition.note;
+    }
     if (condition.then.min_tier || condition.then.max_tier) {
       if (condition.then.min_tier) eff.minTier = condition.then.min_tier;
       if (condition.then.max_tier) eff.maxTier = condition.then.max_tier;
@@ -414,6 +515,7 @@ function conditionHolds(condition: Condition, needs: ShotNeeds, tier: Tier): boo
   if (w.last_frame !== undefined && w.last_frame !== needs.lastFrame) return false;
   if (w.audio !== undefined && w.audio !== (needs.audio !== 'none')) return false;
   if (w.min_tier !== undefined && tierRank(tier) < tierRank(w.min_tier)) return false;
+  if (w.real_person !== undefined && w.real_person !== (needs.realPerson === true)) return false;
   return true;
 }
 
@@ -422,9 +524,4 @@ function tierWithin(tier: Tier, min: Tier | undefined, max: Tier | undefined): b
     (min === undefined || tierRank(tier) >= tierRank(min)) &&
     (max === undefined || tierRank(tier) <= tierRank(max))
   );
-}
-
-function describeRange(min: Tier | undefined, max: Tier | undefined): string {
-  if (min && max) return `a size from ${min} to ${max}`;
-  return min ? `${min} or larger` : `${max} or smaller`;
 }

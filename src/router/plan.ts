@@ -9,7 +9,17 @@
  */
 import type { Catalog } from '../catalog/load.ts';
 import { LOCAL_PROVIDERS, type ModelCard, type ProviderId } from '../catalog/schema.ts';
+import { money } from '../contracts/format.ts';
+import {
+  type PlanWarning,
+  planWarning,
+  REJECTION_ADVICE,
+  type RejectionCode,
+  type RejectionReason,
+  rejectionReason,
+} from '../contracts/reasons.ts';
 import type { Shot, Storyboard } from '../storyboard/types.ts';
+import { steering, unlockAdvice } from './credentials-steer.ts';
 import {
   type EvalContext,
   type Evaluation,
@@ -17,7 +27,9 @@ import {
   type Option,
   priceSegments,
 } from './evaluate.ts';
+import { describeRetirement, retiringSoon, staleness } from './lifecycle.ts';
 import { type Choice, greedyBudget, solveBudget } from './optimize.ts';
+import { describeQuality, describeTie } from './quality.ts';
 import { effectiveTags, PRIORITY_WEIGHT, round4, type Scored, scoreOptions } from './score.ts';
 import { allowedDurations, round6, snapDuration, trimNumber } from './snap.ts';
 import type { Fallback, Plan, PlannedShot, PlanProblem, Rejection } from './types.ts';
@@ -45,7 +57,7 @@ interface ShotAnalysis {
   scored: Scored[];
   rejected: Rejection[];
   /** set when the shot is pinned to a model that cannot make it */
-  pinFailure?: string[];
+  pinFailure?: RejectionReason[];
 }
 
 /** One decision for the optimizer: a single shot or a multi-shot group. */
@@ -72,15 +84,24 @@ export function planStoryboard(
   const asOf =
     options.asOf ?? storyboard.asOf ?? options.today ?? new Date().toISOString().slice(0, 10);
   const budget = options.budgetUsd ?? storyboard.budgetUsd;
+  const configured = options.configuredProviders;
   const ctx: EvalContext = {
     asOf,
     policy: storyboard.policy,
-    ...(options.configuredProviders ? { configured: options.configuredProviders } : {}),
+    ...(configured ? { configured } : {}),
+    ...(steering(configured) ? { steer: configured } : {}),
   };
   const analyser = memoisedAnalyser(catalog.models, ctx);
   const problems: PlanProblem[] = [];
 
   const analyses = storyboard.shots.map(analyser);
+  if (steering(configured)) {
+    // What every provider would give, for the advice on which credential unlocks what.
+    const { steer: _, ...everywhere } = ctx;
+    problems.push(
+      ...unlockProblems(analyses, memoisedAnalyser(catalog.models, everywhere), options),
+    );
+  }
   const items = buildItems(analyses, problems);
 
   // Shots no allowed model can make get an error that says what to change.
@@ -90,7 +111,7 @@ export function planStoryboard(
         shot: a.shot.id,
         severity: 'error',
         code: 'pinned_model_cannot_make_shot',
-        message: `shot ${a.shot.id} is pinned to ${a.shot.model}, which cannot make it: ${a.pinFailure.join('; ')}. Change the shot or remove the pin (shots[${a.shot.index}].model); a pinned model is never replaced.`,
+        message: `shot ${a.shot.id} is pinned to ${a.shot.model}, which cannot make it: ${a.pinFailure.map((r) => r.message).join('; ')}. Change the shot or remove the pin (shots[${a.shot.index}].model); a pinned model is never replaced.`,
       });
     } else if (a.scored.length === 0) {
       problems.push({
@@ -122,9 +143,10 @@ export function planStoryboard(
     });
   }
   problems.push(...missingCredentialProblems(shots, options));
+  problems.push(...lifecycleProblems(shots, catalog.byId, asOf));
   for (const s of shots) {
     for (const w of s.warnings) {
-      problems.push({ shot: s.id, severity: 'warning', code: 'warning', message: w });
+      problems.push({ shot: s.id, severity: 'warning', code: 'warning', message: w.message });
     }
   }
 
@@ -133,10 +155,12 @@ export function planStoryboard(
     as_of: asOf,
     budget_usd: budget ?? null,
     policy: storyboard.policy.optimize,
+    providers: configured ? [...configured].sort() : null,
     shots,
     total: { usd: round4(totalUsd), seconds: round6(wallTime(shots)) },
     cost_range: costRange(items),
     problems,
+    catalog: catalog.origin,
   };
 }
 
@@ -152,7 +176,7 @@ function memoisedAnalyser(models: readonly ModelCard[], ctx: EvalContext): Analy
   const evaluations = new Map<string, Evaluation[]>();
   return (shot) => {
     const n = shot.needs;
-    const needsKey = `${n.seconds}|${n.size.width}x${n.size.height}|${n.targetFps}|${n.minFps}|${n.audio}|${n.referenceImages.length}|${n.firstFrame}|${n.lastFrame}|${shot.continuous}`;
+    const needsKey = `${n.seconds}|${n.size.width}x${n.size.height}|${n.targetFps}|${n.minFps}|${n.slowmo}|${n.audio}|${n.referenceImages.length}|${n.realPerson}|${n.firstFrame}|${n.lastFrame}|${shot.continuous}`;
     const key = `${needsKey}|${shot.model}|${shot.takes}|${effectiveTags(shot).join(',')}`;
     let core = cores.get(key);
     if (!core) {
@@ -168,6 +192,19 @@ function memoisedAnalyser(models: readonly ModelCard[], ctx: EvalContext): Analy
   };
 }
 
+// Reasons are never mutated: the ones without per-shot facts are shared by every analysis.
+const NOT_IN_ALLOW_LIST = rejectionReason({ code: 'not_in_allow_list' });
+const DENIED_BY_POLICY = rejectionReason({ code: 'denied_by_policy' });
+const pinnedReasons = new Map<string, RejectionReason>();
+function pinnedTo(model: string): RejectionReason {
+  let reason = pinnedReasons.get(model);
+  if (!reason) {
+    reason = rejectionReason({ code: 'pinned_to_other_model', asked: model });
+    pinnedReasons.set(model, reason);
+  }
+  return reason;
+}
+
 function analyseShot(
   shot: Shot,
   models: readonly ModelCard[],
@@ -177,13 +214,12 @@ function analyseShot(
   const { policy } = ctx;
   const feasible: Option[] = [];
   const rejected: Rejection[] = [];
-  let pinFailure: string[] | undefined;
+  let pinFailure: RejectionReason[] | undefined;
   models.forEach((model, m) => {
-    const reasons: string[] = [];
-    if (policy.allow && !policy.allow.includes(model.id)) reasons.push('not in policy.allow');
-    if (policy.deny.includes(model.id)) reasons.push('denied by policy.deny');
-    if (shot.model !== undefined && shot.model !== model.id)
-      reasons.push(`shot is pinned to ${shot.model}`);
+    const reasons: RejectionReason[] = [];
+    if (policy.allow && !policy.allow.includes(model.id)) reasons.push(NOT_IN_ALLOW_LIST);
+    if (policy.deny.includes(model.id)) reasons.push(DENIED_BY_POLICY);
+    if (shot.model !== undefined && shot.model !== model.id) reasons.push(pinnedTo(shot.model));
     const evaluation = evaluations[m]!;
     if (!evaluation.ok) reasons.push(...evaluation.reasons);
     if (shot.model === model.id && reasons.length > 0) pinFailure = reasons;
@@ -191,7 +227,7 @@ function analyseShot(
     else if (evaluation.ok) feasible.push(evaluation.option);
   });
   if (shot.model !== undefined && !models.some((m) => m.id === shot.model)) {
-    pinFailure = [`${shot.model} is not in the catalog`];
+    pinFailure = [rejectionReason({ code: 'not_in_catalog', asked: shot.model })];
   }
   const scored = scoreOptions(shot, feasible, policy.optimize).sort(byScore);
   return { scored, rejected, ...(pinFailure ? { pinFailure } : {}) };
@@ -391,6 +427,75 @@ function missingCredentialProblems(shots: PlannedShot[], options: PlanOptions): 
   }));
 }
 
+/**
+ * With credentials steering the plan: per provider, the shots a credential would give a better
+ * model (or any model), with what it changes for the first of them.
+ */
+function unlockProblems(
+  analyses: readonly ShotAnalysis[],
+  everywhere: Analyser,
+  options: PlanOptions,
+): PlanProblem[] {
+  const hint = options.credentialHint ?? ((provider: string) => `configure ${provider}`);
+  const byProvider = new Map<string, { ids: string[]; first: string }>();
+  for (const a of analyses) {
+    const all = everywhere(a.shot).scored;
+    const advice = unlockAdvice(a.scored, all, options.configuredProviders ?? new Set(), hint);
+    if (!advice) continue;
+    const provider = all[0]!.option.route.provider;
+    const entry = byProvider.get(provider) ?? { ids: [], first: `shot ${a.shot.id}: ${advice}` };
+    entry.ids.push(a.shot.id);
+    byProvider.set(provider, entry);
+  }
+  return [...byProvider].map(([, { ids, first }]) => ({
+    shot: null,
+    severity: 'warning' as const,
+    code: 'credentials_would_unlock',
+    message: `${first}${ids.length > 1 ? ` (and ${ids.length - 1} more shot${ids.length === 2 ? '' : 's'}: ${ids.slice(1, 6).join(', ')}${ids.length > 6 ? ', …' : ''})` : ''}`,
+  }));
+}
+
+/** Routes retiring within 30 days of as_of, and chosen models whose sources are old. */
+function lifecycleProblems(
+  shots: readonly PlannedShot[],
+  byId: ReadonlyMap<string, ModelCard>,
+  asOf: string,
+): PlanProblem[] {
+  const retiring = new Map<string, { message: string; ids: string[] }>();
+  const stale = new Map<string, string>();
+  for (const s of shots) {
+    const model = s.model ? byId.get(s.model) : undefined;
+    if (!model || !s.provider) continue;
+    for (const route of model.routes.filter((r) => r.provider === s.provider)) {
+      const soon = retiringSoon(model, route, asOf);
+      if (!soon) continue;
+      const key = `${model.id} ${route.provider} ${route.model}`;
+      const entry = retiring.get(key) ?? {
+        message: describeRetirement(model, route, soon),
+        ids: [],
+      };
+      entry.ids.push(s.id);
+      retiring.set(key, entry);
+    }
+    const old = staleness(model, asOf);
+    if (old) stale.set(model.id, old.message);
+  }
+  return [
+    ...[...retiring.values()].map(({ message, ids }) => ({
+      shot: null,
+      severity: 'warning' as const,
+      code: 'route_retiring_soon' as const,
+      message: `${message} (used by ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''})`,
+    })),
+    ...[...stale.values()].map((message) => ({
+      shot: null,
+      severity: 'warning' as const,
+      code: 'catalog_facts_may_be_stale' as const,
+      message: `${message} (see shotrouter models --json)`,
+    })),
+  ];
+}
+
 function costRange(items: Item[]): Plan['cost_range'] {
   let cheapest = 0;
   let best = 0;
@@ -531,9 +636,21 @@ function routedShot(
     estimate: { usd: round4(how.usdForShot), seconds: round6(how.latency) },
     takes: a.shot.takes,
     score: scored.score,
-    reasons: how.reasons,
+    quality: scored.quality,
+    slowmo: option.slowmo,
+    reasons: [...how.reasons, ...measuredReasons(scored)],
     ...derived,
   };
+}
+
+/** The quality figure the score used (and a tie, when one decided), and the slow-motion path. */
+function measuredReasons(scored: Scored): string[] {
+  const out = [describeQuality(scored.quality)];
+  const tie = describeTie(scored.quality, scored.option.model.id);
+  if (tie) out.push(tie);
+  if (scored.option.slowmo)
+    out.push(`slow motion (${scored.option.slowmo.path}): ${scored.option.slowmo.reason}`);
+  return out;
 }
 
 type DerivedLists = Pick<PlannedShot, 'warnings' | 'fallbacks' | 'fallback_routes' | 'rejected'>;
@@ -553,17 +670,20 @@ function cachedLists(a: ShotAnalysis, scored: Scored): DerivedLists {
 function deriveLists(a: ShotAnalysis, scored: Scored, grouped: boolean): DerivedLists {
   const option = scored.option;
   const others = a.scored.filter((s) => s !== scored);
-  const warnings = grouped ? [] : [...option.warnings];
+  const warnings: PlanWarning[] = grouped ? [] : [...option.warnings];
   if (option.unconfirmed.length > 0) {
-    const names = option.unconfirmed.map((u) => u.replace(/ \(.*$/s, ''));
-    warnings.push(
-      `relies on unconfirmed catalog facts of ${option.model.id}: ${names.join(', ')} (see shotrouter models --json)`,
-    );
+    const facts = option.unconfirmed.map((u) => u.replace(/ \(.*$/s, ''));
+    warnings.push(planWarning({ code: 'unconfirmed_facts', model: option.model.id, facts }));
   }
   const notChosen: Rejection[] = others.map((s) => ({
     model: s.option.model.id,
     reasons: [
-      `feasible, not chosen: score ${s.score} vs ${scored.score}${s.option.usd > option.usd ? `, $${money(s.option.usd * a.shot.takes)}` : ''}`,
+      rejectionReason({
+        code: 'feasible_not_chosen',
+        score: s.score,
+        chosen_score: scored.score,
+        ...(s.option.usd > option.usd ? { usd: s.option.usd * a.shot.takes } : {}),
+      }),
     ],
   }));
   return {
@@ -582,6 +702,7 @@ function toFallback(takes: number) {
     trim: { from: 0, seconds: s.option.keepSeconds },
     chain: s.option.chain,
     estimate: { usd: round4(s.option.usd * takes), seconds: round6(s.option.latency) },
+    slowmo: s.option.slowmo,
   });
 }
 
@@ -597,6 +718,8 @@ function unroutedShot(a: ShotAnalysis): PlannedShot {
     estimate: { usd: 0, seconds: 0 },
     takes: a.shot.takes,
     score: 0,
+    quality: null,
+    slowmo: null,
     reasons: [],
     warnings: [],
     fallbacks: [],
@@ -610,7 +733,7 @@ function chooseReasons(a: ShotAnalysis, scored: Scored): string[] {
   const feasible = a.scored.length;
   if (feasible === 1) {
     reasons.push(
-      `only allowed model that can make it (${describeNeeds(a.shot)}); ${a.rejected.length} rejected`,
+      `only allowed model that can make it (${describeNeeds(a.shot, scored.option.slowmo?.path === 'native')}); ${a.rejected.length} rejected`,
     );
   } else {
     reasons.push(`best score ${scored.score} of ${feasible} feasible models`);
@@ -636,10 +759,15 @@ function budgetReason(best: ItemOption, chosen: ItemOption): string {
   return `budget: chose this over ${bestModel} (score ${best.score} vs ${chosen.score}, $${money(best.usd - chosen.usd)} more)`;
 }
 
-function describeNeeds(shot: Shot): string {
+/** `nativeFps`: slow motion needs the model's own frame rate (else it is slowed at conform). */
+function describeNeeds(shot: Shot, nativeFps: boolean): string {
   const n = shot.needs;
   const parts = [`${n.size.width}x${n.size.height}`];
-  if (n.minFps !== undefined) parts.push(`${trimNumber(n.minFps)} fps`);
+  // the frame rate is a need only for native slow motion; other paths slow the clip at conform
+  if (n.minFps !== undefined)
+    parts.push(
+      nativeFps ? `${trimNumber(n.minFps)} fps` : `${trimNumber(n.slowmo ?? 1)}x slow motion`,
+    );
   if (n.audio === 'required') parts.push('native audio');
   if (n.referenceImages.length > 0) parts.push(`${n.referenceImages.length} reference images`);
   if (n.firstFrame) parts.push('first frame');
@@ -648,54 +776,72 @@ function describeNeeds(shot: Shot): string {
   return parts.join(', ');
 }
 
+/** The order in which a no-model error gives its advice, by the reasons of the nearest misses. */
+const ADVICE_ORDER: readonly RejectionCode[] = [
+  'duration_too_long',
+  'size_too_small',
+  'fps_too_low',
+  'no_native_audio',
+  'too_many_references',
+  'route_too_few_references',
+  'retired',
+  'gpu_not_declared',
+  'vram_too_small',
+  'closed_weights',
+  'licence_not_allowed',
+];
+
 /**
  * What stops a shot, and what the user can change. The advice comes from the nearest misses:
  * the allowed models with the fewest reasons against them.
  */
 function noModelMessage(a: ShotAnalysis, models: readonly ModelCard[], ctx: EvalContext): string {
-  const byPolicy = (r: string) => r === 'not in policy.allow' || r === 'denied by policy.deny';
+  const byPolicy = (r: RejectionReason) =>
+    r.code === 'not_in_allow_list' || r.code === 'denied_by_policy';
   const allowed = a.rejected.filter((r) => !r.reasons.some(byPolicy));
   const fewest = Math.min(...allowed.map((r) => r.reasons.length));
   const nearest = allowed.filter((r) => r.reasons.length === fewest);
-  const reasons = nearest.flatMap((r) => r.reasons);
-  const has = (needle: string) => reasons.some((r) => r.includes(needle));
+  const codes = new Set(nearest.flatMap((r) => r.reasons.map((reason) => reason.code)));
   const fixes: string[] = [];
-  if (has('longest generation')) {
-    const longest = Math.max(
-      0,
-      ...models
-        .filter(
-          (m) =>
-            !(ctx.policy.allow && !ctx.policy.allow.includes(m.id)) &&
-            !ctx.policy.deny.includes(m.id),
-        )
-        .map((m) =>
-          Math.max(
-            allowedDurations(m.capabilities.durations.value).at(-1)!,
-            m.capabilities.extension.value?.max_seconds ?? 0,
-          ),
-        ),
-    );
-    fixes.push(
-      `the longest any allowed model can do is ${trimNumber(longest)} s${a.shot.slowmo > 1 ? ' of generated footage' : ''}: split the shot${a.shot.continuous ? ' (it is marked continuous)' : ''} or shorten it`,
-    );
+  for (const code of ADVICE_ORDER) {
+    if (!codes.has(code)) continue;
+    const advice =
+      code === 'duration_too_long' ? durationAdvice(a.shot, models, ctx) : REJECTION_ADVICE[code];
+    if (advice && !fixes.includes(advice)) fixes.push(advice);
   }
-  if (has('allow_upscale')) fixes.push('set policy.allow_upscale: true or lower the resolution');
-  if (has('slow motion')) fixes.push('lower slowmo, or allow a model with a higher frame rate');
-  if (has('no native audio')) fixes.push('allow a model with native audio, or drop the dialogue');
-  if (has('reference image')) fixes.push('use fewer reference images');
-  if (has('retired')) fixes.push('set policy.allow_retired: true to use a retired model');
-  if (has('max_vram_gb') || has('GPU memory'))
-    fixes.push('check policy.local_only and policy.max_vram_gb');
-  if (has('policy.licenses')) fixes.push('widen policy.licenses');
+  // Credentials may rule out models that are not the nearest misses: look at every allowed one.
+  if (allowed.some((r) => r.reasons.some((x) => x.code === 'no_credentials')))
+    fixes.push(`or ${REJECTION_ADVICE.no_credentials}`);
   if (allowed.length === 0)
     fixes.push('widen policy.allow / policy.deny: they exclude every model');
-  const shown = nearest.slice(0, 4).map((r) => `${r.model}: ${r.reasons.join(', ')}`);
+  const shown = nearest
+    .slice(0, 4)
+    .map((r) => `${r.model}: ${r.reasons.map((reason) => reason.message).join(', ')}`);
   const more = nearest.length > shown.length ? ` (+${nearest.length - shown.length} more)` : '';
   const summary = shown.length > 0 ? ` Nearest: ${shown.join('; ')}${more}.` : '';
-  return `no allowed model can make shot ${a.shot.id} (${describeNeeds(a.shot)}).${summary}${
+  return `no allowed model can make shot ${a.shot.id} (${describeNeeds(a.shot, ctx.policy.slowmo === 'native')}).${summary}${
     fixes.length > 0 ? ` To fix: ${fixes.join('; ')}.` : ''
   }`;
+}
+
+/** The longest any allowed model can make, and how to bring the shot within it. */
+function durationAdvice(shot: Shot, models: readonly ModelCard[], ctx: EvalContext): string {
+  const longest = Math.max(
+    0,
+    ...models
+      .filter(
+        (m) =>
+          !(ctx.policy.allow && !ctx.policy.allow.includes(m.id)) &&
+          !ctx.policy.deny.includes(m.id),
+      )
+      .map((m) =>
+        Math.max(
+          allowedDurations(m.capabilities.durations.value).at(-1)!,
+          m.capabilities.extension.value?.max_seconds ?? 0,
+        ),
+      ),
+  );
+  return `the longest any allowed model can do is ${trimNumber(longest)} s${shot.slowmo > 1 ? ' of generated footage' : ''}: split the shot${shot.continuous ? ' (it is marked continuous)' : ''} or shorten it`;
 }
 
 /** Estimated wall time: each provider works through its jobs with its assumed concurrency. */
@@ -721,8 +867,4 @@ function wallTime(shots: PlannedShot[]): number {
     busiest = Math.max(busiest, seconds / lanes);
   }
   return Math.max(busiest, longest);
-}
-
-function money(usd: number): string {
-  return (Math.round(usd * 100) / 100).toFixed(2);
 }

@@ -5,6 +5,7 @@
  */
 import type { Optimize, Priority, Shot, Tag } from '../storyboard/types.ts';
 import type { Option } from './evaluate.ts';
+import { modalityOf, type QualityUsed, qualitiesFor } from './quality.ts';
 
 export const PRIORITY_WEIGHT: Record<Priority, number> = { hero: 3, normal: 1, draft: 0.3 };
 
@@ -30,6 +31,8 @@ export interface Scored {
   base: number;
   strong: string[];
   weak: string[];
+  /** the quality the base used: measured for the shot's modality, or judged (router/quality.ts) */
+  quality: QualityUsed;
 }
 
 export function scoreOptions(shot: Shot, options: readonly Option[], optimize: Optimize): Scored[] {
@@ -37,6 +40,10 @@ export function scoreOptions(shot: Shot, options: readonly Option[], optimize: O
   const costs = options.map((o) => Math.log(o.usd * shot.takes + 0.01));
   const latencies = options.map((o) => Math.log(o.latency + 1));
   const weights = POLICY_WEIGHTS[optimize];
+  const qualities = qualitiesFor(
+    options.map((o) => o.model),
+    modalityOf(shot.needs),
+  );
   return options.map((option, i) => {
     const strong: string[] = [];
     const weak: string[] = [];
@@ -48,7 +55,7 @@ export function scoreOptions(shot: Shot, options: readonly Option[], optimize: O
       if (weight >= 0.75) strong.push(`${tag} (${weight})`);
       else if (weight <= 0.35) weak.push(`${tag} (${weight})`);
     }
-    const quality = option.model.quality.value;
+    const quality = qualities[i]!.value;
     const tagFit = tags.length > 0 ? tagSum / tags.length : quality;
     const penalty = option.penalties.reduce((sum, p) => sum + p.amount, 0);
     const base = clamp01(0.5 * quality + 0.5 * tagFit - penalty);
@@ -56,7 +63,14 @@ export function scoreOptions(shot: Shot, options: readonly Option[], optimize: O
       weights.base * base +
       weights.cost * (1 - normalise(costs, i)) +
       weights.speed * (1 - normalise(latencies, i));
-    return { option, score: round4(score), base: round4(base), strong, weak };
+    return {
+      option,
+      score: round4(score),
+      base: round4(base),
+      strong,
+      weak,
+      quality: qualities[i]!,
+    };
   });
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Durations } from '../catalog/schema.ts';
 import { orientationOfSize } from '../catalog/tiers.ts';
+import { type RejectionReason, rejectionReason } from '../contracts/reasons.ts';
 import type { Size } from '../storyboard/types.ts';
 
 const EPSILON = 1e-9;
@@ -38,11 +39,14 @@ export function chooseSize(
   sizes: readonly Size[],
   target: Size,
   allowUpscale: boolean,
-): SizeChoice | { problem: string } {
+): SizeChoice | { problem: RejectionReason } {
   const orientation = orientationOfSize(target);
   const same = sizes.filter((s) => orientationOfSize(s) === orientation);
   if (same.length === 0) {
-    return { problem: `no ${orientation} output (sizes: ${sizes.map(formatSize).join(', ')})` };
+    const limit = sizes.map(formatSize);
+    return {
+      problem: rejectionReason({ code: 'orientation_unavailable', asked: orientation, limit }),
+    };
   }
   const targetAspect = target.width / target.height;
   const covering = same
@@ -56,7 +60,11 @@ export function chooseSize(
   const largest = [...same].sort((a, b) => b.width * b.height - a.width * a.height)[0]!;
   if (allowUpscale) return { size: largest, upscale: true };
   return {
-    problem: `max ${formatSize(largest)} < ${formatSize(target)} needed (set policy.allow_upscale to upscale)`,
+    problem: rejectionReason({
+      code: 'size_too_small',
+      limit: formatSize(largest),
+      asked: formatSize(target),
+    }),
   };
 }
 
@@ -78,14 +86,19 @@ export function chooseFps(
   rates: readonly number[],
   target: number,
   minFps: number | undefined,
-): FpsChoice | { problem: string } {
+): FpsChoice | { problem: RejectionReason } {
   const sorted = [...rates].sort((a, b) => a - b);
   if (minFps !== undefined) {
     const fast = sorted.find((r) => r + 0.01 >= minFps);
     if (fast === undefined) {
       const slowmo = round6(minFps / target);
       return {
-        problem: `fps ${sorted.at(-1)} < ${trimNumber(minFps)} needed for ${trimNumber(slowmo)}x slow motion`,
+        problem: rejectionReason({
+          code: 'fps_too_low',
+          limit: sorted.at(-1)!,
+          asked: minFps,
+          slowmo,
+        }),
       };
     }
     return { fps: fast, converted: Math.abs(fast - minFps) > 0.01 };
@@ -106,7 +119,4 @@ export function round6(n: number): number {
   return Math.round(n * 1e6) / 1e6;
 }
 
-/** 2.5 → "2.5", 60 → "60", 1.6000000001 → "1.6" */
-export function trimNumber(n: number): string {
-  return String(Math.round(n * 1000) / 1000);
-}
+export { trimNumber } from '../contracts/format.ts';

@@ -1,7 +1,7 @@
 /**
  * The provider sandbox: local stand-ins for every provider API the project supports, on one
  * loopback port, each under its own prefix and speaking its real wire protocol
- * (spec/cli-and-plan.md, "Sandbox").
+ * (docs/sandbox.md).
  */
 export {
   parseSandboxFlags,

@@ -26,10 +26,13 @@ import { JobStore } from './jobs.ts';
 import { MediaStore } from './media.ts';
 import { byteplusProvider } from './providers/byteplus.ts';
 import { type ComfyUiSpec, comfyuiProvider } from './providers/comfyui.ts';
+import { dashscopeProvider } from './providers/dashscope.ts';
 import { falProvider } from './providers/fal.ts';
 import { googleProvider } from './providers/google.ts';
 import { klingProvider } from './providers/kling.ts';
+import { ltxProvider } from './providers/ltx.ts';
 import { lumaProvider } from './providers/luma.ts';
+import { minimaxProvider } from './providers/minimax.ts';
 import { openaiProvider } from './providers/openai.ts';
 import { replicateProvider } from './providers/replicate.ts';
 import { runwayProvider } from './providers/runway.ts';
@@ -90,6 +93,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     fal: falProvider(core),
     replicate: replicateProvider(core),
     comfyui,
+    minimax: minimaxProvider(core),
+    dashscope: dashscopeProvider(core),
+    ltx: ltxProvider(core),
   };
 
   /** Requests held open by the `timeout` fault; ended on close. */

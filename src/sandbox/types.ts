@@ -1,4 +1,4 @@
-/** Public types of the provider sandbox (see spec/cli-and-plan.md, "Sandbox"). */
+/** Public types of the provider sandbox (see docs/sandbox.md). */
 
 import { PROVIDERS, type ProviderId } from '../catalog/schema.ts';
 

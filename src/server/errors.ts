@@ -1,48 +1,18 @@
 /**
  * Every error the HTTP API answers, as JSON with a stable `code`: the only place where errors
  * become HTTP statuses. Library errors keep their own codes (`invalid_storyboard`,
- * `over_budget`, …); the API adds its own for what only HTTP has (auth, sizes, ranges, …).
+ * `over_budget`, …); the API adds its own for what only HTTP has (auth, sizes, ranges, …). The
+ * codes, their statuses and the body are defined in ../contracts/errors.ts.
  */
-import { InvalidInputError, type Problem, ShotrouterError } from '../errors.ts';
+import {
+  type ApiErrorCode,
+  apiErrorStatus,
+  type ErrorBody,
+  libraryErrorStatus,
+} from '../contracts/errors.ts';
+import { InvalidInputError, ShotrouterError } from '../errors.ts';
 
-export type ApiErrorCode =
-  | 'bad_request'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'confirmation_required'
-  | 'run_in_progress'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'range_not_satisfiable'
-  | 'internal';
-
-const API_STATUS: Record<ApiErrorCode, number> = {
-  bad_request: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  method_not_allowed: 405,
-  confirmation_required: 409,
-  run_in_progress: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  range_not_satisfiable: 416,
-  internal: 500,
-};
-
-/** Library error codes as HTTP statuses; any other library code is a 500. */
-const LIBRARY_STATUS: Record<string, number> = {
-  invalid_storyboard: 422,
-  invalid_catalog: 422,
-  invalid_timeline: 422,
-  unsatisfiable: 422,
-  over_budget: 422,
-  usage: 400,
-  aborted: 409,
-  shots_failed: 409,
-};
+export type { ApiErrorCode, ErrorBody };
 
 export class ApiError extends Error {
   readonly code: ApiErrorCode;
@@ -58,20 +28,10 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
     this.code = code;
-    this.status = API_STATUS[code];
+    this.status = apiErrorStatus(code);
     this.details = options.details;
     this.headers = options.headers ?? {};
   }
-}
-
-export interface ErrorBody {
-  error: {
-    code: string;
-    message: string;
-    /** for `invalid_storyboard`: every problem with its position in the client's file */
-    problems?: Problem[];
-    details?: Record<string, unknown>;
-  };
 }
 
 /** The status, headers and JSON body for any thrown value. */
@@ -102,9 +62,10 @@ export function errorResponse(error: unknown): {
       },
     };
   }
-  if (ShotrouterError.is(error) && LIBRARY_STATUS[error.code] !== undefined) {
+  const libraryStatus = ShotrouterError.is(error) ? libraryErrorStatus(error.code) : undefined;
+  if (ShotrouterError.is(error) && libraryStatus !== undefined) {
     return {
-      status: LIBRARY_STATUS[error.code]!,
+      status: libraryStatus,
       headers: {},
       body: { error: { code: error.code, message: error.message } },
     };

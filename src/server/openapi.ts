@@ -97,10 +97,13 @@ export class ApiRoutes {
 
   /** The OpenAPI 3.1 document of every route added. */
   document(info: { title: string; version: string; description: string }): object {
-    const { schemas } = z.toJSONSchema(apiSchemas, {
+    const generated = z.toJSONSchema(apiSchemas, {
       uri: (id) => `#/components/schemas/${id}`,
       unrepresentable: 'any',
     });
+    const schemas = Object.fromEntries(
+      Object.entries(generated.schemas).map(([id, schema]) => [id, schemaObject(schema)]),
+    );
     const ref = (schema: z.ZodType) => {
       const id = apiSchemas.get(schema)?.id;
       if (!id) throw new Error('a documented schema must be registered in apiSchemas');
@@ -200,8 +203,17 @@ function parametersOf(schema: z.ZodType | undefined, place: 'path' | 'query') {
     name,
     in: place,
     required: place === 'path' || !field.safeParse(undefined).success,
-    schema: z.toJSONSchema(field, { unrepresentable: 'any' }),
+    schema: schemaObject(z.toJSONSchema(field, { unrepresentable: 'any' })),
   }));
+}
+
+/**
+ * A JSON Schema as an OpenAPI 3.1 Schema Object: without the `$schema` and `$id` zod writes for a
+ * standalone document (an `$id` may not carry a fragment, and the document's dialect applies).
+ */
+function schemaObject(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $schema: _dialect, $id: _id, ...rest } = schema;
+  return rest;
 }
 
 function operationId(method: Method, path: string): string {

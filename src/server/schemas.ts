@@ -1,115 +1,39 @@
 /**
  * The HTTP API's shapes, as zod schemas: requests are validated with them and the OpenAPI
  * document (/openapi.json) is generated from them, so the two cannot drift apart. Every schema
- * that appears in the document is registered in `apiSchemas` under its component name.
+ * that appears in the document is registered in `apiSchemas` under its component name. The plan
+ * and the error body are defined once in ../contracts/ and only registered here.
  */
 import { z } from 'zod';
+import {
+  PlannedShotSchema as ContractPlannedShotSchema,
+  PlanSchema as ContractPlanSchema,
+  ProblemSchema as ContractProblemSchema,
+  ErrorBodySchema,
+  PlanWarningSchema,
+  RejectionReasonSchema,
+} from '../contracts/index.ts';
 import { TAGS } from '../storyboard/types.ts';
 
-export const apiSchemas = z.registry<{ id: string; description?: string }>();
+export const apiSchemas = z.registry<{ id: string }>();
 
+/** Registers a schema under its component name; the description goes into the document. */
 function named<T extends z.ZodType>(id: string, schema: T, description?: string): T {
-  apiSchemas.add(schema, { id, ...(description ? { description } : {}) });
-  return schema;
+  const described = description ? schema.describe(description) : schema;
+  apiSchemas.add(described, { id });
+  return described;
 }
 
-// errors
+// errors and the plan: their one definition is in ../contracts/
 
-export const ProblemSchema = named(
-  'Problem',
-  z.object({
-    file: z.string(),
-    line: z.number().int(),
-    col: z.number().int(),
-    path: z.string().describe('the field, e.g. shots[2].duration'),
-    message: z.string(),
-    expected: z.string().optional(),
-    found: z.string().optional(),
-    hint: z.string().optional(),
-  }),
-);
+export const ProblemSchema = named('Problem', ContractProblemSchema);
 
-export const ErrorSchema = named(
-  'Error',
-  z.object({
-    error: z.object({
-      code: z.string().describe('stable: clients may match on it'),
-      message: z.string(),
-      problems: z.array(ProblemSchema).optional(),
-      details: z.record(z.string(), z.unknown()).optional(),
-    }),
-  }),
-  'Every error: JSON with a stable code',
-);
+export const ErrorSchema = named('Error', ErrorBodySchema);
 
-// the plan (router/types.ts; the public contract of `plan --json`)
-
-const GenerateSchema = z.object({
-  seconds: z.number(),
-  width: z.number().int(),
-  height: z.number().int(),
-  fps: z.number(),
-  audio: z.boolean(),
-  references: z.number().int(),
-});
-const TrimSchema = z.object({ from: z.number(), seconds: z.number() });
-const ChainSchema = z.object({
-  kind: z.enum(['extend', 'split']),
-  segments: z.array(z.number()),
-});
-const EstimateSchema = z.object({ usd: z.number(), seconds: z.number() });
-
-export const PlannedShotSchema = named(
-  'PlannedShot',
-  z.object({
-    id: z.string(),
-    model: z.string().nullable(),
-    provider: z.string().nullable(),
-    generate: GenerateSchema.nullable(),
-    trim: TrimSchema.nullable(),
-    group: z.string().nullable(),
-    chain: ChainSchema.nullable(),
-    estimate: EstimateSchema,
-    takes: z.number().int(),
-    score: z.number(),
-    reasons: z.array(z.string()),
-    warnings: z.array(z.string()),
-    fallbacks: z.array(z.string()),
-    fallback_routes: z.array(
-      z.object({
-        model: z.string(),
-        provider: z.string().nullable(),
-        generate: GenerateSchema,
-        trim: TrimSchema,
-        chain: ChainSchema.nullable(),
-        estimate: EstimateSchema,
-      }),
-    ),
-    rejected: z.array(z.object({ model: z.string(), reasons: z.array(z.string()) })),
-  }),
-);
-
-export const PlanSchema = named(
-  'Plan',
-  z.object({
-    title: z.string(),
-    as_of: z.string(),
-    budget_usd: z.number().nullable(),
-    policy: z.string(),
-    shots: z.array(PlannedShotSchema),
-    total: EstimateSchema,
-    cost_range: z.object({ cheapest_usd: z.number(), best_usd: z.number() }),
-    problems: z.array(
-      z.object({
-        shot: z.string().nullable(),
-        severity: z.enum(['error', 'warning']),
-        code: z.string(),
-        message: z.string(),
-      }),
-    ),
-  }),
-  'What the router decided, before anything is spent',
-);
+named('RejectionReason', RejectionReasonSchema);
+named('PlanWarning', PlanWarningSchema);
+export const PlannedShotSchema = named('PlannedShot', ContractPlannedShotSchema);
+export const PlanSchema = named('Plan', ContractPlanSchema);
 
 // plan changes
 

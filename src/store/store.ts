@@ -81,7 +81,10 @@ async function openPostgresStore(url: string, options: OpenStoreOptions): Promis
     await withAdvisoryLock(pool, MIGRATION_LOCK, async () => {
       if (options.schema)
         await sql`create schema if not exists ${sql.id(options.schema)}`.execute(db);
-      await migrate(db, 'postgres');
+      // Kysely looks for its migration tables in every schema unless told which: a schema
+      // left half-migrated beside ours (a process killed while migrating) would pass for ours
+      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+      await migrate(db, 'postgres', options.schema ?? rows[0]!.schema);
     });
   } catch (error) {
     await db.destroy();
@@ -98,8 +101,16 @@ async function openPostgresStore(url: string, options: OpenStoreOptions): Promis
   });
 }
 
-async function migrate(db: Kysely<Database>, flavor: SqlFlavor): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider(flavor) });
+async function migrate(
+  db: Kysely<Database>,
+  flavor: SqlFlavor,
+  migrationTableSchema?: string,
+): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider(flavor),
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

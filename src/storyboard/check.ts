@@ -1,5 +1,5 @@
 /**
- * Checks a parsed storyboard field by field (../shared/spec/storyboard.md) and builds the typed
+ * Checks a parsed storyboard field by field (docs/storyboard.md) and builds the typed
  * `Storyboard`. Every problem is collected in one pass; positions are looked up only for the
  * problems found. Hand-written rather than a zod schema because each problem needs its own
  * words (what was expected, what was found, a did-you-mean) and one unknown key or one bad
@@ -27,6 +27,7 @@ import {
   type Shot,
   type ShotAudio,
   type Size,
+  SLOWMO_POLICIES,
   type Storyboard,
   TAGS,
   type Tag,
@@ -69,8 +70,9 @@ const FIELDS = {
     'licenses',
     'allow_upscale',
     'allow_retired',
+    'slowmo',
   ],
-  character: ['description', 'references'],
+  character: ['description', 'references', 'real_person'],
   shot: [
     'id',
     'prompt',
@@ -82,6 +84,7 @@ const FIELDS = {
     'references',
     'first_frame',
     'last_frame',
+    'real_person',
     'camera',
     'slowmo',
     'sequence',
@@ -359,6 +362,8 @@ class Checker {
     }
     policy.allowUpscale = this.bool(at, 'allow_upscale', fields.allow_upscale) ?? false;
     policy.allowRetired = this.bool(at, 'allow_retired', fields.allow_retired) ?? false;
+    const slowmo = this.choice(at, 'slowmo', fields.slowmo, SLOWMO_POLICIES);
+    if (slowmo !== undefined) policy.slowmo = slowmo;
 
     if (policy.allow !== undefined && policy.deny.length > 0) {
       const denied = new Set(policy.deny);
@@ -407,6 +412,7 @@ class Checker {
       });
       if (description !== undefined) character.description = description;
       character.references = this.imageList(here, 'references', fields.references);
+      if (this.bool(here, 'real_person', fields.real_person) === true) character.realPerson = true;
     }
     return characters;
   }
@@ -473,6 +479,7 @@ class Checker {
     const references = this.imageList(at, 'references', fields.references);
     const firstFrame = this.image(at, 'first_frame', fields.first_frame);
     const lastFrame = this.image(at, 'last_frame', fields.last_frame);
+    const realPerson = this.bool(at, 'real_person', fields.real_person);
     const camera = this.text(at, 'camera', fields.camera, {
       expected: 'camera direction in words',
     });
@@ -516,6 +523,7 @@ class Checker {
     };
     if (firstFrame !== undefined) shot.firstFrame = firstFrame;
     if (lastFrame !== undefined) shot.lastFrame = lastFrame;
+    if (realPerson === true) shot.realPerson = true;
     this.frameShape(at, 'first_frame', firstFrame, size);
     this.frameShape(at, 'last_frame', lastFrame, size);
     if (camera !== undefined) shot.camera = camera;

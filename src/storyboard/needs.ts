@@ -1,5 +1,5 @@
 /**
- * What a shot asks of a model, derived from the checked shot exactly as the storyboard spec's
+ * What a shot asks of a model, derived from the checked shot exactly as docs/storyboard.md
  * "What a shot asks of a model" says. Never written by hand.
  */
 import type { Character, Deliver, ImageRef, Orientation, Shot, ShotNeeds, Size } from './types.ts';
@@ -33,8 +33,24 @@ export function deriveNeeds(
     lastFrame: shot.lastFrame !== undefined,
   };
   // rounded to the millisecond-frame so that 23.976 × 2.5 reads 59.94, not 59.940000000000005
-  if (shot.slowmo > 1) needs.minFps = Math.round(shot.fps * shot.slowmo * 1000) / 1000;
+  if (shot.slowmo > 1) {
+    needs.minFps = Math.round(shot.fps * shot.slowmo * 1000) / 1000;
+    needs.slowmo = shot.slowmo;
+  }
+  if (showsRealPerson(shot, characters)) needs.realPerson = true;
   return needs;
+}
+
+/** A reference travelling with the shot shows a real person: its own (marked) or a marked character's. */
+function showsRealPerson(
+  shot: Pick<Shot, 'references' | 'characters' | 'realPerson'>,
+  characters: ReadonlyMap<string, Character>,
+): boolean {
+  if (shot.realPerson === true && shot.references.length > 0) return true;
+  return shot.characters.some((name) => {
+    const character = characters.get(name);
+    return character?.realPerson === true && character.references.length > 0;
+  });
 }
 
 /** The shot's own references, then those of its characters, each image once. */

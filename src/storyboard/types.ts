@@ -1,5 +1,5 @@
 /**
- * The storyboard after parsing and checking (../shared/spec/storyboard.md), and what each shot
+ * The storyboard after parsing and checking (docs/storyboard.md), and what each shot
  * asks of a model. Produced by storyboard/load.ts; read by the router and everything after it.
  */
 
@@ -34,6 +34,13 @@ export const RESOLUTION_KEYWORDS = {
 } as const;
 
 export type Optimize = 'quality' | 'cost' | 'speed' | 'balanced';
+/**
+ * How a slow-motion shot is made: `auto` (default) a confirmed native frame rate where one fits,
+ * else frame interpolation at conform time; `native` only a model's own high frame rate (a hard
+ * need); `interpolate` always synthesised frames; `prompt` only asks for the look in the prompt.
+ */
+export type SlowmoPolicy = 'auto' | 'native' | 'interpolate' | 'prompt';
+export const SLOWMO_POLICIES: readonly SlowmoPolicy[] = ['auto', 'native', 'interpolate', 'prompt'];
 export type Priority = 'hero' | 'normal' | 'draft';
 export type Orientation = 'landscape' | 'portrait' | 'square';
 
@@ -80,12 +87,16 @@ export interface Policy {
   licenses?: string[];
   allowUpscale: boolean;
   allowRetired: boolean;
+  /** absent: `auto` */
+  slowmo?: SlowmoPolicy;
 }
 
 export interface Character {
   name: string;
   description?: string;
   references: ImageRef[];
+  /** the references show a real person (some models refuse such references); absent: false */
+  realPerson?: boolean;
 }
 
 export interface Shot {
@@ -101,6 +112,8 @@ export interface Shot {
   references: ImageRef[];
   firstFrame?: ImageRef;
   lastFrame?: ImageRef;
+  /** the shot's own references show a real person; absent: false */
+  realPerson?: boolean;
   camera?: string;
   slowmo: number;
   sequence?: string;
@@ -121,8 +134,15 @@ export interface ShotNeeds {
   orientation: Orientation;
   /** the frame rate the clip is conformed to (the shot's fps) */
   targetFps: number;
-  /** with slowmo > 1: the lowest frame rate the model must generate at (a hard need) */
+  /**
+   * with slowmo > 1: the frame rate that makes the slow motion from native frames (a hard need
+   * only under `policy.slowmo: native`; the router decides the path, see router/slowmo.ts)
+   */
   minFps?: number;
+  /** with slowmo > 1: the shot's slow-motion factor */
+  slowmo?: number;
+  /** some reference image shows a real person (a character or the shot marked `real_person`) */
+  realPerson?: boolean;
   /** `required` for dialogue, `preferred` for ambient/sfx, `none` when the cut is silent or the shot is `silent` */
   audio: 'required' | 'preferred' | 'none';
   /** shot references + references of its characters, deduplicated */
@@ -144,7 +164,7 @@ export interface Deliver {
   size: Size;
   fps: number;
   audio: boolean;
-  // optional additions (docs/storyboard-additions.md): absent means the default
+  // optional additions (docs/storyboard.md): absent means the default
   /** default h264 */
   codec?: DeliverCodec;
   /** default fit */

@@ -44,6 +44,12 @@ function fragment(planned: PlannedShot | undefined, model: string | null): strin
   return `#t=${at(trim.from)},${at(trim.from + trim.seconds)}`;
 }
 
+/** What the user can change, from the reasons' `advice` fields (said once each). */
+function adviceOf(reasons: ReadonlyArray<{ advice?: string | undefined }>): string {
+  const advice = [...new Set(reasons.flatMap((r) => (r.advice ? [r.advice] : [])))];
+  return advice.length > 0 ? ` (to allow it: ${advice.join('; ')})` : '';
+}
+
 export function ShotCardView(props: ShotCardProps) {
   const { shot, planned, before, progress, current } = props;
   const id = `shot-${shot.id}`;
@@ -52,7 +58,12 @@ export function ShotCardView(props: ShotCardProps) {
     planned &&
     (before.model !== planned.model ||
       Math.abs(before.estimate.usd - planned.estimate.usd) > 0.004);
-  const rejected = new Map(planned?.rejected.map((r) => [r.model, r.reasons]) ?? []);
+  // models that cannot make the shot, by code (a feasible model that was not chosen can)
+  const cannot = new Map(
+    planned?.rejected
+      .filter((r) => !r.reasons.some((reason) => reason.code === 'feasible_not_chosen'))
+      .map((r) => [r.model, r.reasons]) ?? [],
+  );
   return html`<article class=${`shot ${progress.kind}${changed ? ' changed' : ''}`} aria-labelledby=${id}>
     <header>
       <h3 id=${id}><span class="shot-id">${shot.id}</span> <span class="muted">${seconds(shot.duration)}</span>
@@ -87,7 +98,7 @@ export function ShotCardView(props: ShotCardProps) {
       html`<details class="more">
       <summary>Why, ${planned.warnings.length > 0 ? `${planned.warnings.length} note${planned.warnings.length === 1 ? '' : 's'}, ` : ''}fallbacks, models ruled out</summary>
       <ul class="reasons">${planned.reasons.map((r) => html`<li>${r}</li>`)}</ul>
-      ${planned.warnings.length > 0 && html`<h4>Notes</h4><ul class="notes">${planned.warnings.map((w) => html`<li>${w}</li>`)}</ul>`}
+      ${planned.warnings.length > 0 && html`<h4>Notes</h4><ul class="notes">${planned.warnings.map((w) => html`<li data-code=${w.code}>${w.message}</li>`)}</ul>`}
       <p><span class="muted">Fallbacks: </span>${planned.fallbacks.join(', ') || 'none'}</p>
       ${
         planned.generate &&
@@ -95,7 +106,7 @@ export function ShotCardView(props: ShotCardProps) {
       }
       ${
         planned.rejected.length > 0 &&
-        html`<h4>Ruled out</h4><ul class="rejected">${planned.rejected.map((r) => html`<li><b>${r.model}</b>: ${r.reasons.join('; ')}</li>`)}</ul>`
+        html`<h4>Ruled out</h4><ul class="rejected">${planned.rejected.map((r) => html`<li><b>${r.model}</b>: ${r.reasons.map((reason) => reason.message).join('; ')}${adviceOf(r.reasons)}</li>`)}</ul>`
       }
     </details>`
     }
@@ -125,8 +136,8 @@ export function ShotCardView(props: ShotCardProps) {
           <select value=${current.model ?? ''} onChange=${(e: Event) => props.onChange({ model: (e.currentTarget as HTMLSelectElement).value || null })}>
             <option value="">Let the router choose</option>
             ${props.models.map((m) => {
-              const why = rejected.get(m.id);
-              return html`<option value=${m.id}>${m.name}${why && m.id !== current.model ? ` — cannot: ${why[0]}` : ''}</option>`;
+              const why = cannot.get(m.id)?.[0];
+              return html`<option value=${m.id}>${m.name}${why && m.id !== current.model ? ` — cannot: ${why.message}` : ''}</option>`;
             })}
           </select>
         </label>

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { lifecycleAt, loadCatalog, routeRetiredAt, routesAt } from '../../src/catalog/load.ts';
 import { LOCAL_PROVIDERS, type ModelCard, PROVIDERS } from '../../src/catalog/schema.ts';
 import { TAGS } from '../../src/storyboard/types.ts';
-import { CANONICAL } from './canonical.ts';
+import { ADDED_2026_12, CANONICAL, EDIT_MODELS } from './canonical.ts';
 
 const catalog = loadCatalog();
 const card = (id: string): ModelCard => {
@@ -51,6 +51,17 @@ describe('the shipped catalog', () => {
     }
   });
 
+  test('has the December 2026 models, and edit models only outside the routed list', () => {
+    const ids = catalog.models.map((m) => m.id);
+    for (const id of ADDED_2026_12) assert.ok(ids.includes(id), `missing ${id}`);
+    for (const id of EDIT_MODELS) {
+      assert.ok(!ids.includes(id), `${id} must not be routable`);
+      assert.equal(catalog.byId.get(id)?.kind, 'edit');
+      assert.ok(catalog.editModels.some((m) => m.id === id));
+    }
+    assert.ok(catalog.models.every((m) => m.kind === 'generate'));
+  });
+
   test('lists models sorted by id, with their files', () => {
     const ids = catalog.models.map((m) => m.id);
     assert.deepEqual(ids, [...ids].sort());
@@ -77,7 +88,13 @@ describe('the shipped catalog', () => {
 
   test('judges lifecycles at the date asked', () => {
     for (const id of ['sora-2', 'sora-2-pro']) {
-      assert.equal(lifecycleAt(card(id), '2026-06-01').state, 'active');
+      // the shutdown was announced (deprecated) on 2026-03-24 (December 2026 re-read)
+      assert.equal(lifecycleAt(card(id), '2026-03-23').state, 'active');
+      assert.deepEqual(lifecycleAt(card(id), '2026-06-01'), {
+        state: 'deprecated',
+        date: '2026-03-24',
+        retiresOn: '2026-09-24',
+      });
       assert.deepEqual(lifecycleAt(card(id), '2026-11-26'), {
         state: 'retired',
         date: '2026-09-24',
@@ -152,6 +169,11 @@ describe('the shipped catalog', () => {
       assert.equal(weights.min_vram_gb.value, gb);
       assert.equal(weights.license.value, 'apache-2.0');
     }
+    // memory depends on the runtime: fp8 / offloading under ComfyUI need far less than the
+    // official native path above
+    const comfy = (id: string) => card(id).routes.find((r) => r.provider === 'comfyui')!;
+    assert.equal(comfy('wan-2.2-a14b').vram_gb?.value, 24);
+    assert.equal(comfy('wan-2.2-5b').vram_gb?.value, 8);
     for (const m of catalog.models) {
       for (const r of m.routes.filter((route) => LOCAL_PROVIDERS.has(route.provider))) {
         assert.ok(m.open_weights, `${m.id} runs locally only with weights`);

@@ -56,8 +56,18 @@ describe('every example plans', () => {
         byId.get('s03')!.generate!.height,
         byId.get('s03')!.generate!.fps,
       ],
-      [3840, 2160, 60],
+      [3840, 2160, 24],
     );
+    // policy.slowmo defaults to auto: no catalog model has a confirmed 60 fps at 4K (Kling 3.0's
+    // was marketing only), so the 2.5x slow motion is interpolated at conform, and the plan says so
+    const s03 = byId.get('s03')!;
+    assert.equal(s03.slowmo!.path, 'interpolate');
+    assert.equal(s03.slowmo!.fps_generated, 24);
+    assert.ok(s03.reasons.some((r) => r.startsWith('slow motion (interpolate):')));
+    for (const shot of plan.shots) {
+      assert.ok(shot.quality, `${shot.id} says which quality it used`);
+      assert.ok(shot.reasons.some((r) => r.startsWith('quality')));
+    }
     const group = byId.get('s04')!.group;
     assert.ok(group);
     assert.equal(byId.get('s05')!.group, group);
@@ -97,21 +107,47 @@ test('over budget: exit 2 and the cheapest plan named', async () => {
 test('a retired model appears with its date; an earlier --as-of brings it back', async () => {
   const now = JSON.parse((await cli(['plan', EXAMPLES[0]!, '--json'])).stdout) as Plan;
   const sora = now.shots[1]!.rejected.find((r) => r.model === 'sora-2')!;
-  assert.ok(sora.reasons.some((r) => r.startsWith('retired 2026-09-24')));
+  const retired = sora.reasons.find((r) => r.code === 'retired');
+  assert.ok(retired?.code === 'retired');
+  assert.ok(retired.message.startsWith('retired 2026-09-24'));
+  assert.equal(retired.date, '2026-09-24');
   const before = JSON.parse(
     (await cli(['plan', EXAMPLES[0]!, '--json', '--as-of', '2026-06-01'])).stdout,
   ) as Plan;
   const soraBefore = before.shots[1]!.rejected.find((r) => r.model === 'sora-2');
-  assert.ok(!soraBefore?.reasons.some((r) => r.startsWith('retired')));
+  assert.ok(!soraBefore?.reasons.some((r) => r.code === 'retired'));
 });
 
 test('missing credentials: the plan names the variable that would enable the route', async () => {
   const { stdout } = await cli(['plan', EXAMPLES[1]!]);
-  assert.match(stdout, /which has no credentials: set ARK_API_KEY or BYTEPLUS_API_KEY/);
+  assert.match(stdout, /which has no credentials: set MINIMAX_API_KEY/);
   const sandboxed = await cli(['plan', EXAMPLES[1]!], {
     SHOTROUTER_SANDBOX_URL: 'http://127.0.0.1:9',
   });
   assert.doesNotMatch(sandboxed.stdout, /no credentials/);
+});
+
+test('credentials steer: the plan records its providers, and --providers replays it', async () => {
+  const env = { KLING_ACCESS_KEY: 'test-access', KLING_SECRET_KEY: 'test-secret' };
+  const steered = await cli(['plan', EXAMPLES[0]!, '--json'], env);
+  // the shots with reference images have no reachable route that sends them (Kling's own API
+  // takes registered elements, not files): exit 2, with what would unlock one
+  assert.equal(steered.code, 2);
+  const plan = JSON.parse(steered.stdout) as Plan;
+  assert.deepEqual(plan.providers, ['kling']);
+  for (const shot of plan.shots) if (shot.provider) assert.equal(shot.provider, 'kling');
+  const unlock = plan.problems.filter((p) => p.code === 'credentials_would_unlock');
+  assert.ok(unlock.length > 0, 'a better route behind another key is named');
+  for (const p of unlock) {
+    assert.match(
+      p.message,
+      /^shot s\d+: set [A-Z_]+.* to unlock [a-z0-9.-]+ on [a-z]+: the plan would choose/,
+    );
+  }
+  const replay = await cli(['plan', EXAMPLES[0]!, '--json', '--providers', 'kling']);
+  assert.equal(replay.stdout, steered.stdout, 'same inputs, same plan, without the keys');
+  assert.doesNotMatch(steered.stdout, /test-access|test-secret/);
+  assert.equal((await cli(['plan', EXAMPLES[0]!, '--providers', 'nope'])).code, 64);
 });
 
 describe('errors and usage', () => {
@@ -160,5 +196,37 @@ describe('errors and usage', () => {
     }
     const table = await cli(['models']);
     assert.match(table.stdout, /sora-2 +retired 2026-09-24/);
+    // an edit model is listed apart, never among the models plans route to
+    const edits = JSON.parse(result.stdout).edit_models as Array<{ id: string; kind: string }>;
+    assert.deepEqual(
+      edits.map((m) => [m.id, m.kind]),
+      [['runway-aleph', 'edit']],
+    );
+    assert.ok(!ids.includes('runway-aleph'));
+    assert.match(
+      table.stdout,
+      /edit models \(video in, never routed for generation\): runway-aleph/,
+    );
+    // per-modality quality with its source and snapshot; retirement per route
+    const veo = (
+      JSON.parse(result.stdout).models as Array<{
+        id: string;
+        quality_by_modality: Record<
+          string,
+          { basis: string; arena?: { score: number; snapshot: string; source_url: string } }
+        >;
+        routes_at_as_of: Array<{ provider: string; usable: boolean; retires_on: string | null }>;
+      }>
+    ).find((m) => m.id === 'veo-3.1')!;
+    assert.equal(veo.quality_by_modality.text_to_video!.basis, 'arena');
+    assert.equal(veo.quality_by_modality.text_to_video!.arena!.score, 1201);
+    assert.equal(veo.quality_by_modality.text_to_video!.arena!.snapshot, '2026-08-01');
+    assert.match(
+      veo.quality_by_modality.image_to_video!.arena!.source_url,
+      /artificialanalysis\.ai/,
+    );
+    const google = veo.routes_at_as_of.find((r) => r.provider === 'google')!;
+    assert.deepEqual([google.usable, google.retires_on], [false, '2026-10-22']);
+    assert.match(table.stdout, /veo-3\.1 .* 1201±12 +1252±12/);
   });
 });

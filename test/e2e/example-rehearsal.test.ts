@@ -14,6 +14,7 @@ import { main } from '../../src/cli/main.ts';
 import { probe } from '../../src/media/index.ts';
 import { startSandbox } from '../../src/sandbox/server.ts';
 import type { SandboxHandle } from '../../src/sandbox/types.ts';
+import { sandboxMedia } from '../cache.ts';
 import { memoryIO } from '../cli/memory-io.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,7 +26,7 @@ before(async () => {
   sandbox = await startSandbox({
     latencyMs: [100, 300],
     seed: 7,
-    mediaDir: path.join(dir, 'sandbox'),
+    mediaDir: sandboxMedia(),
   });
 });
 after(async () => {
@@ -84,7 +85,7 @@ test('a shot refused by the only model it may use fails: exit 3, and the refusal
     latencyMs: [50, 100],
     seed: 3,
     faults: { refuse: 1 },
-    mediaDir: path.join(dir, 'refusing'),
+    mediaDir: sandboxMedia(),
   });
   try {
     const file = path.join(dir, 'refused.yaml');

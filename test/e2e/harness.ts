@@ -27,10 +27,13 @@ import { providerRegistry } from '../../src/lib/providers.ts';
 import type { AdapterOptions } from '../../src/providers/adapter-kit.ts';
 import { catalogTokenPrice, createBytePlusProvider } from '../../src/providers/byteplus/index.ts';
 import { createComfyUiProvider } from '../../src/providers/comfyui/index.ts';
+import { createDashScopeProvider } from '../../src/providers/dashscope/index.ts';
 import { createFalProvider } from '../../src/providers/fal/index.ts';
 import { createGoogleProvider, createVertexProvider } from '../../src/providers/google/index.ts';
 import { createKlingProvider } from '../../src/providers/kling/index.ts';
+import { createLtxProvider } from '../../src/providers/ltx/index.ts';
 import { createLumaProvider } from '../../src/providers/luma/index.ts';
+import { createMiniMaxProvider } from '../../src/providers/minimax/index.ts';
 import { createOpenAIProvider } from '../../src/providers/openai/index.ts';
 import type { ProviderRegistry } from '../../src/providers/registry.ts';
 import { createReplicateProvider } from '../../src/providers/replicate/index.ts';
@@ -101,6 +104,9 @@ export function sandboxAdapters(
     createFalProvider(common),
     createReplicateProvider(common),
     createComfyUiProvider(common),
+    createMiniMaxProvider(common),
+    createDashScopeProvider(common),
+    createLtxProvider(common),
   ];
 }
 

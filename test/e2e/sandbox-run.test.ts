@@ -12,10 +12,7 @@
  * - no provider ever ran more of our jobs at once than its adapter's concurrency limit.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { priceUsd } from '../../src/catalog/price.ts';
 import { tierOfSize } from '../../src/catalog/tiers.ts';
 import type { EngineEvent, FallbackEvent } from '../../src/engine/index.ts';
@@ -23,6 +20,7 @@ import { prepareRun } from '../../src/engine/index.ts';
 import type { SandboxJob } from '../../src/sandbox/types.ts';
 import { PROVIDER_NAMES } from '../../src/sandbox/types.ts';
 import type { AttemptRow } from '../../src/store/store.ts';
+import { sandboxMedia } from '../cache.ts';
 import { listPriceUsd, routeOfJob, type World, world } from './harness.ts';
 
 /**
@@ -33,8 +31,7 @@ import { listPriceUsd, routeOfJob, type World, world } from './harness.ts';
 const SEED = 5;
 
 /** Rendered clips, shared by both tests: the sandbox renders each distinct clip once. */
-const mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-e2e-media-'));
-after(() => fs.rmSync(mediaDir, { recursive: true, force: true }));
+const mediaDir = sandboxMedia();
 
 /** Providers whose APIs take an idempotency key (header, or Kling's `external_task_id`). */
 const KEYED = new Set(['openai', 'google', 'vertex', 'kling', 'runway']);

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { BudgetGate } from '../../src/engine/budget.ts';
 import { providerErrors } from '../../src/providers/errors.ts';
 import { FakeProvider } from './fake-provider.ts';
-import { type Harness, harness, route, spec } from './helpers.ts';
+import { ENGINE_PATHS, type Harness, harness, route, spec } from './helpers.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -68,68 +68,74 @@ describe('budget gate', () => {
   });
 });
 
-describe('engine: budget', () => {
-  test('a start that would pass the budget does not happen; the shot fails with the reason', async () => {
-    const fake = new FakeProvider({ concurrency: 2 });
-    h = await harness({
-      providers: [fake],
-      specs: [spec('s1', [route('fake', 'm1', 1)]), spec('s2', [route('fake', 'm1', 1)])],
-      budgetUsd: 1.5,
+for (const path of ENGINE_PATHS) {
+  describe(`engine: budget (${path})`, () => {
+    test('a start that would pass the budget does not happen; the shot fails with the reason', async () => {
+      const fake = new FakeProvider({ concurrency: 2 });
+      h = await harness({
+        path,
+        providers: [fake],
+        specs: [spec('s1', [route('fake', 'm1', 1)]), spec('s2', [route('fake', 'm1', 1)])],
+        budgetUsd: 1.5,
+      });
+      const outcome = await h.run();
+      assert.equal(outcome.done, 1);
+      assert.equal(outcome.failed, 1);
+      assert.equal(fake.startCalls.length, 1);
+      const failed = outcome.jobs.find((j) => j.state === 'failed')!;
+      assert.equal(failed.error_code, 'over_budget');
+      assert.match(
+        failed.error_message!,
+        /would cost up to \$1\.00, but only \$0\.50 of the \$1\.50 budget is left/,
+      );
     });
-    const outcome = await h.run();
-    assert.equal(outcome.done, 1);
-    assert.equal(outcome.failed, 1);
-    assert.equal(fake.startCalls.length, 1);
-    const failed = outcome.jobs.find((j) => j.state === 'failed')!;
-    assert.equal(failed.error_code, 'over_budget');
-    assert.match(
-      failed.error_message!,
-      /would cost up to \$1\.00, but only \$0\.50 of the \$1\.50 budget is left/,
-    );
-  });
 
-  test('a shot waits for money that an attempt in flight may free', async () => {
-    const fake = new FakeProvider({
-      concurrency: 2,
-      costUsd: (shot) => (shot === 's1' ? 0.4 : undefined),
+    test('a shot waits for money that an attempt in flight may free', async () => {
+      // either shot may start first (the queue gives no order): each settles at $0.40
+      const fake = new FakeProvider({ concurrency: 2, costUsd: () => 0.4 });
+      h = await harness({
+        path,
+        providers: [fake],
+        specs: [spec('s1', [route('fake', 'm1', 2)]), spec('s2', [route('fake', 'm1', 2)])],
+        budgetUsd: 2.5,
+      });
+      const outcome = await h.run();
+      assert.equal(outcome.done, 2);
+      // the second shot only started after the first settled at $0.40
+      const firstSettled = h.events.findIndex((e) => e.type === 'spend' && e.spentUsd === 0.4);
+      const starts = h.events.flatMap((e, i) =>
+        e.type === 'job' && e.state === 'starting' ? [i] : [],
+      );
+      assert.equal(starts.length, 2);
+      assert.ok(
+        firstSettled > 0 && starts[1]! > firstSettled,
+        `settled at ${firstSettled}, the second started at ${starts[1]}`,
+      );
+      assert.deepEqual(await h.store.ledgerTotals(h.runId), {
+        reservedMicro: 0,
+        spentMicro: 800_000,
+      });
     });
-    h = await harness({
-      providers: [fake],
-      specs: [spec('s1', [route('fake', 'm1', 2)]), spec('s2', [route('fake', 'm1', 2)])],
-      budgetUsd: 2.5,
-    });
-    const outcome = await h.run();
-    assert.equal(outcome.done, 2);
-    // s2 only started after s1 settled at $0.40
-    const s1Settled = h.events.findIndex((e) => e.type === 'spend' && e.spentUsd === 0.4);
-    const s2Start = h.events.findIndex(
-      (e) => e.type === 'job' && e.key === 's2#0' && e.state === 'starting',
-    );
-    assert.ok(
-      s1Settled > 0 && s2Start > s1Settled,
-      `settled at ${s1Settled}, s2 started at ${s2Start}`,
-    );
-    assert.deepEqual(await h.store.ledgerTotals(h.runId), {
-      reservedMicro: 0,
-      spentMicro: 2_400_000,
+
+    test('a route too dear for what is left falls back to a cheaper one', async () => {
+      const fake = new FakeProvider();
+      h = await harness({
+        path,
+        providers: [fake],
+        specs: [spec('s1', [route('fake', 'dear', 2), route('fake', 'cheap', 0.5)])],
+        budgetUsd: 1,
+      });
+      const outcome = await h.run();
+      assert.equal(outcome.jobs[0]!.model, 'cheap');
+      assert.deepEqual(
+        fake.startCalls.map((c) => c.model),
+        ['cheap'],
+      );
     });
   });
+}
 
-  test('a route too dear for what is left falls back to a cheaper one', async () => {
-    const fake = new FakeProvider();
-    h = await harness({
-      providers: [fake],
-      specs: [spec('s1', [route('fake', 'dear', 2), route('fake', 'cheap', 0.5)])],
-      budgetUsd: 1,
-    });
-    const outcome = await h.run();
-    assert.equal(outcome.jobs[0]!.model, 'cheap');
-    assert.deepEqual(
-      fake.startCalls.map((c) => c.model),
-      ['cheap'],
-    );
-  });
-
+describe('engine: budget (in-process, many runs)', () => {
   test('property: with random costs, failures and concurrency the run never commits past the budget', async () => {
     const kinds = ['ok', 'ok', 'ok', 'refuse', 'fail', 'drop', 'unknown'] as const;
     await fc.assert(

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { afterEach, describe, test } from 'node:test';
 import { providerErrors } from '../../src/providers/errors.ts';
 import { FakeProvider } from './fake-provider.ts';
-import { type Harness, harness, route, spec, statesOf } from './helpers.ts';
+import { ENGINE_PATHS, type Harness, harness, route, spec, statesOf } from './helpers.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -167,168 +167,176 @@ describe('engine: retries', () => {
   });
 });
 
-describe('engine: fallbacks and failures', () => {
-  test('a refused prompt falls back to the next route and says why', async () => {
-    const fake = new FakeProvider({
-      onStart: ({ model }) =>
-        model === 'm1' ? { error: providerErrors.contentRefused('fake', 'policy') } : undefined,
+for (const path of ENGINE_PATHS) {
+  describe(`engine: fallbacks and failures (${path})`, () => {
+    test('a refused prompt falls back to the next route and says why', async () => {
+      const fake = new FakeProvider({
+        onStart: ({ model }) =>
+          model === 'm1' ? { error: providerErrors.contentRefused('fake', 'policy') } : undefined,
+      });
+      h = await harness({
+        path,
+        providers: [fake],
+        specs: [spec('s1', [route('fake', 'm1', 1), route('fake', 'm2', 2)])],
+      });
+      const outcome = await h.run();
+      const job = outcome.jobs[0]!;
+      assert.equal(job.state, 'done');
+      assert.equal(job.model, 'm2');
+      assert.equal(job.route_index, 1);
+      const warnings = JSON.parse(job.warnings_json) as string[];
+      assert.match(warnings[0]!, /fell back from m1 to m2: fake refused the content: policy/);
+      const fallback = h.events.find((e) => e.type === 'fallback');
+      assert.ok(fallback && fallback.type === 'fallback' && fallback.to === 'm2');
+      // refused before creation: nothing spent on m1
+      assert.equal(job.spend_micro, 2_000_000);
     });
-    h = await harness({
-      providers: [fake],
-      specs: [spec('s1', [route('fake', 'm1', 1), route('fake', 'm2', 2)])],
-    });
-    const outcome = await h.run();
-    const job = outcome.jobs[0]!;
-    assert.equal(job.state, 'done');
-    assert.equal(job.model, 'm2');
-    assert.equal(job.route_index, 1);
-    const warnings = JSON.parse(job.warnings_json) as string[];
-    assert.match(warnings[0]!, /fell back from m1 to m2: fake refused the content: policy/);
-    const fallback = h.events.find((e) => e.type === 'fallback');
-    assert.ok(fallback && fallback.type === 'fallback' && fallback.to === 'm2');
-    // refused before creation: nothing spent on m1
-    assert.equal(job.spend_micro, 2_000_000);
-  });
 
-  test('a shot that fails on every model fails alone; the others finish', async () => {
-    const fake = new FakeProvider({
-      onStart: ({ shotId }) =>
-        shotId === 's2'
-          ? { error: providerErrors.invalidRequest('fake', 'prompt too long') }
-          : undefined,
+    test('a shot that fails on every model fails alone; the others finish', async () => {
+      const fake = new FakeProvider({
+        onStart: ({ shotId }) =>
+          shotId === 's2'
+            ? { error: providerErrors.invalidRequest('fake', 'prompt too long') }
+            : undefined,
+      });
+      h = await harness({
+        path,
+        providers: [fake],
+        specs: [
+          spec('s1', [route('fake', 'm1')]),
+          spec('s2', [route('fake', 'm1'), route('fake', 'm2')]),
+          spec('s3', [route('fake', 'm1')]),
+        ],
+      });
+      const outcome = await h.run();
+      assert.equal(outcome.state, 'finished');
+      assert.equal(outcome.done, 2);
+      assert.equal(outcome.failed, 1);
+      const failed = outcome.jobs.find((j) => j.shot_id === 's2')!;
+      assert.equal(failed.error_code, 'invalid_request');
+      assert.match(
+        failed.error_message!,
+        /m1 \(fake\): fake rejected the request: prompt too long; m2/,
+      );
     });
-    h = await harness({
-      providers: [fake],
-      specs: [
-        spec('s1', [route('fake', 'm1')]),
-        spec('s2', [route('fake', 'm1'), route('fake', 'm2')]),
-        spec('s3', [route('fake', 'm1')]),
-      ],
-    });
-    const outcome = await h.run();
-    assert.equal(outcome.state, 'finished');
-    assert.equal(outcome.done, 2);
-    assert.equal(outcome.failed, 1);
-    const failed = outcome.jobs.find((j) => j.shot_id === 's2')!;
-    assert.equal(failed.error_code, 'invalid_request');
-    assert.match(
-      failed.error_message!,
-      /m1 \(fake\): fake rejected the request: prompt too long; m2/,
-    );
-  });
 
-  test('a refused API key disables the provider for the rest of the run', async () => {
-    const bad = new FakeProvider({
-      id: 'bad',
-      concurrency: 1,
-      starts: [{ error: providerErrors.authentication('bad', 'BAD_API_KEY') }],
+    test('a refused API key disables the provider for the rest of the run', async () => {
+      const bad = new FakeProvider({
+        id: 'bad',
+        concurrency: 1,
+        starts: [{ error: providerErrors.authentication('bad', 'BAD_API_KEY') }],
+      });
+      const good = new FakeProvider({ id: 'good' });
+      h = await harness({
+        path,
+        providers: [bad, good],
+        specs: [
+          spec('s1', [route('bad', 'm1'), route('good', 'g1')]),
+          spec('s2', [route('bad', 'm1'), route('good', 'g1')]),
+        ],
+      });
+      const outcome = await h.run();
+      assert.equal(outcome.done, 2);
+      assert.equal(bad.startCalls.length, 1, 'no second start on a provider that refused the key');
+      const warnings = outcome.jobs.flatMap((j) => JSON.parse(j.warnings_json) as string[]);
+      assert.ok(warnings.some((w) => w.includes('check BAD_API_KEY')));
     });
-    const good = new FakeProvider({ id: 'good' });
-    h = await harness({
-      providers: [bad, good],
-      specs: [
-        spec('s1', [route('bad', 'm1'), route('good', 'g1')]),
-        spec('s2', [route('bad', 'm1'), route('good', 'g1')]),
-      ],
-    });
-    const outcome = await h.run();
-    assert.equal(outcome.done, 2);
-    assert.equal(bad.startCalls.length, 1, 'no second start on a provider that refused the key');
-    const warnings = outcome.jobs.flatMap((j) => JSON.parse(j.warnings_json) as string[]);
-    assert.ok(warnings.some((w) => w.includes('check BAD_API_KEY')));
-  });
 
-  test('a clip that fails verification is paid for and the shot falls back', async () => {
-    const fake = new FakeProvider();
-    h = await harness({
-      providers: [fake],
-      specs: [spec('s1', [route('fake', 'm1', 1), route('fake', 'm2', 1)], { prompt: 'p' })],
-    });
-    // the first clip's bytes say "unusable" → fakeTools.inspect rejects it
-    const model = fake.model.bind(fake);
-    fake.model = (id) => {
-      const m = model(id);
-      const status = m.doStatus!.bind(m);
-      m.doStatus = async (o) => {
-        const s = await status(o);
-        if (s.status === 'completed' && id === 'm1') {
-          return {
-            ...s,
-            videos: [
-              { type: 'binary', data: Buffer.from('unusable clip'), mediaType: 'video/mp4' },
-            ],
-          };
-        }
-        return s;
+    test('a clip that fails verification is paid for and the shot falls back', async () => {
+      const fake = new FakeProvider();
+      h = await harness({
+        path,
+        providers: [fake],
+        specs: [spec('s1', [route('fake', 'm1', 1), route('fake', 'm2', 1)], { prompt: 'p' })],
+      });
+      // the first clip's bytes say "unusable" → fakeTools.inspect rejects it
+      const model = fake.model.bind(fake);
+      fake.model = (id) => {
+        const m = model(id);
+        const status = m.doStatus!.bind(m);
+        m.doStatus = async (o) => {
+          const s = await status(o);
+          if (s.status === 'completed' && id === 'm1') {
+            return {
+              ...s,
+              videos: [
+                { type: 'binary', data: Buffer.from('unusable clip'), mediaType: 'video/mp4' },
+              ],
+            };
+          }
+          return s;
+        };
+        return m;
       };
-      return m;
-    };
-    const outcome = await h.run();
-    const job = outcome.jobs[0]!;
-    assert.equal(job.state, 'done');
-    assert.equal(job.model, 'm2');
-    assert.equal(job.spend_micro, 2_000_000, 'the unusable clip was billed too');
-    const [first] = await h.store.attempts(job.id);
-    assert.equal(first!.error_code, 'verification_failed');
-  });
-});
-
-describe('engine: lost replies', () => {
-  test('a start whose reply was lost after creation is found, not sent again', async () => {
-    const fake = new FakeProvider({ starts: ['drop-after-create'] });
-    h = await harness({ providers: [fake], specs: [spec('s1', [route('fake', 'm1')])] });
-    const outcome = await h.run();
-    assert.equal(outcome.done, 1);
-    assert.equal(fake.startCalls.length, 1);
-    assert.equal(fake.created, 1);
-  });
-
-  test('a start lost before creation is sent again with the same key', async () => {
-    const fake = new FakeProvider({ starts: ['drop-before-create'] });
-    h = await harness({ providers: [fake], specs: [spec('s1', [route('fake', 'm1')])] });
-    const outcome = await h.run();
-    assert.equal(outcome.done, 1);
-    assert.equal(fake.startCalls.length, 2);
-    assert.equal(fake.startCalls[0]!.key, fake.startCalls[1]!.key);
-    assert.equal(fake.created, 1);
-  });
-
-  test('a start that never arrives is sent a bounded number of times, then the next route', async () => {
-    const fake = new FakeProvider({
-      onStart: ({ model }) => (model === 'm1' ? 'drop-before-create' : undefined),
+      const outcome = await h.run();
+      const job = outcome.jobs[0]!;
+      assert.equal(job.state, 'done');
+      assert.equal(job.model, 'm2');
+      assert.equal(job.spend_micro, 2_000_000, 'the unusable clip was billed too');
+      const [first] = await h.store.attempts(job.id);
+      assert.equal(first!.error_code, 'verification_failed');
     });
-    h = await harness({
-      providers: [fake],
-      specs: [spec('s1', [route('fake', 'm1'), route('fake', 'm2')])],
-    });
-    const outcome = await h.run({ retry: { maxSends: 3 } });
-    assert.equal(outcome.jobs[0]!.model, 'm2');
-    const m1 = fake.startCalls.filter((c) => c.model === 'm1');
-    assert.equal(m1.length, 3);
-    assert.equal(new Set(m1.map((c) => c.key)).size, 1);
-    const [first] = await h.store.attempts(outcome.jobs[0]!.id);
-    assert.equal(first!.state, 'failed');
-    assert.equal(first!.error_code, 'connection_dropped');
-    // nothing was created on m1, so nothing was owed
-    assert.equal(outcome.jobs[0]!.spend_micro, 1_000_000);
   });
 
-  test('an outcome that cannot be known is never re-sent: counted as spent, then the next route', async () => {
-    const fake = new FakeProvider({ starts: ['drop-after-create'], reconcile: 'unknown' });
-    h = await harness({
-      providers: [fake],
-      specs: [spec('s1', [route('fake', 'm1', 1), route('fake', 'm2', 2)])],
-      budgetUsd: 10,
+  describe(`engine: lost replies (${path})`, () => {
+    test('a start whose reply was lost after creation is found, not sent again', async () => {
+      const fake = new FakeProvider({ starts: ['drop-after-create'] });
+      h = await harness({ path, providers: [fake], specs: [spec('s1', [route('fake', 'm1')])] });
+      const outcome = await h.run();
+      assert.equal(outcome.done, 1);
+      assert.equal(fake.startCalls.length, 1);
+      assert.equal(fake.created, 1);
     });
-    const outcome = await h.run();
-    const job = outcome.jobs[0]!;
-    assert.equal(job.model, 'm2');
-    assert.equal(fake.startCalls.filter((c) => c.model === 'm1').length, 1);
-    const [first] = await h.store.attempts(job.id);
-    assert.equal(first!.state, 'unknown');
-    assert.equal(job.spend_micro, 3_000_000);
+
+    test('a start lost before creation is sent again with the same key', async () => {
+      const fake = new FakeProvider({ starts: ['drop-before-create'] });
+      h = await harness({ path, providers: [fake], specs: [spec('s1', [route('fake', 'm1')])] });
+      const outcome = await h.run();
+      assert.equal(outcome.done, 1);
+      assert.equal(fake.startCalls.length, 2);
+      assert.equal(fake.startCalls[0]!.key, fake.startCalls[1]!.key);
+      assert.equal(fake.created, 1);
+    });
+
+    test('a start that never arrives is sent a bounded number of times, then the next route', async () => {
+      const fake = new FakeProvider({
+        onStart: ({ model }) => (model === 'm1' ? 'drop-before-create' : undefined),
+      });
+      h = await harness({
+        path,
+        providers: [fake],
+        specs: [spec('s1', [route('fake', 'm1'), route('fake', 'm2')])],
+      });
+      const outcome = await h.run({ retry: { maxSends: 3 } });
+      assert.equal(outcome.jobs[0]!.model, 'm2');
+      const m1 = fake.startCalls.filter((c) => c.model === 'm1');
+      assert.equal(m1.length, 3);
+      assert.equal(new Set(m1.map((c) => c.key)).size, 1);
+      const [first] = await h.store.attempts(outcome.jobs[0]!.id);
+      assert.equal(first!.state, 'failed');
+      assert.equal(first!.error_code, 'connection_dropped');
+      // nothing was created on m1, so nothing was owed
+      assert.equal(outcome.jobs[0]!.spend_micro, 1_000_000);
+    });
+
+    test('an outcome that cannot be known is never re-sent: counted as spent, then the next route', async () => {
+      const fake = new FakeProvider({ starts: ['drop-after-create'], reconcile: 'unknown' });
+      h = await harness({
+        path,
+        providers: [fake],
+        specs: [spec('s1', [route('fake', 'm1', 1), route('fake', 'm2', 2)])],
+        budgetUsd: 10,
+      });
+      const outcome = await h.run();
+      const job = outcome.jobs[0]!;
+      assert.equal(job.model, 'm2');
+      assert.equal(fake.startCalls.filter((c) => c.model === 'm1').length, 1);
+      const [first] = await h.store.attempts(job.id);
+      assert.equal(first!.state, 'unknown');
+      assert.equal(job.spend_micro, 3_000_000);
+    });
   });
-});
+}
 
 describe('engine: limits', () => {
   test('never more operations in flight than the provider allows, and no batch barrier', async () => {

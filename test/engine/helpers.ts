@@ -10,8 +10,11 @@ import { type EngineOptions, runEngine } from '../../src/engine/run-engine.ts';
 import { ShotrouterError } from '../../src/errors.ts';
 import { createProviderRegistry } from '../../src/providers/registry.ts';
 import type { Provider } from '../../src/providers/types.ts';
+import { runDistributed } from '../../src/queue/coordinator.ts';
+import { startWorker, type WorkerHandle } from '../../src/queue/worker.ts';
 import { MediaFolder } from '../../src/store/media-folder.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
+import { adminQuery, PG_URL, uniqueName } from '../store/engines.ts';
 
 export function route(provider: string, model: string, usd = 1, seconds = 4): RouteSpec {
   return {
@@ -71,6 +74,13 @@ export const fakeFetch: typeof fetch = async (input, init) => {
   return fetch(url, init);
 };
 
+/**
+ * How the engine runs a harness's jobs: in this process on SQLite, or on PostgreSQL through the
+ * queue (the coordinator here, a pg-boss worker in this process making the clips).
+ */
+export type EnginePath = 'in-process' | 'pg-boss';
+export const ENGINE_PATHS: EnginePath[] = ['in-process', 'pg-boss'];
+
 export interface Harness {
   dir: string;
   store: Store;
@@ -91,12 +101,28 @@ export async function harness(options: {
   specs: JobSpec[];
   budgetUsd?: number | null;
   dir?: string;
+  /** default in-process */
+  path?: EnginePath;
 }): Promise<Harness> {
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-engine-'));
   const clock = new VirtualClock();
-  const store = await openStore({ dir, now: () => clock.now() });
+  // on PostgreSQL, schemas of its own for the store and for pg-boss, dropped on close
+  const queued =
+    options.path === 'pg-boss'
+      ? { schema: uniqueName('engine'), bossSchema: uniqueName('engine_boss') }
+      : null;
+  const store = await openStore(
+    queued
+      ? { url: PG_URL, schema: queued.schema, now: () => clock.now() }
+      : { dir, now: () => clock.now() },
+  ).catch(async (error: unknown) => {
+    // the test has no harness to close: leave no schema behind
+    if (queued) await adminQuery(`drop schema if exists ${queued.schema} cascade`);
+    throw error;
+  });
   const media = new MediaFolder(dir);
   const registry = createProviderRegistry(options.providers, { executor: 'test' });
+  let worker: WorkerHandle | undefined;
   const events: EngineEvent[] = [];
   const h: Harness = {
     dir,
@@ -130,7 +156,7 @@ export async function harness(options: {
         events.push(event);
         for (const listener of h.listeners) listener(event);
       });
-      return runEngine({
+      const engine: EngineOptions = {
         store,
         runId: h.runId,
         specs: h.specs,
@@ -142,14 +168,46 @@ export async function harness(options: {
         fetch: fakeFetch,
         events: bus,
         ...extra,
+      };
+      if (!queued) return runEngine(engine);
+      worker ??= await startWorker({
+        url: PG_URL,
+        schema: queued.schema,
+        bossSchema: queued.bossSchema,
+        mediaRoot: dir,
+        registryFor: () => registry,
+        tools: fakeTools,
+        fetch: fakeFetch,
+        clock,
+        ...(extra.retry ? { retry: extra.retry } : {}),
+        superviseSeconds: 1,
+        pollSeconds: 0.5,
+        waitPollMs: 20,
+      });
+      return runDistributed(engine, {
+        url: PG_URL,
+        bossSchema: queued.bossSchema,
+        mediaRoot: dir,
+        pollMs: 20,
       });
     },
     async close() {
+      await worker?.stop();
       await store.close();
+      if (queued) {
+        await adminQuery(
+          `drop schema if exists ${queued.schema} cascade; drop schema if exists ${queued.bossSchema} cascade`,
+        );
+      }
       if (!options.dir) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-  await h.prepare(options.specs);
+  try {
+    await h.prepare(options.specs);
+  } catch (error) {
+    await h.close();
+    throw error;
+  }
   return h;
 }
 

@@ -42,9 +42,17 @@ describe('plan and changes', () => {
     assert.equal(changed.shots[0]!.priority, 'hero');
     assert.equal(storyboard.shots[0]!.model, undefined, 'the input is not modified');
     assert.equal(plan(changed, models).shots[0]!.model, other);
-    // unpinning goes back to the router's choice
+    // unpinning goes back to the router's choice for the shot as it now is (tags, priority)
     const unpinned = applyChanges(changed, { shots: { s01: { model: null } } }, models);
-    assert.equal(plan(unpinned, models).shots[0]!.model, base.shots[0]!.model);
+    const unpinnedOnly = applyChanges(
+      storyboard,
+      { shots: { s01: { tags: ['b-roll'], priority: 'hero' } } },
+      models,
+    );
+    assert.equal(
+      plan(unpinned, models).shots[0]!.model,
+      plan(unpinnedOnly, models).shots[0]!.model,
+    );
   });
 
   test('the budget can be changed or removed, and the policy switched', () => {

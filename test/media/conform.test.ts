@@ -167,6 +167,56 @@ describe('conformClip', () => {
     assert.ok((await peakLevel(output)) < -80, 'slow-motion sound is replaced by silence');
   });
 
+  it('interpolates 24 fps slowed 2.5x: a new frame every output frame, in order, no repeats', async () => {
+    const plain = out('slowmo24-repeat.mp4');
+    const smooth = out('slowmo24-interpolated.mp4');
+    const base = {
+      input: src.ramp24,
+      trimFrom: 0,
+      trimSeconds: 0.8,
+      width: 160,
+      height: 90,
+      fps: 24,
+      slowmo: 2.5,
+      audio: false,
+    };
+    await conformClip({ ...base, output: plain });
+    await conformClip({ ...base, output: smooth, interpolate: true });
+    const repeated = await frameLumas(plain);
+    const interpolated = await frameLumas(smooth);
+    assert.equal(interpolated.length, 48);
+    assert.equal(Number((await facts(smooth)).video.nb_frames), 48);
+    // without interpolation 20 source frames are each shown 2 or 3 times
+    assert.ok(new Set(repeated).size <= 20, `repeated: ${new Set(repeated).size} distinct`);
+    assert.equal(new Set(interpolated).size, 48, 'every output frame is a different picture');
+    for (let i = 1; i < interpolated.length; i++) {
+      assert.ok(interpolated[i]! > interpolated[i - 1]!, `frame ${i} moves forward`);
+    }
+    // it starts on the first source frame and covers the same stretch of the source
+    assert.equal(interpolated[0], repeated[0]);
+    assert.ok(Math.abs(interpolated.at(-1)! - repeated.at(-1)!) <= 4);
+  });
+
+  it('does not interpolate a source with enough frames (60 fps slowed 2.5x into 24 fps)', async () => {
+    const output = out('slowmo60-no-interpolation.mp4');
+    await conformClip({
+      input: src.ramp60,
+      output,
+      trimFrom: 0,
+      trimSeconds: 0.8,
+      width: 160,
+      height: 90,
+      fps: 24,
+      slowmo: 2.5,
+      audio: false,
+      interpolate: true,
+    });
+    assert.deepEqual(
+      rampFrames(await frameLumas(output)),
+      Array.from({ length: 48 }, (_, i) => i),
+    );
+  });
+
   it('converts 30 fps to 24 by picking the nearest source frames', async () => {
     const output = out('30to24.mp4');
     await conformClip({

@@ -3,12 +3,14 @@
  * directly (not through the module under test).
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
 import { promisify } from 'node:util';
+import { cachedFile } from '../cache.ts';
 
 const exec = promisify(execFile);
 
@@ -87,7 +89,19 @@ export interface ClipSpec {
   audio?: { rate?: number; channels?: number; dbfs?: number; beepAt?: number };
 }
 
+/**
+ * Writes the clip `spec` describes to `file`. Each clip is rendered once per test run (several
+ * files ask for the same sources) and copied from the run's cache.
+ */
 export async function makeClip(file: string, spec: ClipSpec): Promise<string> {
+  const extension = path.extname(file) || '.mp4';
+  const key = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 24);
+  const cached = await cachedFile(`clip-${key}${extension}`, (output) => renderClip(output, spec));
+  await copyFile(cached, file);
+  return file;
+}
+
+async function renderClip(file: string, spec: ClipSpec): Promise<void> {
   const size = `${spec.width}x${spec.height}`;
   const picture = spec.picture ?? 'testsrc2';
   const video =
@@ -111,7 +125,6 @@ export async function makeClip(file: string, spec: ClipSpec): Promise<string> {
   args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p');
   if (picture === 'ramp') args.push('-qp', '0');
   await ffmpeg([...args, file]);
-  return file;
 }
 
 /** A copy of `file` that players show rotated by `degrees` (display matrix, no re-encode). */

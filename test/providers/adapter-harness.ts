@@ -20,6 +20,7 @@ import {
   type ProviderCredentials,
 } from '../../src/providers/credentials.ts';
 import { HttpClient } from '../../src/providers/http.ts';
+import { PREVIEW_PROVIDER } from '../../src/providers/preview/index.ts';
 import type {
   CompletedStatus,
   Provider,
@@ -29,6 +30,7 @@ import type {
 } from '../../src/providers/types.ts';
 import type { SandboxOptions } from '../../src/sandbox/types.ts';
 import { renderedOf, sandbox, type TestSandbox, workDir } from '../sandbox/helpers.ts';
+import { waitFor } from '../wait.ts';
 
 export { MAX_SIZE, PNG_BASE64, sandbox, type TestSandbox } from '../sandbox/helpers.ts';
 
@@ -212,7 +214,12 @@ export interface Expected {
 
 export interface AdapterSpec {
   /** provider id, the sandbox prefix and credentials name */
-  provider: CredentialProvider;
+  provider: CredentialProvider | typeof PREVIEW_PROVIDER;
+  /**
+   * an adapter that makes clips on this machine with no service behind it (the preview): only
+   * the contract's local part applies (the clip, a refused request, reconciling, cancelling)
+   */
+  local?: boolean;
   /** the adapter under test, pointed at the sandbox through `credentials` */
   create(options: AdapterOptions): Provider;
   modelId: string;
@@ -220,12 +227,29 @@ export interface AdapterSpec {
   request: VideoCallOptions;
   /** the clip the request makes (before the sandbox scales it down) */
   expected: Expected;
-  /** a request the API itself rejects */
-  invalid: { modelId?: string; request?: VideoCallOptions };
-  /** how moderation shows: refused at start, or a failed job */
-  refusal: 'start' | 'status';
+  /** a request the API itself rejects (`adapter`: options the adapter needs for it) */
+  invalid: {
+    modelId?: string;
+    request?: VideoCallOptions;
+    /** adapter options of its own (ComfyUI's workflow folders) */
+    adapter?: () => AdapterOptions & Record<string, unknown>;
+  };
+  /** how moderation shows: refused at start, a failed job, or never (a server of one's own) */
+  refusal: 'start' | 'status' | 'never';
+  /**
+   * how the clip comes: a link the engine downloads, or bytes the adapter downloaded while
+   * polling (an expired link then fails that poll)
+   */
+  delivery: 'url' | 'bytes';
+  /** false for a server with no rate limit (a ComfyUI server) */
+  rateLimited?: boolean;
   /** what reconciling a dropped start gives: the job itself, or `unknown` (no way to look it up) */
   reconcile: 'started' | 'unknown';
+  /**
+   * credential values the service refuses (default: a wrong `apiKey`); null when the service
+   * takes no secret (a ComfyUI server)
+   */
+  badCredentials?: Record<string, string> | null;
   /** checks on the completed status of the default request (metadata, cost) */
   onCompleted?(status: CompletedStatus, provider: Provider): void;
 }
@@ -237,7 +261,7 @@ async function setUp(
 ) {
   const t = await sandbox(options);
   const provider = spec.create({
-    credentials: sandboxCredentials(spec.provider, t),
+    credentials: sandboxCredentials(hosted(spec), t),
     now: t.clock.now,
     sleep: async () => {},
     reconcileSettleMs: 0,
@@ -246,7 +270,29 @@ async function setUp(
   return { t, provider, model: provider.info && provider.model(spec.modelId) };
 }
 
+/** Probes the clip of a completed status: downloaded as the engine does, or the bytes it holds. */
+function clipOf(spec: AdapterSpec, status: CompletedStatus): Promise<ProbeInfo> {
+  const video = status.videos[0];
+  assert.ok(video, 'a video');
+  assert.equal(video.type === 'url' ? 'url' : 'bytes', spec.delivery, 'how the clip comes');
+  return video.type === 'url'
+    ? downloadAndProbe(spec.provider, status)
+    : probeVideo(video, spec.provider);
+}
+
+/** The provider of a hosted adapter's spec (the credentials and sandbox name). */
+function hosted(spec: AdapterSpec): CredentialProvider {
+  assert.ok(spec.provider !== PREVIEW_PROVIDER && !spec.local, `${spec.provider} is not hosted`);
+  return spec.provider;
+}
+
+/** The contract of every adapter: the hosted ones against the sandbox, a local one on its own. */
 export function adapterContract(spec: AdapterSpec): void {
+  if (spec.local) localContract(spec);
+  else hostedContract(spec);
+}
+
+function hostedContract(spec: AdapterSpec): void {
   describe(`${spec.provider} adapter contract (sandbox)`, () => {
     test('start, poll, download an MP4 of the requested length, size, fps and audio', async () => {
       const { t, provider, model } = await setUp(spec);
@@ -259,7 +305,7 @@ export function adapterContract(spec: AdapterSpec): void {
       const first = await model.doStatus!({ operation: started.operation });
       assert.equal(first.status, 'pending');
       const done = completed(await pollToEnd(model, started.operation, t, 250));
-      const info = await downloadAndProbe(spec.provider, done);
+      const info = await clipOf(spec, done);
       const size = renderedOf(spec.expected);
       assert.ok(
         Math.abs(info.durationSeconds - spec.expected.seconds) < 0.1,
@@ -270,15 +316,23 @@ export function adapterContract(spec: AdapterSpec): void {
       assert.ok(Math.abs(info.fps - spec.expected.fps) < 0.01, `fps ${info.fps}`);
       assert.equal(info.hasAudio, spec.expected.audio);
       spec.onCompleted?.(done, provider);
-      assert.equal(t.sb.stats().providers[spec.provider].created, 1);
+      assert.equal(t.sb.stats().providers[hosted(spec)].created, 1);
     });
 
-    test('429 is rate_limited with the Retry-After seconds', async () => {
-      const { model } = await setUp(spec, { faults: { '429': 1 }, retryAfterSeconds: 7 });
-      const error = await rejectsWith(model.doStart!(spec.request), 'rate_limited');
-      assert.equal(error.retryable, true);
-      assert.equal(error.retryAfterSeconds, 7);
-    });
+    if (spec.rateLimited === false) {
+      test('a server without rate limits has no 429 to give', async () => {
+        const { t, model } = await setUp(spec, { faults: { '429': 1 } });
+        await model.doStart!(spec.request);
+        assert.equal(t.sb.stats().providers[hosted(spec)].created, 1);
+      });
+    } else {
+      test('429 is rate_limited with the Retry-After seconds', async () => {
+        const { model } = await setUp(spec, { faults: { '429': 1 }, retryAfterSeconds: 7 });
+        const error = await rejectsWith(model.doStart!(spec.request), 'rate_limited');
+        assert.equal(error.retryable, true);
+        assert.equal(error.retryAfterSeconds, 7);
+      });
+    }
 
     test('5xx is a retryable server_error', async () => {
       const { model } = await setUp(spec, { faults: { '5xx': 1 } });
@@ -286,22 +340,26 @@ export function adapterContract(spec: AdapterSpec): void {
       assert.equal(error.retryable, true);
     });
 
-    test('a wrong key is an authentication error that names the variable', async () => {
-      const t = await sandbox();
-      const provider = spec.create({
-        credentials: sandboxCredentials(spec.provider, t, { apiKey: 'bad-key' }),
+    const badCredentials =
+      spec.badCredentials === undefined ? { apiKey: 'bad-key' } : spec.badCredentials;
+    if (badCredentials) {
+      test('a wrong key is an authentication error that names the variable', async () => {
+        const t = await sandbox();
+        const provider = spec.create({
+          credentials: sandboxCredentials(hosted(spec), t, badCredentials),
+        });
+        const error = await rejectsWith(
+          provider.model(spec.modelId).doStart!(spec.request),
+          'authentication',
+        );
+        assert.equal(error.retryable, false);
+        assert.ok(
+          provider.info.apiKeyEnv && error.message.includes(provider.info.apiKeyEnv),
+          error.message,
+        );
+        assert.ok(!error.message.includes('bad-key'), 'the key never shows');
       });
-      const error = await rejectsWith(
-        provider.model(spec.modelId).doStart!(spec.request),
-        'authentication',
-      );
-      assert.equal(error.retryable, false);
-      assert.ok(
-        provider.info.apiKeyEnv && error.message.includes(provider.info.apiKeyEnv),
-        error.message,
-      );
-      assert.ok(!error.message.includes('bad-key'), 'the key never shows');
-    });
+    }
 
     test('no credentials at all fail the request, not the setup, with a hint', async () => {
       const provider = spec.create({ credentials: null });
@@ -313,17 +371,17 @@ export function adapterContract(spec: AdapterSpec): void {
     });
 
     test('a request the API rejects is a non-retryable invalid_request with its words', async () => {
-      const { t, provider } = await setUp(spec);
+      const { t, provider } = await setUp(spec, {}, spec.invalid.adapter?.());
       const model = provider.model(spec.invalid.modelId ?? spec.modelId);
       const error = await rejectsWith(
         model.doStart!(spec.invalid.request ?? spec.request),
         'invalid_request',
       );
       assert.equal(error.retryable, false);
-      assert.equal(t.sb.stats().providers[spec.provider].created, 0);
+      assert.equal(t.sb.stats().providers[hosted(spec)].created, 0);
     });
 
-    test('moderation is content_refused', async () => {
+    test('moderation is content_refused (where the service moderates)', async () => {
       const { t, model } = await setUp(spec, { faults: { refuse: 1 } });
       if (spec.refusal === 'start') {
         await rejectsWith(model.doStart!(spec.request), 'content_refused');
@@ -331,6 +389,11 @@ export function adapterContract(spec: AdapterSpec): void {
       }
       const started = await model.doStart!(spec.request);
       const end = await pollToEnd(model, started.operation, t, 250);
+      if (spec.refusal === 'never') {
+        // the sandbox fails such a job its own way (ComfyUI: out of GPU memory), never as moderation
+        assert.notEqual(statusCode(end), 'content_refused');
+        return;
+      }
       assert.equal(end.status, 'error');
       assert.equal(statusCode(end), 'content_refused');
     });
@@ -344,10 +407,14 @@ export function adapterContract(spec: AdapterSpec): void {
     test('an expired download URL is expired_url, and the next poll hands out a fresh one', async () => {
       const { t, model } = await setUp(spec, { faults: { expired: 1 } });
       const started = await model.doStart!(spec.request);
-      const stale = completed(await pollToEnd(model, started.operation, t, 250));
-      await rejectsWith(downloadAndProbe(spec.provider, stale), 'expired_url');
+      if (spec.delivery === 'url') {
+        const stale = completed(await pollToEnd(model, started.operation, t, 250));
+        await rejectsWith(clipOf(spec, stale), 'expired_url');
+      } else {
+        await rejectsWith(pollToEnd(model, started.operation, t, 250), 'expired_url');
+      }
       const fresh = completed(await model.doStatus!({ operation: started.operation }));
-      const info = await downloadAndProbe(spec.provider, fresh);
+      const info = await clipOf(spec, fresh);
       assert.ok(info.durationSeconds > 0);
     });
 
@@ -356,7 +423,7 @@ export function adapterContract(spec: AdapterSpec): void {
       const request = withKey(spec.request, 'key-dropped');
       await rejectsWith(model.doStart!(request), 'connection_dropped');
       assert.equal(
-        t.sb.stats().providers[spec.provider].created,
+        t.sb.stats().providers[hosted(spec)].created,
         1,
         'the job exists at the provider',
       );
@@ -374,7 +441,7 @@ export function adapterContract(spec: AdapterSpec): void {
       const done = completed(
         await pollToEnd(model, (result as { operation: JSONValue }).operation, t, 250),
       );
-      assert.ok((await downloadAndProbe(spec.provider, done)).durationSeconds > 0);
+      assert.ok((await clipOf(spec, done)).durationSeconds > 0);
     });
 
     if (spec.reconcile === 'started') {
@@ -409,11 +476,86 @@ export function adapterContract(spec: AdapterSpec): void {
         model.doStatus!({ operation: started.operation, abortSignal: before.signal }),
         'aborted',
       );
-      const { model: held } = await setUp(spec, { faults: { timeout: 1 } });
+      const { t: holding, model: held } = await setUp(spec, { faults: { timeout: 1 } });
       const during = new AbortController();
-      const polling = held.doStatus!({ operation: started.operation, abortSignal: during.signal });
-      setTimeout(() => during.abort(), 20);
+      const polling = Promise.resolve(
+        held.doStatus!({ operation: started.operation, abortSignal: during.signal }),
+      );
+      polling.catch(() => {});
+      // abort once the sandbox holds the poll
+      await waitFor('the sandbox to hold the poll', () => {
+        const faults = holding.sb.stats().providers[hosted(spec)].faults;
+        return (faults.timeout ?? 0) >= 1;
+      });
+      during.abort();
       await rejectsWith(polling, 'aborted');
+    });
+  });
+}
+
+/** The contract's part that applies to an adapter that renders on this machine. */
+function localContract(spec: AdapterSpec): void {
+  describe(`${spec.provider} adapter contract (local)`, () => {
+    const provider = spec.create({});
+
+    test('start, then the status is the MP4 of exactly the requested length, size, fps and audio', async () => {
+      const model = provider.model(spec.modelId);
+      const started = await model.doStart!(withKey(spec.request, 'key-success'));
+      assert.deepEqual(
+        JSON.parse(JSON.stringify(started.operation)),
+        started.operation,
+        'the handle is JSON',
+      );
+      const done = completed(await model.doStatus!({ operation: started.operation }));
+      const video = done.videos[0];
+      assert.ok(video, 'a video');
+      const info = await probeVideo(video, spec.provider);
+      assert.ok(
+        Math.abs(info.durationSeconds - spec.expected.seconds) < 0.05,
+        `duration ${info.durationSeconds}`,
+      );
+      assert.equal(info.width, spec.expected.width);
+      assert.equal(info.height, spec.expected.height);
+      assert.ok(Math.abs(info.fps - spec.expected.fps) < 0.01, `fps ${info.fps}`);
+      assert.equal(info.hasAudio, spec.expected.audio);
+      spec.onCompleted?.(done, provider);
+    });
+
+    test('a request it cannot make is a non-retryable invalid_request', async () => {
+      const model = provider.model(spec.invalid.modelId ?? spec.modelId);
+      const error = await rejectsWith(
+        model.doStart!(spec.invalid.request ?? spec.request),
+        'invalid_request',
+      );
+      assert.equal(error.retryable, false);
+    });
+
+    test('a lost start is reconciled to the operation the start gave', async () => {
+      const model = provider.model(spec.modelId);
+      const started = await model.doStart!(spec.request);
+      const result = await provider.info.reconcileStart({
+        model,
+        idempotencyKey: 'key-lost',
+        request: spec.request,
+        sentAt: new Date().toISOString(),
+      });
+      assert.deepEqual(result, { status: 'started', operation: started.operation });
+    });
+
+    test('the AbortSignal cancels the status before and while it renders', async () => {
+      const model = provider.model(spec.modelId);
+      const started = await model.doStart!(spec.request);
+      await rejectsWith(
+        model.doStatus!({ operation: started.operation, abortSignal: AbortSignal.abort() }),
+        'aborted',
+      );
+      const during = new AbortController();
+      const rendering = model.doStatus!({
+        operation: started.operation,
+        abortSignal: during.signal,
+      });
+      during.abort();
+      await rejectsWith(rendering, 'aborted');
     });
   });
 }

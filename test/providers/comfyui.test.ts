@@ -53,6 +53,8 @@ describe('ComfyUI workflow templates', () => {
     const names = readdirSync(BUILT_IN_WORKFLOWS).map((f) => f.replace(/\.json$/, ''));
     assert.deepEqual(names.sort(), [
       'ltx-2',
+      'ltx-2.3',
+      'minimax-h3',
       'wan-2.1-t2v-1.3b',
       'wan-2.2-a14b',
       'wan-2.2-ti2v-5b',
@@ -183,6 +185,8 @@ describe('ComfyUI adapter on the sandbox', () => {
     { template: 'wan-2.2-a14b', resolution: '832x480', fps: 16, frames: 81, audio: false },
     { template: 'wan-2.1-t2v-1.3b', resolution: '832x480', fps: 16, frames: 81, audio: false },
     { template: 'ltx-2', resolution: '1280x704', fps: 24, frames: 121, audio: true },
+    { template: 'ltx-2.3', resolution: '1920x1088', fps: 25, frames: 129, audio: true },
+    { template: 'minimax-h3', resolution: '1376x768', fps: 24, frames: 120, audio: true },
   ] as const;
   for (const c of cases) {
     test(`${c.template}: queue, history, /view, a clip of ${c.frames} frames at ${c.fps} fps`, async () => {

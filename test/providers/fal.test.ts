@@ -9,7 +9,6 @@ import {
 import type { VideoCallOptions } from '../../src/providers/types.ts';
 import { renderedOf } from '../sandbox/helpers.ts';
 import {
-  adapterContract,
   callOptions,
   completed,
   downloadAndProbe,
@@ -18,18 +17,6 @@ import {
   sandbox,
   sandboxCredentials,
 } from './adapter-harness.ts';
-
-adapterContract({
-  provider: 'fal',
-  create: (options) => createFalProvider(options),
-  modelId: 'fal-ai/pika/v2.2',
-  request: callOptions({ resolution: '1280x720', duration: 5 }),
-  expected: { seconds: 5, width: 1280, height: 720, fps: 24, audio: false },
-  // a duration Pika does not take, forced through the pass-through options
-  invalid: { request: callOptions({ providerOptions: { fal: { duration: 7 } } }) },
-  refusal: 'status',
-  reconcile: 'unknown',
-});
 
 const image = { type: 'file' as const, mediaType: 'image/png', data: PNG_BASE64 };
 const dataUri = `data:image/png;base64,${PNG_BASE64}`;

@@ -5,7 +5,6 @@ import { after, describe, test } from 'node:test';
 import { buildLumaRequest, createLumaProvider } from '../../src/providers/luma/index.ts';
 import { PNG_BASE64 } from '../sandbox/helpers.ts';
 import {
-  adapterContract,
   callOptions,
   completed,
   rejectsWith,
@@ -13,17 +12,6 @@ import {
   sandboxCredentials,
   statusCode,
 } from './adapter-harness.ts';
-
-adapterContract({
-  provider: 'luma',
-  create: (options) => createLumaProvider(options),
-  modelId: 'ray-flash-2',
-  request: callOptions({ resolution: '960x540', aspectRatio: '16:9', duration: 5 }),
-  expected: { seconds: 5, width: 960, height: 540, fps: 24, audio: false },
-  invalid: { modelId: 'ray-0' },
-  refusal: 'status',
-  reconcile: 'started',
-});
 
 describe('Luma lost starts (Dream Machine list)', () => {
   test('an identical take from before the window is not ours; two identical within it cannot be told apart', async () => {

@@ -7,7 +7,6 @@ import {
 } from '../../src/providers/replicate/index.ts';
 import { replicateVersionOf } from '../../src/sandbox/index.ts';
 import {
-  adapterContract,
   callOptions,
   completed,
   downloadAndProbe,
@@ -20,21 +19,6 @@ import {
 } from './adapter-harness.ts';
 
 const request = callOptions({ resolution: '864x480', duration: 4, generateAudio: true });
-
-adapterContract({
-  provider: 'replicate',
-  create: (options) => createReplicateProvider(options),
-  modelId: 'bytedance/seedance-2.0',
-  request,
-  expected: { seconds: 4, width: 854, height: 480, fps: 24, audio: true },
-  invalid: { modelId: 'nobody/no-such-model' },
-  refusal: 'status',
-  reconcile: 'started',
-  onCompleted(status) {
-    const meta = status.providerMetadata?.replicate as { predictTimeSeconds: number };
-    assert.equal(meta.predictTimeSeconds, 0.85, 'the run time Replicate reports');
-  },
-});
 
 describe('Replicate inputs', () => {
   const image = { type: 'file' as const, mediaType: 'image/png', data: PNG_BASE64 };

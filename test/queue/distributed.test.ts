@@ -20,6 +20,7 @@ import { startSandbox } from '../../src/sandbox/server.ts';
 import type { SandboxHandle } from '../../src/sandbox/types.ts';
 import { MediaFolder } from '../../src/store/media-folder.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
+import { sandboxMedia } from '../cache.ts';
 import { memoryIO } from '../cli/memory-io.ts';
 import { route, spec } from '../engine/helpers.ts';
 import { freshDatabase } from '../store/engines.ts';
@@ -44,7 +45,7 @@ describe('distributed run on PostgreSQL with pg-boss workers', { timeout: 240_00
       faults: { '429': 0.03, '5xx': 0.03, drop: 0.02 },
       seed: 11,
       maxSize: { width: 160, height: 90 },
-      mediaDir: path.join(tmp, 'sandbox-media'),
+      mediaDir: sandboxMedia(),
     });
   });
 

@@ -8,6 +8,7 @@ import { SharedBudget } from '../../src/queue/shared-budget.ts';
 import { SharedSlots } from '../../src/queue/shared-limits.ts';
 import type { Store } from '../../src/store/store.ts';
 import { freshPlace, type Place } from '../store/engines.ts';
+import { waitFor } from '../wait.ts';
 
 describe('shared budget and slots', () => {
   let place: Place;
@@ -62,12 +63,11 @@ describe('shared budget and slots', () => {
       ),
     );
     // three fit (9 of 10); the others wait for money to come back
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline) {
-      const holds = await db.selectFrom('budget_hold').selectAll().execute();
-      if (holds.length === 3) break;
-      await systemClock.sleep(20);
-    }
+    await waitFor(
+      'three budget holds',
+      async () => (await db.selectFrom('budget_hold').selectAll().execute()).length === 3,
+    );
+    // a chance for a fourth to get in wrongly
     await systemClock.sleep(200);
     stop.abort();
     const outcomes = await Promise.all(results);

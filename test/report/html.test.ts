@@ -65,6 +65,7 @@ function report(over: Partial<RunReport> = {}): RunReport {
       edl: 'timeline.edl',
     },
     join: 'copy',
+    catalog: null,
     ...over,
   };
 }

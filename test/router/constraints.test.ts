@@ -16,7 +16,11 @@ ${extra}`;
 
 function rejection(plan: Plan, shot: string, model: string): string[] {
   const s = plan.shots.find((x) => x.id === shot)!;
-  return s.rejected.find((r) => r.model === model)?.reasons ?? [];
+  return s.rejected.find((r) => r.model === model)?.reasons.map((r) => r.message) ?? [];
+}
+
+function messages(list: ReadonlyArray<{ message: string }>): string[] {
+  return list.map((x) => x.message);
 }
 
 describe('hard constraints', () => {
@@ -41,7 +45,7 @@ describe('hard constraints', () => {
       cat,
     );
     assert.equal(allowed.shots[0]!.model, 'old-1');
-    assert.ok(allowed.shots[0]!.warnings.some((w) => w.includes('retired')));
+    assert.ok(allowed.shots[0]!.warnings.some((w) => w.code === 'retired_allowed'));
   });
 
   test('allow and deny', () => {
@@ -100,7 +104,7 @@ describe('hard constraints', () => {
     const s = plan.shots[0]!;
     assert.equal(s.generate!.seconds, 6);
     assert.deepEqual(s.trim, { from: 0, seconds: 5 });
-    assert.ok(s.warnings.includes('5 s snapped up to 6 s, trimmed to 5 s'));
+    assert.ok(messages(s.warnings).includes('5 s snapped up to 6 s, trimmed to 5 s'));
   });
 
   test('resolution below the target is rejected unless allow_upscale; orientation must match', () => {
@@ -116,17 +120,23 @@ describe('hard constraints', () => {
       cat,
     );
     assert.equal(up.shots[0]!.model, 'hd-1');
-    assert.ok(up.shots[0]!.warnings.includes('generated at 1920x1080, upscaled to 3840x2160'));
+    assert.ok(
+      messages(up.shots[0]!.warnings).includes('generated at 1920x1080, upscaled to 3840x2160'),
+    );
     assert.equal(up.shots[1]!.model, null, 'upscaling never changes orientation');
   });
 
-  test('slow motion needs the frame rate: fps 24 < 60 needed for 2.5x slow motion', () => {
+  // policy.slowmo: native keeps the frame rate a hard need (the default, auto, interpolates
+  // where no confirmed rate fits: test/router/truth.test.ts)
+  test('native slow motion needs the frame rate: fps 24 < 60 needed for 2.5x slow motion', () => {
     const cat = catalogOf([
       card({ id: 'slow-1', fps: [24] }),
       card({ id: 'fast-1', fps: [24, 60], durations: { min: 3, max: 15, step: 1 } }),
     ]);
     const plan = planStoryboard(
-      board(`${header()}shots:\n  - { id: s, prompt: p, duration: 4, slowmo: 2.5 }\n`),
+      board(
+        `${header('policy: { slowmo: native }\n')}shots:\n  - { id: s, prompt: p, duration: 4, slowmo: 2.5 }\n`,
+      ),
       cat,
     );
     assert.deepEqual(rejection(plan, 's', 'slow-1'), ['fps 24 < 60 needed for 2.5x slow motion']);
@@ -160,7 +170,9 @@ describe('hard constraints', () => {
       cat,
     );
     assert.equal(mute.shots[0]!.model, 'mute-1');
-    assert.ok(mute.shots[0]!.warnings.includes('no native audio: the ambient/sfx will be silent'));
+    assert.ok(
+      messages(mute.shots[0]!.warnings).includes('no native audio: the ambient/sfx will be silent'),
+    );
   });
 
   test('reference images, first/last frames and image-to-video-only models', () => {
@@ -183,6 +195,36 @@ describe('hard constraints', () => {
       rejection(plan, 't', 'i2v-1').includes('image-to-video only; the shot has no first_frame'),
     );
     assert.ok(rejection(plan, 'l', 'nolast-1').includes('no last-frame input'));
+  });
+
+  test('a route that cannot send the shot’s references is not used for it', () => {
+    const cat = catalogOf([
+      // takes 5 references, but its only route sends none; the other route sends them
+      card({ id: 'drops-refs', refs: 5, routeRefs: 0, quality: 0.99 }),
+      card({
+        id: 'two-routes',
+        refs: 5,
+        routeRefs: 0,
+        quality: 0.8,
+        extraRoutes: [{ provider: 'replicate', perSecond: 0.2 }],
+      }),
+    ]);
+    const plan = planStoryboard(
+      board(`${header()}shots:
+  - { id: r, prompt: p, duration: 5, references: [https://example.test/a.png] }
+  - { id: t, prompt: p, duration: 5 }
+`),
+      cat,
+    );
+    assert.ok(
+      rejection(plan, 'r', 'drops-refs').includes(
+        'the fal route sends no reference images, shot has 1',
+      ),
+    );
+    const r = plan.shots.find((s) => s.id === 'r')!;
+    assert.deepEqual([r.model, r.provider], ['two-routes', 'replicate']);
+    // a shot without references may still use the route
+    assert.equal(plan.shots.find((s) => s.id === 't')!.model, 'drops-refs');
   });
 
   test('local only, GPU memory and licences', () => {

@@ -39,6 +39,16 @@ export interface CardSpec {
   conditions?: unknown[];
   /** more routes: provider and price per second */
   extraRoutes?: Array<{ provider: string; perSecond: number }>;
+  /** why the frame rates are not confirmed */
+  fpsUnconfirmed?: string;
+  /** arena figures: [score, ci] per modality, snapshot 2026-08-01 */
+  arena?: { t2v?: [number, number]; i2v?: [number, number] };
+  /** GPU memory of the (local) first route's runtime */
+  routeVram?: number;
+  /** the most reference images the first route can send (default: the model's limit) */
+  routeRefs?: number;
+  /** the date of the card's source (default 2026-01-01) */
+  sourceDate?: string;
 }
 
 export function card(spec: CardSpec): ModelCard {
@@ -56,7 +66,7 @@ export function card(spec: CardSpec): ModelCard {
     capabilities: {
       durations: f(spec.durations ?? { values: [5, 10] }),
       sizes: f(spec.sizes ?? ['1280x720', '720x1280', '1920x1080', '1080x1920']),
-      fps: f(spec.fps ?? [24]),
+      fps: f(spec.fps ?? [24], spec.fpsUnconfirmed),
       audio: f(spec.audio ?? 'optional'),
       reference_images: f(spec.refs ?? 0),
       first_frame: f(spec.firstFrame ?? true),
@@ -68,6 +78,23 @@ export function card(spec: CardSpec): ModelCard {
       conditions: spec.conditions ?? [],
     },
     quality: { value: spec.quality ?? 0.7, reason: 'test', source: S },
+    ...(spec.arena
+      ? {
+          arena: Object.fromEntries(
+            (['t2v', 'i2v'] as const)
+              .filter((k) => spec.arena![k])
+              .map((k) => [
+                k === 't2v' ? 'text_to_video' : 'image_to_video',
+                {
+                  score: spec.arena![k]![0],
+                  ci: spec.arena![k]![1],
+                  snapshot: '2026-08-01',
+                  source: S,
+                },
+              ]),
+          ),
+        }
+      : {}),
     strengths: Object.fromEntries(
       Object.entries(spec.strengths ?? {}).map(([tag, weight]) => [
         tag,
@@ -87,6 +114,8 @@ export function card(spec: CardSpec): ModelCard {
         model: spec.id,
         price: f(spec.price ?? [{ unit: 'second', usd: spec.perSecond ?? 0.1 }]),
         latency_seconds: f(spec.latency ?? 60),
+        ...(spec.routeVram !== undefined ? { vram_gb: f(spec.routeVram) } : {}),
+        ...(spec.routeRefs !== undefined ? { reference_images: f(spec.routeRefs) } : {}),
       },
       ...(spec.extraRoutes ?? []).map((r) => ({
         provider: r.provider,
@@ -95,7 +124,7 @@ export function card(spec: CardSpec): ModelCard {
         latency_seconds: f(spec.latency ?? 60),
       })),
     ],
-    sources: { [S]: { url: 'https://example.test', as_of: '2026-01-01' } },
+    sources: { [S]: { url: 'https://example.test', as_of: spec.sourceDate ?? '2026-01-01' } },
   });
 }
 
@@ -103,8 +132,10 @@ export function catalogOf(cards: ModelCard[]): Catalog {
   const models = [...cards].sort((a, b) => a.id.localeCompare(b.id));
   return {
     models,
+    editModels: [],
     byId: new Map(models.map((m) => [m.id, m])),
     fileOf: new Map(models.map((m) => [m.id, `${m.id}.yaml`])),
+    origin: { source: 'folder', digest: 'sha256:test-fixture', overlays: [] },
   };
 }
 

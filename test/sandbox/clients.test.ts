@@ -9,6 +9,7 @@ import RunwayML from '@runwayml/sdk';
 import LumaAI from 'lumaai';
 import OpenAI from 'openai';
 import Replicate from 'replicate';
+import { waitFor } from '../wait.ts';
 import { PNG_BASE64, probeResponse, renderedOf, sandbox, type TestSandbox } from './helpers.ts';
 
 /** Calls `read` until `done` says so, moving the clock 250 ms between calls. */
@@ -154,8 +155,10 @@ describe('official clients against the sandbox', () => {
       input: { prompt: 'held', duration: 4, resolution: '480p' },
       wait: true,
     });
-    // the job finishes on the injected clock while the request is held
-    setTimeout(() => t.clock.advance(2000), 30);
+    // the job finishes on the injected clock while the request is held (moving the clock before
+    // the job exists would only delay its start)
+    await waitFor('the held prediction', () => t.sb.stats().providers.replicate.created === 1);
+    t.clock.advance(2000);
     const prediction = await pending;
     assert.equal(prediction.status, 'succeeded');
     assert.match(String(prediction.output), /\/replicate\/_delivery\//);

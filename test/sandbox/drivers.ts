@@ -495,6 +495,134 @@ export const comfyui: Driver = {
   expected: { seconds: 25 / 24, width: 768, height: 512, fps: 24, audio: false },
 };
 
+export const minimax: Driver = {
+  name: 'minimax',
+  create: (t, extra) =>
+    post(
+      t,
+      '/minimax/v2/video_generation',
+      { ...bearer, ...extra?.headers },
+      {
+        model: 'MiniMax-H3',
+        content: [{ type: 'text', text: 'a paper boat on a canal' }],
+        duration: 4,
+        resolution: '768P',
+        ratio: '16:9',
+        ...extra?.body,
+      },
+    ),
+  idOf: (body) => (body as Json).task_id,
+  async poll(t, id) {
+    const body = await pollJson(await get(t, `/minimax/v2/query/video_generation/${id}`, bearer));
+    assert.equal(body.base_resp.status_code, 0);
+    if (body.status === 'succeeded') return { state: 'done', body };
+    if (body.status === 'failed' || body.status === 'cancelled') return { state: 'failed', body };
+    assert.ok(['queued', 'running'].includes(body.status));
+    return { state: 'pending' };
+  },
+  download: (t, _id, done) => get(t, (done as Json).content.url),
+  badAuth: () => ({ authorization: 'Bearer bad-key' }),
+  // MiniMax reports failures in base_resp, with HTTP 200
+  authRefused(status, body) {
+    assert.equal(status, 200);
+    assert.equal((body as Json).base_resp.status_code, 1004);
+  },
+  invalidBody: { duration: 16 },
+  invalidRefused(status, body) {
+    assert.equal(status, 200);
+    assert.equal((body as Json).base_resp.status_code, 2013);
+  },
+  refusal: {
+    atCreate(status, body) {
+      assert.equal(status, 200);
+      assert.equal((body as Json).base_resp.status_code, 1026);
+    },
+  },
+  expected: { seconds: 4, width: 1366, height: 768, fps: 24, audio: true },
+};
+
+export const dashscope: Driver = {
+  name: 'dashscope',
+  create: (t, extra) =>
+    post(
+      t,
+      '/dashscope/api/v1/services/aigc/video-generation/video-synthesis',
+      { ...bearer, 'x-dashscope-async': 'enable', ...extra?.headers },
+      {
+        model: 'wan2.6-t2v',
+        input: { prompt: 'a kite over a beach' },
+        parameters: { size: '1280*720', duration: 5, audio: false, ...extra?.body },
+      },
+    ),
+  idOf: (body) => (body as Json).output.task_id,
+  async poll(t, id) {
+    const body = await pollJson(await get(t, `/dashscope/api/v1/tasks/${id}`, bearer));
+    const status = body.output.task_status;
+    if (status === 'SUCCEEDED') return { state: 'done', body };
+    if (['FAILED', 'CANCELED', 'UNKNOWN'].includes(status)) return { state: 'failed', body };
+    assert.ok(['PENDING', 'RUNNING'].includes(status));
+    return { state: 'pending' };
+  },
+  download: (t, _id, done) => get(t, (done as Json).output.video_url),
+  badAuth: () => ({ authorization: 'Bearer bad-key' }),
+  authRefused(status, body) {
+    assert.equal(status, 401);
+    assert.equal((body as Json).code, 'InvalidApiKey');
+  },
+  invalidBody: { duration: 7 },
+  invalidRefused(status, body) {
+    assert.equal(status, 400);
+    assert.equal((body as Json).code, 'InvalidParameter');
+  },
+  refusal: {
+    atCreate(status, body) {
+      assert.equal(status, 400);
+      assert.equal((body as Json).code, 'DataInspectionFailed');
+    },
+  },
+  expected: { seconds: 5, width: 1280, height: 720, fps: 24, audio: false },
+};
+
+export const ltx: Driver = {
+  name: 'ltx',
+  create: (t, extra) =>
+    post(
+      t,
+      '/ltx/v2/text-to-video',
+      { ...bearer, ...extra?.headers },
+      {
+        prompt: 'a hummingbird at a feeder',
+        model: 'ltx-2-3-fast',
+        duration: 6,
+        resolution: '1920x1080',
+        fps: 25,
+        generate_audio: false,
+        ...extra?.body,
+      },
+    ),
+  idOf: (body) => (body as Json).id,
+  async poll(t, id) {
+    const body = await pollJson(await get(t, `/ltx/v2/text-to-video/${id}`, bearer));
+    if (body.status === 'completed') return { state: 'done', body };
+    if (body.status === 'failed') return { state: 'failed', body };
+    assert.ok(['pending', 'processing'].includes(body.status));
+    return { state: 'pending' };
+  },
+  download: (t, _id, done) => get(t, (done as Json).result.video_url),
+  badAuth: () => ({ authorization: 'Bearer bad-key' }),
+  authRefused(status, body) {
+    assert.equal(status, 401);
+    assert.equal((body as Json).error.type, 'authentication_error');
+  },
+  invalidBody: { fps: 30 },
+  invalidRefused(status, body) {
+    assert.equal(status, 400);
+    assert.equal((body as Json).error.type, 'invalid_request_error');
+  },
+  refusal: 'end',
+  expected: { seconds: 6, width: 1920, height: 1080, fps: 25, audio: false },
+};
+
 export const DRIVERS: Driver[] = [
   openai,
   google,
@@ -506,4 +634,7 @@ export const DRIVERS: Driver[] = [
   fal,
   replicate,
   comfyui,
+  minimax,
+  dashscope,
+  ltx,
 ];

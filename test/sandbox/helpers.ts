@@ -8,12 +8,15 @@ import { signKlingToken } from '../../src/sandbox/jwt.ts';
 import { renderedSize } from '../../src/sandbox/media.ts';
 import { startSandbox } from '../../src/sandbox/server.ts';
 import type { ProviderName, SandboxHandle, SandboxOptions } from '../../src/sandbox/types.ts';
+import { sandboxMedia } from '../cache.ts';
 
 export const MAX_SIZE = { width: 160, height: 90 };
 
-/** One media folder per test file, so identical clips render once across its sandboxes. */
+/** Downloads and probes of this test file. */
 const workDir = mkdtempSync(join(tmpdir(), 'shotrouter-sandbox-test-'));
 after(() => rmSync(workDir, { recursive: true, force: true }));
+/** the clips, rendered once per test run (see test/cache.ts) */
+const mediaDir = sandboxMedia();
 
 export class Clock {
   ms = Date.UTC(2026, 10, 26, 12, 0, 0);
@@ -36,7 +39,7 @@ export async function sandbox(options: SandboxOptions = {}): Promise<TestSandbox
     seed: 7,
     now: clock.now,
     maxSize: MAX_SIZE,
-    mediaDir: join(workDir, 'media'),
+    mediaDir,
     ...options,
   });
   after(() => sb.close());

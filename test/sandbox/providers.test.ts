@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { probe } from '../../src/media/probe.ts';
 import { replicateVersionOf } from '../../src/sandbox/providers/replicate.ts';
+import { waitFor } from '../wait.ts';
 import { COMFY_WORKFLOW, klingDriver, runway as runwayDriver } from './drivers.ts';
 import {
   kling,
@@ -50,10 +51,13 @@ describe('sandbox endpoints', () => {
     assert.deepEqual(Object.keys(stats.body.providers).sort(), [
       'byteplus',
       'comfyui',
+      'dashscope',
       'fal',
       'google',
       'kling',
+      'ltx',
       'luma',
+      'minimax',
       'openai',
       'replicate',
       'runway',
@@ -539,7 +543,7 @@ describe('comfyui', () => {
     );
     const promptId = created.body.prompt_id;
     t.clock.advance(500);
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await waitFor('progress on the websocket', () => messages.some((m) => m.type === 'progress'));
     t.clock.advance(1000);
     await ended;
     ws.close();

@@ -316,7 +316,9 @@ describe('store on postgres only', () => {
         Array.from({ length: 5 }, () =>
           run(process.execPath, ['--input-type=module', '-e', script], {
             env: { ...process.env, URL: PG_URL, SCHEMA: schema },
-            timeout: 30_000,
+            // only against a deadlock: five Node processes starting at once on a busy machine
+            // took over 30 s
+            timeout: 180_000,
           }),
         ),
       );
@@ -334,6 +336,23 @@ describe('store on postgres only', () => {
       }
     } finally {
       await adminQuery(`drop schema if exists ${schema} cascade`);
+    }
+  });
+
+  test('a half-migrated schema beside ours does not pass for ours', async () => {
+    // as a process killed while migrating leaves it: Kysely's lock table and nothing else
+    const stray = uniqueName('t');
+    const schema = uniqueName('t');
+    await adminQuery(
+      `create schema ${stray}; create table ${stray}.kysely_migration_lock (id varchar(255) primary key, is_locked integer not null default 0)`,
+    );
+    try {
+      const store = await openStore({ url: PG_URL, schema });
+      await store.close();
+    } finally {
+      await adminQuery(
+        `drop schema if exists ${stray} cascade; drop schema if exists ${schema} cascade`,
+      );
     }
   });
 

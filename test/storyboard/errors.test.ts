@@ -991,3 +991,48 @@ test('many problems are reported at once, sorted by position', () => {
   );
   assert.equal(problemAt(problems, 'shots[0].tags[0]').hint, "did you mean 'action'?");
 });
+
+describe('slow-motion policy and real people', () => {
+  test('policy.slowmo is one of auto, native, interpolate, prompt; real_person is true or false', () => {
+    const problems = problemsOf(
+      lines(
+        ...HEAD,
+        'policy: { slowmo: natve }',
+        'characters: { mara: { references: [], real_person: "yes" } }',
+        'shots: [{ id: a, prompt: p, duration: 2, real_person: 1 }]',
+      ),
+    );
+    assert.deepEqual(
+      problems.map((p) => [p.path, p.message, p.hint]),
+      [
+        ['policy.slowmo', 'must be auto, native, interpolate or prompt', "did you mean 'native'?"],
+        ['characters.mara.real_person', 'must be true or false', 'write true, without quotes'],
+        ['shots[0].real_person', 'must be true or false', undefined],
+      ],
+    );
+  });
+
+  test('real_person marks the references a shot carries: its own, or its characters', () => {
+    const sb = parseStoryboard(
+      lines(
+        ...HEAD,
+        'policy: { slowmo: prompt }',
+        'characters:',
+        '  mara: { references: ["https://example.test/m.png"], real_person: true }',
+        '  toon: { references: ["https://example.test/t.png"] }',
+        'shots:',
+        '  - { id: a, prompt: p, duration: 2, characters: [mara] }',
+        '  - { id: b, prompt: p, duration: 2, characters: [toon] }',
+        '  - { id: c, prompt: p, duration: 2, references: ["https://example.test/x.png"], real_person: true }',
+        '  - { id: d, prompt: p, duration: 2, real_person: true }',
+      ),
+      INLINE_FILE,
+    );
+    assert.equal(sb.policy.slowmo, 'prompt');
+    assert.equal(sb.characters.mara!.realPerson, true);
+    assert.deepEqual(
+      sb.shots.map((s) => s.needs.realPerson === true),
+      [true, false, true, false],
+    );
+  });
+});

@@ -5,16 +5,12 @@ import type { ClipProvenance, Timeline } from '../../src/timeline/types.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The reference timelines shipped beside the repo (present in CI); fails loudly when absent. */
+/**
+ * The formats' own sample files, copied into the repository (origin, commits and licence in
+ * test/fixtures/timeline/NOTICE.md).
+ */
 export function referenceDir(): string {
-  const dir = path.resolve(repoRoot, '../shared/reference/timeline');
-  if (!fs.existsSync(dir)) {
-    throw new Error(
-      `reference timelines not found at ${dir}: the tests need ../shared/reference/timeline ` +
-        'next to the repository (it is there in CI)',
-    );
-  }
-  return dir;
+  return path.join(repoRoot, 'test', 'fixtures', 'timeline');
 }
 
 export function readReference(kind: 'otio' | 'fcpxml' | 'edl', name: string): string {

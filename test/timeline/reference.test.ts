@@ -1,6 +1,6 @@
 /**
- * Our readers on the formats' own sample files (../shared/reference/timeline), with facts
- * checked by reading the files by hand. Frame counts are at the file's rate.
+ * Our readers on the formats' own sample files (test/fixtures/timeline, origins in its NOTICE.md),
+ * with facts checked by reading the files by hand. Frame counts are at the file's rate.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

@@ -113,6 +113,12 @@ describe('the web board', () => {
     );
     await s03.getByText(/^Why, /).click();
     await s03.getByText(/models? ruled out$/).waitFor();
+    // reasons are shown from their fields: messages, never objects; a feasible model is not "cannot"
+    const ruledOut = (await s03.locator('ul.rejected').textContent()) ?? '';
+    assert.match(ruledOut, /retired 2026-09-24/);
+    assert.doesNotMatch(ruledOut, /\[object Object\]/);
+    const choices = (await s03.locator('.edit select').first().textContent()) ?? '';
+    assert.doesNotMatch(choices, /cannot: feasible/);
     await snap('02-plan');
 
     // 3. run the preview from the keyboard; progress shows while it runs

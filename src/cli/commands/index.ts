@@ -1,6 +1,8 @@
 /** Every command, in the order `shotrouter --help` lists them. */
 import type { Command } from '../command.ts';
+import { catalogCommand } from './catalog.ts';
 import { doctorCommand } from './doctor.ts';
+import { mcpCommand } from './mcp.ts';
 import { modelsCommand } from './models.ts';
 import { pickCommand } from './pick.ts';
 import { planCommand } from './plan.ts';
@@ -16,6 +18,7 @@ export const commands: Command[] = [
   validateCommand,
   planCommand,
   modelsCommand,
+  catalogCommand,
   runCommand,
   pickCommand,
   qcCommand,
@@ -23,5 +26,6 @@ export const commands: Command[] = [
   doctorCommand,
   sandboxCommand,
   serveCommand,
+  mcpCommand,
   workerCommand,
 ];

@@ -1,6 +1,8 @@
-import { lifecycleAt } from '../../catalog/load.ts';
-import type { ModelCard } from '../../catalog/schema.ts';
+import { lifecycleAt, routeRetiredAt } from '../../catalog/load.ts';
+import { MODALITIES, type ModelCard } from '../../catalog/schema.ts';
 import { parseSize } from '../../catalog/tiers.ts';
+import { retirementOf, staleness } from '../../router/lifecycle.ts';
+import { qualitiesFor } from '../../router/quality.ts';
 import { allowedDurations } from '../../router/snap.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -19,11 +21,18 @@ export const modelsCommand: Command = {
     if (args.values.json) {
       writeJson(io, {
         as_of: asOf,
-        models: catalog.models.map((m) => ({ ...m, lifecycle_at_as_of: lifecycleAt(m, asOf) })),
+        models: catalog.models.map((m) => describe(m, asOf)),
+        // recorded with their facts, never routed for generation (kind: edit)
+        edit_models: catalog.editModels.map((m) => describe(m, asOf)),
       });
       return EXIT.ok;
     }
     const rows = catalog.models.map((m) => modelRow(m, asOf));
+    const edits = catalog.editModels.map((m) => m.id);
+    const editNote =
+      edits.length > 0
+        ? `\nedit models (video in, never routed for generation): ${edits.join(', ')}`
+        : '';
     io.stdout.write(
       `${renderTable(
         [
@@ -35,15 +44,28 @@ export const modelsCommand: Command = {
           { header: 'audio' },
           { header: 'refs', align: 'right' },
           { header: 'from $/s', align: 'right' },
-          { header: 'routes', shrink: true },
+          { header: 't2v', align: 'right' },
+          { header: 'i2v', align: 'right' },
+          { header: 'routes (retiring)', shrink: true },
         ],
         rows,
         Math.max(io.stdout.columns ?? 120, 100),
-      )}\n\nas of ${asOf}; '*' marks a fact no primary source confirms. Details: shotrouter models --json\n`,
+      )}\n\nas of ${asOf}; '*' marks a fact no primary source confirms. t2v / i2v: the Artificial Analysis arena score ± interval for text- and image-to-video (j = the judged quality where none is measured). '!' marks a card whose newest source is over 120 days old. Details: shotrouter models --json${editNote}\n`,
     );
     return EXIT.ok;
   },
 };
+
+/** A card as `models --json` shows it: its facts, and what they mean at `asOf`. */
+function describe(m: ModelCard, asOf: string) {
+  return {
+    ...m,
+    lifecycle_at_as_of: lifecycleAt(m, asOf),
+    quality_by_modality: qualityByModality(m),
+    routes_at_as_of: routesAtAsOf(m, asOf),
+    stale: staleness(m, asOf),
+  };
+}
 
 function modelRow(m: ModelCard, asOf: string): string[] {
   const c = m.capabilities;
@@ -74,6 +96,47 @@ function modelRow(m: ModelCard, asOf: string): string[] {
     c.audio.value + star(c.audio),
     String(c.reference_images.value) + star(c.reference_images),
     perSecond.length > 0 ? Math.min(...perSecond).toFixed(3) : 'tokens',
-    [...new Set(m.routes.map((r) => r.provider))].join(','),
+    ...MODALITIES.map((modality) => {
+      const figure = m.arena?.[modality];
+      return figure ? `${figure.score}±${figure.ci}` : `j${m.quality.value}`;
+    }),
+    routesCell(m, asOf) + (staleness(m, asOf) ? ' !' : ''),
   ];
+}
+
+/** Each route once; a retired route shows "(ret. DATE)", one retiring later "(→DATE, replacement)". */
+function routesCell(m: ModelCard, asOf: string): string {
+  return m.routes
+    .map((r) => {
+      const retirement = retirementOf(m, r, asOf);
+      if (!retirement) return r.provider;
+      if (routeRetiredAt(r, asOf) || retirement.days_left <= 0)
+        return `${r.provider}(ret. ${retirement.date})`;
+      return `${r.provider}(→${retirement.date}${retirement.replacement ? ` ${retirement.replacement}` : ''})`;
+    })
+    .filter((cell, i, all) => all.indexOf(cell) === i)
+    .join(',');
+}
+
+/** The quality routing would use per modality, with the figure's source and snapshot. */
+function qualityByModality(m: ModelCard) {
+  return Object.fromEntries(
+    MODALITIES.map((modality) => [modality, qualitiesFor([m], modality)[0]!]),
+  );
+}
+
+/** Every route with its retirement (date, days after as_of, the catalog's replacement). */
+function routesAtAsOf(m: ModelCard, asOf: string) {
+  return m.routes.map((r) => {
+    const retirement = retirementOf(m, r, asOf);
+    return {
+      provider: r.provider,
+      model: r.model,
+      usable: !routeRetiredAt(r, asOf) && !(retirement && retirement.days_left <= 0),
+      retires_on: retirement?.date ?? null,
+      days_left: retirement?.days_left ?? null,
+      replacement: retirement?.replacement ?? m.lifecycle.replacement ?? null,
+      ...(r.vram_gb ? { vram_gb: r.vram_gb.value } : {}),
+    };
+  });
 }

@@ -8,12 +8,13 @@ export const planCommand: Command = {
   name: 'plan',
   summary: 'route every shot to a model and print the plan (a table, or JSON with --json)',
   usage:
-    'shotrouter plan FILE [--json] [--as-of DATE] [--budget USD] [--catalog OVERLAY] [--allow-outside-paths]',
+    'shotrouter plan FILE [--json] [--as-of DATE] [--budget USD] [--providers LIST] [--catalog OVERLAY] [--allow-outside-paths]',
   options: {
     ...catalogOption,
     json: { type: 'boolean' },
     'as-of': { type: 'string' },
     budget: { type: 'string' },
+    providers: { type: 'string' },
     'allow-outside-paths': { type: 'boolean' },
   },
   positionals: { min: 1, max: 1 },
@@ -55,16 +56,28 @@ export function formatPlan(plan: Plan, columns = 100): string {
     `total: $${plan.total.usd.toFixed(2)}${budget}, about ${formatDuration(plan.total.seconds)} of generation`,
   ];
   const errors = plan.problems.filter((p) => p.severity === 'error');
-  const warnings = plan.problems.filter((p) => p.severity === 'warning');
+  // Plan-level warnings from the problems; each shot's own from its structured warnings (the
+  // problems repeat those as code `warning`).
+  const warnings = [
+    ...plan.problems
+      .filter((p) => p.severity === 'warning' && p.code !== 'warning')
+      .map((p) => ({ key: `${p.code}\n${p.message}`, message: p.message, shot: p.shot ?? '' })),
+    ...plan.shots.flatMap((s) =>
+      s.warnings.map((w) => ({ key: `${w.code}\n${w.message}`, message: w.message, shot: s.id })),
+    ),
+  ];
   for (const p of errors) lines.push(`error${p.shot ? ` [${p.shot}]` : ''}: ${p.message}`);
   if (warnings.length > 0) {
     // The same warning on many shots is said once, naming the shots.
-    const byMessage = new Map<string, string[]>();
-    for (const p of warnings)
-      byMessage.set(p.message, [...(byMessage.get(p.message) ?? []), p.shot ?? '']);
+    const byKind = new Map<string, { message: string; shots: string[] }>();
+    for (const w of warnings) {
+      const entry = byKind.get(w.key) ?? { message: w.message, shots: [] };
+      entry.shots.push(w.shot);
+      byKind.set(w.key, entry);
+    }
     lines.push(`${warnings.length} warning${warnings.length === 1 ? '' : 's'}:`);
-    const entries = [...byMessage];
-    for (const [message, shots] of entries.slice(0, 20)) {
+    const entries = [...byKind.values()];
+    for (const { message, shots } of entries.slice(0, 20)) {
       const named = shots.filter(Boolean);
       const who =
         named.length > 3

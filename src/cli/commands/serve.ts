@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { ShotrouterError } from '../../errors.ts';
-import { distributedExecutor, sharedStoreOpener } from '../../queue/coordinator.ts';
+import { distributedExecutor, projectStoreOpener } from '../../queue/coordinator.ts';
 import { listen } from '../../server/listen.ts';
 import { generateToken, hashToken, isLoopbackHost } from '../../server/security.ts';
 import type { Command } from '../command.ts';
@@ -44,7 +44,7 @@ export const serveCommand: Command = {
       ...(url
         ? {
             shared: {
-              openStore: sharedStoreOpener(url, { env: io.env }),
+              openStore: projectStoreOpener(url),
               execute: distributedExecutor({
                 url,
                 ...(media ? { mediaRoot: path.resolve(io.cwd, media) } : {}),

@@ -1,7 +1,7 @@
 /**
- * What each Seedance model on BytePlus ModelArk accepts (research/providers-hosted.md §7 and its
- * late-2026 corrections). Volcengine's `doubao-…` ids are the same models. An id that is not
- * here (an Endpoint ID such as `ep-…`) is sent as asked, without checks.
+ * What each Seedance model on BytePlus ModelArk accepts (BytePlus's ModelArk video-generation API
+ * reference and model list, as of late 2026). Volcengine's `doubao-…` ids are the same models.
+ * An id that is not here (an Endpoint ID such as `ep-…`) is sent as asked, without checks.
  */
 
 export interface SeedanceModel {
@@ -31,6 +31,8 @@ const SEEDANCE_2: SeedanceModel = {
 
 /** Longest id prefix first: `…-2-0-fast` before `…-2-0`. */
 const MODELS: [prefix: string, model: SeedanceModel][] = [
+  // 2.5 Flash's resolutions are not published; 480p/720p assumed as for 2.0 fast (catalog card)
+  ['seedance-2-5-flash', { ...SEEDANCE_2, maxSeconds: 30, resolutions: ['480p', '720p'] }],
   ['seedance-2-5', { ...SEEDANCE_2, maxSeconds: 30, resolutions: ['480p', '720p', '1080p'] }],
   ['seedance-2-0-fast', { ...SEEDANCE_2, resolutions: ['480p', '720p'] }],
   ['seedance-2-0-mini', { ...SEEDANCE_2, resolutions: ['480p', '720p'] }],

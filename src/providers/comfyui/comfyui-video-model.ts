@@ -1,6 +1,6 @@
 /**
  * A ComfyUI server (the user's own GPU) as an AI SDK video model
- * (research/providers-aggregators-local.md §4.3). The model id names a workflow template
+ * (ComfyUI's server.py and its websocket API example). The model id names a workflow template
  * (./workflow.ts). Start: upload the start image (`POST /upload/image`), fill the template,
  * `POST /prompt` with a `client_id` and `extra_data.shotrouter.idempotency_key` → `prompt_id`.
  * Poll: `GET /history/{prompt_id}` (empty until the prompt has run; then its `status` and

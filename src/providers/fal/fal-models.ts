@@ -58,6 +58,8 @@ export interface FalFamily {
   images(mode: FalMode): ImageFields;
   /** has `generate_audio` */
   audio: boolean;
+  /** makes sound whatever is asked, and has no field for it (Kling 4.0) */
+  alwaysAudio?: boolean;
   /** has `seed` (in the modes that take it) */
   seed: boolean | ((mode: FalMode) => boolean);
   /** has `fps` from a list (LTX-2.3) */
@@ -124,6 +126,26 @@ function klingV3(): FalFamily {
     ratios: (mode) => (mode === 'text' ? ['16:9', '9:16', '1:1'] : undefined),
     images: () => ({ first: 'start_image_url', last: 'end_image_url' }),
     audio: true,
+    seed: false,
+    nativeFps: 24,
+  };
+}
+
+/**
+ * Kling 4.0: 3-30 s at 720p or 1080p, sound always on. The endpoint ids and the image field
+ * follow fal's Kling naming; fal's guide writes them `kling/v4/…` (UNCONFIRMED, see the card).
+ */
+function klingV4(): FalFamily {
+  const id = 'fal-ai/kling-video/v4';
+  return {
+    id,
+    endpoint: (mode) => TEXT_IMAGE(id, mode),
+    seconds: () => strings(range(3, 30)),
+    resolutions: ['720p', '1080p'],
+    ratios: (mode) => (mode === 'text' ? ['16:9', '9:16', '1:1', '21:9'] : undefined),
+    images: () => ({ first: 'image_url' }),
+    audio: false,
+    alwaysAudio: true,
     seed: false,
     nativeFps: 24,
   };
@@ -275,6 +297,7 @@ export const FAL_FAMILIES: readonly FalFamily[] = [
   veo('fal-ai/veo3.1/fast', ['720p', '1080p', '4k'], false),
   veo('fal-ai/veo3.1/lite', ['720p', '1080p'], false),
   veo('fal-ai/veo3.1', ['720p', '1080p', '4k'], true),
+  klingV4(),
   klingV3(),
   klingV2('fal-ai/kling-video/v2.6/pro', true, { first: 'start_image_url', last: 'end_image_url' }),
   klingV2('fal-ai/kling-video/v2.5-turbo/pro', false, {

@@ -1,5 +1,5 @@
 /**
- * fal's queue API as an AI SDK video model (research/providers-aggregators-local.md §1):
+ * fal's queue API as an AI SDK video model (fal's queue API reference):
  * `POST https://queue.fal.run/{endpoint}` with the bare input and `Authorization: Key …`
  * → `{request_id}`; `GET /{app}/requests/{id}/status` → `IN_QUEUE` | `IN_PROGRESS` |
  * `COMPLETED`; `GET /{app}/requests/{id}` → the output (`{video: {url, content_type}}`), or the
@@ -123,6 +123,9 @@ export function buildFalRequest(modelId: string, options: VideoCallOptions): Fal
   }
   if (family.audio) {
     if (options.generateAudio !== undefined) body.generate_audio = options.generateAudio;
+  } else if (family.alwaysAudio) {
+    if (options.generateAudio === false)
+      warnings.push(unsupported('generateAudio', `${endpoint} always adds sound`));
   } else {
     unsupportedOptions(options, ['generateAudio'], endpoint, warnings);
   }

@@ -17,13 +17,17 @@
  * operations, so a start whose reply was lost cannot be found again: `unknown`.
  *
  * Cost: the API reports none; the plan's list price stands.
+ *
+ * Gemini Omni Flash (`gemini-omni-…` ids) goes through the Interactions API instead
+ * (./omni-video-model.ts): `/v1beta/interactions`, same key, its video a Files API URI.
  */
 import type { Experimental_VideoModelV4VideoData as VideoData } from '@ai-sdk/provider';
 import { z } from 'zod';
-import { type AdapterOptions, connect } from '../adapter-kit.ts';
+import { type AdapterOptions, connect, signalOf } from '../adapter-kit.ts';
 import { parseShape } from '../http.ts';
 import { cannotReconcile, engineLimits } from '../provider-info.ts';
 import type { Provider } from '../types.ts';
+import { isOmniModel, type OmniSurface, OmniVideoModel } from './omni-video-model.ts';
 import { filteredBySafety, mapGoogleError } from './veo.ts';
 import {
   type VeoOperation,
@@ -92,6 +96,17 @@ export function createGoogleProvider(options: AdapterOptions = {}): Provider {
     result,
   };
 
+  const omni: OmniSurface = {
+    surface: GOOGLE_PROVIDER,
+    connection,
+    interactionsPath: () => '/v1beta/interactions',
+    async download(uri, signal) {
+      // a Files API URI, read with the key in a header like Veo's
+      const file = await connection.client().downloadBytes(uri, signalOf(signal));
+      return { type: 'binary', data: file.data, mediaType: videoType(file.mediaType) };
+    },
+  };
+
   return {
     info: {
       id: GOOGLE_PROVIDER,
@@ -100,7 +115,8 @@ export function createGoogleProvider(options: AdapterOptions = {}): Provider {
       free: false,
       ...cannotReconcile('the Gemini API keeps no idempotency keys and cannot list Veo operations'),
     },
-    model: (modelId) => new VeoVideoModel(modelId, config),
+    model: (modelId) =>
+      isOmniModel(modelId) ? new OmniVideoModel(modelId, omni) : new VeoVideoModel(modelId, config),
   };
 }
 

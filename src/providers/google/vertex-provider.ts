@@ -22,15 +22,21 @@
  *
  * Lost starts (`none`): no idempotency keys and no way to list a model's operations:
  * `unknown`. Cost: not reported; the plan's list price stands.
+ *
+ * Gemini Omni Flash (`gemini-omni-…` ids) goes through the Interactions API instead
+ * (./omni-video-model.ts): `/v1beta1/projects/{p}/locations/{l}/interactions`, the video
+ * inline or a `gs://` URI read like Veo's.
  */
 import type { Experimental_VideoModelV4VideoData as VideoData } from '@ai-sdk/provider';
 import { z } from 'zod';
 import { type AdapterOptions, connect } from '../adapter-kit.ts';
 import { credentialsFor } from '../credentials.ts';
+import { providerErrors } from '../errors.ts';
 import { parseShape } from '../http.ts';
 import { cannotReconcile, engineLimits } from '../provider-info.ts';
 import type { Provider } from '../types.ts';
 import { videoType } from './google-provider.ts';
+import { isOmniModel, type OmniSurface, OmniVideoModel } from './omni-video-model.ts';
 import { filteredBySafety, mapGoogleError } from './veo.ts';
 import {
   type VeoOperation,
@@ -102,15 +108,31 @@ export function createVertexProvider(options: VertexProviderOptions = {}): Provi
         out.push({ type: 'base64', data: video.bytesBase64Encoded, mediaType });
         continue;
       }
-      const gcs = /^gs:\/\/([^/]+)\/(.+)$/.exec(video.gcsUri ?? '');
-      if (!gcs) continue;
-      const url = `${storage}/storage/v1/b/${encodeURIComponent(gcs[1]!)}/o/${encodeURIComponent(gcs[2]!)}?alt=media`;
-      // the bucket is the caller's own; the same OAuth token reads it
-      const file = await connection.client().downloadBytes(url, { signal, auth: 'always' });
-      out.push({ type: 'binary', data: file.data, mediaType });
+      if (!video.gcsUri?.startsWith('gs://')) continue;
+      out.push({ ...(await gcsObject(video.gcsUri, signal)), mediaType });
     }
     return { videos: out, filtered: filteredBySafety(response) };
   }
+
+  /** A `gs://bucket/object` output, read through the Cloud Storage JSON API. */
+  async function gcsObject(gcsUri: string, signal: AbortSignal | undefined) {
+    const gcs = /^gs:\/\/([^/]+)\/(.+)$/.exec(gcsUri);
+    if (!gcs) throw providerErrors.malformedResponse(VERTEX_PROVIDER, `not a gs:// URI: ${gcsUri}`);
+    const url = `${storage}/storage/v1/b/${encodeURIComponent(gcs[1]!)}/o/${encodeURIComponent(gcs[2]!)}?alt=media`;
+    // the bucket is the caller's own; the same OAuth token reads it
+    const file = await connection.client().downloadBytes(url, { signal, auth: 'always' });
+    return { type: 'binary' as const, data: file.data, mediaType: videoType(file.mediaType) };
+  }
+
+  const omni: OmniSurface = {
+    surface: VERTEX_PROVIDER,
+    connection,
+    interactionsPath: () => {
+      const { project = '', location = '' } = credentials?.values ?? {};
+      return `/v1beta1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/interactions`;
+    },
+    download: (uri, signal) => gcsObject(uri, signal),
+  };
 
   const config: VeoSurfaceConfig = {
     surface: VERTEX_PROVIDER,
@@ -144,6 +166,7 @@ export function createVertexProvider(options: VertexProviderOptions = {}): Provi
       free: false,
       ...cannotReconcile('Vertex AI keeps no idempotency keys and cannot list Veo operations'),
     },
-    model: (modelId) => new VeoVideoModel(modelId, config),
+    model: (modelId) =>
+      isOmniModel(modelId) ? new OmniVideoModel(modelId, omni) : new VeoVideoModel(modelId, config),
   };
 }

@@ -32,7 +32,7 @@ import {
   type Warning,
 } from '../adapter-kit.ts';
 import { ConnectedVideoModel, completedAtUrl, type StartResult } from '../connected-video-model.ts';
-import { providerErrors } from '../errors.ts';
+import { providerError, providerErrors } from '../errors.ts';
 import { type HttpFailure, type JsonResponse, parseShape, type VideoFile } from '../http.ts';
 import type { VideoCallOptions, VideoStatus } from '../types.ts';
 
@@ -43,8 +43,8 @@ export type KlingAction = 'text2video' | 'image2video';
 /** Kling renders at 24 fps (capability map; kling-v3's rate is unconfirmed). */
 const KLING_FPS = 24;
 const RATIOS = ['16:9', '9:16', '1:1'] as const;
-/** Models that take `sound`. */
-const SOUND_MODELS = /^kling-v(2-6|3)/;
+/** Models that take `sound` (v3 Omni and v4 included). */
+const SOUND_MODELS = /^kling-v(2-6|3|4)/;
 
 /** `providerOptions.kling` (camelCase here, snake_case on the wire). */
 const optionsSchema = z
@@ -117,7 +117,7 @@ export function buildKlingRequest(modelId: string, options: VideoCallOptions): K
     warnings.push(
       unsupported(
         'generateAudio',
-        `${modelId} makes no sound; only kling-v2-6 (pro) and kling-v3 do`,
+        `${modelId} makes no sound; only kling-v2-6 (pro), kling-v3 and kling-v4 do`,
       ),
     );
   }
@@ -167,7 +167,9 @@ function withEngineCuts(
   modelId: string,
   options: VideoCallOptions,
 ): KlingOptions {
-  if (own.multiPrompt || own.shotType || !modelId.startsWith('kling-v3')) return own;
+  // native multi-shot is kling-v3's (not its Omni sibling's)
+  const multiShotModel = modelId.startsWith('kling-v3') && !modelId.startsWith('kling-v3-omni');
+  if (own.multiPrompt || own.shotType || !multiShotModel) return own;
   const cuts = (options.providerOptions?.shotrouter as { cuts?: unknown } | undefined)?.cuts;
   if (!Array.isArray(cuts) || cuts.length < 2 || cuts.length > 6) return own;
   return {
@@ -287,13 +289,10 @@ export function klingCodeError(
   if (code === 1300 || code === 1301) return providerErrors.contentRefused(KLING_PROVIDER, said);
   if (code === 1302 || code === 1303) {
     const error = providerErrors.rateLimited(KLING_PROVIDER, retryAfterSeconds);
-    return new ShotrouterError('rate_limited', `${error.message}: ${said}`, {
-      retryable: true,
-      retryAfterSeconds,
-    });
+    return providerError('rate_limited', `${error.message}: ${said}`, { retryAfterSeconds });
   }
   if (code >= 5000 && code <= 5002) {
-    return new ShotrouterError('server_error', `kling: server error: ${said}`, { retryable: true });
+    return providerError('server_error', `kling: server error: ${said}`);
   }
   return undefined;
 }

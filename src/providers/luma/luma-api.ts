@@ -1,6 +1,6 @@
 /**
- * Luma's two video APIs, as request builders and status readers (research/providers-hosted.md
- * §6 and its late-2026 corrections):
+ * Luma's two video APIs, as request builders and status readers (the lumaai SDK and
+ * Luma's Agents API pages, as of late 2026):
  *
  * - Dream Machine API (`ray-2`, `ray-flash-2`, `ray-1-6`), `https://api.lumalabs.ai/dream-machine/v1`:
  *   `POST /generations/video` with `model`, `prompt`, `aspect_ratio`, `duration` (`5s` | `9s`),

@@ -1,7 +1,7 @@
 /**
- * The inputs of the Replicate video models shotrouter knows (research/providers-aggregators-local.md
- * §2.3, Replicate's model pages as quoted there). Each model's schema is its own; a model not
- * here gets the prompt, a start image and the caller's own fields.
+ * The inputs of the Replicate video models shotrouter knows (Replicate's model pages). Each
+ * model's schema is its own; a model not here gets the prompt, a start image and the caller's
+ * own fields.
  */
 
 export interface ReplicateInputs {

@@ -1,6 +1,6 @@
 /**
- * Replicate's predictions API as an AI SDK video model (research/providers-aggregators-local.md
- * §2.1): `POST /v1/models/{owner}/{name}/predictions` with `{input}` (official models) or
+ * Replicate's predictions API as an AI SDK video model (Replicate's HTTP API reference):
+ * `POST /v1/models/{owner}/{name}/predictions` with `{input}` (official models) or
  * `POST /v1/predictions` with `{version, input}` (an id `owner/name:version`); `GET
  * /v1/predictions/{id}`: `starting` | `processing` | `succeeded` | `failed` | `canceled` |
  * `aborted` (its deadline passed before it ran); `POST /v1/predictions/{id}/cancel`.

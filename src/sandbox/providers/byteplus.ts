@@ -87,6 +87,15 @@ const MODELS: Record<string, SeedanceModel> = {
     audio: true,
     legacySizes: false,
   },
+  'dreamina-seedance-2-5-flash-261115': {
+    minSeconds: 4,
+    maxSeconds: 30,
+    auto: true,
+    resolutions: ['480p', '720p'],
+    defaultResolution: '720p',
+    audio: true,
+    legacySizes: false,
+  },
   'dreamina-seedance-2-5-260628': {
     minSeconds: 4,
     maxSeconds: 30,

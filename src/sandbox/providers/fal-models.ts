@@ -1,7 +1,7 @@
 /**
  * The fal endpoints the sandbox knows, each with the input schema fal validates (enums, ranges,
  * required image fields, defaults) and the clip the input makes. Facts from fal's endpoint
- * types and model pages (research/providers-aggregators-local.md).
+ * types and model pages (the endpoint types of fal's JS client).
  */
 import type { InputField, InputSchema } from '../input-schema.ts';
 import { sizeFor } from '../sizes.ts';
@@ -133,6 +133,28 @@ function kling(
             `the shot durations add up to ${total}, not the duration ${text(input.duration)}`,
           ];
     },
+  };
+}
+
+/** Kling 4.0: "3".."30" s, 720p or 1080p, sound always (fal's Kling guide). */
+function klingV4(imageField?: string): FalModel {
+  const fields: Record<string, InputField> = {
+    prompt: imageField === undefined ? PROMPT : OPTIONAL_TEXT,
+    duration: { enum: Array.from({ length: 28 }, (_, i) => String(i + 3)), default: '5' },
+    resolution: { enum: ['720p', '1080p'], default: '1080p' },
+    negative_prompt: OPTIONAL_TEXT,
+  };
+  if (imageField === undefined)
+    fields.aspect_ratio = { enum: ['16:9', '9:16', '1:1', '21:9'], default: '16:9' };
+  else fields[imageField] = IMAGE;
+  return {
+    fields,
+    clip: (input) => ({
+      seconds: seconds(input.duration),
+      ...sizeFor(text(input.resolution), text(input.aspect_ratio ?? '16:9')),
+      fps: 24,
+      audio: true,
+    }),
   };
 }
 
@@ -394,6 +416,8 @@ export const FAL_MODELS: Record<string, FalModel> = {
   'fal-ai/veo3/fast': veo(VEO3, 'none'),
   'fal-ai/veo3/image-to-video': veo(VEO3, 'image'),
 
+  'fal-ai/kling-video/v4/text-to-video': klingV4(),
+  'fal-ai/kling-video/v4/image-to-video': klingV4('image_url'),
   'fal-ai/kling-video/v3/standard/text-to-video': kling('720p', KLING_V3_DURATIONS, true),
   'fal-ai/kling-video/v3/standard/image-to-video': kling(
     '720p',

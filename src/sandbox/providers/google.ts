@@ -1,12 +1,15 @@
 /**
  * Gemini API (Veo) under `/google`: POST /v1beta/models/{model}:predictLongRunning,
  * GET /v1beta/{operation name} until `done`, and the generated file's download URI, which
- * needs the API key (header `x-goog-api-key` or `?key=`) like the real Files API.
+ * needs the API key (header `x-goog-api-key` or `?key=`) like the real Files API. Gemini Omni
+ * Flash: POST /v1beta/interactions and GET /v1beta/interactions/{id} (./omni.ts), its video a
+ * file URI of the same kind.
  */
 import { acceptableKey, type ProviderSpec, type SandboxCore } from '../core.ts';
 import { json, notFound, type Reply, type SandboxRequest, unknownModel } from '../http.ts';
 import type { Job } from '../jobs.ts';
 import { base36Id } from './common.ts';
+import { interactionOf, OMNI_MODELS, parseOmniRequest } from './omni.ts';
 import {
   GEMINI_VEO_MODELS,
   googleError,
@@ -83,6 +86,18 @@ export function googleProvider(core: SandboxCore): ProviderSpec {
         handle: (req, [name]) => operation(req, name),
       },
       {
+        method: 'POST',
+        path: /^\/v1beta\/interactions$/,
+        kind: 'create',
+        handle: createInteraction,
+      },
+      {
+        method: 'GET',
+        path: /^\/v1beta\/interactions\/([^/]+)$/,
+        kind: 'poll',
+        handle: getInteraction,
+      },
+      {
         method: 'GET',
         path: /^\/v1beta\/files\/([^/:]+):download$/,
         kind: 'download',
@@ -109,11 +124,8 @@ export function googleProvider(core: SandboxCore): ProviderSpec {
         },
       });
     }
-    const pathname = `/google/v1beta/files/${job.data.fileId}:download`;
-    const uri = core.media.signedUrl(req.origin, pathname, job, FILE_TTL_SECONDS);
-    // Google's own URIs carry alt=media; clients append key=… to it
-    const withAlt = uri.replace('?', '?alt=media&');
-    const samples = Array.from({ length: job.samples }, () => ({ video: { uri: withAlt } }));
+    const uri = fileUri(req, job);
+    const samples = Array.from({ length: job.samples }, () => ({ video: { uri } }));
     return json(200, {
       name: job.id,
       done: true,
@@ -150,6 +162,42 @@ export function googleProvider(core: SandboxCore): ProviderSpec {
     if (job === undefined) throw notFound(`Operation ${name} not found.`);
     if (job.phase === 'succeeded') await core.clipOf(job);
     return operationReply(req, job);
+  }
+
+  /** The file URI of a finished job's clip: Google's carry alt=media; clients append key=… */
+  function fileUri(req: SandboxRequest, job: Job<OperationData>): string {
+    const pathname = `/google/v1beta/files/${job.data.fileId}:download`;
+    const uri = core.media.signedUrl(req.origin, pathname, job, FILE_TTL_SECONDS);
+    return uri.replace('?', '?alt=media&');
+  }
+
+  async function createInteraction(req: SandboxRequest) {
+    const body = await req.json();
+    const modelId = typeof body.model === 'string' ? body.model : '';
+    if (OMNI_MODELS[modelId] === undefined) throw unknownModel(modelId);
+    const render = parseOmniRequest(body, modelId);
+    const fileId = base36Id(12);
+    return core.create<OperationData>(
+      spec,
+      req,
+      { id: `v1_${base36Id(24)}`, model: modelId, render, data: { fileId } },
+      (job) =>
+        json(
+          200,
+          interactionOf(job, () => ({})),
+        ),
+    );
+  }
+
+  async function getInteraction(req: SandboxRequest, [id = '']: string[]): Promise<Reply> {
+    const job = core.jobs.get<OperationData>('google', id);
+    if (job === undefined || OMNI_MODELS[job.model] === undefined)
+      throw notFound(`Interaction ${id} not found.`);
+    if (job.phase === 'succeeded') await core.clipOf(job);
+    return json(
+      200,
+      interactionOf(job, () => ({ uri: fileUri(req, job) })),
+    );
   }
 
   async function download(req: SandboxRequest, [fileId]: string[]): Promise<Reply> {

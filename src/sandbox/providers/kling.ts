@@ -108,6 +108,35 @@ const MODELS: Record<string, KlingModel> = {
       table: { std: 0.6, 'std+sound': 0.9, pro: 0.8, 'pro+sound': 1.2, '4k': 3, '4k+sound': 3 },
     },
   },
+  // December 2026 models (docs/sandbox-providers.md): model names from resellers, units
+  // priced as kling-v3 (O3) and at fal's per-second prices over $0.14 a unit (v4)
+  'kling-v3-omni': {
+    durations: THREE_TO_FIFTEEN,
+    modes: ['std', 'pro', '4k'],
+    sound: 'always',
+    actions: BOTH,
+    multiShot: false,
+    units: {
+      perSecond: true,
+      table: { std: 0.6, 'std+sound': 0.9, pro: 0.8, 'pro+sound': 1.2, '4k': 3, '4k+sound': 3 },
+    },
+  },
+  'kling-v4': {
+    durations: Array.from({ length: 28 }, (_, i) => String(i + 3)),
+    modes: ['std', 'pro'],
+    sound: 'always',
+    actions: BOTH,
+    multiShot: false,
+    units: { perSecond: true, table: { std: 1.12, pro: 1.68 } },
+  },
+  'kling-v4-flash': {
+    durations: Array.from({ length: 18 }, (_, i) => String(i + 3)),
+    modes: ['std'],
+    sound: 'always',
+    actions: BOTH,
+    multiShot: false,
+    units: { perSecond: true, table: { std: 0.84 } },
+  },
 };
 
 const ASPECT_RATIOS = ['16:9', '9:16', '1:1'];

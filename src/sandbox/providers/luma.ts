@@ -10,7 +10,7 @@
  * `type: 'video'`, `model`, `prompt`, `aspect_ratio` and `video: {duration, resolution,
  * start_frame, end_frame, loop, hdr, exr_export}`; GET /generations/{id}. States queued →
  * processing → completed | failed, `output[{type, url}]`, `failure_code`. No list, no delete
- * (research/providers-hosted.md §6b and its late-2026 corrections).
+ * (Luma's Agents API pages, as of late 2026).
  */
 import { randomUUID } from 'node:crypto';
 import { acceptableKey, type ProviderSpec, type SandboxCore } from '../core.ts';

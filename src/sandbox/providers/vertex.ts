@@ -4,7 +4,9 @@
  * without it (the global express path the AI SDK defaults to). Auth: `Authorization: Bearer`
  * (OAuth token) or `x-goog-api-key` (express mode). Output: inline `bytesBase64Encoded`, or
  * `gcsUri` when `storageUri` is given, downloadable through the GCS JSON API path
- * GET /storage/v1/b/{bucket}/o/{object}?alt=media.
+ * GET /storage/v1/b/{bucket}/o/{object}?alt=media. Gemini Omni Flash: POST
+ * /v1beta1/projects/{p}/locations/{l}/interactions and GET …/interactions/{id} (./omni.ts),
+ * the video inline as base64 `data`.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -12,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { acceptableKey, type ProviderSpec, type SandboxCore } from '../core.ts';
 import { invalid, json, notFound, type Reply, type SandboxRequest, unknownModel } from '../http.ts';
 import type { Job } from '../jobs.ts';
+import { interactionOf, OMNI_MODELS, parseOmniRequest } from './omni.ts';
 import {
   googleError,
   googleRateLimited,
@@ -28,6 +31,9 @@ interface OperationData {
 }
 
 const MODEL_PATH = String.raw`^\/(v1|v1beta1)\/((?:projects\/[^/]+\/locations\/[^/]+\/)?publishers\/google\/models\/([^/:]+))`;
+
+const INTERACTIONS = /^\/v1beta1\/(projects\/[^/]+\/locations\/[^/]+)\/interactions$/;
+const INTERACTION = /^\/v1beta1\/(projects\/[^/]+\/locations\/[^/]+)\/interactions\/([^/]+)$/;
 
 export function vertexProvider(core: SandboxCore): ProviderSpec {
   const spec: ProviderSpec = {
@@ -70,6 +76,18 @@ export function vertexProvider(core: SandboxCore): ProviderSpec {
     routes: [
       {
         method: 'POST',
+        path: INTERACTIONS,
+        kind: 'create',
+        handle: createInteraction,
+      },
+      {
+        method: 'GET',
+        path: INTERACTION,
+        kind: 'poll',
+        handle: (_req, [, id]) => getInteraction(id),
+      },
+      {
+        method: 'POST',
         path: new RegExp(`${MODEL_PATH}:predictLongRunning$`),
         kind: 'create',
         handle: create,
@@ -107,6 +125,35 @@ export function vertexProvider(core: SandboxCore): ProviderSpec {
       req,
       { id, model: modelId, render: veo.render, samples: veo.samples, data: { gcs } },
       (job) => json(200, { name: job.id }),
+    );
+  }
+
+  async function createInteraction(req: SandboxRequest) {
+    const body = await req.json();
+    const modelId = typeof body.model === 'string' ? body.model : '';
+    if (OMNI_MODELS[modelId] === undefined) throw unknownModel(modelId);
+    const render = parseOmniRequest(body, modelId);
+    return core.create<OperationData>(
+      spec,
+      req,
+      { id: randomUUID(), model: modelId, render, data: { gcs: undefined } },
+      (job) =>
+        json(
+          200,
+          interactionOf(job, () => ({})),
+        ),
+    );
+  }
+
+  async function getInteraction(id = ''): Promise<Reply> {
+    const job = core.jobs.get<OperationData>('vertex', id);
+    if (job === undefined || OMNI_MODELS[job.model] === undefined)
+      throw notFound(`Interaction ${id} not found.`);
+    const file = job.phase === 'succeeded' ? await core.clipOf(job) : undefined;
+    const data = file === undefined ? '' : (await readFile(file)).toString('base64');
+    return json(
+      200,
+      interactionOf(job, () => ({ data })),
     );
   }
 

@@ -1,4 +1,4 @@
-/** Writing the delivery's text files whole: a reader never sees half a timeline or report. */
+/** Writing text files whole: a reader never sees half a timeline or report. */
 import fs from 'node:fs';
 
 export async function writeTextAtomically(file: string, text: string): Promise<void> {

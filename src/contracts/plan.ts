@@ -1,0 +1,267 @@
+/**
+ * The plan: what the router decided, as data, before anything is spent. Its JSON form is the
+ * public contract of `plan --json` and of the HTTP API; fields may be added, never renamed. Every
+ * number is deterministic for the same storyboard, catalog and as_of. The TypeScript types are
+ * inferred from these schemas; the OpenAPI document and docs/plan-fields.md are generated from them.
+ */
+import { z } from 'zod';
+import { MODALITIES, PROVIDERS } from '../catalog/schema.ts';
+import { PlanWarningSchema, RejectionReasonSchema } from './reasons.ts';
+
+const ProviderSchema = z.enum(PROVIDERS);
+
+export const GenerateRequestSchema = z
+  .object({
+    seconds: z
+      .number()
+      .describe('seconds requested from the model, after snapping up to an allowed duration'),
+    width: z.number().int().describe('pixels'),
+    height: z.number().int().describe('pixels'),
+    fps: z.number().describe('frames per second generated'),
+    audio: z.boolean().describe('the model makes the sound too'),
+    references: z.number().int().describe('how many reference images travel with the request'),
+  })
+  .meta({ description: 'What is asked of the model for one generation' });
+export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;
+
+export const TrimSchema = z
+  .object({
+    from: z.number().describe('seconds into the generated clip where the kept part starts'),
+    seconds: z.number().describe('seconds of generated footage kept (before slow-motion retiming)'),
+  })
+  .meta({ description: 'The part of the generated clip the cut keeps' });
+export type Trim = z.infer<typeof TrimSchema>;
+
+export const ChainSchema = z
+  .object({
+    kind: z
+      .enum(['extend', 'split'])
+      .describe(
+        '`extend`: generate `segments[0]` then extend by each following step on the same model; `split`: separate clips cut together (never for a `continuous` shot)',
+      ),
+    segments: z.array(z.number()).describe('seconds of each step or clip'),
+  })
+  .meta({ description: 'How a shot longer than one generation is made' });
+export type Chain = z.infer<typeof ChainSchema>;
+
+export const EstimateSchema = z.object({
+  usd: z.number().describe('USD at list price'),
+  seconds: z.number().describe('seconds of wall time'),
+});
+
+export const SlowmoPlanSchema = z
+  .object({
+    path: z
+      .enum(['native', 'interpolate', 'prompt'])
+      .describe(
+        '`native`: generated at fps × slowmo and retimed frame for frame; `interpolate`: generated at the normal rate, missing frames synthesised at conform; `prompt`: generated at full length, the look asked in the prompt',
+      ),
+    fps_generated: z.number().describe('the frame rate the model is asked for'),
+    reason: z.string().describe('why this path, in words'),
+  })
+  .meta({ description: 'The slow-motion path of a shot with slowmo > 1 on its model' });
+export type SlowmoPlan = z.infer<typeof SlowmoPlanSchema>;
+
+export const QualityUsedSchema = z
+  .object({
+    value: z.number().describe('0..1, after the tie rule'),
+    basis: z
+      .enum(['arena', 'judged'])
+      .describe('an arena figure for the modality, or the card’s judged quality'),
+    modality: z.enum(MODALITIES).describe('image-to-video with a first frame, else text-to-video'),
+    arena: z
+      .object({
+        score: z.number(),
+        ci: z.number().describe('half-width of the confidence interval, in score points'),
+        rank: z.number().optional(),
+        snapshot: z.string().describe('the date of the leaderboard snapshot'),
+        entry: z.string().optional().describe('the arena’s own name for the entry'),
+        source: z.string(),
+        source_url: z.string(),
+        source_title: z.string().optional(),
+        unconfirmed: z.string().optional(),
+      })
+      .optional()
+      .describe('the arena figure behind an `arena` value'),
+    tied_with: z
+      .array(z.string())
+      .optional()
+      .describe('measured models whose interval overlaps the best one’s: equal on quality'),
+  })
+  .meta({ description: 'The quality a score used, and where it came from' });
+export type QualityUsed = z.infer<typeof QualityUsedSchema>;
+
+export const RejectionSchema = z
+  .object({
+    model: z.string().describe('catalog model id'),
+    reasons: z.array(RejectionReasonSchema).describe('every reason, each with a stable code'),
+  })
+  .meta({ description: 'A model not used for the shot, and why' });
+export type Rejection = z.infer<typeof RejectionSchema>;
+
+export const FallbackSchema = z
+  .object({
+    model: z.string().describe('catalog model id'),
+    provider: ProviderSchema.nullable().describe('the route the fallback is generated through'),
+    generate: GenerateRequestSchema.describe('what is asked of the fallback model'),
+    trim: TrimSchema.describe('the part of its clip the cut keeps'),
+    chain: ChainSchema.nullable().describe('extension chain or split; null: one generation'),
+    estimate: EstimateSchema.describe('USD for every take; seconds of wall time for one take'),
+    slowmo: SlowmoPlanSchema.nullable().describe('the slow-motion path; null without slow motion'),
+  })
+  .meta({ description: 'One more way the engine may make the shot when the chosen model fails' });
+export type Fallback = z.infer<typeof FallbackSchema>;
+
+export const PlannedShotSchema = z
+  .object({
+    id: z.string().describe('the storyboard’s shot id'),
+    model: z.string().nullable().describe('the chosen model; null: no model can make the shot'),
+    provider: ProviderSchema.nullable().describe('the route the shot is generated through'),
+    generate: GenerateRequestSchema.nullable().describe(
+      'what is asked of the model; null: no model can make the shot',
+    ),
+    trim: TrimSchema.nullable().describe('the part of the generated clip the cut keeps'),
+    group: z
+      .string()
+      .nullable()
+      .describe('id shared by the shots one multi-shot generation makes together; null otherwise'),
+    chain: ChainSchema.nullable().describe(
+      'extension chain or split, when one generation is not long enough; null otherwise',
+    ),
+    estimate: EstimateSchema.describe(
+      'USD for every take of the shot at the route’s list price; seconds of wall time for one take',
+    ),
+    takes: z.number().int().describe('takes to generate'),
+    score: z.number().describe('the chosen model’s score for the shot, 0 to 1'),
+    quality: QualityUsedSchema.nullable().describe(
+      'the quality the score used: an arena figure for the shot’s modality, or the judged value',
+    ),
+    slowmo: SlowmoPlanSchema.nullable().describe(
+      'with slowmo > 1: native frames, interpolation at conform, or the look asked in the prompt',
+    ),
+    reasons: z.array(z.string()).describe('why this model, in words'),
+    warnings: z
+      .array(PlanWarningSchema)
+      .describe('what the plan changed or assumed to make the shot, each with a stable code'),
+    fallbacks: z.array(z.string()).describe('the fallback models, best first'),
+    fallback_routes: z
+      .array(FallbackSchema)
+      .describe('the full fallback requests, best first (the engine uses these)'),
+    rejected: z
+      .array(RejectionSchema)
+      .describe('every other model, by id: ruled out, or feasible and not chosen'),
+  })
+  .meta({ description: 'One shot of the plan' });
+export type PlannedShot = z.infer<typeof PlannedShotSchema>;
+
+export const PLAN_PROBLEM_CODES = [
+  {
+    code: 'no_model',
+    meaning: 'No allowed model can make the shot; the message says what to change.',
+  },
+  {
+    code: 'pinned_model_cannot_make_shot',
+    meaning: 'The shot is pinned to a model that cannot make it (a pin is never replaced).',
+  },
+  {
+    code: 'over_budget',
+    meaning: 'The plan, or even the cheapest plan, costs more than `budget_usd`.',
+  },
+  {
+    code: 'missing_credentials',
+    meaning: 'Shots route to a provider without credentials; the message names what enables it.',
+  },
+  {
+    code: 'sequence_not_grouped',
+    meaning: 'No allowed model can generate a `sequence` together; its shots are made separately.',
+  },
+  {
+    code: 'credentials_would_unlock',
+    meaning: 'A provider without credentials would give shots a better model (or any model).',
+  },
+  {
+    code: 'route_retiring_soon',
+    meaning: 'A chosen route retires within 30 days after `as_of`.',
+  },
+  {
+    code: 'catalog_facts_may_be_stale',
+    meaning: 'A chosen model’s newest source is over 120 days before `as_of`.',
+  },
+  { code: 'warning', meaning: 'A shot’s warning (the same text as in `shots[].warnings`).' },
+] as const;
+export type PlanProblemCode = (typeof PLAN_PROBLEM_CODES)[number]['code'];
+
+export const PlanProblemSchema = z
+  .object({
+    shot: z.string().nullable().describe('the shot it concerns; null: the whole plan'),
+    severity: z.enum(['error', 'warning']).describe('an error means the plan cannot run as is'),
+    code: z
+      .enum(PLAN_PROBLEM_CODES.map((p) => p.code) as [PlanProblemCode, ...PlanProblemCode[]])
+      .describe('stable: see the plan problem codes'),
+    message: z.string().describe('what is wrong and what to change, for people'),
+  })
+  .meta({ description: 'Something the user should know before running the plan' });
+export type PlanProblem = z.infer<typeof PlanProblemSchema>;
+
+export const CatalogOriginSchema = z
+  .object({
+    source: z
+      .enum(['built-in', 'bundle', 'folder'])
+      .describe('the cards shipped with shotrouter, an installed signed bundle, or a folder'),
+    digest: z.string().describe('`sha256:<hex>` over the cards’ file names and bytes'),
+    published: z.string().optional().describe('a bundle’s published date (YYYY-MM-DD)'),
+    key_name: z.string().optional().describe('the name of the trusted key that signed the bundle'),
+    key: z.string().optional().describe('that key, `ed25519:<base64>`'),
+    overlays: z
+      .array(z.object({ file: z.string(), digest: z.string() }))
+      .describe('overlays applied on top, in order: file name and `sha256:<hex>` of its bytes'),
+  })
+  .meta({ description: 'Where a catalog’s cards came from, and their digest' });
+
+export const PlanSchema = z
+  .object({
+    title: z.string().describe('the storyboard’s title'),
+    as_of: z.string().describe('YYYY-MM-DD: the catalog facts used are those true on this day'),
+    budget_usd: z.number().nullable().describe('null: no budget'),
+    policy: z.string().describe('what the plan optimises: quality, cost, speed or balanced'),
+    providers: z
+      .array(z.string())
+      .nullable()
+      .describe(
+        'the providers whose credentials were set when the plan was made (routing used only these); null: not considered',
+      ),
+    shots: z.array(PlannedShotSchema).describe('in storyboard order'),
+    total: EstimateSchema.describe(
+      'USD of every take of every shot; estimated wall time of the whole run',
+    ),
+    cost_range: z
+      .object({
+        cheapest_usd: z.number().describe('every shot at its cheapest feasible choice'),
+        best_usd: z.number().describe('every shot at its best choice without a budget'),
+      })
+      .describe('the range in which a budget changes the plan'),
+    problems: z
+      .array(PlanProblemSchema)
+      .describe('errors (the plan cannot run as is) and warnings, plan-wide and per shot'),
+    catalog: CatalogOriginSchema.optional().describe(
+      'the catalog the plan was made with (absent only in plans stored before catalogs were recorded)',
+    ),
+  })
+  .meta({ description: 'What the router decided, before anything is spent' });
+export type Plan = z.infer<typeof PlanSchema>;
+
+/**
+ * A plan as a run stored it. Plans stored before reasons and warnings had codes hold them as
+ * plain strings; those become `unclassified` entries with the same message, so the rest of the
+ * program meets one shape.
+ */
+export function parseStoredPlan(json: string): Plan {
+  const plan = JSON.parse(json) as Plan;
+  const legacy = <T>(item: T | string): T =>
+    typeof item === 'string' ? ({ code: 'unclassified', message: item } as T) : item;
+  for (const shot of plan.shots) {
+    shot.warnings = shot.warnings.map(legacy);
+    for (const r of shot.rejected) r.reasons = r.reasons.map(legacy);
+  }
+  return plan;
+}

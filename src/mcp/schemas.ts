@@ -1,0 +1,71 @@
+/**
+ * The MCP tools' structured results. The plan and the run status are the command line's JSON,
+ * defined once with the HTTP API's shapes; the rest are small summaries of lib/ results.
+ */
+import { z } from 'zod';
+import { PlanSchema } from '../contracts/index.ts';
+import { StatusSchema } from '../server/schemas.ts';
+
+const JobSchema = z.object({
+  unit: z.string(),
+  take: z.number().int(),
+  state: z.string(),
+  model: z.string().nullable(),
+  provider: z.string().nullable(),
+  attempts: z.number().int(),
+  spend_usd: z.number(),
+  cached: z.boolean(),
+  error: z.string().nullable(),
+});
+
+export const McpOutputs = {
+  validation: z.object({
+    ok: z.boolean(),
+    shots: z.number().int(),
+    problems: z.array(z.string()).describe('each with file:line:col'),
+  }),
+  plan: PlanSchema,
+  estimate: z.object({
+    usd: z.number().describe('what the run would still spend at list prices'),
+    jobs: z.number().int(),
+    done: z.number().int(),
+    max_usd: z.number().describe('the cap the person set for paid runs'),
+    allowed: z.boolean().describe('a run of this estimate is within the cap'),
+  }),
+  run: z.object({
+    state: z.enum(['finished', 'aborted']),
+    dir: z.string(),
+    final: z.string().nullable(),
+    spend_usd: z.number(),
+    shots: z.number().int(),
+    done: z.number().int(),
+    failed: z.array(z.string()),
+  }),
+  status: StatusSchema,
+  takes: z.object({
+    shots: z.array(
+      z.object({
+        id: z.string(),
+        jobs: z.array(JobSchema),
+        takes: z.array(
+          z.object({
+            take: z.number().int(),
+            model: z.string().nullable(),
+            file: z.string(),
+            sha256: z.string(),
+            inCut: z.boolean(),
+            picked: z.boolean(),
+          }),
+        ),
+      }),
+    ),
+  }),
+  pick: z.object({
+    shot: z.string(),
+    take: z.number().int(),
+    model: z.string().nullable(),
+    provider: z.string().nullable(),
+    assembled: z.boolean(),
+    final: z.string().nullable(),
+  }),
+};

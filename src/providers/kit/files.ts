@@ -1,0 +1,55 @@
+/** The files of a call: frame anchors and references, as URLs or bytes an API takes. */
+import type { Experimental_VideoModelV4File as VideoFile } from '@ai-sdk/provider';
+import { toBase64 } from '../http.ts';
+import type { VideoCallOptions } from '../types.ts';
+
+/** The first and last frame images: `frameImages` entries, with `image` as the first frame. */
+export function frameAnchors(options: VideoCallOptions): { first?: VideoFile; last?: VideoFile } {
+  const first =
+    options.frameImages?.find((f) => f.frameType === 'first_frame')?.image ?? options.image;
+  const last = options.frameImages?.find((f) => f.frameType === 'last_frame')?.image;
+  return { ...(first ? { first } : {}), ...(last ? { last } : {}) };
+}
+
+/** `inputReferences` split by kind (routed by media type, as the AI SDK spec says). */
+export function references(options: VideoCallOptions): {
+  images: VideoFile[];
+  videos: VideoFile[];
+} {
+  const images: VideoFile[] = [];
+  const videos: VideoFile[] = [];
+  for (const file of options.inputReferences ?? []) {
+    if (mediaTypeOf(file).startsWith('video/')) videos.push(file);
+    else images.push(file);
+  }
+  return { images, videos };
+}
+
+export function mediaTypeOf(file: VideoFile): string {
+  if (file.mediaType) return file.mediaType;
+  const extension =
+    file.type === 'url' ? /\.([a-z0-9]+)(?:[?#]|$)/i.exec(file.url)?.[1] : undefined;
+  const byExtension: Record<string, string> = {
+    png: 'image/png',
+    jpg: 'image/jpeg',
+    jpeg: 'image/jpeg',
+    webp: 'image/webp',
+    mp4: 'video/mp4',
+    mov: 'video/quicktime',
+    webm: 'video/webm',
+  };
+  return byExtension[extension?.toLowerCase() ?? ''] ?? 'image/png';
+}
+
+/** A file as a JSON API takes it: its own URL, or a `data:` URI of its bytes. */
+export function fileUrl(file: VideoFile): string {
+  if (file.type === 'url') return file.url;
+  const base64 = typeof file.data === 'string' ? file.data : toBase64(file.data);
+  return `data:${file.mediaType};base64,${base64}`;
+}
+
+/** The bytes of an inline file (base64 strings decoded); undefined for a URL file. */
+export function fileBytes(file: VideoFile): Uint8Array | undefined {
+  if (file.type === 'url') return undefined;
+  return typeof file.data === 'string' ? Buffer.from(file.data, 'base64') : file.data;
+}

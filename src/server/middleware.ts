@@ -1,0 +1,58 @@
+/**
+ * What every request goes through besides access (security.ts): errors as JSON with a stable
+ * code, API responses that are never sniffed nor cached by default, and body size limits
+ * (uploads may be large; every other body is a little JSON).
+ */
+import type { Context, MiddlewareHandler, NotFoundHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ApiError, errorResponse } from './errors.ts';
+import { mib, type UploadLimits } from './upload.ts';
+
+/** Every error as JSON; server faults (5xx) are logged with their stack. */
+export function jsonErrors(log: (line: string) => void) {
+  return (error: Error, c: Context) => {
+    const { status, headers, body } = errorResponse(error);
+    if (status >= 500)
+      log(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return c.json(body, status as 500, { ...headers, 'cache-control': 'no-store' });
+  };
+}
+
+export function noRoute(c: Context): never {
+  throw new ApiError('not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}`);
+}
+
+export const notFoundJson: NotFoundHandler = (c) => {
+  const { status, body } = errorResponse(
+    new ApiError('not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}`),
+  );
+  return c.json(body, status as 404);
+};
+
+/** API responses: no content sniffing, and not cached unless the route says otherwise. */
+export const apiHeaders: MiddlewareHandler = async (c, next) => {
+  await next();
+  c.res.headers.set('x-content-type-options', 'nosniff');
+  if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
+};
+
+/** The upload route (`uploadPath`) may take `requestBytes`; every other body 1 MiB. */
+export function bodyLimits(uploadPath: string, limits: UploadLimits): MiddlewareHandler {
+  const upload = bodyLimit({
+    maxSize: limits.requestBytes,
+    onError: () => {
+      throw new ApiError(
+        'payload_too_large',
+        `an upload may be at most ${mib(limits.requestBytes)} in all`,
+      );
+    },
+  });
+  const json = bodyLimit({
+    maxSize: 1024 * 1024,
+    onError: () => {
+      throw new ApiError('payload_too_large', 'a request body may be at most 1 MiB');
+    },
+  });
+  return (c, next) =>
+    new URL(c.req.url).pathname === uploadPath ? upload(c, next) : json(c, next);
+}

@@ -1,0 +1,36 @@
+/** The server itself: is it up, and trading the token for a session cookie. */
+import type { ServerContext } from '../context.ts';
+import { VERSION } from '../context.ts';
+import { type Resource, resource } from '../resource.ts';
+import { HealthSchema } from '../schemas.ts';
+
+export function serverRoutes({ access }: Pick<ServerContext, 'access'>): Resource {
+  const { app, routes } = resource();
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/health',
+      tag: 'server',
+      summary: 'Is the server up; does it need a token',
+      responses: { 200: { description: 'up', schema: HealthSchema } },
+    },
+    (c) => c.json({ ok: true as const, version: VERSION, auth: access.requiresToken }),
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/api/session',
+      tag: 'server',
+      summary: 'Trade the bearer token for a read-only session cookie (for media elements)',
+      responses: { 204: { description: 'the cookie is set (nothing to do without a token)' } },
+    },
+    (c) => {
+      access.openSession(c);
+      return c.body(null, 204);
+    },
+  );
+
+  return { app, routes };
+}

@@ -1,0 +1,175 @@
+/**
+ * What the API shows of a project, read from the library: the board's overview (plan,
+ * estimate, run, spend, shots, takes, files), the plan with draft changes, and the mapping
+ * between the API's snake_case changes and the library's.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+import type { PlanChanges } from '../lib/plan.ts';
+import type { Project } from '../lib/projects.ts';
+import { estimateRun } from '../lib/run.ts';
+import { statusFromStore } from '../lib/status.ts';
+import { shotTakes } from '../lib/takes.ts';
+import type { Plan } from '../router/types.ts';
+import type {
+  DeliverableParams,
+  OverviewSchema,
+  PlanRequestSchema,
+  ProjectSchema,
+} from './schemas.ts';
+import type { ProjectStores } from './stores.ts';
+import type { RegistryFor, RunSupervisor } from './supervisor.ts';
+
+const DELIVERABLES: Array<{ name: z.output<typeof DeliverableParams>['name']; label: string }> = [
+  { name: 'final.mp4', label: 'The cut' },
+  { name: 'final.mov', label: 'The cut (ProRes)' },
+  { name: 'report.html', label: 'Report' },
+  { name: 'report.json', label: 'Report (JSON)' },
+  { name: 'timeline.otio', label: 'OpenTimelineIO' },
+  { name: 'timeline.fcpxml', label: 'Final Cut Pro XML' },
+  { name: 'timeline.edl', label: 'EDL (CMX 3600)' },
+];
+
+export interface ViewOptions {
+  env: Record<string, string | undefined>;
+  registryFor: RegistryFor;
+  stores: ProjectStores;
+  supervisor: RunSupervisor;
+}
+
+export class ProjectViews {
+  readonly #options: ViewOptions;
+
+  constructor(options: ViewOptions) {
+    this.#options = options;
+  }
+
+  /** The plan with the committed changes and `draft` on top, and what a real run would spend. */
+  async plan(project: Project, draft: PlanChanges) {
+    const storyboard = project.storyboard(draft);
+    const plan = project.plan(draft, this.#options.env);
+    const estimate = await estimateRun({
+      storyboard,
+      plan,
+      dir: project.runDir,
+      preview: false,
+      ...this.#options.stores.seam,
+    });
+    const changes = toApiChanges(project.meta.changes, draft);
+    return { plan, estimate, changes };
+  }
+
+  /** Everything the board shows of a project. */
+  async overview(project: Project): Promise<z.output<typeof OverviewSchema>> {
+    const { env, stores, supervisor } = this.#options;
+    // taken before reading: events after it may already be in what is read, and are idempotent
+    const seq = supervisor.seq(project);
+    const storyboard = project.storyboard();
+    const plan = project.plan({}, env);
+    const estimate = await estimateRun({
+      storyboard,
+      plan,
+      dir: project.runDir,
+      preview: false,
+      ...stores.seam,
+    });
+    const stored = await stores.read(project, async (store) => ({
+      status: await statusFromStore(store),
+      takes: await shotTakes(store, project.original()),
+    }));
+    const takes = new Map(stored?.takes.shots.map((s) => [s.id, s]) ?? []);
+    const base = `/api/projects/${project.id}`;
+    return {
+      project: projectJson(project.meta),
+      plan,
+      estimate,
+      run: supervisor.runInfo(project, stored?.status ?? null),
+      spend: stored?.status?.spend ?? null,
+      shots: storyboard.shots.map((shot) => {
+        const made = takes.get(shot.id);
+        return {
+          id: shot.id,
+          index: shot.index,
+          prompt: shot.prompt,
+          duration: shot.duration,
+          tags: [...shot.tags],
+          priority: shot.priority,
+          pinned: shot.model ?? null,
+          jobs: made?.jobs ?? [],
+          takes: (made?.takes ?? []).map((t) => ({
+            take: t.take,
+            model: t.model,
+            url: `${base}/media/${path.basename(t.file)}`,
+            picked: t.inCut,
+          })),
+        };
+      }),
+      deliverables: DELIVERABLES.flatMap(({ name, label }) => {
+        const file = path.join(project.runDir, name);
+        if (!fs.existsSync(file)) return [];
+        return [{ name, label, url: `${base}/files/${name}`, bytes: fs.statSync(file).size }];
+      }),
+      runnable: this.#runnable(plan),
+      seq,
+    };
+  }
+
+  /** Whether a preview and a real run could start now, and why not. */
+  #runnable(plan: Plan) {
+    const errors = plan.problems.filter((p) => p.severity === 'error');
+    const blocked =
+      errors.length > 0
+        ? `the plan cannot run: ${errors.map((p) => `${p.shot ? `${p.shot}: ` : ''}${p.message}`).join('; ')}`
+        : null;
+    // a route without credentials would only fail: say what to set instead
+    const uncredentialed = plan.problems.filter((p) => p.code === 'missing_credentials');
+    let real =
+      blocked ??
+      (uncredentialed.length > 0 ? uncredentialed.map((p) => p.message).join('; ') : null);
+    if (!real) {
+      try {
+        this.#options.registryFor(false, plan);
+      } catch (error) {
+        real = error instanceof Error ? error.message : String(error);
+      }
+    }
+    return { preview: { ok: !blocked, reason: blocked }, real: { ok: !real, reason: real } };
+  }
+}
+
+export function projectJson(meta: Project['meta']): z.output<typeof ProjectSchema> {
+  return {
+    id: meta.id,
+    title: meta.title,
+    created_at: meta.created_at,
+    storyboard_name: meta.storyboard_name,
+    uploads: meta.uploads,
+    changes: toApiChanges(meta.changes, {}),
+  };
+}
+
+/** API changes (snake_case) → library changes. */
+export function fromApiChanges(
+  changes: z.output<typeof PlanRequestSchema>['changes'],
+): PlanChanges {
+  const out: PlanChanges = {};
+  if (changes.budget_usd !== undefined) out.budgetUsd = changes.budget_usd;
+  if (changes.optimize) out.optimize = changes.optimize;
+  if (changes.shots) out.shots = changes.shots;
+  return out;
+}
+
+/** The committed changes with a draft on top, as the API shows them. */
+function toApiChanges(committed: PlanChanges, draft: PlanChanges) {
+  const shots = { ...committed.shots };
+  for (const [id, change] of Object.entries(draft.shots ?? {}))
+    shots[id] = { ...shots[id], ...change };
+  const budget = draft.budgetUsd !== undefined ? draft.budgetUsd : committed.budgetUsd;
+  const optimize = draft.optimize ?? committed.optimize;
+  return {
+    ...(budget !== undefined ? { budget_usd: budget } : {}),
+    ...(optimize ? { optimize } : {}),
+    ...(Object.keys(shots).length > 0 ? { shots } : {}),
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * The test run's cache folder (made by test/setup.ts, shared by every test file of the run) and
+ * files made once per run in it. Test files run in parallel processes, so a file is made under a
+ * name of its own and renamed into place: a reader sees a whole file or none.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export function runCache(): string {
+  const dir = process.env.SHOTROUTER_TEST_CACHE;
+  if (!dir)
+    throw new Error('SHOTROUTER_TEST_CACHE is unset: run tests with --import ./test/setup.ts');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** The cached file `name`, made by `make(path)` the first time any test file of the run asks. */
+export async function cachedFile(
+  name: string,
+  make: (file: string) => Promise<unknown>,
+): Promise<string> {
+  const file = join(runCache(), name);
+  if (existsSync(file)) return file;
+  const partial = `${file}.${randomUUID().slice(0, 8)}.part${name.slice(name.lastIndexOf('.'))}`;
+  try {
+    await make(partial);
+    await rename(partial, file);
+  } finally {
+    rmSync(partial, { force: true });
+  }
+  return file;
+}
+
+/**
+ * The folder of the test sandboxes' clips for the whole run: a clip is keyed by everything it
+ * shows (size, length, model, prompt), so every sandbox of every file may share it, and the
+ * sandbox writes each clip whole under its final name.
+ */
+export function sandboxMedia(): string {
+  return join(runCache(), 'sandbox-media');
+}
