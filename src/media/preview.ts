@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ShotrouterError } from '../errors.ts';
-import { assertEvenSize, CONTAINER_ARGS, encodingFor, keyframeArgs } from './encoding.ts';
+import { assertEvenSize, CONTAINER_ARGS, encodingFor, even, keyframeArgs } from './encoding.ts';
 import { filterValue, localFile, runFfmpeg } from './ffmpeg.ts';
 import { withTempDir, writeAtomically } from './files.ts';
 import { AUDIO_RATE, frameCount, frameRate, rateText, samplesForFrames } from './rate.ts';
@@ -26,6 +26,8 @@ export interface PreviewOptions {
    * in slowly; the labels fade in after it.
    */
   firstFrame?: string;
+  /** The closing picture (an image file): the clip dissolves into it over its last second. */
+  lastFrame?: string;
   /**
    * A multi-shot clip: its shots in order, with lengths adding up to `seconds`. Each gets its own
    * look and labels, so every cut is a scene change.
@@ -34,12 +36,18 @@ export interface PreviewOptions {
   signal?: AbortSignal;
 }
 
-/** A stand-in's picture moves: a faint band crosses the frame in this many seconds. */
-const BAND_CROSSING_SECONDS = 4;
+/**
+ * A stand-in's picture moves: a white marker slides along the bottom edge, crossing the frame
+ * in this many seconds. Small, so encoding stays cheap (a full-height band cost a third more);
+ * opaque, so within a second it changes enough of the frame never to count as frozen.
+ */
+const MARKER_CROSSING_SECONDS = 4;
 /** how much an opening picture is zoomed into by the end of its shot */
 const OPENING_ZOOM = 0.1;
 /** the labels fade in over an opening picture from here, for this long (seconds) */
 const LABEL_FADE = { start: 0.25, seconds: 0.5 };
+/** a closing picture dissolves in over the clip's last second at most */
+const CLOSING_DISSOLVE_SECONDS = 1;
 
 export async function renderPreview(opts: PreviewOptions): Promise<void> {
   const rate = frameRate(opts.fps);
@@ -116,19 +124,36 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
       }
       pieces.push(`[piece${i}]`);
     }
-    const band = Math.max(2, Math.round(opts.width / 6 / 2) * 2);
-    const speed = (opts.width + band) / BAND_CROSSING_SECONDS;
+    const marker = {
+      width: even(opts.width / 12),
+      height: even(Math.min(opts.width, opts.height) / 20),
+    };
+    const speed = (opts.width + marker.width) / MARKER_CROSSING_SECONDS;
     graph.push(
-      `color=c=white@0.12:s=${band}x${opts.height}:r=${fpsText},format=yuva420p[band]`,
+      `color=c=white:s=${marker.width}x${marker.height}:r=${fpsText}[marker]`,
       `${pieces.join('')}concat=n=${pieces.length}:v=1:a=0,setpts=N*${rate.den}/(${rate.num}*TB)[card]`,
-      // the band enters from the left, so an opening picture is whole on the first frame
-      `[card][band]overlay=x='mod(t*${speed.toFixed(3)},W+w)-w':y=0:shortest=1:format=yuv420,` +
+      // the marker enters from the left, so an opening picture is whole on the first frame
+      `[card][marker]overlay=x='mod(t*${speed.toFixed(3)},W+w)-w':y=H-h:shortest=1,` +
         draw(clock, { x: `${m}`, y: `h-${m}-th` }, { size: layout.body, expand: true }) +
         (opts.firstFrame !== undefined
           ? `:enable='gte(t,${LABEL_FADE.start + LABEL_FADE.seconds})'`
           : '') +
-        ',format=yuv420p[v]',
+        `,format=yuv420p${opts.lastFrame === undefined ? '[v]' : '[labelled]'}`,
     );
+    if (opts.lastFrame !== undefined) {
+      // the picture is fully opaque on the last frame, over the marker and the clock
+      const frameSeconds = rate.den / rate.num;
+      const dissolve = Math.min(CLOSING_DISSOLVE_SECONDS, opts.seconds / 2);
+      const start = frames * frameSeconds - dissolve;
+      inputs.push('-i', localFile(opts.lastFrame));
+      graph.push(
+        `[${inputs.length / 2 - 1}:v:0]scale=${size}:force_original_aspect_ratio=increase,` +
+          `crop=${opts.width}:${opts.height},setsar=1,format=yuva420p,` +
+          `loop=loop=${frames - 1}:size=1,setpts=N*${rate.den}/(${rate.num}*TB),` +
+          `fade=t=in:st=${start.toFixed(4)}:d=${(dissolve - frameSeconds).toFixed(4)}:alpha=1[closing]`,
+        `[labelled][closing]overlay=shortest=1:enable='gte(t,${start.toFixed(4)})',format=yuv420p[v]`,
+      );
+    }
     const maps = ['-map', '[v]'];
     if (opts.audio) {
       const samples = samplesForFrames(frames, rate);

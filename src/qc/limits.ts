@@ -37,8 +37,12 @@ export const QC_LIMITS = {
    * the same default as splitting a multi-shot clip
    */
   cutScore: 0.1,
-  /** the least SSIM (luma, at the analysis size) between a supplied frame and the clip's */
-  frameSsim: 0.5,
+  /**
+   * the least SSIM (luma, at the analysis size) between a supplied frame and the clip's: the
+   * same picture moved by up to 5%, re-encoded or recoloured measured 0.65 and up, different
+   * detailed pictures 0.43 and below (luma, since on the colour planes flat pictures look alike)
+   */
+  frameSsim: 0.6,
 } as const;
 
 /** Frames are analysed at this width at most: every defect shows at this size and decoding dominates. */

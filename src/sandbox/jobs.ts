@@ -22,6 +22,8 @@ export interface RenderSpec {
   prompt: string;
   /** a clip-defect fault drawn for the job: the clip is delivered with this defect */
   defect?: ClipDefect;
+  /** the image the request gave as the first frame (bytes at hand): the clip opens on it */
+  firstFrame?: Buffer;
 }
 
 export interface Job<D = unknown> {

@@ -4,7 +4,7 @@
  */
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { CONTAINER_ARGS } from '../media/encoding.ts';
@@ -119,10 +119,17 @@ export class MediaStore {
       prompt: spec.prompt.slice(0, 200),
       ...(spec.defect !== undefined ? { defect: spec.defect } : {}),
     };
-    const key = createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 24);
+    const key = createHash('sha256')
+      .update(JSON.stringify(params))
+      .update(spec.firstFrame ?? '')
+      .digest('hex')
+      .slice(0, 24);
     let pending = this.renders.get(key);
     if (pending === undefined) {
-      pending = this.render(key, params);
+      pending = this.render(
+        key,
+        spec.firstFrame === undefined ? params : { ...params, firstFrame: spec.firstFrame },
+      );
       this.renders.set(key, pending);
       // a failed render may succeed on a later try (e.g. a transient ffmpeg problem)
       pending.catch(() => this.renders.delete(key));
@@ -137,7 +144,9 @@ export class MediaStore {
     await this.acquireSlot();
     const partial = join(this.options.dir, `${key}.${randomUUID().slice(0, 8)}.part.mp4`);
     const spoiled = join(this.options.dir, `${key}.${randomUUID().slice(0, 8)}.spoiled.mp4`);
+    const opening = join(this.options.dir, `${key}.first-frame`);
     try {
+      if (p.firstFrame !== undefined) await writeFile(opening, p.firstFrame);
       // short, wrong size and cut are rendered so; black, frozen and silent are spoiled after
       const half = p.seconds / 2;
       await renderPreview({
@@ -148,6 +157,7 @@ export class MediaStore {
         fps: p.fps,
         audio: p.audio,
         label: { shotId: 'sandbox', model: p.model, prompt: p.prompt },
+        ...(p.firstFrame !== undefined ? { firstFrame: opening } : {}),
         ...(p.defect === 'cut'
           ? {
               shots: [
@@ -174,6 +184,7 @@ export class MediaStore {
       }
       throw error;
     } finally {
+      await rm(opening, { force: true });
       this.releaseSlot();
     }
   }

@@ -4,14 +4,15 @@
  * sandbox's clip-defect faults fails exactly the check it should.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { renderPreview } from '../../src/media/preview.ts';
+import { createPreviewProvider } from '../../src/providers/preview/index.ts';
 import { type Check, checkTake } from '../../src/qc/index.ts';
 import { CLIP_DEFECTS, type ClipDefect } from '../../src/sandbox/types.ts';
 import { scratchDir } from '../media/fixtures.ts';
-import { DRIVERS, openai } from '../sandbox/drivers.ts';
+import { byteplus, DRIVERS, openai } from '../sandbox/drivers.ts';
 import {
   type Driver,
   renderedOf,
@@ -58,6 +59,58 @@ describe('preview clips pass QC', () => {
     );
   });
 
+  it('ends on the given last frame', async () => {
+    const output = path.join(dir, 'preview-last-frame.mp4');
+    const asked = { seconds: 2, width: 320, height: 180, fps: 24, audio: true };
+    await renderPreview({
+      output,
+      ...asked,
+      label,
+      firstFrame: images.fractal,
+      lastFrame: images.bars,
+    });
+    const checks = await checkTake(output, {
+      ...asked,
+      firstFrame: images.fractal,
+      lastFrame: images.bars,
+    });
+    assert.deepEqual(failing(checks), []);
+  });
+
+  it('the preview provider opens and closes on the frame images of the request', async () => {
+    const model = createPreviewProvider().model('kling-3.0');
+    const png = (file: string) => ({
+      type: 'file' as const,
+      mediaType: 'image/png',
+      data: new Uint8Array(readFileSync(file)),
+    });
+    const started = await model.doStart!({
+      prompt: 'the fractal turns into bars',
+      n: 1,
+      aspectRatio: '16:9',
+      resolution: '320x180',
+      duration: 2,
+      fps: 24,
+      seed: undefined,
+      image: png(images.fractal),
+      frameImages: [{ image: png(images.bars), frameType: 'last_frame' }],
+      inputReferences: undefined,
+      generateAudio: false,
+      providerOptions: { shotrouter: { shotId: 's09', take: 0, model: 'kling-3.0' } },
+    });
+    const status = await model.doStatus!({ operation: started.operation });
+    assert.ok(status.status === 'completed' && status.videos[0]?.type === 'binary');
+    const output = path.join(dir, 'preview-provider-frames.mp4');
+    writeFileSync(output, (status.videos[0] as { data: Uint8Array }).data);
+    const checks = await checkTake(output, {
+      seconds: 2,
+      audio: false,
+      firstFrame: images.fractal,
+      lastFrame: images.bars,
+    });
+    assert.deepEqual(failing(checks), []);
+  });
+
   it('cuts a multi-shot clip where its shots meet', async () => {
     const output = path.join(dir, 'preview-multi.mp4');
     const shots = [
@@ -74,17 +127,19 @@ describe('preview clips pass QC', () => {
   });
 });
 
-async function sandboxClip(driver: Driver, t: TestSandbox, name: string): Promise<string> {
-  const created = await driver.create(t);
-  const body = JSON.parse(await created.text());
-  assert.ok(created.status < 300, `create answered ${created.status}`);
-  const end = await runToEnd(driver, t, driver.idOf(body));
+async function sandboxClip(
+  driver: Driver,
+  t: TestSandbox,
+  name: string,
+  request?: Record<string, unknown>,
+): Promise<string> {
+  const created = await driver.create(t, request === undefined ? undefined : { body: request });
+  const reply = JSON.parse(await created.text());
+  assert.ok(created.status < 300, `create answered ${created.status}: ${JSON.stringify(reply)}`);
+  const id = driver.idOf(reply);
+  const end = await runToEnd(driver, t, id);
   assert.equal(end.state, 'done');
-  const res = await driver.download(
-    t,
-    driver.idOf(body),
-    end.state === 'done' ? end.body : undefined,
-  );
+  const res = await driver.download(t, id, end.state === 'done' ? end.body : undefined);
   assert.equal(res.status, 200);
   const file = path.join(dir, `${name}.mp4`);
   writeFileSync(file, Buffer.from(await res.arrayBuffer()));
@@ -104,6 +159,25 @@ describe('sandbox clips pass QC by default', () => {
       assert.deepEqual(failing(await checkTake(file, askedOf(driver))), []);
     });
   }
+});
+
+describe('sandbox clips open on the first frame given', () => {
+  it('byteplus, with the image inline as a data: URI', async () => {
+    const t = await sandbox();
+    const png = readFileSync(images.fractal).toString('base64');
+    const file = await sandboxClip(byteplus, t, 'sandbox-first-frame', {
+      content: [
+        { type: 'text', text: 'the fractal comes alive --rt 16:9' },
+        {
+          type: 'image_url',
+          image_url: { url: `data:image/png;base64,${png}` },
+          role: 'first_frame',
+        },
+      ],
+    });
+    const checks = await checkTake(file, { ...askedOf(byteplus), firstFrame: images.fractal });
+    assert.deepEqual(failing(checks), []);
+  });
 });
 
 describe('sandbox clip-defect faults', () => {

@@ -32,8 +32,9 @@ export interface PreviewOperation extends JSONObject {
   shotId: string;
   model: string;
   prompt: string;
-  /** the opening picture, kept by content hash (see `openingImage`) */
+  /** the opening and closing pictures, kept by content hash (see `frameImage`) */
   firstFrame?: string;
+  lastFrame?: string;
   /** the shots of a multi-shot generation, each of which gets its own look */
   shots?: Array<{ shotId: string; prompt: string; seconds: number }>;
 }
@@ -52,10 +53,12 @@ export function previewOperation(options: VideoCallOptions, modelId: string): Pr
   const context = options.providerOptions?.shotrouter as
     | (Partial<ShotContext> & { cuts?: Array<{ shotId: string; prompt: string; seconds: number }> })
     | undefined;
-  const firstFrame = openingImage(options);
+  const firstFrame = frameImage(options, 'first_frame');
+  const lastFrame = frameImage(options, 'last_frame');
   const shots = Array.isArray(context?.cuts) && context.cuts.length > 1 ? context.cuts : undefined;
   return {
     ...(firstFrame !== undefined ? { firstFrame } : {}),
+    ...(lastFrame !== undefined ? { lastFrame } : {}),
     ...(shots !== undefined
       ? { shots: shots.map((c) => ({ shotId: c.shotId, prompt: c.prompt, seconds: c.seconds })) }
       : {}),
@@ -71,17 +74,20 @@ export function previewOperation(options: VideoCallOptions, modelId: string): Pr
   };
 }
 
-/** Where opening pictures are kept, named by their content, so the operation stays small. */
+/** Where frame pictures are kept, named by their content, so the operation stays small. */
 const FRAMES_DIR = path.join(tmpdir(), 'shotrouter-preview-frames');
 
 /**
- * The file of the request's opening picture (the image, or the `first_frame` frame image) when
- * its bytes are at hand: inline data, a data: URL or a file: URL. A remote URL is not fetched
- * (the preview works offline); that clip opens on its card instead.
+ * The file of the request's first picture (the image, or the `first_frame` frame image) or last
+ * (the `last_frame` frame image) when its bytes are at hand: inline data, a data: URL or a file:
+ * URL. A remote URL is not fetched (the preview works offline): that end of the clip stays a card.
  */
-function openingImage(options: VideoCallOptions): string | undefined {
-  const image =
-    options.image ?? options.frameImages?.find((f) => f.frameType === 'first_frame')?.image;
+function frameImage(
+  options: VideoCallOptions,
+  which: 'first_frame' | 'last_frame',
+): string | undefined {
+  const tagged = options.frameImages?.find((f) => f.frameType === which)?.image;
+  const image = which === 'first_frame' ? (options.image ?? tagged) : tagged;
   if (image === undefined) return undefined;
   let bytes: Buffer | undefined;
   if (image.type === 'file') {
@@ -141,6 +147,9 @@ export class PreviewVideoModel implements VideoModel {
         // a picture kept on another machine is not here: that clip opens on its card
         ...(op.firstFrame !== undefined && existsSync(op.firstFrame)
           ? { firstFrame: op.firstFrame }
+          : {}),
+        ...(op.lastFrame !== undefined && existsSync(op.lastFrame)
+          ? { lastFrame: op.lastFrame }
           : {}),
         ...(op.shots !== undefined ? { shots: op.shots } : {}),
         ...(options.abortSignal ? { signal: options.abortSignal } : {}),

@@ -17,7 +17,7 @@ import {
 } from '../http.ts';
 import type { Job } from '../jobs.ts';
 import { sizeFor } from '../sizes.ts';
-import { base36Id, cdnExpired, dataUriBytes, pngSize, retryAfter } from './common.ts';
+import { base36Id, cdnExpired, dataUriBytes, openingOf, pngSize, retryAfter } from './common.ts';
 
 interface SeedanceModel {
   minSeconds: number;
@@ -311,6 +311,7 @@ export function byteplusProvider(core: SandboxCore): ProviderSpec {
     let text = '';
     const roles: string[] = [];
     let firstImage: string | undefined;
+    let firstFrame: string | undefined;
     for (const raw of content as ContentItem[]) {
       if (raw?.type === 'text' && typeof raw.text === 'string') text += raw.text;
       else if (raw?.type === 'image_url') {
@@ -323,6 +324,7 @@ export function byteplusProvider(core: SandboxCore): ProviderSpec {
         }
         roles.push(role);
         firstImage ??= url;
+        if (role === 'first_frame') firstFrame ??= url;
       } else if (
         raw?.type !== 'video_url' &&
         raw?.type !== 'audio_url' &&
@@ -398,7 +400,15 @@ export function byteplusProvider(core: SandboxCore): ProviderSpec {
       {
         id: `cgt-${stamp}-${base36Id(5)}`,
         model: modelName,
-        render: { seconds, ...pixels, fps: FPS, audio, model: modelName, prompt },
+        render: {
+          seconds,
+          ...pixels,
+          fps: FPS,
+          audio,
+          model: modelName,
+          prompt,
+          ...openingOf(firstFrame),
+        },
         data: {
           seed: seed === -1 ? Math.floor((core.now() % 2147483647) + 1) : seed,
           resolution,

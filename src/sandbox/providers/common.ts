@@ -34,6 +34,20 @@ export function dataUriBytes(text: string): Buffer | undefined {
     : Buffer.from(match[2] ?? '', 'base64');
 }
 
+/**
+ * `{ firstFrame }` for a render spec when the request's first-frame image has its bytes inline
+ * (a data: URI) or in `uploads` (the sandbox's own file store, by token), else nothing: the
+ * sandbox fetches no remote URL, and that clip opens on its card.
+ */
+export function openingOf(
+  image: string | undefined,
+  upload?: (url: string) => Buffer | undefined,
+): { firstFrame?: Buffer } {
+  if (image === undefined) return {};
+  const bytes = dataUriBytes(image) ?? upload?.(image);
+  return bytes === undefined || bytes.length === 0 ? {} : { firstFrame: bytes };
+}
+
 /** The standard Retry-After header (whole seconds) plus the millisecond form some clients read. */
 export function retryAfter(seconds: number): Record<string, string> {
   return { 'retry-after': String(seconds), 'retry-after-ms': String(seconds * 1000) };

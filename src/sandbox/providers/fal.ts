@@ -12,7 +12,7 @@ import { acceptableKey, type ProviderSpec, type SandboxCore } from '../core.ts';
 import { invalid, json, notFound, type Reply, type SandboxRequest, unknownModel } from '../http.ts';
 import { type InputIssue, validateInput } from '../input-schema.ts';
 import type { Job } from '../jobs.ts';
-import { cdnExpired, retryAfter } from './common.ts';
+import { cdnExpired, openingOf, retryAfter } from './common.ts';
 import { FAL_MODELS } from './fal-models.ts';
 
 /** fal's CDN keeps outputs for days; a week here. */
@@ -130,7 +130,7 @@ export function falProvider(core: SandboxCore): ProviderSpec {
       {
         id: randomUUID(),
         model: endpoint,
-        render: { ...clip, model: endpoint, prompt },
+        render: { ...clip, model: endpoint, prompt, ...openingOf(firstFrameOf(input), storedFile) },
         data: { app: appOf(endpoint), endpoint, prompt, seed },
       },
       (job) =>
@@ -243,6 +243,12 @@ export function falProvider(core: SandboxCore): ProviderSpec {
     return { status: 200 };
   }
 
+  /** The bytes behind one of our own storage URLs (`…/files/TOKEN/NAME`). */
+  function storedFile(url: string): Buffer | undefined {
+    const token = /\/files\/([0-9a-f]{32})\//.exec(url)?.[1];
+    return token === undefined ? undefined : core.media.getUpload(token)?.bytes;
+  }
+
   function getUpload(_req: SandboxRequest, [token = '']: string[]): Reply {
     const upload = core.media.getUpload(token);
     if (upload === undefined || upload.bytes.length === 0) return detail(404, 'File not found');
@@ -250,4 +256,13 @@ export function falProvider(core: SandboxCore): ProviderSpec {
   }
 
   return spec;
+}
+
+/** The image an endpoint opens on, under whichever name its input gives it. */
+function firstFrameOf(input: Record<string, unknown>): string | undefined {
+  for (const field of ['image_url', 'first_frame_url', 'start_image_url']) {
+    const value = input[field];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return undefined;
 }
