@@ -179,6 +179,12 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       guard(async () => {
         const { models, storyboard, plan } = planned(args);
         const dir = inside(args.out, 'the run folder');
+        if (!args.preview) {
+          // the person's cap and the agent's confirmation come before anything else is checked
+          assertRunnable(plan);
+          const estimate = await estimateRun({ storyboard, plan, dir });
+          if (estimate.usd > 0) allowSpend(estimate.usd, args.confirm_usd, maxUsd);
+        }
         const token = extra._meta?.progressToken;
         let progress = 0;
         const onEvent = (event: RunProgressEvent) => {
@@ -201,19 +207,9 @@ export function createMcpServer(options: McpServerOptions): McpServer {
           env: options.env,
           signal: extra.signal,
           onEvent,
+          // asked again with the run's own figure, just before the first paid start
           confirmSpend: async ({ usd }) => {
-            if (usd > maxUsd) {
-              throw new ShotrouterError(
-                'usage',
-                `this run may spend up to $${usd.toFixed(2)}, over the $${maxUsd.toFixed(2)} cap the person running this server set (shotrouter mcp --max-usd); nothing spent. Try preview: true, or ask them to raise the cap.`,
-              );
-            }
-            if (args.confirm_usd === undefined || args.confirm_usd + 1e-9 < usd) {
-              throw new ShotrouterError(
-                'usage',
-                `this run may spend up to $${usd.toFixed(2)}: show the person that amount and call run again with confirm_usd: ${Math.ceil(usd * 100) / 100} (or more); nothing spent`,
-              );
-            }
+            allowSpend(usd, args.confirm_usd, maxUsd);
             return askPerson(server, usd, plan.title);
           },
           ...options.runOptions,
@@ -362,6 +358,22 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   );
 
   return server;
+}
+
+/** A paid run within the person's cap and the agent's confirmation, or a refusal saying why. */
+function allowSpend(usd: number, confirmUsd: number | undefined, maxUsd: number): void {
+  if (usd > maxUsd) {
+    throw new ShotrouterError(
+      'usage',
+      `this run may spend up to $${usd.toFixed(2)}, over the $${maxUsd.toFixed(2)} cap the person running this server set (shotrouter mcp --max-usd); nothing spent. Try preview: true, or ask them to raise the cap.`,
+    );
+  }
+  if (confirmUsd === undefined || confirmUsd + 1e-9 < usd) {
+    throw new ShotrouterError(
+      'usage',
+      `this run may spend up to $${usd.toFixed(2)}: show the person that amount and call run again with confirm_usd: ${Math.ceil(usd * 100) / 100} (or more); nothing spent`,
+    );
+  }
 }
 
 /** Where the client can ask its person, it does; otherwise the cap and confirm_usd stand. */
