@@ -61,7 +61,22 @@ before(async () => {
   const projects = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-board-'));
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-chromium-'));
   temp.push(projects, profile);
-  server = await listen({ projectsDir: projects, port: 0, webDir: WEB, env: {} });
+  // the examples as shipped, but delivered small: the board is what is tested, not 1080p renders
+  const examples = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-board-examples-'));
+  temp.push(examples);
+  fs.cpSync(path.join(REPO, 'examples'), examples, { recursive: true });
+  const film = path.join(examples, 'launch-film.yaml');
+  fs.writeFileSync(
+    film,
+    fs.readFileSync(film, 'utf8').replace('resolution: 1920x1080', 'resolution: 480x270'),
+  );
+  server = await listen({
+    projectsDir: projects,
+    port: 0,
+    webDir: WEB,
+    examplesDir: examples,
+    env: {},
+  });
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
