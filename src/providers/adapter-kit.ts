@@ -35,7 +35,13 @@ export {
   unsupportedOptions,
   type Warning,
 } from './kit/options.ts';
-export { failedStatus, operationOf, responseInfo } from './kit/results.ts';
+export {
+  cancelledTask,
+  expiredTask,
+  failedStatus,
+  operationOf,
+  responseInfo,
+} from './kit/results.ts';
 export {
   type FrameSize,
   nearestRatio,

@@ -16,6 +16,8 @@ import type { JSONObject, JSONValue } from '@ai-sdk/provider';
 import { z } from 'zod';
 import type { ShotrouterError } from '../../errors.ts';
 import {
+  cancelledTask,
+  expiredTask,
   failedStatus,
   fileUrl,
   frameAnchors,
@@ -278,22 +280,10 @@ export class SeedanceVideoModel extends ConnectedVideoModel {
       }
       case 'cancelled':
       case 'canceled':
-        return failedStatus(
-          this.modelId,
-          `task ${task.id} was cancelled`,
-          undefined,
-          { taskId: task.id },
-          this.connection.now,
-        );
+        return cancelledTask(this.modelId, task.id, this.connection.now);
       case 'expired':
         // it waited in BytePlus's queue past `execution_expires_after`
-        return failedStatus(
-          this.modelId,
-          `task ${task.id} expired before it ran`,
-          'timeout',
-          { taskId: task.id },
-          this.connection.now,
-        );
+        return expiredTask(this.modelId, task.id, this.connection.now);
       default:
         throw providerErrors.malformedResponse(
           this.provider,

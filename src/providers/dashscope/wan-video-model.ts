@@ -19,6 +19,7 @@ import type { JSONObject, JSONValue } from '@ai-sdk/provider';
 import { z } from 'zod';
 import type { ShotrouterError } from '../../errors.ts';
 import {
+  cancelledTask,
   failedStatus,
   fileUrl,
   frameAnchors,
@@ -350,13 +351,7 @@ export class WanVideoModel extends ConnectedVideoModel {
         );
       }
       case 'CANCELED':
-        return failedStatus(
-          this.modelId,
-          `task ${op.taskId} was cancelled`,
-          undefined,
-          { taskId: op.taskId },
-          this.connection.now,
-        );
+        return cancelledTask(this.modelId, op.taskId, this.connection.now);
       case 'UNKNOWN':
         // Model Studio forgets tasks after 24 hours
         return failedStatus(

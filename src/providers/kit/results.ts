@@ -31,6 +31,16 @@ export function failedStatus(
   };
 }
 
+/** A task the provider reports as cancelled (by someone, not by a refusal): fall back. */
+export function cancelledTask(modelId: string, taskId: string, now?: () => number): VideoStatus {
+  return failedStatus(modelId, `task ${taskId} was cancelled`, undefined, { taskId }, now);
+}
+
+/** A task that waited in the provider's queue past its deadline: retried like a timeout. */
+export function expiredTask(modelId: string, taskId: string, now?: () => number): VideoStatus {
+  return failedStatus(modelId, `task ${taskId} expired before it ran`, 'timeout', { taskId }, now);
+}
+
 /** Narrows an operation handle, or throws `malformed_response` naming what was expected. */
 export function operationOf<T extends JSONObject>(
   provider: string,

@@ -19,6 +19,8 @@ import type { JSONObject, JSONValue } from '@ai-sdk/provider';
 import { z } from 'zod';
 import type { ShotrouterError } from '../../errors.ts';
 import {
+  cancelledTask,
+  expiredTask,
   failedStatus,
   fileUrl,
   frameAnchors,
@@ -475,21 +477,9 @@ export class MiniMaxVideoModel extends ConnectedVideoModel {
           this.connection.now,
         );
       case 'cancelled':
-        return failedStatus(
-          this.modelId,
-          `task ${op.taskId} was cancelled`,
-          undefined,
-          { taskId: op.taskId },
-          this.connection.now,
-        );
+        return cancelledTask(this.modelId, op.taskId, this.connection.now);
       case 'expired':
-        return failedStatus(
-          this.modelId,
-          `task ${op.taskId} expired before it ran`,
-          'timeout',
-          { taskId: op.taskId },
-          this.connection.now,
-        );
+        return expiredTask(this.modelId, op.taskId, this.connection.now);
       default:
         throw providerErrors.malformedResponse(
           this.provider,
