@@ -131,7 +131,8 @@ test('random storyboard files never crash, hang or spend', { timeout: 600_000 },
       }
       fs.rmSync(file);
     }),
-    { numRuns: 300, seed: 20261206 },
+    // 120 files in the everyday suite; SHOTROUTER_FUZZ_RUNS=5000 for a deeper search
+    { numRuns: Number(process.env.SHOTROUTER_FUZZ_RUNS ?? 120), seed: 20261206 },
   );
 });
 
