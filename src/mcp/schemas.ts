@@ -4,19 +4,7 @@
  */
 import { z } from 'zod';
 import { PlanSchema } from '../contracts/index.ts';
-import { StatusSchema } from '../server/schemas.ts';
-
-const JobSchema = z.object({
-  unit: z.string(),
-  take: z.number().int(),
-  state: z.string(),
-  model: z.string().nullable(),
-  provider: z.string().nullable(),
-  attempts: z.number().int(),
-  spend_usd: z.number(),
-  cached: z.boolean(),
-  error: z.string().nullable(),
-});
+import { JobSchema, StatusSchema } from '../server/schemas.ts';
 
 export const McpOutputs = {
   validation: z.object({
