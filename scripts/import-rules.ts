@@ -59,8 +59,8 @@ export const IMPORT_RULES: ImportRules = {
     ],
     // the doors: nothing under src/ imports them but the CLI and the package's index
     server: ['lib', 'router', 'contracts', 'storyboard', 'store', ...BASE],
-    // the MCP server: the same lib/ functions for agents; its results use the API's shapes
-    mcp: ['contracts', 'lib', 'server', 'storyboard', 'store', ...BASE],
+    // the MCP server: the same lib/ functions for agents; its results use the contracts' shapes
+    mcp: ['contracts', 'lib', 'storyboard', 'store', ...BASE],
     'index.ts': [
       'lib',
       'server',

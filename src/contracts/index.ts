@@ -8,3 +8,4 @@ export * from './errors.ts';
 export * from './format.ts';
 export * from './plan.ts';
 export * from './reasons.ts';
+export * from './status.ts';

@@ -1,10 +1,9 @@
 /**
  * The MCP tools' structured results. The plan and the run status are the command line's JSON,
- * defined once with the HTTP API's shapes; the rest are small summaries of lib/ results.
+ * defined once in contracts/; the rest are small summaries of lib/ results.
  */
 import { z } from 'zod';
-import { PlanSchema } from '../contracts/index.ts';
-import { JobSchema, StatusSchema } from '../server/schemas.ts';
+import { PlanSchema, RunStatusSchema, ShotJobSchema } from '../contracts/index.ts';
 
 export const McpOutputs = {
   validation: z.object({
@@ -29,12 +28,12 @@ export const McpOutputs = {
     done: z.number().int(),
     failed: z.array(z.string()),
   }),
-  status: StatusSchema,
+  status: RunStatusSchema,
   takes: z.object({
     shots: z.array(
       z.object({
         id: z.string(),
-        jobs: z.array(JobSchema),
+        jobs: z.array(ShotJobSchema),
         takes: z.array(
           z.object({
             take: z.number().int(),

@@ -12,6 +12,9 @@ import {
   ErrorBodySchema,
   PlanWarningSchema,
   RejectionReasonSchema,
+  RunStatusSchema,
+  ShotJobSchema,
+  SpendSchema,
 } from '../contracts/index.ts';
 import { TAGS } from '../storyboard/types.ts';
 
@@ -107,17 +110,7 @@ export const ProjectListSchema = named(
   z.object({ projects: z.array(ProjectSchema) }),
 );
 
-export const JobSchema = z.object({
-  take: z.number().int().describe('1-based'),
-  unit: z.string().describe('the shot, or the multi-shot group whose generation serves it'),
-  state: z.string(),
-  model: z.string().nullable(),
-  provider: z.string().nullable(),
-  attempts: z.number().int(),
-  spend_usd: z.number(),
-  cached: z.boolean(),
-  error: z.string().nullable(),
-});
+export const JobSchema = ShotJobSchema;
 
 export const TakeSchema = z.object({
   take: z.number().int().describe('1-based'),
@@ -156,12 +149,7 @@ export const RunInfoSchema = named(
   }),
 );
 
-export const SpendSchema = z.object({
-  spent_usd: z.number(),
-  reserved_usd: z.number(),
-  budget_usd: z.number().nullable(),
-  folder_spent_usd: z.number(),
-});
+export { SpendSchema };
 
 export const DeliverableSchema = z.object({
   name: z.string(),
@@ -218,31 +206,7 @@ export const ModelListSchema = named(
 
 export const StatusSchema = named(
   'RunStatus',
-  z.object({
-    run: z.object({
-      id: z.string(),
-      title: z.string(),
-      state: z.string(),
-      executor: z.string(),
-      created_at: z.string(),
-      updated_at: z.string(),
-    }),
-    jobs: z.array(
-      z.object({
-        shot: z.string(),
-        take: z.number().int(),
-        state: z.string(),
-        model: z.string().nullable(),
-        provider: z.string().nullable(),
-        attempts: z.number().int(),
-        spend_usd: z.number(),
-        cached: z.boolean(),
-        error: z.string().nullable(),
-      }),
-    ),
-    spend: SpendSchema,
-    left: z.object({ jobs: z.number().int(), estimate_usd: z.number() }),
-  }),
+  RunStatusSchema,
   'Same as `shotrouter status --json`',
 );
 

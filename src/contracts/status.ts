@@ -1,0 +1,51 @@
+/**
+ * Where a run stands: `shotrouter status --json`, the API's `/status`, and the MCP `status` and
+ * `takes` tools all answer with these shapes.
+ */
+import { z } from 'zod';
+
+export const SpendSchema = z.object({
+  spent_usd: z.number(),
+  reserved_usd: z.number(),
+  budget_usd: z.number().nullable(),
+  /** every run in the folder, this one included */
+  folder_spent_usd: z.number(),
+});
+
+/** One job (a shot's take, or a multi-shot group's) as a status lists it. */
+const jobFields = {
+  take: z.number().int().describe('1-based'),
+  state: z.string(),
+  model: z.string().nullable(),
+  provider: z.string().nullable(),
+  attempts: z.number().int(),
+  spend_usd: z.number(),
+  cached: z.boolean().describe('the clip came from an earlier run in the folder'),
+  error: z.string().nullable(),
+};
+
+/** A job of the run, keyed by the shot (or group) it makes. */
+export const JobStatusSchema = z.object({
+  shot: z.string().describe('the shot id, or the multi-shot group id'),
+  ...jobFields,
+});
+
+/** A job serving one shot, keyed by the unit whose generation serves it. */
+export const ShotJobSchema = z.object({
+  unit: z.string().describe('the shot, or the multi-shot group whose generation serves it'),
+  ...jobFields,
+});
+
+export const RunStatusSchema = z.object({
+  run: z.object({
+    id: z.string(),
+    title: z.string(),
+    state: z.string(),
+    executor: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  }),
+  jobs: z.array(JobStatusSchema),
+  spend: SpendSchema,
+  left: z.object({ jobs: z.number().int(), estimate_usd: z.number() }),
+});
