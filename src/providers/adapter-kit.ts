@@ -16,7 +16,14 @@ export {
   signalOf,
   throwIfAborted,
 } from './kit/connection.ts';
-export { fileBytes, fileUrl, frameAnchors, mediaTypeOf, references } from './kit/files.ts';
+export {
+  fileBytes,
+  fileUrl,
+  frameAnchors,
+  mediaTypeOf,
+  pushReferenceContent,
+  references,
+} from './kit/files.ts';
 export {
   defaultSleep,
   idempotencyKeyOf,

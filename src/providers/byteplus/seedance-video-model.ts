@@ -27,6 +27,7 @@ import {
   pickRatio,
   pickTier,
   providerOptionsOf,
+  pushReferenceContent,
   references,
   requestAsSent,
   requestedSize,
@@ -35,7 +36,6 @@ import {
   throwIfAborted,
   tierOf,
   timeOf,
-  unsupported,
   unsupportedOptions,
   type Warning,
 } from '../adapter-kit.ts';
@@ -154,43 +154,18 @@ export class SeedanceVideoModel extends ConnectedVideoModel {
       content.push({ type: 'image_url', image_url: { url: fileUrl(last) }, role: 'last_frame' });
     }
     const refs = references(options);
-    if (refs.images.length + refs.videos.length > 0) {
-      if (facts && !facts.references) {
-        warnings.push(unsupported('inputReferences', `${this.modelId} takes no reference files`));
-      } else if (first || last) {
-        // the API's modes are exclusive: first/last frame, or omni-reference
-        warnings.push(
-          unsupported(
-            'inputReferences',
-            'Seedance cannot mix reference files with first/last frames; left out',
-          ),
-        );
-      } else {
-        for (const image of refs.images) {
-          content.push({
-            type: 'image_url',
-            image_url: { url: fileUrl(image) },
-            role: 'reference_image',
-          });
-        }
-        for (const video of refs.videos) {
-          if (video.type !== 'url') {
-            warnings.push(
-              unsupported(
-                'inputReferences',
-                'reference videos must be URLs; an inline video was left out',
-              ),
-            );
-            continue;
-          }
-          content.push({
-            type: 'video_url',
-            video_url: { url: video.url },
-            role: 'reference_video',
-          });
-        }
-      }
-    }
+    // the API's modes are exclusive: first/last frame, or omni-reference
+    pushReferenceContent(
+      content,
+      refs,
+      {
+        modelId: this.modelId,
+        vendor: 'Seedance',
+        takesReferences: !facts || facts.references,
+        hasFrames: Boolean(first || last),
+      },
+      warnings,
+    );
     if (content.length === 0)
       throw providerErrors.invalidRequest(this.provider, 'a prompt or an image is required');
 

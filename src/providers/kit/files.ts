@@ -1,7 +1,8 @@
 /** The files of a call: frame anchors and references, as URLs or bytes an API takes. */
-import type { Experimental_VideoModelV4File as VideoFile } from '@ai-sdk/provider';
+import type { JSONObject, Experimental_VideoModelV4File as VideoFile } from '@ai-sdk/provider';
 import { toBase64 } from '../http.ts';
 import type { VideoCallOptions } from '../types.ts';
+import { unsupported, type Warning } from './options.ts';
 
 /** The first and last frame images: `frameImages` entries, with `image` as the first frame. */
 export function frameAnchors(options: VideoCallOptions): { first?: VideoFile; last?: VideoFile } {
@@ -52,4 +53,51 @@ export function fileUrl(file: VideoFile): string {
 export function fileBytes(file: VideoFile): Uint8Array | undefined {
   if (file.type === 'url') return undefined;
   return typeof file.data === 'string' ? Buffer.from(file.data, 'base64') : file.data;
+}
+
+/**
+ * Reference files as entries of a role-tagged `content` list (`image_url` with role
+ * `reference_image`, `video_url` with role `reference_video`), the shape BytePlus's Seedance and
+ * MiniMax's v2 API share. Their modes are exclusive: with a first or last frame the references
+ * are left out, with a warning; reference videos must already be URLs.
+ */
+export function pushReferenceContent(
+  content: JSONObject[],
+  refs: { images: VideoFile[]; videos: VideoFile[] },
+  context: { modelId: string; vendor: string; takesReferences: boolean; hasFrames: boolean },
+  warnings: Warning[],
+): void {
+  if (refs.images.length + refs.videos.length === 0) return;
+  if (!context.takesReferences) {
+    warnings.push(unsupported('inputReferences', `${context.modelId} takes no reference files`));
+    return;
+  }
+  if (context.hasFrames) {
+    warnings.push(
+      unsupported(
+        'inputReferences',
+        `${context.vendor} cannot mix reference files with first/last frames; left out`,
+      ),
+    );
+    return;
+  }
+  for (const image of refs.images) {
+    content.push({
+      type: 'image_url',
+      image_url: { url: fileUrl(image) },
+      role: 'reference_image',
+    });
+  }
+  for (const video of refs.videos) {
+    if (video.type !== 'url') {
+      warnings.push(
+        unsupported(
+          'inputReferences',
+          'reference videos must be URLs; an inline video was left out',
+        ),
+      );
+      continue;
+    }
+    content.push({ type: 'video_url', video_url: { url: video.url }, role: 'reference_video' });
+  }
 }

@@ -29,6 +29,7 @@ import {
   pickRatio,
   pickTier,
   providerOptionsOf,
+  pushReferenceContent,
   references,
   requestedRatio,
   requestedSize,
@@ -286,38 +287,17 @@ export class MiniMaxVideoModel extends ConnectedVideoModel {
         });
       if (last && useLast)
         content.push({ type: 'image_url', image_url: { url: fileUrl(last) }, role: 'last_frame' });
-      if (refCount > 0) {
-        if (facts && !facts.references) {
-          warnings.push(unsupported('inputReferences', `${this.modelId} takes no reference files`));
-        } else if (first || last) {
-          warnings.push(
-            unsupported(
-              'inputReferences',
-              'MiniMax cannot mix reference files with first/last frames; left out',
-            ),
-          );
-        } else {
-          for (const image of refs.images)
-            content.push({
-              type: 'image_url',
-              image_url: { url: fileUrl(image) },
-              role: 'reference_image',
-            });
-          for (const video of refs.videos) {
-            if (video.type !== 'url') {
-              warnings.push(
-                unsupported('inputReferences', 'reference videos must be URLs; one was left out'),
-              );
-              continue;
-            }
-            content.push({
-              type: 'video_url',
-              video_url: { url: video.url },
-              role: 'reference_video',
-            });
-          }
-        }
-      }
+      pushReferenceContent(
+        content,
+        refs,
+        {
+          modelId: this.modelId,
+          vendor: 'MiniMax',
+          takesReferences: !facts || facts.references,
+          hasFrames: Boolean(first || last),
+        },
+        warnings,
+      );
       body.content = content;
       const ratio = pickRatio(this.provider, options, V2_RATIOS, warnings);
       if (ratio) body.ratio = ratio;
