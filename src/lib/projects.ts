@@ -21,6 +21,7 @@ import type { Catalog } from '../catalog/load.ts';
 import { InvalidInputError, type Problem } from '../errors.ts';
 import type { Plan } from '../router/types.ts';
 import type { ImageRef, Storyboard } from '../storyboard/types.ts';
+import { writeFileAtomicallySync } from '../util/atomic-write.ts';
 import { parseStoryboard } from './catalog.ts';
 import { decodeText, sniffImage } from './files.ts';
 import { applyChanges, mergeChanges, type PlanChanges, plan } from './plan.ts';
@@ -239,10 +240,11 @@ function readMeta(dir: string): ProjectMeta | undefined {
 }
 
 function writeMeta(dir: string, meta: ProjectMeta): void {
-  const file = path.join(dir, PROJECT_FILE);
-  const temporary = `${file}.${process.pid}.partial`;
-  fs.writeFileSync(temporary, `${JSON.stringify(meta, null, 2)}\n`);
-  fs.renameSync(temporary, file);
+  writeFileAtomicallySync(
+    path.join(dir, PROJECT_FILE),
+    `${JSON.stringify(meta, null, 2)}\n`,
+    0o644,
+  );
 }
 
 /** Runs a storyboard check with problems told in the client's terms (its file name, no server paths). */
