@@ -10,23 +10,35 @@
  * - the run's database opens (the caller's part: see `run`);
  * - every shot's first-choice provider has credentials; a fallback without them is dropped
  *   with a warning, as is one whose model takes a shorter prompt than the shot's;
- * - every shot's prompt fits its first-choice model's `max_prompt_chars`.
+ * - every shot's prompt fits its first-choice model's `max_prompt_chars`;
+ * - every provider a run would call answers a TCP connection at its base URL (a sandbox that is
+ *   not running, a mistyped base URL, a local GPU server that is down), so that a run does not
+ *   back off through every fallback for minutes, spending nothing and making nothing.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { Catalog } from '../catalog/load.ts';
 import type { JobSpec } from '../engine/job-spec.ts';
 import { ShotrouterError } from '../errors.ts';
 import { findBinaries } from '../media/ffmpeg.ts';
 import {
+  baseUrlVariable,
   credentialsFor,
   isCredentialProvider,
   missingCredentialHint,
 } from '../providers/credentials.ts';
 import type { Storyboard } from '../storyboard/types.ts';
 
-export type PreflightCheck = 'media' | 'folder' | 'disk' | 'credentials' | 'prompt' | 'store';
+export type PreflightCheck =
+  | 'media'
+  | 'folder'
+  | 'disk'
+  | 'credentials'
+  | 'prompt'
+  | 'reachable'
+  | 'store';
 
 export interface PreflightProblem {
   check: PreflightCheck;
@@ -295,6 +307,104 @@ export function checkRoutes(
     problems.push({
       check: 'credentials',
       message: `no credentials for ${provider}, the first choice of ${list.length} shot${list.length === 1 ? '' : 's'} (${list.slice(0, 5).join(', ')}${list.length > 5 ? ', …' : ''}): ${hint || `configure ${provider}`} (see \`shotrouter doctor\`), or pin those shots to a provider you have`,
+    });
+  }
+  return { problems, warnings, specs: kept };
+}
+
+/** Opens a TCP connection to `host:port` and closes it; resolves null, or why it failed. */
+export type Connect = (host: string, port: number) => Promise<string | null>;
+
+const CONNECT_TIMEOUT_MS = 3000;
+
+export const tcpConnect: Connect = (host, port) =>
+  new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (why: string | null) => {
+      socket.destroy();
+      resolve(why);
+    };
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () =>
+      done(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`),
+    );
+    socket.once('connect', () => done(null));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      done(
+        error.code === 'ECONNREFUSED'
+          ? 'connection refused'
+          : error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN'
+            ? 'the host name does not resolve'
+            : (error.code ?? error.message),
+      ),
+    );
+  });
+
+/**
+ * Reachability of every provider the routes would call, one connection per base URL, all at
+ * once. An unreachable first choice is a problem (nothing would be made); an unreachable
+ * fallback is dropped with a warning, kept in place like one without credentials. Skipped
+ * behind an HTTP proxy, where a direct connection says nothing about what fetch would reach.
+ */
+export async function checkReachable(
+  specs: JobSpec[],
+  env: Record<string, string | undefined>,
+  connect: Connect = tcpConnect,
+): Promise<RouteChecks> {
+  const problems: PreflightProblem[] = [];
+  const warnings: string[] = [];
+  if (env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy) {
+    return { problems, warnings, specs };
+  }
+  const origins = new Map<string, string>();
+  for (const spec of specs) {
+    for (const route of spec.routes) {
+      if (route.unusable !== undefined || origins.has(route.provider)) continue;
+      if (!isCredentialProvider(route.provider)) continue;
+      const base = credentialsFor(route.provider, env)?.baseUrl;
+      if (base !== undefined) origins.set(route.provider, base);
+    }
+  }
+  const unreachable = new Map<string, string>();
+  await Promise.all(
+    [...origins].map(async ([provider, base]) => {
+      let url: URL;
+      try {
+        url = new URL(base);
+      } catch {
+        unreachable.set(provider, `its base URL ${base} is not a URL`);
+        return;
+      }
+      const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+      const why = await connect(url.hostname.replace(/^\[|\]$/g, ''), port);
+      if (why !== null) unreachable.set(provider, `${url.origin} cannot be reached (${why})`);
+    }),
+  );
+  if (unreachable.size === 0) return { problems, warnings, specs };
+  const firstChoices = new Map<string, string[]>();
+  const kept = specs.map((spec) => {
+    const [first] = spec.routes;
+    const primary = spec.standbyFor === null;
+    if (primary && first !== undefined && unreachable.has(first.provider)) {
+      const shots = firstChoices.get(first.provider) ?? [];
+      shots.push(spec.unit);
+      firstChoices.set(first.provider, shots);
+    }
+    let dropped = false;
+    const routes = spec.routes.map((route, index) => {
+      const why = unreachable.get(route.provider);
+      if (why === undefined || route.unusable !== undefined || (primary && index === 0))
+        return route;
+      dropped = true;
+      warnings.push(`${spec.key}: fallback ${route.model} (${route.provider}) dropped: ${why}`);
+      return { ...route, unusable: why };
+    });
+    return dropped ? { ...spec, routes } : spec;
+  });
+  for (const [provider, shots] of firstChoices) {
+    const variable = isCredentialProvider(provider) ? baseUrlVariable(provider) : 'its base URL';
+    problems.push({
+      check: 'reachable',
+      message: `${provider} is the first choice of ${shots.length} shot${shots.length === 1 ? '' : 's'} (${shots.slice(0, 5).join(', ')}${shots.length > 5 ? ', …' : ''}) but ${unreachable.get(provider)}: start it (a rehearsal needs \`shotrouter sandbox\` running at SHOTROUTER_SANDBOX_URL), or correct ${variable}`,
     });
   }
   return { problems, warnings, specs: kept };

@@ -47,6 +47,7 @@ import { assertRunnable, plan as makePlan } from './plan.ts';
 import {
   checkDisk,
   checkMedia,
+  checkReachable,
   checkRoutes,
   estimateMediaBytes,
   type PreflightProblem,
@@ -315,6 +316,12 @@ async function preflightRun(
     problems.push(...routes.problems);
     specs = routes.specs;
     warnings = routes.warnings;
+    if (options.registry === undefined) {
+      const reach = await checkReachable(specs, options.env ?? process.env);
+      problems.push(...reach.problems);
+      specs = reach.specs;
+      warnings.push(...reach.warnings);
+    }
   }
   if (problems.length > 0) throw preflightError(problems);
   return { specs, warnings };

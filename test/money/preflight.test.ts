@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -108,6 +109,26 @@ describe('a run stops before its first paid start', () => {
     const r = await run([storyboard, '--out', path.join(dir, 'no-keys')], {});
     assert.equal(r.code, 2, r.err);
     assert.match(r.err, /no credentials for \w+, the first choice of 2 shots \(a, b\): set /);
+  });
+
+  test('a sandbox that is not listening: exit 2 at once naming the address, no retries', async () => {
+    // a port that was just listening and is now closed: nothing answers there
+    const closed = await new Promise<number>((resolve) => {
+      const server = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as net.AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const r = await run([storyboard, '--out', path.join(dir, 'dead-sandbox')], {
+      SHOTROUTER_SANDBOX_URL: `http://127.0.0.1:${closed}`,
+    });
+    assert.equal(r.code, 2, r.err);
+    assert.match(
+      r.err,
+      new RegExp(
+        `\\w+ is the first choice of 2 shots \\(a, b\\) but http://127\\.0\\.0\\.1:${closed} cannot be reached \\(connection refused\\): start it`,
+      ),
+    );
   });
 
   test('a prompt longer than the routed model takes is refused at its place', async () => {
@@ -235,4 +256,58 @@ test('a fallback without credentials is dropped with a warning, not a stop', asy
     warnings.join('\n'),
   );
   assert.equal(starts(), before + 1);
+});
+
+test('an unreachable fallback is dropped with a warning; an unreachable first choice is a problem', async () => {
+  const open = path.join(dir, 'open.yaml');
+  fs.writeFileSync(
+    open,
+    fs
+      .readFileSync(storyboard, 'utf8')
+      .replaceAll(', model: ltx-2', '')
+      .replace('1280x720', '1920x1080'),
+  );
+  const board = loadStoryboard(open);
+  const planned = plan(board, catalog());
+  const { buildJobSpecs } = await import('../../src/engine/job-spec.ts');
+  const { checkReachable } = await import('../../src/lib/preflight.ts');
+  const specs = await buildJobSpecs(planned, board, 'providers');
+  const spec = specs[0]!;
+  assert.ok(spec.routes.length >= 2, 'the shot has a fallback to drop');
+  const [first, second] = spec.routes as [(typeof spec.routes)[0], (typeof spec.routes)[0]];
+  const asked: string[] = [];
+  const env = { SHOTROUTER_SANDBOX_URL: 'http://127.0.0.1:9' };
+  // the first choice's provider answers; every other provider refuses
+  const reach = await checkReachable(specs, env, async (host, port) => {
+    asked.push(`${host}:${port}`);
+    return null;
+  });
+  assert.deepEqual(reach.problems, []);
+  const providers = new Set(specs.flatMap((s) => s.routes.map((r) => r.provider)));
+  assert.equal(asked.length, providers.size, 'one connection per provider');
+  assert.ok(
+    asked.every((a) => a === '127.0.0.1:9'),
+    'the base URL the adapters would use',
+  );
+  const refuseOthers = await checkReachable(specs, env, async () => 'connection refused');
+  if (first.provider !== second.provider) {
+    assert.ok(
+      refuseOthers.warnings.some((w) =>
+        w.includes(`fallback ${second.model} (${second.provider}) dropped`),
+      ),
+      refuseOthers.warnings.join('\n'),
+    );
+  }
+  assert.equal(refuseOthers.problems.length, 1);
+  assert.equal(refuseOthers.problems[0]?.check, 'reachable');
+  assert.equal(refuseOthers.specs[0]?.routes.length, spec.routes.length, 'routes kept in place');
+  assert.equal(
+    await checkReachable(
+      specs,
+      { ...env, HTTPS_PROXY: 'http://proxy:3128' },
+      async () => 'refused',
+    ).then((r) => r.problems.length),
+    0,
+    'behind a proxy the direct check is skipped',
+  );
 });

@@ -10,6 +10,7 @@ import { buildJobSpecs } from '../../engine/job-spec.ts';
 import {
   checkDisk,
   checkMedia,
+  checkReachable,
   checkRoutes,
   estimateMediaBytes,
   type PreflightProblem,
@@ -83,6 +84,9 @@ export const doctorCommand: Command = {
       const routes = checkRoutes(specs, storyboard, catalog, io.env, { credentials: true });
       problems.push(...routes.problems);
       warnings.push(...routes.warnings);
+      const reach = await checkReachable(routes.specs, io.env);
+      problems.push(...reach.problems);
+      warnings.push(...reach.warnings);
       if (folder === null) {
         const disk = checkDisk(dir, estimateMediaBytes(specs, storyboard));
         if (disk !== null) problems.push({ check: 'disk', message: disk });
