@@ -25,6 +25,17 @@ export {
   references,
 } from './kit/files.ts';
 export {
+  JUDGE_INSTRUCTIONS,
+  JUDGE_MAX_OUTPUT_TOKENS,
+  type JudgeReply,
+  type JudgeRequest,
+  type JudgeVerdict,
+  judgeQuestion,
+  judgeTokens,
+  parseVerdict,
+  VERDICT_JSON_SCHEMA,
+} from './kit/judge.ts';
+export {
   defaultSleep,
   idempotencyKeyOf,
   LOOKUP_SKEW_MS,
