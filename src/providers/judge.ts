@@ -182,12 +182,20 @@ async function sampleFrames(
   );
   const dir = await mkdtemp(path.join(os.tmpdir(), 'shotrouter-judge-'));
   try {
-    const frames: Uint8Array[] = [];
-    for (const [i, atSeconds] of times.entries()) {
-      const output = path.join(dir, `frame-${i}.jpg`);
-      await extractFrame({ input: clip, atSeconds, output, width, ...(signal ? { signal } : {}) });
-      frames.push(await readFile(output));
-    }
+    // in parallel: media/ bounds how many ffmpeg processes run at once
+    const frames = await Promise.all(
+      times.map(async (atSeconds, i) => {
+        const output = path.join(dir, `frame-${i}.jpg`);
+        await extractFrame({
+          input: clip,
+          atSeconds,
+          output,
+          width,
+          ...(signal ? { signal } : {}),
+        });
+        return new Uint8Array(await readFile(output));
+      }),
+    );
     return { frames, times };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,0 +1,218 @@
+/**
+ * The vision judge against its sandbox stand-ins over loopback: a clip with a picture is judged
+ * to show its prompt, a black one not; the prompt markers; the cost from the reply's usage; the
+ * wire bodies; authentication, missing credentials, a garbled answer and the request faults.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { before, describe, test } from 'node:test';
+import { loadCatalog } from '../../src/catalog/load.ts';
+import { judgeCostUsd } from '../../src/catalog/price.ts';
+import type { JudgeCard } from '../../src/catalog/schema.ts';
+import { ShotrouterError } from '../../src/errors.ts';
+import { estimateJudgeUsd, judgeTake } from '../../src/providers/judge.ts';
+import { JUDGE_MARKERS } from '../../src/sandbox/providers/judge.ts';
+import { ffmpeg, scratchDir } from '../media/fixtures.ts';
+import { sandbox, type TestSandbox } from '../sandbox/helpers.ts';
+import { sandboxCredentials } from './adapter-harness.ts';
+
+const catalog = loadCatalog();
+const card = (id: string): JudgeCard => {
+  const found = catalog.judgesById.get(id);
+  assert.ok(found, `judge card ${id}`);
+  return found;
+};
+/** one judge per provider */
+const JUDGES = [card('gemini-3.1-flash-lite'), card('gpt-5.4-mini')];
+
+const dir = scratchDir();
+const clips = { good: path.join(dir, 'good.mp4'), black: path.join(dir, 'black.mp4') };
+const t: TestSandbox = await sandbox();
+before(async () => {
+  const encode = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
+  await Promise.all([
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=24:d=1.5', ...encode, clips.good]),
+    ffmpeg(['-f', 'lavfi', '-i', 'color=c=black:s=320x180:r=24:d=1.5', ...encode, clips.black]),
+  ]);
+});
+
+const sandboxEnv = () => ({ env: { SHOTROUTER_SANDBOX_URL: t.sb.url } });
+
+async function refusal(promise: Promise<unknown>): Promise<ShotrouterError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(ShotrouterError.is(error), `a ShotrouterError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected the judge to fail');
+}
+
+for (const judge of JUDGES) {
+  const provider = judge.routes[0]!.provider;
+  describe(`${judge.id} on the ${provider} stand-in`, () => {
+    test('a clip with a picture shows its prompt; the cost is the usage at the list price', async () => {
+      const result = await judgeTake({
+        clip: clips.good,
+        prompt: 'a test card with moving colour bars',
+        card: judge,
+        adapter: sandboxEnv(),
+      });
+      assert.equal(result.check.code, 'judge');
+      assert.equal(result.check.ok, true);
+      assert.equal(result.check.value, 0.8);
+      assert.match(result.check.message, new RegExp(`^${judge.id} says the take shows the prompt`));
+      assert.equal(result.provider, provider);
+      assert.deepEqual(result.frameTimes, [0.188, 0.563, 0.938, 1.313]);
+      assert.ok(result.usage.inputTokens > 4 * 80, 'four images and the text counted');
+      assert.ok(result.usage.outputTokens > 0);
+      assert.equal(result.costUsd, judgeCostUsd(judge.routes[0]!.price.value, result.usage));
+      assert.ok(result.costUsd > 0);
+      const estimate = estimateJudgeUsd(judge.routes[0]!, 'a test card with moving colour bars');
+      assert.ok(estimate >= result.costUsd, `estimate ${estimate} covers ${result.costUsd}`);
+    });
+
+    test('a black clip does not show it', async () => {
+      const result = await judgeTake({
+        clip: clips.black,
+        prompt: 'a harbour at dawn',
+        card: judge,
+        frames: 2,
+        adapter: sandboxEnv(),
+      });
+      assert.equal(result.check.ok, false);
+      assert.equal(result.check.value, 0.95);
+      assert.match(result.check.message, /does not show the prompt .*2 of 2 frames are blank/);
+    });
+
+    test(`a prompt with ${JUDGE_MARKERS.notShown} is judged not shown`, async () => {
+      const result = await judgeTake({
+        clip: clips.good,
+        prompt: `a harbour at dawn ${JUDGE_MARKERS.notShown}`,
+        card: judge,
+        frames: 1,
+        adapter: sandboxEnv(),
+      });
+      assert.equal(result.check.ok, false);
+    });
+
+    test('an answer that is not the verdict JSON is a clear malformed_response', async () => {
+      const error = await refusal(
+        judgeTake({
+          clip: clips.good,
+          prompt: `a harbour ${JUDGE_MARKERS.garbled}`,
+          card: judge,
+          frames: 1,
+          adapter: sandboxEnv(),
+        }),
+      );
+      assert.equal(error.code, 'malformed_response');
+      assert.match(error.message, new RegExp(`^${provider}: .*the judge's answer is not JSON`));
+    });
+
+    test('a refused key is an authentication error that never shows the key', async () => {
+      const secret = 'bad-key';
+      const credentials = sandboxCredentials(provider, t, { apiKey: secret });
+      const error = await refusal(
+        judgeTake({
+          clip: clips.good,
+          prompt: 'a harbour',
+          card: judge,
+          frames: 1,
+          adapter: { credentials: { ...credentials, secrets: [secret] } },
+        }),
+      );
+      assert.equal(error.code, 'authentication');
+      assert.ok(!error.message.includes(secret), error.message);
+    });
+  });
+}
+
+test('without credentials the judge fails before reading the clip', async () => {
+  const error = await refusal(
+    judgeTake({
+      clip: path.join(dir, 'missing.mp4'),
+      prompt: 'a harbour',
+      card: JUDGES[1]!,
+      adapter: { credentials: null },
+    }),
+  );
+  assert.equal(error.code, 'authentication');
+  assert.match(error.message, /OPENAI_API_KEY/);
+});
+
+test('more frames than the card takes is a usage error', async () => {
+  const judge = JUDGES[0]!;
+  const error = await refusal(
+    judgeTake({ clip: clips.good, prompt: 'x', card: judge, frames: 0, adapter: sandboxEnv() }),
+  );
+  assert.equal(error.code, 'usage');
+  assert.match(error.message, /1 to 16 frames/);
+});
+
+test('the wire bodies: inline JPEG parts and a JSON schema (Gemini); data URLs at low detail and a strict schema (OpenAI)', async () => {
+  const sent: Record<string, unknown>[] = [];
+  const recording: typeof fetch = async (input, init) => {
+    if (typeof init?.body === 'string') sent.push(JSON.parse(init.body));
+    return fetch(input, init);
+  };
+  for (const judge of JUDGES) {
+    await judgeTake({
+      clip: clips.good,
+      prompt: 'a test card',
+      card: judge,
+      frames: 3,
+      adapter: { ...sandboxEnv(), fetch: recording },
+    });
+  }
+  const [gemini, openai] = sent as [Record<string, any>, Record<string, any>];
+  const parts = gemini.contents[0].parts;
+  assert.match(parts[0].text, /^Prompt: """a test card"""/);
+  assert.equal(parts.filter((p: any) => p.inlineData?.mimeType === 'image/jpeg').length, 3);
+  assert.equal(gemini.generationConfig.responseMimeType, 'application/json');
+  assert.deepEqual(gemini.generationConfig.responseJsonSchema.required, [
+    'shows_prompt',
+    'confidence',
+    'reason',
+  ]);
+  assert.equal(openai.model, 'gpt-5.4-mini');
+  assert.equal(openai.text.format.type, 'json_schema');
+  assert.equal(openai.text.format.strict, true);
+  assert.equal(openai.store, false);
+  const images = openai.input[0].content.filter((p: any) => p.type === 'input_image');
+  assert.equal(images.length, 3);
+  assert.ok(
+    images.every(
+      (p: any) => p.detail === 'low' && p.image_url.startsWith('data:image/jpeg;base64,'),
+    ),
+  );
+});
+
+describe('request faults on the judge routes', () => {
+  test('a 429 is rate_limited with its Retry-After; a mangled body is malformed_response', async () => {
+    const limited = await sandbox({ faults: { '429': 1 }, retryAfterSeconds: 3 });
+    const judge = JUDGES[1]!;
+    const first = await refusal(
+      judgeTake({
+        clip: clips.good,
+        prompt: 'x',
+        card: judge,
+        frames: 1,
+        adapter: { env: { SHOTROUTER_SANDBOX_URL: limited.sb.url } },
+      }),
+    );
+    assert.equal(first.code, 'rate_limited');
+    assert.equal(first.retryable, true);
+    const mangled = await sandbox({ faults: { malformed: 1 } });
+    const second = await refusal(
+      judgeTake({
+        clip: clips.good,
+        prompt: 'x',
+        card: JUDGES[0]!,
+        frames: 1,
+        adapter: { env: { SHOTROUTER_SANDBOX_URL: mangled.sb.url } },
+      }),
+    );
+    assert.equal(second.code, 'malformed_response');
+  });
+});
