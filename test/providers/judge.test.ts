@@ -165,10 +165,10 @@ test('the wire bodies: inline JPEG parts and a JSON schema (Gemini); data URLs a
       adapter: { ...sandboxEnv(), fetch: recording },
     });
   }
-  const [gemini, openai] = sent as [Record<string, any>, Record<string, any>];
-  const parts = gemini.contents[0].parts;
-  assert.match(parts[0].text, /^Prompt: """a test card"""/);
-  assert.equal(parts.filter((p: any) => p.inlineData?.mimeType === 'image/jpeg').length, 3);
+  const [gemini, openai] = sent as unknown as [GeminiBody, OpenAIBody];
+  const parts = gemini.contents[0]!.parts;
+  assert.match(parts[0]?.text ?? '', /^Prompt: """a test card"""/);
+  assert.equal(parts.filter((p) => p.inlineData?.mimeType === 'image/jpeg').length, 3);
   assert.equal(gemini.generationConfig.responseMimeType, 'application/json');
   assert.deepEqual(gemini.generationConfig.responseJsonSchema.required, [
     'shows_prompt',
@@ -179,14 +179,26 @@ test('the wire bodies: inline JPEG parts and a JSON schema (Gemini); data URLs a
   assert.equal(openai.text.format.type, 'json_schema');
   assert.equal(openai.text.format.strict, true);
   assert.equal(openai.store, false);
-  const images = openai.input[0].content.filter((p: any) => p.type === 'input_image');
+  const images = openai.input[0]!.content.filter((p) => p.type === 'input_image');
   assert.equal(images.length, 3);
   assert.ok(
     images.every(
-      (p: any) => p.detail === 'low' && p.image_url.startsWith('data:image/jpeg;base64,'),
+      (p) => p.detail === 'low' && p.image_url?.startsWith('data:image/jpeg;base64,') === true,
     ),
   );
 });
+
+/** The fields of the two request bodies the test reads. */
+interface GeminiBody {
+  contents: { parts: { text?: string; inlineData?: { mimeType: string } }[] }[];
+  generationConfig: { responseMimeType: string; responseJsonSchema: { required: string[] } };
+}
+interface OpenAIBody {
+  model: string;
+  store: boolean;
+  text: { format: { type: string; strict: boolean } };
+  input: { content: { type: string; detail?: string; image_url?: string }[] }[];
+}
 
 describe('request faults on the judge routes', () => {
   test('a 429 is rate_limited with its Retry-After; a mangled body is malformed_response', async () => {
