@@ -266,7 +266,7 @@ export type ModelCard = z.infer<typeof ModelCardSchema>;
 // ---------------------------------------------------------------------------------------------
 // Judges: vision models that look at a take's frames and say whether it shows its prompt
 
-/** Providers shotrouter has a judge adapter for (src/providers/judge.ts). */
+/** Providers shotrouter has a judge adapter for (src/providers/vision-judge.ts). */
 export const JUDGE_PROVIDERS = ['openai', 'google'] as const satisfies readonly ProviderId[];
 export type JudgeProviderId = (typeof JUDGE_PROVIDERS)[number];
 

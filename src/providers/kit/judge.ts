@@ -2,7 +2,7 @@
  * What every vision judge adapter shares: the question it asks, the verdict's JSON schema, and
  * reading the model's answer back. A judge looks at frames sampled from one take and says
  * whether they show the prompt (docs/qc.md#the-vision-judge). The vendor adapters
- * (`google/gemini-judge.ts`, `openai/openai-judge.ts`) speak the wire protocols; `../judge.ts`
+ * (`google/gemini-judge.ts`, `openai/openai-judge.ts`) speak the wire protocols; `../vision-judge.ts`
  * samples the frames and turns the verdict into a check.
  */
 import { z } from 'zod';

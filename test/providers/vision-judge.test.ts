@@ -10,7 +10,7 @@ import { loadCatalog } from '../../src/catalog/load.ts';
 import { judgeCostUsd } from '../../src/catalog/price.ts';
 import type { JudgeCard } from '../../src/catalog/schema.ts';
 import { ShotrouterError } from '../../src/errors.ts';
-import { estimateJudgeUsd, judgeTake } from '../../src/providers/judge.ts';
+import { estimateVisionJudgeUsd, visionJudge } from '../../src/providers/vision-judge.ts';
 import { JUDGE_MARKERS } from '../../src/sandbox/providers/judge.ts';
 import { ffmpeg, scratchDir } from '../media/fixtures.ts';
 import { sandbox, type TestSandbox } from '../sandbox/helpers.ts';
@@ -52,7 +52,7 @@ for (const judge of JUDGES) {
   const provider = judge.routes[0]!.provider;
   describe(`${judge.id} on the ${provider} stand-in`, () => {
     test('a clip with a picture shows its prompt; the cost is the usage at the list price', async () => {
-      const result = await judgeTake({
+      const result = await visionJudge({
         clip: clips.good,
         prompt: 'a test card with moving colour bars',
         card: judge,
@@ -68,12 +68,15 @@ for (const judge of JUDGES) {
       assert.ok(result.usage.outputTokens > 0);
       assert.equal(result.costUsd, judgeCostUsd(judge.routes[0]!.price.value, result.usage));
       assert.ok(result.costUsd > 0);
-      const estimate = estimateJudgeUsd(judge.routes[0]!, 'a test card with moving colour bars');
+      const estimate = estimateVisionJudgeUsd(
+        judge.routes[0]!,
+        'a test card with moving colour bars',
+      );
       assert.ok(estimate >= result.costUsd, `estimate ${estimate} covers ${result.costUsd}`);
     });
 
     test('a black clip does not show it', async () => {
-      const result = await judgeTake({
+      const result = await visionJudge({
         clip: clips.black,
         prompt: 'a harbour at dawn',
         card: judge,
@@ -86,7 +89,7 @@ for (const judge of JUDGES) {
     });
 
     test(`a prompt with ${JUDGE_MARKERS.notShown} is judged not shown`, async () => {
-      const result = await judgeTake({
+      const result = await visionJudge({
         clip: clips.good,
         prompt: `a harbour at dawn ${JUDGE_MARKERS.notShown}`,
         card: judge,
@@ -98,7 +101,7 @@ for (const judge of JUDGES) {
 
     test('an answer that is not the verdict JSON is a clear malformed_response', async () => {
       const error = await refusal(
-        judgeTake({
+        visionJudge({
           clip: clips.good,
           prompt: `a harbour ${JUDGE_MARKERS.garbled}`,
           card: judge,
@@ -114,7 +117,7 @@ for (const judge of JUDGES) {
       const secret = 'bad-key';
       const credentials = sandboxCredentials(provider, t, { apiKey: secret });
       const error = await refusal(
-        judgeTake({
+        visionJudge({
           clip: clips.good,
           prompt: 'a harbour',
           card: judge,
@@ -130,7 +133,7 @@ for (const judge of JUDGES) {
 
 test('without credentials the judge fails before reading the clip', async () => {
   const error = await refusal(
-    judgeTake({
+    visionJudge({
       clip: path.join(dir, 'missing.mp4'),
       prompt: 'a harbour',
       card: JUDGES[1]!,
@@ -144,7 +147,7 @@ test('without credentials the judge fails before reading the clip', async () => 
 test('more frames than the card takes is a usage error', async () => {
   const judge = JUDGES[0]!;
   const error = await refusal(
-    judgeTake({ clip: clips.good, prompt: 'x', card: judge, frames: 0, adapter: sandboxEnv() }),
+    visionJudge({ clip: clips.good, prompt: 'x', card: judge, frames: 0, adapter: sandboxEnv() }),
   );
   assert.equal(error.code, 'usage');
   assert.match(error.message, /1 to 16 frames/);
@@ -157,7 +160,7 @@ test('the wire bodies: inline JPEG parts and a JSON schema (Gemini); data URLs a
     return fetch(input, init);
   };
   for (const judge of JUDGES) {
-    await judgeTake({
+    await visionJudge({
       clip: clips.good,
       prompt: 'a test card',
       card: judge,
@@ -205,7 +208,7 @@ describe('request faults on the judge routes', () => {
     const limited = await sandbox({ faults: { '429': 1 }, retryAfterSeconds: 3 });
     const judge = JUDGES[1]!;
     const first = await refusal(
-      judgeTake({
+      visionJudge({
         clip: clips.good,
         prompt: 'x',
         card: judge,
@@ -217,7 +220,7 @@ describe('request faults on the judge routes', () => {
     assert.equal(first.retryable, true);
     const mangled = await sandbox({ faults: { malformed: 1 } });
     const second = await refusal(
-      judgeTake({
+      visionJudge({
         clip: clips.good,
         prompt: 'x',
         card: JUDGES[0]!,

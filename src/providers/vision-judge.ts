@@ -2,7 +2,7 @@
  * The vision judge, optional and off by default (docs/qc.md#the-vision-judge): frames sampled
  * from a take are shown to a catalog model of `kind: judge` with the prompt, and its verdict
  * becomes a take check (`code: 'judge'`) with the call's cost. The engine and `shotrouter qc
- * --judge` call `judgeTake`; budgets reserve `estimateJudgeUsd` before the call.
+ * --judge` call `visionJudge`; budgets reserve `estimateVisionJudgeUsd` before the call.
  *
  * Order, for money's sake: the route and the credentials are checked and the frames are sampled
  * before anything is sent, so a call is only paid for when its answer can be used.
@@ -47,7 +47,7 @@ export interface JudgeCheck {
   message: string;
 }
 
-export interface JudgeTakeInput {
+export interface VisionJudgeInput {
   /** the take, a local video file */
   clip: string;
   /** the prompt the take was generated from */
@@ -67,7 +67,7 @@ export interface JudgeTakeInput {
   signal?: AbortSignal;
 }
 
-export interface JudgeTakeResult {
+export interface VisionJudgeResult {
   check: JudgeCheck;
   verdict: JudgeVerdict;
   /** what the call cost: the reply's usage at the route's list price */
@@ -98,7 +98,7 @@ const JUDGE_ADAPTERS: Record<
  * provider has no credentials (before any frame is read), `media_failed` when the clip cannot
  * be read, and the provider error codes of the call (src/providers/errors.ts).
  */
-export async function judgeTake(input: JudgeTakeInput): Promise<JudgeTakeResult> {
+export async function visionJudge(input: VisionJudgeInput): Promise<VisionJudgeResult> {
   const route = input.route ?? input.card.routes[0]!;
   const count = judgeFrameCount(input.card, input.frames);
   const adapter = JUDGE_ADAPTERS[route.provider];
@@ -136,7 +136,7 @@ export async function judgeTake(input: JudgeTakeInput): Promise<JudgeTakeResult>
  * The most one judge call on this route should cost (what a budget reserves before it): the
  * frames at the card's tokens per image, the instructions and prompt, and the output cap.
  */
-export function estimateJudgeUsd(
+export function estimateVisionJudgeUsd(
   route: JudgeRoute,
   prompt: string,
   frames: number = DEFAULT_JUDGE_FRAMES,

@@ -1,0 +1,85 @@
+/**
+ * `shotrouter qc CLIP --judge MODEL --prompt TEXT` against the sandbox's stand-in judges: the
+ * verdict is one more check, its cost is printed, exit codes keep their meaning.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { main } from '../../src/cli/main.ts';
+import { verdictSchema } from '../../src/qc/checks.ts';
+import { ffmpeg, scratchDir } from '../media/fixtures.ts';
+import { sandbox } from '../sandbox/helpers.ts';
+import { memoryIO } from './memory-io.ts';
+
+const dir = scratchDir();
+const t = await sandbox();
+before(async () => {
+  const encode = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
+  await Promise.all([
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=24:d=1', ...encode, `${dir}/good.mp4`]),
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=black:s=320x180:r=24:d=1',
+      ...encode,
+      `${dir}/black.mp4`,
+    ]),
+  ]);
+});
+
+const qc = async (...args: string[]) => {
+  const io = memoryIO(dir, { env: { SHOTROUTER_SANDBOX_URL: t.sb.url } });
+  const code = await main(['qc', ...args], io.io);
+  return { code, out: io.stdout(), err: io.stderr() };
+};
+
+describe('shotrouter qc --judge', () => {
+  it('adds the judge check and prints its cost; exit 0 when it shows the prompt', async () => {
+    const { code, out } = await qc(
+      'good.mp4',
+      '--judge',
+      'gpt-5.4-mini',
+      '--prompt',
+      'a test card',
+      '--judge-frames',
+      '2',
+    );
+    assert.equal(code, 0, out);
+    assert.match(out, /^ok {4}judge +gpt-5\.4-mini says the take shows the prompt/m);
+    assert.match(
+      out,
+      /^judge: gpt-5\.4-mini on openai, 2 frames, \d+ tokens in, \d+ out: \$0\.\d{6}$/m,
+    );
+  });
+
+  it('exits 3 when the judge says the take does not show it; --json carries verdict and cost', async () => {
+    const { code, out } = await qc(
+      'black.mp4',
+      '--judge',
+      'gemini-3.1-flash-lite',
+      '--prompt',
+      'a harbour',
+      '--judge-frames',
+      '2',
+      '--json',
+    );
+    assert.equal(code, 3);
+    const parsed = JSON.parse(out);
+    const judge = verdictSchema.parse(parsed).checks.find((c) => c.code === 'judge');
+    assert.equal(judge?.ok, false);
+    assert.equal(parsed.judge.provider, 'google');
+    assert.equal(parsed.judge.verdict.shows_prompt, false);
+    assert.ok(parsed.judge.cost_usd > 0);
+    assert.ok(parsed.judge.usage.input_tokens > 0);
+  });
+
+  it('exits 64 on a judge that is not one, or without a prompt, before anything is checked', async () => {
+    const video = await qc('missing.mp4', '--judge', 'veo-3.1', '--prompt', 'x');
+    assert.equal(video.code, 64);
+    assert.match(video.err, /veo-3\.1 is a video model, not a judge/);
+    const typo = await qc('missing.mp4', '--judge', 'gpt-5.4-mni', '--prompt', 'x');
+    assert.match(typo.err, /did you mean gpt-5\.4-mini\?/);
+    assert.equal((await qc('missing.mp4', '--judge', 'gpt-5.4-mini')).code, 64);
+    assert.equal((await qc('missing.mp4', '--prompt', 'x')).code, 64);
+  });
+});
