@@ -27,8 +27,9 @@ before(async () => {
   ]);
 });
 
-const qc = async (...args: string[]) => {
-  const io = memoryIO(dir, { env: { SHOTROUTER_SANDBOX_URL: t.sb.url } });
+const qc = async (...args: string[]) => run({ SHOTROUTER_SANDBOX_URL: t.sb.url }, ...args);
+const run = async (env: NodeJS.ProcessEnv, ...args: string[]) => {
+  const io = memoryIO(dir, { env });
   const code = await main(['qc', ...args], io.io);
   return { code, out: io.stdout(), err: io.stderr() };
 };
@@ -81,5 +82,12 @@ describe('shotrouter qc --judge', () => {
     assert.match(typo.err, /did you mean gpt-5\.4-mini\?/);
     assert.equal((await qc('missing.mp4', '--judge', 'gpt-5.4-mini')).code, 64);
     assert.equal((await qc('missing.mp4', '--prompt', 'x')).code, 64);
+  });
+
+  it('exits 2 when the judge cannot be asked (no credentials), naming the variable to set', async () => {
+    const env = { SHOTROUTER_CREDENTIALS: `${dir}/no-credentials.json`, HOME: dir };
+    const { code, err } = await run(env, 'good.mp4', '--judge', 'gpt-5.4-mini', '--prompt', 'x');
+    assert.equal(code, 2, err);
+    assert.match(err, /error \(authentication\): openai: no credentials; set OPENAI_API_KEY/);
   });
 });

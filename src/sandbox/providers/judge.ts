@@ -200,9 +200,9 @@ export async function openaiResponses(req: SandboxRequest, nowMs: number): Promi
   const body = await req.json();
   const model = typeof body.model === 'string' ? body.model : '';
   if (!(SANDBOX_JUDGE_MODELS.openai as readonly string[]).includes(model)) {
-    return json(400, {
+    return json(404, {
       error: {
-        message: `The requested model '${model}' does not exist.`,
+        message: `The model \`${model}\` does not exist or you do not have access to it.`,
         type: 'invalid_request_error',
         param: 'model',
         code: 'model_not_found',
