@@ -3,6 +3,7 @@
  * verdict is one more check, its cost is printed, exit codes keep their meaning.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { main } from '../../src/cli/main.ts';
 import { verdictSchema } from '../../src/qc/checks.ts';
@@ -89,5 +90,30 @@ describe('shotrouter qc --judge', () => {
     const { code, err } = await run(env, 'good.mp4', '--judge', 'gpt-5.4-mini', '--prompt', 'x');
     assert.equal(code, 2, err);
     assert.match(err, /error \(authentication\): openai: no credentials; set OPENAI_API_KEY/);
+  });
+
+  it('exits 64 on a retired judge, naming its date', async () => {
+    writeFileSync(
+      `${dir}/retired.yaml`,
+      [
+        'models:',
+        '  - id: gpt-5.4-mini',
+        '    lifecycle:',
+        '      retired_on: { value: 2026-06-01, source: test }',
+        '    sources:',
+        '      test: { url: "https://example.test", as_of: 2026-06-01 }',
+      ].join('\n'),
+    );
+    const retired = await qc(
+      'good.mp4',
+      '--judge',
+      'gpt-5.4-mini',
+      '--prompt',
+      'x',
+      '--catalog',
+      'retired.yaml',
+    );
+    assert.equal(retired.code, 64, retired.err);
+    assert.match(retired.err, /gpt-5\.4-mini is retired \(2026-06-01\)/);
   });
 });

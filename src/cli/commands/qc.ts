@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { lifecycleAt } from '../../catalog/load.ts';
 import type { JudgeCard } from '../../catalog/schema.ts';
 import { ShotrouterError } from '../../errors.ts';
 import { type VisionJudgeResult, visionJudge } from '../../providers/vision-judge.ts';
@@ -97,6 +98,15 @@ function judgeFromArgs(args: CommandArgs, io: CommandIO): JudgeArgs | undefined 
     throw new ShotrouterError(
       'usage',
       `--judge: ${what}${hint === undefined ? '' : `; did you mean ${hint}?`} (judges: ${judges.join(', ') || 'none'})`,
+    );
+  }
+  const today = new Date().toISOString().slice(0, 10);
+  const lifecycle = lifecycleAt(card, today);
+  if (lifecycle.state === 'retired' || lifecycle.state === 'unreleased') {
+    const instead = lifecycle.replacement ? `; use ${lifecycle.replacement}` : '';
+    throw new ShotrouterError(
+      'usage',
+      `--judge: ${id} is ${lifecycle.state}${lifecycle.date ? ` (${lifecycle.date})` : ''}${instead}`,
     );
   }
   const prompt = typeof v.prompt === 'string' ? v.prompt.trim() : '';

@@ -8,7 +8,6 @@
 import { z } from 'zod';
 import type { JudgeUsage } from '../../catalog/price.ts';
 import { providerErrors } from '../errors.ts';
-import { redactText } from '../http.ts';
 
 /** What the judge answers, held to this schema by the provider's structured output. */
 export interface JudgeVerdict {
@@ -98,9 +97,9 @@ export function parseVerdict(provider: string, text: string): JudgeVerdict {
   return result.data;
 }
 
-/** A short, secret-free excerpt of an answer for an error message. */
+/** A short excerpt of an answer for an error message (the model's words; no secret is in them). */
 function quote(text: string): string {
-  return JSON.stringify(redactText(text.slice(0, 60), []));
+  return JSON.stringify(text.slice(0, 60));
 }
 
 /** Non-negative whole tokens from a usage field (absent: 0). */
