@@ -81,7 +81,7 @@ export interface VisionJudgeResult {
 }
 
 /** One adapter per provider: the client setup and the call. */
-const JUDGE_ADAPTERS: Record<
+export const JUDGE_ADAPTERS: Record<
   JudgeProviderId,
   {
     client: Parameters<typeof connect>[2];

@@ -8,9 +8,14 @@ import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { loadCatalog } from '../../src/catalog/load.ts';
 import { judgeCostUsd } from '../../src/catalog/price.ts';
-import type { JudgeCard } from '../../src/catalog/schema.ts';
+import type { JudgeCard, JudgeProviderId } from '../../src/catalog/schema.ts';
 import { ShotrouterError } from '../../src/errors.ts';
-import { estimateVisionJudgeUsd, visionJudge } from '../../src/providers/vision-judge.ts';
+import { connect } from '../../src/providers/adapter-kit.ts';
+import {
+  estimateVisionJudgeUsd,
+  JUDGE_ADAPTERS,
+  visionJudge,
+} from '../../src/providers/vision-judge.ts';
 import { JUDGE_MARKERS } from '../../src/sandbox/providers/judge.ts';
 import { ffmpeg, scratchDir } from '../media/fixtures.ts';
 import { sandbox, type TestSandbox } from '../sandbox/helpers.ts';
@@ -52,12 +57,19 @@ for (const judge of JUDGES) {
   const provider = judge.routes[0]!.provider;
   describe(`${judge.id} on the ${provider} stand-in`, () => {
     test('a clip with a picture shows its prompt; the cost is the usage at the list price', async () => {
+      const sent: unknown[] = [];
+      const recording: typeof fetch = async (input, init) => {
+        if (typeof init?.body === 'string') sent.push(JSON.parse(init.body));
+        return fetch(input, init);
+      };
       const result = await visionJudge({
         clip: clips.good,
         prompt: 'a test card with moving colour bars',
         card: judge,
-        adapter: sandboxEnv(),
+        adapter: { ...sandboxEnv(), fetch: recording },
       });
+      assert.equal(sent.length, 1, 'one request');
+      WIRE[provider](sent[0]);
       assert.equal(result.check.code, 'judge');
       assert.equal(result.check.ok, true);
       assert.equal(result.check.value, 0.8);
@@ -153,44 +165,6 @@ test('more frames than the card takes is a usage error', async () => {
   assert.match(error.message, /1 to 16 frames/);
 });
 
-test('the wire bodies: inline JPEG parts and a JSON schema (Gemini); data URLs at low detail and a strict schema (OpenAI)', async () => {
-  const sent: Record<string, unknown>[] = [];
-  const recording: typeof fetch = async (input, init) => {
-    if (typeof init?.body === 'string') sent.push(JSON.parse(init.body));
-    return fetch(input, init);
-  };
-  for (const judge of JUDGES) {
-    await visionJudge({
-      clip: clips.good,
-      prompt: 'a test card',
-      card: judge,
-      frames: 3,
-      adapter: { ...sandboxEnv(), fetch: recording },
-    });
-  }
-  const [gemini, openai] = sent as unknown as [GeminiBody, OpenAIBody];
-  const parts = gemini.contents[0]!.parts;
-  assert.match(parts[0]?.text ?? '', /^Prompt: """a test card"""/);
-  assert.equal(parts.filter((p) => p.inlineData?.mimeType === 'image/jpeg').length, 3);
-  assert.equal(gemini.generationConfig.responseMimeType, 'application/json');
-  assert.deepEqual(gemini.generationConfig.responseJsonSchema.required, [
-    'shows_prompt',
-    'confidence',
-    'reason',
-  ]);
-  assert.equal(openai.model, 'gpt-5.4-mini');
-  assert.equal(openai.text.format.type, 'json_schema');
-  assert.equal(openai.text.format.strict, true);
-  assert.equal(openai.store, false);
-  const images = openai.input[0]!.content.filter((p) => p.type === 'input_image');
-  assert.equal(images.length, 3);
-  assert.ok(
-    images.every(
-      (p) => p.detail === 'low' && p.image_url?.startsWith('data:image/jpeg;base64,') === true,
-    ),
-  );
-});
-
 /** The fields of the two request bodies the test reads. */
 interface GeminiBody {
   contents: { parts: { text?: string; inlineData?: { mimeType: string } }[] }[];
@@ -202,6 +176,36 @@ interface OpenAIBody {
   text: { format: { type: string; strict: boolean } };
   input: { content: { type: string; detail?: string; image_url?: string }[] }[];
 }
+
+/** What each provider's request must look like (4 frames, the prompt quoted, the schema). */
+const WIRE: Record<JudgeProviderId, (body: unknown) => void> = {
+  google(body) {
+    const gemini = body as GeminiBody;
+    const parts = gemini.contents[0]!.parts;
+    assert.match(parts[0]?.text ?? '', /^Prompt: """a test card with moving colour bars"""/);
+    assert.equal(parts.filter((p) => p.inlineData?.mimeType === 'image/jpeg').length, 4);
+    assert.equal(gemini.generationConfig.responseMimeType, 'application/json');
+    assert.deepEqual(gemini.generationConfig.responseJsonSchema.required, [
+      'shows_prompt',
+      'confidence',
+      'reason',
+    ]);
+  },
+  openai(body) {
+    const openai = body as OpenAIBody;
+    assert.equal(openai.model, 'gpt-5.4-mini');
+    assert.equal(openai.text.format.type, 'json_schema');
+    assert.equal(openai.text.format.strict, true);
+    assert.equal(openai.store, false);
+    const images = openai.input[0]!.content.filter((p) => p.type === 'input_image');
+    assert.equal(images.length, 4);
+    assert.ok(
+      images.every(
+        (p) => p.detail === 'low' && p.image_url?.startsWith('data:image/jpeg;base64,') === true,
+      ),
+    );
+  },
+};
 
 describe('request faults on the judge routes', () => {
   test('a 429 is rate_limited with its Retry-After; a mangled body is malformed_response', async () => {
@@ -230,4 +234,120 @@ describe('request faults on the judge routes', () => {
     );
     assert.equal(second.code, 'malformed_response');
   });
+});
+
+describe('replies the stand-ins do not give', () => {
+  /** the JPEG signature: the canned replies never look at the picture */
+  const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0]);
+  /** A fetch that answers every request with this JSON body. */
+  const replying =
+    (body: unknown): typeof fetch =>
+    async () =>
+      new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } });
+  const verdict = JSON.stringify({ shows_prompt: true, confidence: 0.7, reason: 'a harbour' });
+  /** The vendor call alone (no frames sampled: the reply is canned), as visionJudge makes it. */
+  const ask = (judge: JudgeCard, body: unknown) => {
+    const route = judge.routes[0]!;
+    const adapter = JUDGE_ADAPTERS[route.provider];
+    const options = { credentials: sandboxCredentials(route.provider, t), fetch: replying(body) };
+    const connection = connect(route.provider, options, adapter.client);
+    const frames = [JPEG];
+    return adapter.call(connection, {
+      modelId: route.model,
+      prompt: 'a harbour',
+      frames,
+      times: [0.5],
+    });
+  };
+
+  const [gemini, openai] = JUDGES as [JudgeCard, JudgeCard];
+
+  test('Gemini: thinking parts are not the answer, and thoughts are billed as output', async () => {
+    const result = await ask(gemini, {
+      candidates: [
+        {
+          content: {
+            parts: [{ text: 'Looking at the frames…', thought: true }, { text: verdict }],
+          },
+          finishReason: 'STOP',
+        },
+      ],
+      usageMetadata: { promptTokenCount: 400, candidatesTokenCount: 20, thoughtsTokenCount: 30 },
+    });
+    assert.equal(result.verdict.reason, 'a harbour');
+    assert.deepEqual(result.usage, { inputTokens: 400, outputTokens: 50 });
+  });
+
+  const cases: [string, JudgeCard, unknown, string, RegExp][] = [
+    [
+      'Gemini: a blocked prompt',
+      gemini,
+      { promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: {} },
+      'content_refused',
+      /blocked \(SAFETY\)/,
+    ],
+    [
+      'Gemini: an answer cut short',
+      gemini,
+      {
+        candidates: [{ content: { parts: [{ text: '{"shows' }] }, finishReason: 'MAX_TOKENS' }],
+        usageMetadata: {},
+      },
+      'malformed_response',
+      /cut short/,
+    ],
+    [
+      'OpenAI: a refusal',
+      openai,
+      {
+        status: 'completed',
+        output: [{ type: 'message', content: [{ type: 'refusal', refusal: 'I cannot help' }] }],
+        usage: { input_tokens: 1, output_tokens: 1 },
+      },
+      'content_refused',
+      /I cannot help/,
+    ],
+    [
+      'OpenAI: an incomplete answer',
+      openai,
+      {
+        status: 'incomplete',
+        incomplete_details: { reason: 'max_output_tokens' },
+        output: [],
+        usage: { input_tokens: 1, output_tokens: 1024 },
+      },
+      'malformed_response',
+      /incomplete \(max_output_tokens\)/,
+    ],
+    [
+      'OpenAI: a confidence outside 0..1',
+      openai,
+      {
+        status: 'completed',
+        output: [
+          {
+            type: 'message',
+            content: [{ type: 'output_text', text: verdict.replace('0.7', '1.5') }],
+          },
+        ],
+        usage: { input_tokens: 1, output_tokens: 1 },
+      },
+      'malformed_response',
+      /not a verdict at confidence/,
+    ],
+    [
+      'OpenAI: no usage',
+      openai,
+      { status: 'completed', output: [] },
+      'malformed_response',
+      /judge reply at usage/,
+    ],
+  ];
+  for (const [name, judge, body, code, message] of cases) {
+    test(`${name} is ${code}`, async () => {
+      const error = await refusal(ask(judge, body));
+      assert.equal(error.code, code);
+      assert.match(error.message, message);
+    });
+  }
 });
