@@ -25,6 +25,9 @@ export {
   references,
 } from './kit/files.ts';
 export {
+  type BilledFailure,
+  billedAnswer,
+  billedFailureOf,
   JUDGE_INSTRUCTIONS,
   JUDGE_MAX_OUTPUT_TOKENS,
   type JudgeReply,
@@ -34,6 +37,7 @@ export {
   judgeTokens,
   parseVerdict,
   VERDICT_JSON_SCHEMA,
+  withBilled,
 } from './kit/judge.ts';
 export {
   defaultSleep,

@@ -15,7 +15,14 @@ import type { JudgeCard, JudgeProviderId, JudgeRoute } from '../catalog/schema.t
 import { ShotrouterError } from '../errors.ts';
 import { extractFrame } from '../media/frame.ts';
 import { probe } from '../media/probe.ts';
-import { type AdapterOptions, type Connection, connect } from './adapter-kit.ts';
+import {
+  type AdapterOptions,
+  billedFailureOf,
+  type ClientSetup,
+  type Connection,
+  connect,
+  withBilled,
+} from './adapter-kit.ts';
 import { callGeminiJudge, GOOGLE_CLIENT } from './google/index.ts';
 import {
   JUDGE_INSTRUCTIONS,
@@ -84,7 +91,7 @@ export interface VisionJudgeResult {
 export const JUDGE_ADAPTERS: Record<
   JudgeProviderId,
   {
-    client: Parameters<typeof connect>[2];
+    client: ClientSetup;
     call(connection: Connection, request: JudgeRequest): Promise<JudgeReply>;
   }
 > = {
@@ -100,19 +107,33 @@ export const JUDGE_ADAPTERS: Record<
  */
 export async function visionJudge(input: VisionJudgeInput): Promise<VisionJudgeResult> {
   const route = input.route ?? input.card.routes[0]!;
+  if (!input.card.routes.some((r) => r.provider === route.provider && r.model === route.model)) {
+    throw new ShotrouterError(
+      'usage',
+      `the judge ${input.card.id} has no route ${route.provider} ${route.model}`,
+    );
+  }
   const count = judgeFrameCount(input.card, input.frames);
   const adapter = JUDGE_ADAPTERS[route.provider];
   const connection = connect(route.provider, input.adapter ?? {}, adapter.client);
   // fails now, naming the variable to set, when the provider has no credentials
   connection.client();
   const { frames, times } = await sampleFrames(input.clip, count, input.signal);
-  const reply = await adapter.call(connection, {
-    modelId: route.model,
-    prompt: input.prompt,
-    frames,
-    times,
-    ...(input.signal ? { signal: input.signal } : {}),
-  });
+  let reply: JudgeReply;
+  try {
+    reply = await adapter.call(connection, {
+      modelId: route.model,
+      prompt: input.prompt,
+      frames,
+      times,
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
+  } catch (error) {
+    // an answer that could not be used was still billed: say what it cost
+    const billed = billedFailureOf(error);
+    if (billed === undefined || !ShotrouterError.is(error)) throw error;
+    throw withBilled(error, { ...billed, costUsd: judgeCostUsd(route.price.value, billed.usage) });
+  }
   const { verdict } = reply;
   const said = verdict.shows_prompt ? 'shows the prompt' : 'does not show the prompt';
   return {
@@ -130,6 +151,15 @@ export async function visionJudge(input: VisionJudgeInput): Promise<VisionJudgeR
     model: route.model,
     frameTimes: times,
   };
+}
+
+/**
+ * What a failed `visionJudge` call cost, when the provider answered and billed it (a refused,
+ * cut-short or unreadable answer); undefined when nothing was billed (the call never got an
+ * answer, or failed before it was sent). What the engine adds to the spend of a failed judge.
+ */
+export function judgeSpendOf(error: unknown): number | undefined {
+  return billedFailureOf(error)?.costUsd;
 }
 
 /**

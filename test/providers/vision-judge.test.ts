@@ -10,10 +10,11 @@ import { loadCatalog } from '../../src/catalog/load.ts';
 import { judgeCostUsd } from '../../src/catalog/price.ts';
 import type { JudgeCard, JudgeProviderId } from '../../src/catalog/schema.ts';
 import { ShotrouterError } from '../../src/errors.ts';
-import { connect } from '../../src/providers/adapter-kit.ts';
+import { billedFailureOf, connect } from '../../src/providers/adapter-kit.ts';
 import {
   estimateVisionJudgeUsd,
   JUDGE_ADAPTERS,
+  judgeSpendOf,
   visionJudge,
 } from '../../src/providers/vision-judge.ts';
 import { JUDGE_MARKERS } from '../../src/sandbox/providers/judge.ts';
@@ -123,6 +124,9 @@ for (const judge of JUDGES) {
       );
       assert.equal(error.code, 'malformed_response');
       assert.match(error.message, new RegExp(`^${provider}: .*the judge's answer is not JSON`));
+      // the provider billed the answer: what it cost is on the error
+      const spent = judgeSpendOf(error);
+      assert.ok(spent !== undefined && spent > 0, `spend ${spent}`);
     });
 
     test('a refused key is an authentication error that never shows the key', async () => {
@@ -156,13 +160,18 @@ test('without credentials the judge fails before reading the clip', async () => 
   assert.match(error.message, /OPENAI_API_KEY/);
 });
 
-test('more frames than the card takes is a usage error', async () => {
+test("a frame count the card does not take, or another card's route, is a usage error", async () => {
   const judge = JUDGES[0]!;
   const error = await refusal(
     visionJudge({ clip: clips.good, prompt: 'x', card: judge, frames: 0, adapter: sandboxEnv() }),
   );
   assert.equal(error.code, 'usage');
   assert.match(error.message, /1 to 16 frames/);
+  const foreign = await refusal(
+    visionJudge({ clip: clips.good, prompt: 'x', card: judge, route: JUDGES[1]!.routes[0]! }),
+  );
+  assert.equal(foreign.code, 'usage');
+  assert.match(foreign.message, /has no route openai gpt-5\.4-mini/);
 });
 
 /** The fields of the two request bodies the test reads. */
@@ -348,6 +357,8 @@ describe('replies the stand-ins do not give', () => {
       const error = await refusal(ask(judge, body));
       assert.equal(error.code, code);
       assert.match(error.message, message);
+      // an answer the provider billed keeps its usage; a reply without usage has none to keep
+      assert.equal(billedFailureOf(error) !== undefined, name !== 'OpenAI: no usage');
     });
   }
 });

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { lifecycleAt } from '../../catalog/load.ts';
 import type { JudgeCard } from '../../catalog/schema.ts';
 import { ShotrouterError } from '../../errors.ts';
-import { type VisionJudgeResult, visionJudge } from '../../providers/vision-judge.ts';
+import { judgeSpendOf, type VisionJudgeResult, visionJudge } from '../../providers/vision-judge.ts';
 import { type Check, checkTake, passed, type TakeExpectations } from '../../qc/index.ts';
 import { didYouMean } from '../../util/did-you-mean.ts';
 import type { Command, CommandArgs, CommandIO } from '../command.ts';
@@ -50,14 +50,24 @@ export const qcCommand: Command = {
     });
     let judged: VisionJudgeResult | undefined;
     if (judge !== undefined) {
-      judged = await visionJudge({
-        clip: file,
-        prompt: judge.prompt,
-        card: judge.card,
-        ...(judge.frames === undefined ? {} : { frames: judge.frames }),
-        adapter: { env: io.env },
-        signal: io.signal,
-      });
+      try {
+        judged = await visionJudge({
+          clip: file,
+          prompt: judge.prompt,
+          card: judge.card,
+          ...(judge.frames === undefined ? {} : { frames: judge.frames }),
+          adapter: { env: io.env },
+          signal: io.signal,
+        });
+      } catch (error) {
+        const spent = judgeSpendOf(error);
+        if (spent !== undefined) {
+          io.stderr.write(
+            `judge: the call cost $${spent.toFixed(6)} though its answer could not be used\n`,
+          );
+        }
+        throw error;
+      }
       checks.push(judged.check);
     }
     if (args.values.json) {

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import {
+  billedAnswer,
   type Connection,
   JUDGE_INSTRUCTIONS,
   JUDGE_MAX_OUTPUT_TOKENS,
@@ -82,34 +83,35 @@ export async function callGeminiJudge(
     .client()
     .post(path, buildGeminiJudgeRequest(request), signalOf(request.signal));
   const body = parseShape(GOOGLE_PROVIDER, replySchema, reply.body, 'judge reply');
-  const blocked = body.promptFeedback?.blockReason;
-  if (blocked)
-    throw providerErrors.contentRefused(GOOGLE_PROVIDER, `the prompt was blocked (${blocked})`);
-  const candidate = body.candidates?.[0];
-  const finish = candidate?.finishReason ?? '';
-  if (REFUSED.test(finish)) {
-    throw providerErrors.contentRefused(GOOGLE_PROVIDER, `the answer was withheld (${finish})`);
-  }
-  if (finish === 'MAX_TOKENS') {
-    throw providerErrors.malformedResponse(
-      GOOGLE_PROVIDER,
-      `the judge's answer was cut short at ${JUDGE_MAX_OUTPUT_TOKENS} tokens`,
-    );
-  }
-  const text = (candidate?.content?.parts ?? [])
-    .filter((part) => part.thought !== true)
-    .map((part) => part.text ?? '')
-    .join('');
-  if (text.trim() === '') {
-    throw providerErrors.malformedResponse(GOOGLE_PROVIDER, 'the judge reply has no answer text');
-  }
-  const usage = body.usageMetadata;
-  return {
-    verdict: parseVerdict(GOOGLE_PROVIDER, text),
-    usage: {
-      inputTokens: judgeTokens(usage.promptTokenCount),
-      // thinking is billed at the output price
-      outputTokens: judgeTokens(usage.candidatesTokenCount) + judgeTokens(usage.thoughtsTokenCount),
-    },
+  const tokens = body.usageMetadata;
+  const usage = {
+    inputTokens: judgeTokens(tokens.promptTokenCount),
+    // thinking is billed at the output price
+    outputTokens: judgeTokens(tokens.candidatesTokenCount) + judgeTokens(tokens.thoughtsTokenCount),
   };
+  return billedAnswer(usage, () => {
+    const blocked = body.promptFeedback?.blockReason;
+    if (blocked) {
+      throw providerErrors.contentRefused(GOOGLE_PROVIDER, `the prompt was blocked (${blocked})`);
+    }
+    const candidate = body.candidates?.[0];
+    const finish = candidate?.finishReason ?? '';
+    if (REFUSED.test(finish)) {
+      throw providerErrors.contentRefused(GOOGLE_PROVIDER, `the answer was withheld (${finish})`);
+    }
+    if (finish === 'MAX_TOKENS') {
+      throw providerErrors.malformedResponse(
+        GOOGLE_PROVIDER,
+        `the judge's answer was cut short at ${JUDGE_MAX_OUTPUT_TOKENS} tokens`,
+      );
+    }
+    const text = (candidate?.content?.parts ?? [])
+      .filter((part) => part.thought !== true)
+      .map((part) => part.text ?? '')
+      .join('');
+    if (text.trim() === '') {
+      throw providerErrors.malformedResponse(GOOGLE_PROVIDER, 'the judge reply has no answer text');
+    }
+    return parseVerdict(GOOGLE_PROVIDER, text);
+  });
 }

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { JudgeUsage } from '../../catalog/price.ts';
+import { ShotrouterError } from '../../errors.ts';
 import { providerErrors } from '../errors.ts';
 
 /** What the judge answers, held to this schema by the provider's structured output. */
@@ -105,4 +106,44 @@ function quote(text: string): string {
 /** Non-negative whole tokens from a usage field (absent: 0). */
 export function judgeTokens(value: number | null | undefined): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+}
+
+/** What a failed judge call that was billed carries in its error's `details`. */
+export interface BilledFailure {
+  usage: JudgeUsage;
+  /** set by ../vision-judge.ts, which knows the price */
+  costUsd?: number;
+}
+
+/**
+ * Reads the answer of a reply whose tokens the provider bills whatever the answer says: a
+ * refused, cut-short or unreadable answer is thrown with the usage in `details`, so that the
+ * money it cost is still counted.
+ */
+export function billedAnswer(usage: JudgeUsage, read: () => JudgeVerdict): JudgeReply {
+  try {
+    return { verdict: read(), usage };
+  } catch (error) {
+    if (!ShotrouterError.is(error)) throw error;
+    throw withBilled(error, { usage });
+  }
+}
+
+/** The same error with what it cost in `details`. */
+export function withBilled(error: ShotrouterError, billed: BilledFailure): ShotrouterError {
+  return new ShotrouterError(error.code, error.message, {
+    retryable: error.retryable,
+    ...(error.retryAfterSeconds === undefined
+      ? {}
+      : { retryAfterSeconds: error.retryAfterSeconds }),
+    ...(error.cause === undefined ? {} : { cause: error.cause }),
+    details: billed,
+  });
+}
+
+/** The billed usage of a failed judge call, when the provider answered and billed it. */
+export function billedFailureOf(error: unknown): BilledFailure | undefined {
+  if (!ShotrouterError.is(error)) return undefined;
+  const details = error.details as Partial<BilledFailure> | undefined;
+  return details?.usage === undefined ? undefined : (details as BilledFailure);
 }

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import {
+  billedAnswer,
   type Connection,
   JUDGE_INSTRUCTIONS,
   JUDGE_MAX_OUTPUT_TOKENS,
@@ -81,33 +82,33 @@ export async function callOpenAIJudge(
     .client()
     .post('/v1/responses', buildOpenAIJudgeRequest(request), signalOf(request.signal));
   const body = parseShape(OPENAI_PROVIDER, replySchema, reply.body, 'judge reply');
-  const content = body.output.flatMap((item) =>
-    item.type === 'message' ? (item.content ?? []) : [],
-  );
-  const refusal = content.find((part) => part.type === 'refusal');
-  if (refusal) throw providerErrors.contentRefused(OPENAI_PROVIDER, refusal.refusal ?? 'refused');
-  if (body.status === 'incomplete') {
-    const reason = body.incomplete_details?.reason ?? 'unknown';
-    if (reason === 'content_filter') {
-      throw providerErrors.contentRefused(OPENAI_PROVIDER, 'the answer was filtered');
-    }
-    throw providerErrors.malformedResponse(
-      OPENAI_PROVIDER,
-      `the judge's answer is incomplete (${reason})`,
-    );
-  }
-  const text = content
-    .filter((part) => part.type === 'output_text')
-    .map((part) => part.text ?? '')
-    .join('');
-  if (text.trim() === '') {
-    throw providerErrors.malformedResponse(OPENAI_PROVIDER, 'the judge reply has no answer text');
-  }
-  return {
-    verdict: parseVerdict(OPENAI_PROVIDER, text),
-    usage: {
-      inputTokens: judgeTokens(body.usage.input_tokens),
-      outputTokens: judgeTokens(body.usage.output_tokens),
-    },
+  const usage = {
+    inputTokens: judgeTokens(body.usage.input_tokens),
+    outputTokens: judgeTokens(body.usage.output_tokens),
   };
+  return billedAnswer(usage, () => {
+    const content = body.output.flatMap((item) =>
+      item.type === 'message' ? (item.content ?? []) : [],
+    );
+    const refusal = content.find((part) => part.type === 'refusal');
+    if (refusal) throw providerErrors.contentRefused(OPENAI_PROVIDER, refusal.refusal ?? 'refused');
+    if (body.status === 'incomplete') {
+      const reason = body.incomplete_details?.reason ?? 'unknown';
+      if (reason === 'content_filter') {
+        throw providerErrors.contentRefused(OPENAI_PROVIDER, 'the answer was filtered');
+      }
+      throw providerErrors.malformedResponse(
+        OPENAI_PROVIDER,
+        `the judge's answer is incomplete (${reason})`,
+      );
+    }
+    const text = content
+      .filter((part) => part.type === 'output_text')
+      .map((part) => part.text ?? '')
+      .join('');
+    if (text.trim() === '') {
+      throw providerErrors.malformedResponse(OPENAI_PROVIDER, 'the judge reply has no answer text');
+    }
+    return parseVerdict(OPENAI_PROVIDER, text);
+  });
 }
