@@ -180,7 +180,8 @@ export function estimateVisionJudgeUsd(
   });
 }
 
-function judgeFrameCount(card: JudgeCard, asked: number | undefined): number {
+/** The frames to sample: `asked` (default 4) when the card takes that many; else `usage`. */
+export function judgeFrameCount(card: JudgeCard, asked: number | undefined): number {
   const count = asked ?? DEFAULT_JUDGE_FRAMES;
   const most = card.capabilities.max_images.value;
   if (!Number.isInteger(count) || count < 1 || count > most) {

@@ -83,6 +83,17 @@ describe('shotrouter qc --judge', () => {
     assert.match(typo.err, /did you mean gpt-5\.4-mini\?/);
     assert.equal((await qc('missing.mp4', '--judge', 'gpt-5.4-mini')).code, 64);
     assert.equal((await qc('missing.mp4', '--prompt', 'x')).code, 64);
+    const frames = await qc(
+      'missing.mp4',
+      '--judge',
+      'gpt-5.4-mini',
+      '--prompt',
+      'x',
+      '--judge-frames',
+      '40',
+    );
+    assert.equal(frames.code, 64);
+    assert.match(frames.err, /looks at 1 to 16 frames; 40 were asked/);
   });
 
   it('exits 2 when the judge cannot be asked (no credentials), naming the variable to set', async () => {

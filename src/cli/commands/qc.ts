@@ -12,7 +12,12 @@ import path from 'node:path';
 import { lifecycleAt } from '../../catalog/load.ts';
 import type { JudgeCard } from '../../catalog/schema.ts';
 import { ShotrouterError } from '../../errors.ts';
-import { judgeSpendOf, type VisionJudgeResult, visionJudge } from '../../providers/vision-judge.ts';
+import {
+  judgeFrameCount,
+  judgeSpendOf,
+  type VisionJudgeResult,
+  visionJudge,
+} from '../../providers/vision-judge.ts';
 import { type Check, checkTake, passed, type TakeExpectations } from '../../qc/index.ts';
 import { didYouMean } from '../../util/did-you-mean.ts';
 import type { Command, CommandArgs, CommandIO } from '../command.ts';
@@ -135,7 +140,7 @@ function judgeFromArgs(args: CommandArgs, io: CommandIO): JudgeArgs | undefined 
         `--judge-frames must be a whole number of frames, got '${text}'`,
       );
     }
-    judge.frames = Number(text);
+    judge.frames = judgeFrameCount(card, Number(text));
   }
   return judge;
 }
