@@ -8,7 +8,15 @@ import { didYouMean } from '../util/did-you-mean.ts';
 import type { PathKey } from '../util/source-doc.ts';
 import { matchingRules } from './price.ts';
 import { type Locator, problemAt } from './problems.ts';
-import { LOCAL_PROVIDERS, type ModelCard, type PriceRule, type Tier } from './schema.ts';
+import {
+  type AnyCard,
+  isJudgeCard,
+  type JudgeCard,
+  LOCAL_PROVIDERS,
+  type ModelCard,
+  type PriceRule,
+  type Tier,
+} from './schema.ts';
 import { tiersOfSizes } from './tiers.ts';
 
 const KNOWN_TAGS: ReadonlySet<string> = new Set(TAGS);
@@ -23,7 +31,9 @@ export function checkWritten(value: unknown, locate: Locator): Problem[] {
 }
 
 /** Checks of a card that passed the schema. */
-export function checkCard(card: ModelCard, locate: Locator): Problem[] {
+export function checkCard(card: AnyCard, locate: Locator): Problem[] {
+  if (isJudgeCard(card))
+    return [...checkJudgeRoutes(card, locate), ...checkLifecycle(card, locate)];
   return [
     ...checkDurations(card, locate),
     ...checkRoutes(card, locate),
@@ -184,7 +194,28 @@ function priced(rules: readonly PriceRule[], tier: Tier): boolean {
   );
 }
 
-function checkLifecycle(card: ModelCard, locate: Locator): Problem[] {
+/** A judge's routes: each provider and model once. */
+function checkJudgeRoutes(card: JudgeCard, locate: Locator): Problem[] {
+  const seen = new Map<string, number>();
+  const problems: Problem[] = [];
+  card.routes.forEach((route, r) => {
+    const key = `${route.provider} ${route.model}`;
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      problems.push(
+        problemAt(
+          locate,
+          ['routes', r, 'model'],
+          `route ${key} is listed twice (also routes[${earlier}])`,
+        ),
+      );
+    }
+    seen.set(key, r);
+  });
+  return problems;
+}
+
+function checkLifecycle(card: AnyCard, locate: Locator): Problem[] {
   const problems: Problem[] = [];
   const { deprecated_on: deprecated, retired_on: retired } = card.lifecycle;
   const released = card.released.value;
@@ -215,7 +246,7 @@ function checkLifecycle(card: ModelCard, locate: Locator): Problem[] {
 
 /** Replacements must name models of the same catalog (checked once every card is known). */
 export function checkReplacements(
-  cards: Iterable<{ card: ModelCard; locate: Locator }>,
+  cards: Iterable<{ card: AnyCard; locate: Locator }>,
   ids: ReadonlySet<string>,
 ): Problem[] {
   const problems: Problem[] = [];

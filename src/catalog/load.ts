@@ -18,7 +18,15 @@ import {
   type Locator,
   problemAt,
 } from './problems.ts';
-import { type ModelCard, ModelCardSchema, type Route } from './schema.ts';
+import {
+  type AnyCard,
+  isJudgeCard,
+  type JudgeCard,
+  JudgeCardSchema,
+  type ModelCard,
+  ModelCardSchema,
+  type Route,
+} from './schema.ts';
 
 export interface Catalog {
   /** the models that generate video, sorted by id: everything the router may route to */
@@ -29,7 +37,14 @@ export interface Catalog {
    * never routed to them; `byId` holds both.
    */
   editModels: ModelCard[];
+  /** the video models of both kinds by id (judges are apart: `judgesById`) */
   byId: ReadonlyMap<string, ModelCard>;
+  /**
+   * Vision judges (`kind: judge`), sorted by id: models that look at a take's frames and say
+   * whether it shows its prompt. Never routed for generation; ids are unique across all cards.
+   */
+  judges: JudgeCard[];
+  judgesById: ReadonlyMap<string, JudgeCard>;
   /** the file that last defined or changed each card (an overlay, when one touched it) */
   fileOf: ReadonlyMap<string, string>;
   /** which cards these are: every plan records it, so a plan can be traced to its catalog */
@@ -76,7 +91,7 @@ export interface LoadCatalogOptions {
 
 /** A card with what is needed to point at where its values were written. */
 interface Entry {
-  card: ModelCard;
+  card: AnyCard;
   file: string;
   locate: Locator;
   /** the value as written (before schema defaults), for overlays to merge into */
@@ -242,7 +257,9 @@ function parseCard(
   locate: Locator,
 ): { entry?: Omit<Entry, 'file'>; problems: Problem[] } {
   const problems = checkWritten(value, locate);
-  const result = ModelCardSchema.safeParse(value);
+  // a judge is a card of its own shape; anything else is checked as a video model
+  const judge = isPlainObject(value) && value.kind === 'judge';
+  const result = judge ? JudgeCardSchema.safeParse(value) : ModelCardSchema.safeParse(value);
   if (!result.success)
     return { problems: [...problems, ...issuesToProblems(result.error.issues, value, locate)] };
   problems.push(...checkCard(result.data, locate));
@@ -453,10 +470,15 @@ function toCatalog(entries: Map<string, Entry>, origin: CatalogOrigin): Catalog 
   const sorted = [...entries.values()].sort((a, b) =>
     a.card.id < b.card.id ? -1 : a.card.id > b.card.id ? 1 : 0,
   );
+  const cards = sorted.map((e) => e.card);
+  const video = cards.filter((card): card is ModelCard => !isJudgeCard(card));
+  const judges = cards.filter(isJudgeCard);
   return {
-    models: sorted.filter((e) => e.card.kind === 'generate').map((e) => e.card),
-    editModels: sorted.filter((e) => e.card.kind !== 'generate').map((e) => e.card),
-    byId: new Map(sorted.map((e) => [e.card.id, e.card])),
+    models: video.filter((card) => card.kind === 'generate'),
+    editModels: video.filter((card) => card.kind !== 'generate'),
+    byId: new Map(video.map((card) => [card.id, card])),
+    judges,
+    judgesById: new Map(judges.map((card) => [card.id, card])),
     fileOf: new Map(sorted.map((e) => [e.card.id, e.file])),
     origin,
   };
@@ -496,7 +518,10 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
  * The model's state on `asOf` (YYYY-MM-DD). Dates win over `status`; `status` decides only a
  * state whose date is unknown (e.g. `retired` without `retired_on` is retired at any date).
  */
-export function lifecycleAt(card: ModelCard, asOf: string): LifecycleAt {
+export function lifecycleAt(
+  card: Pick<ModelCard, 'lifecycle' | 'released'>,
+  asOf: string,
+): LifecycleAt {
   assertDate(asOf);
   const { status, deprecated_on, retired_on, replacement } = card.lifecycle;
   const retired = retired_on?.value;

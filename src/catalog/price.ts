@@ -2,7 +2,7 @@
  * How a route's price rows turn into dollars (docs/catalog.md, "Prices"). One implementation, so
  * that the plan's estimate, the `models` listing and the engine's settlement agree.
  */
-import type { PriceRule, Tier } from './schema.ts';
+import type { JudgePrice, JudgeRoute, PriceRule, Tier } from './schema.ts';
 
 export interface PriceQuery {
   tier: Tier;
@@ -67,4 +67,42 @@ export function priceUsd(rules: readonly PriceRule[], q: PriceQuery): number | u
     clips.filter((r) => r.seconds <= q.seconds).sort((a, b) => b.seconds - a.seconds)[0] ??
     clips.sort((a, b) => a.seconds - b.seconds)[0]!;
   return Math.ceil(q.seconds / row.seconds - 1e-9) * row.usd;
+}
+
+/** Tokens a judge call used, as the provider's reply reports them. */
+export interface JudgeUsage {
+  /** text and images sent (cached or not: billed here at the full input price, the upper bound) */
+  inputTokens: number;
+  /** text written, reasoning or thinking tokens included */
+  outputTokens: number;
+}
+
+/** Dollars for one judge call from its reply's usage and the route's list price. */
+export function judgeCostUsd(price: JudgePrice, usage: JudgeUsage): number {
+  return (
+    (usage.inputTokens * price.input_usd_per_million +
+      usage.outputTokens * price.output_usd_per_million) /
+    1_000_000
+  );
+}
+
+/** What a judge call is expected to send and the most it may write, for the estimate. */
+export interface JudgeCallSize {
+  images: number;
+  /** characters of text sent (instructions and prompt) */
+  textChars: number;
+  /** the output cap the request sets */
+  maxOutputTokens: number;
+}
+
+/**
+ * The most one judge call should cost, before it is made (what a budget reserves): every image
+ * at the route's `tokens_per_image`, text at one token per two characters (tokenizers average
+ * about four; two keeps it an upper bound for other scripts), and the whole output cap.
+ */
+export function judgeEstimateUsd(route: JudgeRoute, size: JudgeCallSize): number {
+  return judgeCostUsd(route.price.value, {
+    inputTokens: size.images * route.tokens_per_image.value + Math.ceil(size.textChars / 2),
+    outputTokens: size.maxOutputTokens,
+  });
 }

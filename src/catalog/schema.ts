@@ -262,3 +262,72 @@ export const ModelCardSchema = z.strictObject({
   notes: z.array(z.string()).default([]),
 });
 export type ModelCard = z.infer<typeof ModelCardSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Judges: vision models that look at a take's frames and say whether it shows its prompt
+
+/** Providers shotrouter has a judge adapter for (src/providers/vision-judge.ts). */
+export const JUDGE_PROVIDERS = ['openai', 'google'] as const satisfies readonly ProviderId[];
+export type JudgeProviderId = (typeof JUDGE_PROVIDERS)[number];
+
+/**
+ * A judge's list price: dollars per million input tokens (text and images alike, as both
+ * vendors bill them) and per million output tokens (reasoning or thinking tokens included).
+ */
+export const JudgePriceSchema = z.strictObject({
+  input_usd_per_million: z.number().nonnegative(),
+  output_usd_per_million: z.number().nonnegative(),
+});
+export type JudgePrice = z.infer<typeof JudgePriceSchema>;
+
+export const JudgeRouteSchema = z.strictObject({
+  provider: z.enum(JUDGE_PROVIDERS),
+  /** the provider's own model id */
+  model: z.string().min(1),
+  price: fact(JudgePriceSchema),
+  /**
+   * input tokens one sampled frame (JPEG, at most 384 px on its long side) costs: what the
+   * estimate before a call counts; the bill comes from the reply's usage figures
+   */
+  tokens_per_image: fact(z.number().int().positive()),
+  retired_on: fact(isoDate).optional(),
+  replacement: z.string().optional(),
+  note: z.string().optional(),
+});
+export type JudgeRoute = z.infer<typeof JudgeRouteSchema>;
+
+/**
+ * A judge card (`kind: judge`): no video capabilities, quality or strengths; identity,
+ * lifecycle, how many images one request takes, and its routes with their prices.
+ */
+export const JudgeCardSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+  name: z.string().min(1),
+  kind: z.literal('judge'),
+  vendor: z.string().min(1),
+  family: z.string().min(1),
+  released: fact(isoDate.nullable()),
+  lifecycle: z.strictObject({
+    status: fact(z.enum(['active', 'preview', 'deprecated', 'retired'])),
+    deprecated_on: fact(isoDate).optional(),
+    retired_on: fact(isoDate).optional(),
+    replacement: z.string().optional(),
+  }),
+  capabilities: z.strictObject({
+    /** most images one request may carry */
+    max_images: fact(z.number().int().positive()),
+    /** the reply can be held to a JSON schema (structured output) */
+    structured_output: fact(z.boolean()),
+  }),
+  routes: z.array(JudgeRouteSchema).min(1),
+  sources: ModelCardSchema.shape.sources,
+  notes: z.array(z.string()).default([]),
+});
+export type JudgeCard = z.infer<typeof JudgeCardSchema>;
+
+/** Any card of the catalog folder: a video model (generate or edit) or a judge. */
+export type AnyCard = ModelCard | JudgeCard;
+
+export function isJudgeCard(card: AnyCard): card is JudgeCard {
+  return card.kind === 'judge';
+}

@@ -1,5 +1,6 @@
 /** The only place where errors become exit codes (docs/cli.md). */
 import { type ErrorCode, ShotrouterError } from '../errors.ts';
+import { PROVIDER_ERROR_CODES } from '../providers/errors.ts';
 
 export const EXIT = {
   ok: 0,
@@ -27,10 +28,15 @@ const byCode: Partial<Record<ErrorCode, number>> = {
 
 /**
  * Where a command gives a code its own meaning: for `qc`, whose subject is a file, a file that
- * is not a readable video is its bad input (exit 1), not a fault of the program.
+ * is not a readable video is its bad input (exit 1), not a fault of the program; and a vision
+ * judge that could not be asked (`--judge`: no or refused credentials, the provider failing)
+ * leaves the check unsatisfiable here and now (exit 2), not a bug.
  */
 const byCommand: Record<string, Partial<Record<ErrorCode, number>>> = {
-  qc: { verification_failed: EXIT.invalid },
+  qc: {
+    verification_failed: EXIT.invalid,
+    ...Object.fromEntries(PROVIDER_ERROR_CODES.map((code) => [code, EXIT.unsatisfiable])),
+  },
 };
 
 export function exitCodeFor(error: unknown, command?: string): number {

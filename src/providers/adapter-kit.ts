@@ -25,6 +25,21 @@ export {
   references,
 } from './kit/files.ts';
 export {
+  type BilledFailure,
+  billedAnswer,
+  billedFailureOf,
+  JUDGE_INSTRUCTIONS,
+  JUDGE_MAX_OUTPUT_TOKENS,
+  type JudgeReply,
+  type JudgeRequest,
+  type JudgeVerdict,
+  judgeQuestion,
+  judgeTokens,
+  parseVerdict,
+  VERDICT_JSON_SCHEMA,
+  withBilled,
+} from './kit/judge.ts';
+export {
   defaultSleep,
   idempotencyKeyOf,
   LOOKUP_SKEW_MS,

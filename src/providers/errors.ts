@@ -13,7 +13,7 @@ import {
 } from '../errors.ts';
 
 /** The codes a provider call can fail with (a subset of the contract's error codes). */
-const PROVIDER_ERROR_CODES = [
+export const PROVIDER_ERROR_CODES = [
   'rate_limited',
   'server_error',
   'timeout',

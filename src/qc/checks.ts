@@ -16,6 +16,8 @@ export const CHECK_CODES = [
   'cuts',
   'first_frame',
   'last_frame',
+  /** the optional vision judge: does the take show its prompt (value: its confidence, 0..1) */
+  'judge',
 ] as const;
 
 export type CheckCode = (typeof CHECK_CODES)[number];

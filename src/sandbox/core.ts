@@ -11,8 +11,12 @@ import { CLIP_DEFECTS, type FaultKind, type ProviderName } from './types.ts';
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: RegExp;
-  /** create and poll requests get the request faults; downloads only the `expired` one */
-  kind: 'create' | 'poll' | 'download' | 'other';
+  /**
+   * create, poll and call requests get the request faults (429, 5xx, timeout), polls and calls
+   * also `malformed`; downloads only the `expired` one. A `call` is a model answered at once
+   * (a vision judge): no job, nothing to download.
+   */
+  kind: 'create' | 'poll' | 'call' | 'download' | 'other';
   /** no auth check: signed download URLs, which carry their own proof */
   open?: boolean;
   handle(req: SandboxRequest, params: string[]): Promise<Outcome> | Outcome;

@@ -147,7 +147,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         const refusal = spec.authenticate(req);
         if (refusal !== undefined) return refusal;
       }
-      if (route.kind === 'create' || route.kind === 'poll') {
+      if (route.kind === 'create' || route.kind === 'poll' || route.kind === 'call') {
         if (core.fault(spec, '429')) return spec.errors.rateLimited(core.retryAfterSeconds);
         if (core.fault(spec, '5xx')) return spec.errors.serverError();
         if (core.fault(spec, 'timeout')) return { hold: true };
@@ -155,7 +155,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       try {
         const outcome = await route.handle(req, params);
         if (
-          route.kind === 'poll' &&
+          (route.kind === 'poll' || route.kind === 'call') &&
           isReply(outcome) &&
           outcome.json !== undefined &&
           outcome.status < 300

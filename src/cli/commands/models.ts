@@ -24,6 +24,11 @@ export const modelsCommand: Command = {
         models: catalog.models.map((m) => describe(m, asOf)),
         // recorded with their facts, never routed for generation (kind: edit)
         edit_models: catalog.editModels.map((m) => describe(m, asOf)),
+        // vision judges for take checks (kind: judge), never routed for generation
+        judge_models: catalog.judges.map((j) => ({
+          ...j,
+          state: lifecycleAt(j, asOf).state,
+        })),
       });
       return EXIT.ok;
     }
@@ -32,6 +37,11 @@ export const modelsCommand: Command = {
     const editNote =
       edits.length > 0
         ? `\nedit models (video in, never routed for generation): ${edits.join(', ')}`
+        : '';
+    const judges = catalog.judges.map((j) => j.id);
+    const judgeNote =
+      judges.length > 0
+        ? `\njudges (take checks: shotrouter qc --judge MODEL): ${judges.join(', ')}`
         : '';
     io.stdout.write(
       `${renderTable(
@@ -50,7 +60,7 @@ export const modelsCommand: Command = {
         ],
         rows,
         Math.max(io.stdout.columns ?? 120, 100),
-      )}\n\nas of ${asOf}; '*' marks a fact no primary source confirms. t2v / i2v: the Artificial Analysis arena score ± interval for text- and image-to-video (j = the judged quality where none is measured). '!' marks a card whose newest source is over 120 days old. Details: shotrouter models --json${editNote}\n`,
+      )}\n\nas of ${asOf}; '*' marks a fact no primary source confirms. t2v / i2v: the Artificial Analysis arena score ± interval for text- and image-to-video (j = the judged quality where none is measured). '!' marks a card whose newest source is over 120 days old. Details: shotrouter models --json${editNote}${judgeNote}\n`,
     );
     return EXIT.ok;
   },

@@ -23,7 +23,7 @@
  */
 import type { Experimental_VideoModelV4VideoData as VideoData } from '@ai-sdk/provider';
 import { z } from 'zod';
-import { type AdapterOptions, connect, signalOf } from '../adapter-kit.ts';
+import { type AdapterOptions, type ClientSetup, connect, signalOf } from '../adapter-kit.ts';
 import { parseShape } from '../http.ts';
 import { cannotReconcile, engineLimits } from '../provider-info.ts';
 import type { Provider } from '../types.ts';
@@ -51,11 +51,14 @@ const geminiResultSchema = z.object({
 });
 
 /** Key: GEMINI_API_KEY, GOOGLE_API_KEY or GOOGLE_GENERATIVE_AI_API_KEY (./credentials.ts). */
+/** The Gemini API's key header and error replies, for every model on it (Veo, Omni, judges). */
+export const GOOGLE_CLIENT: ClientSetup = {
+  headers: ({ apiKey }) => ({ 'x-goog-api-key': apiKey! }),
+  mapError: mapGoogleError,
+};
+
 export function createGoogleProvider(options: AdapterOptions = {}): Provider {
-  const connection = connect(GOOGLE_PROVIDER, options, {
-    headers: ({ apiKey }) => ({ 'x-goog-api-key': apiKey! }),
-    mapError: mapGoogleError,
-  });
+  const connection = connect(GOOGLE_PROVIDER, options, GOOGLE_CLIENT);
   const apiKeyEnv = connection.apiKeyEnv;
 
   async function result(

@@ -1,5 +1,7 @@
 /** Veo on Google's two surfaces: the Gemini API (`google`) and Vertex AI (`vertex`). */
-export { createGoogleProvider, GOOGLE_PROVIDER } from './google-provider.ts';
+
+export { buildGeminiJudgeRequest, callGeminiJudge } from './gemini-judge.ts';
+export { createGoogleProvider, GOOGLE_CLIENT, GOOGLE_PROVIDER } from './google-provider.ts';
 export { buildVeoRequest, mapGoogleError, operationErrorCode, type VeoSurface } from './veo.ts';
 export { type VeoOperation, VeoVideoModel } from './veo-video-model.ts';
 export {

@@ -1,5 +1,7 @@
 /** OpenAI Sora 2 on the Videos API (or an OpenAI-compatible server). */
-export { createOpenAIProvider, mapOpenAIError } from './openai-provider.ts';
+
+export { buildOpenAIJudgeRequest, callOpenAIJudge } from './openai-judge.ts';
+export { createOpenAIProvider, mapOpenAIError, OPENAI_CLIENT } from './openai-provider.ts';
 export {
   buildVideoCreate,
   OPENAI_PROVIDER,

@@ -23,6 +23,7 @@ import { z } from 'zod';
 import { ShotrouterError } from '../../errors.ts';
 import {
   type AdapterOptions,
+  type ClientSetup,
   type Connection,
   connect,
   LOOKUP_SKEW_MS,
@@ -49,11 +50,14 @@ const listSchema = z.object({
 /** Pages of 100 videos looked at, at most, for a lost start. */
 const MAX_LIST_PAGES = 10;
 
+/** OpenAI's bearer key and error replies, for every model on it (Sora, judges). */
+export const OPENAI_CLIENT: ClientSetup = {
+  headers: ({ apiKey }) => ({ authorization: `Bearer ${apiKey}` }),
+  mapError: (failure, apiKeyEnv) => mapOpenAIError(failure, apiKeyEnv ?? 'OPENAI_API_KEY'),
+};
+
 export function createOpenAIProvider(options: AdapterOptions = {}): Provider {
-  const connection = connect(OPENAI_PROVIDER, options, {
-    headers: ({ apiKey }) => ({ authorization: `Bearer ${apiKey}` }),
-    mapError: (failure, apiKeyEnv) => mapOpenAIError(failure, apiKeyEnv ?? 'OPENAI_API_KEY'),
-  });
+  const connection = connect(OPENAI_PROVIDER, options, OPENAI_CLIENT);
   const apiKeyEnv = connection.apiKeyEnv ?? 'OPENAI_API_KEY';
   const config = { connection, ...(options.fetch ? { fetch: options.fetch } : {}) };
   return {

@@ -3,12 +3,14 @@
  * GET /v1beta/{operation name} until `done`, and the generated file's download URI, which
  * needs the API key (header `x-goog-api-key` or `?key=`) like the real Files API. Gemini Omni
  * Flash: POST /v1beta/interactions and GET /v1beta/interactions/{id} (./omni.ts), its video a
- * file URI of the same kind.
+ * file URI of the same kind. POST /v1beta/models/{model}:generateContent: the stand-in vision
+ * judge (./judge.ts).
  */
 import { acceptableKey, type ProviderSpec, type SandboxCore } from '../core.ts';
 import { json, notFound, type Reply, type SandboxRequest, unknownModel } from '../http.ts';
 import type { Job } from '../jobs.ts';
 import { base36Id } from './common.ts';
+import { geminiGenerateContent } from './judge.ts';
 import { interactionOf, OMNI_MODELS, parseOmniRequest } from './omni.ts';
 import {
   GEMINI_VEO_MODELS,
@@ -84,6 +86,13 @@ export function googleProvider(core: SandboxCore): ProviderSpec {
         path: /^\/v1beta\/((?:models\/[^/]+\/)?operations\/[^/]+)$/,
         kind: 'poll',
         handle: (req, [name]) => operation(req, name),
+      },
+      {
+        // the vision judge (./judge.ts)
+        method: 'POST',
+        path: /^\/v1beta\/models\/([^/:]+):generateContent$/,
+        kind: 'call',
+        handle: (req, [modelId = '']) => geminiGenerateContent(req, modelId),
       },
       {
         method: 'POST',
