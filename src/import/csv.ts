@@ -8,11 +8,11 @@
 import path from 'node:path';
 import { ShotrouterError } from '../errors.ts';
 import type { Tag } from '../storyboard/types.ts';
-import { didYouMean } from '../util/did-you-mean.ts';
+import { editDistance } from '../util/did-you-mean.ts';
 import {
   cannotImport,
-  clampSeconds,
   cleanPrompt,
+  givenSeconds,
   IdSet,
   pad,
   secondsForText,
@@ -226,7 +226,7 @@ export function readCsv(
             duration: secondsForText(said.length > description.length ? said : description),
             durationFrom: 'text' as const,
           }
-        : { duration: clampSeconds(given), durationFrom: 'given' as const }),
+        : { duration: givenSeconds(given), durationFrom: 'given' as const }),
       characters: cast,
       dialogue,
       ...(camera === '' ? {} : { camera }),
@@ -277,12 +277,8 @@ function matchColumns(
   const passes: ((h: string, names: readonly string[]) => boolean)[] = [
     (h, names) => names.includes(h),
     (h, names) => names.some((n) => n.length > 2 && new RegExp(`\\b${n}\\b`).test(h)),
-    (h, names) =>
-      h.length > 3 &&
-      didYouMean(
-        h,
-        names.filter((n) => n.length > 3),
-      ) !== undefined,
+    // one slip in a short name, two in a long one ("Discription"); never "take" for "time"
+    (h, names) => names.some((n) => n.length > 4 && editDistance(h, n) <= (n.length < 8 ? 1 : 2)),
   ];
   for (const pass of passes) {
     for (const column of COLUMN_NAMES) {

@@ -10,7 +10,15 @@ import path from 'node:path';
 import { InvalidInputError } from '../errors.ts';
 import type { Tag } from '../storyboard/types.ts';
 import { parseSourceDoc } from '../util/source-doc.ts';
-import { cannotImport, cleanPrompt, IdSet, imageForOutput, pad, secondsForText } from './shared.ts';
+import {
+  cannotImport,
+  cleanPrompt,
+  givenSeconds,
+  IdSet,
+  imageForOutput,
+  pad,
+  secondsForText,
+} from './shared.ts';
 import type { ImportedBoard, ImportedCharacter, ImportedShot, ReadContext } from './types.ts';
 
 type Json = Record<string, unknown>;
@@ -121,7 +129,7 @@ function beatShot(
 
   const duration =
     typeof beat.duration === 'number' && beat.duration > 0
-      ? { duration: Math.min(beat.duration, 600), durationFrom: 'given' as const }
+      ? { duration: givenSeconds(beat.duration), durationFrom: 'given' as const }
       : { duration: secondsForText(spoken || prompt), durationFrom: 'text' as const };
 
   // MulmoCast sends every named image with a beat that does not list its own

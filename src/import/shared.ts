@@ -26,10 +26,14 @@ export function secondsForText(text: string): number {
   return clampSeconds(Math.ceil(seconds * 2) / 2);
 }
 
-/** A duration the storyboard accepts: at least 2 s, at most 600 s, to the millisecond. */
-export function clampSeconds(seconds: number): number {
-  const rounded = Math.round(seconds * 1000) / 1000;
-  return Math.min(LIMITS.maxShotSeconds, Math.max(MIN_SHOT_SECONDS, rounded));
+/** A worked-out duration the storyboard accepts: at least 2 s, at most 600 s. */
+function clampSeconds(seconds: number): number {
+  return Math.min(LIMITS.maxShotSeconds, Math.max(MIN_SHOT_SECONDS, seconds));
+}
+
+/** A duration the source gives (> 0), to the millisecond and at most the format's 600 s. */
+export function givenSeconds(seconds: number): number {
+  return Math.min(LIMITS.maxShotSeconds, Math.max(0.001, Math.round(seconds * 1000) / 1000));
 }
 
 /** A prompt the storyboard accepts: one line of text, no longer than its limit. */
