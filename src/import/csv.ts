@@ -110,7 +110,7 @@ export interface CsvOptions {
   map?: Partial<Record<CsvColumn, string>>;
 }
 
-interface Row {
+export interface Row {
   line: number;
   cells: string[];
 }
@@ -122,6 +122,10 @@ export function readCsv(
   options: CsvOptions = {},
 ): ImportedBoard {
   const rows = parseCsv(text.replace(/^\uFEFF/, '')).filter((r) => r.cells.some((c) => c.trim()));
+  // a title row or two may sit above the header (spreadsheets often start with the project)
+  const at = Math.max(0, rows.slice(0, HEADER_SEARCH_ROWS).findIndex(looksLikeHeader));
+  const above = rows.splice(0, at);
+  const title = above.flatMap((r) => r.cells.map((c) => c.trim())).find((c) => c !== '');
   const header = rows.shift();
   if (header === undefined || rows.length === 0) {
     throw cannotImport(file, 'the shot list has no rows under its header: nothing to import');
@@ -241,13 +245,22 @@ export function readCsv(
   return {
     format: 'csv',
     source: context.source,
-    title: path.basename(file, path.extname(file)),
+    title: title ?? path.basename(file, path.extname(file)),
     deliver: { resolution: '1920x1080', fps: 24 },
     characters: [...characters.values()],
     scenes: [...scenes.values()],
     shots,
     notes,
   };
+}
+
+/** How far down a shot list its header row is looked for. */
+const HEADER_SEARCH_ROWS = 10;
+
+/** A row naming at least two of a shot list's columns as they are usually written. */
+export function looksLikeHeader(row: Row): boolean {
+  const names = new Set<string>(Object.values(CSV_COLUMNS).flat());
+  return row.cells.filter((c) => names.has(normalise(c))).length >= 2;
 }
 
 /** Which cell of a row holds which column: `--map` first, then the header's own words. */
@@ -378,11 +391,11 @@ function idPart(text: string): string {
 
 /**
  * Rows of a CSV text (RFC 4180: quoted fields may hold separators, `""` and line breaks), the
- * separator being whichever of comma, semicolon and tab the first line has most of.
+ * separator being whichever of comma, semicolon and tab the first lines have most of.
  */
 export function parseCsv(text: string): Row[] {
-  const firstLine = text.split('\n', 1)[0] ?? '';
-  const counts = [',', ';', '\t'].map((d) => ({ d, n: firstLine.split(d).length }));
+  const top = text.split('\n', 5).join('\n');
+  const counts = [',', ';', '\t'].map((d) => ({ d, n: top.split(d).length }));
   const separator = counts.sort((a, b) => b.n - a.n)[0]!.d;
   const rows: Row[] = [];
   let cells: string[] = [];

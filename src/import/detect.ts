@@ -3,7 +3,7 @@
  * `import` without `--from`, and for `validate` to say what a file that is no storyboard is.
  */
 import path from 'node:path';
-import { CSV_COLUMNS } from './csv.ts';
+import { looksLikeHeader, parseCsv } from './csv.ts';
 import { FOUNTAIN_HEADING } from './fountain.ts';
 import type { ImportFormat } from './types.ts';
 
@@ -55,19 +55,9 @@ function looksLikeFountain(head: string): boolean {
   );
 }
 
-/** A first line of at least three separated cells, two of them a shot list's column names. */
+/** A header row of at least three cells, two of them a shot list's column names, near the top. */
 function looksLikeCsv(head: string): boolean {
-  const first = head.split(/\r?\n/, 1)[0] ?? '';
-  const names = new Set<string>(Object.values(CSV_COLUMNS).flat());
-  return [',', ';', '\t'].some((separator) => {
-    const cells = first.split(separator).map((c) =>
-      c
-        .replace(/"/g, '')
-        .toLowerCase()
-        .replace(/\([^)]*\)/g, ' ')
-        .replace(/[^a-z0-9#]+/g, ' ')
-        .trim(),
-    );
-    return cells.length >= 3 && cells.filter((c) => names.has(c)).length >= 2;
-  });
+  // the head may end inside a row: only whole rows are judged
+  const rows = parseCsv(head.slice(0, head.lastIndexOf('\n') + 1)).slice(0, 10);
+  return rows.some((row) => row.cells.length >= 3 && looksLikeHeader(row));
 }

@@ -127,10 +127,14 @@ function beatShot(
     else notes.push(`the beat's ${imageType} (${found.said}) is not carried over`);
   }
 
+  // MulmoCast plays a beat for as long as its words take and uses `duration` for a silent one:
+  // a shot lasts the given duration, or longer when its words need it
+  const said = secondsForText(spoken || prompt);
+  const given = typeof beat.duration === 'number' && beat.duration > 0;
   const duration =
-    typeof beat.duration === 'number' && beat.duration > 0
-      ? { duration: givenSeconds(beat.duration), durationFrom: 'given' as const }
-      : { duration: secondsForText(spoken || prompt), durationFrom: 'text' as const };
+    given && (spoken === '' || givenSeconds(beat.duration as number) >= said)
+      ? { duration: givenSeconds(beat.duration as number), durationFrom: 'given' as const }
+      : { duration: said, durationFrom: 'text' as const };
 
   // MulmoCast sends every named image with a beat that does not list its own
   const named = Array.isArray(beat.imageNames)

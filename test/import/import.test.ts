@@ -88,6 +88,22 @@ describe('MulmoScript', () => {
     assert.match(yaml, /duration: 7 # from the text at 2\.5 words a second/);
   });
 
+  test("a given duration too short for the beat's words gives way to them", () => {
+    const script = JSON.stringify({
+      $mulmocast: { version: '1.1' },
+      beats: [
+        { text: 'Short.', duration: 5, imagePrompt: 'A buoy in fog' },
+        { text: Array(20).fill('word').join(' '), duration: 3, imagePrompt: 'A buoy at night' },
+      ],
+    });
+    const result = importText(script, fixture('buoys.json'), { out: fixture('out.yaml') });
+    assert.equal(result.format, 'mulmo');
+    assert.deepEqual(
+      result.storyboard.shots.map((s) => s.duration),
+      [5, 8],
+    );
+  });
+
   test('style and narration, which the format has no field for yet, are comments', () => {
     assert.equal(board.style, undefined);
     assert.match(yaml, /^# style\.prompt: Soft watercolour illustration/m);
@@ -229,6 +245,18 @@ describe('CSV shot lists', () => {
     assert.deepEqual(
       result.storyboard.shots.map((s) => [s.id, s.prompt, s.duration]),
       [['s1', 'A kite over the dunes', 3]],
+    );
+  });
+
+  test('a title row above the header is the title', () => {
+    const text =
+      'Harbour film - shot list;;;\n;;;\nShot;Size;Description;Duration\n1;WS;The harbour wall in fog;4\n';
+    assert.equal(detectFormat(text, 'list.txt'), 'csv');
+    const result = importText(text, fixture('list.txt'), { out: fixture('out.yaml') });
+    assert.equal(result.storyboard.title, 'Harbour film - shot list');
+    assert.deepEqual(
+      result.storyboard.shots.map((s) => [s.id, s.camera, s.duration]),
+      [['s1', 'wide shot', 4]],
     );
   });
 
