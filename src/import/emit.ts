@@ -68,16 +68,21 @@ export function emitStoryboard(
       if (heading) comment(out, '  ', `${heading.heading} (${from(board.source, heading.origin)})`);
     }
     scene = shot.scene;
-    emitShot(out, board, shot, fields);
+    emitShot(out, board.source, shot, headings.get(shot.scene ?? '')?.heading, fields);
   }
   return `${out.join('\n')}\n`;
 }
 
-function emitShot(out: string[], board: ImportedBoard, shot: ImportedShot, fields: FieldSwitches) {
-  comment(out, '  ', from(board.source, shot.origin));
+function emitShot(
+  out: string[],
+  source: string,
+  shot: ImportedShot,
+  heading: string | undefined,
+  fields: FieldSwitches,
+) {
+  comment(out, '  ', from(source, shot.origin));
   for (const note of shot.notes) comment(out, '  ', note);
   out.push(`  - id: ${shot.id}`);
-  const heading = board.scenes.find((s) => s.id === shot.scene)?.heading;
   if (heading !== undefined && fields.scene) out.push(`    scene: ${scalar(heading)}`);
   out.push(`    prompt: ${scalar(shot.prompt)}`);
   const why =

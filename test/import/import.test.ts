@@ -186,6 +186,17 @@ describe('Fountain', () => {
   });
 });
 
+describe('the scene switched on', () => {
+  test('each shot carries its scene heading as a field, and no heading comment', () => {
+    const { ir } = imported('night-ferry.fountain');
+    const yaml = emitStoryboard(ir, { style: false, scene: true, narration: false });
+    const board = parseYaml(yaml) as Board;
+    assert.equal(board.shots[0]!.scene, 'EXT. FERRY TERMINAL - NIGHT');
+    assert.equal(board.shots.at(-1)!.scene, 'UPPER DECK');
+    assert.doesNotMatch(yaml, /# EXT\. FERRY TERMINAL/);
+  });
+});
+
 describe('CSV shot lists', () => {
   test('a studio list: headers as written, durations in several spellings, sizes in words', () => {
     const { board, yaml } = imported('shotlist-studio.csv');
