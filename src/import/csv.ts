@@ -227,7 +227,7 @@ export function readCsv(
       prompt: cleanPrompt(description),
       ...(given === undefined
         ? {
-            duration: secondsForText(said || description),
+            duration: secondsForText(said.length > description.length ? said : description),
             durationFrom: 'text' as const,
           }
         : { duration: givenSeconds(given), durationFrom: 'given' as const }),
