@@ -19,6 +19,8 @@ export const IMPORT_RULES: ImportRules = {
     // the plan, its reasons and warnings, and the API's error body, defined once as zod schemas
     contracts: ['catalog', ...BASE],
     router: ['contracts', 'catalog', 'storyboard', ...BASE],
+    // foreign scripts and shot lists (MulmoScript, Fountain, CSV) read and written as storyboards
+    import: ['storyboard', ...BASE],
     // tools over files and state, each on its own
     media: BASE,
     timeline: BASE,
@@ -73,6 +75,7 @@ export const IMPORT_RULES: ImportRules = {
     ],
     cli: [
       'mcp',
+      'import',
       'qc',
       'server',
       'lib',

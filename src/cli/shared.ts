@@ -2,7 +2,8 @@
 import path from 'node:path';
 import type { Catalog } from '../catalog/load.ts';
 import { PROVIDERS } from '../catalog/schema.ts';
-import { ShotrouterError } from '../errors.ts';
+import { InvalidInputError, ShotrouterError } from '../errors.ts';
+import { foreignFormatHint } from '../import/index.ts';
 import { catalog as userCatalog } from '../lib/catalog.ts';
 import { plan as makePlan } from '../lib/plan.ts';
 import { isPostgresUrl } from '../store/postgres.ts';
@@ -26,10 +27,36 @@ export function catalogFromArgs(args: CommandArgs, io: CommandIO): Catalog {
 
 export function storyboardFromArgs(args: CommandArgs, io: CommandIO, catalog: Catalog): Storyboard {
   const file = path.resolve(io.cwd, args.positionals[0]!);
-  return loadStoryboard(file, {
-    knownModels: [...catalog.byId.keys()],
-    allowOutsidePaths: args.values['allow-outside-paths'] === true,
-  });
+  try {
+    return loadStoryboard(file, {
+      knownModels: [...catalog.byId.keys()],
+      allowOutsidePaths: args.values['allow-outside-paths'] === true,
+    });
+  } catch (error) {
+    throw foreignFileError(error, file);
+  }
+}
+
+/**
+ * A file refused as a storyboard that is a MulmoScript, a Fountain screenplay or a CSV shot
+ * list: one problem saying so and naming the import command, instead of a storyboard's field
+ * errors (a MulmoScript alone gives seven or more "unknown field" ones). Any other error as is.
+ */
+function foreignFileError(error: unknown, file: string): unknown {
+  if (!(error instanceof InvalidInputError) || error.code !== 'invalid_storyboard') return error;
+  const foreign = foreignFormatHint(file);
+  if (foreign === undefined) return error;
+  const count = error.problems.length;
+  return new InvalidInputError('invalid_storyboard', [
+    {
+      file,
+      line: 1,
+      col: 1,
+      path: '',
+      message: `${foreign.message} (read as a storyboard it has ${count} ${count === 1 ? 'problem' : 'problems'})`,
+      hint: foreign.hint,
+    },
+  ]);
 }
 
 export function asOfFromArgs(args: CommandArgs): string | undefined {

@@ -2,6 +2,7 @@
 import type { Command } from '../command.ts';
 import { catalogCommand } from './catalog.ts';
 import { doctorCommand } from './doctor.ts';
+import { importCommand } from './import.ts';
 import { mcpCommand } from './mcp.ts';
 import { modelsCommand } from './models.ts';
 import { pickCommand } from './pick.ts';
@@ -16,6 +17,7 @@ import { workerCommand } from './worker.ts';
 
 export const commands: Command[] = [
   validateCommand,
+  importCommand,
   planCommand,
   modelsCommand,
   catalogCommand,
