@@ -30,6 +30,7 @@ import {
 } from './evaluate.ts';
 import { describeRetirement, retiringSoon, staleness } from './lifecycle.ts';
 import { type Choice, greedyBudget, solveBudget } from './optimize.ts';
+import { attachPrompts, promptForm } from './prompt.ts';
 import { describeQuality, describeTie } from './quality.ts';
 import { effectiveTags, PRIORITY_WEIGHT, round4, type Scored, scoreOptions } from './score.ts';
 import { allowedDurations, round6, snapDuration, trimNumber } from './snap.ts';
@@ -126,6 +127,7 @@ export function planStoryboard(
 
   const chosen = choose(items, budget, problems, options.optimizer ?? 'exact');
   const shots = assemble(items, chosen, analyses);
+  attachPrompts(shots, storyboard, catalog.byId);
   // In micro-USD, as the engine reserves it: each option's price is a whole number of micro-USD.
   const totalMicro = items.reduce((sum, item, i) => {
     const pick = chosen[i];
@@ -708,6 +710,7 @@ function toFallback(takes: number) {
     chain: s.option.chain,
     estimate: { usd: takesUsd(s.option.usd, takes), seconds: round6(s.option.latency) },
     slowmo: s.option.slowmo,
+    prompt: promptForm(s.option.model, s.option.route),
   });
 }
 
