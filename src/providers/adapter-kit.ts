@@ -35,6 +35,7 @@ export {
   timeOf,
 } from './kit/lost-start.ts';
 export {
+  negativePromptOf,
   ownProviderOptions,
   providerOptionsOf,
   unmappedOptions,
