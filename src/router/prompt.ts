@@ -36,8 +36,6 @@ export interface Dialect {
   speech?(lines: string[]): string;
   ambient(text: string): string;
   sfx(text: string): string;
-  /** keeps the sound parts even for a silent generation (the legacy plain form did) */
-  soundWhenSilent?: boolean;
 }
 
 const sentence = (text: string): string => {
@@ -63,11 +61,10 @@ const PLAIN: Dialect = {
   voiceOver: (speaker, words) => `Voice-over by ${speaker}, who is not on screen: "${words}"`,
   ambient: (t) => `Ambient sound: ${t}.`,
   sfx: (t) => `Sound effects: ${t}.`,
-  soundWhenSilent: true,
 };
 
 /** One paragraph, as most guides write their examples. */
-const PARAGRAPH: Dialect = { ...PLAIN, id: 'paragraph', join: ' ', soundWhenSilent: false };
+const PARAGRAPH: Dialect = { ...PLAIN, id: 'paragraph', join: ' ' };
 
 export const DIALECTS = {
   plain: PLAIN,
@@ -101,7 +98,6 @@ export const DIALECTS = {
     ...PLAIN,
     id: 'sora',
     order: ['style', 'cast', 'action', 'camera', 'speech', 'sound'],
-    soundWhenSilent: false,
     style: (t) => `Style: ${sentence(t)}`,
     camera: (t) => `Cinematography:\nCamera: ${t.trim()}`,
     line: (speaker, words) => `- ${speaker}: "${words}"`,
@@ -184,7 +180,7 @@ export function takesNegativePrompt(provider: ProviderId, providerModel: string)
 
 export interface PromptOptions {
   dialect: DialectId;
-  /** the generation makes sound: sound parts are written (the plain form always writes them) */
+  /** the generation makes sound: the sound parts are written only then */
   audio: boolean;
   /** the plan makes the slow motion by asking for it (policy.slowmo prompt) */
   slowMotionLook?: boolean;
@@ -228,7 +224,7 @@ function partText(
     case 'speech':
       return speechText(shot.audio.dialogue, characters, dialect);
     case 'sound': {
-      if (!options.audio && !dialect.soundWhenSilent) return '';
+      if (!options.audio) return '';
       const sounds: string[] = [];
       if (shot.audio.ambient) sounds.push(dialect.ambient(shot.audio.ambient));
       if (shot.audio.sfx) sounds.push(dialect.sfx(shot.audio.sfx));
