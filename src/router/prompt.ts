@@ -68,8 +68,8 @@ const PARAGRAPH: Dialect = { ...PLAIN, id: 'paragraph', join: ' ' };
 
 export const DIALECTS = {
   plain: PLAIN,
-  // Google, Vertex AI Veo prompt guide: subject, context, action, style, camera, ambiance;
-  // Veo 3 speech in quotes after the speaker, sound as `SFX:` and `Ambient noise:`
+  // cloud.google.com/vertex-ai/generative-ai/docs/video/video-gen-prompt-guide (2025-08-29):
+  // subject, context, action, style, camera, ambiance; speech in quotes after the speaker
   veo: {
     ...PARAGRAPH,
     id: 'veo',
@@ -78,13 +78,15 @@ export const DIALECTS = {
     ambient: (t) => `Ambient noise: ${sentence(t)}`,
     sfx: (t) => `SFX: ${sentence(t)}`,
   },
-  // Kling's formula: subject (with appearance), movement, scene, camera language, light, mood
+  // Kling's formula (read through ekly.ai/guides/kling-prompting, 2026-06): subject with its
+  // appearance, movement, scene, camera language, light, mood
   kling: {
     ...PARAGRAPH,
     id: 'kling',
     order: ['cast', 'action', 'camera', 'style', 'speech', 'sound'],
   },
-  // Runway Gen-4 guide: describe motion (camera and subject), style last, positive phrasing
+  // help.runwayml.com/hc/en-us/articles/39789879462419 (Gen-4 Prompting Guide): motion first
+  // (camera, subject), style last, positive phrasing, no negative prompt
   runway: {
     ...PARAGRAPH,
     id: 'runway',
@@ -92,8 +94,8 @@ export const DIALECTS = {
     camera: (t) => `${capital(sentence(t))}`,
     style: (t) => capital(sentence(t)),
   },
-  // OpenAI Sora 2 prompting guide: prose (style first), then a cinematography block, the
-  // dialogue as its own block, background sound last
+  // developers.openai.com/cookbook/examples/sora/sora2_prompting_guide (2025-10-06): prose with
+  // the style first, a cinematography block, the dialogue as its own block, sound last
   sora: {
     ...PLAIN,
     id: 'sora',
@@ -106,19 +108,22 @@ export const DIALECTS = {
     ambient: (t) => `Background sound: ${sentence(t)}`,
     sfx: (t) => `Sound effects: ${sentence(t)}`,
   },
-  // BytePlus Seedance guide: subject, action, scene, camera move, style; speech in quotes
+  // BytePlus Seedance 2.0 guide (read through ekly.ai/guides/seedance-2-prompting, 2026-06):
+  // subject, action, scene, camera move, style; speech in quotes
   seedance: {
     ...PARAGRAPH,
     id: 'seedance',
     order: ['cast', 'action', 'camera', 'style', 'speech', 'sound'],
   },
-  // Alibaba Wan guide: entity, scene, motion, aesthetic control (camera, light), stylization
+  // Alibaba Model Studio's Wan formula (read through a copy): entity, scene, motion, aesthetic
+  // control (camera, light), stylization
   wan: {
     ...PARAGRAPH,
     id: 'wan',
     order: ['cast', 'action', 'camera', 'style', 'speech', 'sound'],
   },
-  // Lightricks LTX guide: one flowing paragraph opening on the look, dialogue inline as prose
+  // LTX-2 advice (third-party summaries only): one flowing paragraph opening on the look,
+  // dialogue inline as prose
   ltx: {
     ...PARAGRAPH,
     id: 'ltx',
