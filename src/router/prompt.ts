@@ -12,7 +12,6 @@
 import type { ModelCard, ProviderId } from '../catalog/schema.ts';
 import type { PlannedShot, PromptForm } from '../contracts/plan.ts';
 import { type PlanWarning, planWarning } from '../contracts/reasons.ts';
-import { lookOf } from '../storyboard/needs.ts';
 import type { Character, DialogueLine, Shot, Storyboard } from '../storyboard/types.ts';
 
 export type PartName = 'style' | 'cast' | 'action' | 'camera' | 'speech' | 'sound';
@@ -238,6 +237,9 @@ function partText(
   }
 }
 
+/** What a character in a look is written as, per dialect: the same in every shot that shows them. */
+const people = new WeakMap<object, Map<string, string>>();
+
 /** Each character shown with a description or a look: its words, the look's after its own. */
 function castText(
   shot: Shot,
@@ -246,14 +248,34 @@ function castText(
 ): string {
   let text = '';
   for (const name of shot.characters) {
+    const person = personText(name, shot.looks?.[name], characters, dialect);
+    if (person !== '') text += (text === '' ? '' : dialect.join) + person;
+  }
+  return text;
+}
+
+function personText(
+  name: string,
+  lookName: string | undefined,
+  characters: Readonly<Record<string, Character>>,
+  dialect: Dialect,
+): string {
+  let known = people.get(characters);
+  if (!known) {
+    known = new Map();
+    people.set(characters, known);
+  }
+  const key = `${dialect.id}\n${name}\n${lookName ?? ''}`;
+  let text = known.get(key);
+  if (text === undefined) {
     const character = characters[name];
-    const look = lookOf(shot, name, characters);
+    const look = lookName === undefined ? undefined : character?.looks?.[lookName];
     const words = [character?.description, look?.description]
       .filter((w): w is string => w !== undefined && w.trim() !== '')
       .map((w) => w.trim().replace(/[.;,]+$/, ''))
       .join('; ');
-    if (words === '') continue;
-    text += (text === '' ? '' : dialect.join) + dialect.person(name, words);
+    text = words === '' ? '' : dialect.person(name, words);
+    known.set(key, text);
   }
   return text;
 }
@@ -320,8 +342,9 @@ export function promptForm(model: ModelCard, route: ModelCard['routes'][number])
 /**
  * Fills in each routed shot's `prompt`: the exact text (and negative prompt) its route is sent,
  * with a warning where the negative prompt is dropped or the text is cut. A multi-shot group's
- * shots all show the group's prompt. Warnings lists are shared between shots, so a shot that
- * gets one gets its own copy; the others keep theirs.
+ * shots all show the group's prompt. Warnings lists are shared between shots (plans are never
+ * mutated), so a shot that gets a warning gets a list shared by every shot with the same list
+ * and the same warning: no copy per shot.
  */
 export function attachPrompts(
   shots: PlannedShot[],
@@ -329,6 +352,7 @@ export function attachPrompts(
   byId: ReadonlyMap<string, ModelCard>,
 ): void {
   const groups = new Map<string, { text: string; cut?: number }>();
+  const warned = new WarningLists();
   for (let i = 0; i < shots.length; i++) {
     const planned = shots[i]!;
     const shot = storyboard.shots[i];
@@ -363,26 +387,56 @@ export function attachPrompts(
     }
     const negative = shot.negative ?? null;
     planned.prompt = {
-      ...form,
+      dialect: form.dialect,
+      max_chars: form.max_chars,
+      takes_negative: form.takes_negative,
       text: fitted.text,
       negative: form.takes_negative ? negative : null,
     };
-    const added: PlanWarning[] = [];
     if (negative !== null && !form.takes_negative) {
-      added.push(
-        planWarning({ code: 'negative_prompt_dropped', model: model.id, provider: route.provider }),
-      );
+      planned.warnings = warned.with(planned.warnings, warned.dropped(model.id, route.provider));
     }
     if (fitted.cut !== undefined && form.max_chars !== null) {
-      added.push(
+      // the lengths are the shot's own: this list is its own
+      planned.warnings = [
+        ...planned.warnings,
         planWarning({
           code: 'prompt_truncated',
           model: model.id,
           asked: fitted.cut,
           limit: form.max_chars,
         }),
-      );
+      ];
     }
-    if (added.length > 0) planned.warnings = [...planned.warnings, ...added];
+  }
+}
+
+/** Shared warnings and the shared lists that end with them, made once per plan. */
+class WarningLists {
+  readonly #dropped = new Map<string, PlanWarning>();
+  readonly #lists = new WeakMap<PlanWarning[], Map<PlanWarning, PlanWarning[]>>();
+
+  dropped(model: string, provider: ProviderId): PlanWarning {
+    const key = `${model} ${provider}`;
+    let warning = this.#dropped.get(key);
+    if (!warning) {
+      warning = planWarning({ code: 'negative_prompt_dropped', model, provider });
+      this.#dropped.set(key, warning);
+    }
+    return warning;
+  }
+
+  with(list: PlanWarning[], warning: PlanWarning): PlanWarning[] {
+    let byWarning = this.#lists.get(list);
+    if (!byWarning) {
+      byWarning = new Map();
+      this.#lists.set(list, byWarning);
+    }
+    let longer = byWarning.get(warning);
+    if (!longer) {
+      longer = [...list, warning];
+      byWarning.set(warning, longer);
+    }
+    return longer;
   }
 }
