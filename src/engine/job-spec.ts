@@ -18,6 +18,7 @@ import {
   type DialectId,
   fitPrompt,
   isDialect,
+  ownLength,
 } from '../router/prompt.ts';
 import type { Chain, Fallback, GenerateRequest, Plan, PlannedShot, Trim } from '../router/types.ts';
 import type { Character, ImageRef, Shot, Storyboard } from '../storyboard/types.ts';
@@ -241,7 +242,7 @@ function fallbackPrompt(
     audio: f.generate.audio,
     slowMotionLook: f.slowmo?.path === 'prompt',
   });
-  return fitPrompt(text, f.prompt?.max_chars).text;
+  return fitPrompt(text, f.prompt?.max_chars, ownLength(shot)).text;
 }
 
 function withPrompt(

@@ -311,12 +311,17 @@ export function buildGroupPrompt(
 /**
  * The text cut to an API's limit at a word boundary, rather than refused by the provider after
  * the plan: the dialects put what matters most first. `cut` is the length before cutting.
+ * `ownChars`: the length of the words the user wrote for the shot itself; when they alone are
+ * over the limit nothing is cut (cutting would drop what the user asked for), and the run's
+ * preflight refuses the route with the shot's file:line:col instead.
  */
 export function fitPrompt(
   text: string,
   maxChars: number | null | undefined,
+  ownChars = 0,
 ): { text: string; cut?: number } {
   if (maxChars === null || maxChars === undefined || text.length <= maxChars) return { text };
+  if (ownChars > maxChars) return { text };
   const head = text.slice(0, maxChars);
   const space = head.search(/\s\S*$/);
   const kept = (space > maxChars / 2 ? head.slice(0, space) : head).trimEnd();
@@ -370,7 +375,8 @@ export function attachPrompts(
     };
     let fitted: { text: string; cut?: number };
     if (planned.group === null) {
-      fitted = fitPrompt(buildPrompt(shot, storyboard.characters, options), form.max_chars);
+      const text = buildPrompt(shot, storyboard.characters, options);
+      fitted = fitPrompt(text, form.max_chars, ownLength(shot));
     } else {
       let group = groups.get(planned.group);
       if (!group) {
@@ -380,6 +386,7 @@ export function attachPrompts(
         group = fitPrompt(
           buildGroupPrompt(members, storyboard.characters, options),
           form.max_chars,
+          members.reduce((sum, m) => sum + ownLength(m), 0),
         );
         groups.set(planned.group, group);
       }
@@ -409,6 +416,11 @@ export function attachPrompts(
       ];
     }
   }
+}
+
+/** The length of the words the user wrote for the shot itself (its `prompt`). */
+export function ownLength(shot: Shot): number {
+  return shot.prompt.trim().length;
 }
 
 /** Shared warnings and the shared lists that end with them, made once per plan. */

@@ -114,15 +114,17 @@ test('fitPrompt cuts at a word boundary and says how long it was', () => {
 describe('the plan and the job specs', () => {
   const catalog = loadCatalog();
 
-  test('a prompt over the API limit is cut, with a warning, and the job sends the cut text', async () => {
-    const long = 'A very long description of a rainy street at night. '.repeat(30);
-    const sb = storyboard(`${HEAD}shots:
-  - { id: a, model: runway-gen-4.5, prompt: "${long}", duration: 5 }
+  test('a prompt made longer than the API takes by its style is cut, with a warning, and the job sends the cut text', async () => {
+    const long = 'a very long description of the look of a rainy street at night '.repeat(20);
+    const sb = storyboard(`${HEAD}style: "${long}"
+shots:
+  - { id: a, model: runway-gen-4.5, prompt: A bus passes., duration: 5 }
 `);
     const plan = planStoryboard(sb, catalog);
     const shot = plan.shots[0]!;
     assert.equal(shot.prompt?.max_chars, 1000);
     assert.ok(shot.prompt!.text.length <= 1000);
+    assert.ok(shot.prompt!.text.startsWith('A bus passes. '), 'the shot’s own words are kept');
     const warning = shot.warnings.find((w) => w.code === 'prompt_truncated');
     assert.ok(warning, 'a prompt_truncated warning');
     assert.match(warning.message, /is \d+ characters and runway-gen-4\.5 takes at most 1000/);
@@ -183,5 +185,12 @@ shots:
     assert.equal(Number(header[1]), printed.length, text);
     assert.equal(Number(header[3]), 6, 'two warnings on each of three shots');
     assert.ok(printed.some((l) => l.includes('[a, b, c]') && l.includes('no negative prompt')));
+  });
+});
+
+test('the shot’s own words over the limit are never cut: the run’s preflight refuses instead', () => {
+  const own = 'word '.repeat(300);
+  assert.deepEqual(fitPrompt(`${own} Style: noir.`, 1000, own.trim().length), {
+    text: `${own} Style: noir.`,
   });
 });
