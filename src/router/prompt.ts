@@ -62,8 +62,13 @@ const PLAIN: Dialect = {
   sfx: (t) => `Sound effects: ${t}.`,
 };
 
-/** One paragraph, as most guides write their examples. */
-const PARAGRAPH: Dialect = { ...PLAIN, id: 'paragraph', join: ' ' };
+/** One paragraph, as most guides write their examples, opening on who is shown and what they do. */
+const PARAGRAPH: Dialect = {
+  ...PLAIN,
+  id: 'paragraph',
+  join: ' ',
+  order: ['cast', 'action', 'camera', 'style', 'speech', 'sound'],
+};
 
 export const DIALECTS = {
   plain: PLAIN,
@@ -72,25 +77,20 @@ export const DIALECTS = {
   veo: {
     ...PARAGRAPH,
     id: 'veo',
-    order: ['cast', 'action', 'camera', 'style', 'speech', 'sound'],
     voiceOver: (speaker, words) => `A voice-over (${speaker}, off screen) says: "${words}"`,
     ambient: (t) => `Ambient noise: ${sentence(t)}`,
     sfx: (t) => `SFX: ${sentence(t)}`,
   },
   // Kling's formula (read through ekly.ai/guides/kling-prompting, 2026-06): subject with its
   // appearance, movement, scene, camera language, light, mood
-  kling: {
-    ...PARAGRAPH,
-    id: 'kling',
-    order: ['cast', 'action', 'camera', 'style', 'speech', 'sound'],
-  },
+  kling: { ...PARAGRAPH, id: 'kling' },
   // help.runwayml.com/hc/en-us/articles/39789879462419 (Gen-4 Prompting Guide): motion first
   // (camera, subject), style last, positive phrasing, no negative prompt
   runway: {
     ...PARAGRAPH,
     id: 'runway',
     order: ['camera', 'action', 'cast', 'style', 'speech', 'sound'],
-    camera: (t) => `${capital(sentence(t))}`,
+    camera: (t) => capital(sentence(t)),
     style: (t) => capital(sentence(t)),
   },
   // developers.openai.com/cookbook/examples/sora/sora2_prompting_guide (2025-10-06): prose with
@@ -99,7 +99,6 @@ export const DIALECTS = {
     ...PLAIN,
     id: 'sora',
     order: ['style', 'cast', 'action', 'camera', 'speech', 'sound'],
-    style: (t) => `Style: ${sentence(t)}`,
     camera: (t) => `Cinematography:\nCamera: ${t.trim()}`,
     line: (speaker, words) => `- ${speaker}: "${words}"`,
     voiceOver: (speaker, words) => `- ${speaker} (voice-over, off screen): "${words}"`,
@@ -109,18 +108,10 @@ export const DIALECTS = {
   },
   // BytePlus Seedance 2.0 guide (read through ekly.ai/guides/seedance-2-prompting, 2026-06):
   // subject, action, scene, camera move, style; speech in quotes
-  seedance: {
-    ...PARAGRAPH,
-    id: 'seedance',
-    order: ['cast', 'action', 'camera', 'style', 'speech', 'sound'],
-  },
+  seedance: { ...PARAGRAPH, id: 'seedance' },
   // Alibaba Model Studio's Wan formula (read through a copy): entity, scene, motion, aesthetic
   // control (camera, light), stylization
-  wan: {
-    ...PARAGRAPH,
-    id: 'wan',
-    order: ['cast', 'action', 'camera', 'style', 'speech', 'sound'],
-  },
+  wan: { ...PARAGRAPH, id: 'wan' },
   // LTX-2 advice (third-party summaries only): one flowing paragraph opening on the look,
   // dialogue inline as prose
   ltx: {
