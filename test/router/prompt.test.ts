@@ -2,7 +2,8 @@
  * Prompt assembly (router/prompt.ts) and what the plan and the job specs make of it: the plain
  * form is the prompt of earlier versions (stored runs keep their cache keys), fallbacks get
  * their own family's dialect, long prompts are cut with a warning, a multi-shot group shows its
- * group prompt, and the plan's warnings are counted the way `plan` prints them.
+ * group prompt, and the plan's warnings are counted the way `plan` prints them; and the plan's
+ * words say "allowed" only where a policy list ruled something out.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -192,5 +193,21 @@ test('the shot’s own words over the limit are never cut: the run’s preflight
   const own = 'word '.repeat(300);
   assert.deepEqual(fitPrompt(`${own} Style: noir.`, 1000, own.trim().length), {
     text: `${own} Style: noir.`,
+  });
+});
+
+describe('plain messages', () => {
+  const catalog = loadCatalog();
+  const pinned = (policy: string) =>
+    planStoryboard(
+      storyboard(`${HEAD}${policy}shots:
+  - { id: a, prompt: Rain., duration: 5, model: kling-3.0 }
+`),
+      catalog,
+    ).shots[0]!.reasons[0]!;
+
+  test('"allowed" only when policy.allow or policy.deny ruled a model out', () => {
+    assert.match(pinned(''), /^only model that can make it/);
+    assert.match(pinned('policy: { deny: [veo-3.1] }\n'), /^only allowed model that can make it/);
   });
 });
