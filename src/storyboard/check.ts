@@ -490,7 +490,8 @@ class Checker {
       looks[name] = look;
       if (entry === null) continue;
       if (typeof entry === 'string') {
-        look.description = this.text(here, name, entry, { expected: 'how the look differs' });
+        const description = this.text(here, name, entry, { expected: 'how the look differs' });
+        if (description !== undefined) look.description = description;
         continue;
       }
       const fields = this.mapping(entry, lookAt, 'look');
