@@ -91,6 +91,34 @@ export const QualityUsedSchema = z
   .meta({ description: 'The quality a score used, and where it came from' });
 export type QualityUsed = z.infer<typeof QualityUsedSchema>;
 
+export const PromptFormSchema = z
+  .object({
+    dialect: z
+      .string()
+      .describe(
+        'how the prompt is written for the model’s family (docs/prompts.md): plain, veo, kling, runway, sora, seedance, wan or ltx',
+      ),
+    max_chars: z
+      .number()
+      .int()
+      .nullable()
+      .describe('the most characters the API takes (longer prompts are cut); null: not documented'),
+    takes_negative: z.boolean().describe('the route’s API takes a negative prompt'),
+  })
+  .meta({ description: 'How a prompt is written and sent on a route' });
+export type PromptForm = z.infer<typeof PromptFormSchema>;
+
+export const PromptSchema = PromptFormSchema.extend({
+  text: z
+    .string()
+    .describe('the exact prompt sent to the chosen model (for a multi-shot group: the group’s)'),
+  negative: z
+    .string()
+    .nullable()
+    .describe('the negative prompt sent; null: none, or the API takes none (see the warnings)'),
+}).meta({ description: 'The prompt the chosen route is sent' });
+export type Prompt = z.infer<typeof PromptSchema>;
+
 export const RejectionSchema = z
   .object({
     model: z.string().describe('catalog model id'),
@@ -108,6 +136,9 @@ export const FallbackSchema = z
     chain: ChainSchema.nullable().describe('extension chain or split; null: one generation'),
     estimate: EstimateSchema.describe('USD for every take; seconds of wall time for one take'),
     slowmo: SlowmoPlanSchema.nullable().describe('the slow-motion path; null without slow motion'),
+    prompt: PromptFormSchema.optional().describe(
+      'how the fallback’s prompt is written (absent only in plans stored before dialects)',
+    ),
   })
   .meta({ description: 'One more way the engine may make the shot when the chosen model fails' });
 export type Fallback = z.infer<typeof FallbackSchema>;
@@ -139,6 +170,11 @@ export const PlannedShotSchema = z
     slowmo: SlowmoPlanSchema.nullable().describe(
       'with slowmo > 1: native frames, interpolation at conform, or the look asked in the prompt',
     ),
+    prompt: PromptSchema.nullable()
+      .optional()
+      .describe(
+        'the prompt the chosen model is sent, in its family’s dialect; null: no model can make the shot (absent only in plans stored before dialects)',
+      ),
     reasons: z.array(z.string()).describe('why this model, in words'),
     warnings: z
       .array(PlanWarningSchema)

@@ -87,6 +87,10 @@ const rejectionKinds = [
     'A condition of the model card (e.g. audio only in a 1080p mode) limits the sizes, and none fits the shot.',
     {
       note: z.string().nullable().describe('the condition’s note in the catalog'),
+      when: z
+        .string()
+        .optional()
+        .describe('when the condition holds, in words, e.g. "with audio, with a last frame"'),
       min_tier: tier.optional().describe('the smallest size tier the condition allows'),
       max_tier: tier.optional().describe('the largest size tier the condition allows'),
     },
@@ -219,6 +223,20 @@ const warningKinds = [
     facts: z.array(z.string()).describe('which facts, e.g. durations, price'),
   }),
   kind(
+    'negative_prompt_dropped',
+    'The shot has a negative prompt (`negative` or `style.negative`) and the route’s API takes none, so it is not sent.',
+    { model: z.string().describe('catalog model id'), provider },
+  ),
+  kind(
+    'prompt_truncated',
+    'The assembled prompt is longer than the model’s API takes; it is cut at a word boundary.',
+    {
+      model: z.string().describe('catalog model id'),
+      asked: z.number().int().describe('characters of the assembled prompt'),
+      limit: z.number().int().describe('the most characters the API takes'),
+    },
+  ),
+  kind(
     'unclassified',
     'Recorded before reasons and warnings had codes (a plan stored by an earlier version); only the message is known. The router never makes it.',
     {},
@@ -308,7 +326,7 @@ function rejectionMessage(r: RejectionFacts): string {
     case 'no_usable_route':
       return 'no usable route';
     case 'catalog_condition':
-      return `${r.note ?? 'this shot'} needs ${describeRange(r.min_tier, r.max_tier)}`;
+      return `${r.when ?? 'under a catalog condition'}, it makes only ${describeRange(r.min_tier, r.max_tier)}${r.note ? ` (${r.note})` : ''}`;
     case 'orientation_unavailable':
       return `no ${r.asked} output (sizes: ${r.limit.join(', ')})`;
     case 'orientation_not_with_inputs':
@@ -368,12 +386,16 @@ function warningMessage(w: WarningFacts): string {
       return `${trimNumber(w.asked)} s snapped up to ${trimNumber(w.generated)} s, trimmed to ${trimNumber(w.asked)} s`;
     case 'unconfirmed_facts':
       return `relies on unconfirmed catalog facts of ${w.model}: ${w.facts.join(', ')} (see shotrouter models --json)`;
+    case 'negative_prompt_dropped':
+      return `${w.model} on ${w.provider} takes no negative prompt: the shot's negative prompt is not sent (say what to avoid in positive words in the prompt or style instead)`;
+    case 'prompt_truncated':
+      return `the prompt is ${w.asked} characters and ${w.model} takes at most ${w.limit}: the end is cut (shorten the shot's prompt, its characters' descriptions or the style)`;
     case 'unclassified':
       return '(no details recorded)';
   }
 }
 
 function describeRange(min: string | undefined, max: string | undefined): string {
-  if (min && max) return `a size from ${min} to ${max}`;
+  if (min && max) return `sizes from ${min} to ${max}`;
   return min ? `${min} or larger` : `${max} or smaller`;
 }

@@ -40,7 +40,7 @@ export function callOptions(
   // segment of a split starts fresh, so frame anchors belong to the first segment only
   const firstSegment = segment === 0;
   return {
-    prompt: spec.prompt,
+    prompt: route.prompt ?? spec.prompt,
     n: 1,
     aspectRatio: aspectRatio(generate.width, generate.height),
     resolution: `${generate.width}x${generate.height}`,
@@ -67,6 +67,8 @@ export function callOptions(
       shotrouter: {
         ...context,
         extend: extendFrom !== undefined,
+        // adapters of APIs with a negative prompt field send it there (providers/kit/options.ts)
+        ...(route.negativePrompt ? { negativePrompt: route.negativePrompt } : {}),
         ...(spec.cuts && segmentsOf(route).length === 1
           ? { cuts: wholeSecondCuts(spec.cuts, seconds) }
           : {}),
@@ -108,7 +110,8 @@ export function describeRequest(
   return {
     model: route.model,
     provider: route.provider,
-    prompt: spec.prompt,
+    prompt: route.prompt ?? spec.prompt,
+    ...(route.negativePrompt ? { negative_prompt: route.negativePrompt } : {}),
     seconds: segmentsOf(route)[segment],
     width: route.generate.width,
     height: route.generate.height,

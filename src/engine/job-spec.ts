@@ -12,8 +12,16 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Chain, GenerateRequest, Plan, PlannedShot, Trim } from '../router/types.ts';
-import type { ImageRef, Shot, Storyboard } from '../storyboard/types.ts';
+import {
+  buildGroupPrompt,
+  buildPrompt,
+  type DialectId,
+  fitPrompt,
+  isDialect,
+  ownLength,
+} from '../router/prompt.ts';
+import type { Chain, Fallback, GenerateRequest, Plan, PlannedShot, Trim } from '../router/types.ts';
+import type { Character, ImageRef, Shot, Storyboard } from '../storyboard/types.ts';
 import { toMicro, toUsd } from '../util/money.ts';
 
 export type ReferenceRole = 'reference' | 'first_frame' | 'last_frame';
@@ -37,6 +45,13 @@ export interface RouteSpec {
   chain: Chain | null;
   /** estimated USD for one take on this route */
   estimateUsd: number;
+  /**
+   * the prompt this route is sent, in its model family's dialect (router/prompt.ts); absent:
+   * the job's `prompt` (plans stored before dialects, and hand-made specs)
+   */
+  prompt?: string;
+  /** the negative prompt this route is sent, where its API takes one */
+  negativePrompt?: string;
   /**
    * Why this fallback may not be used in this run (no credentials, a prompt over its limit):
    * it keeps its place, so stored route indexes stay valid, but nothing is started on it.
@@ -81,6 +96,7 @@ export async function buildJobSpecs(
   executor: string,
 ): Promise<JobSpec[]> {
   const shots = new Map(storyboard.shots.map((s) => [s.id, s]));
+  const characters = storyboard.characters;
   const reader = new ReferenceReader();
   const specs: JobSpec[] = [];
   const groupsDone = new Set<string>();
@@ -93,19 +109,12 @@ export async function buildJobSpecs(
 
     if (planned.group === null) {
       const references = await reader.forShots([shot]);
-      const routes = [primary, ...fallbackRoutes(planned)];
+      const legacy = shotPrompt(shot, planned.slowmo?.path === 'prompt');
+      withPrompt(primary, planned.prompt?.text ?? legacy, planned.prompt?.negative);
+      const routes = [primary, ...fallbackRoutes(planned, shot, characters, legacy)];
       for (let take = 0; take < planned.takes; take++) {
         specs.push(
-          makeSpec(
-            executor,
-            shot.id,
-            [shot],
-            take,
-            shotPrompt(shot, planned.slowmo?.path === 'prompt'),
-            references,
-            routes,
-            null,
-          ),
+          makeSpec(executor, shot.id, [shot], take, primary.prompt!, references, routes, null),
         );
       }
       continue;
@@ -127,7 +136,11 @@ export async function buildJobSpecs(
       ),
     };
     const references = await reader.forShots(memberShots);
-    const prompt = groupPrompt(memberShots);
+    // the group's prompt as the plan shows it; the plain form for plans stored before dialects
+    const dialect = dialectIn(planned.prompt?.dialect);
+    const prompt = planned.prompt?.text ?? groupPrompt(memberShots);
+    withPrompt(groupRoute, prompt, planned.prompt?.negative);
+    const cutOptions = { dialect, audio: primary.generate.audio, slowMotionLook: false };
     const takes = Math.max(...members.map((p) => p.takes));
     for (let take = 0; take < takes; take++) {
       const lead = makeSpec(
@@ -142,7 +155,9 @@ export async function buildJobSpecs(
       );
       lead.cuts = members.map((p, k) => ({
         shotId: p.id,
-        prompt: shotPrompt(memberShots[k]!),
+        prompt: planned.prompt
+          ? buildPrompt(memberShots[k]!, characters, cutOptions)
+          : shotPrompt(memberShots[k]!),
         seconds: p.trim?.seconds ?? memberShots[k]!.needs.seconds,
       }));
       specs.push(lead);
@@ -150,15 +165,16 @@ export async function buildJobSpecs(
         if (take >= member.takes) continue;
         const shot = memberShots[k]!;
         const own = await reader.forShots([shot]);
+        const routes = fallbackRoutes(member, shot, characters, shotPrompt(shot));
         specs.push(
           makeSpec(
             executor,
             shot.id,
             [shot],
             take,
-            shotPrompt(shot),
+            routes[0]?.prompt ?? shotPrompt(shot),
             own,
-            fallbackRoutes(member),
+            routes,
             lead.key,
           ),
         );
@@ -185,17 +201,63 @@ function primaryRoute(planned: PlannedShot): RouteSpec | null {
   };
 }
 
-function fallbackRoutes(planned: PlannedShot): RouteSpec[] {
+/**
+ * The fallbacks, each with the prompt in its own family's dialect (cut to its API's limit) and
+ * the negative prompt where its API takes one. `legacy`: the prompt of plans stored before
+ * dialects, which sent every route the same text.
+ */
+function fallbackRoutes(
+  planned: PlannedShot,
+  shot: Shot,
+  characters: Readonly<Record<string, Character>>,
+  legacy: string,
+): RouteSpec[] {
   return planned.fallback_routes
     .filter((f) => f.provider !== null)
-    .map((f) => ({
-      model: f.model,
-      provider: f.provider!,
-      generate: f.generate,
-      trim: f.trim,
-      chain: f.chain,
-      estimateUsd: perTake(f.estimate.usd, planned.takes),
-    }));
+    .map((f) => {
+      const route: RouteSpec = {
+        model: f.model,
+        provider: f.provider!,
+        generate: f.generate,
+        trim: f.trim,
+        chain: f.chain,
+        estimateUsd: perTake(f.estimate.usd, planned.takes),
+      };
+      if (!f.prompt) return withPrompt(route, legacy, null);
+      return withPrompt(
+        route,
+        fallbackPrompt(f, shot, characters),
+        f.prompt.takes_negative ? (shot.negative ?? null) : null,
+      );
+    });
+}
+
+function fallbackPrompt(
+  f: Fallback,
+  shot: Shot,
+  characters: Readonly<Record<string, Character>>,
+): string {
+  const text = buildPrompt(shot, characters, {
+    dialect: dialectIn(f.prompt?.dialect),
+    audio: f.generate.audio,
+    slowMotionLook: f.slowmo?.path === 'prompt',
+  });
+  return fitPrompt(text, f.prompt?.max_chars, ownLength(shot)).text;
+}
+
+function withPrompt(
+  route: RouteSpec,
+  prompt: string,
+  negative: string | null | undefined,
+): RouteSpec {
+  route.prompt = prompt;
+  if (negative) route.negativePrompt = negative;
+  return route;
+}
+
+/** A stored dialect id, or the plain form (a plan from a newer version may name one unknown here). */
+function dialectIn(id: string | undefined): DialectId {
+  return id !== undefined && isDialect(id) ? id : 'plain';
 }
 
 function makeSpec(
@@ -218,6 +280,8 @@ function makeSpec(
       generate: first?.generate ?? null,
       chain: first?.chain ?? null,
       prompt,
+      // only when sent, so that the keys of shots without one stay as they were
+      ...(first?.negativePrompt ? { negative: first.negativePrompt } : {}),
       references: references.map((r) => [r.role, r.id]),
       take,
     }),
@@ -238,32 +302,21 @@ function makeSpec(
   };
 }
 
+/** Nobody's descriptions: the legacy prompt knew of none. */
+const NO_CHARACTERS: Readonly<Record<string, Character>> = {};
+
 /**
- * The prompt sent to the model: the shot's prompt, then its camera direction, dialogue and sound
- * in plain words (models with native audio voice the quoted lines). `slowMotionLook`: the plan
- * makes the slow motion by asking for it (policy.slowmo prompt), not by retiming.
+ * The prompt of plans stored before dialects (and of hand-made plans): the shot's prompt, then
+ * its camera direction, dialogue and sound, one a line, exactly as those runs sent it, so that
+ * their cache keys still match. New plans carry each route's prompt (router/prompt.ts).
  */
 export function shotPrompt(shot: Shot, slowMotionLook = false): string {
-  const parts = [shot.prompt.trim()];
-  if (slowMotionLook && shot.slowmo > 1) {
-    parts.push(`Slow motion: the action plays ${round3(shot.slowmo)} times slower than real time.`);
-  }
-  if (shot.camera) parts.push(`Camera: ${shot.camera}.`);
-  for (const line of shot.audio.dialogue) parts.push(`${line.speaker} says: "${line.line}"`);
-  if (shot.audio.ambient) parts.push(`Ambient sound: ${shot.audio.ambient}.`);
-  if (shot.audio.sfx) parts.push(`Sound effects: ${shot.audio.sfx}.`);
-  return parts.join('\n');
+  return buildPrompt(shot, NO_CHARACTERS, { dialect: 'plain', audio: true, slowMotionLook });
 }
 
 function groupPrompt(shots: Shot[]): string {
-  const lines = shots.map(
-    (shot, i) =>
-      `Shot ${i + 1} (${round3(shot.needs.seconds)} s): ${shotPrompt(shot).replace(/\n/g, ' ')}`,
-  );
-  return `A sequence of ${shots.length} shots, with hard cuts between them.\n${lines.join('\n')}`;
+  return buildGroupPrompt(shots, NO_CHARACTERS, { dialect: 'plain', audio: true });
 }
-
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 export function sha256(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');

@@ -269,7 +269,8 @@ export function checkRoutes(
       shots.add(spec.unit);
       keyless.set(first.provider, shots);
     }
-    const limit = tooLong(first.model, spec.prompt);
+    const firstPrompt = first.prompt ?? spec.prompt;
+    const limit = tooLong(first.model, firstPrompt);
     if (primary && limit !== undefined && !promptProblems.has(spec.unit)) {
       promptProblems.add(spec.unit);
       const shot = positions.get(spec.shotIds[0] ?? '');
@@ -278,7 +279,7 @@ export function checkRoutes(
         : '';
       problems.push({
         check: 'prompt',
-        message: `${where}the prompt of ${spec.unit} is ${spec.prompt.length} characters; ${first.model} takes at most ${limit}: shorten it, or pin another model`,
+        message: `${where}the prompt of ${spec.unit} is ${firstPrompt.length} characters; ${first.model} takes at most ${limit}: shorten it, or pin another model`,
       });
     }
     let dropped = false;
@@ -287,9 +288,10 @@ export function checkRoutes(
       if (!hasKey(route.provider)) {
         reason = `no credentials (${isCredentialProvider(route.provider) ? missingCredentialHint(route.provider) : 'configure it'})`;
       } else {
-        const over = tooLong(route.model, spec.prompt);
+        const prompt = route.prompt ?? spec.prompt;
+        const over = tooLong(route.model, prompt);
         if (over !== undefined) {
-          reason = `it takes prompts of at most ${over} characters, this one has ${spec.prompt.length}`;
+          reason = `it takes prompts of at most ${over} characters, this one has ${prompt.length}`;
         }
       }
       if (reason === undefined) return route;

@@ -50,6 +50,7 @@ export {
   timeOf,
 } from './kit/lost-start.ts';
 export {
+  negativePromptOf,
   ownProviderOptions,
   providerOptionsOf,
   unmappedOptions,

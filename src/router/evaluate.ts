@@ -82,6 +82,8 @@ interface Effective {
   maxReferences?: number;
   /** the note of the condition that limits the tiers, for the rejection reason */
   limitNote?: string;
+  /** when that condition holds, in words (e.g. "with audio"), for the rejection reason */
+  limitWhen?: string;
   /** the note of the condition that limits reference images */
   referenceNote?: string;
 }
@@ -169,6 +171,7 @@ export function evaluate(
         rejectionReason({
           code: 'catalog_condition',
           note: eff.limitNote ?? null,
+          when: eff.limitWhen ?? 'always',
           ...(eff.minTier ? { min_tier: eff.minTier } : {}),
           ...(eff.maxTier ? { max_tier: eff.maxTier } : {}),
         }),
@@ -503,9 +506,26 @@ function effectiveCapabilities(model: ModelCard, needs: ShotNeeds, tier: Tier): 
       if (condition.then.min_tier) eff.minTier = condition.then.min_tier;
       if (condition.then.max_tier) eff.maxTier = condition.then.max_tier;
       if (condition.note) eff.limitNote = condition.note;
+      eff.limitWhen = describeWhen(condition);
     }
   }
   return eff;
+}
+
+/** A card condition's `when` in words, e.g. "with audio and a last frame". */
+function describeWhen(condition: Condition): string {
+  const w = condition.when;
+  const parts: string[] = [];
+  const flag = (value: boolean | undefined, what: string) => {
+    if (value !== undefined) parts.push(`${value ? 'with' : 'without'} ${what}`);
+  };
+  flag(w.audio, 'audio');
+  flag(w.references, 'reference images');
+  flag(w.first_frame, 'a first frame');
+  flag(w.last_frame, 'a last frame');
+  flag(w.real_person, 'a real person in the references');
+  if (w.min_tier !== undefined) parts.push(`at ${w.min_tier} or larger`);
+  return parts.length > 0 ? parts.join(', ') : 'always';
 }
 
 function conditionHolds(condition: Condition, needs: ShotNeeds, tier: Tier): boolean {

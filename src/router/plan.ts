@@ -30,6 +30,7 @@ import {
 } from './evaluate.ts';
 import { describeRetirement, retiringSoon, staleness } from './lifecycle.ts';
 import { type Choice, greedyBudget, solveBudget } from './optimize.ts';
+import { attachPrompts, promptForm } from './prompt.ts';
 import { describeQuality, describeTie } from './quality.ts';
 import { effectiveTags, PRIORITY_WEIGHT, round4, type Scored, scoreOptions } from './score.ts';
 import { allowedDurations, round6, snapDuration, trimNumber } from './snap.ts';
@@ -126,6 +127,7 @@ export function planStoryboard(
 
   const chosen = choose(items, budget, problems, options.optimizer ?? 'exact');
   const shots = assemble(items, chosen, analyses);
+  attachPrompts(shots, storyboard, catalog.byId);
   // In micro-USD, as the engine reserves it: each option's price is a whole number of micro-USD.
   const totalMicro = items.reduce((sum, item, i) => {
     const pick = chosen[i];
@@ -708,6 +710,7 @@ function toFallback(takes: number) {
     chain: s.option.chain,
     estimate: { usd: takesUsd(s.option.usd, takes), seconds: round6(s.option.latency) },
     slowmo: s.option.slowmo,
+    prompt: promptForm(s.option.model, s.option.route),
   });
 }
 
@@ -738,7 +741,7 @@ function chooseReasons(a: ShotAnalysis, scored: Scored): string[] {
   const feasible = a.scored.length;
   if (feasible === 1) {
     reasons.push(
-      `only allowed model that can make it (${describeNeeds(a.shot, scored.option.slowmo?.path === 'native')}); ${a.rejected.length} rejected`,
+      `only ${policyRuledOut(a) ? 'allowed ' : ''}model that can make it (${describeNeeds(a.shot, scored.option.slowmo?.path === 'native')}); ${a.rejected.length} rejected`,
     );
   } else {
     reasons.push(`best score ${scored.score} of ${feasible} feasible models`);
@@ -750,6 +753,13 @@ function chooseReasons(a: ShotAnalysis, scored: Scored): string[] {
       `cheapest usable route: ${scored.option.route.provider} at $${money(scored.option.usd)} per take`,
     );
   return reasons;
+}
+
+/** Some model was ruled out by policy.allow or policy.deny: only then is a model "allowed". */
+function policyRuledOut(a: ShotAnalysis): boolean {
+  return a.rejected.some((r) =>
+    r.reasons.some((x) => x.code === 'not_in_allow_list' || x.code === 'denied_by_policy'),
+  );
 }
 
 function strengthReasons(scored: Scored): string[] {
@@ -824,7 +834,7 @@ function noModelMessage(a: ShotAnalysis, models: readonly ModelCard[], ctx: Eval
     .map((r) => `${r.model}: ${r.reasons.map((reason) => reason.message).join(', ')}`);
   const more = nearest.length > shown.length ? ` (+${nearest.length - shown.length} more)` : '';
   const summary = shown.length > 0 ? ` Nearest: ${shown.join('; ')}${more}.` : '';
-  return `no allowed model can make shot ${a.shot.id} (${describeNeeds(a.shot, ctx.policy.slowmo === 'native')}).${summary}${
+  return `no ${policyRuledOut(a) ? 'allowed ' : ''}model can make shot ${a.shot.id} (${describeNeeds(a.shot, ctx.policy.slowmo === 'native')}).${summary}${
     fixes.length > 0 ? ` To fix: ${fixes.join('; ')}.` : ''
   }`;
 }

@@ -129,6 +129,7 @@ export class SandboxCore {
       corruptFault,
       latencyMs: this.dice.latency(this.latencyMs),
       data: intent.data,
+      request: req.recorded(),
     });
     this.media.prepare(job);
     if (this.fault(spec, 'drop')) return { drop: true };

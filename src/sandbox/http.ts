@@ -73,6 +73,8 @@ export class SandboxRequest {
   readonly origin: string;
   readonly raw: IncomingMessage;
   private bodyPromise: Promise<Buffer> | undefined;
+  /** the body as last parsed by `json()` or `form()`, for the job's record of its request */
+  private parsed: Record<string, unknown> | undefined;
 
   constructor(raw: IncomingMessage, url: URL, prefix: string, path: string) {
     this.raw = raw;
@@ -131,15 +133,28 @@ export class SandboxRequest {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw invalid('the request body must be a JSON object');
     }
+    this.parsed = value as Record<string, unknown>;
     return value as Record<string, unknown>;
+  }
+
+  /**
+   * What the request asked, as parsed so far (`/_sandbox/jobs` shows it per job, so that tests
+   * and users can read the exact prompt a client sent): JSON as sent, form fields as text, with
+   * files and `data:` URIs replaced by their type and size. Undefined before the body is parsed.
+   */
+  recorded(): Record<string, unknown> | undefined {
+    return this.parsed === undefined
+      ? undefined
+      : (summarise(this.parsed) as Record<string, unknown>);
   }
 
   /** A multipart/form-data or urlencoded body, parsed by the platform's own Fetch Request. */
   async form(): Promise<FormData> {
     const bytes = await this.body();
     const contentType = this.header('content-type') ?? '';
+    let form: FormData;
     try {
-      return await new Request('http://sandbox.invalid/', {
+      form = await new Request('http://sandbox.invalid/', {
         method: 'POST',
         headers: { 'content-type': contentType },
         body: new Uint8Array(bytes),
@@ -147,6 +162,15 @@ export class SandboxRequest {
     } catch {
       throw invalid('the multipart body could not be parsed');
     }
+    const fields: Record<string, unknown> = {};
+    for (const [name, value] of form.entries()) {
+      fields[name] =
+        typeof value === 'string'
+          ? value
+          : { file: value.name, type: value.type, bytes: value.size };
+    }
+    this.parsed = fields;
+    return form;
   }
 
   isMultipart(): boolean {
@@ -155,6 +179,20 @@ export class SandboxRequest {
       type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded')
     );
   }
+}
+
+/** A copy with `data:` URIs (inline images and videos) replaced by their type and length. */
+function summarise(value: unknown): unknown {
+  if (typeof value === 'string') {
+    return value.startsWith('data:')
+      ? `${value.slice(0, value.indexOf(',') + 1)}…(${value.length} characters)`
+      : value;
+  }
+  if (Array.isArray(value)) return value.map(summarise);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, summarise(v)]));
+  }
+  return value;
 }
 
 export function json(status: number, body: unknown, headers?: Record<string, string>): Reply {

@@ -43,6 +43,8 @@ export interface Job<D = unknown> {
   readonly corruptFault: boolean;
   /** provider-specific request echo and bookkeeping */
   readonly data: D;
+  /** the create request's body as parsed (see SandboxRequest.recorded); undefined: not parsed */
+  readonly request: Record<string, unknown> | undefined;
   phase: JobPhase;
   /** the job had to wait for a free slot (Runway shows THROTTLED meanwhile) */
   throttled: boolean;
@@ -69,6 +71,7 @@ export interface NewJob<D> {
   corruptFault?: boolean;
   latencyMs: number;
   data: D;
+  request?: Record<string, unknown>;
 }
 
 export type PhaseListener = (job: Job, from: JobPhase, at: number) => void;
@@ -156,6 +159,7 @@ export class JobStore {
       expiredFault: spec.expiredFault,
       corruptFault: spec.corruptFault ?? false,
       data: spec.data,
+      request: spec.request,
       phase: 'queued',
       throttled: false,
       readyAt: createdAt + dispatchMs,

@@ -121,6 +121,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         audio: job.render.audio,
         samples: job.samples,
         billable_seconds: job.phase === 'succeeded' ? job.render.seconds * job.samples : 0,
+        request: job.request ?? null,
       })),
     );
   }

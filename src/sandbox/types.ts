@@ -103,6 +103,12 @@ export interface SandboxJob {
   samples: number;
   /** output seconds the real service would bill: `seconds × samples` once completed, else 0 */
   billable_seconds: number;
+  /**
+   * the create request's body as the sandbox received it (JSON as sent, form fields as text;
+   * files and `data:` URIs replaced by their type and size), e.g. to read the exact prompt and
+   * negative prompt a client sent; null when the stand-in read no body
+   */
+  request: Record<string, unknown> | null;
 }
 
 export interface SandboxHandle {

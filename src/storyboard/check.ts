@@ -21,6 +21,7 @@ import {
   type Deliver,
   type DialogueLine,
   type ImageRef,
+  type Look,
   type Optimize,
   type Policy,
   type Priority,
@@ -29,6 +30,7 @@ import {
   type Size,
   SLOWMO_POLICIES,
   type Storyboard,
+  type Style,
   TAGS,
   type Tag,
 } from './types.ts';
@@ -59,9 +61,11 @@ const FIELDS = {
     'deliver',
     'budget_usd',
     'policy',
+    'style',
     'characters',
     'shots',
   ],
+  style: ['prompt', 'negative'],
   deliver: ['resolution', 'fps', 'audio', 'codec', 'fit', 'loudness'],
   policy: [
     'optimize',
@@ -74,7 +78,8 @@ const FIELDS = {
     'allow_retired',
     'slowmo',
   ],
-  character: ['description', 'references', 'real_person'],
+  character: ['description', 'references', 'real_person', 'looks', 'narrator'],
+  look: ['description', 'references', 'real_person'],
   shot: [
     'id',
     'prompt',
@@ -83,6 +88,8 @@ const FIELDS = {
     'fps',
     'audio',
     'characters',
+    'style',
+    'negative',
     'references',
     'first_frame',
     'last_frame',
@@ -107,7 +114,9 @@ const SECTION_NAMES: Record<Section, string> = {
   storyboard: 'the top level',
   deliver: 'deliver',
   policy: 'policy',
+  style: 'style',
   character: 'a character',
+  look: "a character's look",
   shot: 'a shot',
   audio: "a shot's audio",
   dialogue: 'a dialogue line',
@@ -211,10 +220,19 @@ interface ShotContext {
   deliver: Deliver | undefined;
   characters: ReadonlyMap<string, Character>;
   ids: Map<string, number>;
+  style: Style | undefined;
+}
+
+/** A speaker who is not a character: warned once, at the first line, with the count of the others. */
+interface UndeclaredSpeaker {
+  at: Path;
+  lines: number;
+  shots: Set<string | number>;
 }
 
 class Checker {
   readonly findings = new Findings();
+  private readonly undeclaredSpeakers = new Map<string, UndeclaredSpeaker>();
   private readonly file: string;
   private readonly images: ImageResolver;
   private readonly knownModels: readonly string[] | undefined;
@@ -247,8 +265,10 @@ class Checker {
     const deliver = this.deliver(top.deliver);
     const budgetUsd = this.number([], 'budget_usd', top.budget_usd, BUDGET, false);
     const policy = this.policy(top.policy);
+    const style = this.style(top.style);
     const characters = this.characters(top.characters);
-    const shots = this.shots(top.shots, { deliver, characters, ids: new Map() });
+    const shots = this.shots(top.shots, { deliver, characters, ids: new Map(), style });
+    this.undeclaredSpeakerWarnings(characters);
     if (title === undefined || deliver === undefined) return undefined;
 
     const storyboard: Storyboard = {
@@ -263,6 +283,7 @@ class Checker {
       warnings: [],
     };
     if (asOf !== undefined) storyboard.asOf = asOf;
+    if (style !== undefined) storyboard.style = style;
     if (budgetUsd !== undefined) storyboard.budgetUsd = budgetUsd;
     return storyboard;
   }
@@ -415,8 +436,74 @@ class Checker {
       if (description !== undefined) character.description = description;
       character.references = this.imageList(here, 'references', fields.references);
       if (this.bool(here, 'real_person', fields.real_person) === true) character.realPerson = true;
+      if (this.bool(here, 'narrator', fields.narrator) === true) character.narrator = true;
+      const looks = this.looks(here, fields.looks);
+      if (looks !== undefined) character.looks = looks;
     }
     return characters;
+  }
+
+  /** `style: { prompt, negative }`, or `style: "…"` for the prompt alone. */
+  private style(value: unknown): Style | undefined {
+    if (value === undefined || value === null) return undefined;
+    const expected = 'words for the look of the film';
+    if (typeof value === 'string') {
+      const prompt = this.text([], 'style', value, { expected });
+      return prompt === undefined ? undefined : { prompt };
+    }
+    const at: Path = ['style'];
+    const fields = this.mapping(value, at, 'style');
+    if (fields === undefined) return undefined;
+    const style: Style = {};
+    const prompt = this.text(at, 'prompt', fields.prompt, { expected });
+    if (prompt !== undefined) style.prompt = prompt;
+    const negative = this.text(at, 'negative', fields.negative, {
+      expected: 'what no shot should show, e.g. "text, watermark, extra fingers"',
+    });
+    if (negative !== undefined) style.negative = negative;
+    return style;
+  }
+
+  /** A character's `looks`: each name to its own description and references. */
+  private looks(at: Path, value: unknown): Record<string, Look> | undefined {
+    if (value === undefined || value === null) return undefined;
+    const here: Path = [...at, 'looks'];
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      this.findings.error(here, 'must be a mapping from each look name to its description', {
+        expected: 'looks: { gym: { description: "grey hoodie, hair tied back" } }',
+        found: describe(value),
+      });
+      return undefined;
+    }
+    const looks: Record<string, Look> = {};
+    for (const [name, entry] of Object.entries(value as Fields)) {
+      const lookAt: Path = [...here, name];
+      if (!ID_PATTERN.test(name)) {
+        this.findings.error(lookAt, "a look's name may only hold letters, digits, '-' and '_'", {
+          atKey: true,
+          expected: 'a short name such as gym or injured',
+          found: quote(name),
+        });
+        continue;
+      }
+      const look: Look = { name, references: [] };
+      looks[name] = look;
+      if (entry === null) continue;
+      if (typeof entry === 'string') {
+        const description = this.text(here, name, entry, { expected: 'how the look differs' });
+        if (description !== undefined) look.description = description;
+        continue;
+      }
+      const fields = this.mapping(entry, lookAt, 'look');
+      if (fields === undefined) continue;
+      const description = this.text(lookAt, 'description', fields.description, {
+        expected: 'how the character looks in this variant (wardrobe, age, injury)',
+      });
+      if (description !== undefined) look.description = description;
+      look.references = this.imageList(lookAt, 'references', fields.references);
+      if (this.bool(lookAt, 'real_person', fields.real_person) === true) look.realPerson = true;
+    }
+    return looks;
   }
 
   private shots(value: unknown, context: ShotContext): Shot[] {
@@ -484,7 +571,13 @@ class Checker {
         ? context.deliver?.fps
         : this.checked(at, 'fps', checkFps(fields.fps));
     const audio = this.shotAudio(at, fields.audio, context);
-    const characters = this.shotCharacters(at, fields.characters, context.characters);
+    const cast = this.shotCharacters(at, fields.characters, context.characters);
+    const shotStyle = this.text(at, 'style', fields.style, {
+      expected: "words for this shot's look (replaces the top-level style.prompt)",
+    });
+    const shotNegative = this.text(at, 'negative', fields.negative, {
+      expected: 'what this shot should not show (replaces the top-level style.negative)',
+    });
     const references = this.imageList(at, 'references', fields.references);
     const firstFrame = this.image(at, 'first_frame', fields.first_frame);
     const lastFrame = this.image(at, 'last_frame', fields.last_frame);
@@ -533,7 +626,7 @@ class Checker {
       size,
       fps,
       audio,
-      characters,
+      characters: cast.names,
       references,
       slowmo,
       continuous,
@@ -541,6 +634,11 @@ class Checker {
       takes,
       tags,
     };
+    if (cast.looks !== undefined) shot.looks = cast.looks;
+    const style = shotStyle ?? context.style?.prompt;
+    if (style !== undefined) shot.style = style;
+    const negative = shotNegative ?? context.style?.negative;
+    if (negative !== undefined) shot.negative = negative;
     if (firstFrame !== undefined) shot.firstFrame = firstFrame;
     if (lastFrame !== undefined) shot.lastFrame = lastFrame;
     if (realPerson === true) shot.realPerson = true;
@@ -678,40 +776,67 @@ class Checker {
       });
       if (speaker === undefined || line === undefined) return;
       if (!characters.has(speaker)) {
-        const near = didYouMean(speaker, characters.keys());
-        this.findings.warn(
-          [...itemPath, 'speaker'],
-          `speaker '${speaker}' is not one of the characters`,
-          {
-            expected:
-              characters.size > 0
-                ? `one of ${oneOf([...characters.keys()])}`
-                : 'a name defined under characters',
-            found: quote(speaker),
-            hint:
-              near !== undefined
-                ? `did you mean '${near}'?`
-                : 'define them under characters for a consistent look and voice (fine as it is for a voice-over)',
-          },
-        );
+        const seen = this.undeclaredSpeakers.get(speaker);
+        if (seen === undefined) {
+          this.undeclaredSpeakers.set(speaker, {
+            at: [...itemPath, 'speaker'],
+            lines: 1,
+            shots: new Set([at[1]!]),
+          });
+        } else {
+          seen.lines += 1;
+          seen.shots.add(at[1]!);
+        }
       }
       lines.push({ speaker, line });
     });
     return lines;
   }
 
+  /**
+   * One warning per speaker who is not a character, at the first line, saying how many more
+   * there are: a voice-over written in every shot is one thing to fix, not one per line.
+   */
+  private undeclaredSpeakerWarnings(characters: ReadonlyMap<string, Character>): void {
+    for (const [speaker, seen] of this.undeclaredSpeakers) {
+      const near = didYouMean(speaker, characters.keys());
+      const more = seen.lines - 1;
+      const others = seen.shots.size - 1;
+      const elsewhere =
+        more === 0
+          ? ''
+          : ` (and ${more} more ${more === 1 ? 'line' : 'lines'}${others > 0 ? ` in ${others} other ${others === 1 ? 'shot' : 'shots'}` : ''})`;
+      this.findings.warn(seen.at, `speaker '${speaker}' is not one of the characters${elsewhere}`, {
+        expected:
+          characters.size > 0
+            ? `one of ${oneOf([...characters.keys()])}`
+            : 'a name defined under characters',
+        found: quote(speaker),
+        hint:
+          near !== undefined
+            ? `did you mean '${near}'?`
+            : `define them under characters for a consistent look and voice; for a voice-over, declare it under characters as \`${speaker}: { narrator: true }\``,
+      });
+    }
+  }
+
+  /** The shot's characters by name, and the look each is shown in (`name@look`). */
   private shotCharacters(
     at: Path,
     value: unknown,
     characters: ReadonlyMap<string, Character>,
-  ): string[] {
+  ): { names: string[]; looks?: Record<string, string> } {
     const items = this.list(at, 'characters', value, 'a list of names defined under characters');
-    if (items === undefined) return [];
+    if (items === undefined) return { names: [] };
     const here: Path = [...at, 'characters'];
     const names: string[] = [];
+    let looks: Record<string, string> | undefined;
     items.forEach((item, i) => {
-      const name = this.text(here, i, item, { required: true, expected: 'a character name' });
-      if (name === undefined) return;
+      const written = this.text(here, i, item, { required: true, expected: 'a character name' });
+      if (written === undefined) return;
+      const sign = written.indexOf('@');
+      const name = sign < 0 ? written : written.slice(0, sign);
+      const lookName = sign < 0 ? undefined : written.slice(sign + 1);
       if (!characters.has(name)) {
         const near = didYouMean(name, characters.keys());
         this.findings.error([...here, i], `unknown character '${name}'`, {
@@ -725,9 +850,38 @@ class Checker {
         });
         return;
       }
+      const character = characters.get(name)!;
+      if (character.narrator === true) {
+        this.findings.error([...here, i], `'${name}' is a narrator, never shown on screen`, {
+          expected: 'the characters the shot shows',
+          found: quote(written),
+          hint: `remove '${name}' from characters; narration goes under audio.dialogue with speaker: ${name}`,
+        });
+        return;
+      }
+      if (lookName !== undefined) {
+        const known = Object.keys(character.looks ?? {});
+        if (!known.includes(lookName)) {
+          const near = didYouMean(lookName, known);
+          this.findings.error([...here, i], `'${name}' has no look '${lookName}'`, {
+            expected:
+              known.length > 0
+                ? `${name}@ followed by one of ${oneOf(known)}`
+                : `a look defined under characters.${name}.looks (none are defined)`,
+            found: quote(written),
+            hint:
+              near !== undefined
+                ? `did you mean '${name}@${near}'?`
+                : `define it: characters.${name}.looks.${lookName || 'gym'}: { description: … }`,
+          });
+          return;
+        }
+        looks ??= {};
+        looks[name] = lookName;
+      }
       if (!names.includes(name)) names.push(name);
     });
-    return names;
+    return looks === undefined ? { names } : { names, looks };
   }
 
   private tags(at: Path, value: unknown): Tag[] {

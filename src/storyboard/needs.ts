@@ -2,7 +2,16 @@
  * What a shot asks of a model, derived from the checked shot exactly as docs/storyboard.md
  * "What a shot asks of a model" says. Never written by hand.
  */
-import type { Character, Deliver, ImageRef, Orientation, Shot, ShotNeeds, Size } from './types.ts';
+import type {
+  Character,
+  Deliver,
+  ImageRef,
+  Look,
+  Orientation,
+  Shot,
+  ShotNeeds,
+  Size,
+} from './types.ts';
 
 export function orientationOf(size: Size): Orientation {
   if (size.width > size.height) return 'landscape';
@@ -43,19 +52,38 @@ export function deriveNeeds(
 
 /** A reference travelling with the shot shows a real person: its own (marked) or a marked character's. */
 function showsRealPerson(
-  shot: Pick<Shot, 'references' | 'characters' | 'realPerson'>,
+  shot: Pick<Shot, 'references' | 'characters' | 'realPerson' | 'looks'>,
   characters: ReadonlyMap<string, Character>,
 ): boolean {
   if (shot.realPerson === true && shot.references.length > 0) return true;
   return shot.characters.some((name) => {
     const character = characters.get(name);
-    return character?.realPerson === true && character.references.length > 0;
+    const look = lookOf(shot, name, characters);
+    return (
+      (character?.realPerson === true && character.references.length > 0) ||
+      (look?.realPerson === true && look.references.length > 0)
+    );
   });
 }
 
-/** The shot's own references, then those of its characters, each image once. */
+/** The look a shot shows a character in (`characters: [mia@gym]`), if it picked one. */
+export function lookOf(
+  shot: Pick<Shot, 'looks'>,
+  name: string,
+  characters: ReadonlyMap<string, Character> | Readonly<Record<string, Character>>,
+): Look | undefined {
+  const lookName = shot.looks?.[name];
+  if (lookName === undefined) return undefined;
+  const character =
+    characters instanceof Map
+      ? characters.get(name)
+      : (characters as Readonly<Record<string, Character>>)[name];
+  return character?.looks?.[lookName];
+}
+
+/** The shot's own references, then each character's look's and its own, each image once. */
 function referenceImages(
-  shot: Pick<Shot, 'references' | 'characters'>,
+  shot: Pick<Shot, 'references' | 'characters' | 'looks'>,
   characters: ReadonlyMap<string, Character>,
 ): ImageRef[] {
   if (shot.characters.length === 0 && shot.references.length <= 1) return [...shot.references];
@@ -68,6 +96,10 @@ function referenceImages(
     images.push(ref);
   };
   shot.references.forEach(add);
-  for (const name of shot.characters) characters.get(name)?.references.forEach(add);
+  for (const name of shot.characters) {
+    // the look's pictures first: they show the character as this shot wants them
+    lookOf(shot, name, characters)?.references.forEach(add);
+    characters.get(name)?.references.forEach(add);
+  }
   return images;
 }

@@ -97,6 +97,30 @@ export interface Character {
   references: ImageRef[];
   /** the references show a real person (some models refuse such references); absent: false */
   realPerson?: boolean;
+  /**
+   * named variants of the character (wardrobe, age, injury), each with its own description and
+   * references; a shot picks one as `name@look`
+   */
+  looks?: Record<string, Look>;
+  /** a voice-over speaker: never on screen, its lines are narration; absent: false */
+  narrator?: boolean;
+}
+
+/** One look of a character: added to the character's description and references where picked. */
+export interface Look {
+  name: string;
+  description?: string;
+  references: ImageRef[];
+  /** these references show a real person; absent: false */
+  realPerson?: boolean;
+}
+
+/** The film's look, written once at the top level: `style: { prompt, negative }`. */
+export interface Style {
+  /** words describing the picture's style, added to every shot's prompt */
+  prompt?: string;
+  /** what no shot should show, sent as the negative prompt where the API takes one */
+  negative?: string;
 }
 
 export interface Shot {
@@ -109,6 +133,12 @@ export interface Shot {
   fps: number;
   audio: ShotAudio;
   characters: string[];
+  /** the look each character is shown in, by character name (`characters: [mia@gym]`); absent: none */
+  looks?: Record<string, string>;
+  /** the style for this shot: its own `style`, else the storyboard's `style.prompt` */
+  style?: string;
+  /** the negative prompt for this shot: its own `negative`, else the storyboard's `style.negative` */
+  negative?: string;
   references: ImageRef[];
   firstFrame?: ImageRef;
   lastFrame?: ImageRef;
@@ -186,6 +216,8 @@ export interface Storyboard {
   budgetUsd?: number;
   policy: Policy;
   characters: Record<string, Character>;
+  /** the top-level `style`, when given (each shot's `style` and `negative` are already resolved) */
+  style?: Style;
   shots: Shot[];
   /** things worth telling the user that do not stop the storyboard (e.g. a speaker who is not a character) */
   warnings: import('../errors.ts').Problem[];

@@ -150,3 +150,16 @@ test('a plan stored before reasons and warnings had codes reads as unclassified 
   // a current plan reads back unchanged
   assert.deepEqual(parseStoredPlan(JSON.stringify(plan)), plan);
 });
+
+test('a catalog_condition rejection says the condition, then what the model makes under it', () => {
+  const reason = rejectionReason({
+    code: 'catalog_condition',
+    note: 'sound requires mode pro (1080p) on v2.6',
+    when: 'with audio',
+    min_tier: '1080p',
+  });
+  assert.equal(
+    reason.message,
+    'with audio, it makes only 1080p or larger (sound requires mode pro (1080p) on v2.6)',
+  );
+});

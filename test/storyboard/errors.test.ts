@@ -664,7 +664,7 @@ describe('audio and dialogue', () => {
           14,
           22,
           "speaker 'narrator' is not one of the characters",
-          'define them under characters for a consistent look and voice (fine as it is for a voice-over)',
+          'define them under characters for a consistent look and voice; for a voice-over, declare it under characters as `narrator: { narrator: true }`',
         ],
       ],
     );

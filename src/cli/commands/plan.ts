@@ -76,8 +76,11 @@ export function formatPlan(plan: Plan, columns = 100): string {
       entry.shots.push(w.shot);
       byKind.set(w.key, entry);
     }
-    lines.push(`${warnings.length} warning${warnings.length === 1 ? '' : 's'}:`);
+    // counted as printed: one per line below, however many shots share it
     const entries = [...byKind.values()];
+    const onShots =
+      warnings.length > entries.length ? ` (${warnings.length} counting each shot)` : '';
+    lines.push(`${entries.length} warning${entries.length === 1 ? '' : 's'}${onShots}:`);
     for (const { message, shots } of entries.slice(0, 20)) {
       const named = shots.filter(Boolean);
       const who =

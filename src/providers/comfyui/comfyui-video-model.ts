@@ -24,6 +24,7 @@ import {
   failedStatus,
   frameAnchors,
   idempotencyKeyOf,
+  negativePromptOf,
   operationOf,
   providerOptionsOf,
   requestedSize,
@@ -208,8 +209,14 @@ export class ComfyUiVideoModel implements VideoModel {
     }
     const key = idempotencyKeyOf(options);
     const own = providerOptionsOf(options, this.provider);
+    // the shot's negative prompt goes before the template's own (its model's usual defects)
+    const shots = negativePromptOf(options);
     const negative =
-      typeof own.negativePrompt === 'string' ? own.negativePrompt : template.negative_prompt;
+      typeof own.negativePrompt === 'string'
+        ? own.negativePrompt
+        : shots === undefined
+          ? template.negative_prompt
+          : [shots, template.negative_prompt].filter((t) => t.trim() !== '').join(', ');
     return {
       params: {
         prompt: options.prompt ?? '',

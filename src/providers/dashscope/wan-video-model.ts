@@ -23,6 +23,7 @@ import {
   failedStatus,
   fileUrl,
   frameAnchors,
+  negativePromptOf,
   operationOf,
   pickDuration,
   pickRatio,
@@ -281,6 +282,8 @@ export class WanVideoModel extends ConnectedVideoModel {
     if (options.generateAudio !== undefined) parameters.audio = options.generateAudio;
     if (options.seed !== undefined) parameters.seed = options.seed;
     unsupportedOptions(options, ['fps'], 'Wan on Model Studio', warnings, WAN_FPS);
+    const negative = negativePromptOf(options);
+    if (negative !== undefined) input.negative_prompt = negative;
     const own = providerOptionsOf(options, DASHSCOPE_PROVIDER);
     for (const [name, value] of Object.entries(own)) {
       if (value === undefined) continue;

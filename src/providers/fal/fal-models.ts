@@ -68,6 +68,8 @@ export interface FalFamily {
   videoSize?: boolean;
   /** the frame rate it delivers when the request cannot set one */
   nativeFps?: number;
+  /** has `negative_prompt` */
+  negativePrompt?: boolean;
 }
 
 const strings = (values: readonly number[]): SecondsField => ({ values, encode: (s) => String(s) });
@@ -108,6 +110,7 @@ function veo(id: string, resolutions: readonly string[], references: boolean): F
     audio: true,
     seed: (mode) => mode !== 'references',
     nativeFps: 24,
+    negativePrompt: true,
   };
 }
 
@@ -128,6 +131,7 @@ function klingV3(): FalFamily {
     audio: true,
     seed: false,
     nativeFps: 24,
+    negativePrompt: true,
   };
 }
 
@@ -148,6 +152,7 @@ function klingV4(): FalFamily {
     alwaysAudio: true,
     seed: false,
     nativeFps: 24,
+    negativePrompt: true,
   };
 }
 
@@ -161,6 +166,7 @@ function klingV2(id: string, audio: boolean, images: ImageFields): FalFamily {
     audio,
     seed: false,
     nativeFps: 24,
+    negativePrompt: true,
   };
 }
 
@@ -289,6 +295,7 @@ function pika(id: string, resolutions: readonly string[]): FalFamily {
     seed: true,
     // no frame rate in the sources (research §8); 24 assumed as the catalog does
     nativeFps: 24,
+    negativePrompt: true,
   };
 }
 

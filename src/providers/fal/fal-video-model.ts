@@ -18,6 +18,7 @@ import {
   failedStatus,
   fileUrl,
   frameAnchors,
+  negativePromptOf,
   operationOf,
   pickDuration,
   pickRatio,
@@ -134,6 +135,8 @@ export function buildFalRequest(modelId: string, options: VideoCallOptions): Fal
     if (seedable) body.seed = options.seed;
     else unsupportedOptions(options, ['seed'], endpoint, warnings);
   }
+  const negative = negativePromptOf(options);
+  if (negative !== undefined && family.negativePrompt) body.negative_prompt = negative;
   Object.assign(body, providerOptionsOf(options, FAL_PROVIDER));
   return { endpoint, body, warnings };
 }

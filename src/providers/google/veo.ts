@@ -21,6 +21,7 @@ import { ShotrouterError } from '../../errors.ts';
 import {
   frameAnchors,
   nearestTier,
+  negativePromptOf,
   ownProviderOptions,
   pickRatio,
   references,
@@ -141,7 +142,8 @@ export async function buildVeoRequest(
     if (options.seed !== undefined)
       warnings.push(unsupported('seed', 'the Gemini API takes no seed for Veo'));
   }
-  if (ownOptions.negativePrompt) parameters.negativePrompt = ownOptions.negativePrompt;
+  const negative = ownOptions.negativePrompt ?? negativePromptOf(options);
+  if (negative) parameters.negativePrompt = negative;
   if (ownOptions.personGeneration) parameters.personGeneration = ownOptions.personGeneration;
   if (ownOptions.enhancePrompt !== undefined) parameters.enhancePrompt = ownOptions.enhancePrompt;
   return { body: { instances: [instance], parameters }, warnings };

@@ -27,6 +27,16 @@ export function ownProviderOptions<S extends z.ZodType>(
   return parseProviderOptions(provider, schema, providerOptionsOf(options, provider), provider);
 }
 
+/**
+ * The shot's negative prompt, which the engine passes in `providerOptions.shotrouter` (the AI SDK
+ * has no field for it): adapters of APIs with a negative prompt field send it there, after the
+ * caller's own provider option of the same meaning.
+ */
+export function negativePromptOf(options: VideoCallOptions): string | undefined {
+  const value = providerOptionsOf(options, 'shotrouter').negativePrompt;
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
 export function unsupported(feature: string, details: string): Warning {
   return { type: 'unsupported', feature, details };
 }

@@ -22,6 +22,7 @@ import { ShotrouterError } from '../../errors.ts';
 import {
   frameAnchors,
   idempotencyKeyOf,
+  negativePromptOf,
   operationOf,
   ownProviderOptions,
   pickRatio,
@@ -94,7 +95,9 @@ export function buildKlingRequest(modelId: string, options: VideoCallOptions): K
   const action: KlingAction = first || last ? 'image2video' : 'text2video';
   const body: Record<string, unknown> = { model_name: modelId };
   if (options.prompt) body.prompt = options.prompt;
-  if (own.negativePrompt) body.negative_prompt = own.negativePrompt;
+  // Kling takes at most 2500 characters of negative prompt
+  const negative = own.negativePrompt ?? negativePromptOf(options)?.slice(0, 2500);
+  if (negative) body.negative_prompt = negative;
   if (own.cfgScale !== undefined) body.cfg_scale = own.cfgScale;
   if (own.cameraControl) body.camera_control = own.cameraControl;
 
