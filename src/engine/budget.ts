@@ -45,6 +45,14 @@ export class BudgetGate {
     };
   }
 
+  /**
+   * Whether `amount` fits in what the budget leaves now, counting what others hold reserved
+   * (reserves nothing): a retake is bought only when it does.
+   */
+  covers(amount: number): boolean {
+    return this.#fits(amount, this.#reserved);
+  }
+
   /** Reserves `amount` if it fits now. */
   tryReserve(amount: number): boolean {
     if (amount < 0 || !Number.isInteger(amount)) throw new RangeError(`bad amount ${amount}`);
