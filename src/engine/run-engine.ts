@@ -31,6 +31,7 @@ import {
   isAbort,
   type LiveJob,
   mediaRow,
+  type TakeJudge,
 } from './context.ts';
 import { EngineEvents } from './events.ts';
 import type { JobSpec, RouteSpec } from './job-spec.ts';
@@ -55,8 +56,13 @@ export interface EngineOptions {
   events?: EngineEvents;
   /** downloads and checks at once (default 4) */
   downloads?: number;
-  /** what may be bought after a paid take fails its checks (default: nothing; keep it) */
+  /** what may be bought after a paid take fails its checks (default: each job's `policy.qc`) */
   retakePolicy?: RetakePolicy;
+  /**
+   * Looks at each take after its checks when the job's `policy.qc.judge` names a model (a
+   * vision judge); absent: the judge is not called, the checks alone decide.
+   */
+  judge?: TakeJudge;
   /**
    * Makes one job's clip, trying its routes (default `produceJob`, in this process). The
    * distributed executor (src/queue/) hands the job to a worker and waits for its outcome here.
@@ -107,6 +113,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     }),
     downloads: options.downloads ?? 4,
     ...(options.retakePolicy ? { retakePolicy: options.retakePolicy } : {}),
+    ...(options.judge ? { judge: options.judge } : {}),
   });
   options.media.removeLeftovers();
 

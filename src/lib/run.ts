@@ -35,6 +35,7 @@ import {
   type JobSpec,
   prepareRun,
   runEngine,
+  type TakeJudge,
 } from '../engine/index.ts';
 import { ShotrouterError } from '../errors.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
@@ -123,6 +124,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   /** how clips are checked and joined (default: ffmpeg) */
   tools?: ClipTools;
+  /** looks at each take after its checks when `policy.qc.judge` names a model (engine seam) */
+  judge?: TakeJudge;
   clock?: Clock;
   /** where the run's state lives (default: SQLite in `dir`) */
   openStore?: (dir: string) => Promise<Store>;
@@ -240,6 +243,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       registry,
       media: new MediaFolder(dir),
       tools: options.tools ?? ffmpegClipTools,
+      ...(options.judge ? { judge: options.judge } : {}),
       signal,
       events,
       ...(clock ? { clock } : {}),
