@@ -79,8 +79,13 @@ export function buildReport(input: {
           spend_usd: usd(take.spent_micro * share),
           verdict: take.verdict,
           error: take.error,
-          in_cut: take.file !== null && take.file === file?.path && chosen?.job.id === job.id,
+          in_cut: false,
         });
+      }
+      // the take in the cut: the job's clip, the latest take that made it (the engine's bestTake)
+      if (chosen?.failedChecks && chosen.job.id === job.id) {
+        const inCut = paidTakes.findLastIndex((t) => t.file !== null && t.file === file?.path);
+        if (inCut >= 0) paidTakes[inCut]!.in_cut = true;
       }
       if (!counted.has(job.id)) {
         counted.add(job.id);
