@@ -432,7 +432,7 @@ async function keep(
         // that failed its container facts
         let checks: Check[] | undefined;
         try {
-          checks = await runTakeChecks(ctx, job, target.route, target.segment, tempFile, facts);
+          checks = await runTakeChecks(ctx, job, target, tempFile, facts);
         } catch (qcError) {
           if (!ShotrouterError.is(qcError) || qcError.code !== 'verification_failed') {
             throw qcError;

@@ -4,6 +4,8 @@
  * container check made, then the judge (when `policy.qc.judge` names one and a judge is given).
  */
 import fs from 'node:fs';
+import { PREVIEW_PROVIDER } from '../providers/preview/index.ts';
+import type { ResolvedRoute } from '../providers/registry.ts';
 import type { Check, TakeExpectations } from '../qc/index.ts';
 import { segmentsOf } from './call-options.ts';
 import type { ClipFacts, EngineContext, LiveJob } from './context.ts';
@@ -30,19 +32,22 @@ export function takeExpectations(
 }
 
 /**
- * The checks of `file`, or undefined when the engine's clip tools make none. Frame images travel
+ * The checks of `file`, or undefined when none are made: the engine's clip tools make none
+ * (fakes), or the clip is the preview renderer's placeholder. Placeholders are made to pass
+ * (test/qc/standins.test.ts) and tell nothing about a model, and their decode pass would add
+ * seconds to every preview run; their container facts are still checked. Frame images travel
  * in the job as bytes: each given to this segment is written to the media folder's temporary
  * space for the comparison and removed after.
  */
 export async function runTakeChecks(
   ctx: EngineContext,
   job: LiveJob,
-  route: RouteSpec,
-  segment: number,
+  target: { route: RouteSpec; segment: number; resolved: ResolvedRoute },
   file: string,
   facts: ClipFacts,
 ): Promise<Check[] | undefined> {
-  if (!ctx.tools.check) return undefined;
+  if (!ctx.tools.check || target.resolved.provider.id === PREVIEW_PROVIDER) return undefined;
+  const { route, segment } = target;
   const expect = takeExpectations(job.spec, route, segment);
   const temps: string[] = [];
   const frameFile = (role: ReferenceInput['role']): string | undefined => {
