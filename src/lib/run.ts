@@ -82,6 +82,11 @@ export interface PreparedEvent {
   reused: number;
   /** USD still to spend at list prices (0 for a preview) */
   toSpendUsd: number;
+  /**
+   * USD at most, if every take still to make fails its checks and every retake `policy.qc`
+   * allows is bought at its dearest route (0 for a preview); the budget still bounds the run
+   */
+  worstCaseUsd: number;
   /** what preflight changed without stopping the run (e.g. fallbacks dropped for want of keys) */
   warnings: string[];
 }
@@ -197,6 +202,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     const jobs = await store.jobs(runId);
     const done = jobs.filter((j) => j.state === 'done' || j.state === 'skipped').length;
     const toSpendUsd = preview ? 0 : estimateLeft(specs, jobs);
+    const worstCaseUsd = preview ? 0 : estimateLeft(specs, jobs, { retakes: true });
     const left = new Set(
       jobs.filter((j) => !isSettled(j.state)).map((j) => `${j.shot_id}#${j.take}`),
     );
@@ -220,6 +226,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       done,
       reused: prepared.reused,
       toSpendUsd,
+      worstCaseUsd,
       warnings: checked.warnings,
     });
     if (toSpendUsd > 0) {
@@ -351,14 +358,24 @@ async function openRunStore(open: (dir: string) => Promise<Store>, dir: string):
  * The list price of every job still to make, on its first route. After `prepareRun` a job still
  * `failed` keeps a paid take and is not bought again.
  */
-function estimateLeft(specs: JobSpec[], jobs: JobRow[]): number {
+/**
+ * USD of the jobs still to make, each on its first route; with `retakes`, plus every retake its
+ * `policy.qc` allows at the dearest route it may use (what total.worst_case_usd counts).
+ */
+function estimateLeft(specs: JobSpec[], jobs: JobRow[], options = { retakes: false }): number {
   const pending = new Set(
     jobs.filter((j) => !isSettled(j.state)).map((j) => `${j.shot_id}#${j.take}`),
   );
   return toUsd(
     specs
       .filter((s) => pending.has(s.key))
-      .reduce((sum, s) => sum + toMicro(s.routes[0]?.estimateUsd ?? 0), 0),
+      .reduce((sum, s) => {
+        const first = toMicro(s.routes[0]?.estimateUsd ?? 0);
+        if (!options.retakes || !s.qc) return sum + first;
+        const usable = s.routes.filter((r) => r.unusable === undefined);
+        const dearest = Math.max(first, ...usable.map((r) => toMicro(r.estimateUsd)));
+        return sum + first + s.qc.retake * dearest;
+      }, 0),
   );
 }
 

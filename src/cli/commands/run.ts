@@ -93,7 +93,11 @@ export const runCommand: Command = {
             say(
               preview
                 ? 'preview: every shot is rendered locally; nothing is spent'
-                : `to spend: up to ${shownUsd(event.toSpendUsd)}`,
+                : `to spend: up to ${shownUsd(event.toSpendUsd)}${
+                    event.worstCaseUsd > event.toSpendUsd + 1e-9
+                      ? ` (up to ${shownUsd(event.worstCaseUsd)} if takes fail their checks and are retaken, never over the budget)`
+                      : ''
+                  }`,
             );
             const mode = json ? 'json' : io.stdout.isTTY ? 'live' : 'lines';
             view = progressView(io, mode, { total: event.jobs, done: event.done });
