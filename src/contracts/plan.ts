@@ -53,7 +53,7 @@ export const PlanTotalSchema = EstimateSchema.extend({
   worst_case_usd: z
     .number()
     .describe(
-      'USD if every take fails its checks and every retake `policy.qc.retake` allows is bought, each at the dearest route the shot may use (see docs/qc.md); the budget still bounds the run',
+      'USD if every take fails its checks and every retake `policy.qc.retake` allows is bought, each at the dearest route it may reach (a retake moves at most one model down the shot’s list; see docs/qc.md); the budget still bounds the run',
     ),
 });
 

@@ -360,7 +360,7 @@ async function openRunStore(open: (dir: string) => Promise<Store>, dir: string):
  */
 /**
  * USD of the jobs still to make, each on its first route; with `retakes`, plus every retake its
- * `policy.qc` allows at the dearest route it may use (what total.worst_case_usd counts).
+ * `policy.qc` allows at the dearest route it may reach (as total.worst_case_usd counts them).
  */
 function estimateLeft(specs: JobSpec[], jobs: JobRow[], options = { retakes: false }): number {
   const pending = new Set(
@@ -372,8 +372,9 @@ function estimateLeft(specs: JobSpec[], jobs: JobRow[], options = { retakes: fal
       .reduce((sum, s) => {
         const first = toMicro(s.routes[0]?.estimateUsd ?? 0);
         if (!options.retakes || !s.qc) return sum + first;
-        const usable = s.routes.filter((r) => r.unusable === undefined);
-        const dearest = Math.max(first, ...usable.map((r) => toMicro(r.estimateUsd)));
+        // a retake moves at most one model down the list
+        const reach = s.routes.filter((r) => r.unusable === undefined).slice(0, s.qc.retake + 1);
+        const dearest = Math.max(first, ...reach.map((r) => toMicro(r.estimateUsd)));
         return sum + first + s.qc.retake * dearest;
       }, 0),
   );
