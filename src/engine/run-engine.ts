@@ -253,7 +253,12 @@ async function follow(
   await ctx.setJob(
     job,
     'failed',
-    { error_code: leader.error_code, error_message: leader.error_message },
+    {
+      error_code: leader.error_code,
+      error_message: leader.error_message,
+      // the leader's best failing take, when every take failed its checks
+      media_sha256: leader.media_sha256,
+    },
     `same request as ${leaderKey}, which failed`,
   );
   return 'failed';
