@@ -4,7 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { readEdl, readFcpxml, writeEdl, writeFcpxml, writeOtio } from '../../src/timeline/index.ts';
+import {
+  readEdl,
+  readFcpxml,
+  readOtio,
+  writeEdl,
+  writeFcpxml,
+  writeOtio,
+} from '../../src/timeline/index.ts';
 import type { Timeline } from '../../src/timeline/types.ts';
 import { threeShotTimeline } from './fixtures.ts';
 
@@ -33,7 +40,9 @@ interface OtioClip {
 
 describe('check markers', () => {
   test('OTIO: one Marker.2 a failing check, in the clip’s media time, clamped into the clip', () => {
-    const doc = JSON.parse(writeOtio(marked())) as {
+    const text = writeOtio(marked());
+    assert.equal(readOtio(text).tracks[0]!.items.length, 3, 'markers do not disturb the cut');
+    const doc = JSON.parse(text) as {
       tracks: { children: Array<{ children: OtioClip[] }> };
     };
     const [first, second] = doc.tracks.children[0]!.children;
