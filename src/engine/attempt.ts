@@ -439,10 +439,15 @@ async function keep(
           }
           const file = tempFile;
           tempFile = undefined;
-          throw await keepFailedTake(ctx, job, live, cost, unreadable(qcError), {
-            file,
-            downloaded,
-          });
+          throw await keepFailedTake(
+            ctx,
+            job,
+            live,
+            cost,
+            undecodable(qcError),
+            { file, downloaded },
+            facts,
+          );
         }
         if (checks !== undefined && !passed(checks)) {
           const file = tempFile;
@@ -627,10 +632,13 @@ function checkText(check: ClipCheck): string {
   return check.message.startsWith(check.code) ? check.message : `${check.code}: ${check.message}`;
 }
 
-/** A clip the take checks could not decode: nothing of it can be used. */
-function unreadable(error: ShotrouterError): ShotrouterError {
+/**
+ * A clip whose container passed but that the take checks could not decode through: kept as a
+ * failing take (its probe said it plays; what fails may be a frame image), never thrown away.
+ */
+function undecodable(error: ShotrouterError): ShotrouterError {
   const details: VerificationDetails = {
-    playable: false,
+    playable: true,
     checks: [{ code: 'playable', ok: false, value: false, limit: true, message: error.message }],
     mismatches: [error.message],
   };

@@ -5,6 +5,7 @@
  * covers it; the judge seam is called only when the policy names a judge.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { afterEach, describe, test } from 'node:test';
 import type { ClipTools } from '../../src/engine/index.ts';
 import { bestTake, qcRetakes, retakePolicyOf } from '../../src/engine/index.ts';
@@ -196,6 +197,28 @@ describe('engine: checked takes', () => {
     assert.equal(job.state, 'failed');
     const attempts = await h.store.attempts(job.id);
     assert.equal(job.media_sha256, attempts[1]!.media_sha256, 'm2’s take fails no `on` check');
+  });
+
+  test('a clip the checks cannot decode through is kept, not thrown away', async () => {
+    const fake = new FakeProvider();
+    const tools = {
+      ...fakeTools,
+      async check(): Promise<Check[]> {
+        throw new ShotrouterError('verification_failed', 'clip.mp4 could not be decoded: broken', {
+          details: { reason: 'unreadable' },
+        });
+      },
+    };
+    h = await harness({
+      providers: [fake],
+      specs: [spec('s1', [route('fake', 'm1', 1)], { qc: qc({ retake: 0 }) })],
+    });
+    const outcome = await h.run({ tools });
+    const [attempt] = await h.store.attempts(outcome.jobs[0]!.id);
+    assert.equal(attempt!.state, 'rejected');
+    const media = await h.store.media(attempt!.media_sha256!);
+    assert.ok(media && fs.existsSync(h.media.absolute(media.path)), 'the paid clip is kept');
+    assert.equal((JSON.parse(attempt!.verdict_json!) as Check[])[0]!.code, 'playable');
   });
 
   test('the judge is called after the checks only when the policy names one; its checks join the verdict', async () => {
