@@ -46,11 +46,15 @@ export class BudgetGate {
   }
 
   /**
-   * Whether `amount` fits in what the budget leaves now, counting what others hold reserved
-   * (reserves nothing): a retake is bought only when it does.
+   * Whether `amount` fits in what the budget leaves now, counting what is held reserved
+   * (reserves nothing): a retake is bought only when it does. Read from `snapshot()`, so a gate
+   * shared through the database answers from its latest totals; `reserve` stays the gate.
    */
   covers(amount: number): boolean {
-    return this.#fits(amount, this.#reserved);
+    const { budgetMicro, reservedMicro, spentMicro } = this.snapshot();
+    return (
+      budgetMicro === null || amount === 0 || spentMicro + reservedMicro + amount <= budgetMicro
+    );
   }
 
   /** Reserves `amount` if it fits now. */
