@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { afterEach, describe, test } from 'node:test';
 import type { ClipTools } from '../../src/engine/index.ts';
-import { bestTake, qcRetakes, retakePolicyOf } from '../../src/engine/index.ts';
+import { BudgetGate, bestTake, qcRetakes, retakePolicyOf } from '../../src/engine/index.ts';
 import { ShotrouterError } from '../../src/errors.ts';
 import type { Check } from '../../src/qc/index.ts';
 import type { AttemptRow } from '../../src/store/store.ts';
@@ -77,6 +77,15 @@ describe('retake policy from policy.qc', () => {
       'retake',
     );
   });
+});
+
+test('the budget gate says whether a retake fits, reserving nothing', () => {
+  const gate = new BudgetGate({ budgetMicro: 3_000_000, spentMicro: 1_000_000 });
+  assert.ok(gate.tryReserve(1_000_000));
+  assert.equal(gate.covers(1_000_000), true, 'spent 1 + held 1 + 1 = the budget');
+  assert.equal(gate.covers(1_000_001), false);
+  assert.equal(gate.snapshot().reservedMicro, 1_000_000, 'nothing reserved by asking');
+  assert.equal(new BudgetGate({ budgetMicro: null }).covers(10 ** 12), true, 'no budget');
 });
 
 describe('best of failing takes', () => {
