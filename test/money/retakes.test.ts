@@ -232,6 +232,7 @@ describe('retakes', () => {
       const ran = await cli(sandbox, ['run', file, '--out', out, '--yes']);
       assert.equal(ran.code, 3, ran.err);
       assert.match(ran.err, /black/, 'exit 3 names the failed check');
+      assert.match(ran.err, /the best failing take is in the cut, marked/);
       assert.equal(starts(sandbox), 1, 'black is not in `on`: nothing more bought');
       assert.equal(report(out).shots[0]!.paid_takes[0]!.in_cut, true);
     });
