@@ -30,9 +30,9 @@ export const IMPORT_RULES: ImportRules = {
     sandbox: ['catalog', 'media', ...BASE],
     report: ['catalog', 'media', ...BASE],
     // take checks: ffmpeg's measurements of a clip judged against what was asked
-    qc: ['media', ...BASE],
+    qc: ['media', 'storyboard', ...BASE],
     // running a plan, then the cut and its files
-    engine: ['providers', 'router', 'storyboard', 'store', 'media', ...BASE],
+    engine: ['providers', 'qc', 'router', 'storyboard', 'store', 'media', ...BASE],
     queue: ['engine', 'providers', 'catalog', 'store', ...BASE],
     assemble: [
       'engine',

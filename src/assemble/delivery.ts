@@ -19,12 +19,13 @@ import { writeReportHtml } from '../report/index.ts';
 import type { Plan, PlannedShot } from '../router/types.ts';
 import type { MediaRow, Store } from '../store/store.ts';
 import type { Shot, Storyboard } from '../storyboard/types.ts';
-import type { ClipProvenance } from '../timeline/index.ts';
+import type { ClipProvenance, TimelineMarker } from '../timeline/index.ts';
 import { writeTextAtomically } from '../util/write-text.ts';
 import { ConformedFolder } from './conformed.ts';
 import { type GroupMember, splitGroupClip } from './group-split.ts';
 import { cutChoice, pickedTake } from './picks.ts';
 import { aiGeneratedTags, PROVENANCE_FILE, writeProvenance } from './provenance.ts';
+import { takeMarkers } from './qc-markers.ts';
 import { buildReport, type CutShotReport, type RunReport } from './report.ts';
 import { type RunState, readRunState } from './run-state.ts';
 import { type DeliverySettings, deliverySettings, FINAL_BASENAME } from './settings.ts';
@@ -64,6 +65,8 @@ interface CutShot {
   /** the clip in the cut, relative to the run folder */
   clip: string;
   provenance: ClipProvenance;
+  /** the take's failing checks, as timeline markers */
+  markers: TimelineMarker[];
   take: ShotTake | null;
   picked: boolean;
   alternates: TimelineEntry[];
@@ -157,6 +160,7 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
       file: c.clip,
       seconds: c.shot.duration,
       provenance: c.provenance,
+      markers: c.markers,
       alternates: c.alternates,
     })),
   );
@@ -313,6 +317,7 @@ async function cutShot(
       file: c.clip,
       seconds: shot.duration,
       provenance: takeProvenance(state, shot, c.take),
+      markers: takeMarkers(state, shot, c.take),
     }));
   if (chosen) {
     const key = `${shot.id}#${chosen.take.take}`;
@@ -322,6 +327,7 @@ async function cutShot(
       planned,
       clip: chosen.clip,
       provenance: takeProvenance(state, shot, chosen.take),
+      markers: takeMarkers(state, shot, chosen.take),
       take: chosen.take,
       picked: pickedTake(conformed, picks ?? []) === chosen,
       alternates,
@@ -351,6 +357,7 @@ async function cutShot(
       take: 1,
       job_id: failedJob?.id ?? 'none',
     },
+    markers: [],
     take: null,
     picked: false,
     alternates,

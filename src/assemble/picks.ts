@@ -35,12 +35,19 @@ export async function picksByShot(
   return byShot;
 }
 
-/** The take in the cut: the picked one when it is among `candidates`, else the first. */
+/**
+ * The take in the cut: the picked one when it is among `candidates`, else the first that passed
+ * its checks, else the first (the best of a shot's failing takes, marked).
+ */
 export function cutChoice<T extends { take: ShotTake }>(
   candidates: T[],
   picks: readonly TakePickRow[] | undefined,
 ): T | undefined {
-  return pickedTake(candidates, picks ?? []) ?? candidates[0];
+  return (
+    pickedTake(candidates, picks ?? []) ??
+    candidates.find((c) => c.take.failedChecks !== true) ??
+    candidates[0]
+  );
 }
 
 /**

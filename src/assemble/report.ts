@@ -53,6 +53,8 @@ export function buildReport(input: {
     const clip = (sha: string | null) => (sha ? state.media.get(sha) : undefined);
     const file = clip(chosen?.job.media_sha256 ?? null);
     const failed = jobs.find(({ job }) => job.state === 'failed');
+    // the best of failing takes is in the cut, but the shot is not done
+    const good = chosen !== null && chosen.failedChecks !== true;
     // report.json keeps warnings as text: the plan's in its words, then the run's own
     const warnings = planned.warnings.map((w) => w.message);
     const note = (w: string) => {
@@ -77,7 +79,13 @@ export function buildReport(input: {
           spend_usd: usd(take.spent_micro * share),
           verdict: take.verdict,
           error: take.error,
+          in_cut: false,
         });
+      }
+      // the take in the cut: the job's clip, the latest take that made it (the engine's bestTake)
+      if (chosen?.failedChecks && chosen.job.id === job.id) {
+        const inCut = paidTakes.findLastIndex((t) => t.file !== null && t.file === file?.path);
+        if (inCut >= 0) paidTakes[inCut]!.in_cut = true;
       }
       if (!counted.has(job.id)) {
         counted.add(job.id);
@@ -93,9 +101,13 @@ export function buildReport(input: {
       file: file?.path ?? null,
       sha256: file?.sha256 ?? null,
       warnings,
-      state: chosen ? 'done' : jobs.every(({ job }) => isOver(job.state)) ? 'failed' : 'pending',
+      state: good ? 'done' : jobs.every(({ job }) => isOver(job.state)) ? 'failed' : 'pending',
       cached: chosen?.job.cached === 1,
-      error: chosen ? null : (assembled?.error ?? failed?.job.error_message ?? null),
+      error: good
+        ? null
+        : chosen
+          ? (chosen.job.error_message ?? null)
+          : (assembled?.error ?? failed?.job.error_message ?? null),
       take: chosen ? chosen.take + 1 : null,
       picked,
       takes: made.flatMap((t) => {
@@ -107,10 +119,11 @@ export function buildReport(input: {
       reasons: planned.reasons,
       estimate_usd: planned.estimate.usd,
       reserved_usd: usd(reservedMicro),
-      error_code: chosen ? null : (failed?.job.error_code ?? null),
+      error_code: good ? null : ((chosen ?? failed)?.job.error_code ?? null),
       paid_takes: paidTakes,
       seconds: Math.round(seconds * 1000) / 1000,
       clip: assembled?.clip ?? null,
+      verdict: chosen ? (state.facts.get(chosen.job.id)?.verdict ?? null) : null,
     };
   });
   return {

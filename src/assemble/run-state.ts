@@ -14,6 +14,8 @@ export interface JobFacts {
   reservedMicro: number;
   /** paid takes that failed their checks or were unusable, oldest first */
   paidTakes: PaidTake[];
+  /** the checks of the job's own clip (its verdict); null when no attempt made that clip */
+  verdict: unknown[] | null;
 }
 
 /** A paid take that is not in the cut: kept (rejected) or unusable, with its verdict. */
@@ -65,11 +67,14 @@ export async function readRunState(
 }
 
 async function jobFacts(store: Store, job: JobRow): Promise<JobFacts> {
-  if (job.attempts === 0) return { seconds: 0, seed: null, reservedMicro: 0, paidTakes: [] };
+  if (job.attempts === 0) {
+    return { seconds: 0, seed: null, reservedMicro: 0, paidTakes: [], verdict: null };
+  }
   let seconds = 0;
   let seed: number | null = null;
   let reservedMicro = 0;
   const paidTakes: PaidTake[] = [];
+  let verdict: unknown[] | null = null;
   for (const attempt of await store.attempts(job.id)) {
     const ledger = await store.ledgerEntry(attempt.id);
     if (ledger?.state === 'reserved') reservedMicro += Number(ledger.reserved_micro);
@@ -90,9 +95,10 @@ async function jobFacts(store: Store, job: JobRow): Promise<JobFacts> {
     seconds += Math.max(0, Date.parse(end) - Date.parse(attempt.created_at)) / 1000;
     if (attempt.media_sha256 !== null && attempt.media_sha256 === job.media_sha256) {
       seed = seedOf(attempt.request_json) ?? seed;
+      verdict = parseList(attempt.verdict_json);
     }
   }
-  return { seconds, seed, reservedMicro, paidTakes };
+  return { seconds, seed, reservedMicro, paidTakes, verdict };
 }
 
 function parseList(json: string | null): unknown[] {

@@ -17,6 +17,11 @@ export interface ShotTake {
   group: string | null;
   /** the share of the job's cost this take bears (0..1) */
   share: number;
+  /**
+   * the job failed: every paid take failed its checks, and this is the best of them (the
+   * engine's bestTake), in the cut so the shot is seen, marked as failing
+   */
+  failedChecks?: true;
 }
 
 export interface ShotSources {
@@ -63,6 +68,26 @@ export function shotSources(plan: Plan, specs: JobSpec[], jobs: JobRow[]): ShotS
           group: null,
           share: 1,
         });
+      } else if (keptFailure(group?.job) && planned.trim) {
+        takes.push({
+          take,
+          job: group!.job,
+          route: group!.route,
+          trim: planned.trim,
+          group: planned.group,
+          share: shareOf(planned, groupSeconds),
+          failedChecks: true,
+        });
+      } else if (keptFailure(own?.job)) {
+        takes.push({
+          take,
+          job: own!.job,
+          route: own!.route,
+          trim: own!.route.trim,
+          group: null,
+          share: 1,
+          failedChecks: true,
+        });
       } else {
         takes.push(null);
       }
@@ -76,6 +101,11 @@ export function shotSources(plan: Plan, specs: JobSpec[], jobs: JobRow[]): ShotS
     const route = spec?.routes[job?.route_index ?? 0];
     return job && route ? { job, route } : undefined;
   }
+}
+
+/** A failed job that holds the best of its kept takes (every one failed its checks). */
+function keptFailure(job: JobRow | undefined): boolean {
+  return job?.state === 'failed' && job.media_sha256 !== null;
 }
 
 function shareOf(planned: PlannedShot, groupSeconds: Map<string, number>): number {

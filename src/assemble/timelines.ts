@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import {
   type ClipProvenance,
   type Timeline,
+  type TimelineMarker,
   type TimelineTake,
   writeEdl,
   writeFcpxml,
@@ -30,6 +31,8 @@ export interface TimelineEntry {
   /** seconds on the timeline, which is the whole conformed clip */
   seconds: number;
   provenance: ClipProvenance;
+  /** the take's failing checks, where they show */
+  markers?: TimelineMarker[];
 }
 
 export interface TimelineShot extends TimelineEntry {
@@ -48,6 +51,7 @@ export function deliveryTimeline(
     duration: entry.seconds,
     mediaDuration: entry.seconds,
     metadata: entry.provenance,
+    ...(entry.markers && entry.markers.length > 0 ? { markers: entry.markers } : {}),
   });
   return {
     title,

@@ -49,6 +49,14 @@ export const EstimateSchema = z.object({
   seconds: z.number().describe('seconds of wall time'),
 });
 
+export const PlanTotalSchema = EstimateSchema.extend({
+  worst_case_usd: z
+    .number()
+    .describe(
+      'USD if every take fails its checks and every retake `policy.qc.retake` allows is bought, each at the dearest route it may reach (a retake moves at most one model down the shot’s list; see docs/qc.md); the budget still bounds the run',
+    ),
+});
+
 export const SlowmoPlanSchema = z
   .object({
     path: z
@@ -267,7 +275,7 @@ export const PlanSchema = z
         'the providers whose credentials were set when the plan was made (routing used only these); null: not considered',
       ),
     shots: z.array(PlannedShotSchema).describe('in storyboard order'),
-    total: EstimateSchema.describe(
+    total: PlanTotalSchema.describe(
       'USD of every take of every shot; estimated wall time of the whole run',
     ),
     cost_range: z

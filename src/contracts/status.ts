@@ -12,6 +12,21 @@ export const SpendSchema = z.object({
   folder_spent_usd: z.number(),
 });
 
+/**
+ * One check of a take's verdict as stored (docs/qc.md). The code is any string here: verdicts
+ * stored before the take checks, and takes that could not be read, carry `playable` or
+ * `downloaded`; src/qc/checks.ts has the take checks' own codes.
+ */
+export const VerdictCheckSchema = z.object({
+  code: z.string(),
+  ok: z.boolean(),
+  value: z.union([z.number(), z.string(), z.boolean(), z.null()]),
+  limit: z.union([z.number(), z.string(), z.boolean(), z.null()]),
+  message: z.string(),
+  at: z.number().optional().describe('seconds into the clip where the (first) defect starts'),
+});
+export type VerdictCheck = z.infer<typeof VerdictCheckSchema>;
+
 /** One job (a shot's take, or a multi-shot group's) as a status lists it. */
 const jobFields = {
   take: z.number().int().describe('1-based'),
@@ -22,6 +37,13 @@ const jobFields = {
   spend_usd: z.number(),
   cached: z.boolean().describe('the clip came from an earlier run in the folder'),
   error: z.string().nullable(),
+  verdict: z
+    .array(VerdictCheckSchema)
+    .nullable()
+    .describe(
+      "the checks of the job's clip: its take that passed, or the best of takes that all failed; null without one",
+    ),
+  failed_takes: z.number().int().describe('paid takes of the job that failed their checks'),
 };
 
 /** A job of the run, keyed by the shot (or group) it makes. */

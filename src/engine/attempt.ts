@@ -28,6 +28,7 @@ import {
   IDEMPOTENCY_HEADER,
   type VideoCallOptions,
 } from '../providers/types.ts';
+import { type Check, passed } from '../qc/index.ts';
 import type { AttemptRow, Store } from '../store/store.ts';
 import { splitMicro, toMicro } from '../util/money.ts';
 import { backoffDelay } from './backoff.ts';
@@ -43,6 +44,7 @@ import {
 import { downloadVideo } from './download.ts';
 import type { RouteSpec } from './job-spec.ts';
 import { localFault } from './local-fault.ts';
+import { runTakeChecks } from './take-checks.ts';
 
 export interface AttemptTarget {
   routeIndex: number;
@@ -426,6 +428,36 @@ async function keep(
             downloaded,
           });
         }
+        // the take checks, on the probe just made: a failing take is kept and marked like one
+        // that failed its container facts
+        let checks: Check[] | undefined;
+        try {
+          checks = await runTakeChecks(ctx, job, target, tempFile, facts);
+        } catch (qcError) {
+          if (!ShotrouterError.is(qcError) || qcError.code !== 'verification_failed') {
+            throw qcError;
+          }
+          const file = tempFile;
+          tempFile = undefined;
+          throw await keepFailedTake(
+            ctx,
+            job,
+            live,
+            cost,
+            undecodable(qcError),
+            { file, downloaded },
+            facts,
+          );
+        }
+        if (checks !== undefined && !passed(checks)) {
+          const file = tempFile;
+          tempFile = undefined;
+          const failing = checks.filter((c) => !c.ok).map(checkText);
+          const qcError = new ShotrouterError('verification_failed', failing.join('; '), {
+            details: { playable: true, checks, mismatches: failing },
+          });
+          throw await keepFailedTake(ctx, job, live, cost, qcError, { file, downloaded }, facts);
+        }
         // another frame rate is kept (and paid for): the assembly converts it; the report says so
         const rateWarning =
           Math.abs(facts.fps - expected.fps) > 0.01
@@ -436,7 +468,7 @@ async function keep(
         const path = ctx.media.keep(tempFile, downloaded.sha256, downloaded.extension);
         tempFile = undefined;
         const clip = { sha256: downloaded.sha256, path, facts };
-        const verdict = JSON.stringify(passedChecks(facts, expected));
+        const verdict = JSON.stringify(checks ?? passedChecks(facts, expected));
         await endAttempt(ctx, job, live, 'completed', null, cost, async (tx) => {
           await tx.putMedia(
             mediaRow(
@@ -537,23 +569,27 @@ async function keepFailedTake(
   cost: number,
   checkError: ShotrouterError,
   clip: { file: string; downloaded: Awaited<ReturnType<typeof downloadVideo>> },
+  /** the clip's facts when its container check passed (a take that failed the take checks) */
+  passedFacts?: ClipFacts,
 ): Promise<ShotrouterError> {
   const details = (checkError.details ?? {}) as Partial<VerificationDetails>;
   const checks: ClipCheck[] = details.checks ?? [
     { code: 'checks', ok: false, value: null, limit: null, message: checkError.message },
   ];
-  const failed = checks.filter((c) => !c.ok).map((c) => c.message);
+  const failed = checks.filter((c) => !c.ok).map(checkText);
   const probe = details.probe;
-  if (details.playable !== false && probe !== undefined) {
-    const { downloaded } = clip;
-    const kept = ctx.media.keep(clip.file, downloaded.sha256, downloaded.extension);
-    const facts: ClipFacts = {
+  const facts: ClipFacts | undefined =
+    passedFacts ??
+    (probe && {
       duration: probe.durationSeconds,
       width: probe.width,
       height: probe.height,
       fps: probe.fps,
       audio: probe.hasAudio,
-    };
+    });
+  if (details.playable !== false && facts !== undefined) {
+    const { downloaded } = clip;
+    const kept = ctx.media.keep(clip.file, downloaded.sha256, downloaded.extension);
     const error = new ShotrouterError(
       'verification_failed',
       `paid take kept (${kept}) but it failed its checks: ${failed.join('; ')}`,
@@ -589,6 +625,24 @@ async function keepFailedTake(
     tx.updateAttempt(live.id, { verdict_json: JSON.stringify(checks) }),
   );
   return error;
+}
+
+/** A failing check in words, led by its code (scripts and people both read the error). */
+function checkText(check: ClipCheck): string {
+  return check.message.startsWith(check.code) ? check.message : `${check.code}: ${check.message}`;
+}
+
+/**
+ * A clip whose container passed but that the take checks could not decode through: kept as a
+ * failing take (its probe said it plays; what fails may be a frame image), never thrown away.
+ */
+function undecodable(error: ShotrouterError): ShotrouterError {
+  const details: VerificationDetails = {
+    playable: true,
+    checks: [{ code: 'playable', ok: false, value: false, limit: true, message: error.message }],
+    mismatches: [error.message],
+  };
+  return new ShotrouterError('verification_failed', error.message, { cause: error, details });
 }
 
 /** The verdict of a clip that passed: each check the media layer makes, all ok. */

@@ -45,6 +45,18 @@ export class BudgetGate {
     };
   }
 
+  /**
+   * Whether `amount` fits in what the budget leaves now, counting what is held reserved
+   * (reserves nothing): a retake is bought only when it does. Read from `snapshot()`, so a gate
+   * shared through the database answers from its latest totals; `reserve` stays the gate.
+   */
+  covers(amount: number): boolean {
+    const { budgetMicro, reservedMicro, spentMicro } = this.snapshot();
+    return (
+      budgetMicro === null || amount === 0 || spentMicro + reservedMicro + amount <= budgetMicro
+    );
+  }
+
   /** Reserves `amount` if it fits now. */
   tryReserve(amount: number): boolean {
     if (amount < 0 || !Number.isInteger(amount)) throw new RangeError(`bad amount ${amount}`);

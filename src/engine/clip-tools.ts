@@ -1,5 +1,6 @@
-/** The engine's media operations on ffmpeg: verify with ffprobe, join by concat. */
+/** The engine's media operations on ffmpeg: verify with ffprobe, the take checks, join by concat. */
 import { joinClips, verifyClip } from '../media/index.ts';
+import { checkTake } from '../qc/index.ts';
 import type { ClipTools } from './context.ts';
 
 export const ffmpegClipTools: ClipTools = {
@@ -11,7 +12,14 @@ export const ffmpegClipTools: ClipTools = {
       height: info.height,
       fps: info.fps,
       audio: info.hasAudio,
+      probe: info,
     };
+  },
+  check(file, expect, probe, signal) {
+    return checkTake(file, expect, {
+      ...(probe ? { info: probe } : {}),
+      ...(signal ? { signal } : {}),
+    });
   },
   async join(inputs, output, signal) {
     await joinClips({ inputs, output, ...(signal ? { signal } : {}) });

@@ -4,9 +4,11 @@
  * state change and its events in one transaction and only then tells listeners.
  */
 import { ShotrouterError } from '../errors.ts';
+import type { ProbeInfo } from '../media/probe.ts';
 import type { ClipExpectation } from '../media/verify.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { ProviderInfo } from '../providers/types.ts';
+import type { Check, TakeExpectations } from '../qc/index.ts';
 import type { MediaFolder } from '../store/media-folder.ts';
 import type { JobState } from '../store/schema.ts';
 import type { JobRow, Store } from '../store/store.ts';
@@ -16,7 +18,7 @@ import type { Clock } from './clock.ts';
 import type { EngineEvent, EngineEvents, JobEvent } from './events.ts';
 import type { JobSpec } from './job-spec.ts';
 import { RateLimiter, Semaphore } from './limits.ts';
-import { keepPaidTakes, type RetakePolicy } from './retake-policy.ts';
+import { qcRetakes, type RetakePolicy } from './retake-policy.ts';
 
 /** What a clip must be: the media layer's expectation, which verifies it. */
 export type ExpectedClip = ClipExpectation;
@@ -27,6 +29,8 @@ export interface ClipFacts {
   height: number;
   fps: number;
   audio: boolean;
+  /** the probe the check made, when it made one (the take checks reuse it: one decode pass) */
+  probe?: ProbeInfo;
 }
 
 /** The media row of a kept clip, with the facts its check found. */
@@ -55,7 +59,33 @@ export interface ClipTools {
   inspect(file: string, expected: ExpectedClip, signal?: AbortSignal): Promise<ClipFacts>;
   /** joins clips, in order, into `output` */
   join(inputs: string[], output: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * The take checks (QC) of a clip that passed `inspect`, given its probe; absent: no take
+   * checks (fakes in tests). Throws only when the clip cannot be decoded.
+   */
+  check?(
+    file: string,
+    expect: TakeExpectations,
+    probe: ProbeInfo | undefined,
+    signal?: AbortSignal,
+  ): Promise<Check[]>;
 }
+
+/**
+ * The seam for a judge that looks at a take after its checks (`policy.qc.judge`: a vision
+ * model). Called only when the job's policy names a judge; its checks join the take's verdict.
+ * The judge itself is built elsewhere; the engine only calls it.
+ */
+export type TakeJudge = (take: {
+  /** the clip, an absolute path */
+  file: string;
+  spec: JobSpec;
+  /** the judge model's catalog id (`policy.qc.judge`) */
+  model: string;
+  /** the checks made so far */
+  checks: Check[];
+  signal: AbortSignal;
+}) => Promise<Check[]>;
 
 /** A job as the engine tracks it: its spec and an up-to-date copy of its row. */
 export interface LiveJob {
@@ -86,6 +116,8 @@ export class EngineContext {
   readonly budget: BudgetGate;
   /** what may be bought after a paid take failed its checks */
   readonly retakePolicy: RetakePolicy;
+  /** judges each take after its checks when the job's `policy.qc.judge` names a model */
+  readonly judge: TakeJudge | undefined;
   /** downloads and checks at once, across providers (they use local disk and CPU) */
   readonly downloads: Semaphore;
   /** providers that refused our credentials or credit this run: no more starts there */
@@ -110,6 +142,7 @@ export class EngineContext {
     budget: BudgetGate;
     downloads: number;
     retakePolicy?: RetakePolicy;
+    judge?: TakeJudge;
   }) {
     this.store = init.store;
     this.runId = init.runId;
@@ -124,7 +157,8 @@ export class EngineContext {
     this.fetch = init.fetch;
     this.events = init.events;
     this.budget = init.budget;
-    this.retakePolicy = init.retakePolicy ?? keepPaidTakes;
+    this.retakePolicy = init.retakePolicy ?? qcRetakes;
+    this.judge = init.judge;
     this.downloads = new Semaphore(init.downloads);
   }
 

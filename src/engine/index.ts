@@ -3,7 +3,7 @@ export { DEFAULT_RETRY, type RetryPolicy } from './backoff.ts';
 export { BudgetGate, type BudgetSnapshot, MICRO, toMicro, toUsd } from './budget.ts';
 export { ffmpegClipTools } from './clip-tools.ts';
 export { type Clock, systemClock, VirtualClock } from './clock.ts';
-export type { ClipFacts, ClipTools, ExpectedClip } from './context.ts';
+export type { ClipFacts, ClipTools, ExpectedClip, TakeJudge } from './context.ts';
 export * from './events.ts';
 export {
   buildJobSpecs,
@@ -20,11 +20,15 @@ export {
 } from './prepare-run.ts';
 export {
   type FailedTake,
+  failingCodes,
   keepPaidTakes,
+  qcRetakes,
   type RetakeDecision,
   type RetakePolicy,
+  retakePolicyOf,
 } from './retake-policy.ts';
 export {
+  bestTake,
   type EngineOptions,
   type EngineOutcome,
   type JobOutcome,

@@ -21,7 +21,14 @@ import {
   ownLength,
 } from '../router/prompt.ts';
 import type { Chain, Fallback, GenerateRequest, Plan, PlannedShot, Trim } from '../router/types.ts';
-import type { Character, ImageRef, Shot, Storyboard } from '../storyboard/types.ts';
+import {
+  type Character,
+  type ImageRef,
+  type QcPolicy,
+  qcPolicyOf,
+  type Shot,
+  type Storyboard,
+} from '../storyboard/types.ts';
 import { toMicro, toUsd } from '../util/money.ts';
 
 export type ReferenceRole = 'reference' | 'first_frame' | 'last_frame';
@@ -88,6 +95,8 @@ export interface JobSpec {
   cuts: Cut[] | null;
   /** a shot served is slow motion: the clip must come at the frame rate asked, not converted */
   exactFps: boolean;
+  /** the storyboard's `policy.qc`: what a failing take may buy (absent: keep it, buy nothing) */
+  qc?: QcPolicy;
 }
 
 export async function buildJobSpecs(
@@ -181,6 +190,8 @@ export async function buildJobSpecs(
       }
     }
   }
+  const qc = qcPolicyOf(storyboard.policy);
+  for (const spec of specs) spec.qc = qc;
   return specs;
 }
 

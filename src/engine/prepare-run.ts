@@ -134,6 +134,8 @@ export async function prepareRun(
             warnings_json: old.warnings_json,
             error_code: old.error_code,
             error_message: old.error_message,
+            // the best of its failing takes, which the cut shows (marked)
+            media_sha256: old.media_sha256,
           });
           await tx.updateJob(old.id, { state: 'superseded' });
           adopted++;

@@ -12,6 +12,7 @@ import type { ProviderRegistry, ResolvedRoute } from '../providers/registry.ts';
 import type { MediaFolder } from '../store/media-folder.ts';
 import { sha256OfFile } from '../store/media-folder.ts';
 import type { AttemptRow, JobRow, Store } from '../store/store.ts';
+import { toMicro } from '../util/money.ts';
 import {
   type AttemptTarget,
   isPaidTakeError,
@@ -30,11 +31,12 @@ import {
   isAbort,
   type LiveJob,
   mediaRow,
+  type TakeJudge,
 } from './context.ts';
 import { EngineEvents } from './events.ts';
 import type { JobSpec, RouteSpec } from './job-spec.ts';
 import { localFault } from './local-fault.ts';
-import type { RetakePolicy } from './retake-policy.ts';
+import { failingCodes, type RetakePolicy } from './retake-policy.ts';
 
 export interface EngineOptions {
   store: Store;
@@ -54,8 +56,13 @@ export interface EngineOptions {
   events?: EngineEvents;
   /** downloads and checks at once (default 4) */
   downloads?: number;
-  /** what may be bought after a paid take fails its checks (default: nothing; keep it) */
+  /** what may be bought after a paid take fails its checks (default: each job's `policy.qc`) */
   retakePolicy?: RetakePolicy;
+  /**
+   * Looks at each take after its checks when the job's `policy.qc.judge` names a model (a
+   * vision judge); absent: the judge is not called, the checks alone decide.
+   */
+  judge?: TakeJudge;
   /**
    * Makes one job's clip, trying its routes (default `produceJob`, in this process). The
    * distributed executor (src/queue/) hands the job to a worker and waits for its outcome here.
@@ -106,6 +113,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     }),
     downloads: options.downloads ?? 4,
     ...(options.retakePolicy ? { retakePolicy: options.retakePolicy } : {}),
+    ...(options.judge ? { judge: options.judge } : {}),
   });
   options.media.removeLeftovers();
 
@@ -245,7 +253,12 @@ async function follow(
   await ctx.setJob(
     job,
     'failed',
-    { error_code: leader.error_code, error_message: leader.error_message },
+    {
+      error_code: leader.error_code,
+      error_message: leader.error_message,
+      // the leader's best failing take, when every take failed its checks
+      media_sha256: leader.media_sha256,
+    },
     `same request as ${leaderKey}, which failed`,
   );
   return 'failed';
@@ -257,6 +270,8 @@ async function produce(ctx: EngineContext, job: LiveJob): Promise<void> {
   const reasons: string[] = [];
   let lastError: ShotrouterError | undefined;
   let failedTakes = 0;
+  /** the latest paid take that failed its checks, once one did */
+  let paidFailure: ShotrouterError | undefined;
   for (let r = job.row.route_index; r < spec.routes.length; r++) {
     const route = spec.routes[r]!;
     // a fallback preflight ruled out (no credentials, prompt too long) is passed over, unless
@@ -290,23 +305,44 @@ async function produce(ctx: EngineContext, job: LiveJob): Promise<void> {
       const error = ShotrouterError.is(thrown)
         ? thrown
         : new ShotrouterError('internal', String(thrown), { cause: thrown });
+      // a retake or fallback the budget could not cover after all: the kept take stands
+      if (paidFailure && error.code === 'over_budget') {
+        await endWithKeptTakes(ctx, job, paidFailure, error.message);
+        return;
+      }
       lastError = error;
       if (isPaidTakeError(error)) {
         failedTakes++;
+        paidFailure = error;
         const decision = ctx.retakePolicy.afterFailedTake({
           spec,
           routeIndex: r,
           failedTakes,
           error,
         });
-        if (decision === 'keep') {
-          await ctx.setJob(
-            job,
-            'failed',
-            { error_code: error.code, error_message: error.message },
-            error.message,
-          );
+        const nextRoute = decision === 'retake' ? route : nextUsable(spec, r);
+        const unaffordable =
+          decision !== 'keep' &&
+          nextRoute !== undefined &&
+          !ctx.budget.covers(priceOf(ctx, nextRoute))
+            ? `no retake: another take on ${nextRoute.model} would pass the budget`
+            : undefined;
+        if (decision === 'keep' || nextRoute === undefined || unaffordable) {
+          await endWithKeptTakes(ctx, job, error, unaffordable);
           return;
+        }
+        if (decision === 'retake') {
+          // told as a retry of the job: the same route once more, for the checks it failed
+          await ctx.commit(async () => {}, [
+            {
+              type: 'retry',
+              jobId: job.row.id,
+              key: spec.key,
+              code: error.code,
+              message: `retake ${failedTakes} of ${spec.qc?.retake ?? failedTakes} on ${route.model}, for ${failingCodes(error).join(', ')}`,
+              delayMs: 0,
+            },
+          ]);
         }
         if (decision === 'retake' && failedTakes <= ctx.retry.maxStarts) {
           r--;
@@ -340,12 +376,85 @@ async function produce(ctx: EngineContext, job: LiveJob): Promise<void> {
     spec.routes.length === 0
       ? 'no model can make this shot on its own'
       : `failed on every allowed model: ${reasons.join('; ')}`;
+  if (paidFailure) {
+    // the routes after a failing take failed too: the best kept take still goes in the cut
+    await endWithKeptTakes(ctx, job, new ShotrouterError(paidFailure.code, message));
+    return;
+  }
   await ctx.setJob(
     job,
     'failed',
     { error_code: lastError?.code ?? 'unsatisfiable', error_message: message },
     message,
   );
+}
+
+/** What a take on `route` reserves: nothing on a free (local, preview) provider. */
+function priceOf(ctx: EngineContext, route: RouteSpec): number {
+  try {
+    if (ctx.registry.resolve(route.provider, route.model).provider.free) return 0;
+  } catch {
+    // unresolvable: the attempt will say so; count its list price meanwhile
+  }
+  return toMicro(route.estimateUsd);
+}
+
+/** The next route after `r` that may be used in this run. */
+function nextUsable(spec: JobSpec, r: number): RouteSpec | undefined {
+  return spec.routes.slice(r + 1).find((route) => route.unusable === undefined);
+}
+
+/**
+ * Ends a job whose paid takes all failed their checks: `failed`, naming the failed checks, with
+ * its best kept take (bestTake) as the job's clip, so the cut shows it, marked, rather than a
+ * slate. `--retry-failed` buys the job again.
+ */
+async function endWithKeptTakes(
+  ctx: EngineContext,
+  job: LiveJob,
+  error: ShotrouterError,
+  note?: string,
+): Promise<void> {
+  const best = bestTake(await ctx.store.attempts(job.row.id), job.spec.qc?.on);
+  const message = note ? `${error.message} (${note})` : error.message;
+  await ctx.setJob(
+    job,
+    'failed',
+    {
+      error_code: error.code,
+      error_message: message,
+      ...(best ? { media_sha256: best.media_sha256 } : {}),
+    },
+    message,
+  );
+}
+
+/**
+ * The take that goes in the cut when every take failed: among kept (rejected) takes, the one
+ * with the fewest failing checks that buy retakes (`policy.qc.on`), then the fewest failing
+ * checks, then the latest.
+ */
+export function bestTake(
+  attempts: readonly AttemptRow[],
+  on: readonly string[] = [],
+): AttemptRow | undefined {
+  const score = (a: AttemptRow) => {
+    const checks = JSON.parse(a.verdict_json ?? '[]') as Array<{ code: string; ok: boolean }>;
+    const failing = checks.filter((c) => !c.ok);
+    return [failing.filter((c) => on.includes(c.code)).length, failing.length] as const;
+  };
+  let best: AttemptRow | undefined;
+  let bestScore: readonly [number, number] = [Infinity, Infinity];
+  // attempts come in the order they were made: on a tie, the later one wins
+  for (const a of attempts) {
+    if (a.state !== 'rejected' || a.media_sha256 === null) continue;
+    const s = score(a);
+    if (s[0] < bestScore[0] || (s[0] === bestScore[0] && s[1] <= bestScore[1])) {
+      best = a;
+      bestScore = s;
+    }
+  }
+  return best;
 }
 
 /** Makes every segment of a route (reusing those already kept) and joins them. */

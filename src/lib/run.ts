@@ -35,6 +35,7 @@ import {
   type JobSpec,
   prepareRun,
   runEngine,
+  type TakeJudge,
 } from '../engine/index.ts';
 import { ShotrouterError } from '../errors.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
@@ -82,6 +83,11 @@ export interface PreparedEvent {
   reused: number;
   /** USD still to spend at list prices (0 for a preview) */
   toSpendUsd: number;
+  /**
+   * USD at most, if every take still to make fails its checks and every retake `policy.qc`
+   * allows is bought at its dearest route (0 for a preview); the budget still bounds the run
+   */
+  worstCaseUsd: number;
   /** what preflight changed without stopping the run (e.g. fallbacks dropped for want of keys) */
   warnings: string[];
 }
@@ -124,6 +130,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   /** how clips are checked and joined (default: ffmpeg) */
   tools?: ClipTools;
+  /** looks at each take after its checks when `policy.qc.judge` names a model (engine seam) */
+  judge?: TakeJudge;
   clock?: Clock;
   /** where the run's state lives (default: SQLite in `dir`) */
   openStore?: (dir: string) => Promise<Store>;
@@ -195,6 +203,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     const jobs = await store.jobs(runId);
     const done = jobs.filter((j) => j.state === 'done' || j.state === 'skipped').length;
     const toSpendUsd = preview ? 0 : estimateLeft(specs, jobs);
+    const worstCaseUsd = preview ? 0 : estimateLeft(specs, jobs, { retakes: true });
     const left = new Set(
       jobs.filter((j) => !isSettled(j.state)).map((j) => `${j.shot_id}#${j.take}`),
     );
@@ -218,6 +227,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       done,
       reused: prepared.reused,
       toSpendUsd,
+      worstCaseUsd,
       warnings: checked.warnings,
     });
     if (toSpendUsd > 0) {
@@ -241,6 +251,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       registry,
       media: new MediaFolder(dir),
       tools: options.tools ?? ffmpegClipTools,
+      ...(options.judge ? { judge: options.judge } : {}),
       signal,
       events,
       ...(clock ? { clock } : {}),
@@ -354,14 +365,25 @@ async function openRunStore(open: (dir: string) => Promise<Store>, dir: string):
  * The list price of every job still to make, on its first route. After `prepareRun` a job still
  * `failed` keeps a paid take and is not bought again.
  */
-function estimateLeft(specs: JobSpec[], jobs: JobRow[]): number {
+/**
+ * USD of the jobs still to make, each on its first route; with `retakes`, plus every retake its
+ * `policy.qc` allows at the dearest route it may reach (as total.worst_case_usd counts them).
+ */
+function estimateLeft(specs: JobSpec[], jobs: JobRow[], options = { retakes: false }): number {
   const pending = new Set(
     jobs.filter((j) => !isSettled(j.state)).map((j) => `${j.shot_id}#${j.take}`),
   );
   return toUsd(
     specs
       .filter((s) => pending.has(s.key))
-      .reduce((sum, s) => sum + toMicro(s.routes[0]?.estimateUsd ?? 0), 0),
+      .reduce((sum, s) => {
+        const first = toMicro(s.routes[0]?.estimateUsd ?? 0);
+        if (!options.retakes || !s.qc) return sum + first;
+        // a retake moves at most one model down the list
+        const reach = s.routes.filter((r) => r.unusable === undefined).slice(0, s.qc.retake + 1);
+        const dearest = Math.max(first, ...reach.map((r) => toMicro(r.estimateUsd)));
+        return sum + first + s.qc.retake * dearest;
+      }, 0),
   );
 }
 

@@ -7,10 +7,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseStoredPlan } from '../contracts/plan.ts';
+import type { VerdictCheck } from '../contracts/status.ts';
 import { ShotrouterError } from '../errors.ts';
 import type { Plan } from '../router/types.ts';
 import type { JobState, RunState } from '../store/schema.ts';
-import { DATABASE_FILE, type JobRow, openStore, type Store } from '../store/store.ts';
+import {
+  type AttemptRow,
+  DATABASE_FILE,
+  type JobRow,
+  openStore,
+  type Store,
+} from '../store/store.ts';
 
 export interface JobStatus {
   /** the shot id, or the multi-shot group id */
@@ -25,6 +32,10 @@ export interface JobStatus {
   /** the clip came from an earlier run in the folder */
   cached: boolean;
   error: string | null;
+  /** the checks of the job's clip (its take that passed, or the best failing one); null: none */
+  verdict: VerdictCheck[] | null;
+  /** paid takes of the job that failed their checks (kept, or unusable) */
+  failed_takes: number;
 }
 
 export interface RunStatus {
@@ -96,7 +107,7 @@ export async function statusFromStore(store: Store): Promise<RunStatus | null> {
       created_at: run.created_at,
       updated_at: run.updated_at,
     },
-    jobs: jobs.map(jobStatusOf),
+    jobs: await Promise.all(jobs.map((job) => jobStatusWithChecks(store, job))),
     spend: {
       spent_usd: (ledger.spentMicro + cachedMicro) / 1e6,
       reserved_usd: ledger.reservedMicro / 1e6,
@@ -118,8 +129,28 @@ function perTakeEstimates(plan: Plan): Map<string, number> {
   return out;
 }
 
-/** A stored job as the library reports it (USD, 1-based take). */
-export function jobStatusOf(j: JobRow): JobStatus {
+/** A job's status with the checks of its takes, read from its attempts. */
+export async function jobStatusWithChecks(store: Store, job: JobRow): Promise<JobStatus> {
+  return jobStatusOf(job, job.attempts === 0 ? undefined : await store.attempts(job.id));
+}
+
+/** The checks of the take that made `sha256` among `attempts`, or null. */
+export function verdictOf(
+  attempts: readonly AttemptRow[],
+  sha256: string | null,
+): VerdictCheck[] | null {
+  const made = sha256 === null ? undefined : attempts.find((a) => a.media_sha256 === sha256);
+  if (!made?.verdict_json) return null;
+  try {
+    const list = JSON.parse(made.verdict_json) as unknown;
+    return Array.isArray(list) ? (list as VerdictCheck[]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A stored job as the library reports it (USD, 1-based take), with its attempts' checks. */
+export function jobStatusOf(j: JobRow, attempts: readonly AttemptRow[] = []): JobStatus {
   return {
     shot: j.shot_id,
     take: j.take + 1,
@@ -130,5 +161,7 @@ export function jobStatusOf(j: JobRow): JobStatus {
     spend_usd: j.spend_micro / 1e6,
     cached: j.cached === 1,
     error: j.error_message,
+    verdict: verdictOf(attempts, j.media_sha256),
+    failed_takes: attempts.filter((a) => a.state === 'rejected' || a.state === 'unusable').length,
   };
 }

@@ -10,7 +10,7 @@ import { parseStoredPlan } from '../contracts/plan.ts';
 import { buildJobSpecs } from '../engine/job-spec.ts';
 import { openStore, type RunRow, type Store, type TakePickRow } from '../store/store.ts';
 import type { Storyboard } from '../storyboard/types.ts';
-import { type JobStatus, jobStatusOf } from './status.ts';
+import { type JobStatus, jobStatusWithChecks, verdictOf } from './status.ts';
 
 /** A job serving the shot: its status, with `unit` naming the shot or its multi-shot group. */
 export type ShotJob = Omit<JobStatus, 'shot'> & {
@@ -29,6 +29,8 @@ export interface MadeTake {
   inCut: boolean;
   /** chosen with a pick (rather than by being the first made) */
   picked: boolean;
+  /** the take's failing checks (`code: message`); empty when it passed them all */
+  failedChecks: string[];
 }
 
 export interface ShotTakes {
@@ -67,7 +69,11 @@ export async function shotTakes(
     const made = [];
     for (const take of source.takes) {
       const media = take?.job.media_sha256 ? await store.media(take.job.media_sha256) : undefined;
-      if (take && media) made.push({ take, media });
+      if (take && media) {
+        const verdict = verdictOf(await store.attempts(take.job.id), take.job.media_sha256);
+        const failing = (verdict ?? []).filter((c) => !c.ok).map((c) => `${c.code}: ${c.message}`);
+        made.push({ take, media, failing });
+      }
     }
     const inCut = cutChoice(made, picks.get(shot.id));
     const pickedKey = picks
@@ -77,17 +83,20 @@ export async function shotTakes(
       );
     shots.push({
       id: shot.id,
-      jobs: source.jobs.map(({ job }) => {
-        const { shot, ...status } = jobStatusOf(job);
-        return { unit: shot, ...status };
-      }),
-      takes: made.map(({ take, media }) => ({
+      jobs: await Promise.all(
+        source.jobs.map(async ({ job }) => {
+          const { shot, ...status } = await jobStatusWithChecks(store, job);
+          return { unit: shot, ...status };
+        }),
+      ),
+      takes: made.map(({ take, media, failing }) => ({
         take: take.take + 1,
         model: take.job.model,
         file: media.path,
         sha256: media.sha256,
         inCut: take === inCut?.take,
         picked: take === inCut?.take && pickedKey !== undefined,
+        failedChecks: failing,
       })),
     });
   }

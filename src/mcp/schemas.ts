@@ -42,6 +42,9 @@ export const McpOutputs = {
             sha256: z.string(),
             inCut: z.boolean(),
             picked: z.boolean(),
+            failedChecks: z
+              .array(z.string())
+              .describe("the take's failing checks, `code: message`; empty: it passed"),
           }),
         ),
       }),

@@ -3,22 +3,10 @@
  * the report, the HTTP API and `shotrouter qc --json`, defined once here as a zod schema.
  */
 import { z } from 'zod';
+import { QC_CHECK_CODES } from '../storyboard/types.ts';
 
-export const CHECK_CODES = [
-  'duration',
-  'size',
-  'fps',
-  'audio',
-  'black',
-  'frozen',
-  'silence',
-  'clipping',
-  'cuts',
-  'first_frame',
-  'last_frame',
-  /** the optional vision judge: does the take show its prompt (value: its confidence, 0..1) */
-  'judge',
-] as const;
+/** The codes, named once with the storyboard's `policy.qc.on`. */
+export const CHECK_CODES = QC_CHECK_CODES;
 
 export type CheckCode = (typeof CHECK_CODES)[number];
 

@@ -7,6 +7,7 @@
 
 import { shotColor, spendChart } from './chart.ts';
 import { duration, escapeHtml as h, money } from './format.ts';
+import type { QcFrame } from './qc-frames.ts';
 import type { RunReport, ShotReport } from './types.ts';
 
 export interface HtmlReportInput {
@@ -22,6 +23,8 @@ export interface HtmlReportInput {
   };
   /** per shot, in storyboard order */
   shots: Array<{ id: string; prompt: string; seconds: number; frame: string | null }>;
+  /** per take file, the frames of its failing checks (report/qc-frames.ts); absent: none */
+  qcFrames?: ReadonlyMap<string, QcFrame[]>;
 }
 
 const CODEC_NAMES: Record<string, string> = {
@@ -41,9 +44,31 @@ function catalogLine(origin: NonNullable<RunReport['catalog']>): string {
   return `${base} (${digest})${overlays ? ` with overlays ${overlays}` : ''}`;
 }
 
+/** The failing checks of the take in the cut, when it passed the container check but not QC. */
+function failingChecks(shot: ShotReport, thumbs: (file: string | null) => string) {
+  const failing = (shot.verdict ?? []).filter(
+    (c): c is { code: string; message: string } =>
+      typeof c === 'object' && c !== null && (c as { ok?: unknown }).ok === false,
+  );
+  if (failing.length === 0) return [];
+  const words = failing.map((c) => `${c.code}: ${c.message}`).join('; ');
+  return [
+    `<li class="error">the take in the cut fails its checks: ${h(words)}${thumbs(shot.file)}</li>`,
+  ];
+}
+
 export function renderReportHtml(input: HtmlReportInput): string {
   const { report, deliver } = input;
   const byId = new Map(input.shots.map((s) => [s.id, s]));
+  /** the failing checks' frames of a take, as small linked thumbnails */
+  const thumbs = (file: string | null) =>
+    (file === null ? [] : (input.qcFrames?.get(file) ?? []))
+      .filter((f) => f.frame !== null)
+      .map(
+        (f) =>
+          `<a class="qc" href="${h(encodeURI(f.frame!))}" title="${h(`${f.code} at ${f.at} s: ${f.message}`)}"><img src="${h(encodeURI(f.frame!))}" alt="${h(f.code)} at ${f.at} s"><span>${h(f.code)} ${f.at} s</span></a>`,
+      )
+      .join('');
   const cutSeconds = input.shots.reduce((sum, s) => sum + s.seconds, 0);
   const generationSeconds = report.shots.reduce((sum, s) => sum + s.seconds, 0);
   const format = [
@@ -96,15 +121,16 @@ export function renderReportHtml(input: HtmlReportInput): string {
       const info = byId.get(shot.id);
       const notes = [
         ...(shot.error ? [`<li class="error">${h(shot.error)}</li>`] : []),
+        ...(shot.paid_takes.some((t) => t.in_cut) ? [] : failingChecks(shot, thumbs)),
         ...(shot.paid_takes ?? []).map(
           (t) =>
-            `<li class="error">paid ${t.state === 'rejected' ? 'take kept but rejected' : 'and unusable'} (${h(t.model)}, ${money(t.spend_usd)})${t.file ? `: ${h(t.file)}` : ''}: ${h(
-              (t.verdict as Array<{ ok?: boolean; message?: string }>)
+            `<li class="error">paid ${t.in_cut ? 'take in the cut, marked: every take failed its checks and this one failed fewest' : t.state === 'rejected' ? 'take kept but rejected' : 'and unusable'} (${h(t.model)}, ${money(t.spend_usd)})${t.file ? `: ${h(t.file)}` : ''}: ${h(
+              (t.verdict as Array<{ ok?: boolean; code?: string; message?: string }>)
                 .filter((c) => c.ok === false)
-                .map((c) => c.message ?? '')
+                .map((c) => `${c.code ?? ''}: ${c.message ?? ''}`)
                 .join('; ') ||
                 (t.error ?? ''),
-            )}</li>`,
+            )}${thumbs(t.file)}</li>`,
         ),
         ...shot.warnings.map((w) => `<li>${h(w)}</li>`),
       ];
@@ -225,6 +251,8 @@ td{vertical-align:top;border-bottom:1px solid #eef0f4;padding:10px 8px}
 ul.reasons,ul.notes{margin:0;padding-left:16px}
 ul.notes li{color:#8a5a00}
 ul.notes li.error{color:#c62828}
+a.qc{display:inline-block;margin:4px 4px 0 0;font-size:11px;color:inherit;text-decoration:none}
+a.qc img{display:block;width:96px;border:2px solid #c62828;border-radius:3px}
 footer{color:#6b7285;font-size:13px}
 footer a{color:#3553a8}
 `;

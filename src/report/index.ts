@@ -1,12 +1,16 @@
 /** report.html: the run for people (see html.ts). */
+
+import path from 'node:path';
 import { writeTextAtomically } from '../util/write-text.ts';
 import { contactFrames } from './frames.ts';
 import { type HtmlReportInput, renderReportHtml } from './html.ts';
+import { qcFrames } from './qc-frames.ts';
 import type { RunReport } from './types.ts';
 
 export { spendChart } from './chart.ts';
 export { contactFrames, type FrameSource } from './frames.ts';
 export { type HtmlReportInput, renderReportHtml } from './html.ts';
+export { QC_FRAMES_DIR, type QcFrame, qcFrames } from './qc-frames.ts';
 
 /** Frames are this wide at most: sharp in the sheet, small enough to inline. */
 const FRAME_WIDTH = 320;
@@ -27,7 +31,15 @@ export async function writeReportHtml(options: WriteReportHtmlOptions): Promise<
     width,
     options.signal,
   );
+  // failing checks' frames are smaller: several can sit beside one shot
+  const failing = await qcFrames(
+    options.report,
+    path.dirname(options.file),
+    Math.min(160, width),
+    options.signal,
+  );
   const html = renderReportHtml({
+    qcFrames: failing,
     report: options.report,
     deliver: options.deliver,
     shots: options.shots.map((s) => ({

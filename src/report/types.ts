@@ -19,6 +19,7 @@ export interface ShotReport {
   file: string | null;
   sha256: string | null;
   warnings: string[];
+  /** `failed` too when the take in the cut is the best of takes that all failed their checks */
   state: 'done' | 'failed' | 'pending';
   /** the clip was made by an earlier run in this folder */
   cached: boolean;
@@ -49,7 +50,14 @@ export interface ShotReport {
     spend_usd: number;
     verdict: unknown[];
     error: string | null;
+    /** this take is in the cut: every take failed and it was the best (fewest failing checks) */
+    in_cut: boolean;
   }>;
+  /**
+   * The checks of the take in the cut (docs/qc.md: `{code, ok, value, limit, message, at?}`);
+   * null without a take, or for a clip joined from segments (each segment has its own).
+   */
+  verdict: unknown[] | null;
   /** wall-clock seconds the shot's generations took at the providers */
   seconds: number;
   /** the conformed clip the cut uses, relative to the run folder; null until assembled */

@@ -18,7 +18,7 @@ import {
   type RejectionReason,
   rejectionReason,
 } from '../contracts/reasons.ts';
-import type { Shot, Storyboard } from '../storyboard/types.ts';
+import { qcPolicyOf, type Shot, type Storyboard } from '../storyboard/types.ts';
 import { splitMicro, toMicro, toUsd } from '../util/money.ts';
 import { steering, unlockAdvice } from './credentials-steer.ts';
 import {
@@ -35,6 +35,7 @@ import { describeQuality, describeTie } from './quality.ts';
 import { effectiveTags, PRIORITY_WEIGHT, round4, type Scored, scoreOptions } from './score.ts';
 import { allowedDurations, round6, snapDuration, trimNumber } from './snap.ts';
 import type { Fallback, Plan, PlannedShot, PlanProblem, Rejection } from './types.ts';
+import { worstCaseUsd } from './worst-case.ts';
 
 export interface PlanOptions {
   /** overrides the storyboard's as_of (default: the storyboard's, else today in UTC) */
@@ -161,7 +162,11 @@ export function planStoryboard(
     policy: storyboard.policy.optimize,
     providers: configured ? [...configured].sort() : null,
     shots,
-    total: { usd: totalUsd, seconds: round6(wallTime(shots)) },
+    total: {
+      usd: totalUsd,
+      seconds: round6(wallTime(shots)),
+      worst_case_usd: worstCaseUsd(shots, qcPolicyOf(storyboard.policy).retake),
+    },
     cost_range: costRange(items),
     problems,
     catalog: catalog.origin,

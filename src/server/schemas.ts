@@ -117,6 +117,9 @@ export const TakeSchema = z.object({
   model: z.string().nullable(),
   url: z.string().describe('the clip, served with range requests'),
   picked: z.boolean().describe('the take the cut uses'),
+  failed_checks: z
+    .array(z.string())
+    .describe("the take's failing checks, `code: message` (docs/qc.md); empty: it passed"),
 });
 
 export const ShotCardSchema = named(

@@ -102,6 +102,7 @@ export class ProjectViews {
             model: t.model,
             url: `${base}/media/${path.basename(t.file)}`,
             picked: t.inCut,
+            failed_checks: t.failedChecks,
           })),
         };
       }),

@@ -16,6 +16,7 @@ import { ImageResolver } from './images.ts';
 import { deriveNeeds, orientationOf } from './needs.ts';
 import {
   type Character,
+  DEFAULT_QC_POLICY,
   DELIVER_CODECS,
   DELIVER_FITS,
   type Deliver,
@@ -25,6 +26,8 @@ import {
   type Optimize,
   type Policy,
   type Priority,
+  QC_CHECK_CODES,
+  type QcPolicy,
   type Shot,
   type ShotAudio,
   type Size,
@@ -77,9 +80,11 @@ const FIELDS = {
     'allow_upscale',
     'allow_retired',
     'slowmo',
+    'qc',
   ],
   character: ['description', 'references', 'real_person', 'looks', 'narrator'],
   look: ['description', 'references', 'real_person'],
+  qc: ['retake', 'on', 'judge'],
   shot: [
     'id',
     'prompt',
@@ -115,6 +120,7 @@ const SECTION_NAMES: Record<Section, string> = {
   deliver: 'deliver',
   policy: 'policy',
   style: 'style',
+  qc: 'policy.qc',
   character: 'a character',
   look: "a character's look",
   shot: 'a shot',
@@ -183,6 +189,14 @@ const VRAM: NumberRule = {
   min: 0,
   minExclusive: true,
   max: LIMITS.maxVramGb,
+};
+
+const RETAKES: NumberRule = {
+  expected: `how many more takes a failing take may buy: a whole number from 0 to ${LIMITS.maxTakes}`,
+  min: 0,
+  minExclusive: false,
+  max: LIMITS.maxTakes,
+  integer: true,
 };
 
 const LOUDNESS: NumberRule = {
@@ -387,6 +401,8 @@ class Checker {
     policy.allowRetired = this.bool(at, 'allow_retired', fields.allow_retired) ?? false;
     const slowmo = this.choice(at, 'slowmo', fields.slowmo, SLOWMO_POLICIES);
     if (slowmo !== undefined) policy.slowmo = slowmo;
+    const qc = this.qcPolicy([...at, 'qc'], fields.qc);
+    if (qc !== undefined) policy.qc = qc;
 
     if (policy.allow !== undefined && policy.deny.length > 0) {
       const denied = new Set(policy.deny);
@@ -403,6 +419,35 @@ class Checker {
       });
     }
     return policy;
+  }
+
+  /** `policy.qc`: retakes, the codes that buy them, and the judge (off or a model id). */
+  private qcPolicy(at: Path, value: unknown): QcPolicy | undefined {
+    if (value === undefined || value === null) return undefined;
+    const fields = this.mapping(value, at, 'qc');
+    if (fields === undefined) return undefined;
+    const qc: QcPolicy = { ...DEFAULT_QC_POLICY, on: [...DEFAULT_QC_POLICY.on] };
+    qc.retake = this.number(at, 'retake', fields.retake, RETAKES, false) ?? qc.retake;
+    const codes = this.list(
+      at,
+      'on',
+      fields.on,
+      `a list of check codes: ${QC_CHECK_CODES.join(', ')}`,
+    );
+    if (codes !== undefined) {
+      qc.on = [];
+      codes.forEach((code, i) => {
+        const checked = this.choice([...at, 'on'], i, code, QC_CHECK_CODES);
+        if (checked !== undefined && !qc.on.includes(checked)) qc.on.push(checked);
+      });
+    }
+    if (fields.judge !== undefined) {
+      qc.judge =
+        fields.judge === 'off' || fields.judge === false
+          ? 'off'
+          : (this.modelId(at, 'judge', fields.judge) ?? 'off');
+    }
+    return qc;
   }
 
   private characters(value: unknown): Map<string, Character> {
@@ -1053,7 +1098,7 @@ class Checker {
 
   private choice<T extends string>(
     at: Path,
-    key: string,
+    key: PathKey,
     value: unknown,
     choices: readonly T[],
   ): T | undefined {

@@ -89,6 +89,50 @@ export interface Policy {
   allowRetired: boolean;
   /** absent: `auto` */
   slowmo?: SlowmoPolicy;
+  /** absent: the defaults (`qcPolicyOf`) */
+  qc?: QcPolicy;
+}
+
+/**
+ * The take checks (QC) a run holds every take to, named once here so the storyboard can check
+ * `policy.qc.on` and `src/qc/` reports the same codes (docs/qc.md has what each measures).
+ */
+export const QC_CHECK_CODES = [
+  'duration',
+  'size',
+  'fps',
+  'audio',
+  'black',
+  'frozen',
+  'silence',
+  'clipping',
+  'cuts',
+  'first_frame',
+  'last_frame',
+  /** the optional vision judge: does the take show its prompt (value: its confidence, 0..1) */
+  'judge',
+] as const;
+export type QcCheckCode = (typeof QC_CHECK_CODES)[number];
+
+/** `policy.qc`: what a run may buy again when a take fails its checks (docs/storyboard.md). */
+export interface QcPolicy {
+  /** how many more takes a failing take may be bought, each within the budget */
+  retake: number;
+  /** the failing checks that buy another take; others are recorded only */
+  on: QcCheckCode[];
+  /** `off`, or the catalog id of the model that judges each take after the checks */
+  judge: string;
+}
+
+export const DEFAULT_QC_POLICY: Readonly<QcPolicy> = Object.freeze({
+  retake: 1,
+  on: [...QC_CHECK_CODES],
+  judge: 'off',
+});
+
+/** The storyboard's `policy.qc`, or the defaults. */
+export function qcPolicyOf(policy: Pick<Policy, 'qc'>): QcPolicy {
+  return policy.qc ?? { ...DEFAULT_QC_POLICY, on: [...DEFAULT_QC_POLICY.on] };
 }
 
 export interface Character {

@@ -62,6 +62,13 @@ export function writeEdl(timeline: Timeline): string {
     lines.push(...identityLines(c));
     lines.push(...provenanceLines(c.take.metadata, '', undefined));
     if (c.mediaLength !== undefined) lines.push(...field('MEDIA_DURATION', tc(c.mediaLength)));
+    // a locator at the record timecode (as Avid writes them), then the note in full as ours
+    c.markers.forEach((m, i) => {
+      lines.push(
+        `* LOC: ${tc(recordIn + m.frame)} RED     ${ascii(m.name)}`.slice(0, EDL_LINE_WIDTH),
+      );
+      lines.push(...field(`MARKER${i + 1}`, `${m.name}: ${m.note}`));
+    });
     c.alternates.forEach((alt, i) => {
       const key = `ALT${i + 1}.`;
       lines.push(...field(`${key}NAME`, alt.take.name));

@@ -129,6 +129,15 @@ export function writeFcpxml(timeline: Timeline, options: FcpxmlWriteOptions = {}
             .filter((k) => k !== '')
             .join(', '),
         }),
+        // a marker's start is in the clip's own (media) time, one frame long
+        ...t.markers.map((m) =>
+          xml('marker', {
+            start: time(t.sourceIn + m.frame),
+            duration: time(1),
+            value: m.name,
+            note: m.note,
+          }),
+        ),
         xml(
           'metadata',
           {},

@@ -46,7 +46,15 @@ export function writeOtio(timeline: Timeline, options: OtioWriteOptions = {}): s
     name: t.take.name,
     source_range: range(t.sourceIn, t.length),
     effects: [],
-    markers: [],
+    // a marker's range is in the clip's media time, as OTIO has it
+    markers: t.markers.map((m) => ({
+      OTIO_SCHEMA: 'Marker.2',
+      metadata: { shotrouter: { check: m.name } },
+      name: m.name,
+      color: 'RED',
+      marked_range: range(t.sourceIn + m.frame, 0),
+      comment: m.note,
+    })),
     enabled: true,
     media_references: {
       DEFAULT_MEDIA: {

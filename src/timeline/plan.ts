@@ -16,6 +16,8 @@ export interface FramedTake {
   length: number;
   /** frames of the whole media, when known */
   mediaLength: number | undefined;
+  /** the take's markers, each at a frame of the clip (0 … length − 1) */
+  markers: Array<{ frame: number; name: string; note: string }>;
 }
 
 export interface FramedClip extends FramedTake {
@@ -80,5 +82,14 @@ function frameTake(take: TimelineTake, rate: FrameRate, where: string): FramedTa
   if (take.file.length === 0) throw fail('file is empty');
   const mediaLength =
     take.mediaDuration === undefined ? undefined : secondsToFrames(take.mediaDuration, rate);
-  return { take, sourceIn, length, mediaLength };
+  // a marker past either end of the clip stands on its nearest frame: it is still seen
+  const markers = (take.markers ?? []).map((m) => ({
+    frame: Math.min(
+      length - 1,
+      Math.max(0, secondsToFrames(Number.isFinite(m.at) ? m.at : 0, rate)),
+    ),
+    name: m.name,
+    note: m.note,
+  }));
+  return { take, sourceIn, length, mediaLength, markers };
 }

@@ -40,11 +40,23 @@ export interface TimelineClip {
   /** full length of the media file, seconds */
   mediaDuration?: number;
   metadata: ClipProvenance;
+  /** notes pinned to moments of the clip (the failing checks of its take) */
+  markers?: TimelineMarker[];
   /** the other takes of the same shot, each with its own source range */
   alternates: Array<Omit<TimelineClip, 'alternates'>>;
 }
 
 export type TimelineTake = Omit<TimelineClip, 'alternates'>;
+
+/** A note at one moment of a clip: a failing check of its take, say. */
+export interface TimelineMarker {
+  /** seconds into the clip as it plays on the timeline (0: its first frame) */
+  at: number;
+  /** short: the check's code, e.g. `black` */
+  name: string;
+  /** the sentence that explains it */
+  note: string;
+}
 
 export interface Timeline {
   title: string;

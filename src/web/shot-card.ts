@@ -119,6 +119,10 @@ export function ShotCardView(props: ShotCardProps) {
           <figcaption>
             <span>Take ${t.take}${t.model ? html`<span class="muted small"> · ${t.model}</span>` : ''}</span>
             ${
+              t.failed_checks.length > 0 &&
+              html`<span class="badge failed small" title=${t.failed_checks.join('\n')}>Fails ${t.failed_checks.map((c) => c.split(':')[0]).join(', ')}</span>`
+            }
+            ${
               t.picked
                 ? html`<span class="badge done">In the cut</span>`
                 : html`<button class="small-button" disabled=${props.locked} onClick=${() => props.onPick(t.take)}

@@ -223,7 +223,7 @@ export function planOf(title: string, shots: PlannedShot[], budget: number | nul
     policy: 'balanced',
     providers: null,
     shots,
-    total: { usd, seconds: 60 },
+    total: { usd, seconds: 60, worst_case_usd: usd },
     cost_range: { cheapest_usd: usd, best_usd: usd },
     problems: [],
   };

@@ -31,6 +31,8 @@ function storyboard(name: string, budget: number, shots = 2): string {
       'as_of: 2026-11-26',
       'deliver: { resolution: 1280x720, fps: 24, audio: false }',
       `budget_usd: ${budget}`,
+      // no retakes: these tests are about what happens to a failing paid take (retakes.test.ts)
+      'policy: { qc: { retake: 0 } }',
       'shots:',
       ...Array.from(
         { length: shots },

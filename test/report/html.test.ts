@@ -27,6 +27,7 @@ function shot(id: string, over: Partial<ShotReport> = {}): ShotReport {
     paid_takes: [],
     seconds: 42,
     clip: `conformed/${id}-take1-0123456789abcdef.mp4`,
+    verdict: null,
     ...over,
   };
 }

@@ -56,6 +56,13 @@ export function formatPlan(plan: Plan, columns = 100): string {
     '',
     `total: ${shownUsd(plan.total.usd)}${budget}, about ${formatDuration(plan.total.seconds)} of generation`,
   ];
+  // plans stored before retakes were priced have no worst case
+  const worst = plan.total.worst_case_usd;
+  if (worst !== undefined && worst > plan.total.usd + 1e-9) {
+    lines.push(
+      `worst case: ${shownUsd(worst)} if every take fails its checks and every allowed retake is bought (policy.qc), never over the budget`,
+    );
+  }
   const errors = plan.problems.filter((p) => p.severity === 'error');
   // Plan-level warnings from the problems; each shot's own from its structured warnings (the
   // problems repeat those as code `warning`).

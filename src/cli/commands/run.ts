@@ -93,7 +93,11 @@ export const runCommand: Command = {
             say(
               preview
                 ? 'preview: every shot is rendered locally; nothing is spent'
-                : `to spend: up to ${shownUsd(event.toSpendUsd)}`,
+                : `to spend: up to ${shownUsd(event.toSpendUsd)}${
+                    event.worstCaseUsd > event.toSpendUsd + 1e-9
+                      ? ` (up to ${shownUsd(event.worstCaseUsd)} if takes fail their checks and are retaken, never over the budget)`
+                      : ''
+                  }`,
             );
             const mode = json ? 'json' : io.stdout.isTTY ? 'live' : 'lines';
             view = progressView(io, mode, { total: event.jobs, done: event.done });
@@ -127,9 +131,15 @@ export const runCommand: Command = {
         );
       }
       const paid = failed.filter((s) => s.paid_takes.length > 0);
+      // every take failed its checks: the best of them is in the cut, marked
+      const shown = failed.filter((s) => s.file !== null).length;
+      const inCut =
+        shown === 0
+          ? ''
+          : ` (the best failing take${shown === 1 ? ' is' : `s of ${shown} shots are`} in the cut, marked)`;
       throw new ShotrouterError(
         'shots_failed',
-        `${failed.length} shot${plural} failed on every allowed model: ${list}${paid.length > 0 ? `\n${paid.length} of them kept a paid take that failed its checks (see the report); running again does not buy ${paid.length === 1 ? 'it' : 'them'} again: add --retry-failed to pay for a new take` : ''}`,
+        `${failed.length} shot${plural} failed on every allowed model: ${list}${paid.length > 0 ? `\n${paid.length} of them kept a paid take that failed its checks${inCut} (see the report); running again does not buy ${paid.length === 1 ? 'it' : 'them'} again: add --retry-failed to pay for a new take` : ''}`,
       );
     }
     return EXIT.ok;

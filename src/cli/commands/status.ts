@@ -49,6 +49,19 @@ export const statusCommand: Command = {
   },
 };
 
+/** The job's checks in a few words (the failing codes, the takes that failed), then its error. */
+function checksNote(j: RunStatus['jobs'][number]): string {
+  const failing = (j.verdict ?? []).filter((c) => !c.ok).map((c) => c.code);
+  const notes = [
+    ...(failing.length > 0 ? [`fails ${failing.join(', ')}`] : []),
+    ...(j.failed_takes > 0 && failing.length === 0
+      ? [`${j.failed_takes} failed take${j.failed_takes === 1 ? '' : 's'} kept`]
+      : []),
+    ...(j.error ? [j.error] : []),
+  ];
+  return notes.join('; ');
+}
+
 function formatStatus(status: RunStatus, columns = 100): string {
   const money = (usd: number) => `$${usd.toFixed(2)}`;
   const rows = status.jobs.map((j) => [
@@ -57,7 +70,7 @@ function formatStatus(status: RunStatus, columns = 100): string {
     j.model ? `${j.model} (${j.provider})` : '—',
     String(j.attempts),
     money(j.spend_usd),
-    j.error ?? '',
+    checksNote(j),
   ]);
   const table = renderTable(
     [

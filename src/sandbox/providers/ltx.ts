@@ -24,7 +24,7 @@ import {
 } from '../http.ts';
 import type { Job } from '../jobs.ts';
 import { parseSize } from '../sizes.ts';
-import { cdnExpired, retryAfter } from './common.ts';
+import { cdnExpired, openingOf, retryAfter } from './common.ts';
 
 type Endpoint = 'text-to-video' | 'image-to-video';
 
@@ -153,7 +153,15 @@ export function ltxProvider(core: SandboxCore): ProviderSpec {
       {
         id: randomUUID(),
         model: name,
-        render: { seconds: duration, ...size, fps, audio, model: name, prompt },
+        render: {
+          seconds: duration,
+          ...size,
+          fps,
+          audio,
+          model: name,
+          prompt,
+          ...openingOf(typeof body.image_uri === 'string' ? body.image_uri : undefined),
+        },
         data: { endpoint: endpoint as Endpoint },
       },
       (job) => json(202, { id: job.id, status: 'pending', created_at: isoTime(job.createdAt) }),

@@ -31,7 +31,7 @@ import {
 } from '../http.ts';
 import type { Job } from '../jobs.ts';
 import { sizeFor } from '../sizes.ts';
-import { cdnExpired, retryAfter } from './common.ts';
+import { cdnExpired, openingOf, retryAfter } from './common.ts';
 
 type Api = 'v1' | 'v2';
 
@@ -288,7 +288,15 @@ export function minimaxProvider(core: SandboxCore): ProviderSpec {
       {
         id,
         model: name,
-        render: { seconds: duration, ...pixels, fps: FPS, audio: model.audio, model: name, prompt },
+        render: {
+          seconds: duration,
+          ...pixels,
+          fps: FPS,
+          audio: model.audio,
+          model: name,
+          prompt,
+          ...openingOf(first),
+        },
         data: { api, fileId: nextFileId++, resolution, ratio, duration },
       },
       (job) =>
