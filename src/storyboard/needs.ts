@@ -2,7 +2,16 @@
  * What a shot asks of a model, derived from the checked shot exactly as docs/storyboard.md
  * "What a shot asks of a model" says. Never written by hand.
  */
-import type { Character, Deliver, ImageRef, Orientation, Shot, ShotNeeds, Size } from './types.ts';
+import type {
+  Character,
+  Deliver,
+  ImageRef,
+  Location,
+  Orientation,
+  Shot,
+  ShotNeeds,
+  Size,
+} from './types.ts';
 
 export function orientationOf(size: Size): Orientation {
   if (size.width > size.height) return 'landscape';
@@ -13,6 +22,7 @@ export function deriveNeeds(
   shot: Omit<Shot, 'needs' | 'position'>,
   deliver: Deliver,
   characters: ReadonlyMap<string, Character>,
+  locations: ReadonlyMap<string, Location> = new Map(),
 ): ShotNeeds {
   const { audio } = shot;
   const audible = deliver.audio && !audio.silent;
@@ -28,8 +38,9 @@ export function deriveNeeds(
         : audio.ambient !== undefined || audio.sfx !== undefined
           ? 'preferred'
           : 'none',
-    referenceImages: referenceImages(shot, characters),
-    firstFrame: shot.firstFrame !== undefined,
+    referenceImages: referenceImages(shot, characters, locations),
+    // a frame of another shot's take is a first frame like any other (known once that take exists)
+    firstFrame: shot.firstFrame !== undefined || shot.firstFrameFrom !== undefined,
     lastFrame: shot.lastFrame !== undefined,
   };
   // rounded to the millisecond-frame so that 23.976 × 2.5 reads 59.94, not 59.940000000000005
@@ -53,12 +64,15 @@ function showsRealPerson(
   });
 }
 
-/** The shot's own references, then those of its characters, each image once. */
+/** The shot's own references, then those of its characters, then its location's, each image once. */
 function referenceImages(
-  shot: Pick<Shot, 'references' | 'characters'>,
+  shot: Pick<Shot, 'references' | 'characters' | 'location'>,
   characters: ReadonlyMap<string, Character>,
+  locations: ReadonlyMap<string, Location>,
 ): ImageRef[] {
-  if (shot.characters.length === 0 && shot.references.length <= 1) return [...shot.references];
+  const place = shot.location === undefined ? undefined : locations.get(shot.location);
+  if (shot.characters.length === 0 && !place?.references.length && shot.references.length <= 1)
+    return [...shot.references];
   const seen = new Set<string>();
   const images: ImageRef[] = [];
   const add = (ref: ImageRef) => {
@@ -69,5 +83,6 @@ function referenceImages(
   };
   shot.references.forEach(add);
   for (const name of shot.characters) characters.get(name)?.references.forEach(add);
+  place?.references.forEach(add);
   return images;
 }

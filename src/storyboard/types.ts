@@ -89,6 +89,8 @@ export interface Policy {
   allowRetired: boolean;
   /** absent: `auto` */
   slowmo?: SlowmoPolicy;
+  /** absent: `prefer` (see Continuity below) */
+  continuity?: ContinuityPolicy;
 }
 
 export interface Character {
@@ -97,6 +99,32 @@ export interface Character {
   references: ImageRef[];
   /** the references show a real person (some models refuse such references); absent: false */
   realPerson?: boolean;
+}
+
+// ---- continuity: places reused across shots, and shots that start where another ends ----
+
+/**
+ * Shots that share a character or a location stay on one model family: `prefer` (default) a soft
+ * bonus in the optimizer, `strict` a hard rule, `off` not at all.
+ */
+export type ContinuityPolicy = 'prefer' | 'strict' | 'off';
+export const CONTINUITY_POLICIES: readonly ContinuityPolicy[] = ['prefer', 'strict', 'off'];
+
+/** A place reused across shots; its references travel with every shot set there. */
+export interface Location {
+  name: string;
+  description?: string;
+  references: ImageRef[];
+}
+
+/** Which frame of another shot's picked take a shot starts from. */
+export type FrameOfShot = 'first' | 'last';
+export const FRAMES_OF_SHOT: readonly FrameOfShot[] = ['first', 'last'];
+
+/** `first_frame_from`: the shot starts from a frame of another shot's picked take. */
+export interface FirstFrameFrom {
+  shot: string;
+  frame: FrameOfShot;
 }
 
 export interface Shot {
@@ -111,6 +139,10 @@ export interface Shot {
   characters: string[];
   references: ImageRef[];
   firstFrame?: ImageRef;
+  /** starts from a frame of another shot's picked take (never together with `firstFrame`) */
+  firstFrameFrom?: FirstFrameFrom;
+  /** a name defined under `locations` */
+  location?: string;
   lastFrame?: ImageRef;
   /** the shot's own references show a real person; absent: false */
   realPerson?: boolean;
@@ -145,7 +177,7 @@ export interface ShotNeeds {
   realPerson?: boolean;
   /** `required` for dialogue, `preferred` for ambient/sfx, `none` when the cut is silent or the shot is `silent` */
   audio: 'required' | 'preferred' | 'none';
-  /** shot references + references of its characters, deduplicated */
+  /** shot references + references of its characters and its location, deduplicated */
   referenceImages: ImageRef[];
   firstFrame: boolean;
   lastFrame: boolean;
@@ -186,6 +218,8 @@ export interface Storyboard {
   budgetUsd?: number;
   policy: Policy;
   characters: Record<string, Character>;
+  /** absent: none defined */
+  locations?: Record<string, Location>;
   shots: Shot[];
   /** things worth telling the user that do not stop the storyboard (e.g. a speaker who is not a character) */
   warnings: import('../errors.ts').Problem[];
