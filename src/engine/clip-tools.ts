@@ -1,5 +1,5 @@
-/** The engine's media operations on ffmpeg: verify with ffprobe, join by concat. */
-import { joinClips, verifyClip } from '../media/index.ts';
+/** The engine's media operations on ffmpeg: verify with ffprobe, join by concat, one frame. */
+import { extractFrame, joinClips, verifyClip } from '../media/index.ts';
 import type { ClipTools } from './context.ts';
 
 export const ffmpegClipTools: ClipTools = {
@@ -15,5 +15,8 @@ export const ffmpegClipTools: ClipTools = {
   },
   async join(inputs, output, signal) {
     await joinClips({ inputs, output, ...(signal ? { signal } : {}) });
+  },
+  async frame(input, atSeconds, output, signal) {
+    await extractFrame({ input, atSeconds, output, ...(signal ? { signal } : {}) });
   },
 };

@@ -55,6 +55,8 @@ export interface ClipTools {
   inspect(file: string, expected: ExpectedClip, signal?: AbortSignal): Promise<ClipFacts>;
   /** joins clips, in order, into `output` */
   join(inputs: string[], output: string, signal?: AbortSignal): Promise<void>;
+  /** writes the frame shown at `atSeconds` as a PNG (default: ffmpeg, media/frame.ts) */
+  frame?(input: string, atSeconds: number, output: string, signal?: AbortSignal): Promise<void>;
 }
 
 /** A job as the engine tracks it: its spec and an up-to-date copy of its row. */

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Chain, GenerateRequest, Plan, PlannedShot, Trim } from '../router/types.ts';
-import type { ImageRef, Shot, Storyboard } from '../storyboard/types.ts';
+import type { FirstFrameFrom, ImageRef, Shot, Storyboard } from '../storyboard/types.ts';
 import { toMicro, toUsd } from '../util/money.ts';
 
 export type ReferenceRole = 'reference' | 'first_frame' | 'last_frame';
@@ -73,6 +73,11 @@ export interface JobSpec {
   cuts: Cut[] | null;
   /** a shot served is slow motion: the clip must come at the frame rate asked, not converted */
   exactFps: boolean;
+  /**
+   * The job starts from a frame of another shot's picked take (engine/start-frame.ts): it waits
+   * for that shot, and the frame becomes its `first_frame` reference once known.
+   */
+  firstFrameFrom?: FirstFrameFrom;
 }
 
 export async function buildJobSpecs(
@@ -209,6 +214,8 @@ function makeSpec(
   standbyFor: string | null,
 ): JobSpec {
   const first = routes[0];
+  // only a single shot may start from another's frame (never a multi-shot group)
+  const from = shots.length === 1 ? shots[0]!.firstFrameFrom : undefined;
   const cacheKey = sha256(
     JSON.stringify({
       v: 1,
@@ -220,6 +227,9 @@ function makeSpec(
       prompt,
       references: references.map((r) => [r.role, r.id]),
       take,
+      // the link, not the frame: a later pick of that shot does not make this a new request
+      // that a run would buy by itself; the frame used is kept with the job (first_frame_json)
+      ...(from ? { first_frame_from: [from.shot, from.frame] } : {}),
     }),
   );
   return {
@@ -235,6 +245,7 @@ function makeSpec(
     standbyFor,
     cuts: null,
     exactFps: shots.some((s) => s.slowmo > 1),
+    ...(from ? { firstFrameFrom: from } : {}),
   };
 }
 

@@ -96,6 +96,7 @@ export async function prepareRun(
       error_message: null,
       created_at: at,
       updated_at: at,
+      first_frame_json: null,
     }));
     await tx.insertJobs(jobs);
 
@@ -116,6 +117,7 @@ export async function prepareRun(
             attempts: old.attempts,
             spend_micro: old.spend_micro,
             warnings_json: old.warnings_json,
+            first_frame_json: old.first_frame_json,
           });
           reused++;
           break;
@@ -134,6 +136,7 @@ export async function prepareRun(
             warnings_json: old.warnings_json,
             error_code: old.error_code,
             error_message: old.error_message,
+            first_frame_json: old.first_frame_json,
           });
           await tx.updateJob(old.id, { state: 'superseded' });
           adopted++;
@@ -149,6 +152,7 @@ export async function prepareRun(
             attempts: old.attempts,
             spend_micro: old.spend_micro,
             warnings_json: old.warnings_json,
+            first_frame_json: old.first_frame_json,
           });
           await tx.updateJob(old.id, { state: 'superseded' });
           adopted++;
