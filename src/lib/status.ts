@@ -6,13 +6,15 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { firstFrameShot, type StaleTake, staleTake } from '../assemble/stale.ts';
 import { parseStoredPlan } from '../contracts/plan.ts';
 import { ShotrouterError } from '../errors.ts';
 import type { Plan } from '../router/types.ts';
-import { type FirstFrameSource, pickedCandidate } from '../store/picks.ts';
+import { pickedCandidate } from '../store/picks.ts';
 import type { JobState, RunState } from '../store/schema.ts';
 import { DATABASE_FILE, type JobRow, openStore, type Store } from '../store/store.ts';
-import { shownUsd } from '../util/money.ts';
+
+export type { StaleTake } from '../assemble/stale.ts';
 
 export interface JobStatus {
   /** the shot id, or the multi-shot group id */
@@ -49,20 +51,6 @@ export interface RunStatus {
   left: { jobs: number; estimate_usd: number };
   /** takes that started from another shot's take that is no longer the picked one */
   stale: StaleTake[];
-}
-
-/** A take made from a frame of another shot's take (`first_frame_from`) that is no longer picked. */
-export interface StaleTake {
-  shot: string;
-  /** 1-based */
-  take: number;
-  from_shot: string;
-  /** 1-based: the take the frame came from, and the one the cut uses now (null: none made) */
-  from_take: number;
-  picked_take: number | null;
-  /** one take at the plan's price */
-  estimate_usd: number;
-  message: string;
 }
 
 const FINISHED = new Set(['done', 'skipped', 'superseded']);
@@ -142,31 +130,14 @@ async function staleTakes(
   const unitOf = new Map((plan.shots ?? []).map((s) => [s.id, s.group ?? s.id]));
   const stale: StaleTake[] = [];
   for (const job of linked) {
-    const source = JSON.parse(job.first_frame_json!) as FirstFrameSource;
-    const unit = unitOf.get(source.shot) ?? source.shot;
+    const from = firstFrameShot(job)!;
+    const unit = unitOf.get(from) ?? from;
     const made = jobs
       .filter((j) => j.shot_id === unit && j.state === 'done' && j.media_sha256)
       .sort((a, b) => a.take - b.take);
-    const now = pickedCandidate(made, await store.picks([source.shot]), (j) => j) ?? made[0];
-    if (now?.media_sha256 === source.media_sha256) continue;
-    const estimate = Math.round((perTake.get(job.shot_id) ?? 0) * 1e6) / 1e6;
-    const name = job.take > 0 ? `${job.shot_id} take ${job.take + 1}` : job.shot_id;
-    const picked = now ? now.take + 1 : null;
-    const what =
-      picked === null
-        ? `${source.shot} has no take now`
-        : picked === source.take + 1
-          ? `${source.shot}'s take ${picked} is a new clip`
-          : `the cut now uses take ${picked}`;
-    stale.push({
-      shot: job.shot_id,
-      take: job.take + 1,
-      from_shot: source.shot,
-      from_take: source.take + 1,
-      picked_take: picked,
-      estimate_usd: estimate,
-      message: `stale: ${name} starts from ${source.shot}'s old pick (take ${source.take + 1}; ${what}); regenerate would cost ~${shownUsd(estimate)} (nothing is bought by itself: raise its takes, or edit it, to make one from the new pick)`,
-    });
+    const now = pickedCandidate(made, await store.picks([from]), (j) => j) ?? made[0];
+    const note = staleTake(job, now, perTake.get(job.shot_id) ?? 0);
+    if (note) stale.push(note);
   }
   return stale;
 }

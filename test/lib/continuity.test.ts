@@ -86,6 +86,9 @@ describe('first_frame_from in a preview run', () => {
       stale!.message,
       /^stale: a2 starts from a1's old pick \(take 1; a1's take 1 is a new clip\); regenerate would cost ~\$0\.\d\d/,
     );
+    // report.json says the same on the shot
+    const reported = second.report.shots.find((s) => s.id === 'a2')!;
+    assert.ok(reported.warnings.includes(stale!.message), JSON.stringify(reported.warnings));
   });
 
   test('a later pick of the shot it starts from marks it stale with its price, and buys nothing', async () => {
