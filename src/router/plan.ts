@@ -139,10 +139,7 @@ export function planStoryboard(
     ? chooseContinuous(items, groups, mode, budget, problems, optimizer)
     : { decided: items, chosen: choose(items, budget, problems, optimizer) };
   const shots = assemble(decided, chosen, analyses);
-  // what the groups cost: the same storyboard with every shot routed on its own
-  const free = constrained
-    ? assemble(items, choose(items, budget, [], optimizer), analyses)
-    : shots;
+  const free = constrained ? freeChoice(items, decided, chosen, groups, budget, optimizer) : shots;
   const continuity = describeContinuity(mode, groups, shots, free, (id) => {
     return catalog.byId.get(id)?.family;
   });
@@ -197,6 +194,35 @@ const CONTINUITY_ACCESS: ItemAccess<Item, ItemOption> = {
   withOptions: (item, options) => ({ shots: item.shots, options }),
   withBonus: (option, bonus) => ({ ...option, value: option.value + bonus }),
 };
+
+/**
+ * What the groups' shots would be routed to on their own, the rest of the plan as chosen: their
+ * items solved again without the constraint, within what the rest leaves of the budget (a
+ * problem the size of the groups, not of the storyboard).
+ */
+function freeChoice(
+  items: Item[],
+  decided: Item[],
+  chosen: Array<number | null>,
+  groups: readonly Group[],
+  budget: number | undefined,
+  optimizer: 'exact' | 'greedy',
+): PlannedShot[] {
+  const inGroup = new Set(groups.flatMap((g) => g.items));
+  let restMicro = 0;
+  decided.forEach((item, i) => {
+    const pick = chosen[i];
+    if (!inGroup.has(i) && pick !== null && pick !== undefined)
+      restMicro += toMicro(item.options[pick]!.usd);
+  });
+  const subset = [...inGroup].sort((a, b) => a - b).map((i) => items[i]!);
+  const left = budget === undefined ? undefined : toUsd(Math.max(0, toMicro(budget) - restMicro));
+  return assemble(
+    subset,
+    choose(subset, left, [], optimizer),
+    subset.flatMap((item) => item.shots),
+  );
+}
 
 /**
  * The choice with continuity groups kept on one family (router/continuity.ts). Under `strict`,
