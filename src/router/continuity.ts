@@ -346,3 +346,14 @@ function sumUsd(shots: readonly PlannedShot[]): number {
 function meanScore(shots: readonly PlannedShot[]): number {
   return shots.length === 0 ? 0 : shots.reduce((sum, s) => sum + s.score, 0) / shots.length;
 }
+
+/** A shot starting from another's frame says so: the frame is known only once that shot is made. */
+export function firstFrameReasons(shots: readonly Shot[], planned: readonly PlannedShot[]): void {
+  shots.forEach((shot, i) => {
+    const from = shot.firstFrameFrom;
+    if (from && planned[i]?.model)
+      planned[i]!.reasons.push(
+        `starts from the ${from.frame} frame of ${from.shot}'s picked take, sent as its first frame once ${from.shot} is made`,
+      );
+  });
+}

@@ -24,6 +24,7 @@ import {
   constrain,
   describeContinuity,
   findGroups,
+  firstFrameReasons,
   type Group,
   type ItemAccess,
 } from './continuity.ts';
@@ -140,6 +141,7 @@ export function planStoryboard(
     : { decided: items, chosen: choose(items, budget, problems, optimizer) };
   const shots = assemble(decided, chosen, analyses);
   const free = constrained ? freeChoice(items, decided, chosen, groups, budget, optimizer) : shots;
+  firstFrameReasons(storyboard.shots, shots);
   const continuity = describeContinuity(mode, groups, shots, free, (id) => {
     return catalog.byId.get(id)?.family;
   });

@@ -826,7 +826,11 @@ class Checker {
           found: quote(target),
           ...(near === undefined ? {} : { hint: `did you mean '${near}'?` }),
         });
-      } else linked.push(shot);
+      } else {
+        linked.push(shot);
+        const source = byId.get(target);
+        if (source) this.sourceShape(shot, source);
+      }
     }
     // each shot names at most one other: walk each chain once, colouring shots as they finish
     const done = new Set<string>();
@@ -854,6 +858,18 @@ class Checker {
       }
       for (const shot of path) done.add(shot.id);
     }
+  }
+
+  /** As for a first_frame image: a clip starts in the shape of the frame it is given. */
+  private sourceShape(shot: Shot, source: Shot): void {
+    const image = orientationOf(source.size);
+    const wanted = orientationOf(shot.size);
+    if (image === wanted || image === 'square' || wanted === 'square') return;
+    this.findings.warn(
+      ['shots', shot.index, 'first_frame_from', 'shot'],
+      `${source.id} is ${source.size.width}x${source.size.height} (${image}) but this shot is ${shot.size.width}x${shot.size.height} (${wanted}): image-to-video models make the clip in the frame's shape`,
+      { hint: `start from a ${wanted} shot, or change this shot's resolution` },
+    );
   }
 
   private shotCharacters(

@@ -166,5 +166,12 @@ shots:
     assert.ok(planStoryboard(board(yaml('')), multi).shots.every((s) => s.group !== null));
     const linked = planStoryboard(board(yaml(', first_frame_from: { shot: a }')), multi);
     assert.ok(linked.shots.every((s) => s.group === null));
+    // its estimate is known before anything runs, and its reasons say where it starts
+    assert.ok(linked.shots[1]!.estimate.usd > 0);
+    assert.ok(
+      linked.shots[1]!.reasons.includes(
+        "starts from the last frame of a's picked take, sent as its first frame once a is made",
+      ),
+    );
   });
 });

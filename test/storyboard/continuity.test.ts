@@ -96,6 +96,24 @@ describe('first_frame_from', () => {
     assert.deepEqual(s3!.firstFrameFrom, { shot: 's2', frame: 'first' });
   });
 
+  test('a source of another orientation is a warning, as a first_frame image would be', () => {
+    const storyboard = parseStoryboard(
+      board(
+        [],
+        '  - { id: s1, prompt: p, duration: 2, resolution: 1080x1920 }',
+        '  - { id: s2, prompt: p, duration: 2, first_frame_from: { shot: s1 } }',
+      ),
+      INLINE_FILE,
+    );
+    const [warning] = storyboard.warnings;
+    assert.equal(warning?.path, 'shots[1].first_frame_from.shot');
+    assert.equal(warning?.line, 8);
+    assert.match(
+      warning!.message,
+      /s1 is 1080x1920 \(portrait\) but this shot is 1920x1080 \(landscape\)/,
+    );
+  });
+
   test('an unknown shot is refused with a did-you-mean, at the shot it names', () => {
     const problem = expectProblem(
       board(
