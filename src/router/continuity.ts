@@ -25,9 +25,8 @@ export interface OptionLike {
 export interface ItemAccess<I, O extends OptionLike> {
   options(item: I): readonly O[];
   shots(item: I): readonly Shot[];
-  /** the option's model family and model id */
+  /** the option's model family (the catalog card's `family`) */
   family(option: O): string;
-  model(option: O): string;
   /** the item with these options instead (its shots unchanged) */
   withOptions(item: I, options: O[]): I;
   /** the option with `bonus` added to its value */

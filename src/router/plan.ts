@@ -192,7 +192,6 @@ const CONTINUITY_ACCESS: ItemAccess<Item, ItemOption> = {
   options: (item) => item.options,
   shots: shotsOfItem,
   family: (option) => option.perShot[0]!.option.model.family,
-  model: (option) => option.perShot[0]!.option.model.id,
   withOptions: (item, options) => ({ shots: item.shots, options }),
   withBonus: (option, bonus) => ({ ...option, value: option.value + bonus }),
 };
