@@ -4,6 +4,7 @@
  * that reuses the clip and lapses when the shot was made anew), otherwise the first take made.
  */
 import { ShotrouterError } from '../errors.ts';
+import { pickedCandidate } from '../store/picks.ts';
 import type { Store, TakePickRow } from '../store/store.ts';
 import type { ShotSources, ShotTake } from './shot-sources.ts';
 
@@ -15,13 +16,10 @@ export function pickedTake<T extends { take: ShotTake }>(
   candidates: T[],
   picks: readonly TakePickRow[],
 ): T | undefined {
-  for (const pick of picks) {
-    const match = candidates.find(
-      (c) => c.take.take === pick.take && c.take.job.cache_key === pick.cache_key,
-    );
-    if (match) return match;
-  }
-  return undefined;
+  return pickedCandidate(candidates, picks, (c) => ({
+    take: c.take.take,
+    cache_key: c.take.job.cache_key,
+  }));
 }
 
 /** The picks of every shot of a run, newest first per shot. */

@@ -6,7 +6,8 @@ import type { RunReport, ShotReport } from '../report/types.ts';
 import type { Plan } from '../router/types.ts';
 import { cutChoice } from './picks.ts';
 import type { RunState } from './run-state.ts';
-import type { ShotTake } from './shot-sources.ts';
+import type { ShotSources, ShotTake } from './shot-sources.ts';
+import { firstFrameShot, staleTake } from './stale.ts';
 
 export type { RunReport, ShotReport } from '../report/types.ts';
 
@@ -61,6 +62,7 @@ export function buildReport(input: {
       if (!warnings.includes(w)) warnings.push(w);
     };
     for (const { job } of jobs) for (const w of JSON.parse(job.warnings_json) as string[]) note(w);
+    for (const stale of staleNotes(jobs, state, planned.estimate.usd / planned.takes)) note(stale);
     for (const w of assembled?.warnings ?? []) note(w);
     let spendMicro = 0;
     let reservedMicro = 0;
@@ -143,6 +145,28 @@ export function buildReport(input: {
     join: input.join ?? null,
     catalog: input.plan.catalog ?? null,
   };
+}
+
+/** A take made from a frame of another shot's take that the cut no longer uses (assemble/stale.ts). */
+function staleNotes(jobs: ShotSources['jobs'], state: RunState, perTakeUsd: number): string[] {
+  const notes: string[] = [];
+  for (const { job } of jobs) {
+    const from = firstFrameShot(job);
+    if (from === undefined) continue;
+    const source = state.sources.find((s) => s.planned.id === from);
+    const made = (source?.takes ?? []).filter((t): t is ShotTake => t !== null);
+    const now = cutChoice(
+      made.map((take) => ({ take })),
+      state.picks.get(from),
+    )?.take;
+    const stale = staleTake(
+      job,
+      now && { take: now.take, media_sha256: now.job.media_sha256 },
+      perTakeUsd,
+    );
+    if (stale) notes.push(stale.message);
+  }
+  return notes;
 }
 
 function isOver(state: string): boolean {

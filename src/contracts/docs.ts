@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { API_ERROR_CODES, ERROR_CODES, ErrorBodySchema, ProblemSchema } from './errors.ts';
 import {
   ChainSchema,
+  ContinuityGroupSchema,
+  ContinuitySchema,
   FallbackSchema,
   GenerateRequestSchema,
   PLAN_PROBLEM_CODES,
@@ -41,6 +43,12 @@ const SECTIONS: Array<{ id: string; title: string; schema: z.ZodType }> = [
   { id: 'fallback', title: 'Fallback route (`fallback_routes[]`)', schema: FallbackSchema },
   { id: 'rejection', title: 'Rejection (`rejected[]`)', schema: RejectionSchema },
   { id: 'plan-problem', title: 'Plan problem (`problems[]`)', schema: PlanProblemSchema },
+  { id: 'continuity', title: 'Continuity (`continuity`)', schema: ContinuitySchema },
+  {
+    id: 'continuity-group',
+    title: 'Continuity group (`continuity.groups[]`)',
+    schema: ContinuityGroupSchema,
+  },
   { id: 'error-body', title: 'HTTP API error body', schema: ErrorBodySchema },
   { id: 'problem', title: 'Storyboard problem (`error.problems[]`)', schema: ProblemSchema },
 ];

@@ -231,6 +231,11 @@ export const PLAN_PROBLEM_CODES = [
     code: 'catalog_facts_may_be_stale',
     meaning: 'A chosen model’s newest source is over 120 days before `as_of`.',
   },
+  {
+    code: 'continuity_infeasible',
+    meaning:
+      'Under `policy.continuity: strict`, no one model family can make every shot of a continuity group.',
+  },
   { code: 'warning', meaning: 'A shot’s warning (the same text as in `shots[].warnings`).' },
 ] as const;
 export type PlanProblemCode = (typeof PLAN_PROBLEM_CODES)[number]['code'];
@@ -262,6 +267,41 @@ export const CatalogOriginSchema = z
   })
   .meta({ description: 'Where a catalog’s cards came from, and their digest' });
 
+export const ContinuityGroupSchema = z
+  .object({
+    id: z.string().describe('`continuity-<n>`, numbered in storyboard order'),
+    shots: z.array(z.string()).describe('its shots, in storyboard order'),
+    characters: z.array(z.string()).describe('the characters two or more of its shots share'),
+    locations: z.array(z.string()).describe('the locations two or more of its shots share'),
+    family: z
+      .string()
+      .nullable()
+      .describe(
+        'the model family the group is kept on (`prefer`, `strict`); under `off` the family all its shots happen to share; null: none',
+      ),
+    kept: z.boolean().describe('every routed shot of the group is on `family` in this plan'),
+    usd: z.number().describe('every take of the group’s shots in this plan'),
+    unconstrained_usd: z
+      .number()
+      .describe('the same shots with every shot routed on its own (as `policy.continuity: off`)'),
+    delta_usd: z
+      .number()
+      .describe('`usd − unconstrained_usd`: what keeping the group together costs (> 0) or saves'),
+    score_delta: z
+      .number()
+      .describe('the mean score of its shots in this plan minus that when routed on their own'),
+  })
+  .meta({ description: 'Shots that share a character or a location' });
+
+export const ContinuitySchema = z
+  .object({
+    policy: z.enum(['prefer', 'strict', 'off']).describe('the storyboard’s `policy.continuity`'),
+    groups: z
+      .array(ContinuityGroupSchema)
+      .describe('groups of two or more shots linked by shared characters or locations'),
+  })
+  .meta({ description: 'Which shots stay on one model family, and what that costs' });
+
 export const PlanSchema = z
   .object({
     title: z.string().describe('the storyboard’s title'),
@@ -287,6 +327,9 @@ export const PlanSchema = z
     problems: z
       .array(PlanProblemSchema)
       .describe('errors (the plan cannot run as is) and warnings, plan-wide and per shot'),
+    continuity: ContinuitySchema.optional().describe(
+      'continuity groups and their cost (absent only in plans stored before continuity existed)',
+    ),
     catalog: CatalogOriginSchema.optional().describe(
       'the catalog the plan was made with (absent only in plans stored before catalogs were recorded)',
     ),

@@ -70,4 +70,24 @@ export const RunStatusSchema = z.object({
   jobs: z.array(JobStatusSchema),
   spend: SpendSchema,
   left: z.object({ jobs: z.number().int(), estimate_usd: z.number() }),
+  stale: z
+    .array(
+      z.object({
+        shot: z.string(),
+        take: z.number().int().describe('1-based'),
+        from_shot: z.string().describe('the shot its first frame came from'),
+        from_take: z.number().int().describe('the take of it the frame came from (1-based)'),
+        picked_take: z
+          .number()
+          .int()
+          .nullable()
+          .describe('the take of it the cut uses now; null: none is made'),
+        estimate_usd: z.number().describe('what making this take again would cost'),
+        message: z.string(),
+      }),
+    )
+    .optional()
+    .describe(
+      'takes made from a frame of another shot whose pick has changed since (`first_frame_from`); never made again by themselves',
+    ),
 });

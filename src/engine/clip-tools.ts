@@ -1,5 +1,5 @@
-/** The engine's media operations on ffmpeg: verify with ffprobe, the take checks, join by concat. */
-import { joinClips, verifyClip } from '../media/index.ts';
+/** The engine's media operations on ffmpeg: verify with ffprobe, the take checks, join by concat, one frame. */
+import { extractFrame, joinClips, verifyClip } from '../media/index.ts';
 import { checkTake } from '../qc/index.ts';
 import type { ClipTools } from './context.ts';
 
@@ -23,5 +23,8 @@ export const ffmpegClipTools: ClipTools = {
   },
   async join(inputs, output, signal) {
     await joinClips({ inputs, output, ...(signal ? { signal } : {}) });
+  },
+  async frame(input, atSeconds, output, signal) {
+    await extractFrame({ input, atSeconds, output, ...(signal ? { signal } : {}) });
   },
 };

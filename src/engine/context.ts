@@ -69,6 +69,8 @@ export interface ClipTools {
     probe: ProbeInfo | undefined,
     signal?: AbortSignal,
   ): Promise<Check[]>;
+  /** writes the frame shown at `atSeconds` as a PNG (default: ffmpeg, media/frame.ts) */
+  frame?(input: string, atSeconds: number, output: string, signal?: AbortSignal): Promise<void>;
 }
 
 /**

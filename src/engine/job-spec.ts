@@ -23,6 +23,7 @@ import {
 import type { Chain, Fallback, GenerateRequest, Plan, PlannedShot, Trim } from '../router/types.ts';
 import {
   type Character,
+  type FirstFrameFrom,
   type ImageRef,
   type QcPolicy,
   qcPolicyOf,
@@ -97,6 +98,11 @@ export interface JobSpec {
   exactFps: boolean;
   /** the storyboard's `policy.qc`: what a failing take may buy (absent: keep it, buy nothing) */
   qc?: QcPolicy;
+  /**
+   * The job starts from a frame of another shot's picked take (engine/start-frame.ts): it waits
+   * for that shot, and the frame becomes its `first_frame` reference once known.
+   */
+  firstFrameFrom?: FirstFrameFrom;
 }
 
 export async function buildJobSpecs(
@@ -282,6 +288,8 @@ function makeSpec(
   standbyFor: string | null,
 ): JobSpec {
   const first = routes[0];
+  // only a single shot may start from another's frame (never a multi-shot group)
+  const from = shots.length === 1 ? shots[0]!.firstFrameFrom : undefined;
   const cacheKey = sha256(
     JSON.stringify({
       v: 1,
@@ -295,6 +303,9 @@ function makeSpec(
       ...(first?.negativePrompt ? { negative: first.negativePrompt } : {}),
       references: references.map((r) => [r.role, r.id]),
       take,
+      // the link, not the frame: a later pick of that shot does not make this a new request
+      // that a run would buy by itself; the frame used is kept with the job (first_frame_json)
+      ...(from ? { first_frame_from: [from.shot, from.frame] } : {}),
     }),
   );
   return {
@@ -310,6 +321,7 @@ function makeSpec(
     standbyFor,
     cuts: null,
     exactFps: shots.some((s) => s.slowmo > 1),
+    ...(from ? { firstFrameFrom: from } : {}),
   };
 }
 

@@ -96,6 +96,7 @@ export async function prepareRun(
       error_message: null,
       created_at: at,
       updated_at: at,
+      first_frame_json: null,
     }));
     await tx.insertJobs(jobs);
 
@@ -116,6 +117,7 @@ export async function prepareRun(
             attempts: old.attempts,
             spend_micro: old.spend_micro,
             warnings_json: old.warnings_json,
+            first_frame_json: old.first_frame_json,
           });
           reused++;
           break;
@@ -136,6 +138,7 @@ export async function prepareRun(
             error_message: old.error_message,
             // the best of its failing takes, which the cut shows (marked)
             media_sha256: old.media_sha256,
+            first_frame_json: old.first_frame_json,
           });
           await tx.updateJob(old.id, { state: 'superseded' });
           adopted++;
@@ -151,6 +154,7 @@ export async function prepareRun(
             attempts: old.attempts,
             spend_micro: old.spend_micro,
             warnings_json: old.warnings_json,
+            first_frame_json: old.first_frame_json,
           });
           await tx.updateJob(old.id, { state: 'superseded' });
           adopted++;

@@ -37,6 +37,7 @@ import { EngineEvents } from './events.ts';
 import type { JobSpec, RouteSpec } from './job-spec.ts';
 import { localFault } from './local-fault.ts';
 import { failingCodes, type RetakePolicy } from './retake-policy.ts';
+import { startFromFrame } from './start-frame.ts';
 
 export interface EngineOptions {
   store: Store;
@@ -141,7 +142,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     jobs.map(async (job) => {
       const outcome = outcomes.get(job.spec.key)!;
       try {
-        outcome.resolve(await driveJob(ctx, job, outcomes, leaders, options.produce ?? produceJob));
+        const producer = options.produce ?? produceJob;
+        outcome.resolve(await driveJob(ctx, job, jobs, outcomes, leaders, producer));
       } catch (error) {
         outcome.resolve(isAbort(error, signal) ? 'aborted' : 'failed');
         // the store itself failed: let every other job finish, then report it
@@ -169,6 +171,7 @@ const isFinal = (state: string) => state === 'done' || state === 'failed' || sta
 async function driveJob(
   ctx: EngineContext,
   job: LiveJob,
+  jobs: readonly LiveJob[],
   outcomes: Map<string, Deferred<JobOutcome>>,
   leaders: Map<string, string>,
   producer: JobProducer,
@@ -194,6 +197,12 @@ async function driveJob(
         'the group generation failed; making the shot on its own',
       );
     }
+  }
+
+  // waits for the shot it starts from, then carries that take's frame as its first frame
+  if (spec.firstFrameFrom) {
+    const ready = await startFromFrame(ctx, job, jobs, (key) => outcomes.get(key)!.promise);
+    if (ready !== 'ready') return ready;
   }
 
   const leader = leaders.get(spec.cacheKey)!;

@@ -6,10 +6,12 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { firstFrameShot, type StaleTake, staleTake } from '../assemble/stale.ts';
 import { parseStoredPlan } from '../contracts/plan.ts';
 import type { VerdictCheck } from '../contracts/status.ts';
 import { ShotrouterError } from '../errors.ts';
 import type { Plan } from '../router/types.ts';
+import { pickedCandidate } from '../store/picks.ts';
 import type { JobState, RunState } from '../store/schema.ts';
 import {
   type AttemptRow,
@@ -18,6 +20,8 @@ import {
   openStore,
   type Store,
 } from '../store/store.ts';
+
+export type { StaleTake } from '../assemble/stale.ts';
 
 export interface JobStatus {
   /** the shot id, or the multi-shot group id */
@@ -56,6 +60,8 @@ export interface RunStatus {
     folder_spent_usd: number;
   };
   left: { jobs: number; estimate_usd: number };
+  /** takes that started from another shot's take that is no longer the picked one */
+  stale: StaleTake[];
 }
 
 const FINISHED = new Set(['done', 'skipped', 'superseded']);
@@ -115,7 +121,36 @@ export async function statusFromStore(store: Store): Promise<RunStatus | null> {
       folder_spent_usd: folderLedger.spentMicro / 1e6,
     },
     left: { jobs: left.length, estimate_usd: Math.round(leftUsd * 1e4) / 1e4 },
+    stale: await staleTakes(store, plan, jobs, perTake),
   };
+}
+
+/**
+ * Takes made from a frame of another shot's take (`first_frame_from`) when the cut now uses
+ * another take of that shot, or a new clip of it. They are kept, never made again by themselves.
+ */
+async function staleTakes(
+  store: Store,
+  plan: Plan,
+  jobs: readonly JobRow[],
+  perTake: ReadonlyMap<string, number>,
+): Promise<StaleTake[]> {
+  const linked = jobs.filter((j) => j.first_frame_json && j.state === 'done');
+  if (linked.length === 0) return [];
+  // the jobs making each shot: its own, or its multi-shot group's
+  const unitOf = new Map((plan.shots ?? []).map((s) => [s.id, s.group ?? s.id]));
+  const stale: StaleTake[] = [];
+  for (const job of linked) {
+    const from = firstFrameShot(job)!;
+    const unit = unitOf.get(from) ?? from;
+    const made = jobs
+      .filter((j) => j.shot_id === unit && j.state === 'done' && j.media_sha256)
+      .sort((a, b) => a.take - b.take);
+    const now = pickedCandidate(made, await store.picks([from]), (j) => j) ?? made[0];
+    const note = staleTake(job, now, perTake.get(job.shot_id) ?? 0);
+    if (note) stale.push(note);
+  }
+  return stale;
 }
 
 /** USD per take of each job unit (a shot, or a multi-shot group) at the plan's prices. */

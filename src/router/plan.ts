@@ -20,6 +20,14 @@ import {
 } from '../contracts/reasons.ts';
 import { qcPolicyOf, type Shot, type Storyboard } from '../storyboard/types.ts';
 import { splitMicro, toMicro, toUsd } from '../util/money.ts';
+import {
+  constrain,
+  describeContinuity,
+  findGroups,
+  firstFrameReasons,
+  type Group,
+  type ItemAccess,
+} from './continuity.ts';
 import { steering, unlockAdvice } from './credentials-steer.ts';
 import {
   type EvalContext,
@@ -126,11 +134,22 @@ export function planStoryboard(
     }
   }
 
-  const chosen = choose(items, budget, problems, options.optimizer ?? 'exact');
-  const shots = assemble(items, chosen, analyses);
+  const optimizer = options.optimizer ?? 'exact';
+  const mode = storyboard.policy.continuity ?? 'prefer';
+  const groups = findGroups(items, shotsOfItem);
+  const constrained = mode !== 'off' && groups.length > 0;
+  const { decided, chosen } = constrained
+    ? chooseContinuous(items, groups, mode, budget, problems, optimizer)
+    : { decided: items, chosen: choose(items, budget, problems, optimizer) };
+  const shots = assemble(decided, chosen, analyses);
   attachPrompts(shots, storyboard, catalog.byId);
+  const free = constrained ? freeChoice(items, decided, chosen, groups, budget, optimizer) : shots;
+  firstFrameReasons(storyboard.shots, shots);
+  const continuity = describeContinuity(mode, groups, shots, free, (id) => {
+    return catalog.byId.get(id)?.family;
+  });
   // In micro-USD, as the engine reserves it: each option's price is a whole number of micro-USD.
-  const totalMicro = items.reduce((sum, item, i) => {
+  const totalMicro = decided.reduce((sum, item, i) => {
     const pick = chosen[i];
     return pick === null || pick === undefined ? sum : sum + toMicro(item.options[pick]!.usd);
   }, 0);
@@ -169,8 +188,73 @@ export function planStoryboard(
     },
     cost_range: costRange(items),
     problems,
+    continuity,
     catalog: catalog.origin,
   };
+}
+
+const shotsOfItem = (item: Item) => item.shots.map((a) => a.shot);
+
+const CONTINUITY_ACCESS: ItemAccess<Item, ItemOption> = {
+  options: (item) => item.options,
+  shots: shotsOfItem,
+  family: (option) => option.perShot[0]!.option.model.family,
+  withOptions: (item, options) => ({ shots: item.shots, options }),
+  withBonus: (option, bonus) => ({ ...option, value: option.value + bonus }),
+};
+
+/**
+ * What the groups' shots would be routed to on their own, the rest of the plan as chosen: their
+ * items solved again without the constraint, within what the rest leaves of the budget (a
+ * problem the size of the groups, not of the storyboard).
+ */
+function freeChoice(
+  items: Item[],
+  decided: Item[],
+  chosen: Array<number | null>,
+  groups: readonly Group[],
+  budget: number | undefined,
+  optimizer: 'exact' | 'greedy',
+): PlannedShot[] {
+  const inGroup = new Set(groups.flatMap((g) => g.items));
+  let restMicro = 0;
+  decided.forEach((item, i) => {
+    const pick = chosen[i];
+    if (!inGroup.has(i) && pick !== null && pick !== undefined)
+      restMicro += toMicro(item.options[pick]!.usd);
+  });
+  const subset = [...inGroup].sort((a, b) => a - b).map((i) => items[i]!);
+  const left = budget === undefined ? undefined : toUsd(Math.max(0, toMicro(budget) - restMicro));
+  return assemble(
+    subset,
+    choose(subset, left, [], optimizer),
+    subset.flatMap((item) => item.shots),
+  );
+}
+
+/**
+ * The choice with continuity groups kept on one family (router/continuity.ts). Under `strict`,
+ * when the family that serves each group best does not fit the budget, each group's cheapest
+ * family is tried before the plan is declared over budget.
+ */
+function chooseContinuous(
+  items: Item[],
+  groups: Group[],
+  mode: 'prefer' | 'strict',
+  budget: number | undefined,
+  problems: PlanProblem[],
+  optimizer: 'exact' | 'greedy',
+): { decided: Item[]; chosen: Array<number | null> } {
+  let steered = constrain(items, groups, mode, 'value', CONTINUITY_ACCESS);
+  let found: PlanProblem[] = [];
+  let chosen = choose(steered.items, budget, found, optimizer);
+  if (mode === 'strict' && found.some((p) => p.code === 'over_budget')) {
+    steered = constrain(items, groups, mode, 'cost', CONTINUITY_ACCESS);
+    found = [];
+    chosen = choose(steered.items, budget, found, optimizer);
+  }
+  problems.push(...steered.problems, ...found);
+  return { decided: steered.items, chosen };
 }
 
 type Analyser = (shot: Shot) => ShotAnalysis;
@@ -254,10 +338,18 @@ function byScore(a: Scored, b: Scored): number {
 function buildItems(analyses: ShotAnalysis[], problems: PlanProblem[]): Item[] {
   const items: Item[] = [];
   let i = 0;
+  // a shot starting from another shot's frame waits for that take: never in a multi-shot generation
+  const groupable = (a: ShotAnalysis) => a.shot.firstFrameFrom === undefined;
   while (i < analyses.length) {
-    const seq = analyses[i]!.shot.sequence;
+    const seq = groupable(analyses[i]!) ? analyses[i]!.shot.sequence : undefined;
     let j = i + 1;
-    while (seq !== undefined && j < analyses.length && analyses[j]!.shot.sequence === seq) j++;
+    while (
+      seq !== undefined &&
+      j < analyses.length &&
+      analyses[j]!.shot.sequence === seq &&
+      groupable(analyses[j]!)
+    )
+      j++;
     const run = analyses.slice(i, j);
     if (run.length >= 2) {
       const groups = multiShotItems(run);

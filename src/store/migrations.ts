@@ -215,6 +215,13 @@ const migration0004: Migration = {
   },
 };
 
+/** Which take and frame a shot with `first_frame_from` started from (job.first_frame_json). */
+const migration0005: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('job').addColumn('first_frame_json', 'text').execute();
+  },
+};
+
 export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
   return {
     async getMigrations() {
@@ -223,6 +230,7 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
         '0002_take_pick': migration0002,
         '0003_workers': migration0003,
         '0004_take_verdict': migration0004,
+        '0005_first_frame_from': migration0005,
       };
     },
   };

@@ -96,6 +96,11 @@ export interface JobTable {
   error_message: string | null;
   created_at: string;
   updated_at: string;
+  /**
+   * For a shot with `first_frame_from`: JSON `FirstFrameSource` (store/picks.ts), the take and
+   * frame it started from; null otherwise, and until that frame is known.
+   */
+  first_frame_json: string | null;
 }
 
 /**

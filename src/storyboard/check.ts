@@ -16,12 +16,16 @@ import { ImageResolver } from './images.ts';
 import { deriveNeeds, orientationOf } from './needs.ts';
 import {
   type Character,
+  CONTINUITY_POLICIES,
   DEFAULT_QC_POLICY,
   DELIVER_CODECS,
   DELIVER_FITS,
   type Deliver,
   type DialogueLine,
+  type FirstFrameFrom,
+  FRAMES_OF_SHOT,
   type ImageRef,
+  type Location,
   type Look,
   type Optimize,
   type Policy,
@@ -66,6 +70,7 @@ const FIELDS = {
     'policy',
     'style',
     'characters',
+    'locations',
     'shots',
   ],
   style: ['prompt', 'negative'],
@@ -81,10 +86,12 @@ const FIELDS = {
     'allow_retired',
     'slowmo',
     'qc',
+    'continuity',
   ],
   character: ['description', 'references', 'real_person', 'looks', 'narrator'],
   look: ['description', 'references', 'real_person'],
   qc: ['retake', 'on', 'judge'],
+  location: ['description', 'references'],
   shot: [
     'id',
     'prompt',
@@ -97,6 +104,8 @@ const FIELDS = {
     'negative',
     'references',
     'first_frame',
+    'first_frame_from',
+    'location',
     'last_frame',
     'real_person',
     'camera',
@@ -110,6 +119,7 @@ const FIELDS = {
   ],
   audio: ['dialogue', 'ambient', 'sfx', 'silent'],
   dialogue: ['speaker', 'line'],
+  first_frame_from: ['shot', 'frame'],
 } as const;
 
 type Section = keyof typeof FIELDS;
@@ -126,6 +136,8 @@ const SECTION_NAMES: Record<Section, string> = {
   shot: 'a shot',
   audio: "a shot's audio",
   dialogue: 'a dialogue line',
+  location: 'a location',
+  first_frame_from: 'first_frame_from',
 };
 
 const SECTIONS = Object.keys(FIELDS) as Section[];
@@ -233,6 +245,7 @@ export function checkStoryboard(doc: SourceDoc, options: LoadOptions = {}): Stor
 interface ShotContext {
   deliver: Deliver | undefined;
   characters: ReadonlyMap<string, Character>;
+  locations: ReadonlyMap<string, Location>;
   ids: Map<string, number>;
   style: Style | undefined;
 }
@@ -281,7 +294,10 @@ class Checker {
     const policy = this.policy(top.policy);
     const style = this.style(top.style);
     const characters = this.characters(top.characters);
-    const shots = this.shots(top.shots, { deliver, characters, ids: new Map(), style });
+    const locations = this.locations(top.locations);
+    const ids = new Map<string, number>();
+    const shots = this.shots(top.shots, { deliver, characters, locations, ids, style });
+    this.firstFrameLinks(shots, ids);
     this.undeclaredSpeakerWarnings(characters);
     if (title === undefined || deliver === undefined) return undefined;
 
@@ -296,6 +312,7 @@ class Checker {
       shots,
       warnings: [],
     };
+    if (locations.size > 0) storyboard.locations = Object.fromEntries(locations);
     if (asOf !== undefined) storyboard.asOf = asOf;
     if (style !== undefined) storyboard.style = style;
     if (budgetUsd !== undefined) storyboard.budgetUsd = budgetUsd;
@@ -403,6 +420,8 @@ class Checker {
     if (slowmo !== undefined) policy.slowmo = slowmo;
     const qc = this.qcPolicy([...at, 'qc'], fields.qc);
     if (qc !== undefined) policy.qc = qc;
+    const continuity = this.choice(at, 'continuity', fields.continuity, CONTINUITY_POLICIES);
+    if (continuity !== undefined) policy.continuity = continuity;
 
     if (policy.allow !== undefined && policy.deny.length > 0) {
       const denied = new Set(policy.deny);
@@ -625,6 +644,8 @@ class Checker {
     });
     const references = this.imageList(at, 'references', fields.references);
     const firstFrame = this.image(at, 'first_frame', fields.first_frame);
+    const firstFrameFrom = this.firstFrameFrom(at, fields, firstFrame !== undefined);
+    const location = this.shotLocation(at, fields.location, context.locations);
     const lastFrame = this.image(at, 'last_frame', fields.last_frame);
     const realPerson = this.bool(at, 'real_person', fields.real_person);
     const camera = this.text(at, 'camera', fields.camera, {
@@ -685,6 +706,8 @@ class Checker {
     const negative = shotNegative ?? context.style?.negative;
     if (negative !== undefined) shot.negative = negative;
     if (firstFrame !== undefined) shot.firstFrame = firstFrame;
+    if (firstFrameFrom !== undefined) shot.firstFrameFrom = firstFrameFrom;
+    if (location !== undefined) shot.location = location;
     if (lastFrame !== undefined) shot.lastFrame = lastFrame;
     if (realPerson === true) shot.realPerson = true;
     this.frameShape(at, 'first_frame', firstFrame, size);
@@ -692,7 +715,7 @@ class Checker {
     if (camera !== undefined) shot.camera = camera;
     if (sequence !== undefined) shot.sequence = sequence;
     if (model !== undefined) shot.model = model;
-    const needs = deriveNeeds(shot, deliver, context.characters);
+    const needs = deriveNeeds(shot, deliver, context.characters, context.locations);
     // the position is filled in by checkStoryboard once the whole file is known to be valid
     return { ...shot, needs, position: { line: 0, col: 0 } };
   }
@@ -866,6 +889,155 @@ class Checker {
   }
 
   /** The shot's characters by name, and the look each is shown in (`name@look`). */
+  // ---- continuity: locations, and shots starting from another shot's frame ----
+
+  /** `locations:` is modelled on `characters:`: a name, words, and references that travel. */
+  private locations(value: unknown): Map<string, Location> {
+    const locations = new Map<string, Location>();
+    if (value === undefined || value === null) return locations;
+    const at: Path = ['locations'];
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      this.findings.error(at, 'must be a mapping from each location name to its description', {
+        expected: 'locations: { harbour: { description: …, references: [refs/harbour.png] } }',
+        found: describe(value),
+      });
+      return locations;
+    }
+    for (const [name, entry] of Object.entries(value as Fields)) {
+      const here: Path = [...at, name];
+      if (name.trim() === '') {
+        this.findings.error(here, 'a location needs a name', { atKey: true, found: quote(name) });
+        continue;
+      }
+      const location: Location = { name, references: [] };
+      locations.set(name, location);
+      if (entry === null) continue;
+      const fields = this.mapping(entry, here, 'location');
+      if (fields === undefined) continue;
+      const description = this.text(here, 'description', fields.description, {
+        expected: 'words describing the place',
+      });
+      if (description !== undefined) location.description = description;
+      location.references = this.imageList(here, 'references', fields.references);
+    }
+    return locations;
+  }
+
+  private shotLocation(
+    at: Path,
+    value: unknown,
+    locations: ReadonlyMap<string, Location>,
+  ): string | undefined {
+    const name = this.text(at, 'location', value, { expected: 'a name defined under locations' });
+    if (name === undefined || locations.has(name)) return name;
+    const near = didYouMean(name, locations.keys());
+    this.findings.error([...at, 'location'], `unknown location '${name}'`, {
+      expected:
+        locations.size > 0
+          ? `a name defined under locations: ${oneOf([...locations.keys()])}`
+          : 'a name defined under locations (none are defined)',
+      found: quote(name),
+      hint: near !== undefined ? `did you mean '${near}'?` : `define '${name}' under locations`,
+    });
+    return undefined;
+  }
+
+  /** The field's own shape; which shot it names is checked once every id is known. */
+  private firstFrameFrom(
+    at: Path,
+    fields: Fields,
+    hasFirstFrame: boolean,
+  ): FirstFrameFrom | undefined {
+    const value = fields.first_frame_from;
+    if (value === undefined) return undefined;
+    const here: Path = [...at, 'first_frame_from'];
+    const link = this.mapping(value, here, 'first_frame_from');
+    if (link === undefined) return undefined;
+    const shot = this.text(here, 'shot', link.shot, {
+      required: true,
+      expected: 'the id of the shot whose picked take this shot starts from, e.g. s03',
+    });
+    const frame = this.choice(here, 'frame', link.frame ?? 'last', FRAMES_OF_SHOT);
+    if (hasFirstFrame) {
+      this.findings.error(here, 'cannot be used together with first_frame', {
+        expected: 'either first_frame (an image) or first_frame_from (a frame of another shot)',
+        found: 'both',
+        hint: 'remove one of the two',
+      });
+      return undefined;
+    }
+    return shot === undefined || frame === undefined ? undefined : { shot, frame };
+  }
+
+  /**
+   * Every `first_frame_from` names another shot, and following them never comes back to where
+   * it started (each shot waits for the one it names, so a cycle would wait forever).
+   */
+  private firstFrameLinks(shots: readonly Shot[], ids: ReadonlyMap<string, number>): void {
+    const byId = new Map(shots.map((shot) => [shot.id, shot]));
+    const where = (shot: Shot): Path => ['shots', shot.index, 'first_frame_from', 'shot'];
+    const linked: Shot[] = [];
+    for (const shot of shots) {
+      const target = shot.firstFrameFrom?.shot;
+      if (target === undefined) continue;
+      if (target === shot.id) {
+        this.findings.error(where(shot), 'a shot cannot start from its own frame', {
+          expected: 'the id of another shot',
+          found: quote(target),
+        });
+      } else if (!ids.has(target)) {
+        const near = didYouMean(target, ids.keys());
+        this.findings.error(where(shot), `unknown shot '${target}'`, {
+          expected: 'the id of another shot of this storyboard',
+          found: quote(target),
+          ...(near === undefined ? {} : { hint: `did you mean '${near}'?` }),
+        });
+      } else {
+        linked.push(shot);
+        const source = byId.get(target);
+        if (source) this.sourceShape(shot, source);
+      }
+    }
+    // each shot names at most one other: walk each chain once, colouring shots as they finish
+    const done = new Set<string>();
+    for (const start of linked) {
+      const path: Shot[] = [];
+      let at: Shot | undefined = start;
+      while (at?.firstFrameFrom && !done.has(at.id) && !path.includes(at)) {
+        path.push(at);
+        at = byId.get(at.firstFrameFrom.shot);
+      }
+      if (at !== undefined && path.includes(at)) {
+        const cycle = path.slice(path.indexOf(at));
+        const first = cycle.reduce((a, b) => (b.index < a.index ? b : a));
+        const k = cycle.indexOf(first);
+        const round = [...cycle.slice(k), ...cycle.slice(0, k), first];
+        this.findings.error(
+          where(first),
+          `first_frame_from goes round in a circle: ${round.map((s) => s.id).join(' → ')}`,
+          {
+            expected: 'a chain that ends at a shot made from its prompt alone',
+            found: quote(first.firstFrameFrom!.shot),
+            hint: 'remove first_frame_from from one of these shots',
+          },
+        );
+      }
+      for (const shot of path) done.add(shot.id);
+    }
+  }
+
+  /** As for a first_frame image: a clip starts in the shape of the frame it is given. */
+  private sourceShape(shot: Shot, source: Shot): void {
+    const image = orientationOf(source.size);
+    const wanted = orientationOf(shot.size);
+    if (image === wanted || image === 'square' || wanted === 'square') return;
+    this.findings.warn(
+      ['shots', shot.index, 'first_frame_from', 'shot'],
+      `${source.id} is ${source.size.width}x${source.size.height} (${image}) but this shot is ${shot.size.width}x${shot.size.height} (${wanted}): image-to-video models make the clip in the frame's shape`,
+      { hint: `start from a ${wanted} shot, or change this shot's resolution` },
+    );
+  }
+
   private shotCharacters(
     at: Path,
     value: unknown,
@@ -974,7 +1146,10 @@ class Checker {
   }
 
   private unknownField(at: Path, key: string, section: Section): void {
-    const elsewhere = SECTIONS.filter((other) => other !== section && FIELD_SETS[other].has(key));
+    // first_frame_from's `shot` would otherwise claim every misspelt `shots`
+    const elsewhere = SECTIONS.filter(
+      (other) => other !== section && other !== 'first_frame_from' && FIELD_SETS[other].has(key),
+    );
     const near = didYouMean(key, FIELDS[section]);
     let hint: string | undefined;
     if (elsewhere.length > 0) {

@@ -6,6 +6,7 @@ import type {
   Character,
   Deliver,
   ImageRef,
+  Location,
   Look,
   Orientation,
   Shot,
@@ -22,6 +23,7 @@ export function deriveNeeds(
   shot: Omit<Shot, 'needs' | 'position'>,
   deliver: Deliver,
   characters: ReadonlyMap<string, Character>,
+  locations: ReadonlyMap<string, Location> = new Map(),
 ): ShotNeeds {
   const { audio } = shot;
   const audible = deliver.audio && !audio.silent;
@@ -37,8 +39,9 @@ export function deriveNeeds(
         : audio.ambient !== undefined || audio.sfx !== undefined
           ? 'preferred'
           : 'none',
-    referenceImages: referenceImages(shot, characters),
-    firstFrame: shot.firstFrame !== undefined,
+    referenceImages: referenceImages(shot, characters, locations),
+    // a frame of another shot's take is a first frame like any other (known once that take exists)
+    firstFrame: shot.firstFrame !== undefined || shot.firstFrameFrom !== undefined,
     lastFrame: shot.lastFrame !== undefined,
   };
   // rounded to the millisecond-frame so that 23.976 × 2.5 reads 59.94, not 59.940000000000005
@@ -83,10 +86,13 @@ export function lookOf(
 
 /** The shot's own references, then each character's look's and its own, each image once. */
 function referenceImages(
-  shot: Pick<Shot, 'references' | 'characters' | 'looks'>,
+  shot: Pick<Shot, 'references' | 'characters' | 'looks' | 'location'>,
   characters: ReadonlyMap<string, Character>,
+  locations: ReadonlyMap<string, Location>,
 ): ImageRef[] {
-  if (shot.characters.length === 0 && shot.references.length <= 1) return [...shot.references];
+  const place = shot.location === undefined ? undefined : locations.get(shot.location);
+  if (shot.characters.length === 0 && !place?.references.length && shot.references.length <= 1)
+    return [...shot.references];
   const seen = new Set<string>();
   const images: ImageRef[] = [];
   const add = (ref: ImageRef) => {
@@ -101,5 +107,6 @@ function referenceImages(
     lookOf(shot, name, characters)?.references.forEach(add);
     characters.get(name)?.references.forEach(add);
   }
+  place?.references.forEach(add);
   return images;
 }

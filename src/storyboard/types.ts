@@ -91,6 +91,8 @@ export interface Policy {
   slowmo?: SlowmoPolicy;
   /** absent: the defaults (`qcPolicyOf`) */
   qc?: QcPolicy;
+  /** absent: `prefer` (see Continuity below) */
+  continuity?: ContinuityPolicy;
 }
 
 /**
@@ -167,6 +169,32 @@ export interface Style {
   negative?: string;
 }
 
+// ---- continuity: places reused across shots, and shots that start where another ends ----
+
+/**
+ * Shots that share a character or a location stay on one model family: `prefer` (default) a soft
+ * bonus in the optimizer, `strict` a hard rule, `off` not at all.
+ */
+export type ContinuityPolicy = 'prefer' | 'strict' | 'off';
+export const CONTINUITY_POLICIES: readonly ContinuityPolicy[] = ['prefer', 'strict', 'off'];
+
+/** A place reused across shots; its references travel with every shot set there. */
+export interface Location {
+  name: string;
+  description?: string;
+  references: ImageRef[];
+}
+
+/** Which frame of another shot's picked take a shot starts from. */
+export type FrameOfShot = 'first' | 'last';
+export const FRAMES_OF_SHOT: readonly FrameOfShot[] = ['first', 'last'];
+
+/** `first_frame_from`: the shot starts from a frame of another shot's picked take. */
+export interface FirstFrameFrom {
+  shot: string;
+  frame: FrameOfShot;
+}
+
 export interface Shot {
   /** 0-based position in the storyboard */
   index: number;
@@ -185,6 +213,10 @@ export interface Shot {
   negative?: string;
   references: ImageRef[];
   firstFrame?: ImageRef;
+  /** starts from a frame of another shot's picked take (never together with `firstFrame`) */
+  firstFrameFrom?: FirstFrameFrom;
+  /** a name defined under `locations` */
+  location?: string;
   lastFrame?: ImageRef;
   /** the shot's own references show a real person; absent: false */
   realPerson?: boolean;
@@ -219,7 +251,7 @@ export interface ShotNeeds {
   realPerson?: boolean;
   /** `required` for dialogue, `preferred` for ambient/sfx, `none` when the cut is silent or the shot is `silent` */
   audio: 'required' | 'preferred' | 'none';
-  /** shot references + references of its characters, deduplicated */
+  /** shot references + references of its characters and its location, deduplicated */
   referenceImages: ImageRef[];
   firstFrame: boolean;
   lastFrame: boolean;
@@ -262,6 +294,8 @@ export interface Storyboard {
   characters: Record<string, Character>;
   /** the top-level `style`, when given (each shot's `style` and `negative` are already resolved) */
   style?: Style;
+  /** absent: none defined */
+  locations?: Record<string, Location>;
   shots: Shot[];
   /** things worth telling the user that do not stop the storyboard (e.g. a speaker who is not a character) */
   warnings: import('../errors.ts').Problem[];

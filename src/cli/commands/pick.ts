@@ -62,6 +62,9 @@ export const pickCommand: Command = {
         `assembled again without generating anything: ${path.join(shown, result.report.final ?? '')}` +
           `${files ? `, ${[files.otio, files.fcpxml, files.edl, files.report_html].join(', ')}` : ''}\n`,
       );
+      // shots that start from a frame of this shot's old pick (first_frame_from)
+      for (const shot of result.report.shots)
+        for (const w of shot.warnings) if (w.startsWith('stale: ')) io.stdout.write(`${w}\n`);
     }
     return EXIT.ok;
   },

@@ -63,6 +63,7 @@ export function formatPlan(plan: Plan, columns = 100): string {
       `worst case: ${shownUsd(worst)} if every take fails its checks and every allowed retake is bought (policy.qc), never over the budget`,
     );
   }
+  lines.push(...continuityLines(plan));
   const errors = plan.problems.filter((p) => p.severity === 'error');
   // Plan-level warnings from the problems; each shot's own from its structured warnings (the
   // problems repeat those as code `warning`).
@@ -99,6 +100,32 @@ export function formatPlan(plan: Plan, columns = 100): string {
     if (entries.length > 20) lines.push(`  … and ${entries.length - 20} more (see plan --json)`);
   }
   return lines.join('\n');
+}
+
+/** The continuity groups, what each is kept on, and what that costs against each shot alone. */
+function continuityLines(plan: Plan): string[] {
+  const groups = plan.continuity?.groups ?? [];
+  if (groups.length === 0) return [];
+  const lines = [`continuity (${plan.continuity!.policy}):`];
+  for (const g of groups.slice(0, 10)) {
+    const shots =
+      g.shots.length > 6
+        ? `${g.shots.slice(0, 6).join(', ')} +${g.shots.length - 6}`
+        : g.shots.join(', ');
+    const where =
+      g.family === null ? 'no one family' : `${g.family}${g.kept ? '' : ' (not every shot)'}`;
+    const delta =
+      g.delta_usd === 0
+        ? 'same cost'
+        : `${g.delta_usd > 0 ? '+' : '−'}${shownUsd(Math.abs(g.delta_usd))}`;
+    const score =
+      g.score_delta === 0 ? '' : `, score ${g.score_delta > 0 ? '+' : ''}${g.score_delta}`;
+    lines.push(
+      `  ${g.id} [${shots}] sharing ${[...g.characters, ...g.locations].join(', ')}: ${where}; ${delta}${score} vs each shot on its own`,
+    );
+  }
+  if (groups.length > 10) lines.push(`  … and ${groups.length - 10} more (see plan --json)`);
+  return lines;
 }
 
 function trim(n: number): string {
