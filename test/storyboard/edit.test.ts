@@ -63,7 +63,7 @@ describe('edit fields', () => {
     assert.equal(unknown.hint, "did you mean 'a'?");
     assert.match(problemAt(problems, 'shots[2].reuse.shot').message, /itself a reuse shot/);
     const past = problemAt(problems, 'shots[3].reuse.in');
-    assert.deepEqual([past.line, past.col], [10, 39]);
+    assert.deepEqual([past.line, past.col], [10, 36]);
     assert.match(past.message, /past the end of a's clip/);
     assert.equal(past.hint, 'start at 2 s or earlier, or shorten this shot');
   });
