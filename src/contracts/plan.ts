@@ -176,6 +176,11 @@ export const PLAN_PROBLEM_CODES = [
     meaning: 'No allowed model can generate a `sequence` together; its shots are made separately.',
   },
   {
+    code: 'sequence_split',
+    meaning:
+      'No allowed model can generate a whole `sequence` together (the message says why, model by model); its halves are tried as smaller groups.',
+  },
+  {
     code: 'credentials_would_unlock',
     meaning: 'A provider without credentials would give shots a better model (or any model).',
   },
