@@ -223,6 +223,33 @@ export const CatalogOriginSchema = z
   })
   .meta({ description: 'Where a catalog’s cards came from, and their digest' });
 
+export const PlanEditSchema = z
+  .object({
+    scenes: z
+      .array(
+        z.object({
+          heading: z.string().describe('the `scene:` heading'),
+          shots: z.array(z.string()).describe('its shots in storyboard order'),
+        }),
+      )
+      .describe('runs of shots under one `scene:` heading'),
+    omitted: z
+      .array(z.string())
+      .describe('shots generated and kept as takes but left out of the cut (`omit: true`)'),
+    reuses: z
+      .array(
+        z.object({
+          id: z.string().describe('the reuse shot'),
+          shot: z.string().describe('the shot whose clip it shows'),
+          in: z.number().describe('seconds into that clip'),
+          seconds: z.number().describe('seconds in the cut'),
+        }),
+      )
+      .describe('shots that show a piece of another shot’s clip; nothing is generated for them'),
+  })
+  .meta({ description: 'How the storyboard edits the cut (docs/storyboard.md)' });
+export type PlanEdit = z.infer<typeof PlanEditSchema>;
+
 export const PlanSchema = z
   .object({
     title: z.string().describe('the storyboard’s title'),
@@ -248,6 +275,9 @@ export const PlanSchema = z
     problems: z
       .array(PlanProblemSchema)
       .describe('errors (the plan cannot run as is) and warnings, plan-wide and per shot'),
+    edit: PlanEditSchema.optional().describe(
+      'the storyboard’s scenes and edit-only fields, when it has any (they change the cut, never a generation)',
+    ),
     catalog: CatalogOriginSchema.optional().describe(
       'the catalog the plan was made with (absent only in plans stored before catalogs were recorded)',
     ),

@@ -33,7 +33,7 @@ import { type Choice, greedyBudget, solveBudget } from './optimize.ts';
 import { describeQuality, describeTie } from './quality.ts';
 import { effectiveTags, PRIORITY_WEIGHT, round4, type Scored, scoreOptions } from './score.ts';
 import { allowedDurations, round6, snapDuration, trimNumber } from './snap.ts';
-import type { Fallback, Plan, PlannedShot, PlanProblem, Rejection } from './types.ts';
+import type { Fallback, Plan, PlanEdit, PlannedShot, PlanProblem, Rejection } from './types.ts';
 
 export interface PlanOptions {
   /** overrides the storyboard's as_of (default: the storyboard's, else today in UTC) */
@@ -163,7 +163,28 @@ export function planStoryboard(
     total: { usd: totalUsd, seconds: round6(wallTime(shots)) },
     cost_range: costRange(items),
     problems,
+    ...planEdit(storyboard),
     catalog: catalog.origin,
+  };
+}
+
+/** The storyboard's scenes, omitted shots and reuse shots, when it has any. */
+function planEdit(storyboard: Storyboard): { edit?: PlanEdit } {
+  const scenes = storyboard.scenes ?? [];
+  const reuses = storyboard.reuses ?? [];
+  const omitted = storyboard.shots.filter((s) => s.edit?.omit === true).map((s) => s.id);
+  if (scenes.length === 0 && reuses.length === 0 && omitted.length === 0) return {};
+  return {
+    edit: {
+      scenes: scenes.map((s) => ({ heading: s.heading, shots: [...s.shots] })),
+      omitted,
+      reuses: reuses.map((r) => ({
+        id: r.id,
+        shot: r.reuse.shot,
+        in: r.reuse.in,
+        seconds: r.duration,
+      })),
+    },
   };
 }
 

@@ -109,6 +109,10 @@ describe('editing the cut', () => {
       'WEBVTT\n\n00:00:01.500 --> 00:00:03.000\nWind, rising\n\n00:00:02.750 --> 00:00:03.750\nLater\n',
     );
     assert.equal(result.report.files?.captions_srt, 'captions.srt');
+    const html = read(dir, 'report.html');
+    assert.match(html, /<h2>Scenes and edit<\/h2>/);
+    assert.match(html, /<tr class="scene"><th colspan="4">EXT\. BEACH<\/th><\/tr>/);
+    assert.match(html, /reuses c from/);
 
     // the three timelines: the same clips, a reuse as a second clip of c's media, transitions
     const otio = readOtio(read(dir, 'timeline.otio'));

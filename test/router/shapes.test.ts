@@ -108,3 +108,39 @@ describe('a sequence no model can make whole', () => {
     assert.equal(plan.problems.filter((p) => p.code.startsWith('sequence')).length, 0);
   });
 });
+
+describe('the edit in the plan', () => {
+  test('scenes, omitted shots and reuse shots are listed; reuse shots are not planned', () => {
+    const plan = planStoryboard(
+      board(
+        `${header('{ resolution: 1920x1080, fps: 24 }')}  - { id: a, prompt: p, duration: 5, scene: ONE }
+  - { id: b, prompt: p, duration: 5, omit: true }
+  - { id: c, reuse: { shot: a, in: 1 }, duration: 2, scene: TWO }
+`,
+      ),
+      catalogOf([card({ id: 'wide-1' })]),
+    );
+    assert.deepEqual(
+      plan.shots.map((s) => s.id),
+      ['a', 'b'],
+    );
+    assert.deepEqual(plan.edit, {
+      scenes: [
+        { heading: 'ONE', shots: ['a', 'b'] },
+        { heading: 'TWO', shots: ['c'] },
+      ],
+      omitted: ['b'],
+      reuses: [{ id: 'c', shot: 'a', in: 1, seconds: 2 }],
+    });
+  });
+
+  test('a storyboard without edit fields has no edit in its plan', () => {
+    const plan = planStoryboard(
+      board(
+        `${header('{ resolution: 1920x1080, fps: 24 }')}  - { id: a, prompt: p, duration: 5 }\n`,
+      ),
+      catalogOf([card({ id: 'wide-1' })]),
+    );
+    assert.equal('edit' in plan, false);
+  });
+});
