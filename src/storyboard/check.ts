@@ -787,8 +787,31 @@ class Checker {
         );
       }
     }
+    this.omittedEdits(shots);
     this.transitionsFit(cutEntries({ shots, reuses: context.reuses }));
     return this.scenes(shots, context.reuses);
+  }
+
+  /** An omitted shot is not in the cut: what it says about the cut would be lost silently. */
+  private omittedEdits(shots: Shot[]): void {
+    const fields = [
+      ['trim', 'trim'],
+      ['transition', 'transition'],
+      ['fadeOut', 'fade_out'],
+      ['title', 'title'],
+      ['caption', 'caption'],
+    ] as const;
+    for (const shot of shots) {
+      if (shot.edit?.omit !== true) continue;
+      for (const [field, key] of fields) {
+        if (shot.edit[field] === undefined) continue;
+        this.findings.warn(
+          ['shots', shot.index, key],
+          `the shot is omitted, so its ${key} does not show`,
+          { hint: `remove omit: true to put the shot in the cut, or remove ${key}` },
+        );
+      }
+    }
   }
 
   private transitionsFit(entries: CutEntry[]): void {

@@ -112,4 +112,18 @@ describe('edit fields', () => {
     );
     assert.match(problemAt(problems, 'shots[2].transition').message, /overlaps b .* by more/);
   });
+
+  test('edit fields on an omitted shot are a warning: they would not show', () => {
+    const storyboard = parseStoryboard(
+      board(
+        '  - { id: a, prompt: p, duration: 3 }',
+        '  - { id: b, prompt: p, duration: 3, omit: true, caption: Lost }',
+      ),
+      INLINE_FILE,
+    );
+    assert.deepEqual(
+      storyboard.warnings.map((w) => [w.path, w.line, w.message]),
+      [['shots[1].caption', 8, 'the shot is omitted, so its caption does not show']],
+    );
+  });
 });
