@@ -1,7 +1,9 @@
 /**
  * The storyboard's edit-only fields through real preview runs (real ffmpeg): omit, reuse,
  * trim, transitions, fades, titles and captions shape the cut, its timelines, its captions and
- * its report, and editing them assembles again without generating anything.
+ * its report, and editing them assembles again without generating anything. The cut is silent
+ * to keep the runs quick: the pieces' sound (fades, cross-fades) is checked in
+ * test/media/edit.test.ts.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -22,7 +24,7 @@ after(() => fs.rmSync(root, { recursive: true, force: true }));
 const HEAD = `version: 1
 title: Edit film
 as_of: 2026-11-26
-deliver: { resolution: 160x90, fps: 24, audio: true }
+deliver: { resolution: 160x90, fps: 24, audio: false }
 budget_usd: 5
 shots:
 `;
