@@ -5,7 +5,9 @@
  * of each shot joined in storyboard order into the cut (stream copy when the clips share their
  * codec parameters, which conformed clips do), and beside it the three timelines, report.json
  * and report.html. A shot without a usable clip is held by a slate of its length that says why,
- * so the cut keeps its timing.
+ * so the cut keeps its timing. When the storyboard edits the cut (omit, reuse, trim,
+ * transitions, titles, captions: edit-cut.ts), the join takes the edited pieces instead, the
+ * timelines show the edit, and the captions are written beside the cut.
  *
  * Nothing here generates anything: assembling again (e.g. after `shotrouter pick`) reads the
  * kept clips, and re-encodes only what a changed setting or pick needs.
@@ -156,10 +158,9 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
     });
   }
 
-  const timelineShots = cut.map(timelineShot);
   const timeline = edit
     ? deliveryTimeline(plan.title, settings, edit.shots, edit.markers)
-    : deliveryTimeline(plan.title, settings, timelineShots);
+    : deliveryTimeline(plan.title, settings, cut.map(timelineShot));
   await writeTimelines(dir, timeline);
   const captions = await writeCaptions(dir, edit?.cut.placed ?? []);
 
