@@ -788,7 +788,15 @@ class Checker {
       }
     }
     this.omittedEdits(shots);
-    this.transitionsFit(cutEntries({ shots, reuses: context.reuses }));
+    const entries = cutEntries({ shots, reuses: context.reuses });
+    if (entries.length === 0 && shots.length > 0) {
+      this.findings.error(['shots'], 'every shot is omitted, so the cut would be empty', {
+        expected: 'at least one shot without omit: true',
+        found: `${shots.length} omitted shot${shots.length === 1 ? '' : 's'}`,
+        hint: 'remove omit: true from the shots the cut should show',
+      });
+    }
+    this.transitionsFit(entries);
     return this.scenes(shots, context.reuses);
   }
 

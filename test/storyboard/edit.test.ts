@@ -126,4 +126,11 @@ describe('edit fields', () => {
       [['shots[1].caption', 8, 'the shot is omitted, so its caption does not show']],
     );
   });
+
+  test('a cut with every shot omitted is refused', () => {
+    const problems = problemsOf(board('  - { id: a, prompt: p, duration: 3, omit: true }'));
+    const empty = problemAt(problems, 'shots');
+    assert.equal(empty.line, 7);
+    assert.match(empty.message, /cut would be empty/);
+  });
 });
