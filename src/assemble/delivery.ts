@@ -5,7 +5,9 @@
  * of each shot joined in storyboard order into the cut (stream copy when the clips share their
  * codec parameters, which conformed clips do), and beside it the three timelines, report.json
  * and report.html. A shot without a usable clip is held by a slate of its length that says why,
- * so the cut keeps its timing.
+ * so the cut keeps its timing. When the storyboard edits the cut (omit, reuse, trim,
+ * transitions, titles, captions: edit-cut.ts), the join takes the edited pieces instead, the
+ * timelines show the edit, and the captions are written beside the cut.
  *
  * Nothing here generates anything: assembling again (e.g. after `shotrouter pick`) reads the
  * kept clips, and re-encodes only what a changed setting or pick needs.
@@ -18,15 +20,19 @@ import { conformClip, joinClips, renderPreview } from '../media/index.ts';
 import { writeReportHtml } from '../report/index.ts';
 import type { Plan, PlannedShot } from '../router/types.ts';
 import type { MediaRow, Store } from '../store/store.ts';
+import { cutEntries, hasEdits } from '../storyboard/edit.ts';
 import type { Shot, Storyboard } from '../storyboard/types.ts';
-import type { ClipProvenance, TimelineMarker } from '../timeline/index.ts';
+import type { ClipMarker, ClipProvenance, TimelineMarker } from '../timeline/index.ts';
 import { writeTextAtomically } from '../util/write-text.ts';
+import { writeCaptions } from './captions.ts';
 import { ConformedFolder } from './conformed.ts';
+import { type EditedCut, editCut } from './edit-cut.ts';
+import { editedTimelineShots, editMarkers } from './edit-timeline.ts';
 import { type GroupMember, splitGroupClip } from './group-split.ts';
 import { cutChoice, pickedTake } from './picks.ts';
 import { aiGeneratedTags, PROVENANCE_FILE, writeProvenance } from './provenance.ts';
 import { takeMarkers } from './qc-markers.ts';
-import { buildReport, type CutShotReport, type RunReport } from './report.ts';
+import { buildReport, type CutShotReport, editReport, type RunReport } from './report.ts';
 import { type RunState, readRunState } from './run-state.ts';
 import { type DeliverySettings, deliverySettings, FINAL_BASENAME } from './settings.ts';
 import type { ShotSources, ShotTake } from './shot-sources.ts';
@@ -34,6 +40,7 @@ import {
   deliveryTimeline,
   TIMELINE_FILES,
   type TimelineEntry,
+  type TimelineShot,
   writeTimelines,
 } from './timelines.ts';
 
@@ -66,7 +73,7 @@ interface CutShot {
   clip: string;
   provenance: ClipProvenance;
   /** the take's failing checks, as timeline markers */
-  markers: TimelineMarker[];
+  markers: ClipMarker[];
   take: ShotTake | null;
   picked: boolean;
   alternates: TimelineEntry[];
@@ -128,8 +135,10 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
     }
   }
   const cutModels = generated.map((c) => c.provenance.model);
+  // the storyboard's edit (omit, reuse, trims, transitions, text) when it has one
+  const edit = await editedDelivery(folder, storyboard, cut, label);
   const { method } = await joinClips({
-    inputs: cut.map((c) => path.join(dir, c.clip)),
+    inputs: (edit?.cut.files ?? cut.map((c) => c.clip)).map((clip) => path.join(dir, clip)),
     output: final,
     codec: settings.codec,
     tags: cutModels.length > 0 ? label(cutModels) : {},
@@ -152,19 +161,11 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
     });
   }
 
-  const timeline = deliveryTimeline(
-    plan.title,
-    settings,
-    cut.map((c) => ({
-      name: clipName(c.shot, c.take),
-      file: c.clip,
-      seconds: c.shot.duration,
-      provenance: c.provenance,
-      markers: c.markers,
-      alternates: c.alternates,
-    })),
-  );
+  const timeline = edit
+    ? deliveryTimeline(plan.title, settings, edit.shots, edit.markers)
+    : deliveryTimeline(plan.title, settings, cut.map(timelineShot));
   await writeTimelines(dir, timeline);
+  const captions = await writeCaptions(dir, edit?.cut.placed ?? []);
 
   const report = buildReport({
     plan,
@@ -177,8 +178,13 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
         { take: c.take, picked: c.picked, clip: c.clip, warnings: c.warnings, error: c.error },
       ]),
     ),
-    files: { report_html: REPORT_HTML_FILE, ...TIMELINE_FILES },
+    files: {
+      report_html: REPORT_HTML_FILE,
+      ...TIMELINE_FILES,
+      ...(captions ? { captions_srt: captions.srt, captions_vtt: captions.vtt } : {}),
+    },
     join: method,
+    edit: editReport(storyboard, edit?.cut.placed),
   });
   await writeReportJson(dir, report);
   await writeReportHtml({
@@ -195,6 +201,47 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
   });
   await folder.prune();
   return { final, report };
+}
+
+/** A shot as the timelines show it when the storyboard does not edit the cut. */
+function timelineShot(c: CutShot): TimelineShot {
+  return {
+    name: clipName(c.shot, c.take),
+    file: c.clip,
+    seconds: c.shot.duration,
+    provenance: c.provenance,
+    markers: c.markers,
+    alternates: c.alternates,
+  };
+}
+
+/** The edited cut, its timeline shots and markers; undefined when nothing is edited. */
+async function editedDelivery(
+  folder: ConformedFolder,
+  storyboard: Storyboard,
+  cut: readonly CutShot[],
+  label: Labeller,
+): Promise<{ cut: EditedCut; shots: TimelineShot[]; markers: TimelineMarker[] } | undefined> {
+  if (!hasEdits(storyboard)) return undefined;
+  const byId = new Map(cut.map((c) => [c.shot.id, c]));
+  const edited = await editCut(folder, cutEntries(storyboard), (id) => {
+    const c = byId.get(id)!;
+    return {
+      clip: c.clip,
+      seconds: c.shot.duration,
+      tags: c.take ? label([c.provenance.model]) : {},
+    };
+  });
+  const shots = editedTimelineShots(
+    edited.placed,
+    (id) => timelineShot(byId.get(id)!),
+    folder.settings.fps,
+  );
+  return {
+    cut: edited,
+    shots,
+    markers: editMarkers(edited.placed, shots, storyboard.scenes ?? []),
+  };
 }
 
 /** Writes report.json for a run without assembling it (e.g. after an interrupted run). */

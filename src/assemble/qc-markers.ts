@@ -5,7 +5,7 @@
  * stretches it). A check without a place (a wrong size, say) marks the clip's first frame.
  */
 import type { Shot } from '../storyboard/types.ts';
-import type { TimelineMarker } from '../timeline/index.ts';
+import type { ClipMarker } from '../timeline/index.ts';
 import type { RunState } from './run-state.ts';
 import type { ShotTake } from './shot-sources.ts';
 
@@ -16,7 +16,7 @@ interface LooseCheck {
   at?: unknown;
 }
 
-export function takeMarkers(state: RunState, shot: Shot, take: ShotTake): TimelineMarker[] {
+export function takeMarkers(state: RunState, shot: Shot, take: ShotTake): ClipMarker[] {
   const verdict = (state.facts.get(take.job.id)?.verdict ?? []) as LooseCheck[];
   const scale = take.trim.seconds > 0 ? shot.duration / take.trim.seconds : 1;
   return verdict

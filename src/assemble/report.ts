@@ -2,14 +2,17 @@
  * report.json built from a run's state (its shape is the report's: report/types.ts), one entry
  * per shot in storyboard order, with what the assembly decided for each shot.
  */
-import type { RunReport, ShotReport } from '../report/types.ts';
+import type { EditReport, RunReport, ShotReport } from '../report/types.ts';
 import type { Plan } from '../router/types.ts';
+import { cutEntries, cutStarts, hasEdits } from '../storyboard/edit.ts';
+import type { Storyboard } from '../storyboard/types.ts';
+import type { PlacedEntry } from './edit-cut.ts';
 import { cutChoice } from './picks.ts';
 import type { RunState } from './run-state.ts';
 import type { ShotSources, ShotTake } from './shot-sources.ts';
 import { firstFrameShot, staleTake } from './stale.ts';
 
-export type { RunReport, ShotReport } from '../report/types.ts';
+export type { EditReport, RunReport, ShotReport } from '../report/types.ts';
 
 /** What the assembly decided for a shot. */
 export interface CutShotReport {
@@ -34,6 +37,7 @@ export function buildReport(input: {
   cut?: ReadonlyMap<string, CutShotReport>;
   files?: RunReport['files'];
   join?: RunReport['join'];
+  edit?: EditReport | undefined;
 }): RunReport {
   const { state } = input;
   let totalMicro = 0;
@@ -144,6 +148,7 @@ export function buildReport(input: {
     files: input.files ?? null,
     join: input.join ?? null,
     catalog: input.plan.catalog ?? null,
+    ...(input.edit ? { edit: input.edit } : {}),
   };
 }
 
@@ -167,6 +172,52 @@ function staleNotes(jobs: ShotSources['jobs'], state: RunState, perTakeUsd: numb
     if (stale) notes.push(stale.message);
   }
   return notes;
+}
+
+/**
+ * The report's account of the edit: scenes with where they start, the cut in playing order,
+ * and the omitted shots. Undefined for a storyboard with no scenes and no edit-only fields.
+ * `placed` are the assembled entries (frame-exact); without them the times are the
+ * storyboard's own.
+ */
+export function editReport(
+  storyboard: Pick<Storyboard, 'shots' | 'reuses' | 'scenes'>,
+  placed?: readonly PlacedEntry[],
+): EditReport | undefined {
+  const scenes = storyboard.scenes ?? [];
+  if (scenes.length === 0 && !hasEdits(storyboard)) return undefined;
+  const entries = placed?.map((p) => p.entry) ?? cutEntries(storyboard);
+  const starts = placed?.map((p) => p.start) ?? cutStarts(entries);
+  const seconds = entries.length === 0 ? 0 : starts.at(-1)! + entries.at(-1)!.seconds;
+  const startOf = new Map(entries.map((e, k) => [e.id, starts[k]!]));
+  const round = (n: number) => Math.round(n * 1e6) / 1e6;
+  return {
+    seconds: round(seconds),
+    scenes: scenes.map((scene) => ({
+      heading: scene.heading,
+      shots: scene.shots,
+      start: sceneStart(scene.shots, startOf),
+    })),
+    cut: entries.map((e, k) => ({
+      id: e.id,
+      source: e.source,
+      in: e.in,
+      seconds: e.seconds,
+      start: round(starts[k]!),
+      transition: e.edit.transition ?? null,
+      title: e.edit.title ?? null,
+      caption: e.edit.caption ?? null,
+    })),
+    omitted: storyboard.shots.filter((s) => s.edit?.omit === true).map((s) => s.id),
+  };
+}
+
+function sceneStart(ids: readonly string[], startOf: ReadonlyMap<string, number>): number | null {
+  const starts = ids.flatMap((id) => {
+    const start = startOf.get(id);
+    return start === undefined ? [] : [start];
+  });
+  return starts.length === 0 ? null : Math.round(Math.min(...starts) * 1e6) / 1e6;
 }
 
 function isOver(state: string): boolean {

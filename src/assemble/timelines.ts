@@ -7,10 +7,12 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  type ClipMarker,
   type ClipProvenance,
   type Timeline,
   type TimelineMarker,
   type TimelineTake,
+  type TimelineTransition,
   writeEdl,
   writeFcpxml,
   writeOtio,
@@ -28,28 +30,35 @@ export interface TimelineEntry {
   name: string;
   /** relative to the run folder */
   file: string;
-  /** seconds on the timeline, which is the whole conformed clip */
+  /** seconds on the timeline, which is the whole conformed clip unless the edit trims it */
   seconds: number;
   provenance: ClipProvenance;
   /** the take's failing checks, where they show */
-  markers?: TimelineMarker[];
+  markers?: ClipMarker[];
+  /** seconds into the clip where the used part starts (an edit's trim or reuse); default 0 */
+  sourceStart?: number;
+  /** the clip's whole length when the timeline uses only part of it */
+  mediaSeconds?: number;
 }
 
 export interface TimelineShot extends TimelineEntry {
   alternates: TimelineEntry[];
+  /** a dissolve or wipe into this shot (the storyboard's edit) */
+  transition?: TimelineTransition;
 }
 
 export function deliveryTimeline(
   title: string,
   settings: DeliverySettings,
   shots: readonly TimelineShot[],
+  markers: readonly TimelineMarker[] = [],
 ): Timeline {
   const take = (entry: TimelineEntry): TimelineTake => ({
     name: entry.name,
     file: entry.file,
-    sourceStart: 0,
+    sourceStart: entry.sourceStart ?? 0,
     duration: entry.seconds,
-    mediaDuration: entry.seconds,
+    mediaDuration: entry.mediaSeconds ?? entry.seconds,
     metadata: entry.provenance,
     ...(entry.markers && entry.markers.length > 0 ? { markers: entry.markers } : {}),
   });
@@ -59,7 +68,12 @@ export function deliveryTimeline(
     width: settings.width,
     height: settings.height,
     audio: settings.audio,
-    clips: shots.map((shot) => ({ ...take(shot), alternates: shot.alternates.map(take) })),
+    clips: shots.map((shot) => ({
+      ...take(shot),
+      alternates: shot.alternates.map(take),
+      ...(shot.transition ? { transition: shot.transition } : {}),
+    })),
+    ...(markers.length > 0 ? { editMarkers: [...markers] } : {}),
   };
 }
 

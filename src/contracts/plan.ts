@@ -220,6 +220,11 @@ export const PLAN_PROBLEM_CODES = [
     meaning: 'No allowed model can generate a `sequence` together; its shots are made separately.',
   },
   {
+    code: 'sequence_split',
+    meaning:
+      'No allowed model can generate a whole `sequence` together (the message says why, model by model); its halves are tried as smaller groups.',
+  },
+  {
     code: 'credentials_would_unlock',
     meaning: 'A provider without credentials would give shots a better model (or any model).',
   },
@@ -301,6 +306,32 @@ export const ContinuitySchema = z
       .describe('groups of two or more shots linked by shared characters or locations'),
   })
   .meta({ description: 'Which shots stay on one model family, and what that costs' });
+export const PlanEditSchema = z
+  .object({
+    scenes: z
+      .array(
+        z.object({
+          heading: z.string().describe('the `scene:` heading'),
+          shots: z.array(z.string()).describe('its shots in storyboard order'),
+        }),
+      )
+      .describe('runs of shots under one `scene:` heading'),
+    omitted: z
+      .array(z.string())
+      .describe('shots generated and kept as takes but left out of the cut (`omit: true`)'),
+    reuses: z
+      .array(
+        z.object({
+          id: z.string().describe('the reuse shot'),
+          shot: z.string().describe('the shot whose clip it shows'),
+          in: z.number().describe('seconds into that clip'),
+          seconds: z.number().describe('seconds in the cut'),
+        }),
+      )
+      .describe('shots that show a piece of another shot’s clip; nothing is generated for them'),
+  })
+  .meta({ description: 'How the storyboard edits the cut (docs/storyboard.md)' });
+export type PlanEdit = z.infer<typeof PlanEditSchema>;
 
 export const PlanSchema = z
   .object({
@@ -329,6 +360,9 @@ export const PlanSchema = z
       .describe('errors (the plan cannot run as is) and warnings, plan-wide and per shot'),
     continuity: ContinuitySchema.optional().describe(
       'continuity groups and their cost (absent only in plans stored before continuity existed)',
+    ),
+    edit: PlanEditSchema.optional().describe(
+      'the storyboard’s scenes and edit-only fields, when it has any (they change the cut, never a generation)',
     ),
     catalog: CatalogOriginSchema.optional().describe(
       'the catalog the plan was made with (absent only in plans stored before catalogs were recorded)',

@@ -184,6 +184,18 @@ const warningKinds = [
     generated: z.string().describe('the size generated, WIDTHxHEIGHT'),
     asked: z.string().describe('the size the cut needs, WIDTHxHEIGHT'),
   }),
+  kind(
+    'reshaped',
+    'No size the model makes has the cut’s shape: the clip is generated at another shape and padded (`deliver.fit: fit`) or cropped (`fill`) into the frame at conform.',
+    {
+      generated: z.string().describe('the size generated, WIDTHxHEIGHT'),
+      asked: z.string().describe('the cut’s frame, WIDTHxHEIGHT'),
+      how: z.enum(['pad', 'crop']).describe('what conform does to make the clip fill the frame'),
+      edges: z
+        .enum(['top_bottom', 'sides'])
+        .describe('where the bars (pad) or the cut-off picture (crop) are'),
+    },
+  ),
   kind('fps_converted', 'The clip is generated at another frame rate and converted.', {
     generated: z.number().describe('fps generated'),
     asked: z.number().describe('fps of the cut'),
@@ -364,6 +376,14 @@ function rejectionMessage(r: RejectionFacts): string {
   }
 }
 
+/** `1920x1080` as `16:9`. */
+function aspectText(size: string): string {
+  const [w, h] = size.split('x').map(Number) as [number, number];
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const d = gcd(w, h) || 1;
+  return `${w / d}:${h / d}`;
+}
+
 function warningMessage(w: WarningFacts): string {
   switch (w.code) {
     case 'retired_allowed':
@@ -372,6 +392,10 @@ function warningMessage(w: WarningFacts): string {
       return `${w.model} is deprecated since ${w.date ?? '(date unknown)'}${w.replacement ? `; replacement: ${w.replacement}` : ''}`;
     case 'upscaled':
       return `generated at ${w.generated}, upscaled to ${w.asked}`;
+    case 'reshaped':
+      return w.how === 'pad'
+        ? `generated at ${w.generated} (${aspectText(w.generated)}), ${w.edges === 'top_bottom' ? 'letterboxed' : 'pillarboxed'} into the ${w.asked} (${aspectText(w.asked)}) frame with black bars (deliver.fit: fill would crop instead)`
+        : `generated at ${w.generated} (${aspectText(w.generated)}), cropped at the ${w.edges === 'top_bottom' ? 'top and bottom' : 'sides'} to fill the ${w.asked} (${aspectText(w.asked)}) frame (deliver.fit: fit would pad instead)`;
     case 'fps_converted':
       return `generated at ${trimNumber(w.generated)} fps, converted to ${trimNumber(w.asked)} fps`;
     case 'silent_ambient':

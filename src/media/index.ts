@@ -1,5 +1,13 @@
 /** The media layer: ffmpeg and ffprobe behind typed functions. */
 export { type ConformOptions, conformClip, SHORTFALL_TOLERANCE_SECONDS } from './conform.ts';
+export {
+  type EditFormat,
+  type OverlapKind,
+  type OverlapOptions,
+  type PieceOptions,
+  renderOverlap,
+  renderPiece,
+} from './edit.ts';
 export type { VideoCodec } from './encoding.ts';
 export {
   findBinaries,
@@ -14,6 +22,7 @@ export { type ExtractFrameOptions, extractFrame } from './frame.ts';
 export { type JoinOptions, joinClips } from './join.ts';
 export { type PreviewOptions, renderPreview } from './preview.ts';
 export { type ProbeInfo, probe } from './probe.ts';
+export { frameCount, frameRate, framesToSeconds, type Rational } from './rate.ts';
 export {
   type DetectCutsOptions,
   detectCuts,

@@ -4,13 +4,13 @@
  * a whole cut can be assembled and timed before anything is paid for.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ShotrouterError } from '../errors.ts';
 import { assertEvenSize, CONTAINER_ARGS, encodingFor, even, keyframeArgs } from './encoding.ts';
 import { filterValue, localFile, runFfmpeg } from './ffmpeg.ts';
 import { withTempDir, writeAtomically } from './files.ts';
+import { fontOption } from './fonts.ts';
 import { AUDIO_RATE, frameCount, frameRate, rateText, samplesForFrames } from './rate.ts';
 
 export interface PreviewOptions {
@@ -320,31 +320,4 @@ function hslToRgb(hue: number, saturation: number, lightness: number): [number, 
     [chroma, 0, x],
   ][sector]!;
   return [r!, g!, b!].map((c) => Math.round((c + m) * 255)) as [number, number, number];
-}
-
-const FONT_CANDIDATES = {
-  regular: [
-    '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
-    '/usr/share/fonts/TTF/DejaVuSans.ttf',
-    '/usr/share/fonts/dejavu/DejaVuSans.ttf',
-    '/System/Library/Fonts/Supplemental/Arial.ttf',
-    'C:\\Windows\\Fonts\\arial.ttf',
-  ],
-  bold: [
-    '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
-    '/usr/share/fonts/TTF/DejaVuSans-Bold.ttf',
-    '/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf',
-    '/System/Library/Fonts/Supplemental/Arial Bold.ttf',
-    'C:\\Windows\\Fonts\\arialbd.ttf',
-  ],
-};
-const fonts = {
-  regular: FONT_CANDIDATES.regular.find((f) => existsSync(f)),
-  bold: FONT_CANDIDATES.bold.find((f) => existsSync(f)),
-};
-
-/** A known font file when there is one; otherwise drawtext asks fontconfig for its default. */
-function fontOption(bold: boolean): string {
-  const file = (bold ? fonts.bold : undefined) ?? fonts.regular;
-  return file === undefined ? '' : `fontfile=${filterValue(file)}:`;
 }

@@ -8,7 +8,7 @@
 import { shotColor, spendChart } from './chart.ts';
 import { duration, escapeHtml as h, money } from './format.ts';
 import type { QcFrame } from './qc-frames.ts';
-import type { RunReport, ShotReport } from './types.ts';
+import type { EditReport, RunReport, ShotReport } from './types.ts';
 
 export interface HtmlReportInput {
   report: RunReport;
@@ -69,7 +69,7 @@ export function renderReportHtml(input: HtmlReportInput): string {
           `<a class="qc" href="${h(encodeURI(f.frame!))}" title="${h(`${f.code} at ${f.at} s: ${f.message}`)}"><img src="${h(encodeURI(f.frame!))}" alt="${h(f.code)} at ${f.at} s"><span>${h(f.code)} ${f.at} s</span></a>`,
       )
       .join('');
-  const cutSeconds = input.shots.reduce((sum, s) => sum + s.seconds, 0);
+  const cutSeconds = report.edit?.seconds ?? input.shots.reduce((sum, s) => sum + s.seconds, 0);
   const generationSeconds = report.shots.reduce((sum, s) => sum + s.seconds, 0);
   const format = [
     `${deliver.width}×${deliver.height}`,
@@ -153,6 +153,8 @@ export function renderReportHtml(input: HtmlReportInput): string {
     report.files?.otio,
     report.files?.fcpxml,
     report.files?.edl,
+    report.files?.captions_srt,
+    report.files?.captions_vtt,
     'report.json',
   ]
     .filter((f): f is string => typeof f === 'string')
@@ -186,7 +188,7 @@ export function renderReportHtml(input: HtmlReportInput): string {
 ${sheet}
   </div>
 </section>
-<section>
+${report.edit ? editSection(report.edit) : ''}<section>
   <h2>Shots</h2>
   <div class="table"><table>
 <thead><tr><th>Shot</th><th>Prompt</th><th>Model</th><th>Why this model</th><th class="num">Attempts</th><th class="num">Time</th><th class="num">Spend</th><th class="num">Take</th><th>Notes</th></tr></thead>
@@ -198,6 +200,45 @@ ${rows}
 <footer>Files: ${files}</footer>
 </body>
 </html>
+`;
+}
+
+/** The cut as the storyboard edits it: scene headings over its shots in playing order. */
+function editSection(edit: EditReport): string {
+  const sceneAt = new Map<string, string>();
+  for (const scene of edit.scenes) {
+    const first = edit.cut.find((c) => scene.shots.includes(c.id));
+    if (first) sceneAt.set(first.id, scene.heading);
+  }
+  const rows = edit.cut
+    .map((c) => {
+      const heading = sceneAt.get(c.id);
+      const notes = [
+        c.source !== c.id ? `reuses ${h(c.source)} from ${duration(c.in)}` : '',
+        c.source === c.id && c.in > 0 ? `trimmed from ${duration(c.in)}` : '',
+        c.transition && c.transition.type !== 'cut'
+          ? `${h(c.transition.type)} ${duration(c.transition.duration)}`
+          : '',
+        c.title ? `title “${h(c.title)}”` : '',
+        c.caption ? `caption “${h(c.caption)}”` : '',
+      ].filter(Boolean);
+      return `${heading ? `<tr class="scene"><th colspan="4">${h(heading)}</th></tr>` : ''}<tr><td class="num">${duration(c.start)}</td><td><b>${h(c.id)}</b></td><td class="num">${duration(c.seconds)}</td><td>${notes.join(' · ') || '<span class="muted">—</span>'}</td></tr>`;
+    })
+    .join('\n');
+  const omitted =
+    edit.omitted.length > 0
+      ? `<p class="muted">Generated and kept, not in the cut: ${edit.omitted.map(h).join(', ')}</p>`
+      : '';
+  return `<section>
+  <h2>Scenes and edit</h2>
+  <div class="table"><table>
+<thead><tr><th class="num">Starts</th><th>Shot</th><th class="num">Length</th><th>Edit</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+  </table></div>
+  ${omitted}
+</section>
 `;
 }
 
@@ -242,6 +283,7 @@ figcaption{margin-top:6px;font-size:13px;overflow-wrap:anywhere}
 .table{overflow-x:auto}
 table{width:100%;border-collapse:collapse}
 th{text-align:left;font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:#6b7285;border-bottom:2px solid #e3e6ee;padding:8px}
+tr.scene th{background:#eef0f6;color:#1d2230;text-transform:none;letter-spacing:0;font-size:13px}
 td{vertical-align:top;border-bottom:1px solid #eef0f4;padding:10px 8px}
 .num{text-align:right;white-space:nowrap}
 .prompt{max-width:260px;color:#333a4d}

@@ -80,9 +80,43 @@ export interface RunReport {
     estimate_usd: number;
   };
   /** the files written beside the cut, relative to the run folder; null when not assembled */
-  files: { report_html: string; otio: string; fcpxml: string; edl: string } | null;
+  files: {
+    report_html: string;
+    otio: string;
+    fcpxml: string;
+    edl: string;
+    /** the captions as sidecar files, when any shot has a `caption` */
+    captions_srt?: string;
+    captions_vtt?: string;
+  } | null;
   /** how the cut was joined: `copy` (every clip shares its codec parameters) or `encode` */
   join: 'copy' | 'encode' | null;
   /** the catalog the plan was routed on, as the plan records it; null for plans made before */
   catalog: CatalogOrigin | null;
+  /** the storyboard's edit, when it has scenes or edit-only fields (docs/storyboard.md) */
+  edit?: EditReport;
+}
+
+/** The cut as the storyboard's edit-only fields made it. */
+export interface EditReport {
+  /** seconds of the whole cut */
+  seconds: number;
+  /** `start`: seconds on the cut's timeline; null for a scene whose shots are all omitted */
+  scenes: Array<{ heading: string; shots: string[]; start: number | null }>;
+  /** the shots in the cut in playing order (omitted ones left out, reuse shots included) */
+  cut: Array<{
+    id: string;
+    /** the shot whose clip is shown (itself, or the one a reuse shot reuses) */
+    source: string;
+    /** seconds into that clip */
+    in: number;
+    seconds: number;
+    /** seconds on the cut's timeline */
+    start: number;
+    transition: { type: string; duration: number } | null;
+    title: string | null;
+    caption: string | null;
+  }>;
+  /** shots generated and kept as takes but not in the cut */
+  omitted: string[];
 }

@@ -21,7 +21,7 @@ import {
   type RejectionReason,
   rejectionReason,
 } from '../contracts/reasons.ts';
-import type { Policy, ShotNeeds } from '../storyboard/types.ts';
+import type { Policy, ShotNeeds, Size } from '../storyboard/types.ts';
 import { unreachable } from './credentials-steer.ts';
 import { decideSlowmo, type SlowmoPlan } from './slowmo.ts';
 import {
@@ -37,6 +37,8 @@ import type { Chain, GenerateRequest } from './types.ts';
 export interface EvalContext {
   asOf: string;
   policy: Policy;
+  /** the cut's frame and how a clip of another shape meets it (default: nothing to compare) */
+  frame?: { size: Size; fit: 'fit' | 'fill' };
   /**
    * Providers the user has credentials for. Routes through them come first (cheapest first
    * among them); with none, the plan still routes by capability. Undefined: all count as usable.
@@ -198,6 +200,8 @@ export function evaluate(
       penalties.push({ amount: 0.15, reason: `upscaled from ${formatSize(size)}` });
     }
     if (caps.sizes.unconfirmed) unconfirmed.push(`sizes (${caps.sizes.unconfirmed})`);
+    const reshaped = ctx.frame && reshapeWarning(size, ctx.frame);
+    if (reshaped) warnings.push(reshaped);
   }
   if (eff.orientations && !eff.orientations.includes(orientationOfSize(needs.size))) {
     reasons.push(
@@ -544,4 +548,27 @@ function tierWithin(tier: Tier, min: Tier | undefined, max: Tier | undefined): b
     (min === undefined || tierRank(tier) >= tierRank(min)) &&
     (max === undefined || tierRank(tier) <= tierRank(max))
   );
+}
+
+/**
+ * The warning for a clip generated in another shape than the cut's frame: conform pads it
+ * (`fit`) or crops it (`fill`), and the plan says which and where. Shapes within 1% are the same.
+ */
+export function reshapeWarning(
+  generated: Size,
+  frame: { size: Size; fit: 'fit' | 'fill' },
+): PlanWarning | undefined {
+  const clipAspect = generated.width / generated.height;
+  const frameAspect = frame.size.width / frame.size.height;
+  if (Math.abs(clipAspect / frameAspect - 1) <= 0.01) return undefined;
+  const wider = clipAspect > frameAspect;
+  const how = frame.fit === 'fill' ? 'crop' : 'pad';
+  return planWarning({
+    code: 'reshaped',
+    generated: formatSize(generated),
+    asked: formatSize(frame.size),
+    how,
+    // a wider clip padded gets bars above and below; cropped, it loses its sides
+    edges: wider === (how === 'pad') ? 'top_bottom' : 'sides',
+  });
 }

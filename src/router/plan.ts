@@ -42,7 +42,7 @@ import { attachPrompts, promptForm } from './prompt.ts';
 import { describeQuality, describeTie } from './quality.ts';
 import { effectiveTags, PRIORITY_WEIGHT, round4, type Scored, scoreOptions } from './score.ts';
 import { allowedDurations, round6, snapDuration, trimNumber } from './snap.ts';
-import type { Fallback, Plan, PlannedShot, PlanProblem, Rejection } from './types.ts';
+import type { Fallback, Plan, PlanEdit, PlannedShot, PlanProblem, Rejection } from './types.ts';
 import { worstCaseUsd } from './worst-case.ts';
 
 export interface PlanOptions {
@@ -99,6 +99,7 @@ export function planStoryboard(
   const ctx: EvalContext = {
     asOf,
     policy: storyboard.policy,
+    frame: { size: storyboard.deliver.size, fit: storyboard.deliver.fit ?? 'fit' },
     ...(configured ? { configured } : {}),
     ...(steering(configured) ? { steer: configured } : {}),
   };
@@ -189,6 +190,7 @@ export function planStoryboard(
     cost_range: costRange(items),
     problems,
     continuity,
+    ...planEdit(storyboard),
     catalog: catalog.origin,
   };
 }
@@ -255,6 +257,26 @@ function chooseContinuous(
   }
   problems.push(...steered.problems, ...found);
   return { decided: steered.items, chosen };
+}
+
+/** The storyboard's scenes, omitted shots and reuse shots, when it has any. */
+function planEdit(storyboard: Storyboard): { edit?: PlanEdit } {
+  const scenes = storyboard.scenes ?? [];
+  const reuses = storyboard.reuses ?? [];
+  const omitted = storyboard.shots.filter((s) => s.edit?.omit === true).map((s) => s.id);
+  if (scenes.length === 0 && reuses.length === 0 && omitted.length === 0) return {};
+  return {
+    edit: {
+      scenes: scenes.map((s) => ({ heading: s.heading, shots: [...s.shots] })),
+      omitted,
+      reuses: reuses.map((r) => ({
+        id: r.id,
+        shot: r.reuse.shot,
+        in: r.reuse.in,
+        seconds: r.duration,
+      })),
+    },
+  };
 }
 
 type Analyser = (shot: Shot) => ShotAnalysis;
@@ -351,24 +373,73 @@ function buildItems(analyses: ShotAnalysis[], problems: PlanProblem[]): Item[] {
     )
       j++;
     const run = analyses.slice(i, j);
-    if (run.length >= 2) {
-      const groups = multiShotItems(run);
-      if (groups) items.push(...groups);
-      else {
-        problems.push({
-          shot: run[0]!.shot.id,
-          severity: 'warning',
-          code: 'sequence_not_grouped',
-          message: `sequence '${seq}' (${run.map((a) => a.shot.id).join(', ')}): no allowed model can generate these shots together; each is generated separately`,
-        });
-        items.push(...run.map(singleItem));
-      }
-    } else {
-      items.push(...run.map(singleItem));
-    }
+    if (run.length >= 2) items.push(...sequenceItems(run, seq!, problems));
+    else items.push(...run.map(singleItem));
     i = j;
   }
   return items;
+}
+
+/**
+ * A sequence's shots as multi-shot items. When no model can make them all together, the plan
+ * says why per model and tries each half on its own (down to pairs) before making the shots
+ * one by one.
+ */
+function sequenceItems(run: ShotAnalysis[], seq: string, problems: PlanProblem[]): Item[] {
+  const groups = multiShotItems(run);
+  if (groups) return groups;
+  const ids = run.map((a) => a.shot.id).join(', ');
+  const why = sequenceObstacles(run);
+  if (run.length >= 3) {
+    const halves = [run.slice(0, Math.ceil(run.length / 2)), run.slice(Math.ceil(run.length / 2))];
+    const names = halves.map((h) => `(${h.map((a) => a.shot.id).join(', ')})`).join(' and ');
+    problems.push({
+      shot: run[0]!.shot.id,
+      severity: 'warning',
+      code: 'sequence_split',
+      message: `sequence '${seq}' (${ids}): no allowed model can generate these ${run.length} shots together (${why}); trying ${names} separately`,
+    });
+    return halves.flatMap((half) =>
+      half.length >= 2 ? sequenceItems(half, seq, problems) : half.map(singleItem),
+    );
+  }
+  problems.push({
+    shot: run[0]!.shot.id,
+    severity: 'warning',
+    code: 'sequence_not_grouped',
+    message: `sequence '${seq}' (${ids}): no allowed model can generate these shots together (${why}); each is generated separately`,
+  });
+  return run.map(singleItem);
+}
+
+/** Why no model can make the whole run in one multi-shot generation, model by model. */
+function sequenceObstacles(run: ShotAnalysis[]): string {
+  const pinned = run.filter((a) => a.pinFailure || a.scored.length === 0).map((a) => a.shot.id);
+  if (pinned.length > 0) return `${pinned.join(', ')} cannot be made by any allowed model`;
+  const models = [...new Set(run.flatMap((a) => a.scored.map((s) => s.option.model)))];
+  const single = models.filter((m) => m.capabilities.multi_shot.value === null);
+  const reasons = models
+    .filter((m) => m.capabilities.multi_shot.value !== null)
+    .map((m) => {
+      const cannot = run.filter((a) => !a.scored.some((s) => s.option.model === m));
+      if (cannot.length > 0) {
+        return `${m.id} cannot make ${cannot.map((a) => a.shot.id).join(', ')}`;
+      }
+      const formats = new Set(
+        run.map((a) => {
+          const g = optionFor(a, m).option.generate;
+          return `${g.width}x${g.height}@${trimNumber(g.fps)}`;
+        }),
+      );
+      return `${m.id} would make them in different formats (${[...formats].join(', ')})`;
+    });
+  if (single.length > 0) {
+    const named = single.slice(0, 3).map((m) => m.id);
+    reasons.push(
+      `${named.join(', ')}${single.length > 3 ? ` and ${single.length - 3} more` : ''} make one shot per generation`,
+    );
+  }
+  return reasons.join('; ') || 'no model can make any of them';
 }
 
 /** Item options depend only on the shared analysis and the priority, so shots share them. */

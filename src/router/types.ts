@@ -7,6 +7,7 @@ export type {
   Fallback,
   GenerateRequest,
   Plan,
+  PlanEdit,
   PlannedShot,
   PlanProblem,
   PlanWarning,

@@ -10,6 +10,7 @@ import { InvalidInputError } from '../errors.ts';
 import { didYouMean } from '../util/did-you-mean.ts';
 import type { PathKey, SourceDoc } from '../util/source-doc.ts';
 import { describe, formatNumber, humanSeconds, oneOf, quote } from './describe.ts';
+import { type CutEntry, cutEntries, overlaps } from './edit.ts';
 import { type FindingDetails, Findings } from './findings.ts';
 import { type Checked, checkDate, checkFps, numberInText, parseResolution } from './formats.ts';
 import { ImageResolver } from './images.ts';
@@ -32,14 +33,19 @@ import {
   type Priority,
   QC_CHECK_CODES,
   type QcPolicy,
+  type ReuseShot,
+  type Scene,
   type Shot,
   type ShotAudio,
+  type ShotEdit,
   type Size,
   SLOWMO_POLICIES,
   type Storyboard,
   type Style,
   TAGS,
   type Tag,
+  TRANSITION_TYPES,
+  type Transition,
 } from './types.ts';
 
 export interface LoadOptions {
@@ -59,6 +65,28 @@ export const LIMITS = {
   /** characters of one shot's prompt; a model's card may allow fewer (`max_prompt_chars`) */
   maxPromptChars: 10_000,
 } as const;
+
+/** A shot's edit-only fields: they shape the cut and never the generate request. */
+const EDIT_FIELDS = [
+  'scene',
+  'omit',
+  'trim',
+  'transition',
+  'fade_out',
+  'title',
+  'caption',
+] as const;
+/** What a reuse shot may hold: it generates nothing, so nothing that asks a model for anything. */
+const REUSE_SHOT_FIELDS: ReadonlySet<string> = new Set([
+  'id',
+  'duration',
+  'reuse',
+  'scene',
+  'transition',
+  'fade_out',
+  'title',
+  'caption',
+]);
 
 const FIELDS = {
   storyboard: [
@@ -116,7 +144,12 @@ const FIELDS = {
     'priority',
     'takes',
     'tags',
+    ...EDIT_FIELDS,
+    'reuse',
   ],
+  reuse: ['shot', 'in'],
+  trim: ['in', 'out'],
+  transition: ['type', 'duration'],
   audio: ['dialogue', 'ambient', 'sfx', 'silent'],
   dialogue: ['speaker', 'line'],
   first_frame_from: ['shot', 'frame'],
@@ -134,6 +167,9 @@ const SECTION_NAMES: Record<Section, string> = {
   character: 'a character',
   look: "a character's look",
   shot: 'a shot',
+  reuse: "a shot's reuse",
+  trim: "a shot's trim",
+  transition: "a shot's transition",
   audio: "a shot's audio",
   dialogue: 'a dialogue line',
   location: 'a location',
@@ -141,6 +177,14 @@ const SECTION_NAMES: Record<Section, string> = {
 };
 
 const SECTIONS = Object.keys(FIELDS) as Section[];
+/** Small sections whose generic keys (`in`, `type`, `shot`) would make poor "belongs to" hints. */
+// first_frame_from's `shot` would otherwise claim every misspelt `shots`
+const QUIET_SECTIONS: ReadonlySet<Section> = new Set([
+  'reuse',
+  'trim',
+  'transition',
+  'first_frame_from',
+]);
 const FIELD_SETS = {} as Record<Section, ReadonlySet<string>>;
 for (const section of SECTIONS) FIELD_SETS[section] = new Set<string>(FIELDS[section]);
 
@@ -210,6 +254,20 @@ const RETAKES: NumberRule = {
   max: LIMITS.maxTakes,
   integer: true,
 };
+const EDIT_SECONDS: NumberRule = {
+  expected: `seconds, 0 or more and ≤ ${LIMITS.maxShotSeconds}`,
+  min: 0,
+  minExclusive: false,
+  max: LIMITS.maxShotSeconds,
+};
+const TRANSITION_SECONDS: NumberRule = {
+  expected: 'seconds, > 0 and ≤ 10',
+  min: 0,
+  minExclusive: true,
+  max: 10,
+};
+/** A transition written without a duration lasts this long. */
+export const DEFAULT_TRANSITION_SECONDS = 1;
 
 const LOUDNESS: NumberRule = {
   expected: 'an integrated loudness target in LUFS, from -70 to -5 (-23 broadcast, -14 social)',
@@ -239,6 +297,9 @@ export function checkStoryboard(doc: SourceDoc, options: LoadOptions = {}): Stor
   }
   storyboard.warnings = checker.findings.warningProblems(doc);
   for (const shot of storyboard.shots) shot.position = doc.positionOf(['shots', shot.index]);
+  for (const reuse of storyboard.reuses ?? []) {
+    reuse.position = doc.positionOf(['shots', reuse.index]);
+  }
   return storyboard;
 }
 
@@ -248,6 +309,8 @@ interface ShotContext {
   locations: ReadonlyMap<string, Location>;
   ids: Map<string, number>;
   style: Style | undefined;
+  /** reuse shots found so far (they are not `Shot`s: nothing is generated for them) */
+  reuses: ReuseShot[];
 }
 
 /** A speaker who is not a character: warned once, at the first line, with the count of the others. */
@@ -296,8 +359,10 @@ class Checker {
     const characters = this.characters(top.characters);
     const locations = this.locations(top.locations);
     const ids = new Map<string, number>();
-    const shots = this.shots(top.shots, { deliver, characters, locations, ids, style });
+    const context: ShotContext = { deliver, characters, locations, ids, style, reuses: [] };
+    const shots = this.shots(top.shots, context);
     this.firstFrameLinks(shots, ids);
+    const scenes = this.editLinks(shots, context);
     this.undeclaredSpeakerWarnings(characters);
     if (title === undefined || deliver === undefined) return undefined;
 
@@ -312,6 +377,8 @@ class Checker {
       shots,
       warnings: [],
     };
+    if (context.reuses.length > 0) storyboard.reuses = context.reuses;
+    if (scenes.length > 0) storyboard.scenes = scenes;
     if (locations.size > 0) storyboard.locations = Object.fromEntries(locations);
     if (asOf !== undefined) storyboard.asOf = asOf;
     if (style !== undefined) storyboard.style = style;
@@ -612,6 +679,10 @@ class Checker {
     const errorsBefore = this.findings.errorCount;
     const fields = this.mapping(value, at, 'shot');
     if (fields === undefined) return undefined;
+    if (fields.reuse !== undefined) {
+      this.reuseShot(at, fields, index, context);
+      return undefined;
+    }
 
     const id = this.shotId(at, fields.id, index, context.ids);
     const prompt = this.text(at, 'prompt', fields.prompt, {
@@ -660,6 +731,7 @@ class Checker {
     const priority = this.choice(at, 'priority', fields.priority, PRIORITIES) ?? 'normal';
     const takes = this.number(at, 'takes', fields.takes, TAKES, false) ?? 1;
     const tags = this.tags(at, fields.tags);
+    const edit = this.shotEdit(at, fields, duration);
 
     if (duration !== undefined && fps !== undefined && duration < 1 / fps - 1e-9) {
       this.findings.error(
@@ -715,9 +787,272 @@ class Checker {
     if (camera !== undefined) shot.camera = camera;
     if (sequence !== undefined) shot.sequence = sequence;
     if (model !== undefined) shot.model = model;
+    if (edit !== undefined) shot.edit = edit;
     const needs = deriveNeeds(shot, deliver, context.characters, context.locations);
     // the position is filled in by checkStoryboard once the whole file is known to be valid
     return { ...shot, needs, position: { line: 0, col: 0 } };
+  }
+
+  // ---- edit-only fields (docs/storyboard.md, "Editing the cut") ----
+
+  /** The edit-only fields of a shot; undefined when it has none. */
+  private shotEdit(at: Path, fields: Fields, duration: number | undefined): ShotEdit | undefined {
+    const edit: ShotEdit = {};
+    const scene = this.text(at, 'scene', fields.scene, {
+      expected: 'a scene heading, e.g. INT. PIER - NIGHT',
+    });
+    if (scene !== undefined) edit.scene = scene;
+    if (this.bool(at, 'omit', fields.omit) === true) edit.omit = true;
+    const trim = this.trim(at, fields.trim, duration);
+    if (trim !== undefined) edit.trim = trim;
+    const transition = this.transition(at, fields.transition);
+    if (transition !== undefined) edit.transition = transition;
+    const fadeOut = this.number(at, 'fade_out', fields.fade_out, TRANSITION_SECONDS, false);
+    if (fadeOut !== undefined) edit.fadeOut = fadeOut;
+    const title = this.text(at, 'title', fields.title, { expected: 'the text of a title' });
+    if (title !== undefined) edit.title = title;
+    const caption = this.text(at, 'caption', fields.caption, { expected: 'a caption line' });
+    if (caption !== undefined) edit.caption = caption;
+    return Object.keys(edit).length > 0 ? edit : undefined;
+  }
+
+  private trim(at: Path, value: unknown, duration: number | undefined): ShotEdit['trim'] {
+    if (value === undefined) return undefined;
+    const here: Path = [...at, 'trim'];
+    const fields = this.mapping(value, here, 'trim');
+    if (fields === undefined) return undefined;
+    const from = this.number(here, 'in', fields.in, EDIT_SECONDS, false) ?? 0;
+    const to = this.number(here, 'out', fields.out, EDIT_SECONDS, false) ?? duration;
+    if (to === undefined || duration === undefined) return undefined;
+    if (to > duration + 1e-9) {
+      this.findings.error(
+        [...here, 'out'],
+        `is past the end of the shot (${formatNumber(duration)} s)`,
+        {
+          expected: `seconds on the shot's own clip, at most its duration ${formatNumber(duration)}`,
+          found: formatNumber(to),
+          hint: 'lengthen the shot (which generates it again), or trim within it',
+        },
+      );
+      return undefined;
+    }
+    if (to <= from) {
+      this.findings.error(here, 'leaves nothing of the shot: `out` must be after `in`', {
+        expected: 'in < out',
+        found: `in ${formatNumber(from)}, out ${formatNumber(to)}`,
+      });
+      return undefined;
+    }
+    return { in: from, out: to };
+  }
+
+  /** `transition: dissolve` or `transition: { type: dissolve, duration: 0.5 }`. */
+  private transition(at: Path, value: unknown): Transition | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value === 'string') {
+      const type = this.choice(at, 'transition', value, TRANSITION_TYPES);
+      if (type === undefined) return undefined;
+      return { type, duration: type === 'cut' ? 0 : DEFAULT_TRANSITION_SECONDS };
+    }
+    const here: Path = [...at, 'transition'];
+    const fields = this.mapping(value, here, 'transition');
+    if (fields === undefined) return undefined;
+    const type = this.choice(here, 'type', fields.type, TRANSITION_TYPES);
+    if (fields.type === undefined) {
+      this.findings.error([...here, 'type'], 'is missing', {
+        expected: oneOf(TRANSITION_TYPES),
+        found: 'nothing',
+      });
+    }
+    const duration = this.number(here, 'duration', fields.duration, TRANSITION_SECONDS, false);
+    if (type === undefined) return undefined;
+    if (type === 'cut') {
+      if (duration !== undefined) {
+        this.findings.error([...here, 'duration'], 'a cut takes no time', {
+          expected: 'no duration with type: cut',
+          found: formatNumber(duration),
+          hint: 'remove the duration, or use fade, dissolve or wipe',
+        });
+      }
+      return { type, duration: 0 };
+    }
+    return { type, duration: duration ?? DEFAULT_TRANSITION_SECONDS };
+  }
+
+  /** A shot with `reuse:` is a piece of another shot's clip: it generates nothing. */
+  private reuseShot(at: Path, fields: Fields, index: number, context: ShotContext): void {
+    const errorsBefore = this.findings.errorCount;
+    for (const key of Object.keys(fields)) {
+      if (REUSE_SHOT_FIELDS.has(key) || !FIELD_SETS.shot.has(key)) continue;
+      this.findings.error([...at, key], `a reuse shot generates nothing, so it has no '${key}'`, {
+        atKey: true,
+        expected: `only ${[...REUSE_SHOT_FIELDS].join(', ')}`,
+        found: quote(key),
+        hint: `remove '${key}', or remove reuse to generate this shot`,
+      });
+    }
+    const id = this.shotId(at, fields.id, index, context.ids);
+    const duration = this.number(at, 'duration', fields.duration, DURATION, true);
+    const here: Path = [...at, 'reuse'];
+    const reuse = this.mapping(fields.reuse, here, 'reuse');
+    const shot =
+      reuse && this.text(here, 'shot', reuse.shot, { required: true, expected: 'a shot id' });
+    const from = (reuse && this.number(here, 'in', reuse.in, EDIT_SECONDS, false)) ?? 0;
+    const edit = this.shotEdit(at, fields, duration) ?? {};
+    if (this.findings.errorCount > errorsBefore) return;
+    if (id === undefined || duration === undefined || shot === undefined) return;
+    context.reuses.push({
+      index,
+      id,
+      duration,
+      reuse: { shot, in: from },
+      edit,
+      position: { line: 0, col: 0 },
+    });
+  }
+
+  /**
+   * What only the whole list can tell: each reuse names a generated shot and stays inside its
+   * clip, each transition fits the shots it joins, and scene headings carry forward.
+   */
+  private editLinks(shots: Shot[], context: ShotContext): Scene[] {
+    const byId = new Map(shots.map((s) => [s.id, s]));
+    const reused = new Set(context.reuses.map((r) => r.id));
+    for (const reuse of context.reuses) {
+      const here: Path = ['shots', reuse.index, 'reuse'];
+      const target = byId.get(reuse.reuse.shot);
+      if (target === undefined) {
+        if (context.ids.has(reuse.reuse.shot) && !reused.has(reuse.reuse.shot)) continue; // reported there
+        const again = reused.has(reuse.reuse.shot);
+        const near = didYouMean(reuse.reuse.shot, byId.keys());
+        this.findings.error(
+          [...here, 'shot'],
+          again
+            ? `'${reuse.reuse.shot}' is itself a reuse shot`
+            : `unknown shot '${reuse.reuse.shot}'`,
+          {
+            expected: 'the id of a generated shot (one without reuse)',
+            found: quote(reuse.reuse.shot),
+            hint: again
+              ? `reuse the shot '${reuse.reuse.shot}' reuses instead`
+              : near !== undefined
+                ? `did you mean '${near}'?`
+                : 'name a shot of this storyboard',
+          },
+        );
+        continue;
+      }
+      const end = reuse.reuse.in + reuse.duration;
+      if (end > target.duration + 1e-9) {
+        this.findings.error(
+          [...here, 'in'],
+          `reaches past the end of ${target.id}'s clip: ${formatNumber(reuse.reuse.in)} s + ${formatNumber(reuse.duration)} s is ${formatNumber(end)} s, and ${target.id} lasts ${formatNumber(target.duration)} s`,
+          {
+            expected: `in + duration ≤ ${formatNumber(target.duration)}`,
+            found: formatNumber(reuse.reuse.in),
+            hint:
+              reuse.duration <= target.duration
+                ? `start at ${formatNumber(target.duration - reuse.duration)} s or earlier, or shorten this shot`
+                : `shorten this shot to at most ${formatNumber(target.duration)} s`,
+          },
+        );
+      }
+    }
+    this.omittedEdits(shots);
+    const entries = cutEntries({ shots, reuses: context.reuses });
+    if (entries.length === 0 && shots.length > 0) {
+      this.findings.error(['shots'], 'every shot is omitted, so the cut would be empty', {
+        expected: 'at least one shot without omit: true',
+        found: `${shots.length} omitted shot${shots.length === 1 ? '' : 's'}`,
+        hint: 'remove omit: true from the shots the cut should show',
+      });
+    }
+    this.transitionsFit(entries);
+    return this.scenes(shots, context.reuses);
+  }
+
+  /** An omitted shot is not in the cut: what it says about the cut would be lost silently. */
+  private omittedEdits(shots: Shot[]): void {
+    const fields = [
+      ['trim', 'trim'],
+      ['transition', 'transition'],
+      ['fadeOut', 'fade_out'],
+      ['title', 'title'],
+      ['caption', 'caption'],
+    ] as const;
+    for (const shot of shots) {
+      if (shot.edit?.omit !== true) continue;
+      for (const [field, key] of fields) {
+        if (shot.edit[field] === undefined) continue;
+        this.findings.warn(
+          ['shots', shot.index, key],
+          `the shot is omitted, so its ${key} does not show`,
+          { hint: `remove omit: true to put the shot in the cut, or remove ${key}` },
+        );
+      }
+    }
+  }
+
+  private transitionsFit(entries: CutEntry[]): void {
+    entries.forEach((entry, k) => {
+      const at: Path = ['shots', entry.index];
+      const transition = entry.edit.transition;
+      const previous = entries[k - 1];
+      if (transition !== undefined && transition.type !== 'cut') {
+        const d = transition.duration;
+        const problem = (message: string, hint: string) =>
+          this.findings.error([...at, 'transition'], message, {
+            expected: `a transition that fits the shots it joins`,
+            found: `${transition.type}, ${formatNumber(d)} s`,
+            hint,
+          });
+        if (previous === undefined && overlaps(transition)) {
+          problem(
+            `the first shot of the cut has nothing to ${transition.type} from`,
+            'use type: fade to fade in from black',
+          );
+        } else if (d > entry.seconds + 1e-9) {
+          problem(
+            `lasts longer than the shot (${formatNumber(entry.seconds)} s in the cut)`,
+            'shorten the transition',
+          );
+        } else if (previous !== undefined && overlaps(transition)) {
+          const taken = overlaps(previous.edit.transition) ? previous.edit.transition.duration : 0;
+          if (d + taken > previous.seconds + 1e-9) {
+            problem(
+              `overlaps ${previous.id} (${formatNumber(previous.seconds)} s in the cut) by more than it lasts${taken > 0 ? `, with its own ${formatNumber(taken)} s ${previous.edit.transition!.type}` : ''}`,
+              'shorten the transition',
+            );
+          }
+        }
+      }
+      if (entry.edit.fadeOut !== undefined && k !== entries.length - 1) {
+        this.findings.error([...at, 'fade_out'], 'only the last shot of the cut fades out', {
+          expected: 'fade_out on the last shot',
+          found: `fade_out on ${entry.id}, which ${entries.at(-1)!.id} follows`,
+          hint: `to dip to black between shots, give the next shot transition: { type: fade }`,
+        });
+      }
+    });
+  }
+
+  /** Scenes: a `scene:` heading opens one, and the shots after it belong to it until the next. */
+  private scenes(shots: Shot[], reuses: ReuseShot[]): Scene[] {
+    const all = [...shots, ...reuses].sort((a, b) => a.index - b.index);
+    const scenes: Scene[] = [];
+    let current: Scene | undefined;
+    for (const shot of all) {
+      const heading = shot.edit?.scene;
+      if (heading !== undefined && heading !== current?.heading) {
+        current = { heading, shots: [] };
+        scenes.push(current);
+      }
+      if (current === undefined) continue;
+      current.shots.push(shot.id);
+      if (shot.edit === undefined) (shot as Shot).edit = { scene: current.heading };
+      else shot.edit.scene = current.heading;
+    }
+    return scenes;
   }
 
   private shotId(
@@ -1146,9 +1481,8 @@ class Checker {
   }
 
   private unknownField(at: Path, key: string, section: Section): void {
-    // first_frame_from's `shot` would otherwise claim every misspelt `shots`
     const elsewhere = SECTIONS.filter(
-      (other) => other !== section && other !== 'first_frame_from' && FIELD_SETS[other].has(key),
+      (other) => other !== section && !QUIET_SECTIONS.has(other) && FIELD_SETS[other].has(key),
     );
     const near = didYouMean(key, FIELDS[section]);
     let hint: string | undefined;

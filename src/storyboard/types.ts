@@ -228,8 +228,61 @@ export interface Shot {
   priority: Priority;
   takes: number;
   tags: Tag[];
+  /** how the shot sits in the cut (edit-only: never part of a generate request); absent: plainly */
+  edit?: ShotEdit;
   needs: ShotNeeds;
   position: Position;
+}
+
+/** How one shot joins the one before it in the cut. */
+export type TransitionType = 'cut' | 'fade' | 'dissolve' | 'wipe';
+export const TRANSITION_TYPES: readonly TransitionType[] = ['cut', 'fade', 'dissolve', 'wipe'];
+
+export interface Transition {
+  type: TransitionType;
+  /** seconds (0 for a cut) */
+  duration: number;
+}
+
+/**
+ * A shot's edit-only fields (docs/storyboard.md, "Editing the cut"): they decide what the cut
+ * shows of the shot's clip and never change what is generated, so editing them buys nothing.
+ */
+export interface ShotEdit {
+  /** the heading of the scene the shot belongs to (carried forward from the last `scene:`) */
+  scene?: string;
+  /** generated and kept as takes, but not in the cut or its timelines */
+  omit?: boolean;
+  /** the part of the shot's clip the cut shows, seconds on the shot's own clock */
+  trim?: { in: number; out: number };
+  /** how the shot is entered: from the previous shot, or from black for the first */
+  transition?: Transition;
+  /** seconds of fade to black at the end of the cut (last shot only) */
+  fadeOut?: number;
+  /** a title drawn over the middle of the picture for the shot's time in the cut */
+  title?: string;
+  /** a caption drawn at the bottom and written to captions.srt / captions.vtt */
+  caption?: string;
+}
+
+/** A shot of the cut that generates nothing: a second piece of another shot's clip. */
+export interface ReuseShot {
+  /** 0-based position in the storyboard's `shots` */
+  index: number;
+  id: string;
+  /** seconds in the cut */
+  duration: number;
+  /** the shot whose clip is reused, and the second of that clip the piece starts at */
+  reuse: { shot: string; in: number };
+  edit: ShotEdit;
+  position: Position;
+}
+
+/** A run of adjacent shots under one `scene:` heading. */
+export interface Scene {
+  heading: string;
+  /** the ids of its shots in storyboard order (reused and omitted ones too) */
+  shots: string[];
 }
 
 /** What a shot asks of a model; derived, never written by hand. */
@@ -297,6 +350,10 @@ export interface Storyboard {
   /** absent: none defined */
   locations?: Record<string, Location>;
   shots: Shot[];
+  /** shots that reuse another shot's clip (not in `shots`: nothing is generated for them) */
+  reuses?: ReuseShot[];
+  /** the scenes, when any shot has a `scene:` heading */
+  scenes?: Scene[];
   /** things worth telling the user that do not stop the storyboard (e.g. a speaker who is not a character) */
   warnings: import('../errors.ts').Problem[];
 }

@@ -17,7 +17,7 @@
  * so a reader gets every value back exactly, while an editor reads them as comments.
  */
 import { ShotrouterError } from '../errors.ts';
-import { type FramedTake, frameTimeline } from './plan.ts';
+import { type FramedClip, type FramedTake, type FramedTimeline, frameTimeline } from './plan.ts';
 import { PROVENANCE_FIELDS } from './provenance.ts';
 import { fpsOf, frameRateOf, framesToSeconds } from './rate.ts';
 import { framesToTimecode, timecodeToFrames } from './timecode.ts';
@@ -28,6 +28,7 @@ import type {
   ReadTimeline,
   ReadTrack,
   Timeline,
+  TimelineMarker,
 } from './types.ts';
 
 /** The classic line width of an EDL. */
@@ -48,18 +49,40 @@ export function writeEdl(timeline: Timeline): string {
     `TITLE: ${ascii(timeline.title).slice(0, TITLE_WIDTH)}`.trimEnd(),
     `FCM: ${dropFrame ? 'DROP FRAME' : 'NON-DROP FRAME'}`,
   ];
+  const spans = edlSpans(framed.clips);
   framed.clips.forEach((c, index) => {
     // CMX event numbers have three digits; past 999 they wrap (record times keep the order)
     const event = String((index % 999) + 1).padStart(3, '0');
-    const recordIn = framed.startFrame + c.recordIn;
-    lines.push(
+    const span = spans[index]!;
+    const recordIn = framed.startFrame + span.recordIn;
+    const line = (effect: string, from: number, to: number, recIn: number, recOut: number) =>
       [
-        `${event}  ${'AX'.padEnd(8)} ${channels.padEnd(6)}${'C'.padEnd(9)}`,
-        `${tc(c.sourceIn)} ${tc(c.sourceIn + c.length)} `,
-        `${tc(recordIn)} ${tc(recordIn + c.length)}`,
-      ].join(''),
-    );
+        `${event}  ${'AX'.padEnd(8)} ${channels.padEnd(6)}${effect.padEnd(9)}`,
+        `${tc(from)} ${tc(to)} ${tc(recIn)} ${tc(recOut)}`,
+      ].join('');
+    if (c.transition !== undefined) {
+      // a dissolve or wipe: the outgoing clip where the transition starts, then the incoming
+      const previous = spans[index - 1]!;
+      const outgoing = framed.clips[index - 1]!.sourceIn + previous.length;
+      lines.push(line('C', outgoing, outgoing, recordIn, recordIn));
+      const frames = c.transition.before + c.transition.after;
+      const code = c.transition.kind === 'wipe' ? 'W001' : 'D';
+      lines.push(
+        line(
+          `${code.padEnd(5)}${String(frames).padStart(3, '0')}`,
+          span.sourceIn,
+          span.sourceIn + span.length,
+          recordIn,
+          recordIn + span.length,
+        ),
+      );
+    } else {
+      lines.push(
+        line('C', span.sourceIn, span.sourceIn + span.length, recordIn, recordIn + span.length),
+      );
+    }
     lines.push(...identityLines(c));
+    lines.push(...edlLocators(framed, span, tc));
     lines.push(...provenanceLines(c.take.metadata, '', undefined));
     if (c.mediaLength !== undefined) lines.push(...field('MEDIA_DURATION', tc(c.mediaLength)));
     // a locator at the record timecode (as Avid writes them), then the note in full as ours
@@ -82,6 +105,52 @@ export function writeEdl(timeline: Timeline): string {
     });
   });
   return `${lines.join('\n')}\n`;
+}
+
+interface EdlSpan {
+  sourceIn: number;
+  recordIn: number;
+  length: number;
+}
+
+/**
+ * Each clip's event in frames. An EDL transition starts at its record in: the clip before
+ * ends where the transition starts, and the incoming clip's event begins there, `before`
+ * frames earlier in its source than the centred cut the other timelines keep.
+ */
+function edlSpans(clips: readonly FramedClip[]): EdlSpan[] {
+  return clips.map((c, i) => {
+    const before = c.transition?.before ?? 0;
+    const nextBefore = clips[i + 1]?.transition?.before ?? 0;
+    return {
+      sourceIn: c.sourceIn - before,
+      recordIn: c.recordIn - before,
+      length: c.length + before - nextBefore,
+    };
+  });
+}
+
+const LOCATOR_COLORS: Record<TimelineMarker['kind'], string> = {
+  scene: 'PURPLE',
+  title: 'CYAN',
+  caption: 'YELLOW',
+  fade: 'ORANGE',
+  transition: 'GREEN',
+};
+
+/** The edit's markers that fall in this event, as locator comments (`* LOC: tc COLOR text`). */
+function edlLocators(
+  framed: FramedTimeline,
+  span: EdlSpan,
+  tc: (frames: number) => string,
+): string[] {
+  return framed.markers
+    .filter(({ at }) => at >= span.recordIn && at < span.recordIn + span.length)
+    .map(({ marker, at }) =>
+      `* LOC: ${tc(framed.startFrame + at)} ${LOCATOR_COLORS[marker.kind].padEnd(7)} ${marker.kind.toUpperCase()}: ${ascii(marker.name)}`
+        .slice(0, EDL_LINE_WIDTH)
+        .trimEnd(),
+    );
 }
 
 /** The clip's name and file as the usual comments, and exactly (as ours) when those can't. */

@@ -13,7 +13,7 @@
  */
 import { ShotrouterError } from '../errors.ts';
 import { mediaBaseName, mediaFileFromUrl, mediaUrl } from './media-ref.ts';
-import { type FramedTake, frameTimeline } from './plan.ts';
+import { type FramedClip, type FramedTake, type FramedTimeline, frameTimeline } from './plan.ts';
 import { PROVENANCE_FIELDS } from './provenance.ts';
 import type {
   ClipProvenance,
@@ -105,7 +105,7 @@ export function writeFcpxml(timeline: Timeline, options: FcpxmlWriteOptions = {}
     );
   }
 
-  const assetClip = (t: FramedTake, offset: string): XmlOut => {
+  const assetClip = (t: FramedTake, offset: string, markers: XmlOut[] = []): XmlOut => {
     const url = mediaUrl(t.take.file, options.mediaBaseUrl);
     const p = t.take.metadata;
     return xml(
@@ -138,6 +138,7 @@ export function writeFcpxml(timeline: Timeline, options: FcpxmlWriteOptions = {}
             note: m.note,
           }),
         ),
+        ...markers,
         xml(
           'metadata',
           {},
@@ -149,15 +150,22 @@ export function writeFcpxml(timeline: Timeline, options: FcpxmlWriteOptions = {}
     );
   };
 
-  const spine = framed.clips.map((c) => {
+  const dissolve = framed.clips.some((c) => c.transition?.kind === 'dissolve');
+  if (dissolve) resources.push(xml('effect', CROSS_DISSOLVE));
+  const spine = framed.clips.flatMap((c) => {
     const offset = time(framed.startFrame + c.recordIn);
-    if (c.alternates.length === 0) return assetClip(c, offset);
-    // every take stands in the same place; the first child is the one playing
-    return xml(
-      'audition',
-      { offset },
-      [c, ...c.alternates].map((t) => assetClip(t, offset)),
-    );
+    const markers = fcpxmlMarkers(framed, c, time);
+    const transition = fcpxmlTransition(c, framed.startFrame, time);
+    const clip =
+      c.alternates.length === 0
+        ? assetClip(c, offset, markers)
+        : // every take stands in the same place; the first child is the one playing
+          xml(
+            'audition',
+            { offset },
+            [c, ...c.alternates].map((t, i) => assetClip(t, offset, i === 0 ? markers : [])),
+          );
+    return transition ? [transition, clip] : [clip];
   });
 
   const sequence = xml(
@@ -181,6 +189,62 @@ export function writeFcpxml(timeline: Timeline, options: FcpxmlWriteOptions = {}
     ]),
   ]);
   return serializeXml(document, ['<?xml version="1.0" encoding="UTF-8"?>', '<!DOCTYPE fcpxml>']);
+}
+
+/** Final Cut Pro's own Cross Dissolve, as its exported FCPXML names it. */
+const CROSS_DISSOLVE = {
+  id: 'r-dissolve',
+  name: 'Cross Dissolve',
+  uid: 'FxPlug:4731E73A-8DAC-4113-9A30-AE85B1761265',
+};
+
+/**
+ * A dissolve into the clip as a spine `transition` across its cut. FCPXML has no wipe that
+ * every program reads the same, so a wipe stays a cut with a marker that says so.
+ */
+function fcpxmlTransition(
+  c: FramedClip,
+  startFrame: number,
+  time: (frames: number) => string,
+): XmlOut | undefined {
+  if (c.transition?.kind !== 'dissolve') return undefined;
+  const { before, after } = c.transition;
+  return xml(
+    'transition',
+    {
+      name: CROSS_DISSOLVE.name,
+      offset: time(startFrame + c.recordIn - before),
+      duration: time(before + after),
+    },
+    [xml('filter-video', { ref: CROSS_DISSOLVE.id, name: CROSS_DISSOLVE.name })],
+  );
+}
+
+/** The edit's markers that fall in the clip, at their place in its own (source) time. */
+function fcpxmlMarkers(
+  framed: FramedTimeline,
+  c: FramedClip,
+  time: (frames: number) => string,
+): XmlOut[] {
+  const inClip = framed.markers.filter(({ at }) => at >= c.recordIn && at < c.recordIn + c.length);
+  const notes = inClip.map(({ marker, at, length }) => ({
+    at,
+    length: Math.max(1, Math.min(length, c.recordIn + c.length - at)),
+    value: marker.kind === 'scene' ? marker.name : `${marker.kind}: ${marker.name}`,
+    note: marker.note,
+  }));
+  if (c.transition?.kind === 'wipe') {
+    const frames = c.transition.before + c.transition.after;
+    notes.push({ at: c.recordIn, length: 1, value: `wipe (${frames} frames)`, note: undefined });
+  }
+  return notes.map((n) =>
+    xml('marker', {
+      start: time(c.sourceIn + (n.at - c.recordIn)),
+      duration: time(n.length),
+      value: n.value,
+      note: n.note,
+    }),
+  );
 }
 
 /** What an editor reads in Final Cut Pro's Notes column. */

@@ -11,10 +11,15 @@
  */
 import { ShotrouterError } from '../errors.ts';
 import { mediaBaseName, mediaFileFromUrl, mediaUrl } from './media-ref.ts';
-import { type FramedTake, frameTimeline } from './plan.ts';
+import {
+  type FramedTake,
+  type FramedTimeline,
+  type FramedTransition,
+  frameTimeline,
+} from './plan.ts';
 import { provenanceRecord } from './provenance.ts';
 import { fpsOf } from './rate.ts';
-import type { ReadItem, ReadTimeline, ReadTrack, Timeline } from './types.ts';
+import type { ReadItem, ReadTimeline, ReadTrack, Timeline, TimelineMarker } from './types.ts';
 
 export interface OtioWriteOptions {
   /** resolve relative media paths against this folder or URL (default: keep them relative) */
@@ -75,9 +80,13 @@ export function writeOtio(timeline: Timeline, options: OtioWriteOptions = {}): s
     name,
     source_range: null,
     effects: [],
-    markers: [],
+    // the edit's markers (scenes, titles, captions, fades) on the picture track
+    markers: kind === 'Video' ? otioMarkers(framed, range) : [],
     enabled: true,
-    children: framed.clips.map((c) => clipObject(c, withAlternates ? c.alternates : undefined)),
+    children: framed.clips.flatMap((c) => [
+      ...(c.transition && kind === 'Video' ? [otioTransition(c.transition, time)] : []),
+      clipObject(c, withAlternates ? c.alternates : undefined),
+    ]),
     kind,
   });
 
@@ -109,6 +118,45 @@ export function writeOtio(timeline: Timeline, options: OtioWriteOptions = {}): s
     },
   };
   return `${JSON.stringify(document, null, 4)}\n`;
+}
+
+const MARKER_COLORS: Record<TimelineMarker['kind'], string> = {
+  scene: 'PURPLE',
+  title: 'CYAN',
+  caption: 'YELLOW',
+  fade: 'ORANGE',
+  transition: 'GREEN',
+};
+
+/** A dissolve is OTIO's SMPTE_Dissolve; a wipe has no schema type of its own. */
+function otioTransition(t: FramedTransition, time: (frames: number) => Json): Json {
+  return {
+    OTIO_SCHEMA: 'Transition.1',
+    metadata: { shotrouter: { kind: t.kind } },
+    name: t.kind === 'wipe' ? 'Wipe' : 'Cross Dissolve',
+    transition_type: t.kind === 'wipe' ? 'Custom_Transition' : 'SMPTE_Dissolve',
+    in_offset: time(t.before),
+    out_offset: time(t.after),
+  };
+}
+
+function otioMarkers(
+  framed: FramedTimeline,
+  range: (start: number, duration: number) => Json,
+): Json[] {
+  return framed.markers.map(({ marker, at, length }) => ({
+    OTIO_SCHEMA: 'Marker.2',
+    metadata: {
+      shotrouter: {
+        kind: marker.kind,
+        ...(marker.note === undefined ? {} : { note: marker.note }),
+      },
+    },
+    name: marker.name,
+    color: MARKER_COLORS[marker.kind],
+    marked_range: range(at, length),
+    comment: marker.note ?? '',
+  }));
 }
 
 // ——— reading ———

@@ -6,7 +6,14 @@
 import { ShotrouterError } from '../errors.ts';
 import { frameRateOf, hasDropFrame, secondsToFrames } from './rate.ts';
 import { timecodeToFrames } from './timecode.ts';
-import type { FrameRate, Timeline, TimelineClip, TimelineTake } from './types.ts';
+import type {
+  FrameRate,
+  Timeline,
+  TimelineClip,
+  TimelineMarker,
+  TimelineTake,
+  TimelineTransition,
+} from './types.ts';
 
 export interface FramedTake {
   take: TimelineTake;
@@ -25,6 +32,23 @@ export interface FramedClip extends FramedTake {
   /** frames from the timeline's first frame */
   recordIn: number;
   alternates: FramedTake[];
+  /** a transition into this clip, centred on its cut, in frames */
+  transition?: FramedTransition;
+}
+
+export interface FramedTransition {
+  kind: TimelineTransition['kind'];
+  /** frames before the cut (the incoming clip's media before its source start) */
+  before: number;
+  /** frames after the cut (the outgoing clip's media past its end) */
+  after: number;
+}
+
+export interface FramedMarker {
+  marker: TimelineMarker;
+  /** frames from the timeline's first frame */
+  at: number;
+  length: number;
 }
 
 export interface FramedTimeline {
@@ -36,6 +60,7 @@ export interface FramedTimeline {
   startFrame: number;
   totalFrames: number;
   clips: FramedClip[];
+  markers: FramedMarker[];
 }
 
 /** Timelines start at 01:00:00:00, as editing programs do by default. */
@@ -55,10 +80,20 @@ export function frameTimeline(timeline: Timeline): FramedTimeline {
     const alternates = clip.alternates.map((alt, altIndex) =>
       frameTake(alt, rate, `clips[${index}].alternates[${altIndex}]`),
     );
-    const placed = { ...framed, clip, recordIn, alternates };
+    const placed: FramedClip = { ...framed, clip, recordIn, alternates };
+    if (clip.transition !== undefined) {
+      placed.transition = frameTransition(clip.transition, rate, index, `clips[${index}]`);
+    }
     recordIn += framed.length;
     return placed;
   });
+  const markers = (timeline.editMarkers ?? []).map(
+    (marker): FramedMarker => ({
+      marker,
+      at: Math.max(0, secondsToFrames(marker.at, rate)),
+      length: Math.max(0, secondsToFrames(marker.duration, rate)),
+    }),
+  );
   return {
     timeline,
     rate,
@@ -66,7 +101,25 @@ export function frameTimeline(timeline: Timeline): FramedTimeline {
     startFrame: timecodeToFrames(RECORD_START_TIMECODE, rate, dropFrame),
     totalFrames: recordIn,
     clips,
+    markers,
   };
+}
+
+function frameTransition(
+  transition: TimelineTransition,
+  rate: FrameRate,
+  index: number,
+  where: string,
+): FramedTransition {
+  const before = secondsToFrames(transition.inOffset, rate);
+  const after = secondsToFrames(transition.outOffset, rate);
+  if (index === 0 || before < 0 || after < 0 || before + after < 1) {
+    throw new ShotrouterError(
+      'internal',
+      `timeline ${where}: a transition needs a clip before it and at least one frame`,
+    );
+  }
+  return { kind: transition.kind, before, after };
 }
 
 function frameTake(take: TimelineTake, rate: FrameRate, where: string): FramedTake {

@@ -41,15 +41,39 @@ export interface TimelineClip {
   mediaDuration?: number;
   metadata: ClipProvenance;
   /** notes pinned to moments of the clip (the failing checks of its take) */
-  markers?: TimelineMarker[];
+  markers?: ClipMarker[];
   /** the other takes of the same shot, each with its own source range */
-  alternates: Array<Omit<TimelineClip, 'alternates'>>;
+  alternates: Array<Omit<TimelineClip, 'alternates' | 'transition'>>;
+  /** a dissolve or wipe from the clip before into this one (never on the first clip) */
+  transition?: TimelineTransition;
 }
 
-export type TimelineTake = Omit<TimelineClip, 'alternates'>;
+export type TimelineTake = Omit<TimelineClip, 'alternates' | 'transition'>;
+
+/**
+ * A transition centred on the cut between two clips, as editors keep them: `inOffset` seconds
+ * before the cut (the incoming clip's media from before its source start) and `outOffset`
+ * after it (the outgoing clip's media past its end). Each must be a whole number of frames.
+ */
+export interface TimelineTransition {
+  kind: 'dissolve' | 'wipe';
+  inOffset: number;
+  outOffset: number;
+}
+
+/** A note at a point or span of the edit: a scene heading, a title, a caption, a fade. */
+export interface TimelineMarker {
+  kind: 'scene' | 'title' | 'caption' | 'fade' | 'transition';
+  name: string;
+  /** seconds from the timeline's first frame */
+  at: number;
+  /** seconds it spans (0: a point) */
+  duration: number;
+  note?: string;
+}
 
 /** A note at one moment of a clip: a failing check of its take, say. */
-export interface TimelineMarker {
+export interface ClipMarker {
   /** seconds into the clip as it plays on the timeline (0: its first frame) */
   at: number;
   /** short: the check's code, e.g. `black` */
@@ -68,6 +92,8 @@ export interface Timeline {
   audio: boolean;
   /** in order, end to end from the timeline's start */
   clips: TimelineClip[];
+  /** the storyboard's edit as markers: scenes, titles, captions, fades (see TimelineMarker) */
+  editMarkers?: TimelineMarker[];
 }
 
 /** One item of a track as read from a file. All times are seconds. */

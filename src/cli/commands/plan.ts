@@ -64,6 +64,7 @@ export function formatPlan(plan: Plan, columns = 100): string {
     );
   }
   lines.push(...continuityLines(plan));
+  lines.push(...editLines(plan));
   const errors = plan.problems.filter((p) => p.severity === 'error');
   // Plan-level warnings from the problems; each shot's own from its structured warnings (the
   // problems repeat those as code `warning`).
@@ -136,4 +137,26 @@ function formatDuration(seconds: number): string {
   if (seconds < 90) return `${Math.round(seconds)} s`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** The storyboard's scenes and edit, when it has any: what the cut will show beyond the table. */
+function editLines(plan: Plan): string[] {
+  const edit = plan.edit;
+  if (edit === undefined) return [];
+  const lines: string[] = [];
+  if (edit.scenes.length > 0) {
+    lines.push('scenes:');
+    edit.scenes.forEach((scene, i) => {
+      lines.push(`  ${i + 1}. ${scene.heading} (${scene.shots.join(', ')})`);
+    });
+  }
+  if (edit.omitted.length > 0) {
+    lines.push(`generated but not in the cut (omit): ${edit.omitted.join(', ')}`);
+  }
+  for (const r of edit.reuses) {
+    lines.push(
+      `${r.id} reuses ${r.shot} from ${trim(r.in)} s for ${trim(r.seconds)} s (nothing generated)`,
+    );
+  }
+  return lines;
 }

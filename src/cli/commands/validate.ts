@@ -1,4 +1,6 @@
 import { formatProblem } from '../../errors.ts';
+import { cutEntries, cutStarts, hasEdits } from '../../storyboard/edit.ts';
+import type { Storyboard } from '../../storyboard/types.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { catalogFromArgs, catalogOption, storyboardFromArgs } from '../shared.ts';
@@ -17,8 +19,24 @@ export const validateCommand: Command = {
       io.stderr.write(`warning: ${formatProblem(warning)}\n`);
     const seconds = storyboard.shots.reduce((sum, s) => sum + s.duration, 0);
     io.stdout.write(
-      `${args.positionals[0]}: ok — "${storyboard.title}", ${storyboard.shots.length} shots, ${Math.round(seconds * 100) / 100} s\n`,
+      `${args.positionals[0]}: ok — "${storyboard.title}", ${storyboard.shots.length} shots, ${Math.round(seconds * 100) / 100} s${editSummary(storyboard)}\n`,
     );
     return EXIT.ok;
   },
 };
+
+/** With an edit: the cut's own length, its reuse and omitted shots and its scenes. */
+function editSummary(storyboard: Storyboard): string {
+  const scenes = storyboard.scenes?.length ?? 0;
+  if (!hasEdits(storyboard)) return scenes > 0 ? `, ${scenes} scenes` : '';
+  const entries = cutEntries(storyboard);
+  const cut = entries.length > 0 ? cutStarts(entries).at(-1)! + entries.at(-1)!.seconds : 0;
+  const omitted = storyboard.shots.filter((s) => s.edit?.omit === true).length;
+  const parts = [
+    `cut ${Math.round(cut * 100) / 100} s`,
+    ...(storyboard.reuses?.length ? [`${storyboard.reuses.length} reused`] : []),
+    ...(omitted > 0 ? [`${omitted} omitted`] : []),
+    ...(scenes > 0 ? [`${scenes} scenes`] : []),
+  ];
+  return ` generated; ${parts.join(', ')}`;
+}
