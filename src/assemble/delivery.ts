@@ -49,7 +49,18 @@ export interface DeliveryInput {
   specs: JobSpec[];
   preview: boolean;
   signal?: AbortSignal;
+  /** the run's conformed folder, holding the clips conformed as they landed (see landing.ts) */
+  folder?: ConformedFolder;
+  /** told what the assembly is doing, step by step (the clip being conformed, the join, …) */
+  onStep?: (step: AssemblyStep) => void;
 }
+
+/** What the assembly is doing now. */
+export type AssemblyStep =
+  | { step: 'conform'; shotId: string; take: number }
+  | { step: 'join'; clips: number }
+  | { step: 'timelines' }
+  | { step: 'report' };
 
 export interface Delivery {
   /** absolute path of the cut (final.mp4; final.mov for ProRes) */
@@ -75,9 +86,27 @@ interface CutShot {
 type Labeller = (models: string[]) => Record<string, string>;
 
 /** How this delivery treats takes: labelled and slowed by interpolation, or (a preview) neither. */
-interface Treatment {
+export interface Treatment {
   label: Labeller;
   interpolate: boolean;
+  /** told when a clip starts to be conformed (not when it was conformed before) */
+  onConform?: (shotId: string, take: number) => void;
+}
+
+/**
+ * Generated material is labelled and slowed by interpolation; a preview's placeholders are
+ * neither (interpolating a placeholder would cost minutes and show nothing).
+ */
+export function treatmentFor(
+  preview: boolean,
+  title: string,
+  onConform?: (shotId: string, take: number) => void,
+): Treatment {
+  return {
+    label: (models) => (preview ? {} : aiGeneratedTags(models, title)),
+    interpolate: !preview,
+    ...(onConform ? { onConform } : {}),
+  };
 }
 
 interface ConformedTake {
@@ -92,17 +121,20 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
   const { dir, storyboard, plan, signal } = input;
   const settings = deliverySettings(storyboard.deliver);
   const state = await readRunState(input.store, input.runId, plan, input.specs);
-  const folder = new ConformedFolder(dir, settings, signal);
+  const folder = input.folder ?? new ConformedFolder(dir, settings, signal);
   const shots = new Map(storyboard.shots.map((s) => [s.id, s]));
+  const step = input.onStep ?? (() => {});
 
-  // preview clips of a group are one labelled card with no scene changes: cut where planned
-  const { pieces, groupWarnings } = input.preview
-    ? { pieces: new Map() as Pieces, groupWarnings: new Map<string, string[]>() }
-    : await splitGroups(folder, state);
-  // generated material is labelled and slowed by interpolation; a preview's placeholders are
-  // neither (interpolating a placeholder would cost minutes and show nothing)
-  const label: Labeller = (models) => (input.preview ? {} : aiGeneratedTags(models, plan.title));
-  const treatment: Treatment = { label, interpolate: !input.preview };
+  const { pieces, groupWarnings } = await splitGroups(
+    folder,
+    state.sources,
+    state.media,
+    input.preview,
+  );
+  const treatment = treatmentFor(input.preview, plan.title, (shotId, take) =>
+    step({ step: 'conform', shotId, take }),
+  );
+  const { label } = treatment;
   const cut = await Promise.all(
     state.sources.map((source) =>
       cutShot(
@@ -125,6 +157,7 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
     }
   }
   const cutModels = generated.map((c) => c.provenance.model);
+  step({ step: 'join', clips: cut.length });
   const { method } = await joinClips({
     inputs: cut.map((c) => path.join(dir, c.clip)),
     output: final,
@@ -149,6 +182,7 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
     });
   }
 
+  step({ step: 'timelines' });
   const timeline = deliveryTimeline(
     plan.title,
     settings,
@@ -161,6 +195,7 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
     })),
   );
   await writeTimelines(dir, timeline);
+  step({ step: 'report' });
 
   const report = buildReport({
     plan,
@@ -208,19 +243,25 @@ async function writeReportJson(dir: string, report: RunReport): Promise<void> {
   await writeTextAtomically(path.join(dir, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
 }
 
-/** Splits every made take of every multi-shot group into its shots' pieces. */
-async function splitGroups(
+/**
+ * Splits every made take of every multi-shot group among `sources` into its shots' pieces.
+ * A preview's group clip is one labelled card with no scene changes: it is cut where planned.
+ */
+export async function splitGroups(
   folder: ConformedFolder,
-  state: RunState,
+  sources: ShotSources[],
+  mediaRows: Map<string, MediaRow>,
+  preview: boolean,
 ): Promise<{ pieces: Pieces; groupWarnings: Map<string, string[]> }> {
   const pieces: Pieces = new Map();
   const groupWarnings = new Map<string, string[]>();
+  if (preview) return { pieces, groupWarnings };
   // one entry per group and take: its clip and its members in storyboard order
   const units = new Map<string, { take: ShotTake; media: MediaRow; members: GroupMember[] }>();
-  for (const { planned, takes } of state.sources) {
+  for (const { planned, takes } of sources) {
     for (const take of takes) {
       if (!take?.group || !planned.trim) continue;
-      const media = state.media.get(take.job.media_sha256 ?? '');
+      const media = mediaRows.get(take.job.media_sha256 ?? '');
       if (!media) continue;
       const key = `${take.group}#${take.take}`;
       const unit = units.get(key) ?? { take, media, members: [] };
@@ -283,17 +324,9 @@ async function cutShot(
         }
         try {
           const piece = pieces.get(`${shot.id}#${take.take}`);
-          const model = take.job.model ?? take.route.model;
-          const tags = treatment.label([model]);
-          // `prompt` slow motion was generated at full length: nothing to retime.
-          const retime = planned.slowmo?.path === 'prompt' ? 1 : shot.slowmo;
           return {
             take,
-            clip: await conformTake(folder, shot, take, media, piece?.file, {
-              tags,
-              retime,
-              interpolate: treatment.interpolate,
-            }),
+            clip: await conformMadeTake(folder, planned, shot, take, media, piece?.file, treatment),
           };
         } catch (error) {
           if (isAbort(error, folder.signal)) throw error;
@@ -359,6 +392,30 @@ async function cutShot(
   };
 }
 
+/**
+ * A made take of a shot (or its piece of a multi-shot clip) in the deliverable's format, labelled
+ * and retimed as the treatment and the plan say; returns the clip relative to the run folder.
+ */
+export function conformMadeTake(
+  folder: ConformedFolder,
+  planned: PlannedShot,
+  shot: Shot,
+  take: ShotTake,
+  media: MediaRow,
+  piece: string | undefined,
+  treatment: Treatment,
+): Promise<string> {
+  const model = take.job.model ?? take.route.model;
+  // `prompt` slow motion was generated at full length: nothing to retime.
+  const retime = planned.slowmo?.path === 'prompt' ? 1 : shot.slowmo;
+  return conformTake(folder, shot, take, media, piece, {
+    tags: treatment.label([model]),
+    retime,
+    interpolate: treatment.interpolate,
+    ...(treatment.onConform ? { announce: () => treatment.onConform!(shot.id, take.take) } : {}),
+  });
+}
+
 /** The take's clip (or its piece of a multi-shot clip) in the deliverable's format. */
 async function conformTake(
   folder: ConformedFolder,
@@ -370,7 +427,13 @@ async function conformTake(
     tags,
     retime,
     interpolate,
-  }: { tags: Record<string, string>; retime: number; interpolate: boolean },
+    announce,
+  }: {
+    tags: Record<string, string>;
+    retime: number;
+    interpolate: boolean;
+    announce?: () => void;
+  },
 ): Promise<string> {
   const { settings } = folder;
   const input = piece ?? path.join(folder.runFolder, media.path);
@@ -387,8 +450,9 @@ async function conformTake(
     ...(Object.keys(tags).length > 0 ? { tags } : {}),
   };
   const file = `${folder.stem(`${shot.id}-take${take.take + 1}`, key)}${settings.ext}`;
-  const made = await folder.once(file, (output) =>
-    conformClip({
+  const made = await folder.once(file, (output) => {
+    announce?.();
+    return conformClip({
       input,
       output,
       trimFrom,
@@ -398,8 +462,8 @@ async function conformTake(
       tags,
       ...conformFormat(settings),
       ...(folder.signal ? { signal: folder.signal } : {}),
-    }),
-  );
+    });
+  });
   return made.relative;
 }
 

@@ -1,6 +1,6 @@
 /** The media layer: ffmpeg and ffprobe behind typed functions. */
 export { type ConformOptions, conformClip, SHORTFALL_TOLERANCE_SECONDS } from './conform.ts';
-export type { VideoCodec } from './encoding.ts';
+export { even, type VideoCodec } from './encoding.ts';
 export {
   findBinaries,
   type MediaBinaries,

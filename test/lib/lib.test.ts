@@ -102,9 +102,16 @@ describe('run', () => {
     assert.deepEqual(result.failed, []);
     const types = events.map((e) => e.type);
     assert.equal(types[0], 'prepared');
-    assert.equal(types.at(-2), 'assembling');
     assert.equal(types.at(-1), 'assembled');
     assert.ok(types.includes('job') && types.includes('spend'));
+    // clips are conformed as they land (each once), then only the whole is left
+    const steps = events.flatMap((e) => (e.type === 'assembly' ? [e] : []));
+    assert.equal(steps.filter((s) => s.step === 'conform').length, 3);
+    const after = events.slice(types.indexOf('assembling') + 1, -1);
+    assert.deepEqual(
+      after.flatMap((e) => (e.type === 'assembly' && e.step !== 'conform' ? [e.step] : [])),
+      ['join', 'timelines', 'report'],
+    );
     const prepared = events[0] as Extract<RunProgressEvent, { type: 'prepared' }>;
     assert.equal(prepared.jobs, 3);
     assert.equal(prepared.toSpendUsd, 0);
