@@ -1,10 +1,10 @@
 /**
  * The delivery: every take of every shot conformed to the deliverable (size by fit or fill,
- * frame rate, slow motion by retiming, 48 kHz stereo with silence where a clip has none,
- * loudness to the target), multi-shot generations cut back into their shots, the picked take
- * of each shot joined in storyboard order into the cut (stream copy when the clips share their
- * codec parameters, which conformed clips do), and beside it the three timelines, report.json
- * and report.html. A shot without a usable clip is held by a slate of its length that says why,
+ * frame rate, slow motion by retiming, 48 kHz stereo with silence where a clip has none;
+ * during the run, as each clip lands: landing.ts), multi-shot generations cut back into their
+ * shots, the picked take of each shot joined in storyboard order into the cut (the picture by
+ * stream copy, which conformed clips allow; the sound set to the loudness target over the whole
+ * cut), and beside it the three timelines, report.json and report.html. A shot without a usable clip is held by a slate of its length that says why,
  * so the cut keeps its timing.
  *
  * Nothing here generates anything: assembling again (e.g. after `shotrouter pick`) reads the
@@ -162,6 +162,7 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
     inputs: cut.map((c) => path.join(dir, c.clip)),
     output: final,
     codec: settings.codec,
+    ...(settings.audio ? { loudnessLufs: settings.loudness } : {}),
     tags: cutModels.length > 0 ? label(cutModels) : {},
     ...(signal ? { signal } : {}),
   });
@@ -506,10 +507,13 @@ async function slate(
   return made.relative;
 }
 
-/** The settings a conformed clip depends on, for its cache key. */
+/**
+ * The settings a conformed clip depends on, for its cache key. Not the loudness: it is set on
+ * the whole cut at the join, so a clip keeps its level and a new target re-encodes no clip.
+ */
 function formatKey(settings: DeliverySettings) {
-  const { width, height, fps, audio, codec, fit, loudness } = settings;
-  return { width, height, fps, audio, codec, fit, loudness: audio ? loudness : null };
+  const { width, height, fps, audio, codec, fit } = settings;
+  return { width, height, fps, audio, codec, fit };
 }
 
 function conformFormat(settings: DeliverySettings) {
@@ -520,7 +524,6 @@ function conformFormat(settings: DeliverySettings) {
     audio: settings.audio,
     codec: settings.codec,
     fit: settings.fit,
-    loudnessLufs: settings.loudness,
   };
 }
 
