@@ -149,14 +149,24 @@ async function joinByCopy(clips: Clip[], codec: VideoCodec, opts: JoinOptions): 
         samples: samples[i]!,
       }));
       const perRun = Math.max(2, opts.soundInputsPerRun ?? 200);
-      const mixed = await mixDown(sources, perRun, dir, signal);
-      const sound = soundGraph(mixed, 1);
+      let mixed = await mixDown(sources, perRun, dir, signal);
       const total = samples.reduce((sum, n) => sum + n, 0);
-      const whole = soundGraph(mixed, 0);
-      const gain =
-        opts.loudnessLufs === undefined
-          ? undefined
-          : await loudnessFilter(whole.inputs, whole.graph, 'sound', opts.loudnessLufs, signal);
+      let gain: string | undefined;
+      if (opts.loudnessLufs !== undefined) {
+        // one decoding pass both measures the whole and keeps it for the join below
+        const whole = soundGraph(mixed, 0);
+        const file = path.join(dir, 'sound-whole.wav');
+        gain = await loudnessFilter(
+          whole.inputs,
+          whole.graph,
+          'sound',
+          opts.loudnessLufs,
+          signal,
+          file,
+        );
+        mixed = [{ file, samples: total }];
+      }
+      const sound = soundGraph(mixed, 1);
       const graph =
         gain === undefined
           ? sound.graph

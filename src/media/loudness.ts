@@ -22,7 +22,8 @@ interface LoudnessMeasure {
 /**
  * Measures the sound labelled `[label]` in `graph` (a filter graph over `inputs`) and returns
  * the loudnorm filter that brings it to `target` LUFS, or undefined for silence (or sound too
- * short to measure), which is left alone.
+ * short to measure), which is left alone. With `keepAs`, the sound measured is also written
+ * there as lossless WAV, so the caller need not decode its inputs a second time.
  */
 export async function loudnessFilter(
   inputs: readonly string[],
@@ -30,6 +31,7 @@ export async function loudnessFilter(
   label: string,
   target: number,
   signal: AbortSignal | undefined,
+  keepAs?: string,
 ): Promise<string | undefined> {
   // LRA at its maximum: loudnorm stays linear only while the measured loudness range fits the
   // target range, and the aim here is the level, not the dynamics
@@ -39,7 +41,17 @@ export async function loudnessFilter(
     [
       ...['-loglevel', 'info', '-nostats'],
       ...inputs,
-      ...['-filter_complex', `${graph};[${label}]loudnorm=${targets}:print_format=json[measured]`],
+      ...[
+        '-filter_complex',
+        keepAs === undefined
+          ? `${graph};[${label}]loudnorm=${targets}:print_format=json[measured]`
+          : `${graph};[${label}]asplit=2[kept][whole];` +
+            `[whole]loudnorm=${targets}:print_format=json[measured]`,
+      ],
+      // RF64 when the sound outgrows the 4 GB a plain WAV can address
+      ...(keepAs === undefined
+        ? []
+        : ['-map', '[kept]', '-c:a', 'pcm_f32le', '-rf64', 'auto', '-y', keepAs]),
       ...['-map', '[measured]', '-f', 'null', '-'],
     ],
     { signal, onStderrLine: (line) => lines.push(line) },
