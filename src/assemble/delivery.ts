@@ -89,13 +89,16 @@ type Labeller = (models: string[]) => Record<string, string>;
 export interface Treatment {
   label: Labeller;
   interpolate: boolean;
+  /** encode with the fastest preset (a preview: its placeholders only rehearse timing) */
+  draft: boolean;
   /** told when a clip starts to be conformed (not when it was conformed before) */
   onConform?: (shotId: string, take: number) => void;
 }
 
 /**
  * Generated material is labelled and slowed by interpolation; a preview's placeholders are
- * neither (interpolating a placeholder would cost minutes and show nothing).
+ * neither (interpolating a placeholder would cost minutes and show nothing), and are encoded
+ * as drafts: the cut keeps the deliverable's size, rate and sound, not its picture quality.
  */
 export function treatmentFor(
   preview: boolean,
@@ -105,6 +108,7 @@ export function treatmentFor(
   return {
     label: (models) => (preview ? {} : aiGeneratedTags(models, title)),
     interpolate: !preview,
+    draft: preview,
     ...(onConform ? { onConform } : {}),
   };
 }
@@ -369,7 +373,7 @@ async function cutShot(
     source.jobs.find(({ job }) => job.error_message)?.job.error_message ??
     'no clip was made';
   const model = planned.model ?? 'no model';
-  const clip = await slate(folder, shot, model, why);
+  const clip = await slate(folder, shot, model, why, treatment.draft);
   const failedJob = source.jobs[0]?.job;
   return {
     shot,
@@ -413,6 +417,7 @@ export function conformMadeTake(
     tags: treatment.label([model]),
     retime,
     interpolate: treatment.interpolate,
+    draft: treatment.draft,
     ...(treatment.onConform ? { announce: () => treatment.onConform!(shot.id, take.take) } : {}),
   });
 }
@@ -428,11 +433,13 @@ async function conformTake(
     tags,
     retime,
     interpolate,
+    draft,
     announce,
   }: {
     tags: Record<string, string>;
     retime: number;
     interpolate: boolean;
+    draft: boolean;
     announce?: () => void;
   },
 ): Promise<string> {
@@ -447,6 +454,7 @@ async function conformTake(
     slowmo: retime,
     // v1 clips were retimed by repeating frames; interpolated ones differ
     ...(retime > 1 && interpolate ? { interpolate: true } : {}),
+    ...(draft ? { draft: true } : {}),
     ...formatKey(settings),
     ...(Object.keys(tags).length > 0 ? { tags } : {}),
   };
@@ -460,6 +468,7 @@ async function conformTake(
       trimSeconds: take.trim.seconds,
       slowmo: retime,
       interpolate,
+      draft,
       tags,
       ...conformFormat(settings),
       ...(folder.signal ? { signal: folder.signal } : {}),
@@ -474,9 +483,18 @@ async function slate(
   shot: Shot,
   model: string,
   why: string,
+  draft: boolean,
 ): Promise<string> {
   const { settings } = folder;
-  const key = { v: 1, slate: shot.id, model, why, seconds: shot.duration, ...formatKey(settings) };
+  const key = {
+    v: 1,
+    slate: shot.id,
+    model,
+    why,
+    seconds: shot.duration,
+    ...(draft ? { draft: true } : {}),
+    ...formatKey(settings),
+  };
   const file = `${folder.stem(`${shot.id}-missing`, key)}${settings.ext}`;
   const made = await folder.once(file, async (output) => {
     const raw = `${output}.slate.mp4`;
@@ -497,6 +515,7 @@ async function slate(
         output,
         trimFrom: 0,
         trimSeconds: shot.duration,
+        draft,
         ...conformFormat(settings),
         ...(folder.signal ? { signal: folder.signal } : {}),
       });

@@ -63,6 +63,8 @@ export interface ConformOptions {
   codec?: VideoCodec;
   /** container tags written into the clip (the AI-generated label, see assemble/provenance.ts) */
   tags?: Readonly<Record<string, string>>;
+  /** a rehearsal's clip (a preview's placeholder): the encoder's fastest preset (encoding.ts) */
+  draft?: boolean;
   signal?: AbortSignal;
 }
 
@@ -75,7 +77,7 @@ export const SHORTFALL_TOLERANCE_SECONDS = 0.25;
 export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
   const { signal } = opts;
   const codec = opts.codec ?? 'h264';
-  const encoding = encodingFor(codec, opts.output);
+  const encoding = encodingFor(codec, opts.output, opts.draft === true);
   assertEvenSize(opts.width, opts.height);
   const rate = frameRate(opts.fps);
   const slowmo = opts.slowmo ?? 1;
