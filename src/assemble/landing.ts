@@ -28,7 +28,10 @@ export interface LandingInput {
   signal?: AbortSignal;
   /** told when a clip starts to be conformed */
   onConform?: (shotId: string, take: number) => void;
-  /** conforms at once (default: one fewer than the media processes, at least one) */
+  /**
+   * Conforms at once while clips are still being made (default: one fewer than the media
+   * processes, at least one); once the run is over, as many as there are media processes.
+   */
   concurrency?: number;
 }
 
@@ -37,7 +40,7 @@ export class LandingConformer {
   readonly folder: ConformedFolder;
   readonly #input: LandingInput;
   readonly #treatment: Treatment;
-  readonly #limit: number;
+  #limit: number;
   readonly #waiting: string[] = [];
   readonly #running = new Set<Promise<void>>();
 
@@ -59,8 +62,13 @@ export class LandingConformer {
     this.#next();
   }
 
-  /** Resolves when every clip that landed is conformed (or failed to be). Never rejects. */
+  /**
+   * Every clip has landed: conform what is left with every media process (generation no longer
+   * needs one). Resolves when each clip is conformed (or failed to be); never rejects.
+   */
   async settled(): Promise<void> {
+    this.#limit = Math.max(this.#limit, mediaConcurrency());
+    this.#next();
     while (this.#running.size > 0) await Promise.all(this.#running);
   }
 
