@@ -1,6 +1,8 @@
 /**
  * Assembly benchmark: joining 100 conformed clips, and conforming + joining 100 raw clips of
- * mixed sizes and rates, each against the plain ffmpeg way of doing it.
+ * mixed sizes and rates, each against the plain ffmpeg way of doing it; and, as the delivery
+ * runs now (every clip conformed as it lands), the time from the last clip to final.mp4
+ * against its floor (conforming that clip alone plus a bare stream-copy join).
  *
  *   node bench/assemble.bench.ts [--clips 100] [--keep]
  *
@@ -262,12 +264,74 @@ async function main(): Promise<void> {
     });
   }
 
+  // (d) as clips land: every clip but one was conformed while the run went on; from the arrival
+  // of the last (the slowest kind to conform) to final.mp4: conform it, then join with the
+  // cut's loudness, as the delivery does. The floor: conforming that clip alone, plus the bare
+  // stream-copy join of (b).
+  const kinds = Math.min(COUNT, 16); // raw[0..15] cover every size and rate
+  const alone: number[] = [];
+  for (let i = 0; i < kinds; i++) {
+    const start = performance.now();
+    await conformClip({
+      input: raw[i]!,
+      output: at('conformed', `alone${i}.mp4`),
+      trimFrom: 0,
+      trimSeconds: 1,
+      ...TARGET,
+      audio: true,
+    });
+    alone.push(performance.now() - start);
+  }
+  const slowest = alone.indexOf(Math.max(...alone));
+  const late = at('conformed', `late${slowest}.mp4`);
+  const lastName = `(d) ours, last clip to final.mp4 (conform + joinClips, -23 LUFS)`;
+  const before = rows.length;
+  for (let i = 0; i < repeats; i++) {
+    await measure(lastName, async () => {
+      await conformClip({
+        input: raw[slowest]!,
+        output: late,
+        trimFrom: 0,
+        trimSeconds: 1,
+        ...TARGET,
+        audio: true,
+      });
+      const inputs = conformed.map((file, k) => (k === slowest ? late : file));
+      const { method } = await joinClips({ inputs, output: at('d.mp4'), loudnessLufs: -23 });
+      return `${method}; ${await durations(at('d.mp4'))}`;
+    });
+  }
+  const lastRuns = rows.splice(before);
+  const lastMs = median(lastRuns.map((r) => r.ms));
+  rows.push({
+    name: `${lastName} (median of ${repeats})`,
+    ms: lastMs,
+    peakMb: Math.max(...lastRuns.map((r) => r.peakMb)),
+    result: lastRuns[0]!.result,
+  });
+  const msOf = (prefix: string) => rows.find((r) => r.name.startsWith(prefix))!.ms;
+  const copyMs = msOf('(b) bare concat -c copy, same clips');
+  const joinMs = msOf('(a) joinClips, ');
+  const slowestMs = alone[slowest]!;
+  rows.push({
+    name: `(d) floor: conform the slowest clip alone + (b)`,
+    ms: slowestMs + copyMs,
+    peakMb: Number.NaN,
+    result: `slowest ${raw[slowest]!.split('/').at(-1)} ${slowestMs.toFixed(0)} ms; last clip to final = ${(lastMs / (slowestMs + copyMs)).toFixed(2)}× the floor (aim ≤ 1.5×)`,
+  });
+  rows.push({
+    name: `(a) / (b): drift-free join against the copy join`,
+    ms: Number.NaN,
+    peakMb: Number.NaN,
+    result: `${(joinMs / copyMs).toFixed(2)}× (aim ≤ 1.5×)`,
+  });
+
   const width = Math.max(...rows.map((r) => r.name.length));
   console.log(`\n${'case'.padEnd(width)}  ${'ms'.padStart(7)}  ${'peak RSS'.padStart(9)}  result`);
   for (const row of rows) {
     const rss = Number.isNaN(row.peakMb) ? 'n/a' : `${row.peakMb.toFixed(0)} MB`;
     console.log(
-      `${row.name.padEnd(width)}  ${row.ms.toFixed(0).padStart(7)}  ${rss.padStart(9)}  ${row.result}`,
+      `${row.name.padEnd(width)}  ${(Number.isNaN(row.ms) ? '' : row.ms.toFixed(0)).padStart(7)}  ${rss.padStart(9)}  ${row.result}`,
     );
   }
 }

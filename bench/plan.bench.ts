@@ -1,13 +1,17 @@
 /**
  * bench:plan — a 10,000-shot storyboard: parse time, plan time, ms per shot, peak memory, and the
  * exact budget optimizer's total quality against a greedy choice at the same budget.
- * Run: npm run bench:plan [-- --shots N]
+ * Then `shotrouter plan FILE --json` as a whole process, without credentials and with every
+ * provider configured (the command line's path).
+ * Run: npm run bench:plan [-- --shots N] [--repeat 3] [--cli-only]
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCatalog } from '../src/catalog/load.ts';
+import { CREDENTIAL_PROVIDERS } from '../src/providers/credentials.ts';
 import { planStoryboard } from '../src/router/plan.ts';
 import { PRIORITY_WEIGHT } from '../src/router/score.ts';
 import type { Plan } from '../src/router/types.ts';
@@ -15,7 +19,15 @@ import { loadStoryboard } from '../src/storyboard/load.ts';
 import { type Storyboard, TAGS } from '../src/storyboard/types.ts';
 import { solidPng } from '../src/util/png.ts';
 
-const { values } = parseArgs({ options: { shots: { type: 'string', default: '10000' } } });
+const { values } = parseArgs({
+  options: {
+    shots: { type: 'string', default: '10000' },
+    // how many times each command-line case runs (the median is shown)
+    repeat: { type: 'string', default: '3' },
+    // only the command-line cases (skip the in-process plans and the optimizers)
+    'cli-only': { type: 'boolean', default: false },
+  },
+});
 const SHOTS = Number(values.shots);
 
 /** A deterministic pseudo-random generator, so every run benchmarks the same storyboard. */
@@ -92,6 +104,49 @@ function timed<T>(f: () => T): [T, number] {
   return [result, Number(process.hrtime.bigint() - start) / 1e6];
 }
 
+function printRows(rows: Array<[string, string]>): void {
+  const width = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+}
+
+/**
+ * `shotrouter plan FILE --json` as a user runs it, from the process's start to its exit (Node's
+ * start, the catalog, parsing, planning and writing the JSON), with its peak resident memory:
+ * without credentials (an empty environment and no credentials file) and with every provider
+ * configured (`--providers`, the same path as credentials found in the environment).
+ */
+function commandLineRows(file: string, repeat: number): Array<[string, string]> {
+  const bin = path.join(import.meta.dirname, '..', 'bin', 'shotrouter.js');
+  const home = mkdtempSync(path.join(os.tmpdir(), 'shotrouter-bench-home-'));
+  const env = { PATH: process.env.PATH ?? '', HOME: home, XDG_CONFIG_HOME: home };
+  const cases: Array<[string, string[]]> = [
+    ['no credentials', []],
+    ['every provider configured', ['--providers', CREDENTIAL_PROVIDERS.join(',')]],
+  ];
+  try {
+    return cases.map(([name, extra]) => {
+      const runs = Array.from({ length: repeat }, () => {
+        // GNU time: elapsed seconds and the peak resident set in KB, on its last line
+        const out = spawnSync(
+          '/usr/bin/time',
+          ['-f', '%e %M', process.execPath, bin, 'plan', file, '--json', ...extra],
+          { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
+        );
+        if (out.status !== 0) throw new Error(`plan --json failed: ${out.stderr}`);
+        const [seconds, kb] = out.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+        return { ms: seconds! * 1000, mb: kb! / 1024 };
+      });
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      return [
+        `plan --json, ${name}`,
+        `${median(runs.map((r) => r.ms)).toFixed(0)} ms, ${median(runs.map((r) => r.mb)).toFixed(0)} MB peak RSS (median of ${repeat}, whole process)`,
+      ];
+    });
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
 const dir = mkdtempSync(path.join(os.tmpdir(), 'shotrouter-bench-'));
 try {
   mkdirSync(path.join(dir, 'refs'));
@@ -99,6 +154,12 @@ try {
     writeFileSync(path.join(dir, 'refs', `${name}.png`), solidPng(64, 36));
   const file = path.join(dir, 'storyboard.yaml');
   writeFileSync(file, storyboardYaml(SHOTS));
+
+  const cliRows = commandLineRows(file, Number(values.repeat));
+  if (values['cli-only']) {
+    printRows([['shots', String(SHOTS)], ...cliRows]);
+    process.exit(0);
+  }
 
   const [catalog, catalogMs] = timed(() => loadCatalog());
   const knownModels = [...catalog.byId.keys()];
@@ -138,10 +199,10 @@ try {
       `exact $${exact.total.usd.toFixed(2)}, greedy $${greedy.total.usd.toFixed(2)} of $${budgetUsd}`,
     ],
     ['peak RSS', `${peakMb.toFixed(0)} MB`],
+    ...cliRows,
     ['machine', `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`],
   ];
-  const width = Math.max(...rows.map((r) => r[0].length));
-  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+  printRows(rows);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

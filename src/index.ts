@@ -62,6 +62,7 @@ export {
   type AssembledEvent,
   type Assembler,
   type AssemblingEvent,
+  type AssemblyEvent,
   type EstimateOptions,
   estimateRun,
   type PreparedEvent,

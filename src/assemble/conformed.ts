@@ -11,6 +11,9 @@ import type { DeliverySettings } from './settings.ts';
 
 export const CONFORMED_DIR = 'conformed';
 
+/** The content part of a clip's name: the key's hash and the extension (records excluded). */
+const CLIP_CONTENT = /-([0-9a-f]{16}\.(?:mp4|mov))$/;
+
 export class ConformedFolder {
   readonly dir: string;
   readonly runFolder: string;
@@ -18,6 +21,8 @@ export class ConformedFolder {
   readonly signal: AbortSignal | undefined;
   readonly #used = new Set<string>();
   readonly #pending = new Map<string, Promise<void>>();
+  /** clips by their content part (`<hash><ext>`): where each was made, or is being made */
+  readonly #byContent = new Map<string, Promise<string>>();
 
   constructor(runFolder: string, settings: DeliverySettings, signal: AbortSignal | undefined) {
     this.runFolder = runFolder;
@@ -46,12 +51,42 @@ export class ConformedFolder {
     if (!fs.existsSync(absolute)) {
       let pending = this.#pending.get(file);
       if (!pending) {
-        pending = this.#make(absolute, make);
+        pending = this.#makeOrLink(file, absolute, make);
         this.#pending.set(file, pending);
       }
       await pending;
     }
     return { absolute, relative: path.posix.join(CONFORMED_DIR, file) };
+  }
+
+  /**
+   * Identical takes (two takes of one request, a clip reused by another shot with the same
+   * settings) share their content part: the clip is made once and the others are links to it.
+   */
+  async #makeOrLink(
+    file: string,
+    absolute: string,
+    make: (temporary: string) => Promise<unknown>,
+  ): Promise<void> {
+    const content = CLIP_CONTENT.exec(file)?.[1];
+    const twin = content === undefined ? undefined : this.#byContent.get(content);
+    if (twin === undefined) {
+      const made = this.#make(absolute, make).then(() => absolute);
+      if (content !== undefined) this.#byContent.set(content, made);
+      await made;
+      return;
+    }
+    const source = await twin;
+    const temporary = `${absolute}.${process.pid}.link`;
+    try {
+      await fs.promises.rm(temporary, { force: true });
+      await fs.promises
+        .link(source, temporary)
+        .catch(() => fs.promises.copyFile(source, temporary));
+      await fs.promises.rename(temporary, absolute);
+    } finally {
+      await fs.promises.rm(temporary, { force: true });
+    }
   }
 
   async #make(absolute: string, make: (temporary: string) => Promise<unknown>): Promise<void> {

@@ -1,13 +1,13 @@
 /**
  * The delivery: every take of every shot conformed to the deliverable (size by fit or fill,
- * frame rate, slow motion by retiming, 48 kHz stereo with silence where a clip has none,
- * loudness to the target), multi-shot generations cut back into their shots, the picked take
- * of each shot joined in storyboard order into the cut (stream copy when the clips share their
- * codec parameters, which conformed clips do), and beside it the three timelines, report.json
- * and report.html. A shot without a usable clip is held by a slate of its length that says why,
- * so the cut keeps its timing. When the storyboard edits the cut (omit, reuse, trim,
- * transitions, titles, captions: edit-cut.ts), the join takes the edited pieces instead, the
- * timelines show the edit, and the captions are written beside the cut.
+ * frame rate, slow motion by retiming, 48 kHz stereo with silence where a clip has none;
+ * during the run, as each clip lands: landing.ts), multi-shot generations cut back into their
+ * shots, the picked take of each shot joined in storyboard order into the cut (the picture by
+ * stream copy, which conformed clips allow; the sound set to the loudness target over the whole
+ * cut), and beside it the three timelines, report.json and report.html. A shot without a usable clip is held by a slate of its length that says why,
+ * so the cut keeps its timing. When the storyboard edits the cut (omit, reuse, trim, transitions,
+ * titles, captions: edit-cut.ts), the join takes the edited pieces instead, the timelines show
+ * the edit, and the captions are written beside the cut.
  *
  * Nothing here generates anything: assembling again (e.g. after `shotrouter pick`) reads the
  * kept clips, and re-encodes only what a changed setting or pick needs.
@@ -57,7 +57,18 @@ export interface DeliveryInput {
   specs: JobSpec[];
   preview: boolean;
   signal?: AbortSignal;
+  /** the run's conformed folder, holding the clips conformed as they landed (see landing.ts) */
+  folder?: ConformedFolder;
+  /** told what the assembly is doing, step by step (the clip being conformed, the join, …) */
+  onStep?: (step: AssemblyStep) => void;
 }
+
+/** What the assembly is doing now. */
+export type AssemblyStep =
+  | { step: 'conform'; shotId: string; take: number }
+  | { step: 'join'; clips: number }
+  | { step: 'timelines' }
+  | { step: 'report' };
 
 export interface Delivery {
   /** absolute path of the cut (final.mp4; final.mov for ProRes) */
@@ -85,9 +96,31 @@ interface CutShot {
 type Labeller = (models: string[]) => Record<string, string>;
 
 /** How this delivery treats takes: labelled and slowed by interpolation, or (a preview) neither. */
-interface Treatment {
+export interface Treatment {
   label: Labeller;
   interpolate: boolean;
+  /** encode with the fastest preset (a preview: its placeholders only rehearse timing) */
+  draft: boolean;
+  /** told when a clip starts to be conformed (not when it was conformed before) */
+  onConform?: (shotId: string, take: number) => void;
+}
+
+/**
+ * Generated material is labelled and slowed by interpolation; a preview's placeholders are
+ * neither (interpolating a placeholder would cost minutes and show nothing), and are encoded
+ * as drafts: the cut keeps the deliverable's size, rate and sound, not its picture quality.
+ */
+export function treatmentFor(
+  preview: boolean,
+  title: string,
+  onConform?: (shotId: string, take: number) => void,
+): Treatment {
+  return {
+    label: (models) => (preview ? {} : aiGeneratedTags(models, title)),
+    interpolate: !preview,
+    draft: preview,
+    ...(onConform ? { onConform } : {}),
+  };
 }
 
 interface ConformedTake {
@@ -102,17 +135,20 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
   const { dir, storyboard, plan, signal } = input;
   const settings = deliverySettings(storyboard.deliver);
   const state = await readRunState(input.store, input.runId, plan, input.specs);
-  const folder = new ConformedFolder(dir, settings, signal);
+  const folder = input.folder ?? new ConformedFolder(dir, settings, signal);
   const shots = new Map(storyboard.shots.map((s) => [s.id, s]));
+  const step = input.onStep ?? (() => {});
 
-  // preview clips of a group are one labelled card with no scene changes: cut where planned
-  const { pieces, groupWarnings } = input.preview
-    ? { pieces: new Map() as Pieces, groupWarnings: new Map<string, string[]>() }
-    : await splitGroups(folder, state);
-  // generated material is labelled and slowed by interpolation; a preview's placeholders are
-  // neither (interpolating a placeholder would cost minutes and show nothing)
-  const label: Labeller = (models) => (input.preview ? {} : aiGeneratedTags(models, plan.title));
-  const treatment: Treatment = { label, interpolate: !input.preview };
+  const { pieces, groupWarnings } = await splitGroups(
+    folder,
+    state.sources,
+    state.media,
+    input.preview,
+  );
+  const treatment = treatmentFor(input.preview, plan.title, (shotId, take) =>
+    step({ step: 'conform', shotId, take }),
+  );
+  const { label } = treatment;
   const cut = await Promise.all(
     state.sources.map((source) =>
       cutShot(
@@ -137,10 +173,12 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
   const cutModels = generated.map((c) => c.provenance.model);
   // the storyboard's edit (omit, reuse, trims, transitions, text) when it has one
   const edit = await editedDelivery(folder, storyboard, cut, label);
+  step({ step: 'join', clips: cut.length });
   const { method } = await joinClips({
     inputs: (edit?.cut.files ?? cut.map((c) => c.clip)).map((clip) => path.join(dir, clip)),
     output: final,
     codec: settings.codec,
+    ...(settings.audio ? { loudnessLufs: settings.loudness } : {}),
     tags: cutModels.length > 0 ? label(cutModels) : {},
     ...(signal ? { signal } : {}),
   });
@@ -161,11 +199,13 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
     });
   }
 
+  step({ step: 'timelines' });
   const timeline = edit
     ? deliveryTimeline(plan.title, settings, edit.shots, edit.markers)
     : deliveryTimeline(plan.title, settings, cut.map(timelineShot));
   await writeTimelines(dir, timeline);
   const captions = await writeCaptions(dir, edit?.cut.placed ?? []);
+  step({ step: 'report' });
 
   const report = buildReport({
     plan,
@@ -259,19 +299,25 @@ async function writeReportJson(dir: string, report: RunReport): Promise<void> {
   await writeTextAtomically(path.join(dir, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
 }
 
-/** Splits every made take of every multi-shot group into its shots' pieces. */
-async function splitGroups(
+/**
+ * Splits every made take of every multi-shot group among `sources` into its shots' pieces.
+ * A preview's group clip is one labelled card with no scene changes: it is cut where planned.
+ */
+export async function splitGroups(
   folder: ConformedFolder,
-  state: RunState,
+  sources: ShotSources[],
+  mediaRows: Map<string, MediaRow>,
+  preview: boolean,
 ): Promise<{ pieces: Pieces; groupWarnings: Map<string, string[]> }> {
   const pieces: Pieces = new Map();
   const groupWarnings = new Map<string, string[]>();
+  if (preview) return { pieces, groupWarnings };
   // one entry per group and take: its clip and its members in storyboard order
   const units = new Map<string, { take: ShotTake; media: MediaRow; members: GroupMember[] }>();
-  for (const { planned, takes } of state.sources) {
+  for (const { planned, takes } of sources) {
     for (const take of takes) {
       if (!take?.group || !planned.trim) continue;
-      const media = state.media.get(take.job.media_sha256 ?? '');
+      const media = mediaRows.get(take.job.media_sha256 ?? '');
       if (!media) continue;
       const key = `${take.group}#${take.take}`;
       const unit = units.get(key) ?? { take, media, members: [] };
@@ -334,17 +380,9 @@ async function cutShot(
         }
         try {
           const piece = pieces.get(`${shot.id}#${take.take}`);
-          const model = take.job.model ?? take.route.model;
-          const tags = treatment.label([model]);
-          // `prompt` slow motion was generated at full length: nothing to retime.
-          const retime = planned.slowmo?.path === 'prompt' ? 1 : shot.slowmo;
           return {
             take,
-            clip: await conformTake(folder, shot, take, media, piece?.file, {
-              tags,
-              retime,
-              interpolate: treatment.interpolate,
-            }),
+            clip: await conformMadeTake(folder, planned, shot, take, media, piece?.file, treatment),
           };
         } catch (error) {
           if (isAbort(error, folder.signal)) throw error;
@@ -388,7 +426,7 @@ async function cutShot(
     source.jobs.find(({ job }) => job.error_message)?.job.error_message ??
     'no clip was made';
   const model = planned.model ?? 'no model';
-  const clip = await slate(folder, shot, model, why);
+  const clip = await slate(folder, shot, model, why, treatment.draft);
   const failedJob = source.jobs[0]?.job;
   return {
     shot,
@@ -413,6 +451,31 @@ async function cutShot(
   };
 }
 
+/**
+ * A made take of a shot (or its piece of a multi-shot clip) in the deliverable's format, labelled
+ * and retimed as the treatment and the plan say; returns the clip relative to the run folder.
+ */
+export function conformMadeTake(
+  folder: ConformedFolder,
+  planned: PlannedShot,
+  shot: Shot,
+  take: ShotTake,
+  media: MediaRow,
+  piece: string | undefined,
+  treatment: Treatment,
+): Promise<string> {
+  const model = take.job.model ?? take.route.model;
+  // `prompt` slow motion was generated at full length: nothing to retime.
+  const retime = planned.slowmo?.path === 'prompt' ? 1 : shot.slowmo;
+  return conformTake(folder, shot, take, media, piece, {
+    tags: treatment.label([model]),
+    retime,
+    interpolate: treatment.interpolate,
+    draft: treatment.draft,
+    ...(treatment.onConform ? { announce: () => treatment.onConform!(shot.id, take.take) } : {}),
+  });
+}
+
 /** The take's clip (or its piece of a multi-shot clip) in the deliverable's format. */
 async function conformTake(
   folder: ConformedFolder,
@@ -424,7 +487,15 @@ async function conformTake(
     tags,
     retime,
     interpolate,
-  }: { tags: Record<string, string>; retime: number; interpolate: boolean },
+    draft,
+    announce,
+  }: {
+    tags: Record<string, string>;
+    retime: number;
+    interpolate: boolean;
+    draft: boolean;
+    announce?: () => void;
+  },
 ): Promise<string> {
   const { settings } = folder;
   const input = piece ?? path.join(folder.runFolder, media.path);
@@ -437,23 +508,26 @@ async function conformTake(
     slowmo: retime,
     // v1 clips were retimed by repeating frames; interpolated ones differ
     ...(retime > 1 && interpolate ? { interpolate: true } : {}),
+    ...(draft ? { draft: true } : {}),
     ...formatKey(settings),
     ...(Object.keys(tags).length > 0 ? { tags } : {}),
   };
   const file = `${folder.stem(`${shot.id}-take${take.take + 1}`, key)}${settings.ext}`;
-  const made = await folder.once(file, (output) =>
-    conformClip({
+  const made = await folder.once(file, (output) => {
+    announce?.();
+    return conformClip({
       input,
       output,
       trimFrom,
       trimSeconds: take.trim.seconds,
       slowmo: retime,
       interpolate,
+      draft,
       tags,
       ...conformFormat(settings),
       ...(folder.signal ? { signal: folder.signal } : {}),
-    }),
-  );
+    });
+  });
   return made.relative;
 }
 
@@ -463,9 +537,18 @@ async function slate(
   shot: Shot,
   model: string,
   why: string,
+  draft: boolean,
 ): Promise<string> {
   const { settings } = folder;
-  const key = { v: 1, slate: shot.id, model, why, seconds: shot.duration, ...formatKey(settings) };
+  const key = {
+    v: 1,
+    slate: shot.id,
+    model,
+    why,
+    seconds: shot.duration,
+    ...(draft ? { draft: true } : {}),
+    ...formatKey(settings),
+  };
   const file = `${folder.stem(`${shot.id}-missing`, key)}${settings.ext}`;
   const made = await folder.once(file, async (output) => {
     const raw = `${output}.slate.mp4`;
@@ -486,6 +569,7 @@ async function slate(
         output,
         trimFrom: 0,
         trimSeconds: shot.duration,
+        draft,
         ...conformFormat(settings),
         ...(folder.signal ? { signal: folder.signal } : {}),
       });
@@ -496,10 +580,13 @@ async function slate(
   return made.relative;
 }
 
-/** The settings a conformed clip depends on, for its cache key. */
+/**
+ * The settings a conformed clip depends on, for its cache key. Not the loudness: it is set on
+ * the whole cut at the join, so a clip keeps its level and a new target re-encodes no clip.
+ */
 function formatKey(settings: DeliverySettings) {
-  const { width, height, fps, audio, codec, fit, loudness } = settings;
-  return { width, height, fps, audio, codec, fit, loudness: audio ? loudness : null };
+  const { width, height, fps, audio, codec, fit } = settings;
+  return { width, height, fps, audio, codec, fit };
 }
 
 function conformFormat(settings: DeliverySettings) {
@@ -510,7 +597,6 @@ function conformFormat(settings: DeliverySettings) {
     audio: settings.audio,
     codec: settings.codec,
     fit: settings.fit,
-    loudnessLufs: settings.loudness,
   };
 }
 

@@ -1,6 +1,7 @@
 /** Assembly: the cut, its timelines and its reports from a run's kept clips (see delivery.ts). */
 // The first cut of the previous issue is the delivery now; its names stay for callers.
 export {
+  type AssemblyStep,
   assembleDelivery,
   assembleDelivery as assembleFirstCut,
   type Delivery,
@@ -11,6 +12,7 @@ export {
   REPORT_HTML_FILE,
   writeReport,
 } from './delivery.ts';
+export { LandingConformer, type LandingInput } from './landing.ts';
 export { cutChoice, pickedTake, recordPick } from './picks.ts';
 export { type KeptRun, keptRun, type PickResult, pickTake } from './reassemble.ts';
 export {

@@ -10,6 +10,7 @@ import { isPostgresUrl } from '../store/postgres.ts';
 import { LIMITS } from '../storyboard/check.ts';
 import { loadStoryboard } from '../storyboard/load.ts';
 import type { Storyboard } from '../storyboard/types.ts';
+import { jsonPieces } from '../util/json-pieces.ts';
 import type { CommandArgs, CommandIO } from './command.ts';
 
 export const catalogOption = {
@@ -115,7 +116,9 @@ export function providersFromArgs(args: CommandArgs): string[] | undefined {
 }
 
 export function writeJson(io: CommandIO, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  // in pieces: a long storyboard's plan is hundreds of MB of JSON
+  jsonPieces(value, (piece) => io.stdout.write(piece));
+  io.stdout.write('\n');
 }
 
 /**

@@ -16,8 +16,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  type AssemblyStep,
   assembleDelivery,
   type DeliveryInput,
+  LandingConformer,
   type RunReport,
   type ShotReport,
   writeReport,
@@ -38,6 +40,7 @@ import {
   type TakeJudge,
 } from '../engine/index.ts';
 import { ShotrouterError } from '../errors.ts';
+import { even } from '../media/index.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Plan } from '../router/types.ts';
 import { MediaFolder } from '../store/media-folder.ts';
@@ -105,7 +108,17 @@ export interface AssembledEvent {
   report: RunReport;
 }
 
-export type StageEvent = PreparedEvent | AssemblingEvent | AssembledEvent;
+/**
+ * What the assembly is doing: a clip being conformed (also while the run goes on, as clips
+ * land), the join, the timelines, the report.
+ */
+export type AssemblyEvent = {
+  type: 'assembly';
+  at: string;
+  runId: string;
+} & AssemblyStep;
+
+export type StageEvent = PreparedEvent | AssemblingEvent | AssemblyEvent | AssembledEvent;
 export type RunProgressEvent = EngineEvent | StageEvent;
 
 /** Makes the cut (and the files beside it) once every job is over. */
@@ -182,6 +195,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const clock = options.clock;
   const at = () => new Date(clock ? clock.now() : Date.now()).toISOString();
   const emit = options.onEvent ?? (() => {});
+  let landing: LandingConformer | undefined;
   try {
     const prepared = await prepareRun(
       store,
@@ -244,6 +258,25 @@ export async function run(options: RunOptions): Promise<RunResult> {
     const events = new EngineEvents();
     events.on(emit);
     const signal = options.signal ?? new AbortController().signal;
+    const step = (what: AssemblyStep) => emit({ type: 'assembly', at: at(), runId, ...what });
+    const assemble = options.assemble ?? assembleDelivery;
+    // every clip is conformed as it lands, so after the last one only the join is left
+    landing =
+      assemble === false
+        ? undefined
+        : new LandingConformer({
+            dir,
+            store,
+            storyboard,
+            plan,
+            specs,
+            preview,
+            signal,
+            onConform: (shotId, take) => step({ step: 'conform', shotId, take }),
+          });
+    events.on((event) => {
+      if (event.type === 'job' && event.state === 'done') landing?.landed(event.jobId);
+    });
     const outcome = await (options.execute ?? runEngine)({
       store,
       runId,
@@ -258,16 +291,22 @@ export async function run(options: RunOptions): Promise<RunResult> {
     });
 
     const input: DeliveryInput = { dir, store, runId, storyboard, plan, specs, preview, signal };
-    const assemble = options.assemble ?? assembleDelivery;
     if (outcome.state === 'aborted' || assemble === false) {
       const report = await writeReport(input, null);
       return result(runId, dir, outcome.state, report, null);
     }
     emit({ type: 'assembling', at: at(), runId });
-    const cut = await assemble(input);
+    await landing?.settled();
+    const cut = await assemble({
+      ...input,
+      ...(landing ? { folder: landing.folder } : {}),
+      onStep: step,
+    });
     emit({ type: 'assembled', at: at(), runId, report: cut.report });
     return result(runId, dir, 'finished', cut.report, cut.final);
   } finally {
+    // no conform may outlive the store it reads
+    await landing?.settled();
     await store.close();
   }
 }
@@ -313,6 +352,7 @@ async function preflightRun(
   const folder = prepareFolder(dir);
   if (folder !== null) problems.push({ check: 'folder', message: folder });
   let specs = await buildJobSpecs(plan, options.storyboard, registry.executor);
+  if (options.preview === true) specs = placeholderSized(specs, options.storyboard.deliver.size);
   let warnings: string[] = [];
   if (options.preview !== true) {
     const routes = checkRoutes(
@@ -336,6 +376,30 @@ async function preflightRun(
   }
   if (problems.length > 0) throw preflightError(problems);
   return { specs, warnings };
+}
+
+/**
+ * A preview's placeholders are made no larger than the deliverable: a 4K request for a 1080p
+ * cut would cost seconds to draw and encode and as many to scale down, for a card that shows
+ * the same timing. The placeholder keeps its shape (scaled to fit, even sides) and its length,
+ * rate and sound; the plan and the report still say what the real run would ask for.
+ */
+export function placeholderSized(
+  specs: JobSpec[],
+  deliver: { width: number; height: number },
+): JobSpec[] {
+  return specs.map((spec) => ({
+    ...spec,
+    routes: spec.routes.map((route) => {
+      const { width, height } = route.generate;
+      const scale = Math.min(1, deliver.width / width, deliver.height / height);
+      if (scale === 1) return route;
+      return {
+        ...route,
+        generate: { ...route.generate, width: even(width * scale), height: even(height * scale) },
+      };
+    }),
+  }));
 }
 
 /** Opens the run's database; a failure is the environment's (locked, unreadable), said plainly. */

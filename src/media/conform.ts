@@ -18,6 +18,7 @@ import {
 } from './encoding.ts';
 import { localFile, runFfmpeg } from './ffmpeg.ts';
 import { writeAtomically } from './files.ts';
+import { loudnessFilter, loudnessProblem } from './loudness.ts';
 import { readIsoTracks } from './mp4.ts';
 import { type ProbeDetails, type ProbeInfo, probe, probeDetails } from './probe.ts';
 import {
@@ -62,6 +63,8 @@ export interface ConformOptions {
   codec?: VideoCodec;
   /** container tags written into the clip (the AI-generated label, see assemble/provenance.ts) */
   tags?: Readonly<Record<string, string>>;
+  /** a rehearsal's clip (a preview's placeholder): the encoder's fastest preset (encoding.ts) */
+  draft?: boolean;
   signal?: AbortSignal;
 }
 
@@ -71,13 +74,10 @@ export interface ConformOptions {
  */
 export const SHORTFALL_TOLERANCE_SECONDS = 0.25;
 
-/** True peak ceiling for loudness normalisation (EBU R128 and the streaming services: -1 dBTP). */
-const TRUE_PEAK_DBTP = -1;
-
 export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
   const { signal } = opts;
   const codec = opts.codec ?? 'h264';
-  const encoding = encodingFor(codec, opts.output);
+  const encoding = encodingFor(codec, opts.output, opts.draft === true);
   assertEvenSize(opts.width, opts.height);
   const rate = frameRate(opts.fps);
   const slowmo = opts.slowmo ?? 1;
@@ -113,7 +113,13 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
   const keepSound = opts.audio && source.info.hasAudio && slowmo === 1;
   const loudness =
     keepSound && opts.loudnessLufs !== undefined
-      ? await loudnessFilter(opts.input, window, opts.loudnessLufs, signal)
+      ? await loudnessFilter(
+          inputArgs(opts.input, window),
+          `[0:a:0]${soundSegment(window).join(',')}[segment]`,
+          'segment',
+          opts.loudnessLufs,
+          signal,
+        )
       : undefined;
 
   const video = videoChain({
@@ -208,9 +214,8 @@ function checkTiming(opts: ConformOptions, slowmo: number): void {
   if (!(slowmo > 0 && slowmo <= 100)) {
     problems.push(`slowmo must be between 0 and 100, got ${slowmo}`);
   }
-  if (opts.loudnessLufs !== undefined && !(opts.loudnessLufs >= -70 && opts.loudnessLufs <= -5)) {
-    problems.push(`loudnessLufs must be between -70 and -5, got ${opts.loudnessLufs}`);
-  }
+  const loudness = loudnessProblem(opts.loudnessLufs);
+  if (loudness !== null) problems.push(loudness);
   if (problems.length > 0) {
     throw new ShotrouterError('media_failed', `cannot conform: ${problems.join('; ')}`);
   }
@@ -338,57 +343,4 @@ function soundSegment(window: Window): string[] {
     `aformat=sample_rates=${AUDIO_RATE}:channel_layouts=stereo`,
     `atrim=end_sample=${window.samples}`,
   ];
-}
-
-interface LoudnessMeasure {
-  input_i: string;
-  input_tp: string;
-  input_lra: string;
-  input_thresh: string;
-  target_offset: string;
-}
-
-/**
- * Two-pass EBU R128 normalisation. The first pass measures the clip's sound; the second
- * applies loudnorm with those measurements, which makes it a plain gain (linear mode) unless
- * that gain would push true peaks over -1 dBTP, when loudnorm's limiter takes over. Either
- * way no sample moves in time (measured: a click stays on its sample), and the sample count
- * is fixed again afterwards, so A/V sync holds. A single pass would ride the gain and pump.
- * Silence (or sound too short to measure) is left alone.
- */
-async function loudnessFilter(
-  input: string,
-  window: Window,
-  target: number,
-  signal: AbortSignal | undefined,
-): Promise<string | undefined> {
-  // LRA at its maximum: loudnorm stays linear only while the measured loudness range fits the
-  // target range, and the aim here is the level, not the dynamics
-  const targets = `I=${target}:TP=${TRUE_PEAK_DBTP}:LRA=50`;
-  const lines: string[] = [];
-  await runFfmpeg(
-    [
-      ...['-loglevel', 'info', '-nostats'],
-      ...inputArgs(input, window),
-      ...[
-        '-filter_complex',
-        `[0:a:0]${[...soundSegment(window), `loudnorm=${targets}:print_format=json`].join(',')}[a]`,
-      ],
-      ...['-map', '[a]', '-f', 'null', '-'],
-    ],
-    { signal, onStderrLine: (line) => lines.push(line) },
-  );
-  const start = lines.findLastIndex((line) => line.trim() === '{');
-  const end = lines.findLastIndex((line) => line.trim() === '}');
-  if (start < 0 || end < start) {
-    throw new ShotrouterError('media_failed', 'loudnorm printed no measurement');
-  }
-  const measured = JSON.parse(lines.slice(start, end + 1).join('\n')) as LoudnessMeasure;
-  const integrated = Number(measured.input_i);
-  if (!Number.isFinite(integrated) || integrated <= -70) return undefined;
-  return (
-    `loudnorm=${targets}:measured_I=${measured.input_i}:measured_TP=${measured.input_tp}` +
-    `:measured_LRA=${measured.input_lra}:measured_thresh=${measured.input_thresh}` +
-    `:offset=${measured.target_offset}:linear=true`
-  );
 }

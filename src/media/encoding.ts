@@ -65,8 +65,12 @@ export function canContain(codec: VideoCodec, output: string): boolean {
   return ENCODINGS[codec].containers.includes(path.extname(output).toLowerCase());
 }
 
-/** The encoding for `codec`, checked against the container `output` names. */
-export function encodingFor(codec: VideoCodec, output: string): Encoding {
+/**
+ * The encoding for `codec`, checked against the container `output` names. A draft (a preview's
+ * placeholders, which only rehearse timing) takes the encoder's fastest preset; drafts of one
+ * size and rate still share their codec parameters, so they join by stream copy too.
+ */
+export function encodingFor(codec: VideoCodec, output: string, draft = false): Encoding {
   const encoding = ENCODINGS[codec];
   if (!canContain(codec, output)) {
     throw new ShotrouterError(
@@ -74,7 +78,9 @@ export function encodingFor(codec: VideoCodec, output: string): Encoding {
       `${codec} output must be one of ${encoding.containers.join(', ')}, got ${path.basename(output)}`,
     );
   }
-  return encoding;
+  if (!draft || !encoding.videoArgs.includes('-preset')) return encoding;
+  const preset = encoding.videoArgs.indexOf('-preset') + 1;
+  return { ...encoding, videoArgs: encoding.videoArgs.with(preset, 'ultrafast') };
 }
 
 /** The codec an ISO-BMFF sample entry type stands for, if it is one we write. */

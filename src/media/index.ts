@@ -8,7 +8,7 @@ export {
   renderOverlap,
   renderPiece,
 } from './edit.ts';
-export type { VideoCodec } from './encoding.ts';
+export { even, type VideoCodec } from './encoding.ts';
 export {
   findBinaries,
   type MediaBinaries,

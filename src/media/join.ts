@@ -26,6 +26,7 @@ import {
 } from './encoding.ts';
 import { allOrAbort, localFile, runFfmpeg } from './ffmpeg.ts';
 import { withTempDir, writeAtomically } from './files.ts';
+import { loudnessFilter, loudnessProblem } from './loudness.ts';
 import { type IsoTrack, readIsoTracks } from './mp4.ts';
 import { probe } from './probe.ts';
 import { AUDIO_RATE } from './rate.ts';
@@ -43,10 +44,17 @@ export interface JoinOptions {
    * usual limit of 1024 open files) the sound is first mixed down in groups to lossless WAV.
    */
   soundInputsPerRun?: number;
+  /**
+   * EBU R128 integrated loudness of the whole cut in LUFS: its sound is measured end to end and
+   * set by one gain (see loudness.ts), so the clips keep their levels relative to each other.
+   */
+  loudnessLufs?: number;
 }
 
 export async function joinClips(opts: JoinOptions): Promise<{ method: 'copy' | 'encode' }> {
   if (opts.inputs.length === 0) throw new ShotrouterError('media_failed', 'no clips to join');
+  const loudness = loudnessProblem(opts.loudnessLufs);
+  if (loudness !== null) throw new ShotrouterError('media_failed', `cannot join: ${loudness}`);
   const clips = await Promise.all(opts.inputs.map(readClip));
   const codec = copyableCodec(clips);
   if (codec !== undefined && (opts.codec === undefined || opts.codec === codec)) {
@@ -141,9 +149,35 @@ async function joinByCopy(clips: Clip[], codec: VideoCodec, opts: JoinOptions): 
         samples: samples[i]!,
       }));
       const perRun = Math.max(2, opts.soundInputsPerRun ?? 200);
-      const sound = soundGraph(await mixDown(sources, perRun, dir, signal), 1);
-      args.push(...sound.inputs, '-filter_complex', sound.graph);
-      maps.push('-map', '[sound]', ...encoding.audioArgs, '-ar', String(AUDIO_RATE), '-ac', '2');
+      let mixed = await mixDown(sources, perRun, dir, signal);
+      const total = samples.reduce((sum, n) => sum + n, 0);
+      let gain: string | undefined;
+      if (opts.loudnessLufs !== undefined) {
+        // one decoding pass both measures the whole and keeps it for the join below
+        const whole = soundGraph(mixed, 0);
+        const file = path.join(dir, 'sound-whole.wav');
+        gain = await loudnessFilter(
+          whole.inputs,
+          whole.graph,
+          'sound',
+          opts.loudnessLufs,
+          signal,
+          file,
+        );
+        mixed = [{ file, samples: total }];
+      }
+      const sound = soundGraph(mixed, 1);
+      const graph =
+        gain === undefined
+          ? sound.graph
+          : // loudnorm works at 192 kHz; back to the cut's rate and its exact sample count
+            `${sound.graph};[sound]${gain},aresample=${AUDIO_RATE},` +
+            `apad=whole_len=${total},atrim=end_sample=${total}[normalised]`;
+      args.push(...sound.inputs, '-filter_complex', graph);
+      maps.push(
+        ...['-map', gain === undefined ? '[sound]' : '[normalised]', ...encoding.audioArgs],
+        ...['-ar', String(AUDIO_RATE), '-ac', '2'],
+      );
     }
     await writeAtomically(output, (temporary) =>
       runFfmpeg([...args, ...maps, ...containerArgs(opts.tags), '-y', temporary], { signal }),

@@ -588,7 +588,9 @@ function missingCredentialProblems(shots: PlannedShot[], options: PlanOptions): 
   const byProvider = new Map<string, string[]>();
   for (const s of shots) {
     if (s.provider && !configured.has(s.provider)) {
-      byProvider.set(s.provider, [...(byProvider.get(s.provider) ?? []), s.id]);
+      const ids = byProvider.get(s.provider);
+      if (ids) ids.push(s.id);
+      else byProvider.set(s.provider, [s.id]);
     }
   }
   return [...byProvider].map(([provider, ids]) => ({

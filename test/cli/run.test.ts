@@ -184,6 +184,15 @@ describe('run progress view', () => {
     const lines = memoryIO(dir);
     progressView(lines.io, 'lines', { total: 1, done: 0 }).handle(event('s9', 'downloading'));
     assert.equal(lines.stdout(), '10:00:00 s9 downloading veo-3.1 (vertex)\n');
+    const steps = memoryIO(dir);
+    const view = progressView(steps.io, 'lines', { total: 1, done: 0 });
+    const at = '2026-01-01T10:00:01.000Z';
+    view.handle({ type: 'assembly', at, runId: 'r', step: 'conform', shotId: 's9', take: 1 });
+    view.handle({ type: 'assembly', at, runId: 'r', step: 'join', clips: 3 });
+    assert.equal(
+      steps.stdout(),
+      '10:00:01 s9 take 2 conforming\n10:00:01 joining 3 clips into the cut\n',
+    );
     const json = memoryIO(dir);
     progressView(json.io, 'json', { total: 1, done: 0 }).handle(event('s9', 'done'));
     assert.equal(JSON.parse(json.stdout()).state, 'done');

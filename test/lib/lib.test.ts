@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import type { JobSpec } from '../../src/engine/job-spec.ts';
 import {
   applyChanges,
   catalog,
@@ -102,9 +103,16 @@ describe('run', () => {
     assert.deepEqual(result.failed, []);
     const types = events.map((e) => e.type);
     assert.equal(types[0], 'prepared');
-    assert.equal(types.at(-2), 'assembling');
     assert.equal(types.at(-1), 'assembled');
     assert.ok(types.includes('job') && types.includes('spend'));
+    // clips are conformed as they land (each once), then only the whole is left
+    const steps = events.flatMap((e) => (e.type === 'assembly' ? [e] : []));
+    assert.equal(steps.filter((s) => s.step === 'conform').length, 3);
+    const after = events.slice(types.indexOf('assembling') + 1, -1);
+    assert.deepEqual(
+      after.flatMap((e) => (e.type === 'assembly' && e.step !== 'conform' ? [e.step] : [])),
+      ['join', 'timelines', 'report'],
+    );
     const prepared = events[0] as Extract<RunProgressEvent, { type: 'prepared' }>;
     assert.equal(prepared.jobs, 3);
     assert.equal(prepared.toSpendUsd, 0);
@@ -123,6 +131,24 @@ describe('run', () => {
       jobs: 0,
       done: 3,
     });
+  });
+
+  test('a preview draws its placeholders no larger than the deliverable, in their own shape', async () => {
+    const { placeholderSized } = await import('../../src/lib/run.ts');
+    const route = (width: number, height: number) => ({
+      model: 'm',
+      provider: 'p',
+      generate: { seconds: 2, width, height, fps: 60, audio: false, references: 0 },
+      trim: { from: 0, seconds: 2 },
+      chain: null,
+      estimateUsd: 0,
+    });
+    const spec = { key: 's#0', routes: [route(3840, 2160), route(1080, 1920), route(640, 360)] };
+    const [sized] = placeholderSized([spec as unknown as JobSpec], { width: 1920, height: 1080 });
+    assert.deepEqual(
+      sized!.routes.map((r) => `${r.generate.width}x${r.generate.height}@${r.generate.fps}`),
+      ['1920x1080@60', '608x1080@60', '640x360@60'],
+    );
   });
 
   test('an AbortSignal stops the run, resumable; the same call finishes it', async () => {

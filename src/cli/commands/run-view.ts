@@ -4,10 +4,13 @@
  * per change; with --json, one JSON event per line.
  */
 import type { EngineEvent, JobEvent } from '../../engine/events.ts';
+import type { AssemblyEvent } from '../../lib/run.ts';
 import type { CommandIO } from '../command.ts';
 
+export type ViewEvent = EngineEvent | AssemblyEvent;
+
 export interface ProgressView {
-  handle(event: EngineEvent): void;
+  handle(event: ViewEvent): void;
   /** draws the last state and stops redrawing */
   close(): void;
 }
@@ -33,6 +36,20 @@ function describe(event: JobEvent): string {
   return `${event.key.replace(/#\d+$/, '')}${take} ${event.state}${on}${why}`;
 }
 
+/** One assembly step as a line: `s03 take 2 conforming`, `joining 7 clips`, … */
+export function describeAssembly(event: AssemblyEvent): string {
+  switch (event.step) {
+    case 'conform':
+      return `${event.shotId}${event.take > 0 ? ` take ${event.take + 1}` : ''} conforming`;
+    case 'join':
+      return `joining ${event.clips} clip${event.clips === 1 ? '' : 's'} into the cut`;
+    case 'timelines':
+      return 'writing the timelines';
+    case 'report':
+      return 'writing the report';
+  }
+}
+
 function money(usd: number): string {
   return `$${usd.toFixed(2)}`;
 }
@@ -42,10 +59,12 @@ class LineView implements ProgressView {
   constructor(io: CommandIO) {
     this.#io = io;
   }
-  handle(event: EngineEvent): void {
+  handle(event: ViewEvent): void {
     const time = event.at.slice(11, 19);
     if (event.type === 'job') this.#io.stdout.write(`${time} ${describe(event)}\n`);
-    else if (event.type === 'fallback') {
+    else if (event.type === 'assembly') {
+      this.#io.stdout.write(`${time} ${describeAssembly(event)}\n`);
+    } else if (event.type === 'fallback') {
       this.#io.stdout.write(
         `${time} ${event.key.replace(/#\d+$/, '')} ${event.from} failed: ${event.reason}${event.to ? `; trying ${event.to}` : ''}\n`,
       );
@@ -66,14 +85,17 @@ class LiveView implements ProgressView {
   #drawnLines = 0;
   #timer: NodeJS.Timeout | undefined;
   #dirty = false;
+  /** the last assembly step seen (clips are conformed while the run goes on) */
+  #assembly: string | undefined;
 
   constructor(io: CommandIO, counts: { total: number; done: number }) {
     this.#io = io;
     this.#counts = counts;
   }
 
-  handle(event: EngineEvent): void {
+  handle(event: ViewEvent): void {
     if (event.type === 'job') this.#jobs.set(event.jobId, event);
+    else if (event.type === 'assembly') this.#assembly = describeAssembly(event);
     else if (event.type === 'spend') this.#spend = event;
     else if (event.type === 'fallback' || event.type === 'retry') return;
     this.#dirty = true;
@@ -105,6 +127,7 @@ class LiveView implements ProgressView {
     const shown = active.slice(0, 12);
     for (const job of shown) lines.push(`  ${describe(job)}`);
     if (active.length > shown.length) lines.push(`  … and ${active.length - shown.length} more`);
+    if (this.#assembly !== undefined) lines.push(`  ${this.#assembly}`);
     const text = lines.map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
     // back to the top of the previous drawing, clear it, draw again
     const up = this.#drawnLines > 0 ? `\x1b[${this.#drawnLines}F` : '';

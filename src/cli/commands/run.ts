@@ -19,7 +19,7 @@ import type { Command, CommandIO } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { catalogOption, databaseUrl, planFromArgs } from '../shared.ts';
 import { formatPlan } from './plan.ts';
-import { type ProgressView, progressView } from './run-view.ts';
+import { describeAssembly, type ProgressView, progressView } from './run-view.ts';
 
 export const runCommand: Command = {
   name: 'run',
@@ -62,6 +62,7 @@ export const runCommand: Command = {
     const relative = path.relative(io.cwd, dir);
     const shownDir = relative === '' ? '.' : relative.startsWith('..') ? dir : relative;
     let view: ProgressView | undefined;
+    let assembling = false;
     let result: Awaited<ReturnType<typeof run>>;
     try {
       result = await run({
@@ -103,7 +104,11 @@ export const runCommand: Command = {
             view = progressView(io, mode, { total: event.jobs, done: event.done });
           } else if (event.type === 'assembling') {
             view?.close();
+            assembling = true;
             say('assembling the cut, the timelines and the report…');
+          } else if (event.type === 'assembly' && assembling && !json) {
+            // the live view is closed by now: one line per step
+            say(`${event.at.slice(11, 19)} ${describeAssembly(event)}`);
           } else if (event.type !== 'assembled') {
             view?.handle(event);
           }

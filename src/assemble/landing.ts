@@ -1,0 +1,110 @@
+/**
+ * Conforming as clips land: each take is conformed to the deliverable as soon as the engine has
+ * downloaded and checked it (its job is `done`), beside the generation and a few at a time,
+ * into the same content-keyed `conformed/` folder the assembly reads. After the last clip only
+ * what needs the whole is left: the join, the timelines, the report.
+ *
+ * Nothing here decides what is in the cut: a clip that fails to conform here is conformed
+ * again by the assembly, which says why in the report if it fails there too.
+ */
+import type { JobSpec } from '../engine/job-spec.ts';
+import { mediaConcurrency } from '../media/index.ts';
+import type { Plan } from '../router/types.ts';
+import type { Store } from '../store/store.ts';
+import type { Storyboard } from '../storyboard/types.ts';
+import { ConformedFolder } from './conformed.ts';
+import { conformMadeTake, splitGroups, type Treatment, treatmentFor } from './delivery.ts';
+import { deliverySettings } from './settings.ts';
+import { shotSources } from './shot-sources.ts';
+
+export interface LandingInput {
+  /** the run folder */
+  dir: string;
+  store: Store;
+  storyboard: Storyboard;
+  plan: Plan;
+  specs: JobSpec[];
+  preview: boolean;
+  signal?: AbortSignal;
+  /** told when a clip starts to be conformed */
+  onConform?: (shotId: string, take: number) => void;
+  /**
+   * Conforms at once while clips are still being made (default: one fewer than the media
+   * processes, at least one); once the run is over, as many as there are media processes.
+   */
+  concurrency?: number;
+}
+
+export class LandingConformer {
+  /** the run's conformed folder: hand it to the assembly, so it finds what is done or underway */
+  readonly folder: ConformedFolder;
+  readonly #input: LandingInput;
+  readonly #treatment: Treatment;
+  #limit: number;
+  readonly #waiting: string[] = [];
+  readonly #running = new Set<Promise<void>>();
+
+  constructor(input: LandingInput) {
+    this.#input = input;
+    this.folder = new ConformedFolder(
+      input.dir,
+      deliverySettings(input.storyboard.deliver),
+      input.signal,
+    );
+    this.#treatment = treatmentFor(input.preview, input.plan.title, input.onConform);
+    // generation keeps a process of its own: its checks should not queue behind conforms
+    this.#limit = input.concurrency ?? Math.max(1, mediaConcurrency() - 1);
+  }
+
+  /** The job `jobId` is done (its clip downloaded and checked): conform its takes. */
+  landed(jobId: string): void {
+    this.#waiting.push(jobId);
+    this.#next();
+  }
+
+  /**
+   * Every clip has landed: conform what is left with every media process (generation no longer
+   * needs one). Resolves when each clip is conformed (or failed to be); never rejects.
+   */
+  async settled(): Promise<void> {
+    this.#limit = Math.max(this.#limit, mediaConcurrency());
+    this.#next();
+    while (this.#running.size > 0) await Promise.all(this.#running);
+  }
+
+  #next(): void {
+    while (this.#running.size < this.#limit && this.#waiting.length > 0) {
+      const jobId = this.#waiting.shift()!;
+      const task: Promise<void> = this.#conformJob(jobId)
+        .catch(() => {
+          // the assembly conforms it again and reports the failure
+        })
+        .finally(() => {
+          this.#running.delete(task);
+          this.#next();
+        });
+      this.#running.add(task);
+    }
+  }
+
+  async #conformJob(jobId: string): Promise<void> {
+    const { store, plan, specs, storyboard, preview, signal } = this.#input;
+    if (signal?.aborted) return;
+    const job = await store.job(jobId);
+    if (job?.state !== 'done' || !job.media_sha256) return;
+    const media = await store.media(job.media_sha256);
+    if (!media) return;
+    const sources = shotSources(plan, specs, [job]);
+    const mediaRows = new Map([[media.sha256, media]]);
+    const { pieces } = await splitGroups(this.folder, sources, mediaRows, preview);
+    const shots = new Map(storyboard.shots.map((s) => [s.id, s]));
+    for (const { planned, takes } of sources) {
+      const shot = shots.get(planned.id);
+      for (const take of takes) {
+        if (!shot || take?.job.id !== job.id) continue;
+        const piece = pieces.get(`${shot.id}#${take.take}`)?.file;
+        await conformMadeTake(this.folder, planned, shot, take, media, piece, this.#treatment);
+      }
+    }
+  }
+}

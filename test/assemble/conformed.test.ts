@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { ConformedFolder } from '../../src/assemble/conformed.ts';
+import { deliverySettings } from '../../src/assemble/settings.ts';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-conformed-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe('the conformed folder', () => {
+  test('identical takes are made once: the second name is a link to the first clip', async () => {
+    const settings = deliverySettings({
+      size: { width: 160, height: 90 },
+      fps: 24,
+      audio: false,
+    } as Parameters<typeof deliverySettings>[0]);
+    const folder = new ConformedFolder(root, settings, undefined);
+    const key = { input: 'same-clip', seconds: 1 };
+    let made = 0;
+    const make = async (temporary: string) => {
+      made++;
+      fs.writeFileSync(temporary, 'conformed bytes');
+    };
+    const [one, two] = await Promise.all([
+      folder.once(`${folder.stem('s07-take1', key)}.mp4`, make),
+      folder.once(`${folder.stem('s07-take2', key)}.mp4`, make),
+    ]);
+    assert.equal(made, 1);
+    assert.notEqual(one.absolute, two.absolute);
+    assert.equal(fs.readFileSync(two.absolute, 'utf8'), 'conformed bytes');
+    await folder.once(`${folder.stem('s07-take3', { ...key, seconds: 2 })}.mp4`, make);
+    assert.equal(made, 2, 'another key is made anew');
+    await folder.prune();
+    assert.equal(fs.readdirSync(folder.dir).length, 3, 'no temporary file is left');
+  });
+});

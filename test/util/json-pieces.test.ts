@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { jsonPieces } from '../../src/util/json-pieces.ts';
+
+const pieces = (value: unknown) => {
+  const parts: string[] = [];
+  jsonPieces(value, (piece) => parts.push(piece));
+  return parts;
+};
+
+describe('jsonPieces', () => {
+  test('writes exactly what JSON.stringify(value, null, 2) writes, for any JSON value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        assert.equal(pieces(value).join(''), JSON.stringify(value, null, 2));
+      }),
+    );
+  });
+
+  test('skips what JSON skips (undefined members, functions) and nulls them in arrays', () => {
+    const value = {
+      a: undefined,
+      b: [undefined, () => 1, 1],
+      c: { toJSON: () => 'custom' },
+      d: new Date(0),
+      e: {},
+      f: [],
+    };
+    assert.equal(pieces(value).join(''), JSON.stringify(value, null, 2));
+  });
+
+  test('a long array comes in pieces of bounded size, not one string', () => {
+    const shots = Array.from({ length: 5000 }, (_, i) => ({
+      id: `s${i}`,
+      reasons: ['x'.repeat(40)],
+    }));
+    const parts = pieces({ shots });
+    assert.ok(parts.length > 1, `${parts.length} pieces`);
+    assert.ok(Math.max(...parts.map((p) => p.length)) < 70_000);
+    assert.equal(parts.join(''), JSON.stringify({ shots }, null, 2));
+  });
+});
