@@ -22,8 +22,16 @@ import { InvalidInputError, type Problem } from '../errors.ts';
 import type { Plan } from '../router/types.ts';
 import type { ImageRef, Storyboard } from '../storyboard/types.ts';
 import { writeFileAtomicallySync } from '../util/atomic-write.ts';
+import { type AcceptedImageType, checkImage } from '../util/image-check.ts';
 import { parseStoryboard } from './catalog.ts';
-import { decodeText, sniffImage } from './files.ts';
+import { decodeText } from './files.ts';
+
+const IMAGE_EXTENSIONS: Record<AcceptedImageType, string> = {
+  png: 'png',
+  jpeg: 'jpg',
+  webp: 'webp',
+};
+
 import { applyChanges, mergeChanges, type PlanChanges, plan } from './plan.ts';
 
 export const PROJECT_FILE = 'project.json';
@@ -59,8 +67,11 @@ export interface ProjectMeta {
 
 export interface NewProject {
   storyboard: { name: string; data: Uint8Array };
-  /** reference images; matched to the storyboard's paths by name */
-  files?: Array<{ name: string; data: Uint8Array }>;
+  /**
+   * Reference images, matched to the storyboard's paths by name: in memory, or in a file (an
+   * upload streamed to disk is read one image at a time, when the storyboard names it).
+   */
+  files?: Array<{ name: string; data: Uint8Array } | { name: string; path: string }>;
   /**
    * Fetches a reference given as a URL, so the project keeps its own copy. When absent, URL
    * references stay URLs (the provider fetches them).
@@ -293,13 +304,15 @@ async function storeReferences(
   if (doc.errors.length > 0) return { text, uploads: [] };
 
   const sites = referenceSites(doc.contents);
-  const byName = new Map<string, Uint8Array>();
-  const byBase = new Map<string, Array<Uint8Array>>();
+  type Bytes = () => Uint8Array;
+  const byName = new Map<string, Bytes>();
+  const byBase = new Map<string, Array<Bytes>>();
   for (const file of input.files ?? []) {
     const key = normalizeName(file.name);
-    byName.set(key, file.data);
+    const bytes: Bytes = 'data' in file ? () => file.data : () => fs.readFileSync(file.path);
+    byName.set(key, bytes);
     const base = key.slice(key.lastIndexOf('/') + 1);
-    byBase.set(base, [...(byBase.get(base) ?? []), file.data]);
+    byBase.set(base, [...(byBase.get(base) ?? []), bytes]);
   }
 
   const problems: Problem[] = [];
@@ -338,7 +351,7 @@ async function storeReferences(
       const key = normalizeName(site.spec);
       const base = key.slice(key.lastIndexOf('/') + 1);
       const sameBase = byBase.get(base) ?? [];
-      data = byName.get(key) ?? (sameBase.length === 1 ? sameBase[0] : undefined);
+      data = (byName.get(key) ?? (sameBase.length === 1 ? sameBase[0] : undefined))?.();
       if (!data) {
         at(site, 'this image was not uploaded with the storyboard', {
           expected: 'the image file, sent with the storyboard under this name',
@@ -350,20 +363,21 @@ async function storeReferences(
         continue;
       }
     }
-    const type = sniffImage(data);
-    if (!type) {
-      at(site, 'is not a PNG, JPEG, WebP or GIF image', { found: JSON.stringify(site.spec) });
+    // the check a run makes before sending an image: decoded to its end, nothing after it
+    const verdict = checkImage(data);
+    if (!verdict.ok) {
+      at(site, `${verdict.reason}`, { found: JSON.stringify(site.spec) });
       continue;
     }
     const sha = createHash('sha256').update(data).digest('hex');
-    const file = `${REFS_DIR}/${sha}.${type.ext}`;
+    const file = `${REFS_DIR}/${sha}.${IMAGE_EXTENSIONS[verdict.type]}`;
     if (!stored.has(file)) {
       fs.writeFileSync(path.join(dir, file), data);
       stored.set(file, {
         name: url ?? site.spec,
         file,
         bytes: data.byteLength,
-        media_type: type.mediaType,
+        media_type: verdict.mediaType,
         ...(url ? { url } : {}),
       });
     }

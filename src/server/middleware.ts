@@ -12,7 +12,7 @@ import { mib, type UploadLimits } from './upload.ts';
 export function jsonErrors(log: (line: string) => void) {
   return (error: Error, c: Context) => {
     const { status, headers, body } = errorResponse(error);
-    if (status >= 500)
+    if (status >= 500 || (error as { code?: unknown }).code === 'environment')
       log(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return c.json(body, status as 500, { ...headers, 'cache-control': 'no-store' });
   };

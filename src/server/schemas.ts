@@ -17,8 +17,15 @@ import {
   SpendSchema,
 } from '../contracts/index.ts';
 import { TAGS } from '../storyboard/types.ts';
+import { ID_PATTERN, isReservedName } from '../util/reserved-names.ts';
 
 export const apiSchemas = z.registry<{ id: string }>();
+
+/** A shot's (or user's) id wherever the API takes one: the storyboard's id rules, no reserved name. */
+export const IdSchema = z
+  .string()
+  .regex(ID_PATTERN, "letters, digits, '-' and '_' (at most 128)")
+  .refine((id) => !isReservedName(id), { message: 'is a reserved name' });
 
 /** Registers a schema under its component name; the description goes into the document. */
 function named<T extends z.ZodType>(id: string, schema: T, description?: string): T {
@@ -60,7 +67,7 @@ export const PlanChangesSchema = named(
       .optional()
       .describe('null removes the budget'),
     optimize: z.enum(['quality', 'cost', 'speed', 'balanced']).optional(),
-    shots: z.record(z.string().max(128), ShotChangeSchema).optional(),
+    shots: z.record(IdSchema, ShotChangeSchema).optional(),
   }),
   "Changes tried on a project's storyboard without editing it",
 );
@@ -214,6 +221,15 @@ export const StatusSchema = named(
 
 export const ProjectIdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{12}$/) });
 
+export const EventsQuery = z.object({
+  since: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('the `seq` of the overview the page read: events after it are sent first'),
+});
+
 export const FromExampleSchema = named(
   'FromExample',
   z.strictObject({ name: z.string().regex(/^[a-z0-9-]{1,64}$/) }),
@@ -248,7 +264,7 @@ export const PickSchema = named(
 
 export const ShotParams = z.object({
   id: ProjectIdParams.shape.id,
-  shot: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+  shot: IdSchema,
 });
 
 export const MediaParams = z.object({

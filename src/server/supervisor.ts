@@ -97,6 +97,11 @@ export class RunSupervisor {
     return this.#live(project).hub.seq;
   }
 
+  /** Whether a run of the project is in progress in this server. */
+  running(project: Project): boolean {
+    return this.#live(project).busy?.kind === 'run';
+  }
+
   /** Sends an event to every client following the project. */
   publish(project: Project, type: string, data: unknown): void {
     this.#live(project).hub.publish(type, data);
@@ -196,11 +201,10 @@ export class RunSupervisor {
     if (!status) return idleInfo(live.ended?.error ?? null, live.ended?.state);
     const jobs = status.jobs.filter((j) => j.state !== 'standby');
     const ended = live.ended?.runId === status.run.id ? live.ended : null;
-    const finished = status.run.state === 'finished';
     return {
       id: status.run.id,
       // a run left active by a stopped server is resumable: it was interrupted
-      state: ended?.state ?? (finished ? 'finished' : 'aborted'),
+      state: ended?.state ?? (status.run.activity === 'finished' ? 'finished' : 'aborted'),
       preview: status.run.executor === 'preview',
       active: false,
       jobs: jobs.length,

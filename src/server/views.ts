@@ -75,7 +75,7 @@ export class ProjectViews {
       ...stores.seam,
     });
     const stored = await stores.read(project, async (store) => ({
-      status: await statusFromStore(store),
+      status: await statusFromStore(store, { running: supervisor.running(project) }),
       takes: await shotTakes(store, project.original()),
     }));
     const takes = new Map(stored?.takes.shots.map((s) => [s.id, s]) ?? []);
@@ -113,6 +113,17 @@ export class ProjectViews {
       runnable: this.#runnable(plan),
       seq,
     };
+  }
+
+  /**
+   * Where the newest run stands (`/status`): the same reading as the overview's, with this
+   * server's knowledge of what it is running.
+   */
+  async status(project: Project) {
+    const { stores, supervisor } = this.#options;
+    return stores.read(project, (store) =>
+      statusFromStore(store, { running: supervisor.running(project) }),
+    );
   }
 
   /** Whether a preview and a real run could start now, and why not. */

@@ -481,6 +481,21 @@ export class Store {
       .execute();
   }
 
+  /** The state of the run's last `run` event (`started`, `aborted`, `finished`), if any. */
+  async lastRunEvent(runId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('event')
+      .select('data_json')
+      .where('run_id', '=', runId)
+      .where('type', '=', 'run')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const state = (JSON.parse(row.data_json) as { state?: unknown }).state;
+    return typeof state === 'string' ? state : undefined;
+  }
+
   async events(runId: string, afterId = 0): Promise<EventRow[]> {
     return this.db
       .selectFrom('event')

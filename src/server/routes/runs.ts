@@ -1,5 +1,4 @@
 /** Runs: start one, stop it, and where the newest stands (the work itself is the supervisor's). */
-import { statusFromStore } from '../../lib/status.ts';
 import type { ServerContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { type Resource, resource } from '../resource.ts';
@@ -8,8 +7,8 @@ import { ProjectIdParams, StartedRunSchema, StartRunSchema, StatusSchema } from 
 export function runRoutes({
   projectOf,
   supervisor,
-  stores,
-}: Pick<ServerContext, 'projectOf' | 'supervisor' | 'stores'>): Resource {
+  views,
+}: Pick<ServerContext, 'projectOf' | 'supervisor' | 'views'>): Resource {
   const { app, routes } = resource();
 
   routes.add(
@@ -55,7 +54,7 @@ export function runRoutes({
       responses: { 200: { description: 'the status', schema: StatusSchema } },
     },
     async (c, { params }) => {
-      const status = await stores.read(projectOf(params.id), statusFromStore);
+      const status = await views.status(projectOf(params.id));
       if (!status) throw new ApiError('not_found', 'this project has not run yet');
       return c.json(status);
     },
