@@ -48,7 +48,7 @@ export async function readUpload(
   const files: Upload['files'] = [];
   const closers: Array<() => void> = [];
   try {
-    await readMultipart(body, boundary, (part) => {
+    await readMultipart(countBytes(body, limits.requestBytes), boundary, (part) => {
       if (part.name === 'storyboard') {
         if (storyboard) throw new ApiError('bad_request', "send one 'storyboard' part");
         return storyboardSink(part, limits, (value) => {
@@ -76,6 +76,24 @@ export async function readUpload(
   }
   if (!storyboard) throw new ApiError('bad_request', "the 'storyboard' part is missing");
   return { storyboard, files };
+}
+
+/** The body, refused once more than `limit` bytes have come (a body sent without a length). */
+function countBytes(body: ReadableStream<Uint8Array>, limit: number): ReadableStream<Uint8Array> {
+  let bytes = 0;
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        bytes += chunk.byteLength;
+        if (bytes > limit) {
+          throw new ApiError('payload_too_large', `an upload may be at most ${mib(limit)} in all`, {
+            details: { limit_bytes: limit },
+          });
+        }
+        controller.enqueue(chunk);
+      },
+    }),
+  );
 }
 
 function storyboardSink(
