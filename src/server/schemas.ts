@@ -163,6 +163,9 @@ export const DeliverableSchema = z.object({
   label: z.string(),
   url: z.string(),
   bytes: z.number().int(),
+  version: z
+    .string()
+    .describe('a tag of the content (SHA-256, 16 hex): add ?v=<version> to the URL to cache-bust'),
 });
 
 const RunnableSchema = z.object({

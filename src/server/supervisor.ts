@@ -124,7 +124,7 @@ export class RunSupervisor {
     if (live.busy) throw new ApiError('run_in_progress', 'a run is already in progress');
     const storyboard = project.storyboard();
     const plan = project.plan({}, this.#options.env);
-    assertRunnable(plan);
+    assertRunnable(plan, { preview: how.preview });
     const registry = this.#options.registryFor(how.preview, plan);
     const estimate = await estimateRun({
       storyboard,

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import type { PlanChanges } from '../lib/plan.ts';
+import { blockingProblems, type PlanChanges } from '../lib/plan.ts';
 import type { Project } from '../lib/projects.ts';
 import { estimateRun } from '../lib/run.ts';
 import { statusFromStore } from '../lib/status.ts';
@@ -18,6 +18,7 @@ import type {
   PlanRequestSchema,
   ProjectSchema,
 } from './schemas.ts';
+import { contentTag } from './files.ts';
 import type { ProjectStores } from './stores.ts';
 import type { RegistryFor, RunSupervisor } from './supervisor.ts';
 
@@ -105,11 +106,7 @@ export class ProjectViews {
           })),
         };
       }),
-      deliverables: DELIVERABLES.flatMap(({ name, label }) => {
-        const file = path.join(project.runDir, name);
-        if (!fs.existsSync(file)) return [];
-        return [{ name, label, url: `${base}/files/${name}`, bytes: fs.statSync(file).size }];
-      }),
+      deliverables: await this.#deliverables(project, base),
       runnable: this.#runnable(plan),
       seq,
     };
@@ -126,13 +123,28 @@ export class ProjectViews {
     );
   }
 
+  /** The files of the run folder to watch or download, each with its content's tag. */
+  async #deliverables(project: Project, base: string) {
+    const out = [];
+    for (const { name, label } of DELIVERABLES) {
+      const file = path.join(project.runDir, name);
+      if (!fs.existsSync(file)) continue;
+      const stat = fs.statSync(file);
+      const version = await contentTag(file, stat);
+      out.push({ name, label, url: `${base}/files/${name}`, bytes: stat.size, version });
+    }
+    return out;
+  }
+
   /** Whether a preview and a real run could start now, and why not. */
   #runnable(plan: Plan) {
-    const errors = plan.problems.filter((p) => p.severity === 'error');
-    const blocked =
+    const why = (errors: Plan['problems']) =>
       errors.length > 0
         ? `the plan cannot run: ${errors.map((p) => `${p.shot ? `${p.shot}: ` : ''}${p.message}`).join('; ')}`
         : null;
+    // a preview spends nothing: over the budget, it can still run
+    const previewBlocked = why(blockingProblems(plan, { preview: true }));
+    const blocked = why(blockingProblems(plan));
     // a route without credentials would only fail: say what to set instead
     const uncredentialed = plan.problems.filter((p) => p.code === 'missing_credentials');
     let real =
@@ -145,7 +157,10 @@ export class ProjectViews {
         real = error instanceof Error ? error.message : String(error);
       }
     }
-    return { preview: { ok: !blocked, reason: blocked }, real: { ok: !real, reason: real } };
+    return {
+      preview: { ok: !previewBlocked, reason: previewBlocked },
+      real: { ok: !real, reason: real },
+    };
   }
 }
 

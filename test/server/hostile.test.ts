@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { after, describe, test } from 'node:test';
 import { createStandInRegistry } from '../../src/providers/registry.ts';
+import { contentTag } from '../../src/server/files.ts';
 import { listen } from '../../src/server/listen.ts';
 import { StatusSchema } from '../../src/server/schemas.ts';
 import { FakeProvider } from '../engine/fake-provider.ts';
@@ -111,6 +112,55 @@ describe('truthful state', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('money and caches', () => {
+  test('a project over its budget can still run the free preview; the real run says why not, with facts', async () => {
+    const server = testServer({ runner: { tools: fakeTools, assemble: false } });
+    try {
+      const storyboard = fs
+        .readFileSync(THREE_SHOTS, 'utf8')
+        .replace('budget_usd: 20', 'budget_usd: 0.01');
+      const form = new FormData();
+      form.append('storyboard', new Blob([storyboard]), 'tight.yaml');
+      const created = await call(server, 'POST', '/api/projects', { form });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.body.runnable.preview.ok, true);
+      assert.equal(created.body.runnable.real.ok, false);
+      const id = created.body.project.id;
+      const real = await call(
+        server,
+        'POST',
+        `/api/projects/${id}/runs`,
+        json({ preview: false, confirm_usd: 100 }),
+      );
+      assertError(real, 422, 'over_budget');
+      assert.equal(real.body.error.details.budget_usd, 0.01);
+      assert.equal(real.body.error.details.preview_possible, true);
+      const preview = await call(
+        server,
+        'POST',
+        `/api/projects/${id}/runs`,
+        json({ preview: true }),
+      );
+      assert.equal(preview.status, 202, JSON.stringify(preview.body));
+      await server.idle();
+      assert.equal((await call(server, 'GET', `/api/projects/${id}`)).body.run.state, 'finished');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a file is tagged by its content, not its size', async () => {
+    const dir = tempDir('tags');
+    const file = `${dir}/final.mp4`;
+    fs.writeFileSync(file, 'aaaa');
+    const first = await contentTag(file);
+    fs.writeFileSync(file, 'bbbb');
+    const second = await contentTag(file);
+    assert.notEqual(first, second);
+    assert.match(second, /^[0-9a-f]{16}$/);
   });
 });
 
