@@ -12,13 +12,13 @@ import { estimateRun } from '../lib/run.ts';
 import { statusFromStore } from '../lib/status.ts';
 import { shotTakes } from '../lib/takes.ts';
 import type { Plan } from '../router/types.ts';
+import { contentTag } from './files.ts';
 import type {
   DeliverableParams,
   OverviewSchema,
   PlanRequestSchema,
   ProjectSchema,
 } from './schemas.ts';
-import { contentTag } from './files.ts';
 import type { ProjectStores } from './stores.ts';
 import type { RegistryFor, RunSupervisor } from './supervisor.ts';
 
