@@ -31,6 +31,7 @@ import { type DeliverySettings, deliverySettings, FINAL_BASENAME } from './setti
 import type { ShotSources, ShotTake } from './shot-sources.ts';
 import {
   deliveryTimeline,
+  shotAudioRole,
   TIMELINE_FILES,
   type TimelineEntry,
   writeTimelines,
@@ -157,6 +158,7 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
       file: c.clip,
       seconds: c.shot.duration,
       provenance: c.provenance,
+      audioRole: shotAudioRole(c.shot),
       alternates: c.alternates,
     })),
   );
@@ -313,6 +315,7 @@ async function cutShot(
       file: c.clip,
       seconds: shot.duration,
       provenance: takeProvenance(state, shot, c.take),
+      audioRole: shotAudioRole(shot),
     }));
   if (chosen) {
     const key = `${shot.id}#${chosen.take.take}`;

@@ -6,7 +6,10 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Shot } from '../storyboard/types.ts';
 import {
+  type AudioRole,
+  audioRoleFor,
   type ClipProvenance,
   type Timeline,
   type TimelineTake,
@@ -30,6 +33,8 @@ export interface TimelineEntry {
   /** seconds on the timeline, which is the whole conformed clip */
   seconds: number;
   provenance: ClipProvenance;
+  /** the shot's sound as an editor sorts it; null: silent */
+  audioRole?: AudioRole | null;
 }
 
 export interface TimelineShot extends TimelineEntry {
@@ -47,6 +52,7 @@ export function deliveryTimeline(
     sourceStart: 0,
     duration: entry.seconds,
     mediaDuration: entry.seconds,
+    ...(entry.audioRole !== undefined ? { audioRole: entry.audioRole } : {}),
     metadata: entry.provenance,
   });
   return {
@@ -71,4 +77,14 @@ export async function writeTimelines(dir: string, timeline: Timeline): Promise<v
     ),
     writeTextAtomically(path.join(dir, TIMELINE_FILES.edl), writeEdl(timeline)),
   ]);
+}
+
+/** The audio role of a shot, from what its storyboard says it sounds like. */
+export function shotAudioRole(shot: Pick<Shot, 'audio'>): AudioRole | null {
+  const { audio } = shot;
+  return audioRoleFor({
+    dialogue: audio.dialogue.length > 0,
+    effects: audio.ambient !== undefined || audio.sfx !== undefined,
+    silent: audio.silent,
+  });
 }

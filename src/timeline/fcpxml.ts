@@ -12,6 +12,7 @@
  * keyword (model, provider) that Final Cut Pro shows as a keyword collection.
  */
 import { ShotrouterError } from '../errors.ts';
+import { fcpxmlAudioRole } from './audio-roles.ts';
 import { mediaBaseName, mediaFileFromUrl, mediaUrl } from './media-ref.ts';
 import { type FramedTake, frameTimeline } from './plan.ts';
 import { PROVENANCE_FIELDS } from './provenance.ts';
@@ -117,7 +118,7 @@ export function writeFcpxml(timeline: Timeline, options: FcpxmlWriteOptions = {}
         start: time(t.sourceIn),
         duration: time(t.length),
         tcFormat,
-        audioRole: timeline.audio ? 'dialogue' : undefined,
+        audioRole: fcpxmlAudioRole(timeline.audio, t.take.audioRole),
       },
       [
         xml('note', {}, [provenanceNote(p)]),

@@ -3,6 +3,7 @@
  * Writers take seconds and snap every value to whole frames of the timeline's rate once
  * (see plan.ts), so the three formats describe the same frames.
  */
+import type { AudioRole } from './audio-roles.ts';
 
 /** A time as OpenTimelineIO stores it: `value` frames at `rate` frames per second. */
 export interface RationalTime {
@@ -39,6 +40,8 @@ export interface TimelineClip {
   duration: number;
   /** full length of the media file, seconds */
   mediaDuration?: number;
+  /** how an editor sorts the clip's sound (see audio-roles.ts); null: silent; absent: dialogue */
+  audioRole?: AudioRole | null;
   metadata: ClipProvenance;
   /** the other takes of the same shot, each with its own source range */
   alternates: Array<Omit<TimelineClip, 'alternates'>>;
