@@ -451,7 +451,7 @@ function formatKey(settings: DeliverySettings) {
   return { width, height, fps, audio, codec, fit, loudness: audio ? loudness : null };
 }
 
-function conformFormat(settings: DeliverySettings) {
+export function conformFormat(settings: DeliverySettings) {
   return {
     width: settings.width,
     height: settings.height,

@@ -6,6 +6,7 @@
  */
 export * from './errors.ts';
 export * from './format.ts';
+export * from './package.ts';
 export * from './plan.ts';
 export * from './reasons.ts';
 export * from './status.ts';

@@ -4,6 +4,7 @@ import { catalogCommand } from './catalog.ts';
 import { doctorCommand } from './doctor.ts';
 import { mcpCommand } from './mcp.ts';
 import { modelsCommand } from './models.ts';
+import { packageCommand } from './package.ts';
 import { pickCommand } from './pick.ts';
 import { planCommand } from './plan.ts';
 import { qcCommand } from './qc.ts';
@@ -21,6 +22,7 @@ export const commands: Command[] = [
   catalogCommand,
   runCommand,
   pickCommand,
+  packageCommand,
   qcCommand,
   statusCommand,
   doctorCommand,
