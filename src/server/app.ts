@@ -21,6 +21,7 @@ import { boardRoutes } from './routes/board.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { eventRoutes } from './routes/events.ts';
 import { fileRoutes } from './routes/files.ts';
+import { packageRoutes } from './routes/package.ts';
 import { planRoutes } from './routes/plan.ts';
 import { projectRoutes, UPLOAD_PATH } from './routes/projects.ts';
 import { runRoutes } from './routes/runs.ts';
@@ -107,6 +108,7 @@ export function createServer(options: ServerOptions): ShotrouterServer {
     eventRoutes(ctx),
     takeRoutes(ctx),
     fileRoutes(ctx),
+    packageRoutes(ctx),
   ];
   for (const { app: routes } of resources) app.route('/', routes);
   let document: object | undefined;

@@ -18,6 +18,17 @@ export interface ServeFileOptions {
   download?: string;
 }
 
+/** A project's title as a download's file name prefix. */
+export function titleSlug(title: string): string {
+  return (
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60) || 'shotrouter'
+  );
+}
+
 /** A file as a response, honouring one `Range: bytes=…` and `If-None-Match`. */
 export async function serveFile(
   request: Request,

@@ -10,6 +10,7 @@ import {
   PlanSchema as ContractPlanSchema,
   ProblemSchema as ContractProblemSchema,
   ErrorBodySchema,
+  PackagedClipSchema,
   PlanWarningSchema,
   RejectionReasonSchema,
   RunStatusSchema,
@@ -292,6 +293,16 @@ export const DeliverableParams = z.object({
     'timeline.edl',
   ]),
 });
+
+export const PackageMadeSchema = named(
+  'PackageMade',
+  z.object({
+    url: z.string().describe('the zip to download'),
+    bytes: z.number().int(),
+    clips: z.array(PackagedClipSchema),
+    files: z.array(z.string()).describe('the package’s files, relative to it'),
+  }),
+);
 
 export const HealthSchema = named(
   'Health',

@@ -97,6 +97,22 @@ export class RunSupervisor {
     return this.#live(project).hub.seq;
   }
 
+  /**
+   * Refuses a change while a run or a pick is in flight, with a plain reason the board can show
+   * (`details.lock`: what holds the project).
+   */
+  assertUnlocked(project: Project, what: string): void {
+    const busy = this.#live(project).busy;
+    if (!busy) return;
+    throw new ApiError(
+      'run_in_progress',
+      busy.kind === 'run'
+        ? `a run is in progress: ${what} once it has ended (or stop it)`
+        : `a take is being picked and the cut assembled: ${what} in a moment`,
+      { details: { lock: busy.kind } },
+    );
+  }
+
   /** Whether a run of the project is in progress in this server. */
   running(project: Project): boolean {
     return this.#live(project).busy?.kind === 'run';
@@ -165,7 +181,7 @@ export class RunSupervisor {
   /** Puts another take of a shot in the cut (the cut and reports are made again). */
   async pick(project: Project, shot: string, take: number): Promise<void> {
     const live = this.#live(project);
-    if (live.busy) throw new ApiError('run_in_progress', 'wait for the run to end');
+    this.assertUnlocked(project, 'pick a take');
     if (!this.#options.stores.hasRun(project)) {
       throw new ApiError('not_found', 'this project has not run yet');
     }

@@ -50,6 +50,7 @@ export function planRoutes({
     },
     async (c, { params, body }) => {
       const project = projectOf(params.id);
+      supervisor.assertUnlocked(project, 'change the plan');
       project.replaceChanges(fromApiChanges(body.changes));
       supervisor.publish(project, 'changed', {});
       return c.json(await views.plan(project, {}));
