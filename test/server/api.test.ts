@@ -339,7 +339,7 @@ describe('the API without a token (loopback)', () => {
     const real = await call(server, 'POST', `/api/projects/${id}/runs`, json({ preview: false }));
     assertError(real, 409, 'confirmation_required');
     assert.ok(real.body.error.details.estimate_usd > 0);
-    // an over-budget plan cannot run at all
+    // an over-budget plan cannot run for real; the free preview still can (see hostile.test.ts)
     await call(
       server,
       'PUT',
@@ -347,7 +347,12 @@ describe('the API without a token (loopback)', () => {
       json({ changes: { budget_usd: 0.01 } }),
     );
     assertError(
-      await call(server, 'POST', `/api/projects/${id}/runs`, json({ preview: true })),
+      await call(
+        server,
+        'POST',
+        `/api/projects/${id}/runs`,
+        json({ preview: false, confirm_usd: 1000 }),
+      ),
       422,
       'over_budget',
     );
