@@ -9,4 +9,5 @@ export * from './format.ts';
 export * from './package.ts';
 export * from './plan.ts';
 export * from './reasons.ts';
+export * from './review.ts';
 export * from './status.ts';

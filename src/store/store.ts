@@ -27,6 +27,8 @@ export type LedgerRow = Selectable<Database['ledger']>;
 export type MediaRow = Selectable<Database['media']>;
 export type EventRow = Selectable<Database['event']>;
 export type TakePickRow = Selectable<Database['take_pick']>;
+export type ShotReviewRow = Selectable<Database['shot_review']>;
+export type TakeCommentRow = Selectable<Database['take_comment']>;
 export type NewJob = Insertable<Database['job']>;
 export type NewAttempt = Insertable<Database['attempt']>;
 export type JobPatch = Updateable<Database['job']>;
@@ -455,6 +457,54 @@ export class Store {
       .where('shot_id', 'in', [...shotIds])
       .where('run_id', 'in', this.#spaceRuns())
       .orderBy('picked_at', 'desc')
+      .execute();
+  }
+
+  // review
+
+  /** Records a shot's verdict (replacing the one before). */
+  async setReview(review: Omit<ShotReviewRow, 'space' | 'at'>): Promise<ShotReviewRow> {
+    const row = { ...review, space: this.space, at: this.now() };
+    await this.db
+      .insertInto('shot_review')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['space', 'shot_id']).doUpdateSet({
+          verdict: row.verdict,
+          note: row.note,
+          author: row.author,
+          at: row.at,
+        }),
+      )
+      .execute();
+    return row;
+  }
+
+  async reviews(): Promise<ShotReviewRow[]> {
+    return this.db
+      .selectFrom('shot_review')
+      .selectAll()
+      .where('space', '=', this.space)
+      .orderBy('shot_id')
+      .execute();
+  }
+
+  async addComment(comment: Omit<TakeCommentRow, 'space' | 'created_at'>): Promise<TakeCommentRow> {
+    const row = { ...comment, space: this.space, created_at: this.now() };
+    await this.db.insertInto('take_comment').values(row).execute();
+    return row;
+  }
+
+  /** Comments in this space, in the order of shots, takes and times. */
+  async comments(): Promise<TakeCommentRow[]> {
+    return this.db
+      .selectFrom('take_comment')
+      .selectAll()
+      .where('space', '=', this.space)
+      .orderBy('shot_id')
+      .orderBy('take')
+      .orderBy('at_seconds')
+      .orderBy('created_at')
       .execute();
   }
 
