@@ -225,7 +225,6 @@ async function parent(clients: number, shots: number): Promise<void> {
   }
 }
 
-
 /** A previewed project of PICK_SHOTS shots (the first with two takes); two picks timed. */
 async function pickTimes(url: string): Promise<number[]> {
   const lines = [
@@ -312,7 +311,13 @@ async function uploadOneHugePart(url: string): Promise<number> {
 
 /** Ten valid 18 MiB PNGs (stored, not compressed), each a shot's reference. */
 async function uploadTenImages(url: string): Promise<number> {
-  const lines = ['version: 1', 'title: Upload bench', 'as_of: 2026-11-26', 'shots:'];
+  const lines = [
+    'version: 1',
+    'title: Upload bench',
+    'as_of: 2026-11-26',
+    'deliver: { resolution: 1280x720, fps: 24 }',
+    'shots:',
+  ];
   const form = new FormData();
   for (let i = 0; i < 10; i++) {
     lines.push(

@@ -30,6 +30,7 @@ import { type RunState, readRunState } from './run-state.ts';
 import { type DeliverySettings, deliverySettings, FINAL_BASENAME } from './settings.ts';
 import type { ShotSources, ShotTake } from './shot-sources.ts';
 import {
+  commentsByTake,
   deliveryTimeline,
   shotAudioRole,
   TIMELINE_FILES,
@@ -150,6 +151,9 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
     });
   }
 
+  const comments = await commentsByTake(input.store);
+  const commentsOf = (provenance: ClipProvenance) =>
+    comments.get(`${provenance.shot_id}#${provenance.take}`);
   const timeline = deliveryTimeline(
     plan.title,
     settings,
@@ -159,7 +163,8 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
       seconds: c.shot.duration,
       provenance: c.provenance,
       audioRole: shotAudioRole(c.shot),
-      alternates: c.alternates,
+      comments: commentsOf(c.provenance),
+      alternates: c.alternates.map((a) => ({ ...a, comments: commentsOf(a.provenance) })),
     })),
   );
   await writeTimelines(dir, timeline);

@@ -37,7 +37,7 @@ import { conformFormat, REPORT_FILE, REPORT_HTML_FILE } from './delivery.ts';
 import { keptRun } from './reassemble.ts';
 import { type DeliverySettings, deliverySettings } from './settings.ts';
 import { type ShotTake, shotSources } from './shot-sources.ts';
-import { shotAudioRole, TIMELINE_FILES } from './timelines.ts';
+import { commentsByTake, shotAudioRole, TIMELINE_FILES } from './timelines.ts';
 
 export const PACKAGE_MEDIA_DIR = 'media';
 export const PACKAGE_README = 'README.md';
@@ -92,6 +92,7 @@ export async function packageRun(options: PackageOptions): Promise<PackageResult
   );
   const shots = new Map(kept.storyboard.shots.map((s) => [s.id, s]));
   const cut = readOtio(fs.readFileSync(timelineFile, 'utf8'));
+  const comments = await commentsByTake(store);
   const items = cut.tracks.find((t) => t.kind === 'video')?.items ?? [];
 
   // written beside the final place, moved there whole at the end
@@ -125,6 +126,7 @@ export async function packageRun(options: PackageOptions): Promise<PackageResult
         duration: item.duration,
         mediaDuration: packed.mediaSeconds,
         audioRole: shotAudioRole(shot),
+        comments: comments.get(`${provenance.shot_id}#${provenance.take}`) ?? [],
         metadata: provenance,
       };
     };

@@ -6,12 +6,14 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Store } from '../store/store.ts';
 import type { Shot } from '../storyboard/types.ts';
 import {
   type AudioRole,
   audioRoleFor,
   type ClipProvenance,
   type Timeline,
+  type TimelineComment,
   type TimelineTake,
   writeEdl,
   writeFcpxml,
@@ -35,6 +37,8 @@ export interface TimelineEntry {
   provenance: ClipProvenance;
   /** the shot's sound as an editor sorts it; null: silent */
   audioRole?: AudioRole | null;
+  /** review comments on this take, as markers */
+  comments?: TimelineComment[];
 }
 
 export interface TimelineShot extends TimelineEntry {
@@ -53,6 +57,7 @@ export function deliveryTimeline(
     duration: entry.seconds,
     mediaDuration: entry.seconds,
     ...(entry.audioRole !== undefined ? { audioRole: entry.audioRole } : {}),
+    ...(entry.comments && entry.comments.length > 0 ? { comments: entry.comments } : {}),
     metadata: entry.provenance,
   });
   return {
@@ -87,4 +92,14 @@ export function shotAudioRole(shot: Pick<Shot, 'audio'>): AudioRole | null {
     effects: audio.ambient !== undefined || audio.sfx !== undefined,
     silent: audio.silent,
   });
+}
+
+/** Review comments by `<shot>#<take>` (1-based take), as timeline markers. */
+export async function commentsByTake(store: Store): Promise<Map<string, TimelineComment[]>> {
+  const out = new Map<string, TimelineComment[]>();
+  for (const c of await store.comments()) {
+    const key = `${c.shot_id}#${c.take}`;
+    out.set(key, [...(out.get(key) ?? []), { at: c.at_seconds, text: c.text, by: c.author }]);
+  }
+  return out;
 }

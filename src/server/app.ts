@@ -24,6 +24,7 @@ import { fileRoutes } from './routes/files.ts';
 import { packageRoutes } from './routes/package.ts';
 import { planRoutes } from './routes/plan.ts';
 import { projectRoutes, UPLOAD_PATH } from './routes/projects.ts';
+import { reviewRoutes } from './routes/review.ts';
 import { runRoutes } from './routes/runs.ts';
 import { serverRoutes } from './routes/server.ts';
 import { takeRoutes } from './routes/takes.ts';
@@ -109,6 +110,7 @@ export function createServer(options: ServerOptions): ShotrouterServer {
     takeRoutes(ctx),
     fileRoutes(ctx),
     packageRoutes(ctx),
+    reviewRoutes(ctx),
   ];
   for (const { app: routes } of resources) app.route('/', routes);
   let document: object | undefined;

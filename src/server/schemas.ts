@@ -6,13 +6,18 @@
  */
 import { z } from 'zod';
 import {
+  CommentInputSchema,
   PlannedShotSchema as ContractPlannedShotSchema,
   PlanSchema as ContractPlanSchema,
   ProblemSchema as ContractProblemSchema,
+  ReviewStateSchema as ContractReviewStateSchema,
+  ShotReviewSchema as ContractShotReviewSchema,
+  TakeCommentSchema as ContractTakeCommentSchema,
   ErrorBodySchema,
   PackagedClipSchema,
   PlanWarningSchema,
   RejectionReasonSchema,
+  ReviewInputSchema,
   RunStatusSchema,
   ShotJobSchema,
   SpendSchema,
@@ -189,6 +194,7 @@ export const OverviewSchema = named(
       real: RunnableSchema,
     }),
     seq: z.number().int().describe('the last event id sent on /events when this was read'),
+    review: ContractReviewStateSchema.describe('every shot’s verdict and every comment on a take'),
   }),
 );
 
@@ -303,6 +309,27 @@ export const PackageMadeSchema = named(
     files: z.array(z.string()).describe('the package’s files, relative to it'),
   }),
 );
+
+// review (the one definition is in ../contracts/review.ts)
+
+export const ShotReviewSchema = named('ShotReview', ContractShotReviewSchema);
+export const TakeCommentSchema = named('TakeComment', ContractTakeCommentSchema);
+export const ReviewStateSchema = named('ReviewState', ContractReviewStateSchema);
+export const ReviewBodySchema = named(
+  'ReviewBody',
+  ReviewInputSchema.omit({ shot: true }),
+  'A verdict on a shot',
+);
+export const CommentBodySchema = named(
+  'CommentBody',
+  CommentInputSchema.omit({ shot: true, take: true }),
+  'A comment at a time of a take',
+);
+export const TakeParams = z.object({
+  id: ProjectIdParams.shape.id,
+  shot: IdSchema,
+  take: z.coerce.number().int().min(1).max(1000),
+});
 
 export const HealthSchema = named(
   'Health',

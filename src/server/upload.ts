@@ -1,7 +1,7 @@
 /** A new project's multipart upload: the storyboard and its images, checked against limits. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { checkImageFile } from '../util/image-check.ts';
+import { type AcceptedImageType, checkImageFile } from '../util/image-check.ts';
 import { ApiError } from './errors.ts';
 import { boundaryOf, type PartInfo, type PartSink, readMultipart } from './multipart.ts';
 
@@ -25,8 +25,12 @@ export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
 
 export interface Upload {
   storyboard: { name: string; data: Uint8Array };
-  /** each image in a file of the upload's folder */
-  files: Array<{ name: string; path: string }>;
+  /** each image in a file of the upload's folder, decoded already */
+  files: Array<{
+    name: string;
+    path: string;
+    checked?: { type: AcceptedImageType; mediaType: string };
+  }>;
 }
 
 /**
@@ -63,8 +67,11 @@ export async function readUpload(
           throw new ApiError('payload_too_large', `at most ${limits.files} images per storyboard`);
         }
         const file = path.join(dir, `${files.length}.upload`);
-        files.push({ name: part.filename, path: file });
-        const sink = imageSink(part.filename, file, limits);
+        const entry: Upload['files'][number] = { name: part.filename, path: file };
+        files.push(entry);
+        const sink = imageSink(part.filename, file, limits, (image) => {
+          entry.checked = image;
+        });
         closers.push(sink.close);
         return sink;
       }
@@ -125,7 +132,12 @@ function storyboardSink(
 }
 
 /** Writes one image part to `file`, refusing it once it passes the limit, checking it at its end. */
-function imageSink(name: string, file: string, limits: UploadLimits): PartSink & { close(): void } {
+function imageSink(
+  name: string,
+  file: string,
+  limits: UploadLimits,
+  checked: (image: { type: AcceptedImageType; mediaType: string }) => void,
+): PartSink & { close(): void } {
   const shown = JSON.stringify(name.slice(0, 200));
   const handle = fs.openSync(file, 'wx');
   let bytes = 0;
@@ -156,6 +168,7 @@ function imageSink(name: string, file: string, limits: UploadLimits): PartSink &
           details: { file: name.slice(0, 200), accepted: 'PNG, JPEG or WebP' },
         });
       }
+      checked({ type: verdict.type, mediaType: verdict.mediaType });
     },
   };
 }

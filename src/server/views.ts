@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { blockingProblems, type PlanChanges } from '../lib/plan.ts';
 import type { Project } from '../lib/projects.ts';
+import { reviewState } from '../lib/review.ts';
 import { estimateRun } from '../lib/run.ts';
 import { statusFromStore } from '../lib/status.ts';
 import { shotTakes } from '../lib/takes.ts';
@@ -78,6 +79,7 @@ export class ProjectViews {
     const stored = await stores.read(project, async (store) => ({
       status: await statusFromStore(store, { running: supervisor.running(project) }),
       takes: await shotTakes(store, project.original()),
+      review: await reviewState(store),
     }));
     const takes = new Map(stored?.takes.shots.map((s) => [s.id, s]) ?? []);
     const base = `/api/projects/${project.id}`;
@@ -109,6 +111,7 @@ export class ProjectViews {
       deliverables: await this.#deliverables(project, base),
       runnable: this.#runnable(plan),
       seq,
+      review: stored?.review ?? { reviews: [], comments: [] },
     };
   }
 

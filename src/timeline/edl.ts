@@ -16,7 +16,9 @@
  *
  * so a reader gets every value back exactly, while an editor reads them as comments.
  */
+
 import { ShotrouterError } from '../errors.ts';
+import { edlCommentLines } from './comments.ts';
 import { type FramedTake, frameTimeline } from './plan.ts';
 import { PROVENANCE_FIELDS } from './provenance.ts';
 import { fpsOf, frameRateOf, framesToSeconds } from './rate.ts';
@@ -60,6 +62,7 @@ export function writeEdl(timeline: Timeline): string {
       ].join(''),
     );
     lines.push(...identityLines(c));
+    lines.push(...edlCommentLines(c.take.comments, c, rate, tc, EDL_LINE_WIDTH));
     lines.push(...provenanceLines(c.take.metadata, '', undefined));
     if (c.mediaLength !== undefined) lines.push(...field('MEDIA_DURATION', tc(c.mediaLength)));
     c.alternates.forEach((alt, i) => {

@@ -13,6 +13,7 @@
  */
 import { ShotrouterError } from '../errors.ts';
 import { fcpxmlAudioRole } from './audio-roles.ts';
+import { fcpxmlCommentMarkers } from './comments.ts';
 import { mediaBaseName, mediaFileFromUrl, mediaUrl } from './media-ref.ts';
 import { type FramedTake, frameTimeline } from './plan.ts';
 import { PROVENANCE_FIELDS } from './provenance.ts';
@@ -122,6 +123,7 @@ export function writeFcpxml(timeline: Timeline, options: FcpxmlWriteOptions = {}
       },
       [
         xml('note', {}, [provenanceNote(p)]),
+        ...fcpxmlCommentMarkers(t.take.comments, t, framed.rate, time),
         xml('keyword', {
           start: time(t.sourceIn),
           duration: time(t.length),

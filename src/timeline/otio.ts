@@ -9,7 +9,9 @@
  * the file, the cut shows the picks, and OTIO's own API hands the alternates back as clips.
  * The timeline starts at 01:00:00:00 (`global_start_time`).
  */
+
 import { ShotrouterError } from '../errors.ts';
+import { otioCommentMarkers } from './comments.ts';
 import { mediaBaseName, mediaFileFromUrl, mediaUrl } from './media-ref.ts';
 import { type FramedTake, frameTimeline } from './plan.ts';
 import { provenanceRecord } from './provenance.ts';
@@ -46,7 +48,7 @@ export function writeOtio(timeline: Timeline, options: OtioWriteOptions = {}): s
     name: t.take.name,
     source_range: range(t.sourceIn, t.length),
     effects: [],
-    markers: [],
+    markers: otioCommentMarkers(t.take.comments, t, framed.rate, time),
     enabled: true,
     media_references: {
       DEFAULT_MEDIA: {

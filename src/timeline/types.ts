@@ -4,6 +4,7 @@
  * (see plan.ts), so the three formats describe the same frames.
  */
 import type { AudioRole } from './audio-roles.ts';
+import type { TimelineComment } from './comments.ts';
 
 /** A time as OpenTimelineIO stores it: `value` frames at `rate` frames per second. */
 export interface RationalTime {
@@ -40,6 +41,8 @@ export interface TimelineClip {
   duration: number;
   /** full length of the media file, seconds */
   mediaDuration?: number;
+  /** review comments on this take, shown as markers (see comments.ts) */
+  comments?: TimelineComment[];
   /** how an editor sorts the clip's sound (see audio-roles.ts); null: silent; absent: dialogue */
   audioRole?: AudioRole | null;
   metadata: ClipProvenance;
