@@ -3,12 +3,7 @@
  * Timeline (same frames in all three) and read back (for tests, and for re-importing an edit).
  */
 export { type AudioRole, audioRoleFor, fcpxmlAudioRole, type ShotSound } from './audio-roles.ts';
-export {
-  edlCommentLines,
-  fcpxmlCommentMarkers,
-  otioCommentMarkers,
-  type TimelineComment,
-} from './comments.ts';
+export { edlCommentLines, fcpxmlCommentMarkers, otioCommentMarkers } from './comments.ts';
 export { EDL_LINE_WIDTH, readEdl, writeEdl } from './edl.ts';
 export { FCPXML_VERSION, type FcpxmlWriteOptions, readFcpxml, writeFcpxml } from './fcpxml.ts';
 export { timelineToClips } from './flatten.ts';

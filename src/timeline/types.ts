@@ -4,7 +4,15 @@
  * (see plan.ts), so the three formats describe the same frames.
  */
 import type { AudioRole } from './audio-roles.ts';
-import type { TimelineComment } from './comments.ts';
+
+/** A review comment on a take, shown as a marker (see comments.ts). */
+export interface TimelineComment {
+  /** seconds into the shot as it plays */
+  at: number;
+  text: string;
+  /** who wrote it; null: the single-user default */
+  by: string | null;
+}
 
 /** A time as OpenTimelineIO stores it: `value` frames at `rate` frames per second. */
 export interface RationalTime {
