@@ -11,3 +11,4 @@ export * from './plan.ts';
 export * from './reasons.ts';
 export * from './review.ts';
 export * from './status.ts';
+export * from './users.ts';

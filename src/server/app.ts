@@ -11,6 +11,7 @@ import { Hono } from 'hono';
 import { type Catalog, catalog as loadCatalog } from '../lib/catalog.ts';
 import { type Project, ProjectFolders } from '../lib/projects.ts';
 import { adaptersFor, previewRegistry, providerRegistry } from '../lib/providers.ts';
+import type { Store } from '../store/store.ts';
 import { packageRoot } from '../util/package-root.ts';
 import { type ServerContext, VERSION } from './context.ts';
 import { ApiError } from './errors.ts';
@@ -55,6 +56,11 @@ export interface ServerOptions {
   env?: Record<string, string | undefined>;
   /** SHA-256 (hex) of the bearer token; null or absent: no token */
   tokenSha256?: string | null;
+  /**
+   * The server's named users (lib/users.ts `openUsers`). Once one exists every request needs a
+   * user's token; the token above then acts as a producer's. Absent: no named users.
+   */
+  users?: Store;
   /** answer only loopback host names (default: true when there is no token) */
   loopbackOnly?: boolean;
   /** the built board (default: dist/web of the repository); null: API only */
@@ -166,6 +172,7 @@ function serverContext(options: ServerOptions): ServerContext {
     access: new Access({
       tokenSha256: options.tokenSha256 ?? null,
       loopbackOnly: options.loopbackOnly ?? !options.tokenSha256,
+      users: options.users,
     }),
     supervisor,
     views: new ProjectViews({ env, registryFor, stores, supervisor }),

@@ -179,7 +179,12 @@ export class RunSupervisor {
   }
 
   /** Puts another take of a shot in the cut (the cut and reports are made again). */
-  async pick(project: Project, shot: string, take: number): Promise<void> {
+  async pick(
+    project: Project,
+    shot: string,
+    take: number,
+    by: string | null = null,
+  ): Promise<void> {
     const live = this.#live(project);
     this.assertUnlocked(project, 'pick a take');
     if (!this.#options.stores.hasRun(project)) {
@@ -207,7 +212,7 @@ export class RunSupervisor {
       live.busy = null;
       finish();
     }
-    live.hub.publish('picked', { shot, take });
+    live.hub.publish('picked', { shot, take, by });
   }
 
   /** The run to show: the one in progress, else the newest stored one and how it ended here. */

@@ -248,6 +248,20 @@ const migration0005: Migration = {
   },
 };
 
+/** Named users with roles and hashed tokens (see lib/users.ts). */
+const migration0006: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('app_user')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('token_sha256', 'text', (c) => c.notNull().unique())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'text')
+      .execute();
+  },
+};
+
 export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
   return {
     async getMigrations() {
@@ -257,6 +271,7 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
         '0003_workers': migration0003,
         '0004_take_verdict': migration0004,
         '0005_review': migration0005,
+        '0006_users': migration0006,
       };
     },
   };

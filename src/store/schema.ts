@@ -21,6 +21,7 @@ export interface Database {
   budget_hold: BudgetHoldTable;
   shot_review: ShotReviewTable;
   take_comment: TakeCommentTable;
+  app_user: AppUserTable;
 }
 
 export type RunState = 'active' | 'finished' | 'superseded';
@@ -286,4 +287,17 @@ export interface TakeCommentTable {
   text: string;
   author: string | null;
   created_at: string;
+}
+
+/**
+ * A named user of the server (`shotrouter users`): a role, and the SHA-256 of their token (the
+ * token itself is shown once, never kept). Not in any space: one list for the whole server.
+ */
+export interface AppUserTable {
+  name: string;
+  /** `viewer`, `editor` or `producer` */
+  role: string;
+  token_sha256: string;
+  created_at: string;
+  created_by: string | null;
 }

@@ -29,6 +29,7 @@ export type EventRow = Selectable<Database['event']>;
 export type TakePickRow = Selectable<Database['take_pick']>;
 export type ShotReviewRow = Selectable<Database['shot_review']>;
 export type TakeCommentRow = Selectable<Database['take_comment']>;
+export type AppUserRow = Selectable<Database['app_user']>;
 export type NewJob = Insertable<Database['job']>;
 export type NewAttempt = Insertable<Database['attempt']>;
 export type JobPatch = Updateable<Database['job']>;
@@ -506,6 +507,40 @@ export class Store {
       .orderBy('at_seconds')
       .orderBy('created_at')
       .execute();
+  }
+
+  // users (one list for the server, in no space)
+
+  async addUser(user: Omit<AppUserRow, 'created_at'>): Promise<AppUserRow> {
+    const row = { ...user, created_at: this.now() };
+    await this.db.insertInto('app_user').values(row).execute();
+    return row;
+  }
+
+  async users(): Promise<AppUserRow[]> {
+    return this.db.selectFrom('app_user').selectAll().orderBy('name').execute();
+  }
+
+  async userCount(): Promise<number> {
+    const row = await this.db
+      .selectFrom('app_user')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async userByToken(tokenSha256: string): Promise<AppUserRow | undefined> {
+    return this.db
+      .selectFrom('app_user')
+      .selectAll()
+      .where('token_sha256', '=', tokenSha256)
+      .executeTakeFirst();
+  }
+
+  /** Removes a user; false when there was none of that name. */
+  async removeUser(name: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('app_user').where('name', '=', name).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 
   // events

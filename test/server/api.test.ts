@@ -504,7 +504,7 @@ describe('the API without a token (loopback)', () => {
         [2, true],
       ],
     );
-    assert.deepEqual((await picked).at(-1)!.data, { shot: 'a2', take: 2 });
+    assert.deepEqual((await picked).at(-1)!.data, { shot: 'a2', take: 2, by: null });
     const report2 = JSON.parse(
       await (
         await server.app.request(`http://127.0.0.1/api/projects/${id}/files/report.json`)

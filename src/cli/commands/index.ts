@@ -12,6 +12,7 @@ import { runCommand } from './run.ts';
 import { sandboxCommand } from './sandbox.ts';
 import { serveCommand } from './serve.ts';
 import { statusCommand } from './status.ts';
+import { usersCommand } from './users.ts';
 import { validateCommand } from './validate.ts';
 import { workerCommand } from './worker.ts';
 
@@ -28,6 +29,7 @@ export const commands: Command[] = [
   doctorCommand,
   sandboxCommand,
   serveCommand,
+  usersCommand,
   mcpCommand,
   workerCommand,
 ];

@@ -13,6 +13,7 @@ import {
   ProjectListSchema,
   RefParams,
 } from '../schemas.ts';
+import { requireRole } from '../security.ts';
 import { mib, readUpload } from '../upload.ts';
 import { projectJson } from '../views.ts';
 
@@ -123,6 +124,7 @@ export function projectRoutes(
       responses: { 204: { description: 'deleted' } },
     },
     (c, { params }) => {
+      requireRole(c, 'producer', 'delete a project');
       const project = projectOf(params.id);
       supervisor.forget(project.id);
       projects.remove(project.id);

@@ -16,6 +16,7 @@ import {
   TakeCommentSchema,
   TakeParams,
 } from '../schemas.ts';
+import { identityOf } from '../security.ts';
 
 export function reviewRoutes({
   projectOf,
@@ -62,7 +63,7 @@ export function reviewRoutes({
     async (c, { params, body }) => {
       const project = projectOf(params.id);
       const review = await withStore(project, (store) =>
-        reviewShot(store, { shot: params.shot, ...body }, null),
+        reviewShot(store, { shot: params.shot, ...body }, identityOf(c).name),
       );
       supervisor.publish(project, 'review', { review });
       return c.json(review);
@@ -84,7 +85,7 @@ export function reviewRoutes({
     async (c, { params, body }) => {
       const project = projectOf(params.id);
       const comment = await withStore(project, (store) =>
-        commentOnTake(store, { shot: params.shot, take: params.take, ...body }, null),
+        commentOnTake(store, { shot: params.shot, take: params.take, ...body }, identityOf(c).name),
       );
       supervisor.publish(project, 'review', { comment });
       return c.json(comment, 201);

@@ -3,6 +3,7 @@ import type { ServerContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { type Resource, resource } from '../resource.ts';
 import { ProjectIdParams, StartedRunSchema, StartRunSchema, StatusSchema } from '../schemas.ts';
+import { requireRole } from '../security.ts';
 
 export function runRoutes({
   projectOf,
@@ -24,6 +25,7 @@ export function runRoutes({
       responses: { 202: { description: 'started', schema: StartedRunSchema } },
     },
     async (c, { params, body }) => {
+      if (!body.preview) requireRole(c, 'producer', 'start a run that spends');
       const started = await supervisor.start(projectOf(params.id), {
         preview: body.preview,
         confirmUsd: body.confirm_usd,
