@@ -62,6 +62,11 @@ export interface ShotChange {
   model?: string | null;
   tags?: Tag[];
   priority?: Priority;
+  /**
+   * A new prompt for the shot: the next run makes that shot again (its clip's cache key changes)
+   * and reuses every other kept clip, so only it is estimated and paid for.
+   */
+  prompt?: string;
 }
 
 /** Changes tried on a storyboard before committing them. */
@@ -100,6 +105,7 @@ export function applyChanges(
     else if (change.model !== undefined) next.model = change.model;
     if (change.tags) next.tags = [...new Set(change.tags)];
     if (change.priority) next.priority = change.priority;
+    if (change.prompt !== undefined && change.prompt.trim() !== '') next.prompt = change.prompt;
     return next;
   });
   const next: Storyboard = {

@@ -59,6 +59,15 @@ export const ShotChangeSchema = named(
     model: z.string().min(1).nullable().optional().describe('pin to a catalog model; null unpins'),
     tags: z.array(z.enum(TAGS)).max(TAGS.length).optional(),
     priority: z.enum(['hero', 'normal', 'draft']).optional(),
+    prompt: z
+      .string()
+      .trim()
+      .min(1)
+      .max(4000)
+      .optional()
+      .describe(
+        'a new prompt: the next run makes this shot again (estimated and confirmed as any run) and reuses every other kept clip',
+      ),
   }),
 );
 

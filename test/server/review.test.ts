@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { createStandInRegistry } from '../../src/providers/registry.ts';
+import { FakeProvider } from '../engine/fake-provider.ts';
+import { fakeTools } from '../engine/helpers.ts';
 import { TEMP_DIRS, THREE_SHOTS, tempDir } from '../lib/helpers.ts';
 import { ENGINES, freshPlace } from '../store/engines.ts';
 import { assertError, call, storyboardForm, testServer } from './helpers.ts';
@@ -150,6 +153,63 @@ describe('review over the API', () => {
         fs.readFileSync(path.join(runDir, 'timeline.edl'), 'utf8'),
         /^\* REVIEW 00:00:00:12 string snaps here$/m,
       );
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('regenerating one shot', () => {
+  test('a new prompt makes only that shot again: it alone is estimated, confirmed and started', async () => {
+    const provider = new FakeProvider({ id: 'fast', pollIntervalMs: 0, polls: 0 });
+    const server = testServer({
+      runner: {
+        registry: () => createStandInRegistry(provider),
+        tools: fakeTools,
+        assemble: false,
+      },
+    });
+    try {
+      const id = (
+        await call(server, 'POST', '/api/projects', { form: storyboardForm(THREE_SHOTS) })
+      ).body.project.id;
+      const first = (
+        await call(server, 'POST', `/api/projects/${id}/runs`, json({ preview: false }))
+      ).body.error.details.estimate_usd;
+      await call(
+        server,
+        'POST',
+        `/api/projects/${id}/runs`,
+        json({ preview: false, confirm_usd: first }),
+      );
+      await server.idle();
+      assert.equal(provider.startCalls.length, 3);
+
+      const changed = await call(server, 'PUT', `/api/projects/${id}/changes`, {
+        json: { changes: { shots: { s02: { prompt: 'A blue kite tugs at its string' } } } },
+      });
+      assert.equal(changed.status, 200, JSON.stringify(changed.body));
+      const s02 = changed.body.plan.shots.find((s: { id: string }) => s.id === 's02');
+      const refused = await call(
+        server,
+        'POST',
+        `/api/projects/${id}/runs`,
+        json({ preview: false }),
+      );
+      assertError(refused, 409, 'confirmation_required');
+      const again = refused.body.error.details.estimate_usd;
+      assert.ok(Math.abs(again - s02.estimate.usd) < 1e-6, `${again} is the one shot's estimate`);
+      await call(
+        server,
+        'POST',
+        `/api/projects/${id}/runs`,
+        json({ preview: false, confirm_usd: again }),
+      );
+      await server.idle();
+      assert.equal(provider.startCalls.length, 4, 'one new start, for s02');
+      const overview = (await call(server, 'GET', `/api/projects/${id}`)).body;
+      assert.equal(overview.shots[1].prompt, 'A blue kite tugs at its string');
+      assert.equal(overview.run.state, 'finished');
     } finally {
       await server.close();
     }
