@@ -183,6 +183,7 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
     files: { report_html: REPORT_HTML_FILE, ...TIMELINE_FILES },
     join: method,
   });
+  await addReview(report, input.store);
   await writeReportJson(dir, report);
   await writeReportHtml({
     file: path.join(dir, REPORT_HTML_FILE),
@@ -209,6 +210,21 @@ export async function writeReport(
   const report = buildReport({ plan: input.plan, state, preview: input.preview, final });
   await writeReportJson(input.dir, report);
   return report;
+}
+
+/** Each shot's review verdict and the comments on its takes, as the report shows them. */
+async function addReview(report: RunReport, store: Store): Promise<void> {
+  const verdicts = new Map((await store.reviews()).map((r) => [r.shot_id, r]));
+  const comments = await store.comments();
+  for (const shot of report.shots) {
+    const verdict = verdicts.get(shot.id);
+    shot.review = verdict
+      ? { verdict: verdict.verdict, note: verdict.note, by: verdict.author }
+      : null;
+    shot.comments = comments
+      .filter((c) => c.shot_id === shot.id)
+      .map((c) => ({ take: c.take, at_seconds: c.at_seconds, text: c.text, by: c.author }));
+  }
 }
 
 async function writeReportJson(dir: string, report: RunReport): Promise<void> {

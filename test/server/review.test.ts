@@ -142,6 +142,15 @@ describe('review over the API', () => {
       );
       assert.equal(picked.status, 200, JSON.stringify(picked.body));
       const runDir = server.projects.open(id)!.runDir;
+      const report = JSON.parse(fs.readFileSync(path.join(runDir, 'report.json'), 'utf8'));
+      const s02 = report.shots.find((s: { id: string }) => s.id === 's02');
+      assert.deepEqual(s02.review, {
+        verdict: 'needs_changes',
+        note: 'the kite should be blue',
+        by: null,
+      });
+      assert.equal(s02.comments[0].text, 'string snaps here');
+      assert.match(fs.readFileSync(path.join(runDir, 'report.html'), 'utf8'), /string snaps here/);
       const otio = fs.readFileSync(path.join(runDir, 'timeline.otio'), 'utf8');
       assert.match(otio, /"OTIO_SCHEMA": "Marker\.2"/);
       assert.match(otio, /string snaps here/);
