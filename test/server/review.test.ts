@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test';
 import { createStandInRegistry } from '../../src/providers/registry.ts';
 import { FakeProvider } from '../engine/fake-provider.ts';
 import { fakeTools } from '../engine/helpers.ts';
-import { TEMP_DIRS, THREE_SHOTS, tempDir } from '../lib/helpers.ts';
+import { TEMP_DIRS, THREE_SHOTS } from '../lib/helpers.ts';
 import { ENGINES, freshPlace } from '../store/engines.ts';
 import { assertError, call, storyboardForm, testServer } from './helpers.ts';
 
