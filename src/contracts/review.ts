@@ -52,3 +52,28 @@ export const ReviewStateSchema = z.object({
   comments: z.array(TakeCommentSchema),
 });
 export type ReviewState = z.output<typeof ReviewStateSchema>;
+
+/** A shot's history: every run that planned it, newest first, with the takes each made. */
+export const ShotHistorySchema = z.object({
+  shot: z.string(),
+  runs: z.array(
+    z.object({
+      run: z.string(),
+      created_at: z.string(),
+      state: z.string().describe('as stored: active, finished or superseded'),
+      preview: z.boolean(),
+      takes: z.array(
+        z.object({
+          take: z.number().int().describe('1-based'),
+          state: z.string(),
+          model: z.string().nullable(),
+          provider: z.string().nullable(),
+          spend_usd: z.number(),
+          cached: z.boolean(),
+          media_sha256: z.string().nullable(),
+        }),
+      ),
+    }),
+  ),
+});
+export type ShotHistory = z.output<typeof ShotHistorySchema>;

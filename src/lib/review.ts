@@ -12,6 +12,7 @@ import {
   type ReviewInput,
   ReviewInputSchema,
   type ReviewState,
+  type ShotHistory,
   type ShotReview,
   type TakeComment,
 } from '../contracts/review.ts';
@@ -73,6 +74,32 @@ export async function reviewState(store: Store): Promise<ReviewState> {
     reviews: (await store.reviews()).map(reviewOf),
     comments: (await store.comments()).map(commentOf),
   };
+}
+
+/** Every run of the shot's space that made it, newest first, with its takes (what was tried). */
+export async function shotHistory(store: Store, shot: string): Promise<ShotHistory> {
+  const jobs = await store.jobsOfShot(shot);
+  const runs = [];
+  for (const run of await store.runs()) {
+    const made = jobs.filter((j) => j.run_id === run.id);
+    if (made.length === 0) continue;
+    runs.push({
+      run: run.id,
+      created_at: run.created_at,
+      state: run.state,
+      preview: run.executor === 'preview',
+      takes: made.map((j) => ({
+        take: j.take + 1,
+        state: j.state,
+        model: j.model,
+        provider: j.provider,
+        spend_usd: j.spend_micro / 1e6,
+        cached: j.cached === 1,
+        media_sha256: j.media_sha256,
+      })),
+    });
+  }
+  return { shot, runs };
 }
 
 /** The newest run's plan of a shot; a `usage` error names the shots when it has none. */

@@ -11,6 +11,7 @@ import {
   PlanSchema as ContractPlanSchema,
   ProblemSchema as ContractProblemSchema,
   ReviewStateSchema as ContractReviewStateSchema,
+  ShotHistorySchema as ContractShotHistorySchema,
   ShotReviewSchema as ContractShotReviewSchema,
   TakeCommentSchema as ContractTakeCommentSchema,
   ErrorBodySchema,
@@ -324,6 +325,7 @@ export const PackageMadeSchema = named(
 export const ShotReviewSchema = named('ShotReview', ContractShotReviewSchema);
 export const TakeCommentSchema = named('TakeComment', ContractTakeCommentSchema);
 export const ReviewStateSchema = named('ReviewState', ContractReviewStateSchema);
+export const ShotHistorySchema = named('ShotHistory', ContractShotHistorySchema);
 export const ReviewBodySchema = named(
   'ReviewBody',
   ReviewInputSchema.omit({ shot: true }),

@@ -191,6 +191,28 @@ export class Store {
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
   }
 
+  /** Every run of this space, newest first, superseded ones included (a shot's history). */
+  async runs(): Promise<RunRow[]> {
+    return this.db
+      .selectFrom('run')
+      .selectAll()
+      .where('space', '=', this.space)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+  }
+
+  /** Every job of a shot (or multi-shot group) in this space's runs. */
+  async jobsOfShot(shotId: string): Promise<JobRow[]> {
+    return this.db
+      .selectFrom('job')
+      .selectAll()
+      .where('shot_id', '=', shotId)
+      .where('run_id', 'in', this.#spaceRuns())
+      .orderBy('take')
+      .execute();
+  }
+
   async setRunState(id: string, state: RunState): Promise<void> {
     await this.db
       .updateTable('run')

@@ -218,6 +218,13 @@ describe('regenerating one shot', () => {
       assert.equal(provider.startCalls.length, 4, 'one new start, for s02');
       const overview = (await call(server, 'GET', `/api/projects/${id}`)).body;
       assert.equal(overview.shots[1].prompt, 'A blue kite tugs at its string');
+      const history = (await call(server, 'GET', `/api/projects/${id}/shots/s02/history`)).body;
+      assert.equal(history.runs.length, 2, 'the first run and the one that made s02 again');
+      assert.deepEqual(
+        history.runs.map((r: { state: string }) => r.state),
+        ['finished', 'superseded'],
+      );
+      assert.equal(history.runs[1].takes[0].state, 'done');
       assert.equal(overview.run.state, 'finished');
     } finally {
       await server.close();

@@ -2,7 +2,7 @@
  * Review from the board: a verdict per shot and time-coded comments on takes (lib/review.ts),
  * each recorded with who made it, and sent to every follower as a `review` event.
  */
-import { commentOnTake, reviewShot, reviewState } from '../../lib/review.ts';
+import { commentOnTake, reviewShot, reviewState, shotHistory } from '../../lib/review.ts';
 import type { ServerContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { type Resource, resource } from '../resource.ts';
@@ -11,6 +11,7 @@ import {
   ProjectIdParams,
   ReviewBodySchema,
   ReviewStateSchema,
+  ShotHistorySchema,
   ShotParams,
   ShotReviewSchema,
   TakeCommentSchema,
@@ -89,6 +90,22 @@ export function reviewRoutes({
       );
       supervisor.publish(project, 'review', { comment });
       return c.json(comment, 201);
+    },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/projects/{id}/shots/{shot}/history',
+      tag: 'review',
+      summary: 'Every run that made the shot, newest first, with the takes each made',
+      params: ShotParams,
+      responses: { 200: { description: 'the history', schema: ShotHistorySchema } },
+    },
+    async (c, { params }) => {
+      const project = projectOf(params.id);
+      const history = await stores.read(project, (store) => shotHistory(store, params.shot));
+      return c.json(history ?? { shot: params.shot, runs: [] });
     },
   );
 
