@@ -9,6 +9,11 @@
  * it stores the change, to the client's receipt) as p50/p95/max, events delivered, and the
  * server's memory (RSS before the clients connect, peak during the run; heap after).
  *
+ * Then, on a second server with the real preview renderer and assembly: the time of a pick (the
+ * cut, timelines and reports made again, over HTTP) on a small previewed project, and the
+ * server's memory while it is sent uploads: one 190 MiB image part (refused at the 20 MiB
+ * limit) and ten 18 MiB images (accepted, each streamed to disk and decoded).
+ *
  * Run: node bench/serve.bench.ts [--clients 100] [--shots 200]
  */
 import { fork } from 'node:child_process';
@@ -17,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import zlib from 'node:zlib';
 
 const { values } = parseArgs({
   options: {
@@ -26,10 +32,15 @@ const { values } = parseArgs({
   },
 });
 
+/** shots of the project whose picks are timed */
+const PICK_SHOTS = 8;
+
 interface Ready {
   type: 'ready';
   url: string;
   project: string;
+  /** the server with the real preview renderer and assembly (picks, uploads) */
+  reviewUrl: string;
 }
 interface Memory {
   type: 'memory';
@@ -73,14 +84,20 @@ async function child(shots: number): Promise<void> {
   ).json()) as {
     project: { id: string };
   };
+  const reviewDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-bench-review-'));
+  const review = await listen({ projectsDir: reviewDir, port: 0, webDir: null, env: {} });
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
   let rssPeak = rssBefore;
   const sampler = setInterval(() => {
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-  }, 50);
+  }, 10);
   process.on('message', async (message: { type: string }) => {
-    if (message.type === 'memory') {
+    if (message.type === 'reset-peak') {
+      global.gc?.();
+      rssPeak = process.memoryUsage().rss;
+      process.send!({ type: 'peak-reset', rss: rssPeak });
+    } else if (message.type === 'memory') {
       const reply: Memory = {
         type: 'memory',
         rssBefore,
@@ -91,11 +108,18 @@ async function child(shots: number): Promise<void> {
     } else if (message.type === 'stop') {
       clearInterval(sampler);
       await server.close();
+      await review.close();
       fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(reviewDir, { recursive: true, force: true });
       process.exit(0);
     }
   });
-  const ready: Ready = { type: 'ready', url: server.url, project: created.project.id };
+  const ready: Ready = {
+    type: 'ready',
+    url: server.url,
+    project: created.project.id,
+    reviewUrl: review.url,
+  };
   process.send!(ready);
 }
 
@@ -160,6 +184,18 @@ async function parent(clients: number, shots: number): Promise<void> {
   const seconds = (Date.now() - started) / 1000;
   server.send({ type: 'memory' });
   const memory = await next<Memory>('memory');
+  const picks = await pickTimes(ready.reviewUrl);
+  const uploads: Array<{ label: string; status: number; before: number; peak: number }> = [];
+  for (const [label, send] of [
+    ['one 190 MiB part (limit 20 MiB)', () => uploadOneHugePart(ready.reviewUrl)],
+    ['ten 18 MiB images', () => uploadTenImages(ready.reviewUrl)],
+  ] as const) {
+    server.send({ type: 'reset-peak' });
+    const before = (await next<{ rss: number }>('peak-reset')).rss;
+    const status = await send();
+    server.send({ type: 'memory' });
+    uploads.push({ label, status, before, peak: (await next<Memory>('memory')).rssPeak });
+  }
   server.send({ type: 'stop' });
 
   latencies.sort((a, b) => a - b);
@@ -179,6 +215,151 @@ async function parent(clients: number, shots: number): Promise<void> {
   console.log(
     `  server:  RSS ${mb(memory.rssBefore)} before the run, peak ${mb(memory.rssPeak)}; heap ${mb(memory.heapUsed)} after`,
   );
+  console.log(
+    `  pick:    ${picks.map((ms) => `${ms} ms`).join(' · ')} (take 2, then take 1 again, of a ${PICK_SHOTS}-shot preview: cut, timelines and reports made again)`,
+  );
+  for (const u of uploads) {
+    console.log(
+      `  upload:  ${u.label}: HTTP ${u.status}, RSS ${mb(u.before)} → peak ${mb(u.peak)} (+${mb(u.peak - u.before)})`,
+    );
+  }
+}
+
+/** A previewed project of PICK_SHOTS shots (the first with two takes); two picks timed. */
+async function pickTimes(url: string): Promise<number[]> {
+  const lines = [
+    'version: 1',
+    'title: Pick bench',
+    'as_of: 2026-11-26',
+    'deliver: { resolution: 640x360, fps: 24, audio: true }',
+    'shots:',
+  ];
+  for (let i = 0; i < PICK_SHOTS; i++) {
+    lines.push(
+      `  - { id: p${i + 1}, prompt: "Shot ${i + 1}, a quiet street", duration: 2${i === 0 ? ', takes: 2' : ''} }`,
+    );
+  }
+  const form = new FormData();
+  form.append('storyboard', new Blob([`${lines.join('\n')}\n`]), 'pick.yaml');
+  const created = (await (
+    await fetch(`${url}api/projects`, { method: 'POST', body: form })
+  ).json()) as { project: { id: string } };
+  const base = `${url}api/projects/${created.project.id}`;
+  const started = await fetch(`${base}/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ preview: true }),
+  });
+  if (started.status !== 202) throw new Error(`the preview did not start: ${await started.text()}`);
+  for (;;) {
+    const overview = (await (await fetch(base)).json()) as { run: { state: string } };
+    if (overview.run.state === 'finished') break;
+    if (['failed', 'aborted'].includes(overview.run.state)) throw new Error('the preview failed');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const times: number[] = [];
+  for (const take of [2, 1]) {
+    const at = performance.now();
+    const picked = await fetch(`${base}/shots/p1/pick`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ take }),
+    });
+    if (picked.status !== 200) throw new Error(`the pick failed: ${await picked.text()}`);
+    await picked.arrayBuffer();
+    times.push(Math.round(performance.now() - at));
+  }
+  return times;
+}
+
+/** One image part of 190 MiB, sent chunked as fast as the server takes it. */
+async function uploadOneHugePart(url: string): Promise<number> {
+  const boundary = 'bench-boundary-5f0c';
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="storyboard"; filename="s.yaml"\r\n\r\nversion: 1\ntitle: x\nshots: []\n\r\n--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="huge.png"\r\nContent-Type: image/png\r\n\r\n`,
+  );
+  const total = 190 * 1024 * 1024;
+  const chunk = Buffer.alloc(1024 * 1024, 0x41);
+  const { request } = await import('node:http');
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    let sent = 0;
+    const req = request(
+      `${url}api/projects`,
+      {
+        method: 'POST',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      },
+      (response) => {
+        answered = true;
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
+    req.on('error', (error) => (answered ? undefined : reject(error)));
+    req.write(head);
+    const pump = () => {
+      while (!answered && sent < total) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once('drain', pump);
+      }
+      if (!answered) req.end(Buffer.from(`\r\n--${boundary}--\r\n`));
+    };
+    pump();
+  });
+}
+
+/** Ten valid 18 MiB PNGs (stored, not compressed), each a shot's reference. */
+async function uploadTenImages(url: string): Promise<number> {
+  const lines = [
+    'version: 1',
+    'title: Upload bench',
+    'as_of: 2026-11-26',
+    'deliver: { resolution: 1280x720, fps: 24 }',
+    'shots:',
+  ];
+  const form = new FormData();
+  for (let i = 0; i < 10; i++) {
+    lines.push(
+      `  - { id: u${i + 1}, prompt: "Shot ${i + 1}", duration: 2, references: [refs/u${i + 1}.png] }`,
+    );
+  }
+  form.append('storyboard', new Blob([`${lines.join('\n')}\n`]), 'upload.yaml');
+  for (let i = 0; i < 10; i++) {
+    // each image its own grey, so none is stored as another's duplicate
+    form.append('files', new Blob([storedPng(2500, 2500, 0x40 + i)]), `refs/u${i + 1}.png`);
+  }
+  const response = await fetch(`${url}api/projects`, { method: 'POST', body: form });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** A grey RGB PNG whose image data is stored uncompressed (deflate level 0). */
+function storedPng(width: number, height: number, grey: number): Buffer {
+  const { deflateSync } = zlib;
+  const row = Buffer.alloc(1 + width * 3, grey);
+  row[0] = 0;
+  const raw = Buffer.concat(Array.from({ length: height }, () => row));
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(raw, { level: 0 })),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(body) >>> 0);
+  return Buffer.concat([length, body, crc]);
 }
 
 /** A provider whose jobs finish 0.2–1.5 s (real time) after they start, 24 at once. */

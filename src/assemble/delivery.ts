@@ -37,7 +37,9 @@ import { type RunState, readRunState } from './run-state.ts';
 import { type DeliverySettings, deliverySettings, FINAL_BASENAME } from './settings.ts';
 import type { ShotSources, ShotTake } from './shot-sources.ts';
 import {
+  commentsByTake,
   deliveryTimeline,
+  shotAudioRole,
   TIMELINE_FILES,
   type TimelineEntry,
   type TimelineShot,
@@ -200,9 +202,21 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
   }
 
   step({ step: 'timelines' });
+  const comments = await commentsByTake(input.store);
+  const commentsOf = (provenance: ClipProvenance) =>
+    comments.get(`${provenance.shot_id}#${provenance.take}`);
   const timeline = edit
-    ? deliveryTimeline(plan.title, settings, edit.shots, edit.markers)
-    : deliveryTimeline(plan.title, settings, cut.map(timelineShot));
+    ? deliveryTimeline(
+        plan.title,
+        settings,
+        edit.shots.map((s) => ({ ...s, comments: commentsOf(s.provenance) })),
+        edit.markers,
+      )
+    : deliveryTimeline(
+        plan.title,
+        settings,
+        cut.map((c) => timelineShot(c, commentsOf)),
+      );
   await writeTimelines(dir, timeline);
   const captions = await writeCaptions(dir, edit?.cut.placed ?? []);
   step({ step: 'report' });
@@ -226,6 +240,7 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
     join: method,
     edit: editReport(storyboard, edit?.cut.placed),
   });
+  await addReview(report, input.store);
   await writeReportJson(dir, report);
   await writeReportHtml({
     file: path.join(dir, REPORT_HTML_FILE),
@@ -244,14 +259,19 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
 }
 
 /** A shot as the timelines show it when the storyboard does not edit the cut. */
-function timelineShot(c: CutShot): TimelineShot {
+function timelineShot(
+  c: CutShot,
+  commentsOf: (provenance: ClipProvenance) => TimelineShot['comments'],
+): TimelineShot {
   return {
     name: clipName(c.shot, c.take),
     file: c.clip,
     seconds: c.shot.duration,
     provenance: c.provenance,
     markers: c.markers,
-    alternates: c.alternates,
+    audioRole: shotAudioRole(c.shot),
+    comments: commentsOf(c.provenance),
+    alternates: c.alternates.map((a) => ({ ...a, comments: commentsOf(a.provenance) })),
   };
 }
 
@@ -274,7 +294,7 @@ async function editedDelivery(
   });
   const shots = editedTimelineShots(
     edited.placed,
-    (id) => timelineShot(byId.get(id)!),
+    (id) => timelineShot(byId.get(id)!, () => undefined),
     folder.settings.fps,
   );
   return {
@@ -293,6 +313,21 @@ export async function writeReport(
   const report = buildReport({ plan: input.plan, state, preview: input.preview, final });
   await writeReportJson(input.dir, report);
   return report;
+}
+
+/** Each shot's review verdict and the comments on its takes, as the report shows them. */
+async function addReview(report: RunReport, store: Store): Promise<void> {
+  const verdicts = new Map((await store.reviews()).map((r) => [r.shot_id, r]));
+  const comments = await store.comments();
+  for (const shot of report.shots) {
+    const verdict = verdicts.get(shot.id);
+    shot.review = verdict
+      ? { verdict: verdict.verdict, note: verdict.note, by: verdict.author }
+      : null;
+    shot.comments = comments
+      .filter((c) => c.shot_id === shot.id)
+      .map((c) => ({ take: c.take, at_seconds: c.at_seconds, text: c.text, by: c.author }));
+  }
 }
 
 async function writeReportJson(dir: string, report: RunReport): Promise<void> {
@@ -403,6 +438,7 @@ async function cutShot(
       seconds: shot.duration,
       provenance: takeProvenance(state, shot, c.take),
       markers: takeMarkers(state, shot, c.take),
+      audioRole: shotAudioRole(shot),
     }));
   if (chosen) {
     const key = `${shot.id}#${chosen.take.take}`;
@@ -589,7 +625,7 @@ function formatKey(settings: DeliverySettings) {
   return { width, height, fps, audio, codec, fit };
 }
 
-function conformFormat(settings: DeliverySettings) {
+export function conformFormat(settings: DeliverySettings) {
   return {
     width: settings.width,
     height: settings.height,

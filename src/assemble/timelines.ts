@@ -6,10 +6,15 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Store } from '../store/store.ts';
+import type { Shot } from '../storyboard/types.ts';
 import {
+  type AudioRole,
+  audioRoleFor,
   type ClipMarker,
   type ClipProvenance,
   type Timeline,
+  type TimelineComment,
   type TimelineMarker,
   type TimelineTake,
   type TimelineTransition,
@@ -39,6 +44,10 @@ export interface TimelineEntry {
   sourceStart?: number;
   /** the clip's whole length when the timeline uses only part of it */
   mediaSeconds?: number;
+  /** the shot's sound as an editor sorts it; null: silent */
+  audioRole?: AudioRole | null;
+  /** review comments on this take, as markers */
+  comments?: TimelineComment[];
 }
 
 export interface TimelineShot extends TimelineEntry {
@@ -59,6 +68,8 @@ export function deliveryTimeline(
     sourceStart: entry.sourceStart ?? 0,
     duration: entry.seconds,
     mediaDuration: entry.mediaSeconds ?? entry.seconds,
+    ...(entry.audioRole !== undefined ? { audioRole: entry.audioRole } : {}),
+    ...(entry.comments && entry.comments.length > 0 ? { comments: entry.comments } : {}),
     metadata: entry.provenance,
     ...(entry.markers && entry.markers.length > 0 ? { markers: entry.markers } : {}),
   });
@@ -89,4 +100,24 @@ export async function writeTimelines(dir: string, timeline: Timeline): Promise<v
     ),
     writeTextAtomically(path.join(dir, TIMELINE_FILES.edl), writeEdl(timeline)),
   ]);
+}
+
+/** The audio role of a shot, from what its storyboard says it sounds like. */
+export function shotAudioRole(shot: Pick<Shot, 'audio'>): AudioRole | null {
+  const { audio } = shot;
+  return audioRoleFor({
+    dialogue: audio.dialogue.length > 0,
+    effects: audio.ambient !== undefined || audio.sfx !== undefined,
+    silent: audio.silent,
+  });
+}
+
+/** Review comments by `<shot>#<take>` (1-based take), as timeline markers. */
+export async function commentsByTake(store: Store): Promise<Map<string, TimelineComment[]>> {
+  const out = new Map<string, TimelineComment[]>();
+  for (const c of await store.comments()) {
+    const key = `${c.shot_id}#${c.take}`;
+    out.set(key, [...(out.get(key) ?? []), { at: c.at_seconds, text: c.text, by: c.author }]);
+  }
+  return out;
 }

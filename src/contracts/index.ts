@@ -6,6 +6,9 @@
  */
 export * from './errors.ts';
 export * from './format.ts';
+export * from './package.ts';
 export * from './plan.ts';
 export * from './reasons.ts';
+export * from './review.ts';
 export * from './status.ts';
+export * from './users.ts';

@@ -30,7 +30,11 @@ export type VerdictCheck = z.infer<typeof VerdictCheckSchema>;
 /** One job (a shot's take, or a multi-shot group's) as a status lists it. */
 const jobFields = {
   take: z.number().int().describe('1-based'),
-  state: z.string(),
+  state: z
+    .string()
+    .describe(
+      'standby, queued, starting, running, downloading, done, failed, skipped; interrupted: in flight when its run stopped (the next run resumes it)',
+    ),
   model: z.string().nullable(),
   provider: z.string().nullable(),
   attempts: z.number().int(),
@@ -58,11 +62,24 @@ export const ShotJobSchema = z.object({
   ...jobFields,
 });
 
+/**
+ * What a run is doing, the one answer the status, the overview, the event stream and the CLI
+ * give: `running` (a process is carrying it out), `stopped` (stopped or interrupted before the
+ * end: starting it again resumes), `finished`, `superseded` (a newer plan replaced it).
+ */
+export const RunActivitySchema = z.enum(['running', 'stopped', 'finished', 'superseded']);
+export type RunActivity = z.output<typeof RunActivitySchema>;
+
 export const RunStatusSchema = z.object({
   run: z.object({
     id: z.string(),
     title: z.string(),
-    state: z.string(),
+    state: z
+      .string()
+      .describe('as stored: active (not finished: running or resumable), finished, superseded'),
+    activity: RunActivitySchema.describe(
+      'what the run is doing now; a job of a run that is not running is never shown in flight',
+    ),
     executor: z.string(),
     created_at: z.string(),
     updated_at: z.string(),
@@ -91,3 +108,6 @@ export const RunStatusSchema = z.object({
       'takes made from a frame of another shot whose pick has changed since (`first_frame_from`); never made again by themselves',
     ),
 });
+
+export type RunStatus = z.output<typeof RunStatusSchema>;
+export type JobStatus = z.output<typeof JobStatusSchema>;

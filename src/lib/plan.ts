@@ -62,6 +62,11 @@ export interface ShotChange {
   model?: string | null;
   tags?: Tag[];
   priority?: Priority;
+  /**
+   * A new prompt for the shot: the next run makes that shot again (its clip's cache key changes)
+   * and reuses every other kept clip, so only it is estimated and paid for.
+   */
+  prompt?: string;
 }
 
 /** Changes tried on a storyboard before committing them. */
@@ -100,6 +105,7 @@ export function applyChanges(
     else if (change.model !== undefined) next.model = change.model;
     if (change.tags) next.tags = [...new Set(change.tags)];
     if (change.priority) next.priority = change.priority;
+    if (change.prompt !== undefined && change.prompt.trim() !== '') next.prompt = change.prompt;
     return next;
   });
   const next: Storyboard = {
@@ -126,12 +132,30 @@ export function mergeChanges(base: PlanChanges, more: PlanChanges): PlanChanges 
 }
 
 /** Exit 2 material: a plan with a shot no model can make, or an estimate over the budget. */
-export function assertRunnable(plan: Plan): void {
-  const errors = plan.problems.filter((p) => p.severity === 'error');
+export function assertRunnable(plan: Plan, how: { preview?: boolean } = {}): void {
+  const errors = blockingProblems(plan, how);
   if (errors.length === 0) return;
   const code = errors.every((p) => p.code === 'over_budget') ? 'over_budget' : 'unsatisfiable';
   throw new ShotrouterError(
     code,
     `the plan cannot be run:\n${errors.map((p) => `  ${p.shot ? `[${p.shot}] ` : ''}${p.message}`).join('\n')}`,
+    {
+      details: {
+        plan_usd: plan.total.usd,
+        budget_usd: plan.budget_usd,
+        problems: errors.length,
+        preview_possible: errors.every((p) => p.code === 'over_budget'),
+      },
+    },
+  );
+}
+
+/**
+ * The plan's problems that stop a run. A preview spends nothing, so being over the budget
+ * never stops it: a project over budget can always be previewed.
+ */
+export function blockingProblems(plan: Plan, how: { preview?: boolean } = {}) {
+  return plan.problems.filter(
+    (p) => p.severity === 'error' && !(how.preview && p.code === 'over_budget'),
   );
 }

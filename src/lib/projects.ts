@@ -22,8 +22,16 @@ import { InvalidInputError, type Problem } from '../errors.ts';
 import type { Plan } from '../router/types.ts';
 import type { ImageRef, Storyboard } from '../storyboard/types.ts';
 import { writeFileAtomicallySync } from '../util/atomic-write.ts';
+import { type AcceptedImageType, checkImage } from '../util/image-check.ts';
 import { parseStoryboard } from './catalog.ts';
-import { decodeText, sniffImage } from './files.ts';
+import { decodeText } from './files.ts';
+
+const IMAGE_EXTENSIONS: Record<AcceptedImageType, string> = {
+  png: 'png',
+  jpeg: 'jpg',
+  webp: 'webp',
+};
+
 import { applyChanges, mergeChanges, type PlanChanges, plan } from './plan.ts';
 
 export const PROJECT_FILE = 'project.json';
@@ -57,10 +65,21 @@ export interface ProjectMeta {
   changes: PlanChanges;
 }
 
+/**
+ * An image given with a new project: its bytes, or a file. `checked`: the caller decoded the
+ * file with the image check already (the server's upload does, as it arrives).
+ */
+export type NewImage =
+  | { name: string; data: Uint8Array }
+  | { name: string; path: string; checked?: { type: AcceptedImageType; mediaType: string } };
+
 export interface NewProject {
   storyboard: { name: string; data: Uint8Array };
-  /** reference images; matched to the storyboard's paths by name */
-  files?: Array<{ name: string; data: Uint8Array }>;
+  /**
+   * Reference images, matched to the storyboard's paths by name: in memory, or in a file (an
+   * upload streamed to disk is read one image at a time, when the storyboard names it).
+   */
+  files?: NewImage[];
   /**
    * Fetches a reference given as a URL, so the project keeps its own copy. When absent, URL
    * references stay URLs (the provider fetches them).
@@ -293,13 +312,14 @@ async function storeReferences(
   if (doc.errors.length > 0) return { text, uploads: [] };
 
   const sites = referenceSites(doc.contents);
-  const byName = new Map<string, Uint8Array>();
-  const byBase = new Map<string, Array<Uint8Array>>();
+  const byName = new Map<string, ImageSource>();
+  const byBase = new Map<string, Array<ImageSource>>();
   for (const file of input.files ?? []) {
     const key = normalizeName(file.name);
-    byName.set(key, file.data);
+    const source = imageSource(file);
+    byName.set(key, source);
     const base = key.slice(key.lastIndexOf('/') + 1);
-    byBase.set(base, [...(byBase.get(base) ?? []), file.data]);
+    byBase.set(base, [...(byBase.get(base) ?? []), source]);
   }
 
   const problems: Problem[] = [];
@@ -312,7 +332,7 @@ async function storeReferences(
   };
 
   for (const site of sites) {
-    let data: Uint8Array | undefined;
+    let source: ImageSource | undefined;
     let url: string | undefined;
     if (/^https?:\/\//i.test(site.spec)) {
       if (!input.fetchReference) continue;
@@ -327,7 +347,7 @@ async function storeReferences(
         fetched.set(url, pending);
       }
       try {
-        data = await pending;
+        source = imageSource({ name: url, data: await pending });
       } catch (error) {
         at(site, `reference URL refused: ${(error as Error).message}`, { found: url });
         continue;
@@ -338,8 +358,8 @@ async function storeReferences(
       const key = normalizeName(site.spec);
       const base = key.slice(key.lastIndexOf('/') + 1);
       const sameBase = byBase.get(base) ?? [];
-      data = byName.get(key) ?? (sameBase.length === 1 ? sameBase[0] : undefined);
-      if (!data) {
+      source = byName.get(key) ?? (sameBase.length === 1 ? sameBase[0] : undefined);
+      if (!source) {
         at(site, 'this image was not uploaded with the storyboard', {
           expected: 'the image file, sent with the storyboard under this name',
           found: JSON.stringify(site.spec),
@@ -350,20 +370,20 @@ async function storeReferences(
         continue;
       }
     }
-    const type = sniffImage(data);
-    if (!type) {
-      at(site, 'is not a PNG, JPEG, WebP or GIF image', { found: JSON.stringify(site.spec) });
+    // the check a run makes before sending an image: decoded to its end, nothing after it
+    const image = source.examine();
+    if (!image.ok) {
+      at(site, `${image.reason}`, { found: JSON.stringify(site.spec) });
       continue;
     }
-    const sha = createHash('sha256').update(data).digest('hex');
-    const file = `${REFS_DIR}/${sha}.${type.ext}`;
+    const file = `${REFS_DIR}/${image.sha}.${IMAGE_EXTENSIONS[image.type]}`;
     if (!stored.has(file)) {
-      fs.writeFileSync(path.join(dir, file), data);
+      source.copyTo(path.join(dir, file));
       stored.set(file, {
         name: url ?? site.spec,
         file,
-        bytes: data.byteLength,
-        media_type: type.mediaType,
+        bytes: image.bytes,
+        media_type: image.mediaType,
         ...(url ? { url } : {}),
       });
     }
@@ -376,6 +396,60 @@ async function storeReferences(
     out = `${out.slice(0, r.start)}${JSON.stringify(r.file)}${out.slice(r.end)}`;
   }
   return { text: out, uploads: [...stored.values()] };
+}
+
+/** An image given with a project, examined once however often the storyboard names it. */
+interface ImageSource {
+  examine():
+    | { ok: true; sha: string; type: AcceptedImageType; mediaType: string; bytes: number }
+    | { ok: false; reason: string };
+  copyTo(file: string): void;
+}
+
+/**
+ * In memory, or in a file read only when the storyboard names it. A file the caller has already
+ * decoded (`checked`: an upload the server checked as it arrived) is hashed as a stream and
+ * copied, so no image is held in memory twice.
+ */
+function imageSource(file: NewImage): ImageSource {
+  let result: ReturnType<ImageSource['examine']> | undefined;
+  return {
+    examine() {
+      if (result) return result;
+      if ('path' in file && file.checked) {
+        const hash = createHash('sha256');
+        const chunk = Buffer.alloc(1024 * 1024);
+        const fd = fs.openSync(file.path, 'r');
+        let bytes = 0;
+        try {
+          for (let n = fs.readSync(fd, chunk); n > 0; n = fs.readSync(fd, chunk)) {
+            hash.update(chunk.subarray(0, n));
+            bytes += n;
+          }
+        } finally {
+          fs.closeSync(fd);
+        }
+        result = { ok: true, sha: hash.digest('hex'), ...file.checked, bytes };
+        return result;
+      }
+      const data = 'data' in file ? file.data : fs.readFileSync(file.path);
+      const verdict = checkImage(data);
+      result = verdict.ok
+        ? {
+            ok: true,
+            sha: createHash('sha256').update(data).digest('hex'),
+            type: verdict.type,
+            mediaType: verdict.mediaType,
+            bytes: data.byteLength,
+          }
+        : verdict;
+      return result;
+    },
+    copyTo(to) {
+      if ('data' in file) fs.writeFileSync(to, file.data);
+      else fs.copyFileSync(file.path, to);
+    },
+  };
 }
 
 /** Where the storyboard names images: characters' references, shots' references and frames. */

@@ -182,7 +182,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const { storyboard, catalog } = options;
   const preview = options.preview === true;
   const plan = options.plan ?? makePlan(storyboard, catalog);
-  assertRunnable(plan);
+  assertRunnable(plan, { preview });
   const registry =
     options.registry ??
     (preview

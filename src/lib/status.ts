@@ -8,11 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { firstFrameShot, type StaleTake, staleTake } from '../assemble/stale.ts';
 import { parseStoredPlan } from '../contracts/plan.ts';
-import type { VerdictCheck } from '../contracts/status.ts';
+import type { JobStatus, RunActivity, RunStatus, VerdictCheck } from '../contracts/status.ts';
 import { ShotrouterError } from '../errors.ts';
 import type { Plan } from '../router/types.ts';
 import { pickedCandidate } from '../store/picks.ts';
-import type { JobState, RunState } from '../store/schema.ts';
 import {
   type AttemptRow,
   DATABASE_FILE,
@@ -21,47 +20,17 @@ import {
   type Store,
 } from '../store/store.ts';
 
-export type { StaleTake } from '../assemble/stale.ts';
+export type { JobStatus, RunStatus } from '../contracts/status.ts';
 
-export interface JobStatus {
-  /** the shot id, or the multi-shot group id */
-  shot: string;
-  /** 1-based */
-  take: number;
-  state: JobState;
-  model: string | null;
-  provider: string | null;
-  attempts: number;
-  spend_usd: number;
-  /** the clip came from an earlier run in the folder */
-  cached: boolean;
-  error: string | null;
-  /** the checks of the job's clip (its take that passed, or the best failing one); null: none */
-  verdict: VerdictCheck[] | null;
-  /** paid takes of the job that failed their checks (kept, or unusable) */
-  failed_takes: number;
-}
+/** Job states of a clip being made: shown as `interrupted` when their run is not running. */
+const IN_FLIGHT = new Set(['starting', 'running', 'downloading']);
 
-export interface RunStatus {
-  run: {
-    id: string;
-    title: string;
-    state: RunState;
-    executor: string;
-    created_at: string;
-    updated_at: string;
-  };
-  jobs: JobStatus[];
-  spend: {
-    spent_usd: number;
-    reserved_usd: number;
-    budget_usd: number | null;
-    /** every run in the folder, this one included */
-    folder_spent_usd: number;
-  };
-  left: { jobs: number; estimate_usd: number };
-  /** takes that started from another shot's take that is no longer the picked one */
-  stale: StaleTake[];
+export interface StatusOptions {
+  /**
+   * Whether a process is carrying the run out now, when the caller knows (the server knows its
+   * own runs). Unknown: the run's event log says (its last `run` event: started, or aborted).
+   */
+  running?: boolean;
 }
 
 const FINISHED = new Set(['done', 'skipped', 'superseded']);
@@ -72,7 +41,7 @@ const FINISHED = new Set(['done', 'skipped', 'superseded']);
  */
 export async function runStatus(
   dir: string,
-  options: { openStore?: (dir: string) => Promise<Store> } = {},
+  options: { openStore?: (dir: string) => Promise<Store> } & StatusOptions = {},
 ): Promise<RunStatus | null> {
   const folder = path.resolve(dir);
   if (!options.openStore && !fs.existsSync(path.join(folder, DATABASE_FILE))) {
@@ -83,16 +52,20 @@ export async function runStatus(
   }
   const store = await (options.openStore ?? ((d: string) => openStore({ dir: d })))(folder);
   try {
-    return await statusFromStore(store);
+    return await statusFromStore(store, options);
   } finally {
     await store.close();
   }
 }
 
 /** The newest run's status in an open store, or null when there is no run. */
-export async function statusFromStore(store: Store): Promise<RunStatus | null> {
+export async function statusFromStore(
+  store: Store,
+  options: StatusOptions = {},
+): Promise<RunStatus | null> {
   const run = await store.latestRun();
   if (!run) return null;
+  const activity = await runActivity(store, run, options.running);
   const plan = parseStoredPlan(run.plan_json);
   const jobs = (await store.jobs(run.id)).filter((j) => j.state !== 'superseded');
   const ledger = await store.ledgerTotals(run.id);
@@ -109,11 +82,17 @@ export async function statusFromStore(store: Store): Promise<RunStatus | null> {
       id: run.id,
       title: run.title,
       state: run.state,
+      activity,
       executor: run.executor,
       created_at: run.created_at,
       updated_at: run.updated_at,
     },
-    jobs: await Promise.all(jobs.map((job) => jobStatusWithChecks(store, job))),
+    jobs: jobs.map((j) => {
+      const job = jobStatusOf(j);
+      return activity !== 'running' && IN_FLIGHT.has(job.state)
+        ? { ...job, state: 'interrupted' }
+        : job;
+    }),
     spend: {
       spent_usd: (ledger.spentMicro + cachedMicro) / 1e6,
       reserved_usd: ledger.reservedMicro / 1e6,
@@ -151,6 +130,18 @@ async function staleTakes(
     if (note) stale.push(note);
   }
   return stale;
+}
+
+/** What the run is doing: its stored state, and whether anything carries it out now. */
+async function runActivity(
+  store: Store,
+  run: { id: string; state: string },
+  running: boolean | undefined,
+): Promise<RunActivity> {
+  if (run.state === 'finished' || run.state === 'superseded') return run.state;
+  if (running !== undefined) return running ? 'running' : 'stopped';
+  const last = await store.lastRunEvent(run.id);
+  return last === 'started' ? 'running' : 'stopped';
 }
 
 /** USD per take of each job unit (a shot, or a multi-shot group) at the plan's prices. */

@@ -20,7 +20,11 @@ export interface PreviewOptions {
   height: number;
   fps: number;
   audio: boolean;
-  label: { shotId: string; model: string; prompt: string };
+  /**
+   * `take`: 0-based; a later take of the same shot gets its own colour, tone and marker path,
+   * and says its number, so comparing takes shows a difference.
+   */
+  label: { shotId: string; model: string; prompt: string; take?: number };
   /**
    * The opening picture (an image file): the clip starts on it, whole and unlabelled, and zooms
    * in slowly; the labels fade in after it.
@@ -62,6 +66,7 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
   const encoding = encodingFor('h264', opts.output);
   const layout = layoutFor(opts.width, opts.height);
   const segments = segmentsOf(opts, frames);
+  const take = opts.label.take ?? 0;
 
   await withTempDir(async (dir) => {
     // Text goes through files: no filtergraph escaping of user text, and `expansion=none`
@@ -91,7 +96,13 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
     const pieces: string[] = [];
     for (const [i, segment] of segments.entries()) {
       const [shot, prompt] = await Promise.all([
-        textFile(`shot-${i}.txt`, singleLine(segment.shotId, layout.titleChars)),
+        textFile(
+          `shot-${i}.txt`,
+          singleLine(
+            take > 0 ? `${segment.shotId}  take ${take + 1}` : segment.shotId,
+            layout.titleChars,
+          ),
+        ),
         textFile(
           `prompt-${i}.txt`,
           wrapText(segment.prompt, layout.bodyChars, layout.promptLines).join('\n'),
@@ -117,7 +128,7 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
           `[opening][openinglabels]overlay=format=auto,setsar=1[piece${i}]`,
         );
       } else {
-        const look = lookOf(segment.shotId, i);
+        const look = lookOf(segment.shotId, i, take);
         graph.push(
           `color=c=${look.color}:s=${size}:r=${fpsText},trim=end_frame=1,${labels},${hold}[piece${i}]`,
         );
@@ -128,7 +139,8 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
       width: even(opts.width / 12),
       height: even(Math.min(opts.width, opts.height) / 20),
     };
-    const speed = (opts.width + marker.width) / MARKER_CROSSING_SECONDS;
+    // each take's marker crosses at its own pace, so two takes differ in motion too
+    const speed = (opts.width + marker.width) / (MARKER_CROSSING_SECONDS + (take % 4) * 0.5);
     graph.push(
       `color=c=white:s=${marker.width}x${marker.height}:r=${fpsText}[marker]`,
       `${pieces.join('')}concat=n=${pieces.length}:v=1:a=0,setpts=N*${rate.den}/(${rate.num}*TB)[card]`,
@@ -159,7 +171,7 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
       const samples = samplesForFrames(frames, rate);
       // a quiet tone (about -30 dBFS) whose pitch, like the colour, tells shots apart
       graph.push(
-        `sine=frequency=${lookOf(opts.label.shotId, 0).toneHz}:sample_rate=${AUDIO_RATE},volume=-12dB,` +
+        `sine=frequency=${lookOf(opts.label.shotId, 0, take).toneHz}:sample_rate=${AUDIO_RATE},volume=-12dB,` +
           `aformat=channel_layouts=stereo,atrim=end_sample=${samples}[a]`,
       );
       maps.push('-map', '[a]', ...encoding.audioArgs);
@@ -298,12 +310,12 @@ function clean(text: string): string {
  * A colour and a tone derived from the shot id, so different shots look and sound different;
  * the nth shot of a multi-shot clip turns the hue by n golden angles, so neighbours never match.
  */
-function lookOf(shotId: string, nth: number): { color: string; toneHz: number } {
+function lookOf(shotId: string, nth: number, take = 0): { color: string; toneHz: number } {
   const digest = createHash('sha256').update(shotId).digest();
-  const hue = (digest.readUInt16BE(0) + nth * 137) % 360;
+  const hue = (digest.readUInt16BE(0) + nth * 137 + take * 53) % 360;
   const [r, g, b] = hslToRgb(hue, 0.5, 0.3);
   const hex = [r, g, b].map((c) => c.toString(16).padStart(2, '0')).join('');
-  return { color: `0x${hex}`, toneHz: 220 + (digest[2]! % 64) * 8 };
+  return { color: `0x${hex}`, toneHz: 220 + ((digest[2]! + take * 5) % 64) * 8 };
 }
 
 function hslToRgb(hue: number, saturation: number, lightness: number): [number, number, number] {

@@ -133,6 +133,15 @@ export function renderReportHtml(input: HtmlReportInput): string {
             )}${thumbs(t.file)}</li>`,
         ),
         ...shot.warnings.map((w) => `<li>${h(w)}</li>`),
+        ...(shot.review
+          ? [
+              `<li class="review">${shot.review.verdict === 'approved' ? 'approved' : 'needs changes'}${shot.review.by ? ` (${h(shot.review.by)})` : ''}${shot.review.note ? `: ${h(shot.review.note)}` : ''}</li>`,
+            ]
+          : []),
+        ...(shot.comments ?? []).map(
+          (c) =>
+            `<li class="comment">take ${c.take} at ${c.at_seconds.toFixed(2)} s${c.by ? `, ${h(c.by)}` : ''}: ${h(c.text)}</li>`,
+        ),
       ];
       return `<tr>
   <td><span class="dot" style="background:${shotColor(i)}"></span><b>${h(shot.id)}</b><div class="state ${shot.state}">${shot.state}</div></td>

@@ -62,6 +62,10 @@ export interface ShotReport {
   seconds: number;
   /** the conformed clip the cut uses, relative to the run folder; null until assembled */
   clip: string | null;
+  /** the shot's review verdict, with who gave it; null when not reviewed (absent before) */
+  review?: { verdict: string; note: string | null; by: string | null } | null;
+  /** time-coded comments on the shot's takes (absent in reports made before reviews) */
+  comments?: Array<{ take: number; at_seconds: number; text: string; by: string | null }>;
 }
 
 export interface RunReport {

@@ -11,6 +11,7 @@ import { Hono } from 'hono';
 import { type Catalog, catalog as loadCatalog } from '../lib/catalog.ts';
 import { type Project, ProjectFolders } from '../lib/projects.ts';
 import { adaptersFor, previewRegistry, providerRegistry } from '../lib/providers.ts';
+import type { Store } from '../store/store.ts';
 import { packageRoot } from '../util/package-root.ts';
 import { type ServerContext, VERSION } from './context.ts';
 import { ApiError } from './errors.ts';
@@ -21,8 +22,10 @@ import { boardRoutes } from './routes/board.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { eventRoutes } from './routes/events.ts';
 import { fileRoutes } from './routes/files.ts';
+import { packageRoutes } from './routes/package.ts';
 import { planRoutes } from './routes/plan.ts';
 import { projectRoutes, UPLOAD_PATH } from './routes/projects.ts';
+import { reviewRoutes } from './routes/review.ts';
 import { runRoutes } from './routes/runs.ts';
 import { serverRoutes } from './routes/server.ts';
 import { takeRoutes } from './routes/takes.ts';
@@ -53,6 +56,11 @@ export interface ServerOptions {
   env?: Record<string, string | undefined>;
   /** SHA-256 (hex) of the bearer token; null or absent: no token */
   tokenSha256?: string | null;
+  /**
+   * The server's named users (lib/users.ts `openUsers`). Once one exists every request needs a
+   * user's token; the token above then acts as a producer's. Absent: no named users.
+   */
+  users?: Store;
   /** answer only loopback host names (default: true when there is no token) */
   loopbackOnly?: boolean;
   /** the built board (default: dist/web of the repository); null: API only */
@@ -107,6 +115,8 @@ export function createServer(options: ServerOptions): ShotrouterServer {
     eventRoutes(ctx),
     takeRoutes(ctx),
     fileRoutes(ctx),
+    packageRoutes(ctx),
+    reviewRoutes(ctx),
   ];
   for (const { app: routes } of resources) app.route('/', routes);
   let document: object | undefined;
@@ -162,6 +172,7 @@ function serverContext(options: ServerOptions): ServerContext {
     access: new Access({
       tokenSha256: options.tokenSha256 ?? null,
       loopbackOnly: options.loopbackOnly ?? !options.tokenSha256,
+      users: options.users,
     }),
     supervisor,
     views: new ProjectViews({ env, registryFor, stores, supervisor }),

@@ -62,12 +62,29 @@ export function errorResponse(error: unknown): {
       },
     };
   }
+  if (ShotrouterError.is(error) && error.code === 'environment') {
+    // the message names server paths and tools: it stays in the log (see jsonErrors)
+    return {
+      status: 503,
+      headers: { 'retry-after': '30' },
+      body: {
+        error: {
+          code: 'environment',
+          message:
+            'the server cannot carry this out now: a tool, its disk, its database or a credential is missing or failing (the server log says which); try again once it is fixed',
+        },
+      },
+    };
+  }
   const libraryStatus = ShotrouterError.is(error) ? libraryErrorStatus(error.code) : undefined;
   if (ShotrouterError.is(error) && libraryStatus !== undefined) {
+    const details = plainFacts(error.details);
     return {
       status: libraryStatus,
       headers: {},
-      body: { error: { code: error.code, message: error.message } },
+      body: {
+        error: { code: error.code, message: error.message, ...(details ? { details } : {}) },
+      },
     };
   }
   // a bug or an unexpected library failure: its text may hold paths, so it stays in the log
@@ -76,6 +93,16 @@ export function errorResponse(error: unknown): {
     headers: {},
     body: { error: { code: 'internal', message: 'internal error; see the server log' } },
   };
+}
+
+/** A library error's facts (numbers, words, flags) for the UI to phrase; anything else stays out. */
+function plainFacts(details: unknown): Record<string, unknown> | undefined {
+  if (typeof details !== 'object' || details === null || Array.isArray(details)) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(details)) {
+    if (['number', 'string', 'boolean'].includes(typeof value) || value === null) out[key] = value;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function firstLine(text: string): string {

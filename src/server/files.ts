@@ -4,6 +4,7 @@
  * themselves from validated names; nothing here joins a client's string to a folder except the
  * board's static files, which are resolved and checked to stay inside the board's folder.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,6 +16,17 @@ export interface ServeFileOptions {
   cache: 'immutable' | 'revalidate';
   /** sent as an attachment with this name */
   download?: string;
+}
+
+/** A project's title as a download's file name prefix. */
+export function titleSlug(title: string): string {
+  return (
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60) || 'shotrouter'
+  );
 }
 
 /** A file as a response, honouring one `Range: bytes=…` and `If-None-Match`. */
@@ -30,7 +42,7 @@ export async function serveFile(
     throw new ApiError('not_found', 'no such file');
   }
   if (!stat.isFile()) throw new ApiError('not_found', 'no such file');
-  const etag = `"${stat.size.toString(36)}-${Math.floor(stat.mtimeMs).toString(36)}"`;
+  const etag = `"${await contentTag(file, stat)}"`;
   const headers: Record<string, string> = {
     'content-type': options.mediaType,
     'accept-ranges': 'bytes',
@@ -60,6 +72,27 @@ export async function serveFile(
       ? null
       : (Readable.toWeb(fs.createReadStream(file, { start, end })) as ReadableStream<Uint8Array>);
   return new Response(body, { status: range ? 206 : 200, headers });
+}
+
+const tags = new Map<string, { stamp: string; tag: string }>();
+
+/**
+ * A short tag of a file's content (SHA-256, 16 hex digits): the cache key of everything the
+ * board shows, so a new cut of the same size is never taken for the old one. Hashed once per
+ * version of the file on disk (its size, modification time and inode), once it has settled.
+ */
+export async function contentTag(file: string, known?: fs.Stats): Promise<string> {
+  const stat = known ?? (await fs.promises.stat(file));
+  const stamp = `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+  const cached = tags.get(file);
+  if (cached?.stamp === stamp) return cached.tag;
+  const hash = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  const tag = hash.digest('hex').slice(0, 16);
+  if (tags.size > 10_000) tags.clear();
+  // a file changed within the clock's granularity could change again unseen: hash it next time
+  if (Date.now() - stat.mtimeMs > 2000) tags.set(file, { stamp, tag });
+  return tag;
 }
 
 /**

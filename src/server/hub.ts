@@ -79,7 +79,10 @@ export class EventHub {
               `retry: 2000\nevent: hello\ndata: ${JSON.stringify({ seq: this.#seq })}\n\n`,
             ),
           );
-          if (lastEventId !== undefined && lastEventId < this.#seq) {
+          // an id past the last one was numbered by an earlier server: read the state again
+          if (lastEventId !== undefined && lastEventId > this.#seq) {
+            controller.enqueue(encoder.encode(`event: reset\ndata: {}\n\n`));
+          } else if (lastEventId !== undefined && lastEventId < this.#seq) {
             const first = this.#backlog[0];
             if (first && first.seq <= lastEventId + 1) {
               for (const m of this.#backlog) if (m.seq > lastEventId) controller.enqueue(m.bytes);

@@ -12,7 +12,7 @@ import { mib, type UploadLimits } from './upload.ts';
 export function jsonErrors(log: (line: string) => void) {
   return (error: Error, c: Context) => {
     const { status, headers, body } = errorResponse(error);
-    if (status >= 500)
+    if (status >= 500 || (error as { code?: unknown }).code === 'environment')
       log(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return c.json(body, status as 500, { ...headers, 'cache-control': 'no-store' });
   };
@@ -36,23 +36,28 @@ export const apiHeaders: MiddlewareHandler = async (c, next) => {
   if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
 };
 
-/** The upload route (`uploadPath`) may take `requestBytes`; every other body 1 MiB. */
+/**
+ * The upload route (`uploadPath`) may take `requestBytes`: refused at once by its
+ * Content-Length, else counted as it streams (upload.ts; Hono's bodyLimit would buffer a
+ * chunked body whole). Every other body: 1 MiB.
+ */
 export function bodyLimits(uploadPath: string, limits: UploadLimits): MiddlewareHandler {
-  const upload = bodyLimit({
-    maxSize: limits.requestBytes,
-    onError: () => {
-      throw new ApiError(
-        'payload_too_large',
-        `an upload may be at most ${mib(limits.requestBytes)} in all`,
-      );
-    },
-  });
   const json = bodyLimit({
     maxSize: 1024 * 1024,
     onError: () => {
       throw new ApiError('payload_too_large', 'a request body may be at most 1 MiB');
     },
   });
-  return (c, next) =>
-    new URL(c.req.url).pathname === uploadPath ? upload(c, next) : json(c, next);
+  return (c, next) => {
+    if (new URL(c.req.url).pathname !== uploadPath) return json(c, next);
+    const length = Number(c.req.header('content-length'));
+    if (Number.isFinite(length) && length > limits.requestBytes) {
+      throw new ApiError(
+        'payload_too_large',
+        `an upload may be at most ${mib(limits.requestBytes)} in all`,
+        { details: { limit_bytes: limits.requestBytes } },
+      );
+    }
+    return next();
+  };
 }

@@ -5,6 +5,7 @@
  */
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
+import { isReservedName } from '../util/reserved-names.ts';
 import { ApiError } from './errors.ts';
 import { apiSchemas, ErrorSchema } from './schemas.ts';
 
@@ -79,12 +80,7 @@ export class ApiRoutes {
         if (!/^application\/json\b/i.test(type)) {
           throw new ApiError('unsupported_media_type', 'send the body as application/json');
         }
-        let raw: unknown;
-        try {
-          raw = await c.req.json();
-        } catch {
-          throw new ApiError('bad_request', 'the body is not valid JSON');
-        }
+        const raw = parseJson(await c.req.text());
         body = parse(spec.body, raw, 'body');
       }
       return handler(c, { params, query, body } as RouteInput<
@@ -224,4 +220,27 @@ function operationId(method: Method, path: string): string {
   return [method, ...words]
     .map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1)))
     .join('');
+}
+
+/**
+ * A JSON body; a key like `__proto__` or `constructor` is refused wherever it appears (a
+ * validator would drop it silently, and the change keyed on it would be lost without a word).
+ */
+function parseJson(text: string): unknown {
+  let reserved: string | undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text, (key, item) => {
+      if (isReservedName(key)) reserved ??= key;
+      return item;
+    });
+  } catch {
+    throw new ApiError('bad_request', 'the body is not valid JSON');
+  }
+  if (reserved !== undefined) {
+    throw new ApiError('bad_request', `'${reserved}' is a reserved name: it cannot be an id`, {
+      details: { reserved },
+    });
+  }
+  return value;
 }

@@ -6,19 +6,33 @@
  */
 import { z } from 'zod';
 import {
+  CommentInputSchema,
   PlannedShotSchema as ContractPlannedShotSchema,
   PlanSchema as ContractPlanSchema,
   ProblemSchema as ContractProblemSchema,
+  ReviewStateSchema as ContractReviewStateSchema,
+  ShotHistorySchema as ContractShotHistorySchema,
+  ShotReviewSchema as ContractShotReviewSchema,
+  TakeCommentSchema as ContractTakeCommentSchema,
   ErrorBodySchema,
+  PackagedClipSchema,
   PlanWarningSchema,
   RejectionReasonSchema,
+  ReviewInputSchema,
   RunStatusSchema,
   ShotJobSchema,
   SpendSchema,
 } from '../contracts/index.ts';
 import { TAGS } from '../storyboard/types.ts';
+import { ID_PATTERN, isReservedName } from '../util/reserved-names.ts';
 
 export const apiSchemas = z.registry<{ id: string }>();
+
+/** A shot's (or user's) id wherever the API takes one: the storyboard's id rules, no reserved name. */
+export const IdSchema = z
+  .string()
+  .regex(ID_PATTERN, "letters, digits, '-' and '_' (at most 128)")
+  .refine((id) => !isReservedName(id), { message: 'is a reserved name' });
 
 /** Registers a schema under its component name; the description goes into the document. */
 function named<T extends z.ZodType>(id: string, schema: T, description?: string): T {
@@ -46,6 +60,15 @@ export const ShotChangeSchema = named(
     model: z.string().min(1).nullable().optional().describe('pin to a catalog model; null unpins'),
     tags: z.array(z.enum(TAGS)).max(TAGS.length).optional(),
     priority: z.enum(['hero', 'normal', 'draft']).optional(),
+    prompt: z
+      .string()
+      .trim()
+      .min(1)
+      .max(4000)
+      .optional()
+      .describe(
+        'a new prompt: the next run makes this shot again (estimated and confirmed as any run) and reuses every other kept clip',
+      ),
   }),
 );
 
@@ -60,7 +83,7 @@ export const PlanChangesSchema = named(
       .optional()
       .describe('null removes the budget'),
     optimize: z.enum(['quality', 'cost', 'speed', 'balanced']).optional(),
-    shots: z.record(z.string().max(128), ShotChangeSchema).optional(),
+    shots: z.record(IdSchema, ShotChangeSchema).optional(),
   }),
   "Changes tried on a project's storyboard without editing it",
 );
@@ -159,6 +182,9 @@ export const DeliverableSchema = z.object({
   label: z.string(),
   url: z.string(),
   bytes: z.number().int(),
+  version: z
+    .string()
+    .describe('a tag of the content (SHA-256, 16 hex): add ?v=<version> to the URL to cache-bust'),
 });
 
 const RunnableSchema = z.object({
@@ -181,6 +207,7 @@ export const OverviewSchema = named(
       real: RunnableSchema,
     }),
     seq: z.number().int().describe('the last event id sent on /events when this was read'),
+    review: ContractReviewStateSchema.describe('every shot’s verdict and every comment on a take'),
   }),
 );
 
@@ -217,6 +244,15 @@ export const StatusSchema = named(
 
 export const ProjectIdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{12}$/) });
 
+export const EventsQuery = z.object({
+  since: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('the `seq` of the overview the page read: events after it are sent first'),
+});
+
 export const FromExampleSchema = named(
   'FromExample',
   z.strictObject({ name: z.string().regex(/^[a-z0-9-]{1,64}$/) }),
@@ -251,7 +287,7 @@ export const PickSchema = named(
 
 export const ShotParams = z.object({
   id: ProjectIdParams.shape.id,
-  shot: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+  shot: IdSchema,
 });
 
 export const MediaParams = z.object({
@@ -275,6 +311,38 @@ export const DeliverableParams = z.object({
     'timeline.fcpxml',
     'timeline.edl',
   ]),
+});
+
+export const PackageMadeSchema = named(
+  'PackageMade',
+  z.object({
+    url: z.string().describe('the zip to download'),
+    bytes: z.number().int(),
+    clips: z.array(PackagedClipSchema),
+    files: z.array(z.string()).describe('the package’s files, relative to it'),
+  }),
+);
+
+// review (the one definition is in ../contracts/review.ts)
+
+export const ShotReviewSchema = named('ShotReview', ContractShotReviewSchema);
+export const TakeCommentSchema = named('TakeComment', ContractTakeCommentSchema);
+export const ReviewStateSchema = named('ReviewState', ContractReviewStateSchema);
+export const ShotHistorySchema = named('ShotHistory', ContractShotHistorySchema);
+export const ReviewBodySchema = named(
+  'ReviewBody',
+  ReviewInputSchema.omit({ shot: true }),
+  'A verdict on a shot',
+);
+export const CommentBodySchema = named(
+  'CommentBody',
+  CommentInputSchema.omit({ shot: true, take: true }),
+  'A comment at a time of a take',
+);
+export const TakeParams = z.object({
+  id: ProjectIdParams.shape.id,
+  shot: IdSchema,
+  take: z.coerce.number().int().min(1).max(1000),
 });
 
 export const HealthSchema = named(

@@ -97,6 +97,27 @@ export class RunSupervisor {
     return this.#live(project).hub.seq;
   }
 
+  /**
+   * Refuses a change while a run or a pick is in flight, with a plain reason the board can show
+   * (`details.lock`: what holds the project).
+   */
+  assertUnlocked(project: Project, what: string): void {
+    const busy = this.#live(project).busy;
+    if (!busy) return;
+    throw new ApiError(
+      'run_in_progress',
+      busy.kind === 'run'
+        ? `a run is in progress: ${what} once it has ended (or stop it)`
+        : `a take is being picked and the cut assembled: ${what} in a moment`,
+      { details: { lock: busy.kind } },
+    );
+  }
+
+  /** Whether a run of the project is in progress in this server. */
+  running(project: Project): boolean {
+    return this.#live(project).busy?.kind === 'run';
+  }
+
   /** Sends an event to every client following the project. */
   publish(project: Project, type: string, data: unknown): void {
     this.#live(project).hub.publish(type, data);
@@ -119,7 +140,7 @@ export class RunSupervisor {
     if (live.busy) throw new ApiError('run_in_progress', 'a run is already in progress');
     const storyboard = project.storyboard();
     const plan = project.plan({}, this.#options.env);
-    assertRunnable(plan);
+    assertRunnable(plan, { preview: how.preview });
     const registry = this.#options.registryFor(how.preview, plan);
     const estimate = await estimateRun({
       storyboard,
@@ -158,9 +179,14 @@ export class RunSupervisor {
   }
 
   /** Puts another take of a shot in the cut (the cut and reports are made again). */
-  async pick(project: Project, shot: string, take: number): Promise<void> {
+  async pick(
+    project: Project,
+    shot: string,
+    take: number,
+    by: string | null = null,
+  ): Promise<void> {
     const live = this.#live(project);
-    if (live.busy) throw new ApiError('run_in_progress', 'wait for the run to end');
+    this.assertUnlocked(project, 'pick a take');
     if (!this.#options.stores.hasRun(project)) {
       throw new ApiError('not_found', 'this project has not run yet');
     }
@@ -186,7 +212,7 @@ export class RunSupervisor {
       live.busy = null;
       finish();
     }
-    live.hub.publish('picked', { shot, take });
+    live.hub.publish('picked', { shot, take, by });
   }
 
   /** The run to show: the one in progress, else the newest stored one and how it ended here. */
@@ -196,11 +222,10 @@ export class RunSupervisor {
     if (!status) return idleInfo(live.ended?.error ?? null, live.ended?.state);
     const jobs = status.jobs.filter((j) => j.state !== 'standby');
     const ended = live.ended?.runId === status.run.id ? live.ended : null;
-    const finished = status.run.state === 'finished';
     return {
       id: status.run.id,
       // a run left active by a stopped server is resumable: it was interrupted
-      state: ended?.state ?? (finished ? 'finished' : 'aborted'),
+      state: ended?.state ?? (status.run.activity === 'finished' ? 'finished' : 'aborted'),
       preview: status.run.executor === 'preview',
       active: false,
       jobs: jobs.length,

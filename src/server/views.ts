@@ -6,12 +6,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import type { PlanChanges } from '../lib/plan.ts';
+import { blockingProblems, type PlanChanges } from '../lib/plan.ts';
 import type { Project } from '../lib/projects.ts';
+import { reviewState } from '../lib/review.ts';
 import { estimateRun } from '../lib/run.ts';
 import { statusFromStore } from '../lib/status.ts';
 import { shotTakes } from '../lib/takes.ts';
 import type { Plan } from '../router/types.ts';
+import { contentTag } from './files.ts';
 import type {
   DeliverableParams,
   OverviewSchema,
@@ -75,8 +77,9 @@ export class ProjectViews {
       ...stores.seam,
     });
     const stored = await stores.read(project, async (store) => ({
-      status: await statusFromStore(store),
+      status: await statusFromStore(store, { running: supervisor.running(project) }),
       takes: await shotTakes(store, project.original()),
+      review: await reviewState(store),
     }));
     const takes = new Map(stored?.takes.shots.map((s) => [s.id, s]) ?? []);
     const base = `/api/projects/${project.id}`;
@@ -106,23 +109,46 @@ export class ProjectViews {
           })),
         };
       }),
-      deliverables: DELIVERABLES.flatMap(({ name, label }) => {
-        const file = path.join(project.runDir, name);
-        if (!fs.existsSync(file)) return [];
-        return [{ name, label, url: `${base}/files/${name}`, bytes: fs.statSync(file).size }];
-      }),
+      deliverables: await this.#deliverables(project, base),
       runnable: this.#runnable(plan),
       seq,
+      review: stored?.review ?? { reviews: [], comments: [] },
     };
+  }
+
+  /**
+   * Where the newest run stands (`/status`): the same reading as the overview's, with this
+   * server's knowledge of what it is running.
+   */
+  async status(project: Project) {
+    const { stores, supervisor } = this.#options;
+    return stores.read(project, (store) =>
+      statusFromStore(store, { running: supervisor.running(project) }),
+    );
+  }
+
+  /** The files of the run folder to watch or download, each with its content's tag. */
+  async #deliverables(project: Project, base: string) {
+    const out = [];
+    for (const { name, label } of DELIVERABLES) {
+      const file = path.join(project.runDir, name);
+      if (!fs.existsSync(file)) continue;
+      const stat = fs.statSync(file);
+      const version = await contentTag(file, stat);
+      out.push({ name, label, url: `${base}/files/${name}`, bytes: stat.size, version });
+    }
+    return out;
   }
 
   /** Whether a preview and a real run could start now, and why not. */
   #runnable(plan: Plan) {
-    const errors = plan.problems.filter((p) => p.severity === 'error');
-    const blocked =
+    const why = (errors: Plan['problems']) =>
       errors.length > 0
         ? `the plan cannot run: ${errors.map((p) => `${p.shot ? `${p.shot}: ` : ''}${p.message}`).join('; ')}`
         : null;
+    // a preview spends nothing: over the budget, it can still run
+    const previewBlocked = why(blockingProblems(plan, { preview: true }));
+    const blocked = why(blockingProblems(plan));
     // a route without credentials would only fail: say what to set instead
     const uncredentialed = plan.problems.filter((p) => p.code === 'missing_credentials');
     let real =
@@ -135,7 +161,10 @@ export class ProjectViews {
         real = error instanceof Error ? error.message : String(error);
       }
     }
-    return { preview: { ok: !blocked, reason: blocked }, real: { ok: !real, reason: real } };
+    return {
+      preview: { ok: !previewBlocked, reason: previewBlocked },
+      real: { ok: !real, reason: real },
+    };
   }
 }
 

@@ -222,6 +222,53 @@ const migration0005: Migration = {
   },
 };
 
+/** Review: a verdict per shot, and time-coded comments on takes (see lib/review.ts). */
+const migration0006: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('shot_review')
+      .addColumn('space', 'text', (c) => c.notNull())
+      .addColumn('shot_id', 'text', (c) => c.notNull())
+      .addColumn('verdict', 'text', (c) => c.notNull())
+      .addColumn('note', 'text')
+      .addColumn('author', 'text')
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('shot_review_pk', ['space', 'shot_id'])
+      .execute();
+    await db.schema
+      .createTable('take_comment')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('space', 'text', (c) => c.notNull())
+      .addColumn('shot_id', 'text', (c) => c.notNull())
+      .addColumn('take', 'integer', (c) => c.notNull())
+      .addColumn('media_sha256', 'text')
+      .addColumn('at_seconds', 'double precision', (c) => c.notNull())
+      .addColumn('text', 'text', (c) => c.notNull())
+      .addColumn('author', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('take_comment_shot')
+      .on('take_comment')
+      .columns(['space', 'shot_id'])
+      .execute();
+  },
+};
+
+/** Named users with roles and hashed tokens (see lib/users.ts). */
+const migration0007: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('app_user')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('token_sha256', 'text', (c) => c.notNull().unique())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'text')
+      .execute();
+  },
+};
+
 export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
   return {
     async getMigrations() {
@@ -231,6 +278,8 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
         '0003_workers': migration0003,
         '0004_take_verdict': migration0004,
         '0005_first_frame_from': migration0005,
+        '0006_review': migration0006,
+        '0007_users': migration0007,
       };
     },
   };

@@ -19,6 +19,9 @@ export interface Database {
   provider_slot: ProviderSlotTable;
   provider_pace: ProviderPaceTable;
   budget_hold: BudgetHoldTable;
+  shot_review: ShotReviewTable;
+  take_comment: TakeCommentTable;
+  app_user: AppUserTable;
 }
 
 export type RunState = 'active' | 'finished' | 'superseded';
@@ -259,4 +262,47 @@ export interface BudgetHoldTable {
   run_id: string;
   worker_id: string;
   reserved_micro: number;
+}
+
+/**
+ * A shot's review verdict in a space (a run folder, or a project of the shared database): the
+ * newest one stands. Who gave it, by name (null: the single-user default).
+ */
+export interface ShotReviewTable {
+  space: string;
+  shot_id: string;
+  /** `approved` or `needs_changes` */
+  verdict: string;
+  note: string | null;
+  author: string | null;
+  at: string;
+}
+
+/** A time-coded comment on one take of a shot (the clip it was made on, by its sha256). */
+export interface TakeCommentTable {
+  id: string;
+  space: string;
+  shot_id: string;
+  /** 1-based, as people count takes */
+  take: number;
+  /** the clip commented on; null when the take had none yet */
+  media_sha256: string | null;
+  /** seconds into the shot as it plays in the cut */
+  at_seconds: number;
+  text: string;
+  author: string | null;
+  created_at: string;
+}
+
+/**
+ * A named user of the server (`shotrouter users`): a role, and the SHA-256 of their token (the
+ * token itself is shown once, never kept). Not in any space: one list for the whole server.
+ */
+export interface AppUserTable {
+  name: string;
+  /** `viewer`, `editor` or `producer` */
+  role: string;
+  token_sha256: string;
+  created_at: string;
+  created_by: string | null;
 }

@@ -27,6 +27,9 @@ export type LedgerRow = Selectable<Database['ledger']>;
 export type MediaRow = Selectable<Database['media']>;
 export type EventRow = Selectable<Database['event']>;
 export type TakePickRow = Selectable<Database['take_pick']>;
+export type ShotReviewRow = Selectable<Database['shot_review']>;
+export type TakeCommentRow = Selectable<Database['take_comment']>;
+export type AppUserRow = Selectable<Database['app_user']>;
 export type NewJob = Insertable<Database['job']>;
 export type NewAttempt = Insertable<Database['attempt']>;
 export type JobPatch = Updateable<Database['job']>;
@@ -186,6 +189,28 @@ export class Store {
       .where('state', '!=', 'superseded');
     if (planSha256) query = query.where('plan_sha256', '=', planSha256);
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
+  }
+
+  /** Every run of this space, newest first, superseded ones included (a shot's history). */
+  async runs(): Promise<RunRow[]> {
+    return this.db
+      .selectFrom('run')
+      .selectAll()
+      .where('space', '=', this.space)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+  }
+
+  /** Every job of a shot (or multi-shot group) in this space's runs. */
+  async jobsOfShot(shotId: string): Promise<JobRow[]> {
+    return this.db
+      .selectFrom('job')
+      .selectAll()
+      .where('shot_id', '=', shotId)
+      .where('run_id', 'in', this.#spaceRuns())
+      .orderBy('take')
+      .execute();
   }
 
   async setRunState(id: string, state: RunState): Promise<void> {
@@ -458,6 +483,88 @@ export class Store {
       .execute();
   }
 
+  // review
+
+  /** Records a shot's verdict (replacing the one before). */
+  async setReview(review: Omit<ShotReviewRow, 'space' | 'at'>): Promise<ShotReviewRow> {
+    const row = { ...review, space: this.space, at: this.now() };
+    await this.db
+      .insertInto('shot_review')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['space', 'shot_id']).doUpdateSet({
+          verdict: row.verdict,
+          note: row.note,
+          author: row.author,
+          at: row.at,
+        }),
+      )
+      .execute();
+    return row;
+  }
+
+  async reviews(): Promise<ShotReviewRow[]> {
+    return this.db
+      .selectFrom('shot_review')
+      .selectAll()
+      .where('space', '=', this.space)
+      .orderBy('shot_id')
+      .execute();
+  }
+
+  async addComment(comment: Omit<TakeCommentRow, 'space' | 'created_at'>): Promise<TakeCommentRow> {
+    const row = { ...comment, space: this.space, created_at: this.now() };
+    await this.db.insertInto('take_comment').values(row).execute();
+    return row;
+  }
+
+  /** Comments in this space, in the order of shots, takes and times. */
+  async comments(): Promise<TakeCommentRow[]> {
+    return this.db
+      .selectFrom('take_comment')
+      .selectAll()
+      .where('space', '=', this.space)
+      .orderBy('shot_id')
+      .orderBy('take')
+      .orderBy('at_seconds')
+      .orderBy('created_at')
+      .execute();
+  }
+
+  // users (one list for the server, in no space)
+
+  async addUser(user: Omit<AppUserRow, 'created_at'>): Promise<AppUserRow> {
+    const row = { ...user, created_at: this.now() };
+    await this.db.insertInto('app_user').values(row).execute();
+    return row;
+  }
+
+  async users(): Promise<AppUserRow[]> {
+    return this.db.selectFrom('app_user').selectAll().orderBy('name').execute();
+  }
+
+  async userCount(): Promise<number> {
+    const row = await this.db
+      .selectFrom('app_user')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async userByToken(tokenSha256: string): Promise<AppUserRow | undefined> {
+    return this.db
+      .selectFrom('app_user')
+      .selectAll()
+      .where('token_sha256', '=', tokenSha256)
+      .executeTakeFirst();
+  }
+
+  /** Removes a user; false when there was none of that name. */
+  async removeUser(name: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('app_user').where('name', '=', name).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
   // events
 
   async appendEvent(event: {
@@ -479,6 +586,21 @@ export class Store {
         at: event.at ?? this.now(),
       })
       .execute();
+  }
+
+  /** The state of the run's last `run` event (`started`, `aborted`, `finished`), if any. */
+  async lastRunEvent(runId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('event')
+      .select('data_json')
+      .where('run_id', '=', runId)
+      .where('type', '=', 'run')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const state = (JSON.parse(row.data_json) as { state?: unknown }).state;
+    return typeof state === 'string' ? state : undefined;
   }
 
   async events(runId: string, afterId = 0): Promise<EventRow[]> {

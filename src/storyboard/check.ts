@@ -5,9 +5,11 @@
  * words (what was expected, what was found, a did-you-mean) and one unknown key or one bad
  * shot must not hide the others.
  */
+
 import path from 'node:path';
 import { InvalidInputError } from '../errors.ts';
 import { didYouMean } from '../util/did-you-mean.ts';
+import { isReservedName } from '../util/reserved-names.ts';
 import type { PathKey, SourceDoc } from '../util/source-doc.ts';
 import { describe, formatNumber, humanSeconds, oneOf, quote } from './describe.ts';
 import { type CutEntry, cutEntries, overlaps } from './edit.ts';
@@ -556,6 +558,13 @@ class Checker {
         this.findings.error(here, 'a character needs a name', { atKey: true, found: quote(name) });
         continue;
       }
+      if (isReservedName(name)) {
+        this.findings.error(here, `'${name}' is a reserved name: call the character otherwise`, {
+          atKey: true,
+          found: quote(name),
+        });
+        continue;
+      }
       const character: Character = { name, references: [] };
       characters.set(name, character);
       if (entry === null) continue; // `teo:` with nothing more is a character without details
@@ -1098,6 +1107,14 @@ class Checker {
             : {}),
         },
       );
+      return undefined;
+    }
+    if (isReservedName(value)) {
+      this.findings.error(here, `'${value}' is a reserved name`, {
+        expected,
+        found: quote(value),
+        hint: `e.g. shot-${value.replace(/[^A-Za-z0-9]+/g, '') || 'one'}`,
+      });
       return undefined;
     }
     const first = ids.get(value);

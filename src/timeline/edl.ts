@@ -16,7 +16,9 @@
  *
  * so a reader gets every value back exactly, while an editor reads them as comments.
  */
+
 import { ShotrouterError } from '../errors.ts';
+import { edlCommentLines } from './comments.ts';
 import { type FramedClip, type FramedTake, type FramedTimeline, frameTimeline } from './plan.ts';
 import { PROVENANCE_FIELDS } from './provenance.ts';
 import { fpsOf, frameRateOf, framesToSeconds } from './rate.ts';
@@ -83,6 +85,7 @@ export function writeEdl(timeline: Timeline): string {
     }
     lines.push(...identityLines(c));
     lines.push(...edlLocators(framed, span, tc));
+    lines.push(...edlCommentLines(c.take.comments, c, rate, tc, EDL_LINE_WIDTH));
     lines.push(...provenanceLines(c.take.metadata, '', undefined));
     if (c.mediaLength !== undefined) lines.push(...field('MEDIA_DURATION', tc(c.mediaLength)));
     // a locator at the record timecode (as Avid writes them), then the note in full as ours

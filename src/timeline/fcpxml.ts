@@ -12,6 +12,8 @@
  * keyword (model, provider) that Final Cut Pro shows as a keyword collection.
  */
 import { ShotrouterError } from '../errors.ts';
+import { fcpxmlAudioRole } from './audio-roles.ts';
+import { fcpxmlCommentMarkers } from './comments.ts';
 import { mediaBaseName, mediaFileFromUrl, mediaUrl } from './media-ref.ts';
 import { type FramedClip, type FramedTake, type FramedTimeline, frameTimeline } from './plan.ts';
 import { PROVENANCE_FIELDS } from './provenance.ts';
@@ -117,10 +119,11 @@ export function writeFcpxml(timeline: Timeline, options: FcpxmlWriteOptions = {}
         start: time(t.sourceIn),
         duration: time(t.length),
         tcFormat,
-        audioRole: timeline.audio ? 'dialogue' : undefined,
+        audioRole: fcpxmlAudioRole(timeline.audio, t.take.audioRole),
       },
       [
         xml('note', {}, [provenanceNote(p)]),
+        ...fcpxmlCommentMarkers(t.take.comments, t, framed.rate, time),
         xml('keyword', {
           start: time(t.sourceIn),
           duration: time(t.length),

@@ -9,7 +9,9 @@
  * the file, the cut shows the picks, and OTIO's own API hands the alternates back as clips.
  * The timeline starts at 01:00:00:00 (`global_start_time`).
  */
+
 import { ShotrouterError } from '../errors.ts';
+import { otioCommentMarkers } from './comments.ts';
 import { mediaBaseName, mediaFileFromUrl, mediaUrl } from './media-ref.ts';
 import {
   type FramedTake,
@@ -52,14 +54,17 @@ export function writeOtio(timeline: Timeline, options: OtioWriteOptions = {}): s
     source_range: range(t.sourceIn, t.length),
     effects: [],
     // a marker's range is in the clip's media time, as OTIO has it
-    markers: t.markers.map((m) => ({
-      OTIO_SCHEMA: 'Marker.2',
-      metadata: { shotrouter: { check: m.name } },
-      name: m.name,
-      color: 'RED',
-      marked_range: range(t.sourceIn + m.frame, 0),
-      comment: m.note,
-    })),
+    markers: [
+      ...t.markers.map((m) => ({
+        OTIO_SCHEMA: 'Marker.2',
+        metadata: { shotrouter: { check: m.name } },
+        name: m.name,
+        color: 'RED',
+        marked_range: range(t.sourceIn + m.frame, 0),
+        comment: m.note,
+      })),
+      ...otioCommentMarkers(t.take.comments, t, framed.rate, time),
+    ],
     enabled: true,
     media_references: {
       DEFAULT_MEDIA: {

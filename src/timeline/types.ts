@@ -3,6 +3,16 @@
  * Writers take seconds and snap every value to whole frames of the timeline's rate once
  * (see plan.ts), so the three formats describe the same frames.
  */
+import type { AudioRole } from './audio-roles.ts';
+
+/** A review comment on a take, shown as a marker (see comments.ts). */
+export interface TimelineComment {
+  /** seconds into the shot as it plays */
+  at: number;
+  text: string;
+  /** who wrote it; null: the single-user default */
+  by: string | null;
+}
 
 /** A time as OpenTimelineIO stores it: `value` frames at `rate` frames per second. */
 export interface RationalTime {
@@ -39,6 +49,10 @@ export interface TimelineClip {
   duration: number;
   /** full length of the media file, seconds */
   mediaDuration?: number;
+  /** review comments on this take, shown as markers (see comments.ts) */
+  comments?: TimelineComment[];
+  /** how an editor sorts the clip's sound (see audio-roles.ts); null: silent; absent: dialogue */
+  audioRole?: AudioRole | null;
   metadata: ClipProvenance;
   /** notes pinned to moments of the clip (the failing checks of its take) */
   markers?: ClipMarker[];

@@ -153,7 +153,9 @@ function checkPng(bytes: Buffer): ImageVerdict {
   const expected = pngDataBytes(header);
   let inflated: Buffer;
   try {
-    inflated = inflateSync(Buffer.concat(data), { maxOutputLength: expected + 1 });
+    // one IDAT chunk (the usual case) is inflated where it lies, not copied first
+    const compressed = data.length === 1 ? data[0]! : Buffer.concat(data);
+    inflated = inflateSync(compressed, { maxOutputLength: expected + 1 });
   } catch {
     return broken('its image data does not decompress');
   }

@@ -397,7 +397,7 @@ export function ProjectView(props: {
       html`<section class="delivery" aria-labelledby="cut-title">
       <h2 id="cut-title">The cut</h2>
       <div class="delivery-grid">
-        ${cut && html`<video class="cut" controls preload="metadata" src=${`${cut.url}?v=${cut.bytes}`} aria-label="The cut"></video>`}
+        ${cut && html`<video class="cut" controls preload="metadata" src=${`${cut.url}?v=${cut.version}`} aria-label="The cut"></video>`}
         <ul class="files">
           ${cut && html`<li><a href=${`${cut.url}?download=1`} download="">Download the cut</a> <span class="muted small">${mb(cut.bytes)}</span></li>`}
           ${files.map(

@@ -80,7 +80,7 @@ describe('first_frame_from in a preview run', () => {
     } finally {
       await store2.close();
     }
-    const [stale] = (await runStatus(dir))!.stale;
+    const [stale] = (await runStatus(dir))!.stale ?? [];
     assert.equal(stale?.shot, 'a2');
     assert.match(
       stale!.message,

@@ -108,7 +108,7 @@ describe('project folders', () => {
       .catch((e: unknown) => e);
     const problems = problemsOf(error);
     assert.ok(
-      problems.some((p) => p.path === 'shots[0].first_frame' && /not a PNG, JPEG/.test(p.message)),
+      problems.some((p) => p.path === 'shots[0].first_frame' && /is not an image/.test(p.message)),
     );
     assert.deepEqual(fs.readdirSync(root), []);
 

@@ -5,6 +5,7 @@ import { doctorCommand } from './doctor.ts';
 import { importCommand } from './import.ts';
 import { mcpCommand } from './mcp.ts';
 import { modelsCommand } from './models.ts';
+import { packageCommand } from './package.ts';
 import { pickCommand } from './pick.ts';
 import { planCommand } from './plan.ts';
 import { qcCommand } from './qc.ts';
@@ -12,6 +13,7 @@ import { runCommand } from './run.ts';
 import { sandboxCommand } from './sandbox.ts';
 import { serveCommand } from './serve.ts';
 import { statusCommand } from './status.ts';
+import { usersCommand } from './users.ts';
 import { validateCommand } from './validate.ts';
 import { workerCommand } from './worker.ts';
 
@@ -23,11 +25,13 @@ export const commands: Command[] = [
   catalogCommand,
   runCommand,
   pickCommand,
+  packageCommand,
   qcCommand,
   statusCommand,
   doctorCommand,
   sandboxCommand,
   serveCommand,
+  usersCommand,
   mcpCommand,
   workerCommand,
 ];

@@ -52,7 +52,8 @@ export const runCommand: Command = {
     };
     if (json) io.stdout.write(`${JSON.stringify({ type: 'plan', plan })}\n`);
     else say(formatPlan(plan, io.stdout.columns));
-    assertRunnable(plan);
+    // a preview spends nothing: over the budget, it still runs
+    assertRunnable(plan, { preview });
 
     const dir = path.resolve(
       io.cwd,

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { ShotrouterError } from '../../errors.ts';
+import { openUsers } from '../../lib/users.ts';
 import { distributedExecutor, projectStoreOpener } from '../../queue/coordinator.ts';
 import { listen } from '../../server/listen.ts';
 import { generateToken, hashToken, isLoopbackHost } from '../../server/security.ts';
@@ -40,7 +41,10 @@ export const serveCommand: Command = {
       typeof args.values.db === 'string' ? args.values.db : io.env.SHOTROUTER_DATABASE_URL;
     const media =
       typeof args.values.media === 'string' ? args.values.media : io.env.SHOTROUTER_MEDIA_DIR;
+    // named users (shotrouter users): in the shared database, else beside the projects
+    const users = await openUsers({ ...(url ? { url } : {}), projectsDir });
     const listening = await listen({
+      users,
       ...(url
         ? {
             shared: {
@@ -77,6 +81,7 @@ export const serveCommand: Command = {
       else io.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     await listening.close();
+    await users.close();
     return EXIT.ok;
   },
 };

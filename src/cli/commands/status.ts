@@ -101,7 +101,7 @@ function formatStatus(status: RunStatus, columns = 100): string {
     left.jobs === 0
       ? 'nothing left to make'
       : `left: ${left.jobs} job${left.jobs === 1 ? '' : 's'}, about ${money(left.estimate_usd)} at list prices`,
-    ...status.stale.map((s) => s.message),
+    ...(status.stale ?? []).map((s) => s.message),
   ].join('\n');
 }
 

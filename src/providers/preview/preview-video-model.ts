@@ -32,6 +32,8 @@ export interface PreviewOperation extends JSONObject {
   shotId: string;
   model: string;
   prompt: string;
+  /** 0-based take (absent in operations stored before takes differed) */
+  take?: number;
   /** the opening and closing pictures, kept by content hash (see `frameImage`) */
   firstFrame?: string;
   lastFrame?: string;
@@ -69,6 +71,7 @@ export function previewOperation(options: VideoCallOptions, modelId: string): Pr
     fps: options.fps,
     audio: options.generateAudio === true,
     shotId: context?.shotId ?? 'shot',
+    take: context?.take ?? 0,
     model: context?.model ?? modelId,
     prompt: options.prompt ?? '',
   };
@@ -143,7 +146,7 @@ export class PreviewVideoModel implements VideoModel {
         height: op.height,
         fps: op.fps,
         audio: op.audio,
-        label: { shotId: op.shotId, model: op.model, prompt: op.prompt },
+        label: { shotId: op.shotId, model: op.model, prompt: op.prompt, take: op.take ?? 0 },
         // a picture kept on another machine is not here: that clip opens on its card
         ...(op.firstFrame !== undefined && existsSync(op.firstFrame)
           ? { firstFrame: op.firstFrame }

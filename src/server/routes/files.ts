@@ -1,7 +1,7 @@
 /** The deliverables: the cut, the timelines and the reports, to watch or to download. */
 import path from 'node:path';
 import type { ServerContext } from '../context.ts';
-import { serveFile } from '../files.ts';
+import { serveFile, titleSlug } from '../files.ts';
 import { type Resource, resource } from '../resource.ts';
 import { DeliverableParams } from '../schemas.ts';
 
@@ -41,7 +41,7 @@ export function fileRoutes({ projectOf }: Pick<ServerContext, 'projectOf'>): Res
       const response = await serveFile(c.req.raw, file, {
         mediaType: FILE_TYPES[path.extname(params.name)] ?? 'application/octet-stream',
         cache: 'revalidate',
-        ...(download ? { download: `${slug(project.meta.title)}-${params.name}` } : {}),
+        ...(download ? { download: `${titleSlug(project.meta.title)}-${params.name}` } : {}),
       });
       if (params.name.endsWith('.html')) {
         response.headers.set('content-security-policy', REPORT_CSP);
@@ -51,15 +51,4 @@ export function fileRoutes({ projectOf }: Pick<ServerContext, 'projectOf'>): Res
   );
 
   return { app, routes };
-}
-
-/** A title as a file name prefix. */
-function slug(title: string): string {
-  return (
-    title
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '')
-      .slice(0, 60) || 'shotrouter'
-  );
 }

@@ -2,6 +2,7 @@
 import type { ServerContext } from '../context.ts';
 import { type Resource, resource } from '../resource.ts';
 import { PlanRequestSchema, PlanResponseSchema, ProjectIdParams } from '../schemas.ts';
+import { identityOf, requireRole } from '../security.ts';
 import { fromApiChanges } from '../views.ts';
 
 export function planRoutes({
@@ -50,8 +51,13 @@ export function planRoutes({
     },
     async (c, { params, body }) => {
       const project = projectOf(params.id);
-      project.replaceChanges(fromApiChanges(body.changes));
-      supervisor.publish(project, 'changed', {});
+      supervisor.assertUnlocked(project, 'change the plan');
+      const changes = fromApiChanges(body.changes);
+      if (changes.budgetUsd !== project.meta.changes.budgetUsd) {
+        requireRole(c, 'producer', 'change the budget');
+      }
+      project.replaceChanges(changes);
+      supervisor.publish(project, 'changed', { by: identityOf(c).name });
       return c.json(await views.plan(project, {}));
     },
   );

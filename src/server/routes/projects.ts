@@ -1,6 +1,7 @@
 /** Projects: list, create (from an upload or an example), read, delete, and their images. */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Project } from '../../lib/projects.ts';
 import type { ServerContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { serveFile } from '../files.ts';
@@ -12,6 +13,7 @@ import {
   ProjectListSchema,
   RefParams,
 } from '../schemas.ts';
+import { requireRole } from '../security.ts';
 import { mib, readUpload } from '../upload.ts';
 import { projectJson } from '../views.ts';
 
@@ -44,7 +46,7 @@ export function projectRoutes(
       path: UPLOAD_PATH,
       tag: 'projects',
       summary: 'Create a project from a storyboard and its reference images',
-      description: `The storyboard (YAML or JSON, at most ${mib(limits.storyboardBytes)}) and up to ${limits.files} images (PNG, JPEG, WebP or GIF, at most ${mib(limits.fileBytes)} each), matched to the storyboard's image paths by file name. Reference URLs in the storyboard are fetched by the server from public http(s) addresses only.`,
+      description: `The storyboard (YAML or JSON, at most ${mib(limits.storyboardBytes)}) and up to ${limits.files} images (PNG, JPEG or WebP, at most ${mib(limits.fileBytes)} each; ${mib(limits.requestBytes)} in all), matched to the storyboard's image paths by file name. Each image is streamed to disk as it arrives (a part over its limit is refused as soon as it passes it) and must decode as the image it claims to be, with nothing after its end (the check the CLI makes). Reference URLs in the storyboard are fetched by the server from public http(s) addresses only, and checked the same way.`,
       multipart: {
         description: 'storyboard and images',
         parts: {
@@ -61,15 +63,15 @@ export function projectRoutes(
       if (!/^multipart\/form-data\b/i.test(type)) {
         throw new ApiError('unsupported_media_type', 'send multipart/form-data');
       }
-      let form: FormData;
+      // images go to disk as they arrive, beside the projects, and are gone after
+      const dir = fs.mkdtempSync(path.join(projects.root, '.upload-'));
+      let project: Project;
       try {
-        form = await c.req.formData();
-      } catch (error) {
-        if (error instanceof ApiError) throw error;
-        throw new ApiError('bad_request', 'the multipart body could not be read');
+        const upload = await readUpload(c.req.raw.body, type, limits, dir);
+        project = await projects.create({ ...upload, fetchReference });
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
       }
-      const upload = await readUpload(form, limits);
-      const project = await projects.create({ ...upload, fetchReference });
       return c.json(await views.overview(project), 201);
     },
   );
@@ -122,6 +124,7 @@ export function projectRoutes(
       responses: { 204: { description: 'deleted' } },
     },
     (c, { params }) => {
+      requireRole(c, 'producer', 'delete a project');
       const project = projectOf(params.id);
       supervisor.forget(project.id);
       projects.remove(project.id);

@@ -1,15 +1,15 @@
 /** Runs: start one, stop it, and where the newest stands (the work itself is the supervisor's). */
-import { statusFromStore } from '../../lib/status.ts';
 import type { ServerContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { type Resource, resource } from '../resource.ts';
 import { ProjectIdParams, StartedRunSchema, StartRunSchema, StatusSchema } from '../schemas.ts';
+import { requireRole } from '../security.ts';
 
 export function runRoutes({
   projectOf,
   supervisor,
-  stores,
-}: Pick<ServerContext, 'projectOf' | 'supervisor' | 'stores'>): Resource {
+  views,
+}: Pick<ServerContext, 'projectOf' | 'supervisor' | 'views'>): Resource {
   const { app, routes } = resource();
 
   routes.add(
@@ -25,6 +25,7 @@ export function runRoutes({
       responses: { 202: { description: 'started', schema: StartedRunSchema } },
     },
     async (c, { params, body }) => {
+      if (!body.preview) requireRole(c, 'producer', 'start a run that spends');
       const started = await supervisor.start(projectOf(params.id), {
         preview: body.preview,
         confirmUsd: body.confirm_usd,
@@ -55,7 +56,7 @@ export function runRoutes({
       responses: { 200: { description: 'the status', schema: StatusSchema } },
     },
     async (c, { params }) => {
-      const status = await stores.read(projectOf(params.id), statusFromStore);
+      const status = await views.status(projectOf(params.id));
       if (!status) throw new ApiError('not_found', 'this project has not run yet');
       return c.json(status);
     },

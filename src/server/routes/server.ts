@@ -15,7 +15,7 @@ export function serverRoutes({ access }: Pick<ServerContext, 'access'>): Resourc
       summary: 'Is the server up; does it need a token',
       responses: { 200: { description: 'up', schema: HealthSchema } },
     },
-    (c) => c.json({ ok: true as const, version: VERSION, auth: access.requiresToken }),
+    async (c) => c.json({ ok: true as const, version: VERSION, auth: await access.needsToken() }),
   );
 
   routes.add(
@@ -26,8 +26,8 @@ export function serverRoutes({ access }: Pick<ServerContext, 'access'>): Resourc
       summary: 'Trade the bearer token for a read-only session cookie (for media elements)',
       responses: { 204: { description: 'the cookie is set (nothing to do without a token)' } },
     },
-    (c) => {
-      access.openSession(c);
+    async (c) => {
+      await access.openSession(c);
       return c.body(null, 204);
     },
   );

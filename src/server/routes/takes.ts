@@ -5,6 +5,7 @@ import { ApiError } from '../errors.ts';
 import { serveFile } from '../files.ts';
 import { type Resource, resource } from '../resource.ts';
 import { MediaParams, OverviewSchema, PickSchema, ShotParams } from '../schemas.ts';
+import { identityOf } from '../security.ts';
 
 export function takeRoutes({
   projectOf,
@@ -27,7 +28,7 @@ export function takeRoutes({
     },
     async (c, { params, body }) => {
       const project = projectOf(params.id);
-      await supervisor.pick(project, params.shot, body.take);
+      await supervisor.pick(project, params.shot, body.take, identityOf(c).name);
       return c.json(await views.overview(project));
     },
   );
