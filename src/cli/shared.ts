@@ -31,6 +31,7 @@ export function storyboardFromArgs(args: CommandArgs, io: CommandIO, catalog: Ca
   try {
     return loadStoryboard(file, {
       knownModels: [...catalog.byId.keys()],
+      knownJudges: [...catalog.judgesById.keys()],
       allowOutsidePaths: args.values['allow-outside-paths'] === true,
     });
   } catch (error) {

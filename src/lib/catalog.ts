@@ -65,8 +65,10 @@ export function parseStoryboard(
 }
 
 function checkOptions(options: StoryboardOptions) {
+  const catalog = options.catalog ?? loadCatalog();
   return {
-    knownModels: [...(options.catalog ?? loadCatalog()).byId.keys()],
+    knownModels: [...catalog.byId.keys()],
+    knownJudges: [...catalog.judgesById.keys()],
     allowOutsidePaths: options.allowOutsidePaths === true,
   };
 }

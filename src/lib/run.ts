@@ -47,6 +47,7 @@ import { MediaFolder } from '../store/media-folder.ts';
 import { DATABASE_FILE, type JobRow, openStore, type Store } from '../store/store.ts';
 import type { Storyboard } from '../storyboard/types.ts';
 import { shownUsd, toMicro, toUsd } from '../util/money.ts';
+import { catalogJudge } from './judge.ts';
 import { assertRunnable, plan as makePlan } from './plan.ts';
 import {
   checkDisk,
@@ -284,7 +285,12 @@ export async function run(options: RunOptions): Promise<RunResult> {
       registry,
       media: new MediaFolder(dir),
       tools: options.tools ?? ffmpegClipTools,
-      ...(options.judge ? { judge: options.judge } : {}),
+      // the free preview never asks a paid judge
+      ...(options.judge
+        ? { judge: options.judge }
+        : preview
+          ? {}
+          : { judge: catalogJudge(options.catalog, options.env ?? process.env) }),
       signal,
       events,
       ...(clock ? { clock } : {}),

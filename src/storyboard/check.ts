@@ -53,6 +53,8 @@ import {
 export interface LoadOptions {
   /** the catalog's model ids: shot pins, `policy.allow` and `policy.deny` must name one */
   knownModels?: readonly string[];
+  /** the catalog's judge model ids: `policy.qc.judge` must name one */
+  knownJudges?: readonly string[];
   /** accept image paths outside the storyboard's folder (absolute, `../`, symbolic links) */
   allowOutsidePaths?: boolean;
 }
@@ -328,12 +330,14 @@ class Checker {
   private readonly file: string;
   private readonly images: ImageResolver;
   private readonly knownModels: readonly string[] | undefined;
+  private readonly knownJudges: readonly string[] | undefined;
   private readonly knownModelSet: ReadonlySet<string> | undefined;
 
   constructor(file: string, options: LoadOptions) {
     this.file = file;
     this.images = new ImageResolver(path.dirname(file), options.allowOutsidePaths === true);
     this.knownModels = options.knownModels;
+    this.knownJudges = options.knownJudges;
     this.knownModelSet = options.knownModels && new Set(options.knownModels);
   }
 
@@ -533,7 +537,7 @@ class Checker {
       qc.judge =
         fields.judge === 'off' || fields.judge === false
           ? 'off'
-          : (this.modelId(at, 'judge', fields.judge) ?? 'off');
+          : (this.judgeId(at, fields.judge) ?? 'off');
     }
     return qc;
   }
@@ -1679,6 +1683,22 @@ class Checker {
       if (model !== undefined && !models.includes(model)) models.push(model);
     });
     return models;
+  }
+
+  /** A judge model id (`policy.qc.judge`): the catalog's judges, not its video models. */
+  private judgeId(at: Path, value: unknown): string | undefined {
+    const expected =
+      'off, or a judge model id from the catalog (`shotrouter models` lists them under judges)';
+    const model = this.text(at, 'judge', value, { required: true, expected });
+    const known = this.knownJudges;
+    if (model === undefined || known === undefined || known.includes(model)) return model;
+    const near = didYouMean(model, known);
+    this.findings.error([...at, 'judge'], `unknown judge model '${model}'`, {
+      expected,
+      found: quote(model),
+      ...(near === undefined ? {} : { hint: `did you mean '${near}'?` }),
+    });
+    return undefined;
   }
 
   private modelId(at: Path, key: PathKey, value: unknown): string | undefined {

@@ -237,4 +237,37 @@ describe('retakes', () => {
       assert.equal(report(out).shots[0]!.paid_takes[0]!.in_cut, true);
     });
   });
+
+  test('the vision judge (sandbox stand-in) joins the checks: a take it says does not show the prompt fails `judge`', async () => {
+    await withSandbox({ seed: 1 }, async (sandbox) => {
+      const shown = storyboard('judged', 10, 1, '{ retake: 0, judge: gemini-3.1-flash-lite }');
+      const good = await cli(sandbox, ['run', shown, '--out', path.join(dir, 'judged'), '--yes']);
+      assert.equal(good.code, 0, good.err);
+      const passed = report(path.join(dir, 'judged')).shots[0]!.verdict as Check[];
+      const judge = passed.find((c) => c.code === 'judge');
+      assert.equal(judge?.ok, true, JSON.stringify(passed));
+
+      const hidden = storyboard('not-shown', 10, 1, '{ retake: 0, judge: gemini-3.1-flash-lite }');
+      fs.writeFileSync(
+        hidden,
+        fs
+          .readFileSync(hidden, 'utf8')
+          .replace('a lighthouse at dawn', 'SANDBOX_NOT_SHOWN a lighthouse'),
+      );
+      const bad = await cli(sandbox, [
+        'run',
+        hidden,
+        '--out',
+        path.join(dir, 'not-shown'),
+        '--yes',
+      ]);
+      assert.equal(bad.code, 3, bad.err);
+      assert.match(bad.err, /judge/, 'exit 3 names the judge');
+    });
+  });
+
+  test('policy.qc.judge must name a judge model of the catalog', () => {
+    const file = storyboard('bad-judge', 10, 1, '{ judge: veo-3.1 }');
+    assert.throws(() => loadStoryboard(file), /unknown judge model 'veo-3\.1'/);
+  });
 });
