@@ -22,7 +22,7 @@ export interface FieldSwitches {
   narration: boolean;
 }
 
-export const FIELDS_IN_FORMAT: FieldSwitches = { style: false, scene: false, narration: false };
+export const FIELDS_IN_FORMAT: FieldSwitches = { style: true, scene: true, narration: false };
 
 const WIDTH = 100;
 

@@ -104,9 +104,8 @@ describe('MulmoScript', () => {
     );
   });
 
-  test('style and narration, which the format has no field for yet, are comments', () => {
-    assert.equal(board.style, undefined);
-    assert.match(yaml, /^# style\.prompt: Soft watercolour illustration/m);
+  test('style is a field; narration, which the format has no field for yet, is a comment', () => {
+    assert.match(board.style!.prompt, /^Soft watercolour illustration/);
     assert.match(yaml, /# narration\.text: Every morning before the town woke/);
     assert.match(yaml, /# narration\.speaker: Narrator/);
     assert.match(yaml, /# this shot's own style: Ink drawing/);
@@ -153,7 +152,7 @@ describe('Fountain', () => {
         'sc3A-01',
       ],
     );
-    assert.match(yaml, /# EXT\. FERRY TERMINAL - NIGHT \(from night-ferry\.fountain:6\)/);
+    assert.equal(board.shots[0]!.scene, 'EXT. FERRY TERMINAL - NIGHT');
     assert.match(yaml, /# from night-ferry\.fountain:14\n {2}- id: sc01-04/);
   });
 
@@ -214,7 +213,7 @@ describe('CSV shot lists', () => {
     assert.deepEqual(board.shots[0]!.tags, ['establishing', 'camera-move']);
     assert.deepEqual(board.shots[4]!.characters, ['mara', 'teo']);
     assert.match(yaml, /# notes: Needs a second take, wind\n {2}- id: sc2-2/);
-    assert.match(yaml, /# Scene 2 \(from shotlist-studio\.csv:5, row 4\)/);
+    assert.match(yaml, /# from shotlist-studio\.csv:5, row 4\n(?:.*\n){1,3}?.*scene: Scene 2/);
   });
 
   test('an agency list: semicolons, other header words, quoted line breaks, timecodes, dialogue', () => {
