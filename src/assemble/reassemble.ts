@@ -9,10 +9,11 @@ import fs from 'node:fs';
 import { parseStoredPlan } from '../contracts/plan.ts';
 import { buildJobSpecs, type JobSpec, sha256 } from '../engine/job-spec.ts';
 import { ShotrouterError } from '../errors.ts';
+import { buildPrompt, fitPrompt, isDialect, ownLength } from '../router/prompt.ts';
 import type { Plan } from '../router/types.ts';
 import type { JobRow, RunRow, Store } from '../store/store.ts';
 import { loadStoryboard } from '../storyboard/load.ts';
-import type { Storyboard } from '../storyboard/types.ts';
+import type { Shot, Storyboard } from '../storyboard/types.ts';
 import { assembleDelivery, type Delivery } from './delivery.ts';
 import { recordPick } from './picks.ts';
 import type { ShotTake } from './shot-sources.ts';
@@ -68,12 +69,28 @@ function describesRun(
     if (planned.trim && Math.abs(planned.trim.seconds - kept) > 1e-5) {
       return false;
     }
+    // the stored plan carries the prompt sent (job specs take it from there): an edited prompt,
+    // style or character description makes another one
+    if (!samePrompt(planned, shot, storyboard)) return false;
   }
   const cacheKeys = new Map(specs.map((spec) => [spec.key, spec.cacheKey]));
   return jobs.every(
     (job) =>
       job.state === 'superseded' || cacheKeys.get(`${job.shot_id}#${job.take}`) === job.cache_key,
   );
+}
+
+/** The prompt the plan sends this shot is still the one its storyboard text makes. */
+function samePrompt(planned: Plan['shots'][number], shot: Shot, storyboard: Storyboard): boolean {
+  const sent = planned.prompt;
+  // plans stored before dialects, and groups (their prompt is the group's), are left to the keys
+  if (!sent || planned.group !== null || !planned.generate || !isDialect(sent.dialect)) return true;
+  const text = buildPrompt(shot, storyboard.characters, {
+    dialect: sent.dialect,
+    audio: planned.generate.audio,
+    slowMotionLook: planned.slowmo?.path === 'prompt',
+  });
+  return fitPrompt(text, sent.max_chars, ownLength(shot)).text === sent.text;
 }
 
 export interface PickResult {

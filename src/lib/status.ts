@@ -87,12 +87,14 @@ export async function statusFromStore(
       created_at: run.created_at,
       updated_at: run.updated_at,
     },
-    jobs: jobs.map((j) => {
-      const job = jobStatusOf(j);
-      return activity !== 'running' && IN_FLIGHT.has(job.state)
-        ? { ...job, state: 'interrupted' }
-        : job;
-    }),
+    jobs: await Promise.all(
+      jobs.map(async (j) => {
+        const job = await jobStatusWithChecks(store, j);
+        return activity !== 'running' && IN_FLIGHT.has(job.state)
+          ? { ...job, state: 'interrupted' as const }
+          : job;
+      }),
+    ),
     spend: {
       spent_usd: (ledger.spentMicro + cachedMicro) / 1e6,
       reserved_usd: ledger.reservedMicro / 1e6,

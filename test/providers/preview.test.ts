@@ -44,6 +44,7 @@ describe('preview provider', () => {
       fps: 25,
       audio: true,
       shotId: 's07',
+      take: 0,
       model: 'veo-3.1',
       prompt: 'A lighthouse in fog, 100% calm',
     });

@@ -260,12 +260,16 @@ describe('the installed package', () => {
     const listed = JSON.parse(run(cli, ['models', '--json', '--as-of', AS_OF], app)) as {
       models: Array<{ id: string }>;
       edit_models: Array<{ id: string }>;
+      judge_models: Array<{ id: string }>;
     };
     const cards = fs
       .readdirSync(path.join(installed, 'catalog'))
       .filter((f) => f.endsWith('.yaml'));
-    // every card is listed, generation models and edit models apart
-    assert.equal(listed.models.length + listed.edit_models.length, cards.length);
+    // every card is listed, generation, edit and judge models apart
+    assert.equal(
+      listed.models.length + listed.edit_models.length + listed.judge_models.length,
+      cards.length,
+    );
     assert.ok(listed.models.some((m) => m.id === 'veo-3.1'));
 
     const example = path.join(installed, 'examples', 'launch-film.yaml');

@@ -390,6 +390,7 @@ describe('GET /_sandbox/jobs', () => {
         audio: false,
         samples: 1,
         billable_seconds: 5,
+        request: { type: 'video', model: 'ray-3.2', prompt: 'x', video: { resolution: '540p' } },
       },
     ]);
     assert.deepEqual(t2.sb.jobs(), listed.body.jobs);
