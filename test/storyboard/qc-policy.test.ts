@@ -8,7 +8,7 @@ import { expectProblem, HEAD, INLINE_FILE, lines } from './helpers.ts';
 const SHOTS = 'shots: [{ id: a, prompt: p, duration: 2 }]';
 /** policy.qc on lines 6-7 and the given lines from line 8. */
 const withQc = (...qc: string[]) => lines(...HEAD, 'policy:', '  qc:', ...qc, SHOTS);
-const known = { knownModels: ['veo-3.1', 'gemini-judge'] };
+const known = { knownModels: ['veo-3.1'], knownJudges: ['gemini-judge'] };
 
 describe('policy.qc', () => {
   test('absent: retake 1 on every check, no judge', () => {
