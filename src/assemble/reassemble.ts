@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { parseStoredPlan } from '../contracts/plan.ts';
 import { buildJobSpecs, type JobSpec, sha256 } from '../engine/job-spec.ts';
 import { ShotrouterError } from '../errors.ts';
-import { buildPrompt, fitPrompt, isDialect, ownLength } from '../router/prompt.ts';
+import { isDialect, loneShotPrompt } from '../router/prompt.ts';
 import type { Plan } from '../router/types.ts';
 import type { JobRow, RunRow, Store } from '../store/store.ts';
 import { loadStoryboard } from '../storyboard/load.ts';
@@ -85,12 +85,8 @@ function samePrompt(planned: Plan['shots'][number], shot: Shot, storyboard: Stor
   const sent = planned.prompt;
   // plans stored before dialects, and groups (their prompt is the group's), are left to the keys
   if (!sent || planned.group !== null || !planned.generate || !isDialect(sent.dialect)) return true;
-  const text = buildPrompt(shot, storyboard.characters, {
-    dialect: sent.dialect,
-    audio: planned.generate.audio,
-    slowMotionLook: planned.slowmo?.path === 'prompt',
-  });
-  return fitPrompt(text, sent.max_chars, ownLength(shot)).text === sent.text;
+  const form = { dialect: sent.dialect, max_chars: sent.max_chars };
+  return loneShotPrompt(shot, storyboard.characters, form, planned) === sent.text;
 }
 
 export interface PickResult {

@@ -8,14 +8,9 @@ import type { Catalog } from '../catalog/load.ts';
 import type { TakeJudge } from '../engine/context.ts';
 import { ShotrouterError } from '../errors.ts';
 import type { Env } from '../providers/credentials.ts';
-import { judgeSpendOf, visionJudge } from '../providers/vision-judge.ts';
+import { visionJudge } from '../providers/vision-judge.ts';
 
-/** What the judge calls of a run cost, in USD, as they happen (for the report and the total). */
-export interface JudgeSpend {
-  add(usd: number): void;
-}
-
-export function catalogJudge(catalog: Catalog, env: Env, spend?: JudgeSpend): TakeJudge {
+export function catalogJudge(catalog: Catalog, env: Env): TakeJudge {
   return async ({ file, spec, model, signal }) => {
     const card = catalog.judgesById.get(model);
     if (card === undefined) {
@@ -29,7 +24,6 @@ export function catalogJudge(catalog: Catalog, env: Env, spend?: JudgeSpend): Ta
         adapter: { env },
         signal,
       });
-      spend?.add(result.costUsd);
       return [
         {
           ...result.check,
@@ -38,8 +32,6 @@ export function catalogJudge(catalog: Catalog, env: Env, spend?: JudgeSpend): Ta
       ];
     } catch (error) {
       if (signal.aborted) throw error;
-      const billed = judgeSpendOf(error);
-      if (billed !== undefined) spend?.add(billed);
       const why = ShotrouterError.is(error) ? error.message : String(error);
       return [notJudged(model, why)];
     }

@@ -342,6 +342,24 @@ export function promptForm(model: ModelCard, route: ModelCard['routes'][number])
  * mutated), so a shot that gets a warning gets a list shared by every shot with the same list
  * and the same warning: no copy per shot.
  */
+/**
+ * The prompt text a lone shot is sent on a route of this dialect and limit: what `attachPrompts`
+ * stores in the plan, so a stored plan can be checked against its storyboard as it is now.
+ */
+export function loneShotPrompt(
+  shot: Shot,
+  characters: Readonly<Record<string, Character>>,
+  form: { dialect: DialectId; max_chars: number | null },
+  planned: Pick<PlannedShot, 'generate' | 'slowmo'>,
+): string {
+  const options: PromptOptions = {
+    dialect: form.dialect,
+    audio: planned.generate?.audio ?? false,
+    slowMotionLook: planned.slowmo?.path === 'prompt',
+  };
+  return fitPrompt(buildPrompt(shot, characters, options), form.max_chars, ownLength(shot)).text;
+}
+
 export function attachPrompts(
   shots: PlannedShot[],
   storyboard: Pick<Storyboard, 'shots' | 'characters'>,
@@ -366,8 +384,11 @@ export function attachPrompts(
     };
     let fitted: { text: string; cut?: number };
     if (planned.group === null) {
-      const text = buildPrompt(shot, storyboard.characters, options);
-      fitted = fitPrompt(text, form.max_chars, ownLength(shot));
+      fitted = fitPrompt(
+        buildPrompt(shot, storyboard.characters, options),
+        form.max_chars,
+        ownLength(shot),
+      );
     } else {
       let group = groups.get(planned.group);
       if (!group) {
