@@ -60,7 +60,8 @@ export const IMPORT_RULES: ImportRules = {
       ...BASE,
     ],
     // the doors: nothing under src/ imports them but the CLI and the package's index
-    server: ['lib', 'router', 'contracts', 'storyboard', 'store', ...BASE],
+    // (and `/mcp`: the MCP tools over the server's projects)
+    server: ['mcp', 'lib', 'router', 'contracts', 'storyboard', 'store', ...BASE],
     // the MCP server: the same lib/ functions for agents; its results use the contracts' shapes
     mcp: ['contracts', 'lib', 'storyboard', 'store', ...BASE],
     'index.ts': [

@@ -3,7 +3,14 @@
  * defined once in contracts/; the rest are small summaries of lib/ results.
  */
 import { z } from 'zod';
-import { PlanSchema, RunStatusSchema, ShotJobSchema } from '../contracts/index.ts';
+import {
+  PackageResultSchema,
+  PlanSchema,
+  RunStatusSchema,
+  ShotJobSchema,
+  ShotReviewSchema,
+  TakeCommentSchema,
+} from '../contracts/index.ts';
 
 export const McpOutputs = {
   validation: z.object({
@@ -16,11 +23,16 @@ export const McpOutputs = {
     usd: z.number().describe('what the run would still spend at list prices'),
     jobs: z.number().int(),
     done: z.number().int(),
-    max_usd: z.number().describe('the cap the person set for paid runs'),
+    max_usd: z
+      .number()
+      .nullable()
+      .describe(
+        'the cap the person set for paid runs (`mcp --max-usd`); null over HTTP, where the user’s role and the project’s budget decide',
+      ),
     allowed: z.boolean().describe('a run of this estimate is within the cap'),
   }),
   run: z.object({
-    state: z.enum(['finished', 'aborted']),
+    state: z.enum(['finished', 'aborted', 'failed']),
     dir: z.string(),
     final: z.string().nullable(),
     spend_usd: z.number(),
@@ -57,5 +69,10 @@ export const McpOutputs = {
     provider: z.string().nullable(),
     assembled: z.boolean(),
     final: z.string().nullable(),
+  }),
+  review: ShotReviewSchema,
+  comment: TakeCommentSchema,
+  package: PackageResultSchema.extend({
+    url: z.string().nullable().describe('over HTTP: where to download the zip'),
   }),
 };

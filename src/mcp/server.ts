@@ -10,90 +10,62 @@
  *   - `confirm_usd` from the agent, at least that amount (what `run` shows before spending);
  *   - where the client supports elicitation, the person's yes, asked through the client.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { CommentInputSchema, ReviewInputSchema } from '../contracts/index.ts';
 import { formatProblem, InvalidInputError, ShotrouterError } from '../errors.ts';
-import { type Catalog, loadStoryboard, catalog as userCatalog } from '../lib/catalog.ts';
-import { assertRunnable, plan as makePlan } from '../lib/plan.ts';
-import { estimateRun, type RunProgressEvent, run } from '../lib/run.ts';
-import { runStatus } from '../lib/status.ts';
-import { pickTake, shotTakes } from '../lib/takes.ts';
-import { openStore } from '../store/store.ts';
-import type { Storyboard } from '../storyboard/types.ts';
+import { commentOnTake, reviewShot } from '../lib/review.ts';
+import type { RunProgressEvent } from '../lib/run.ts';
+import { shotTakes } from '../lib/takes.ts';
 import { McpOutputs } from './schemas.ts';
+import { type FolderWorkspaceOptions, folderWorkspace, type McpWorkspace } from './workspace.ts';
 
-export interface McpServerOptions {
-  /** paths the agent names resolve inside this folder, and may not leave it */
-  root: string;
-  /** the user's environment: credentials, catalog overlays and the installed catalog */
-  env: Record<string, string | undefined>;
-  /** the most a paid run may be asked to spend, set by a person (default 0: previews only) */
-  maxUsd?: number;
-  /** overrides for tests: who makes the clips */
-  runOptions?: Pick<Parameters<typeof run>[0], 'registry' | 'tools' | 'clock'>;
+export interface McpServerOptions extends FolderWorkspaceOptions {
   version?: string;
 }
 
-const Path = z.string().min(1).max(4096);
-
+/** `shotrouter mcp`: the tools over a folder of storyboards and run folders. */
 export function createMcpServer(options: McpServerOptions): McpServer {
-  const root = path.resolve(options.root);
-  const maxUsd = options.maxUsd ?? 0;
+  return buildMcpServer(folderWorkspace(options), {
+    version: options.version,
+    where:
+      'Paths are relative to the folder the server was started in. A paid run needs the cap the person set (--max-usd) and confirm_usd of at least the estimate.',
+  });
+}
+
+const Usd = z.number().positive().finite();
+const AsOf = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .optional();
+
+/** The tools, resources and the spending gate, over any workspace (a folder, or projects). */
+export function buildMcpServer(
+  ws: McpWorkspace,
+  options: { version?: string | undefined; where: string },
+): McpServer {
   const server = new McpServer(
     { name: 'shotrouter', version: options.version ?? '0.1.0' },
     {
       capabilities: { logging: {} },
-      instructions:
-        'shotrouter routes every shot of a video storyboard to the AI video model best suited to it, generates the shots and assembles the cut. Paths are relative to the folder the server was started in. Preview runs are free (local placeholders). A paid run needs the cap the person set (--max-usd) and confirm_usd of at least the estimate; call estimate first and show the person the amount.',
+      instructions: `shotrouter routes every shot of a video storyboard to the AI video model best suited to it, generates the shots and assembles the cut. Preview runs are free (local placeholders). ${options.where} Call estimate first and show the person the amount.`,
     },
   );
-
-  /** A path inside the root; anything else is refused before it is read. */
-  const inside = (given: string, what: string): string => {
-    const resolved = path.resolve(root, given);
-    const relative = path.relative(root, resolved);
-    if (relative.startsWith('..') || path.isAbsolute(relative)) {
-      throw new ShotrouterError(
-        'usage',
-        `${what} '${given}' is outside ${root}, where this server works`,
-      );
-    }
-    return resolved;
-  };
-  const catalog = (): Catalog => userCatalog({ env: options.env, cwd: root });
-  const storyboardAt = (file: string, models: Catalog): Storyboard =>
-    loadStoryboard(inside(file, 'the storyboard'), { catalog: models });
-  const planned = (args: {
-    storyboard: string;
-    budget_usd?: number | undefined;
-    as_of?: string | undefined;
-  }) => {
-    const models = catalog();
-    const storyboard = storyboardAt(args.storyboard, models);
-    const plan = makePlan(storyboard, models, {
-      ...(args.budget_usd !== undefined ? { budgetUsd: args.budget_usd } : {}),
-      ...(args.as_of !== undefined ? { asOf: args.as_of } : {}),
-      env: options.env,
-    });
-    return { models, storyboard, plan };
-  };
 
   server.registerTool(
     'validate',
     {
       title: 'Check a storyboard',
       description: 'Checks a storyboard file and lists every problem with file:line:col.',
-      inputSchema: { storyboard: Path.describe('the storyboard file (YAML or JSON)') },
+      inputSchema: ws.shape('storyboard'),
       outputSchema: McpOutputs.validation,
       annotations: { readOnlyHint: true },
     },
-    async ({ storyboard }) =>
+    async (args) =>
       guard(async () => {
         try {
-          const board = storyboardAt(storyboard, catalog());
+          const board = ws.storyboard(args);
           return structured({ ok: true, shots: board.shots.length, problems: [] });
         } catch (error) {
           if (!(error instanceof InvalidInputError)) throw error;
@@ -108,18 +80,19 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       title: 'Route every shot',
       description:
         'Routes every shot to the best model it may use, within the budget, with the reasons, before anything is spent. The same JSON as `shotrouter plan --json`.',
-      inputSchema: {
-        storyboard: Path,
-        budget_usd: z.number().positive().finite().optional(),
-        as_of: z
-          .string()
-          .regex(/^\d{4}-\d{2}-\d{2}$/)
-          .optional(),
-      },
+      inputSchema: { ...ws.shape('storyboard'), budget_usd: Usd.optional(), as_of: AsOf },
       outputSchema: McpOutputs.plan,
       annotations: { readOnlyHint: true },
     },
-    async (args) => guard(async () => structured(planned(args).plan)),
+    async (args) =>
+      guard(async () =>
+        structured(
+          ws.plan(args, {
+            ...(args.budget_usd !== undefined ? { budgetUsd: args.budget_usd } : {}),
+            ...(args.as_of !== undefined ? { asOf: args.as_of } : {}),
+          }),
+        ),
+      ),
   );
 
   server.registerTool(
@@ -128,28 +101,18 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       title: 'What a run would spend',
       description:
         'What `run` would still spend into the run folder at list prices (clips already kept there are not bought again): the amount a paid run asks consent for.',
-      inputSchema: {
-        storyboard: Path,
-        out: Path.describe('the run folder'),
-        preview: z.boolean().optional(),
-      },
+      inputSchema: { ...ws.shape('both'), preview: z.boolean().optional() },
       outputSchema: McpOutputs.estimate,
       annotations: { readOnlyHint: true },
     },
     async (args) =>
       guard(async () => {
-        const { storyboard, plan } = planned(args);
-        assertRunnable(plan);
-        const estimate = await estimateRun({
-          storyboard,
-          plan,
-          dir: inside(args.out, 'the run folder'),
-          preview: args.preview === true,
-        });
+        const preview = args.preview === true;
+        const estimate = await ws.estimate(args, { preview });
         return structured({
           ...estimate,
-          max_usd: maxUsd,
-          allowed: args.preview === true || estimate.usd <= maxUsd,
+          max_usd: ws.maxUsd,
+          allowed: preview || ws.maxUsd === null || estimate.usd <= ws.maxUsd,
         });
       }),
   );
@@ -159,10 +122,9 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     {
       title: 'Generate and assemble',
       description:
-        'Generates every shot and assembles the cut in the run folder (resumable: done work is kept). preview: true renders local placeholders and spends nothing. A paid run needs confirm_usd of at least the estimate and is refused above the cap the person set.',
+        'Generates every shot and assembles the cut (resumable: done work is kept). preview: true renders local placeholders and spends nothing. A paid run needs confirm_usd of at least the estimate and is refused above the cap the person set.',
       inputSchema: {
-        storyboard: Path,
-        out: Path.describe('the run folder'),
+        ...ws.shape('both'),
         preview: z.boolean().default(true),
         confirm_usd: z
           .number()
@@ -170,20 +132,26 @@ export function createMcpServer(options: McpServerOptions): McpServer {
           .finite()
           .optional()
           .describe('the spend you confirm, at least the estimate'),
-        budget_usd: z.number().positive().finite().optional(),
+        budget_usd: Usd.optional(),
       },
       outputSchema: McpOutputs.run,
       annotations: { destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
     async (args, extra) =>
       guard(async () => {
-        const { models, storyboard, plan } = planned(args);
-        const dir = inside(args.out, 'the run folder');
-        if (!args.preview) {
-          // the person's cap and the agent's confirmation come before anything else is checked
-          assertRunnable(plan);
-          const estimate = await estimateRun({ storyboard, plan, dir });
-          if (estimate.usd > 0) allowSpend(estimate.usd, args.confirm_usd, maxUsd);
+        const budget = args.budget_usd !== undefined ? { budgetUsd: args.budget_usd } : {};
+        let confirmedUsd = 0;
+        if (args.preview) {
+          ws.require('editor', 'start a preview run');
+        } else {
+          // who may spend, the person's cap and the agent's confirmation come before anything else
+          ws.require('producer', 'start a run that spends');
+          const estimate = await ws.estimate(args, { preview: false, ...budget });
+          if (estimate.usd > 0) {
+            allowSpend(estimate.usd, args.confirm_usd, ws.maxUsd);
+            await askPerson(server, estimate.usd);
+            confirmedUsd = args.confirm_usd ?? 0;
+          }
         }
         const token = extra._meta?.progressToken;
         let progress = 0;
@@ -198,31 +166,15 @@ export function createMcpServer(options: McpServerOptions): McpServer {
             })
             .catch(() => {});
         };
-        const result = await run({
-          storyboard,
-          catalog: models,
-          plan,
-          dir,
-          preview: args.preview,
-          env: options.env,
-          signal: extra.signal,
-          onEvent,
-          // asked again with the run's own figure, just before the first paid start
-          confirmSpend: async ({ usd }) => {
-            allowSpend(usd, args.confirm_usd, maxUsd);
-            return askPerson(server, usd, plan.title);
-          },
-          ...options.runOptions,
-        });
-        return structured({
-          state: result.state,
-          dir: path.relative(root, result.dir) || '.',
-          final: result.final ? path.relative(root, result.final) : null,
-          spend_usd: result.report.total.spend_usd,
-          shots: result.report.total.shots,
-          done: result.report.total.done,
-          failed: result.failed.map((s) => s.id),
-        });
+        return structured(
+          await ws.run(args, {
+            preview: args.preview,
+            budgetUsd: args.budget_usd,
+            confirmedUsd,
+            signal: extra.signal,
+            onEvent,
+          }),
+        );
       }),
   );
 
@@ -231,15 +183,15 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     {
       title: 'Where a run stands',
       description:
-        'Per job state, model, attempts and spend of the newest run in a run folder; what is left. The same JSON as `shotrouter status --json`.',
-      inputSchema: { out: Path.describe('the run folder') },
+        'Per job state, model, attempts and spend of the newest run; what is left. The same JSON as `shotrouter status --json`.',
+      inputSchema: ws.shape('run'),
       outputSchema: McpOutputs.status,
       annotations: { readOnlyHint: true },
     },
-    async ({ out }) =>
+    async (args) =>
       guard(async () => {
-        const status = await runStatus(inside(out, 'the run folder'));
-        if (status === null) throw new ShotrouterError('usage', `${out} has no run yet`);
+        const status = await ws.status(args);
+        if (status === null) throw new ShotrouterError('usage', 'nothing has run there yet');
         return structured(status);
       }),
   );
@@ -250,23 +202,15 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       title: 'Every take of every shot',
       description:
         'For each shot of the storyboard: the jobs that serve it and every take made, with the one the cut uses.',
-      inputSchema: { storyboard: Path, out: Path.describe('the run folder') },
+      inputSchema: ws.shape('both'),
       outputSchema: McpOutputs.takes,
       annotations: { readOnlyHint: true },
     },
     async (args) =>
       guard(async () => {
-        const storyboard = storyboardAt(args.storyboard, catalog());
-        const dir = inside(args.out, 'the run folder');
-        if (!fs.existsSync(dir))
-          throw new ShotrouterError('usage', `${args.out} is not a run folder`);
-        const store = await openStore({ dir });
-        try {
-          const { shots } = await shotTakes(store, storyboard);
-          return structured({ shots });
-        } finally {
-          await store.close();
-        }
+        const storyboard = ws.storyboard(args);
+        const { shots } = await ws.withStore(args, (store) => shotTakes(store, storyboard));
+        return structured({ shots });
       }),
   );
 
@@ -277,7 +221,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       description:
         'The cut uses this take of the shot from now on; the cut, timelines and report are assembled again from kept clips. Nothing is generated or spent.',
       inputSchema: {
-        out: Path.describe('the run folder'),
+        ...ws.shape('run'),
         shot: z.string().min(1).max(200),
         take: z.number().int().min(1),
       },
@@ -286,83 +230,116 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     },
     async (args) =>
       guard(async () => {
-        const result = await pickTake(inside(args.out, 'the run folder'), args.shot, args.take, {
-          signal: AbortSignal.timeout(600_000),
-        });
-        return structured({
-          shot: args.shot,
-          take: args.take,
-          model: result.model,
-          provider: result.provider,
-          assembled: result.report !== null,
-          final: result.final ? path.relative(root, result.final) : null,
-        });
+        ws.require('editor', 'pick a take');
+        const result = await ws.pick(args, args.shot, args.take);
+        return structured({ shot: args.shot, take: args.take, ...result });
       }),
   );
 
-  const fileTemplate = (scheme: string) =>
-    new ResourceTemplate(`shotrouter://${scheme}/{+path}`, { list: undefined });
+  server.registerTool(
+    'approve',
+    {
+      title: 'Approve a shot, or ask for changes',
+      description:
+        'Gives a shot its review verdict (replacing the one before): approved, or needs_changes with a note saying what to change. Kept with the run; shown in the report and on the board.',
+      inputSchema: { ...ws.shape('run'), ...ReviewInputSchema.shape },
+      outputSchema: McpOutputs.review,
+      annotations: { idempotentHint: true },
+    },
+    async (args) =>
+      guard(async () => {
+        ws.require('editor', 'review a shot');
+        const review = await ws.withStore(args, (store) =>
+          reviewShot(store, { shot: args.shot, verdict: args.verdict, note: args.note }, ws.by),
+        );
+        ws.changed(args, 'review', { review });
+        return structured(review);
+      }),
+  );
+
+  server.registerTool(
+    'comment',
+    {
+      title: 'Comment on a take at a time',
+      description:
+        'A time-coded comment on a take (seconds into the shot as it plays in the cut). Kept with the run; shown in the report and as markers in the timelines the next time they are written.',
+      inputSchema: { ...ws.shape('run'), ...CommentInputSchema.shape },
+      outputSchema: McpOutputs.comment,
+    },
+    async (args) =>
+      guard(async () => {
+        ws.require('editor', 'comment on a take');
+        const { shot, take, at_seconds, text } = args;
+        const comment = await ws.withStore(args, (store) =>
+          commentOnTake(store, { shot, take, at_seconds, text }, ws.by),
+        );
+        ws.changed(args, 'review', { comment });
+        return structured(comment);
+      }),
+  );
+
+  server.registerTool(
+    'package',
+    {
+      title: 'Package the edit for an editor',
+      description:
+        'Writes the edit as a folder an editor opens anywhere: each take with handles, the OTIO/FCPXML/EDL timelines, the cut and the report (as `shotrouter package`). Nothing is generated or spent.',
+      inputSchema: { ...ws.shape('run'), ...ws.shape('package') },
+      outputSchema: McpOutputs.package,
+    },
+    async (args) =>
+      guard(async () => {
+        ws.require('editor', 'package the edit');
+        return structured(await ws.packageEdit(args));
+      }),
+  );
+
+  const template = (kind: keyof McpWorkspace['resources']) =>
+    new ResourceTemplate(ws.resources[kind].uri, { list: undefined });
+  const text = (uri: URL, mimeType: string, body: string) => ({
+    contents: [{ uri: uri.href, mimeType, text: body }],
+  });
 
   server.registerResource(
     'storyboard',
-    fileTemplate('storyboard'),
+    template('storyboard'),
     { title: 'A storyboard', description: 'The storyboard file as written', mimeType: 'text/yaml' },
-    async (uri, { path: file }) => ({
-      contents: [
-        {
-          uri: uri.href,
-          mimeType: 'text/yaml',
-          text: fs.readFileSync(inside(String(file), 'the storyboard'), 'utf8'),
-        },
-      ],
-    }),
+    async (uri, vars) =>
+      text(uri, 'text/yaml', ws.storyboardText(ws.resources.storyboard.target(vars))),
   );
   server.registerResource(
     'plan',
-    fileTemplate('plan'),
+    template('plan'),
     {
       title: 'The plan of a storyboard',
       description: 'The same JSON as `shotrouter plan --json`',
       mimeType: 'application/json',
     },
-    async (uri, { path: file }) => ({
-      contents: [
-        {
-          uri: uri.href,
-          mimeType: 'application/json',
-          text: JSON.stringify(planned({ storyboard: String(file) }).plan, null, 2),
-        },
-      ],
-    }),
+    async (uri, vars) =>
+      text(
+        uri,
+        'application/json',
+        JSON.stringify(ws.plan(ws.resources.plan.target(vars), {}), null, 2),
+      ),
   );
   server.registerResource(
     'report',
-    fileTemplate('report'),
+    template('report'),
     {
       title: 'The report of a run',
-      description: 'report.json of a run folder',
+      description: 'report.json of the newest run',
       mimeType: 'application/json',
     },
-    async (uri, { path: dir }) => ({
-      contents: [
-        {
-          uri: uri.href,
-          mimeType: 'application/json',
-          text: fs.readFileSync(
-            path.join(inside(String(dir), 'the run folder'), 'report.json'),
-            'utf8',
-          ),
-        },
-      ],
-    }),
+    async (uri, vars) =>
+      text(uri, 'application/json', ws.reportText(ws.resources.report.target(vars))),
   );
 
   return server;
 }
 
 /** A paid run within the person's cap and the agent's confirmation, or a refusal saying why. */
-function allowSpend(usd: number, confirmUsd: number | undefined, maxUsd: number): void {
-  if (usd > maxUsd) {
+function allowSpend(usd: number, confirmUsd: number | undefined, maxUsd: number | null): void {
+  if (maxUsd !== null && usd > maxUsd) {
     throw new ShotrouterError(
       'usage',
       `this run may spend up to $${usd.toFixed(2)}, over the $${maxUsd.toFixed(2)} cap the person running this server set (shotrouter mcp --max-usd); nothing spent. Try preview: true, or ask them to raise the cap.`,
@@ -377,18 +354,18 @@ function allowSpend(usd: number, confirmUsd: number | undefined, maxUsd: number)
 }
 
 /** Where the client can ask its person, it does; otherwise the cap and confirm_usd stand. */
-async function askPerson(server: McpServer, usd: number, title: string): Promise<boolean> {
-  if (!server.server.getClientCapabilities()?.elicitation) return true;
+async function askPerson(server: McpServer, usd: number): Promise<void> {
+  if (!server.server.getClientCapabilities()?.elicitation) return;
   const answer = await server.server.elicitInput({
     mode: 'form',
-    message: `Spend up to $${usd.toFixed(2)} generating "${title}"?`,
+    message: `Spend up to $${usd.toFixed(2)} generating video with shotrouter?`,
     requestedSchema: {
       type: 'object',
       properties: { confirm: { type: 'boolean', title: `Spend up to $${usd.toFixed(2)}` } },
       required: ['confirm'],
     },
   });
-  if (answer.action === 'accept' && answer.content?.confirm === true) return true;
+  if (answer.action === 'accept' && answer.content?.confirm === true) return;
   throw new ShotrouterError(
     'aborted',
     `the person did not agree to spend $${usd.toFixed(2)}; nothing spent`,
@@ -422,15 +399,14 @@ async function guard(work: () => Promise<CallToolResult>): Promise<CallToolResul
   try {
     return await work();
   } catch (error) {
-    const body = ShotrouterError.is(error)
-      ? {
-          code: error.code,
-          message:
-            error instanceof InvalidInputError
-              ? error.problems.map(formatProblem).join('\n')
-              : error.message,
-        }
-      : { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+    const code = (error as { code?: unknown } | null)?.code;
+    const body =
+      error instanceof InvalidInputError
+        ? { code: error.code, message: error.problems.map(formatProblem).join('\n') }
+        : error instanceof Error && typeof code === 'string'
+          ? // the library's errors and the HTTP API's (forbidden, run_in_progress, …)
+            { code, message: error.message }
+          : { code: 'internal', message: error instanceof Error ? error.message : String(error) };
     return { isError: true, content: [{ type: 'text', text: JSON.stringify({ error: body }) }] };
   }
 }

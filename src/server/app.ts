@@ -15,6 +15,7 @@ import type { Store } from '../store/store.ts';
 import { packageRoot } from '../util/package-root.ts';
 import { type ServerContext, VERSION } from './context.ts';
 import { ApiError } from './errors.ts';
+import { mcpHandler } from './mcp.ts';
 import { apiHeaders, bodyLimits, jsonErrors, noRoute, notFoundJson } from './middleware.ts';
 import { referenceFetcher } from './reference-fetch.ts';
 import { apiDocument } from './resource.ts';
@@ -130,6 +131,9 @@ export function createServer(options: ServerOptions): ShotrouterServer {
     return c.json(document);
   });
   app.all('/api/*', noRoute);
+  // MCP for agents: the same access, roles and limits as the API (server/mcp.ts)
+  app.use('/mcp', ctx.access.middleware(), apiHeaders, bodyLimits(UPLOAD_PATH, ctx.limits));
+  app.all('/mcp', mcpHandler(ctx, options.env ?? process.env));
   app.route('/', boardRoutes(ctx));
 
   return {

@@ -43,8 +43,11 @@ export function requireRole(c: Context, needed: Role, what: string): Identity {
   return identity;
 }
 
-/** Requests that change nothing although they are not GETs (a dry-run plan, a session). */
-const READING_POSTS = [/^\/api\/session$/, /^\/api\/projects\/[^/]+\/plan$/];
+/**
+ * Requests that change nothing although they are not GETs (a dry-run plan, a session), and MCP,
+ * whose every message is a POST: its tools check the role of what they do themselves.
+ */
+const READING_POSTS = [/^\/api\/session$/, /^\/api\/projects\/[^/]+\/plan$/, /^\/mcp$/];
 
 export const SESSION_COOKIE = 'shotrouter_session';
 const SESSION_SECONDS = 12 * 60 * 60;

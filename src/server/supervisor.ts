@@ -55,6 +55,19 @@ export interface SupervisorOptions {
   heartbeatMs: number;
 }
 
+/** How a run ended here (the newest one of each project is kept). */
+export interface RunEnded {
+  runId: string | null;
+  state: 'finished' | 'aborted' | 'failed';
+  error: RunInfo['error'];
+}
+
+/** A caller following one run: every event, then how it ended. */
+export interface RunFollower {
+  onEvent(event: RunProgressEvent): void;
+  onEnded(ended: RunEnded): void;
+}
+
 /** A run or a pick in progress (one at a time per project). */
 interface Busy {
   kind: 'run' | 'pick';
@@ -70,11 +83,7 @@ interface Live {
   hub: EventHub;
   busy: Busy | null;
   /** how the last run in this server ended, until the next starts */
-  ended: {
-    runId: string | null;
-    state: 'finished' | 'aborted' | 'failed';
-    error: RunInfo['error'];
-  } | null;
+  ended: RunEnded | null;
 }
 
 type StoredStatus = Awaited<ReturnType<typeof statusFromStore>>;
@@ -134,7 +143,12 @@ export class RunSupervisor {
    */
   async start(
     project: Project,
-    how: { preview: boolean; confirmUsd: number | undefined },
+    how: {
+      preview: boolean;
+      confirmUsd: number | undefined;
+      /** a caller following the run itself (the MCP tool): its events, and how it ended */
+      follow?: RunFollower;
+    },
   ): Promise<{ run: RunInfo; estimate: SpendEstimate }> {
     const live = this.#live(project);
     if (live.busy) throw new ApiError('run_in_progress', 'a run is already in progress');
@@ -166,6 +180,7 @@ export class RunSupervisor {
       plan,
       registry,
       confirmed,
+      follow: how.follow,
     });
     return { run: info, estimate };
   }
@@ -184,7 +199,7 @@ export class RunSupervisor {
     shot: string,
     take: number,
     by: string | null = null,
-  ): Promise<void> {
+  ): Promise<Awaited<ReturnType<typeof pickTake>>> {
     const live = this.#live(project);
     this.assertUnlocked(project, 'pick a take');
     if (!this.#options.stores.hasRun(project)) {
@@ -203,8 +218,9 @@ export class RunSupervisor {
       doneBefore: 0,
       states: new Map(),
     };
+    let picked: Awaited<ReturnType<typeof pickTake>>;
     try {
-      await pickTake(project.runDir, shot, take, {
+      picked = await pickTake(project.runDir, shot, take, {
         signal: controller.signal,
         ...this.#options.stores.seam,
       });
@@ -213,6 +229,7 @@ export class RunSupervisor {
       finish();
     }
     live.hub.publish('picked', { shot, take, by });
+    return picked;
   }
 
   /** The run to show: the one in progress, else the newest stored one and how it ended here. */
@@ -280,6 +297,7 @@ export class RunSupervisor {
       plan: Plan;
       registry: ProviderRegistry;
       confirmed: number;
+      follow?: RunFollower | undefined;
     },
   ): RunInfo {
     const { catalog, runner, shared, log } = this.#options;
@@ -297,6 +315,7 @@ export class RunSupervisor {
     live.hub.publish('state', busy.info);
     const onEvent = (event: RunProgressEvent) => {
       track(busy, event);
+      how.follow?.onEvent(event);
       if (event.type === 'assembled') {
         live.hub.publish('assembled', { runId: event.runId, final: event.report.final });
       } else {
@@ -337,6 +356,7 @@ export class RunSupervisor {
       .finally(() => {
         live.busy = null;
         const ended = live.ended!;
+        how.follow?.onEnded(ended);
         live.hub.publish('ended', {
           ...busy.info,
           state: ended.state,

@@ -56,7 +56,18 @@ describe('shotrouter mcp over stdio', () => {
   test('lists its tools, each with input and output schemas', async () => {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['estimate', 'pick', 'plan', 'run', 'status', 'takes', 'validate']);
+    assert.deepEqual(names, [
+      'approve',
+      'comment',
+      'estimate',
+      'package',
+      'pick',
+      'plan',
+      'run',
+      'status',
+      'takes',
+      'validate',
+    ]);
     for (const tool of tools) {
       assert.equal(tool.inputSchema.type, 'object');
       assert.equal(tool.outputSchema?.type, 'object', `${tool.name} has structured output`);
@@ -120,6 +131,39 @@ describe('shotrouter mcp over stdio', () => {
       ),
     );
     assert.equal(picked.assembled, true);
+
+    const approved = data<{ shot: string; verdict: string; by: string | null }>(
+      await client.callTool({
+        name: 'approve',
+        arguments: { out: 'runs/film', shot: 's02', verdict: 'approved' },
+      }),
+    );
+    assert.deepEqual([approved.shot, approved.verdict, approved.by], ['s02', 'approved', null]);
+    const comment = data<{ take: number; at_seconds: number; text: string }>(
+      await client.callTool({
+        name: 'comment',
+        arguments: { out: 'runs/film', shot: 's02', take: 1, at_seconds: 0.5, text: 'hold longer' },
+      }),
+    );
+    assert.deepEqual([comment.take, comment.at_seconds, comment.text], [1, 0.5, 'hold longer']);
+    const past = await client.callTool({
+      name: 'comment',
+      arguments: { out: 'runs/film', shot: 's02', take: 1, at_seconds: 999, text: 'late' },
+    });
+    assert.equal(past.isError, true);
+    assert.match(text(past), /past the end of shot 's02'/);
+
+    const packed = data<{ out: string; files: string[] }>(
+      await client.callTool(
+        { name: 'package', arguments: { out: 'runs/film', package_out: 'handoff' } },
+        undefined,
+        { timeout: 300_000 },
+      ),
+    );
+    assert.equal(packed.out, 'handoff');
+    assert.ok(packed.files.includes('timeline.otio'), packed.files.join(', '));
+    // the comment is in the package's timelines
+    assert.match(fs.readFileSync(path.join(root, 'handoff/timeline.edl'), 'utf8'), /hold longer/);
 
     const report = await client.readResource({ uri: 'shotrouter://report/runs/film' });
     const json = JSON.parse((report.contents[0] as { text: string }).text);

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { packageEdit } from '../../lib/package.ts';
+import type { Project } from '../../lib/projects.ts';
 import type { ServerContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { serveFile, titleSlug } from '../files.ts';
@@ -31,21 +32,8 @@ export function packageRoutes({
       responses: { 200: { description: 'the package', schema: PackageMadeSchema } },
     },
     async (c, { params }) => {
-      const project = projectOf(params.id);
-      supervisor.assertUnlocked(project, 'package the edit');
-      if (!stores.hasRun(project)) throw new ApiError('not_found', 'this project has not run yet');
-      const root = path.join(project.dir, PACKAGE_DIR);
-      const out = path.join(root, PACKAGE_NAME);
-      fs.rmSync(root, { recursive: true, force: true });
-      fs.mkdirSync(root, { recursive: true });
-      const made = await packageEdit({ dir: project.runDir, out, zip: true }, { ...stores.seam });
-      const zip = made.zip ? fs.statSync(made.zip) : undefined;
-      return c.json({
-        url: `/api/projects/${project.id}/package.zip`,
-        bytes: zip?.size ?? 0,
-        clips: made.clips,
-        files: made.files,
-      });
+      const made = await packageProject({ supervisor, stores }, projectOf(params.id));
+      return c.json({ url: made.url, bytes: made.bytes, clips: made.clips, files: made.files });
     },
   );
 
@@ -73,4 +61,27 @@ export function packageRoutes({
   );
 
   return { app, routes };
+}
+
+/**
+ * Writes the project's package (replacing the one before) and its zip; refused while a run or a
+ * pick is in progress. The API's button and the MCP tool both make it here.
+ */
+export async function packageProject(
+  { supervisor, stores }: Pick<ServerContext, 'supervisor' | 'stores'>,
+  project: Project,
+) {
+  supervisor.assertUnlocked(project, 'package the edit');
+  if (!stores.hasRun(project)) throw new ApiError('not_found', 'this project has not run yet');
+  const root = path.join(project.dir, PACKAGE_DIR);
+  const out = path.join(root, PACKAGE_NAME);
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.mkdirSync(root, { recursive: true });
+  const made = await packageEdit({ dir: project.runDir, out, zip: true }, { ...stores.seam });
+  const zip = made.zip ? fs.statSync(made.zip) : undefined;
+  return {
+    ...made,
+    url: `/api/projects/${project.id}/package.zip`,
+    bytes: zip?.size ?? 0,
+  };
 }
