@@ -89,6 +89,42 @@ function samePrompt(planned: Plan['shots'][number], shot: Shot, storyboard: Stor
   return loneShotPrompt(shot, storyboard.characters, form, planned) === sent.text;
 }
 
+/**
+ * Assembles the newest run's cut again from its kept clips and the storyboard as it is now (its
+ * edit-only fields may have changed: an imported edit). Nothing is generated. Refused when the
+ * storyboard no longer describes the run (a changed prompt, length or group: run again).
+ */
+export async function reassemble(options: {
+  dir: string;
+  store: Store;
+  signal?: AbortSignal;
+}): Promise<Delivery> {
+  const kept = await keptRun(options.store);
+  if (kept.storyboardChanged) {
+    throw new ShotrouterError(
+      'usage',
+      `${kept.run.storyboard_file} no longer describes the run (something that is generated changed): run it again`,
+    );
+  }
+  return deliver(options, kept);
+}
+
+function deliver(
+  options: { dir: string; store: Store; signal?: AbortSignal | undefined },
+  kept: KeptRun,
+): Promise<Delivery> {
+  return assembleDelivery({
+    dir: options.dir,
+    store: options.store,
+    runId: kept.run.id,
+    storyboard: kept.storyboard,
+    plan: kept.plan,
+    specs: kept.specs,
+    preview: kept.run.executor === 'preview',
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}
+
 export interface PickResult {
   take: ShotTake;
   /** null when the storyboard changed since the run (the next `run` uses the pick) */
@@ -112,15 +148,6 @@ export async function pickTake(options: {
   const sources = shotSources(kept.plan, kept.specs, await store.jobs(kept.run.id));
   const take = await recordPick(store, kept.run.id, sources, options.shotId, options.takeNumber);
   if (kept.storyboardChanged) return { take, delivery: null, run: kept };
-  const delivery = await assembleDelivery({
-    dir: options.dir,
-    store,
-    runId: kept.run.id,
-    storyboard: kept.storyboard,
-    plan: kept.plan,
-    specs: kept.specs,
-    preview: kept.run.executor === 'preview',
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const delivery = await deliver(options, kept);
   return { take, delivery, run: kept };
 }

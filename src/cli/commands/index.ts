@@ -3,6 +3,7 @@ import type { Command } from '../command.ts';
 import { catalogCommand } from './catalog.ts';
 import { doctorCommand } from './doctor.ts';
 import { importCommand } from './import.ts';
+import { importEditCommand } from './import-edit.ts';
 import { mcpCommand } from './mcp.ts';
 import { modelsCommand } from './models.ts';
 import { packageCommand } from './package.ts';
@@ -25,6 +26,7 @@ export const commands: Command[] = [
   catalogCommand,
   runCommand,
   pickCommand,
+  importEditCommand,
   packageCommand,
   qcCommand,
   statusCommand,
