@@ -11,7 +11,7 @@
  *   - where the client supports elicitation, the person's yes, asked through the client.
  */
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { CommentInputSchema, ReviewInputSchema } from '../contracts/index.ts';
 import { formatProblem, InvalidInputError, ShotrouterError } from '../errors.ts';
@@ -149,7 +149,7 @@ export function buildMcpServer(
           const estimate = await ws.estimate(args, { preview: false, ...budget });
           if (estimate.usd > 0) {
             allowSpend(estimate.usd, args.confirm_usd, ws.maxUsd);
-            await askPerson(server, estimate.usd);
+            await askPerson(server, estimate.usd, extra.requestId);
             confirmedUsd = args.confirm_usd ?? 0;
           }
         }
@@ -354,17 +354,21 @@ function allowSpend(usd: number, confirmUsd: number | undefined, maxUsd: number 
 }
 
 /** Where the client can ask its person, it does; otherwise the cap and confirm_usd stand. */
-async function askPerson(server: McpServer, usd: number): Promise<void> {
+async function askPerson(server: McpServer, usd: number, requestId: RequestId): Promise<void> {
   if (!server.server.getClientCapabilities()?.elicitation) return;
-  const answer = await server.server.elicitInput({
-    mode: 'form',
-    message: `Spend up to $${usd.toFixed(2)} generating video with shotrouter?`,
-    requestedSchema: {
-      type: 'object',
-      properties: { confirm: { type: 'boolean', title: `Spend up to $${usd.toFixed(2)}` } },
-      required: ['confirm'],
+  // on the tool call's own stream (over HTTP, the response stream of that request)
+  const answer = await server.server.elicitInput(
+    {
+      mode: 'form',
+      message: `Spend up to $${usd.toFixed(2)} generating video with shotrouter?`,
+      requestedSchema: {
+        type: 'object',
+        properties: { confirm: { type: 'boolean', title: `Spend up to $${usd.toFixed(2)}` } },
+        required: ['confirm'],
+      },
     },
-  });
+    { relatedRequestId: requestId },
+  );
   if (answer.action === 'accept' && answer.content?.confirm === true) return;
   throw new ShotrouterError(
     'aborted',

@@ -25,7 +25,7 @@ import type { ServerContext } from './context.ts';
 import { ApiError } from './errors.ts';
 import { packageProject } from './routes/package.ts';
 import { type Identity, identityOf } from './security.ts';
-import { projectJson } from './views.ts';
+import { type ProjectViews, projectJson } from './views.ts';
 
 /** open sessions at most; the oldest is closed when another opens */
 const MAX_SESSIONS = 64;
@@ -151,7 +151,7 @@ function projectMcpServer(
       if (outcome.state === 'failed') {
         throw new ApiError('internal', `the run failed: ${outcome.error ?? 'unknown error'}`);
       }
-      return { ...runOutcome(project), state: outcome.state };
+      return { ...(await runOutcome(views, project)), state: outcome.state };
     },
     status: async (t) => (await views.status(projectOf(t))) ?? null,
     async withStore(t, work) {
@@ -232,23 +232,34 @@ function projectMcpServer(
   return server;
 }
 
-/** What the newest run of the project made, from its report. */
-function runOutcome(project: Project): Omit<RunOutcome, 'state'> {
+/**
+ * What the newest run of the project made: its spend from the store, shots done from its report
+ * (the assembled cut), else from its jobs.
+ */
+async function runOutcome(
+  views: ProjectViews,
+  project: Project,
+): Promise<Omit<RunOutcome, 'state'>> {
+  const status = await views.status(project);
   const file = path.join(project.runDir, 'report.json');
   const report = fs.existsSync(file)
     ? (JSON.parse(fs.readFileSync(file, 'utf8')) as {
         final?: string | null;
-        total: { spend_usd: number; shots: number; done: number };
+        total: { done: number };
         shots: { id: string; state: string }[];
       })
     : null;
+  const jobs = (status?.jobs ?? []).filter((j) => j.state !== 'standby');
+  const failed = jobs.filter((j) => j.state !== 'done' && j.state !== 'skipped');
   return {
     dir: 'run',
     final: report?.final ? path.basename(report.final) : null,
-    spend_usd: report?.total.spend_usd ?? 0,
-    shots: report?.total.shots ?? 0,
-    done: report?.total.done ?? 0,
-    failed: report?.shots.filter((s) => s.state !== 'done').map((s) => s.id) ?? [],
+    spend_usd: status?.spend.spent_usd ?? 0,
+    shots: project.storyboard().shots.length,
+    done: report?.total.done ?? jobs.length - failed.length,
+    failed: report
+      ? report.shots.filter((s) => s.state !== 'done').map((s) => s.id)
+      : [...new Set(failed.map((j) => j.shot))],
   };
 }
 

@@ -10,9 +10,13 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { addUser, openUsers } from '../../src/lib/users.ts';
+import { createStandInRegistry } from '../../src/providers/registry.ts';
 import { type Listening, listen } from '../../src/server/listen.ts';
 import type { Store } from '../../src/store/store.ts';
+import { FakeProvider } from '../engine/fake-provider.ts';
+import { fakeTools } from '../engine/helpers.ts';
 import { TEMP_DIRS, THREE_SHOTS, tempDir } from '../lib/helpers.ts';
 import { storyboardForm } from '../server/helpers.ts';
 
@@ -37,10 +41,24 @@ const tokens: Record<'viewer' | 'editor' | 'producer', string> = {
 let project: string;
 const clients: Client[] = [];
 
-async function connect(token: string | null): Promise<Client> {
-  const client = new Client({ name: 'test', version: '1' });
+async function connect(
+  token: string | null,
+  options: { at?: Listening; answer?: 'accept' | 'decline'; asked?: string[] } = {},
+): Promise<Client> {
+  const client = new Client(
+    { name: 'test', version: '1' },
+    options.answer ? { capabilities: { elicitation: { form: {} } } } : {},
+  );
+  if (options.answer) {
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      options.asked?.push(request.params.message);
+      return options.answer === 'accept'
+        ? { action: 'accept', content: { confirm: true } }
+        : { action: 'decline' };
+    });
+  }
   await client.connect(
-    new StreamableHTTPClientTransport(new URL('mcp', served.url), {
+    new StreamableHTTPClientTransport(new URL('mcp', (options.at ?? served).url), {
       requestInit: token ? { headers: { authorization: `Bearer ${token}` } } : {},
     }),
   );
@@ -249,5 +267,64 @@ describe('/mcp on serve', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
     });
     assert.equal(hijack.status, 403);
+  });
+});
+
+describe('/mcp: a paid run over HTTP', () => {
+  test('a producer’s paid run asks the person through the client: a no spends nothing, a yes runs', async () => {
+    const provider = new FakeProvider({ id: 'paid', pollIntervalMs: 0, polls: 0, concurrency: 8 });
+    const projectsDir = tempDir('mcp-paid');
+    const team = await openUsers({ projectsDir });
+    const pat = (await addUser(team, { name: 'pat', role: 'producer' }, null)).token;
+    const paying = await listen({
+      projectsDir,
+      webDir: null,
+      env: {},
+      users: team,
+      runner: {
+        registry: () => createStandInRegistry(provider),
+        tools: fakeTools,
+        assemble: false,
+      },
+    });
+    try {
+      const created = await fetch(new URL('api/projects', paying.url), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${pat}` },
+        body: storyboardForm(THREE_SHOTS),
+      });
+      const id = ((await created.json()) as { project: { id: string } }).project.id;
+
+      const asked: string[] = [];
+      const no = await connect(pat, { at: paying, answer: 'decline', asked });
+      const { usd } = data<{ usd: number }>(
+        await no.callTool({ name: 'estimate', arguments: { project: id } }),
+      );
+      refused(
+        await no.callTool({
+          name: 'run',
+          arguments: { project: id, preview: false, confirm_usd: usd },
+        }),
+        /did not agree .*nothing spent/,
+      );
+      assert.match(asked[0] ?? '', /Spend up to \$/);
+      assert.equal(provider.startCalls.length, 0);
+
+      const yes = await connect(pat, { at: paying, answer: 'accept', asked });
+      const ran = data<{ state: string; spend_usd: number; done: number }>(
+        await yes.callTool(
+          { name: 'run', arguments: { project: id, preview: false, confirm_usd: usd } },
+          undefined,
+          { timeout: 300_000 },
+        ),
+      );
+      assert.equal(ran.state, 'finished');
+      assert.equal(asked.length, 2);
+      assert.equal(provider.startCalls.length, 3);
+      assert.ok(ran.spend_usd > 0 && ran.spend_usd <= usd + 0.005, String(ran.spend_usd));
+    } finally {
+      await paying.close();
+      await team.close();
+    }
   });
 });
