@@ -378,11 +378,15 @@ function describeChanges(
   if (playing.join(' ') !== beforeOrder.filter((id) => playing.includes(id)).join(' ')) {
     changes.push(`order: ${beforeOrder.join(' ')} → ${playing.join(' ')}`);
   }
+  // shots of a multi-shot group the edit moved apart: they play as reuse pieces now
+  const cutApart = new Set(
+    items.flatMap((i) => (i.kind === 'reuse' && i.takesEditFieldsOf ? [i.takesEditFieldsOf] : [])),
+  );
   for (const item of items) {
     const old = was.get(item.id);
     if (item.kind === 'shot') {
       const shot = storyboard.shots.find((s) => s.id === item.id)!;
-      if (item.omit && old)
+      if (item.omit && old && !cutApart.has(item.id))
         changes.push(`${item.id}: dropped from the cut (omit: true; its clip is kept)`);
       else if (!item.omit && !old) changes.push(`${item.id}: back in the cut`);
       if (!item.omit) {
@@ -403,7 +407,9 @@ function describeChanges(
       }
     } else if (item.added) {
       changes.push(
-        `${item.id}: new reuse shot, ${shown(item.duration)} of ${item.shot}'s clip from ${shown(item.in)}${item.takesEditFieldsOf ? ` (its multi-shot group stays together, omitted)` : ''}`,
+        item.takesEditFieldsOf
+          ? `${item.id}: ${item.shot}'s piece (${shown(item.duration)} from ${shown(item.in)}), as a reuse shot: the edit moves ${item.shot}'s multi-shot group apart, so its shots stay together as generated (omitted) and play as pieces`
+          : `${item.id}: new reuse shot, ${shown(item.duration)} of ${item.shot}'s clip from ${shown(item.in)}`,
       );
     } else if (
       old &&

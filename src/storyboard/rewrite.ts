@@ -79,7 +79,23 @@ export function rewriteShots(text: string, file: string, items: readonly Rewritt
   }
   shots.items = next;
   if (json) return `${JSON.stringify(doc.toJS(), null, 2)}\n`;
-  // as the author wrote flow lists (`[a, b]`), and the file's last line break kept
-  const out = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  const out = restoreLines(text, doc.toString({ lineWidth: 0 }));
   return text.endsWith('\n') && !out.endsWith('\n') ? `${out}\n` : out;
+}
+
+/**
+ * The printer has one spacing for `{ }` and `[ ]`; authors mix them. A printed line that
+ * differs from one of the author's only in that spacing is given back as the author wrote it,
+ * so lines the edit did not touch read exactly as before.
+ */
+function restoreLines(original: string, printed: string): string {
+  const key = (line: string) => line.replace(/([{[])\s+/g, '$1').replace(/\s+([}\]])/g, '$1');
+  const theirs = new Map<string, string>();
+  for (const line of original.split('\n')) {
+    if (!theirs.has(key(line))) theirs.set(key(line), line);
+  }
+  return printed
+    .split('\n')
+    .map((line) => theirs.get(key(line)) ?? line)
+    .join('\n');
 }

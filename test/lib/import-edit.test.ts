@@ -298,3 +298,99 @@ describe('import-edit: the edit comes back frame for frame, with nothing generat
     );
   });
 });
+
+describe('import-edit: a multi-shot group moved apart', () => {
+  test('is cut apart into reuse pieces, frame for frame, with nothing generated', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-import-group-'));
+    try {
+      // the preview plan makes a and b in one multi-shot generation (sequence h)
+      fs.writeFileSync(
+        path.join(dir, 'g.yaml'),
+        `version: 1
+title: Group
+as_of: 2026-11-26
+deliver: { resolution: 160x90, fps: 24, audio: false }
+budget_usd: 20
+shots:
+  - { id: a, prompt: A harbour at dawn, duration: 2, sequence: h }
+  - { id: b, prompt: Gulls over the water, duration: 2, sequence: h } # the gulls
+  - { id: c, prompt: A kite, duration: 1, tags: [b-roll] }
+`,
+      );
+      const io = () => memoryIO(dir);
+      const ran = io();
+      assert.equal(
+        await main(['run', 'g.yaml', '--preview', '--out', 'run'], ran.io),
+        0,
+        ran.stderr(),
+      );
+      const plan = JSON.parse(fs.readFileSync(path.join(dir, 'run/report.json'), 'utf8'));
+      assert.ok(plan.shots.length === 3);
+      const store = await openStore({ dir: path.join(dir, 'run') });
+      const latest = await store.latestRun();
+      const stored = JSON.parse(latest!.plan_json) as {
+        shots: { id: string; group: string | null }[];
+      };
+      const jobs = (await store.jobs(latest!.id)).length;
+      await store.close();
+      assert.equal(
+        stored.shots.find((s) => s.id === 'a')?.group,
+        stored.shots.find((s) => s.id === 'b')?.group,
+      );
+      assert.notEqual(
+        stored.shots.find((s) => s.id === 'a')?.group,
+        null,
+        'a and b are one generation',
+      );
+
+      fs.writeFileSync(
+        path.join(dir, 'e.edl'),
+        `TITLE: e
+FCM: NON-DROP FRAME
+001  AX       V     C        00:00:00:00 00:00:02:00 01:00:00:00 01:00:02:00
+* FROM CLIP NAME: a
+002  AX       V     C        00:00:00:00 00:00:01:00 01:00:02:00 01:00:03:00
+* FROM CLIP NAME: c
+003  AX       V     C        00:00:00:12 00:00:02:00 01:00:03:00 01:00:04:12
+* FROM CLIP NAME: b
+`,
+      );
+      const media = fs.readdirSync(path.join(dir, 'run/media')).sort();
+      const imported = io();
+      assert.equal(
+        await main(['import-edit', 'e.edl', 'run', '--yes'], imported.io),
+        0,
+        imported.stderr(),
+      );
+      assert.match(imported.stdout(), /multi-shot group apart/);
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'run/media')).sort(), media);
+      const after = await openStore({ dir: path.join(dir, 'run') });
+      assert.equal((await after.jobs((await after.latestRun())!.id)).length, jobs, 'no job added');
+      await after.close();
+      const board = fs.readFileSync(path.join(dir, 'g.yaml'), 'utf8');
+      assert.match(board, /- \{ id: a, .*sequence: h, omit: true \}/);
+      assert.match(board, /- \{ id: b, .*omit: true \} # the gulls/);
+      assert.match(
+        board,
+        /- \{ id: c, prompt: A kite, duration: 1, tags: \[b-roll\] \}/,
+        'untouched line as written',
+      );
+      const report = JSON.parse(fs.readFileSync(path.join(dir, 'run/report.json'), 'utf8'));
+      assert.deepEqual(
+        report.edit.cut.map((e: { id: string; source: string; in: number; seconds: number }) => [
+          e.source,
+          frames(e.in),
+          frames(e.seconds),
+        ]),
+        [
+          ['a', 0, 48],
+          ['c', 0, 24],
+          ['b', 12, 36],
+        ],
+      );
+      assert.equal((await probe(path.join(dir, 'run/final.mp4'))).frames, 48 + 24 + 36);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
