@@ -22,6 +22,7 @@ import {
   readFcpxml,
   readOtio,
 } from '../timeline/index.ts';
+import type { ShotSources } from './shot-sources.ts';
 
 export type { RewrittenItem };
 export type EditFormat = 'otio' | 'fcpxml' | 'edl';
@@ -166,7 +167,12 @@ const round = (seconds: number) => Math.round(seconds * 1e6) / 1e6;
  * side keeps its shots together (omitted) and plays reuse pieces of them where the edit has
  * them, so the group's generation, and its cache, stay as they were.
  */
-export function importEdit(storyboard: Storyboard, plan: Plan, edited: EditedTimeline): EditImport {
+export function importEdit(
+  storyboard: Storyboard,
+  plan: Plan,
+  edited: EditedTimeline,
+  options: { handleBefore?: (shot: string, take: number) => number } = {},
+): EditImport {
   const frame = 1 / edited.fps;
   const shots = new Map(storyboard.shots.map((s) => [s.id, s]));
   const reuses = new Map((storyboard.reuses ?? []).map((r) => [r.id, r]));
@@ -223,7 +229,14 @@ export function importEdit(storyboard: Storyboard, plan: Plan, edited: EditedTim
     return { in: round(from), seconds: round(to - from) };
   };
 
-  for (const { clip, id } of pieces) {
+  for (const { clip: given, id } of pieces) {
+    // a package's media (`media/<shot>-take<N>.mp4`) is the whole generated clip: its times
+    // run ahead of the shot's own clock by the handle before the shot
+    const packaged = packageMedia(given.file);
+    const clip =
+      packaged && options.handleBefore
+        ? { ...given, in: given.in - options.handleBefore(packaged.shot, packaged.take) }
+        : given;
     const reuse = reuses.get(id);
     if (reuse && !used.has(id)) {
       used.add(id);
@@ -300,6 +313,36 @@ function storyboardOrder(storyboard: Storyboard): string[] {
     .map((x) => x.id);
 }
 
+function mediaName(file: string | null): string {
+  try {
+    return path.basename(decodeURIComponent(file ?? ''));
+  } catch {
+    return path.basename(file ?? '');
+  }
+}
+
+/** A take's media as `shotrouter package` names it (no content hash), with its shot and take. */
+function packageMedia(file: string | null): { shot: string; take: number } | null {
+  const m = /^(.+)-take(\d+)\.[A-Za-z0-9]+$/.exec(mediaName(file));
+  return m ? { shot: m[1]!, take: Number(m[2]) } : null;
+}
+
+/**
+ * Seconds of a package's media before a take's part (see assemble/package.ts): the take's trim
+ * into its generated clip, or 0 for a clip packed as the cut has it (slow motion, a group's piece).
+ */
+export function packageHandles(
+  storyboard: Storyboard,
+  sources: readonly ShotSources[],
+): (shot: string, take: number) => number {
+  return (shot, take) => {
+    const made = sources.find((s) => s.planned.id === shot)?.takes[take - 1];
+    const slowmo = storyboard.shots.find((s) => s.id === shot)?.slowmo ?? 1;
+    if (!made || made.group !== null || slowmo !== 1) return 0;
+    return made.trim.from;
+  };
+}
+
 function identify(
   clip: EditedClip,
   shots: Map<string, unknown>,
@@ -310,10 +353,10 @@ function identify(
   if (reused && reuses.has(reused[1]!)) return reused[1]!;
   if (clip.shot !== null && shots.has(clip.shot)) return clip.shot;
   if (shots.has(name) || reuses.has(name)) return name;
-  const media = /^(.+?)-take\d+-[0-9a-f]+\.[A-Za-z0-9]+$/.exec(
-    path.basename(decodeURIComponent(clip.file ?? '')),
-  );
+  const media = /^(.+?)-take\d+-[0-9a-f]+\.[A-Za-z0-9]+$/.exec(mediaName(clip.file));
   if (media && shots.has(media[1]!)) return media[1]!;
+  const packaged = packageMedia(clip.file);
+  if (packaged && shots.has(packaged.shot)) return packaged.shot;
   return null;
 }
 

@@ -8,11 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   type EditImport,
+  packageHandles,
   importEdit as planImport,
   readEditedTimeline,
 } from '../assemble/edit-import.ts';
 import type { RunReport } from '../assemble/index.ts';
 import { keptRun, reassemble } from '../assemble/reassemble.ts';
+import { shotSources } from '../assemble/shot-sources.ts';
 import { ShotrouterError } from '../errors.ts';
 import { DATABASE_FILE, openStore, type Store } from '../store/store.ts';
 import { parseStoryboard } from '../storyboard/load.ts';
@@ -64,7 +66,10 @@ export async function importEdit(options: ImportEditOptions): Promise<ImportEdit
       text,
       options.fps ?? kept.storyboard.deliver.fps,
     );
-    const proposal = planImport(kept.storyboard, kept.plan, edited);
+    const sources = shotSources(kept.plan, kept.specs, await store.jobs(kept.run.id));
+    const proposal = planImport(kept.storyboard, kept.plan, edited, {
+      handleBefore: packageHandles(kept.storyboard, sources),
+    });
     const none = { ...proposal, storyboard: file, written: false, report: null, final: null };
     if (proposal.changes.length === 0) return none;
 

@@ -195,4 +195,27 @@ describe('turning an edit into edit-only fields', () => {
       ],
     );
   });
+
+  test('a package’s media runs ahead of the shot by its handle, which the import takes off', () => {
+    const edit: EditedTimeline = {
+      format: 'otio',
+      fps: 24,
+      gaps: 0,
+      clips: [
+        { ...clip('renamed', 0, 0.75, 0.5), file: 'media/c-take1.mp4' },
+        { ...clip('a', 0.5, 0, 2), file: 'media/a-take1.mp4' },
+        { ...clip('b', 2.5, 0, 2), file: 'media/b-take1.mp4' },
+      ],
+    };
+    const asked: string[] = [];
+    const result = importEdit(storyboard, plan, edit, {
+      handleBefore: (shot, take) => {
+        asked.push(`${shot}#${take}`);
+        return shot === 'c' ? 0.5 : 0;
+      },
+    });
+    assert.deepEqual(asked, ['c#1', 'a#1', 'b#1']);
+    const c = result.items.find((i) => i.id === 'c');
+    assert.deepEqual(c?.kind === 'shot' ? c.trim : null, { in: 0.25, out: 0.75 });
+  });
 });

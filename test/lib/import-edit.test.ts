@@ -285,6 +285,19 @@ describe('import-edit: the edit comes back frame for frame, with nothing generat
     assert.equal(cut.frames, 48 + 36, 'c plays as long as its clip');
   });
 
+  test('an edit of a package’s timeline comes back too (its media named by shot and take)', async () => {
+    const packed = await cli(['package', 'out', '--out', 'pkg']);
+    assert.equal(packed.code, 0, packed.stderr);
+    const otio = JSON.parse(fs.readFileSync(path.join(root, 'pkg/timeline.otio'), 'utf8'));
+    const video = otio.tracks.children.find((t: { kind: string }) => t.kind === 'Video');
+    for (const clip of video.children) clip.metadata = {}; // an editor that keeps no metadata
+    video.children = video.children.filter((c: { name: string }) => c.name !== 'c');
+    fs.writeFileSync(path.join(root, 'pkg/edited.otio'), JSON.stringify(otio));
+    const kept = piecesOf(readOtio(JSON.stringify(otio)));
+    assert.ok(kept.length >= 1);
+    await importAndCheck('pkg/edited.otio', kept);
+  });
+
   test('a file that is not a timeline of this run is refused with where and what', async () => {
     const t = await cli(['import-edit', 'film.yaml', 'out', '--yes']);
     assert.equal(t.code, 64);
