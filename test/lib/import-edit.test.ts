@@ -298,6 +298,17 @@ describe('import-edit: the edit comes back frame for frame, with nothing generat
     await importAndCheck('pkg/edited.otio', kept);
   });
 
+  test('at a terminal the person is asked, and a no writes nothing', async () => {
+    const board = fs.readFileSync(path.join(root, 'film.yaml'), 'utf8');
+    const t = memoryIO(root, { tty: true });
+    (t.io.stdin as unknown as NodeJS.WritableStream).write('n\n');
+    assert.equal(await main(['import-edit', 'edit2.otio', 'out'], t.io), 0, t.stderr());
+    assert.match(t.stdout(), /changes film\.yaml:/);
+    assert.match(t.stderr(), /Write these to the storyboard and assemble the cut again\? \[y\/N\]/);
+    assert.match(t.stdout(), /nothing written/);
+    assert.equal(fs.readFileSync(path.join(root, 'film.yaml'), 'utf8'), board);
+  });
+
   test('a file that is not a timeline of this run is refused with where and what', async () => {
     const t = await cli(['import-edit', 'film.yaml', 'out', '--yes']);
     assert.equal(t.code, 64);

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { ShotrouterError } from '../../errors.ts';
-import { importEdit } from '../../lib/import-edit.ts';
+import { type ImportEditResult, importEdit } from '../../lib/import-edit.ts';
 import { sharedStoreOpener } from '../../queue/coordinator.ts';
 import type { Command, CommandIO } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -64,6 +64,7 @@ export const importEditCommand: Command = {
     }
     if (result.changes.length === 0) {
       io.stdout.write('the edit matches the storyboard already: nothing to change\n');
+      for (const line of flagged(result)) io.stdout.write(`${line}\n`);
       for (const note of result.notes) io.stdout.write(`note: ${note}\n`);
     } else if (!result.written) {
       io.stdout.write('nothing written\n');
@@ -77,7 +78,7 @@ export const importEditCommand: Command = {
   },
 };
 
-function flagged(proposal: Parameters<Parameters<typeof importEdit>[0]['confirm']>[0]): string[] {
+function flagged(proposal: Pick<ImportEditResult, 'regenerate'>): string[] {
   return proposal.regenerate.map(
     (r) =>
       `${r.shot}: the edit asks for ${r.needs} s but its clip has ${r.has} s: kept to the clip; making it again that long needs a regeneration${r.estimate_usd !== null ? ` (about $${r.estimate_usd.toFixed(2)} on ${r.model})` : ''}: raise its duration and run`,
