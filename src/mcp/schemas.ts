@@ -75,4 +75,22 @@ export const McpOutputs = {
   package: PackageResultSchema.extend({
     url: z.string().nullable().describe('over HTTP: where to download the zip'),
   }),
+  importEdit: z.object({
+    storyboard: z.string().describe('the storyboard the edit is written to'),
+    written: z.boolean().describe('false: nothing to change, or write was not asked for'),
+    changes: z.array(z.string()).describe('what the edit changes, one line each'),
+    regenerate: z
+      .array(
+        z.object({
+          shot: z.string(),
+          needs: z.number().describe('seconds of the shot the edit asks for'),
+          has: z.number().describe('seconds its kept clip has'),
+          model: z.string().nullable(),
+          estimate_usd: z.number().nullable().describe('making it again that long, about'),
+        }),
+      )
+      .describe('trims past the kept media: kept to the clip; a longer shot needs a regeneration'),
+    notes: z.array(z.string()),
+    final: z.string().nullable(),
+  }),
 };

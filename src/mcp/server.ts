@@ -294,6 +294,32 @@ export function buildMcpServer(
       }),
   );
 
+  if (ws.importEdit) {
+    const bringBack = ws.importEdit.bind(ws);
+    server.registerTool(
+      'import_edit',
+      {
+        title: 'Bring an edited timeline back',
+        description:
+          'Reads an edited .otio, .fcpxml or .edl (cut from the run’s timelines) and says what it changes: order, trims, dropped shots. With write: true (after the person agreed) it writes them to the storyboard as edit-only fields and assembles the cut again from the kept clips. Nothing is generated or spent.',
+        inputSchema: {
+          ...ws.shape('run'),
+          edited: z.string().min(1).max(4096).describe('the edited timeline file'),
+          write: z
+            .boolean()
+            .default(false)
+            .describe('false: only show the changes; true: write them and assemble'),
+        },
+        outputSchema: McpOutputs.importEdit,
+      },
+      async (args) =>
+        guard(async () => {
+          if (args.write) ws.require('editor', 'write an edit to the storyboard');
+          return structured(await bringBack(args, args.write));
+        }),
+    );
+  }
+
   const template = (kind: keyof McpWorkspace['resources']) =>
     new ResourceTemplate(ws.resources[kind].uri, { list: undefined });
   const text = (uri: URL, mimeType: string, body: string) => ({

@@ -12,6 +12,7 @@ import type { PackageOutput, Plan, RunStatus } from '../contracts/index.ts';
 import type { Role } from '../contracts/users.ts';
 import { ShotrouterError } from '../errors.ts';
 import { type Catalog, loadStoryboard, catalog as userCatalog } from '../lib/catalog.ts';
+import { importEdit } from '../lib/import-edit.ts';
 import { packageEdit } from '../lib/package.ts';
 import { assertRunnable, plan as makePlan } from '../lib/plan.ts';
 import { estimateRun, type RunProgressEvent, run, type SpendEstimate } from '../lib/run.ts';
@@ -39,6 +40,21 @@ export interface PickOutcome {
   model: string | null;
   provider: string | null;
   assembled: boolean;
+  final: string | null;
+}
+
+export interface EditImportOutcome {
+  storyboard: string;
+  written: boolean;
+  changes: string[];
+  regenerate: Array<{
+    shot: string;
+    needs: number;
+    has: number;
+    model: string | null;
+    estimate_usd: number | null;
+  }>;
+  notes: string[];
   final: string | null;
 }
 
@@ -72,6 +88,11 @@ export interface McpWorkspace {
   withStore<T>(target: Target, work: (store: Store) => Promise<T>): Promise<T>;
   pick(target: Target, shot: string, take: number): Promise<PickOutcome>;
   packageEdit(target: Target): Promise<PackageOutput & { url: string | null }>;
+  /**
+   * An edited timeline brought back (`shotrouter import-edit`); `write` false: only what it
+   * would change. Absent where the workspace cannot take one (over HTTP).
+   */
+  importEdit?(target: Target, write: boolean): Promise<EditImportOutcome>;
   /** tells whoever follows the subject that something changed (the board's event stream) */
   changed(target: Target, type: string, data: unknown): void;
   /** report.json of the newest run, as text */
@@ -214,6 +235,21 @@ export function folderWorkspace(options: FolderWorkspaceOptions): McpWorkspace {
         out: shown(made.out),
         zip: made.zip ? shown(made.zip) : null,
         url: null,
+      };
+    },
+    async importEdit(t, write) {
+      const result = await importEdit({
+        edited: inside(t.edited, 'the edited timeline'),
+        dir: existingRun(t),
+        confirm: async () => write,
+      });
+      return {
+        storyboard: shown(result.storyboard),
+        written: result.written,
+        changes: result.changes,
+        regenerate: result.regenerate,
+        notes: result.notes,
+        final: result.final ? shown(result.final) : null,
       };
     },
     changed: () => {},

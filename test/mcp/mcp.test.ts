@@ -60,6 +60,7 @@ describe('shotrouter mcp over stdio', () => {
       'approve',
       'comment',
       'estimate',
+      'import_edit',
       'package',
       'pick',
       'plan',
@@ -165,9 +166,46 @@ describe('shotrouter mcp over stdio', () => {
     // the comment is in the package's timelines
     assert.match(fs.readFileSync(path.join(root, 'handoff/timeline.edl'), 'utf8'), /hold longer/);
 
+    // an editor's cut comes back: s02 first, s01 after it, s03 dropped
+    fs.writeFileSync(
+      path.join(root, 'edited.edl'),
+      [
+        'TITLE: edited',
+        'FCM: NON-DROP FRAME',
+        '001  AX       V     C        00:00:00:00 00:00:01:12 01:00:00:00 01:00:01:12',
+        '* FROM CLIP NAME: s02',
+        '002  AX       V     C        00:00:00:00 00:00:01:00 01:00:01:12 01:00:02:12',
+        '* FROM CLIP NAME: s01',
+        '',
+      ].join('\n'),
+    );
+    const asked = data<{ written: boolean; changes: string[] }>(
+      await client.callTool({
+        name: 'import_edit',
+        arguments: { out: 'runs/film', edited: 'edited.edl' },
+      }),
+    );
+    assert.equal(asked.written, false);
+    assert.ok(asked.changes.includes('order: s01 s02 s03 → s02 s01'), asked.changes.join('\n'));
+    assert.ok(asked.changes.some((c) => /^s03: dropped/.test(c)));
+    const board = fs.readFileSync(path.join(root, 'film.yaml'), 'utf8');
+    const imported = data<{ written: boolean; final: string }>(
+      await client.callTool(
+        { name: 'import_edit', arguments: { out: 'runs/film', edited: 'edited.edl', write: true } },
+        undefined,
+        { timeout: 300_000 },
+      ),
+    );
+    assert.equal(imported.written, true);
+    assert.notEqual(fs.readFileSync(path.join(root, 'film.yaml'), 'utf8'), board);
+    assert.ok(fs.existsSync(path.join(root, imported.final)));
+
     const report = await client.readResource({ uri: 'shotrouter://report/runs/film' });
     const json = JSON.parse((report.contents[0] as { text: string }).text);
-    assert.equal(json.total.done, 3);
+    assert.deepEqual(
+      json.edit.cut.map((e: { id: string }) => e.id),
+      ['s02', 's01'],
+    );
   });
 
   test('a paid run is refused without the person’s cap, before anything is spent', async () => {
