@@ -122,30 +122,35 @@ function projectMcpServer(
       const project = projectOf(t);
       const outcome = await new Promise<{ state: RunOutcome['state']; error: string | null }>(
         (resolve, reject) => {
+          // the agent hanging up stops its run (resumable), as stopping it from the API does;
+          // only this call's run: one run at a time per project, so until it ends it is ours
+          let ended = false;
+          const stop = () => {
+            if (ended || !supervisor.running(project)) return;
+            try {
+              supervisor.stop(project);
+            } catch {}
+          };
           supervisor
             .start(project, {
               preview: request.preview,
               confirmUsd: request.confirmedUsd,
               follow: {
                 onEvent: request.onEvent,
-                onEnded: (e) =>
+                onEnded: (e) => {
+                  ended = true;
+                  request.signal.removeEventListener('abort', stop);
                   resolve({
                     state: e.state,
                     error: e.error ? `${e.error.code}: ${e.error.message}` : null,
-                  }),
+                  });
+                },
               },
             })
-            .catch(reject);
-          // the agent hanging up stops the run (resumable), as stopping it from the API does
-          request.signal.addEventListener(
-            'abort',
-            () => {
-              try {
-                if (supervisor.running(project)) supervisor.stop(project);
-              } catch {}
-            },
-            { once: true },
-          );
+            .then(() => {
+              if (request.signal.aborted) stop();
+              else if (!ended) request.signal.addEventListener('abort', stop, { once: true });
+            }, reject);
         },
       );
       if (outcome.state === 'failed') {
