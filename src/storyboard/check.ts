@@ -30,6 +30,7 @@ import {
   type ImageRef,
   type Location,
   type Look,
+  type MusicCue,
   type Optimize,
   type Policy,
   type Priority,
@@ -42,6 +43,8 @@ import {
   type ShotEdit,
   type Size,
   SLOWMO_POLICIES,
+  SOUNDTRACK_FITS,
+  type Soundtrack,
   type Storyboard,
   type Style,
   TAGS,
@@ -104,7 +107,11 @@ const FIELDS = {
     'characters',
     'locations',
     'shots',
+    'music',
+    'soundtrack',
   ],
+  music: ['file', 'from', 'to', 'gain', 'duck'],
+  soundtrack: ['file', 'fit'],
   style: ['prompt', 'negative'],
   deliver: ['resolution', 'fps', 'audio', 'codec', 'fit', 'loudness'],
   policy: [
@@ -178,6 +185,8 @@ const SECTION_NAMES: Record<Section, string> = {
   dialogue: 'a dialogue line',
   location: 'a location',
   first_frame_from: 'first_frame_from',
+  music: 'a music bed',
+  soundtrack: 'soundtrack',
 };
 
 const SECTIONS = Object.keys(FIELDS) as Section[];
@@ -188,6 +197,8 @@ const QUIET_SECTIONS: ReadonlySet<Section> = new Set([
   'trim',
   'transition',
   'first_frame_from',
+  'music',
+  'soundtrack',
 ]);
 const FIELD_SETS = {} as Record<Section, ReadonlySet<string>>;
 for (const section of SECTIONS) FIELD_SETS[section] = new Set<string>(FIELDS[section]);
@@ -273,6 +284,13 @@ const TRANSITION_SECONDS: NumberRule = {
 /** A transition written without a duration lasts this long. */
 export const DEFAULT_TRANSITION_SECONDS = 1;
 
+const MUSIC_GAIN: NumberRule = {
+  expected: 'a gain in dB, from -60 to 20 (negative is quieter; -12 sits a bed under speech)',
+  min: -60,
+  minExclusive: false,
+  max: 20,
+};
+
 const LOUDNESS: NumberRule = {
   expected: 'an integrated loudness target in LUFS, from -70 to -5 (-23 broadcast, -14 social)',
   min: -70,
@@ -286,6 +304,8 @@ const LOUDNESS: NumberRule = {
 };
 
 type Path = readonly PathKey[];
+/** Filled in once the checks pass (positions are looked up only then). */
+const NO_POSITION = { line: 0, col: 0 };
 type Fields = Record<string, unknown>;
 
 /** Checks a parsed document; throws InvalidInputError('invalid_storyboard') with every problem. */
@@ -304,7 +324,20 @@ export function checkStoryboard(doc: SourceDoc, options: LoadOptions = {}): Stor
   for (const reuse of storyboard.reuses ?? []) {
     reuse.position = doc.positionOf(['shots', reuse.index]);
   }
+  storyboard.music?.forEach((cue, i) => {
+    cue.position = doc.positionOf(soundFilePath(doc, ['music', i]));
+  });
+  if (storyboard.soundtrack !== undefined) {
+    storyboard.soundtrack.position = doc.positionOf(soundFilePath(doc, ['soundtrack']));
+  }
   return storyboard;
+}
+
+/** Where a bed's file is written: its `file` field, or the bed itself when written as a path. */
+function soundFilePath(doc: SourceDoc, at: PathKey[]): PathKey[] {
+  let value: unknown = doc.value;
+  for (const key of at) value = (value as Record<PathKey, unknown>)[key];
+  return typeof value === 'string' ? at : [...at, 'file'];
 }
 
 interface ShotContext {
@@ -370,6 +403,8 @@ class Checker {
     this.firstFrameLinks(shots, ids);
     const scenes = this.editLinks(shots, context);
     this.undeclaredSpeakerWarnings(characters);
+    const music = this.music(top.music, shots, context.reuses, deliver);
+    const soundtrack = this.soundtrack(top.soundtrack, deliver);
     if (title === undefined || deliver === undefined) return undefined;
 
     const storyboard: Storyboard = {
@@ -385,6 +420,8 @@ class Checker {
     };
     if (context.reuses.length > 0) storyboard.reuses = context.reuses;
     if (scenes.length > 0) storyboard.scenes = scenes;
+    if (music.length > 0) storyboard.music = music;
+    if (soundtrack !== undefined) storyboard.soundtrack = soundtrack;
     if (locations.size > 0) storyboard.locations = Object.fromEntries(locations);
     if (asOf !== undefined) storyboard.asOf = asOf;
     if (style !== undefined) storyboard.style = style;
@@ -1248,6 +1285,100 @@ class Checker {
   // ---- continuity: locations, and shots starting from another shot's frame ----
 
   /** `locations:` is modelled on `characters:`: a name, words, and references that travel. */
+  /** `music`: beds under the cut, each between two shots of the cut (docs/storyboard.md). */
+  private music(
+    value: unknown,
+    shots: readonly Shot[],
+    reuses: readonly ReuseShot[],
+    deliver: Deliver | undefined,
+  ): MusicCue[] {
+    const items = this.list([], 'music', value, 'a list of beds, e.g. [{ file: music/bed.m4a }]');
+    if (items === undefined) return [];
+    this.soundless(['music'], deliver);
+    // the shots in the cut, in playing order (an omitted shot plays nowhere)
+    const order = cutEntries({ shots: [...shots], reuses: [...reuses] }).map((e) => e.id);
+    const all = [...shots.map((s) => s.id), ...reuses.map((r) => r.id)];
+    const cues: MusicCue[] = [];
+    items.forEach((item, i) => {
+      const at: Path = ['music', i];
+      const fields = typeof item === 'string' ? { file: item } : this.mapping(item, at, 'music');
+      if (fields === undefined) return;
+      const file = this.soundFile(at, fields.file);
+      const cueShot = (key: 'from' | 'to') => {
+        const id = this.text(at, key, fields[key], { expected: 'the id of a shot in the cut' });
+        if (id === undefined || order.includes(id)) return id;
+        const near = didYouMean(id, order);
+        this.findings.error(
+          [...at, key],
+          all.includes(id) ? `shot '${id}' is omitted from the cut` : `unknown shot '${id}'`,
+          {
+            expected: 'the id of a shot in the cut',
+            found: quote(id),
+            ...(near === undefined ? {} : { hint: `did you mean '${near}'?` }),
+          },
+        );
+        return undefined;
+      };
+      const from = cueShot('from');
+      const to = cueShot('to');
+      if (from !== undefined && to !== undefined && order.indexOf(to) < order.indexOf(from)) {
+        this.findings.error([...at, 'to'], `plays before '${from}', where the bed starts`, {
+          expected: `'${from}' or a shot after it`,
+          found: quote(to),
+          hint: 'swap from and to',
+        });
+      }
+      const gainDb = this.number(at, 'gain', fields.gain, MUSIC_GAIN, false) ?? 0;
+      const duck = this.bool(at, 'duck', fields.duck) ?? true;
+      if (file === undefined) return;
+      cues.push({
+        ...file,
+        ...(from === undefined ? {} : { from }),
+        ...(to === undefined ? {} : { to }),
+        gainDb,
+        duck,
+        position: NO_POSITION,
+      });
+    });
+    return cues;
+  }
+
+  /** `soundtrack`: the track the cut is timed to. */
+  private soundtrack(value: unknown, deliver: Deliver | undefined): Soundtrack | undefined {
+    if (value === undefined || value === null) return undefined;
+    const at: Path = ['soundtrack'];
+    const fields =
+      typeof value === 'string' ? { file: value } : this.mapping(value, at, 'soundtrack');
+    if (fields === undefined) return undefined;
+    this.soundless(at, deliver);
+    const file = this.soundFile(at, fields.file);
+    const fit = this.choice(at, 'fit', fields.fit, SOUNDTRACK_FITS) ?? 'none';
+    return file === undefined ? undefined : { ...file, fit, position: NO_POSITION };
+  }
+
+  /** Music needs a cut with sound. */
+  private soundless(at: Path, deliver: Deliver | undefined): void {
+    if (deliver?.audio !== false) return;
+    this.findings.error(at, 'needs a cut with sound, and deliver.audio is false', {
+      expected: 'deliver.audio: true (the default)',
+      found: 'deliver.audio: false',
+      hint: 'remove audio: false from deliver, or remove the music',
+    });
+  }
+
+  private soundFile(at: Path, value: unknown): { spec: string; path: string } | undefined {
+    if (value === undefined) {
+      this.findings.error([...at, 'file'], 'is missing', {
+        expected: "the path of a sound file relative to the storyboard's folder",
+        found: 'nothing',
+      });
+      return undefined;
+    }
+    const found = this.images.checkSoundFile(value);
+    const checked = this.checked(at, 'file', found.ok ? { ok: true, value: found.path } : found);
+    return checked === undefined ? undefined : { spec: value as string, path: checked };
+  }
+
   private locations(value: unknown): Map<string, Location> {
     const locations = new Map<string, Location>();
     if (value === undefined || value === null) return locations;

@@ -1,0 +1,82 @@
+/**
+ * `music` and `soundtrack` through real preview runs (real ffmpeg): the bed sits under the
+ * shots it names, the whole cut is set to the loudness target, and a file that is not sound
+ * stops the run before anything starts, naming its field. The mix itself (ducking, gain,
+ * fades) is measured in test/media/mix.test.ts.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { InvalidInputError } from '../../src/errors.ts';
+import { catalog, loadStoryboard, run } from '../../src/index.ts';
+import { bandLevel, integratedLoudness, makeTone } from '../media/fixtures.ts';
+
+const models = catalog();
+let root: string;
+const BED_HZ = 1000;
+before(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-music-'));
+  fs.mkdirSync(path.join(root, 'media'));
+  await makeTone(path.join(root, 'media', 'bed.m4a'), BED_HZ, 12, -20);
+  fs.writeFileSync(path.join(root, 'media', 'notes.m4a'), 'not sound at all');
+});
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+const HEAD = `version: 1
+title: Music film
+as_of: 2026-11-26
+deliver: { resolution: 160x90, fps: 24, loudness: -20 }
+budget_usd: 5
+`;
+const SHOTS = `shots:
+  - { id: a, prompt: A harbour at dawn, duration: 2 }
+  - { id: b, prompt: A kite over the beach, duration: 2 }
+  - { id: c, prompt: The kite falls into the sand, duration: 2 }
+`;
+
+async function preview(name: string, text: string) {
+  const dir = path.join(root, name);
+  const file = path.join(root, `${name}.yaml`);
+  fs.writeFileSync(file, text);
+  const storyboard = loadStoryboard(file, { catalog: models });
+  const result = await run({ storyboard, catalog: models, dir, preview: true });
+  return { dir, result };
+}
+
+describe('music under the cut', () => {
+  test('a bed from one shot to another, and the whole cut at the loudness target', async () => {
+    const { dir, result } = await preview(
+      'bed',
+      `${HEAD}music:\n  - { file: media/bed.m4a, from: b, to: b, gain: -6 }\n${SHOTS}`,
+    );
+    assert.equal(result.state, 'finished');
+    const final = path.join(dir, 'final.mp4');
+    const before = await bandLevel(final, 0.3, 1.7, BED_HZ);
+    const during = await bandLevel(final, 2.4, 3.6, BED_HZ);
+    const afterwards = await bandLevel(final, 4.4, 5.7, BED_HZ);
+    assert.ok(during > before + 15, `bed ${during} dB under b, ${before} dB under a`);
+    assert.ok(during > afterwards + 15, `bed ${during} dB under b, ${afterwards} dB under c`);
+    const lufs = await integratedLoudness(final);
+    assert.ok(Math.abs(lufs - -20) <= 1, `integrated ${lufs} LUFS, want -20 ± 1`);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.includes('unmixed')),
+      [],
+      'the unmixed join is removed',
+    );
+  });
+
+  test('a file that is not sound stops the run before anything is stored', async () => {
+    await assert.rejects(
+      preview('bad', `${HEAD}music:\n  - file: media/notes.m4a\n${SHOTS}`),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidInputError);
+        assert.equal(error.problems[0]?.path, 'music[0].file');
+        assert.equal(error.problems[0]?.line, 7);
+        return true;
+      },
+    );
+    assert.equal(fs.existsSync(path.join(root, 'bad', 'shotrouter.db')), false);
+  });
+});
