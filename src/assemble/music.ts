@@ -23,6 +23,9 @@ export function cutTimes(
   };
 }
 
+/** Seconds over which a soundtrack trimmed to the cut (`fit: trim_track`) fades out. */
+export const TRIMMED_TRACK_FADE = 2;
+
 /** A music bed as it sits under the cut, with the storyboard field it comes from. */
 export interface PlacedBed extends MusicBed {
   /** `music[0]`, `soundtrack` */
@@ -52,6 +55,8 @@ export function musicBeds(storyboard: Storyboard, fps: number): PlacedBed[] {
       offset: 0,
       gainDb: 0,
       duck: true,
+      // trim_track: the track leaves gently where the cut ends; otherwise it stops there
+      ...(storyboard.soundtrack.fit === 'trim_track' ? { fadeOut: TRIMMED_TRACK_FADE } : {}),
     });
   }
   return beds;

@@ -38,6 +38,8 @@ export interface MusicBed {
   offset: number;
   gainDb: number;
   duck: boolean;
+  /** seconds of fade at its end (default BED_FADE_SECONDS), e.g. a track trimmed to the cut */
+  fadeOut?: number;
 }
 
 export interface MixOptions {
@@ -178,11 +180,12 @@ function soundGraph(
       );
     }
     const fade = Math.min(BED_FADE_SECONDS, plays / 4);
+    const fadeOut = Math.min(bed.fadeOut ?? BED_FADE_SECONDS, plays / 2);
     const n = input(bed.file);
     chains.push(
       `[${n}:a:0]atrim=start=${bed.offset}:duration=${plays},asetpts=PTS-STARTPTS,${STEREO},` +
         `volume=${bed.gainDb}dB,afade=t=in:d=${fade},` +
-        `afade=t=out:st=${Math.max(0, plays - fade)}:d=${fade},${delay(bed.at)},${exact}[m${i}]`,
+        `afade=t=out:st=${Math.max(0, plays - fadeOut)}:d=${fadeOut},${delay(bed.at)},${exact}[m${i}]`,
     );
     (bed.duck && ducking ? ducked : plain).push(`[m${i}]`);
   });
@@ -224,7 +227,9 @@ function checkBed(bed: MusicBed): void {
         ? `offset must be 0 s or more, got ${bed.offset}`
         : !(Number.isFinite(bed.gainDb) && Math.abs(bed.gainDb) <= 60)
           ? `gain must be between -60 and 60 dB, got ${bed.gainDb}`
-          : null;
+          : bed.fadeOut !== undefined && !(Number.isFinite(bed.fadeOut) && bed.fadeOut >= 0)
+            ? `fadeOut must be 0 s or more, got ${bed.fadeOut}`
+            : null;
   if (problem !== null) {
     throw new ShotrouterError('media_failed', `music ${bed.file}: ${problem}`);
   }

@@ -10,9 +10,10 @@ import path from 'node:path';
 import { InvalidInputError } from '../errors.ts';
 import { didYouMean } from '../util/did-you-mean.ts';
 import { isReservedName } from '../util/reserved-names.ts';
+import { soundSeconds } from '../util/sound-length.ts';
 import type { PathKey, SourceDoc } from '../util/source-doc.ts';
 import { describe, formatNumber, humanSeconds, oneOf, quote } from './describe.ts';
-import { type CutEntry, cutEntries, overlaps } from './edit.ts';
+import { type CutEntry, cutEntries, cutSeconds, overlaps } from './edit.ts';
 import { type FindingDetails, Findings } from './findings.ts';
 import { type Checked, checkDate, checkFps, numberInText, parseResolution } from './formats.ts';
 import { ImageResolver } from './images.ts';
@@ -404,7 +405,7 @@ class Checker {
     const scenes = this.editLinks(shots, context);
     this.undeclaredSpeakerWarnings(characters);
     const music = this.music(top.music, shots, context.reuses, deliver);
-    const soundtrack = this.soundtrack(top.soundtrack, deliver);
+    const soundtrack = this.soundtrack(top.soundtrack, deliver, shots, context.reuses);
     if (title === undefined || deliver === undefined) return undefined;
 
     const storyboard: Storyboard = {
@@ -1343,8 +1344,16 @@ class Checker {
     return cues;
   }
 
-  /** `soundtrack`: the track the cut is timed to. */
-  private soundtrack(value: unknown, deliver: Deliver | undefined): Soundtrack | undefined {
+  /**
+   * `soundtrack`: the track the cut is timed to, with its length when its headers tell it; with
+   * `fit: stretch_last` the last shot of the cut takes the length that ends the cut with it.
+   */
+  private soundtrack(
+    value: unknown,
+    deliver: Deliver | undefined,
+    shots: Shot[],
+    reuses: readonly ReuseShot[],
+  ): Soundtrack | undefined {
     if (value === undefined || value === null) return undefined;
     const at: Path = ['soundtrack'];
     const fields =
@@ -1353,7 +1362,61 @@ class Checker {
     this.soundless(at, deliver);
     const file = this.soundFile(at, fields.file);
     const fit = this.choice(at, 'fit', fields.fit, SOUNDTRACK_FITS) ?? 'none';
-    return file === undefined ? undefined : { ...file, fit, position: NO_POSITION };
+    if (file === undefined) return undefined;
+    const track: Soundtrack = { ...file, fit, position: NO_POSITION };
+    const seconds = soundSeconds(file.path);
+    if (seconds !== undefined) track.seconds = seconds;
+    if (fit === 'stretch_last') this.stretchLast([...at, 'fit'], track, shots, reuses);
+    return track;
+  }
+
+  /** Lengthens or shortens the cut's last shot so that the cut ends with the track. */
+  private stretchLast(
+    at: Path,
+    track: Soundtrack,
+    shots: Shot[],
+    reuses: readonly ReuseShot[],
+  ): void {
+    if (track.seconds === undefined) {
+      this.findings.error(at, 'needs the length of the track, which its file does not tell', {
+        expected: 'an .m4a, .mp4, .mov, .wav, .flac or .mp3 file',
+        found: quote(track.spec),
+        hint: 'convert the track to .m4a or .wav, or use fit: trim_track or none',
+      });
+      return;
+    }
+    const entries = cutEntries({ shots, reuses: [...reuses] });
+    const lastEntry = entries.at(-1);
+    const last = shots.find((s) => s.id === lastEntry?.id);
+    if (lastEntry === undefined || last === undefined) {
+      this.findings.error(at, 'needs the last shot of the cut to be a generated shot', {
+        expected: 'a last shot without reuse and not omitted',
+        found: lastEntry === undefined ? 'no shot in the cut' : `'${lastEntry.id}', a reuse shot`,
+        hint: 'use fit: trim_track or none',
+      });
+      return;
+    }
+    const delta = track.seconds - cutSeconds(entries);
+    const duration = Math.round((last.duration + delta) * 1000) / 1000;
+    const trim = last.edit?.trim;
+    const shows = trim ? trim.out + delta - trim.in : duration;
+    if (!(shows > 0 && duration > 0 && duration <= LIMITS.maxShotSeconds)) {
+      this.findings.error(
+        at,
+        `cannot fit the cut to the ${formatNumber(track.seconds)} s track by its last shot`,
+        {
+          expected: `a last shot (${last.id}) that keeps more than 0 s and at most ${LIMITS.maxShotSeconds} s`,
+          found: `${formatNumber(last.duration)} s, which would become ${formatNumber(duration)} s`,
+          hint: "change the shots' durations, or use fit: trim_track or none",
+        },
+      );
+      return;
+    }
+    if (Math.abs(delta) < 1e-6) return;
+    track.stretchedFrom = last.duration;
+    last.duration = duration;
+    last.needs.seconds = duration / last.slowmo;
+    if (trim !== undefined) trim.out = Math.round((trim.out + delta) * 1000) / 1000;
   }
 
   /** Music needs a cut with sound. */

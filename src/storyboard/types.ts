@@ -360,6 +360,10 @@ export interface Soundtrack {
   path: string;
   /** default `none`: warn only */
   fit: SoundtrackFit;
+  /** the track's length read from its headers (util/sound-length.ts); absent: not readable so */
+  seconds?: number;
+  /** with `stretch_last`: the last shot's duration as written, before it was fitted to the track */
+  stretchedFrom?: number;
   /** where its `file` is written */
   position: Position;
 }

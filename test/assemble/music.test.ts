@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { InvalidInputError } from '../../src/errors.ts';
-import { catalog, loadStoryboard, run } from '../../src/index.ts';
+import { catalog, loadStoryboard, plan, run } from '../../src/index.ts';
+import { probe } from '../../src/media/index.ts';
 import { bandLevel, integratedLoudness, makeTone } from '../media/fixtures.ts';
 
 const models = catalog();
@@ -20,6 +21,8 @@ before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-music-'));
   fs.mkdirSync(path.join(root, 'media'));
   await makeTone(path.join(root, 'media', 'bed.m4a'), BED_HZ, 12, -20);
+  await makeTone(path.join(root, 'media', 'track8.wav'), BED_HZ, 8, -20);
+  await makeTone(path.join(root, 'media', 'track5.m4a'), BED_HZ, 5, -20);
   fs.writeFileSync(path.join(root, 'media', 'notes.m4a'), 'not sound at all');
 });
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -78,5 +81,73 @@ describe('music under the cut', () => {
       },
     );
     assert.equal(fs.existsSync(path.join(root, 'bad', 'shotrouter.db')), false);
+  });
+
+  /** The soundtrack warning the plan puts on the cut's last shot, by name. */
+  function soundtrackWarning(name: string, text: string) {
+    const file = path.join(root, `${name}.yaml`);
+    fs.writeFileSync(file, text);
+    const storyboard = loadStoryboard(file, { catalog: models });
+    const routed = plan(storyboard, models);
+    const last = routed.shots.at(-1)!;
+    return {
+      storyboard,
+      warning: last.warnings.find((w) => w.code === 'soundtrack_length'),
+    };
+  }
+
+  test('a soundtrack longer than the shots: warned, and trim_track fades it out at the cut', async () => {
+    const none = soundtrackWarning('track-none', `${HEAD}soundtrack: media/track8.wav\n${SHOTS}`);
+    assert.deepEqual(
+      { ...none.warning, message: undefined },
+      {
+        code: 'soundtrack_length',
+        message: undefined,
+        track: 8,
+        cut: 6,
+        fit: 'none',
+        stretched_from: null,
+      },
+    );
+    assert.match(none.warning!.message, /cut off where the cut ends/);
+    const { dir } = await preview(
+      'track-trim',
+      `${HEAD}soundtrack: { file: media/track8.wav, fit: trim_track }\n${SHOTS}`,
+    );
+    const final = path.join(dir, 'final.mp4');
+    assert.ok(
+      Math.abs((await probe(final)).durationSeconds - 6) < 0.05,
+      'the cut keeps its length',
+    );
+    const steady = await bandLevel(final, 1, 3.5, BED_HZ);
+    const fading = await bandLevel(final, 4.8, 5.9, BED_HZ);
+    assert.ok(fading < steady - 4, `track ${steady} dB before the fade, ${fading} dB in it`);
+  });
+
+  test('stretch_last gives the last shot the length that ends the cut with the track', async () => {
+    const longer = soundtrackWarning(
+      'track-stretch',
+      `${HEAD}soundtrack: { file: media/track8.wav, fit: stretch_last }\n${SHOTS}`,
+    );
+    assert.equal(longer.storyboard.shots.at(-1)!.duration, 4);
+    assert.equal(longer.warning?.stretched_from, 2);
+    assert.match(longer.warning!.message, /made 4 s instead of 2 s/);
+    const shorter = soundtrackWarning(
+      'track-shorten',
+      `${HEAD}soundtrack: { file: media/track5.m4a, fit: stretch_last }\n${SHOTS}`,
+    );
+    assert.ok(Math.abs(shorter.storyboard.shots.at(-1)!.duration - 1) < 0.05);
+    const { dir } = await preview(
+      'track-stretch-run',
+      `${HEAD}soundtrack: { file: media/track8.wav, fit: stretch_last }\n${SHOTS}`,
+    );
+    const final = path.join(dir, 'final.mp4');
+    assert.ok(Math.abs((await probe(final)).durationSeconds - 8) < 0.05, 'the cut lasts 8 s');
+    assert.ok((await bandLevel(final, 6.5, 7.5, BED_HZ)) > -40, 'the track plays to the end');
+  });
+
+  test('a soundtrack as long as the shots is not warned about', () => {
+    const fitting = `${HEAD}soundtrack: media/track8.wav\n${SHOTS.replace('duration: 2 }\n', 'duration: 4 }\n')}`;
+    assert.equal(soundtrackWarning('track-fits', fitting).warning, undefined);
   });
 });
