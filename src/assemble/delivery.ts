@@ -29,7 +29,7 @@ import { ConformedFolder } from './conformed.ts';
 import { type EditedCut, editCut } from './edit-cut.ts';
 import { editedTimelineShots, editMarkers } from './edit-timeline.ts';
 import { type GroupMember, splitGroupClip } from './group-split.ts';
-import { checkSoundFiles, musicBeds } from './music.ts';
+import { audioReport, bedTracks, checkSoundFiles, keepSoundFiles, musicBeds } from './music.ts';
 import { cutChoice, pickedTake } from './picks.ts';
 import { aiGeneratedTags, PROVENANCE_FILE, writeProvenance } from './provenance.ts';
 import { takeMarkers } from './qc-markers.ts';
@@ -180,7 +180,7 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
   const tags = cutModels.length > 0 ? label(cutModels) : {};
   // with music the join leaves the level alone: the mix sets the whole programme's
   const beds = settings.audio ? musicBeds(storyboard, settings.fps) : [];
-  if (beds.length > 0) await checkSoundFiles(storyboard, signal);
+  const fileSeconds = beds.length > 0 ? await checkSoundFiles(storyboard, signal) : new Map();
   const joined =
     beds.length > 0 ? path.join(dir, `.${FINAL_BASENAME}.unmixed${settings.ext}`) : final;
   const { method } = await joinClips({
@@ -239,6 +239,9 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
         settings,
         cut.map((c) => timelineShot(c, commentsOf)),
       );
+  // the sounds under the clips on tracks of their own, from copies in the run folder
+  const audioTracks = bedTracks(beds, keepSoundFiles(dir, beds), fileSeconds);
+  if (audioTracks.length > 0) timeline.audioTracks = audioTracks;
   await writeTimelines(dir, timeline);
   const captions = await writeCaptions(dir, edit?.cut.placed ?? []);
   step({ step: 'report' });
@@ -262,6 +265,9 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
     join: method,
     edit: editReport(storyboard, edit?.cut.placed),
   });
+  if (audioTracks.length > 0) {
+    report.audio = audioReport(storyboard, settings.fps, audioTracks, settings.loudness);
+  }
   await addReview(report, input.store);
   await writeReportJson(dir, report);
   await writeReportHtml({

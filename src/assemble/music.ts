@@ -3,11 +3,16 @@
  * of its `from` shot to the last frame of its `to` shot, frame-exact, as the edit places the
  * shots (transitions that overlap shorten the cut; omitted shots play nowhere).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { InvalidInputError, type Problem, ShotrouterError } from '../errors.ts';
 import { type MusicBed, probeAudio } from '../media/index.ts';
 import { cutEntries } from '../storyboard/edit.ts';
 import type { Position, Storyboard } from '../storyboard/types.ts';
+import type { AudioClip, AudioTrack } from '../timeline/index.ts';
 import { placeEntries } from './edit-cut.ts';
+import type { AudioReport } from './report.ts';
+import { shotAudioRole } from './timelines.ts';
 
 /** Where each shot of the cut plays, seconds from the cut's start, and the cut's length. */
 export function cutTimes(
@@ -117,3 +122,99 @@ export async function checkSoundFiles(
   }
   return seconds;
 }
+
+/** The run folder's copy of the sound files the mix used, where timelines and packages find them. */
+export const AUDIO_DIR = 'audio';
+
+/**
+ * Copies each bed's file into the run folder's `audio/` (named by its field, so two beds from
+ * files of one name stay apart); returns each copy relative to the run folder.
+ */
+export function keepSoundFiles(dir: string, beds: readonly PlacedBed[]): string[] {
+  fs.mkdirSync(path.join(dir, AUDIO_DIR), { recursive: true });
+  return beds.map((bed) => {
+    const name = `${bed.field.replace(/\W+/g, '-').replace(/-$/, '')}-${path.basename(bed.file)}`;
+    const relative = path.posix.join(AUDIO_DIR, name);
+    fs.copyFileSync(bed.file, path.join(dir, relative));
+    return relative;
+  });
+}
+
+/**
+ * The beds as timeline tracks: the `music` beds on `music` (a second `music 2` when two
+ * overlap, and so on), the soundtrack on its own.
+ */
+export function bedTracks(
+  beds: readonly PlacedBed[],
+  files: readonly string[],
+  fileSeconds: ReadonlyMap<string, number>,
+): AudioTrack[] {
+  const tracks: AudioTrack[] = [];
+  beds.forEach((bed, i) => {
+    const media = fileSeconds.get(bed.file);
+    const plays = Math.min(bed.until - bed.at, (media ?? Infinity) - bed.offset);
+    const clip: AudioClip = {
+      name: path.basename(bed.file).replace(/\.[^.]+$/, ''),
+      file: files[i]!,
+      at: bed.at,
+      sourceStart: bed.offset,
+      duration: plays,
+      ...(media === undefined ? {} : { mediaDuration: media }),
+      source: 'music',
+      gainDb: bed.gainDb,
+      ducked: bed.duck,
+    };
+    const kind = bed.field === 'soundtrack' ? 'soundtrack' : 'music';
+    let track = tracks.find(
+      (t) =>
+        t.name.startsWith(kind) &&
+        t.clips.every((c) => c.at + c.duration <= clip.at || clip.at + clip.duration <= c.at),
+    );
+    if (track === undefined) {
+      const same = tracks.filter((t) => t.name.startsWith(kind)).length;
+      track = { name: same === 0 ? kind : `${kind} ${same + 1}`, role: 'music', clips: [] };
+      tracks.push(track);
+    }
+    track.clips.push(clip);
+    track.clips.sort((a, b) => a.at - b.at);
+  });
+  return tracks;
+}
+
+/** The mix for report.json: its tracks, and what plays under each shot of the cut. */
+export function audioReport(
+  storyboard: Storyboard,
+  fps: number,
+  tracks: readonly AudioTrack[],
+  loudness: number,
+): AudioReport {
+  const times = cutTimes(storyboard, fps);
+  const byId = new Map(storyboard.shots.map((s) => [s.id, s]));
+  const reuseOf = new Map((storyboard.reuses ?? []).map((r) => [r.id, r.reuse.shot]));
+  return {
+    loudness_lufs: loudness,
+    tracks: tracks.map((t) => ({
+      name: t.name,
+      role: t.role,
+      sounds: t.clips.map((c) => ({
+        name: c.name,
+        file: c.file,
+        source: c.source,
+        start: round3(c.at),
+        seconds: round3(c.duration),
+        gain_db: c.gainDb,
+        ducked: c.ducked,
+      })),
+    })),
+    shots: [...times.shots].map(([id, { start, end }]) => {
+      const shot = byId.get(id) ?? byId.get(reuseOf.get(id) ?? '');
+      const own = shot !== undefined && shotAudioRole(shot) !== null ? ['clip'] : [];
+      const under = tracks
+        .filter((t) => t.clips.some((c) => c.at < end && c.at + c.duration > start))
+        .map((t) => t.name);
+      return { id, sources: [...own, ...under] };
+    }),
+  };
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;

@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { InvalidInputError } from '../../src/errors.ts';
 import { catalog, loadStoryboard, plan, run } from '../../src/index.ts';
 import { probe } from '../../src/media/index.ts';
+import { readEdl, readOtio } from '../../src/timeline/index.ts';
 import { bandLevel, integratedLoudness, makeTone } from '../media/fixtures.ts';
 
 const models = catalog();
@@ -67,6 +68,52 @@ describe('music under the cut', () => {
       fs.readdirSync(dir).filter((f) => f.includes('unmixed')),
       [],
       'the unmixed join is removed',
+    );
+    // the mix is visible: the report and the three timelines list the bed on a track of its own
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
+    assert.deepEqual(report.audio, {
+      loudness_lufs: -20,
+      tracks: [
+        {
+          name: 'music',
+          role: 'music',
+          sounds: [
+            {
+              name: 'bed',
+              file: 'audio/music-0-bed.m4a',
+              source: 'music',
+              start: 2,
+              seconds: 2,
+              gain_db: -6,
+              ducked: true,
+            },
+          ],
+        },
+      ],
+      shots: [
+        { id: 'a', sources: ['clip'] },
+        { id: 'b', sources: ['clip', 'music'] },
+        { id: 'c', sources: ['clip'] },
+      ],
+    });
+    assert.ok(fs.existsSync(path.join(dir, 'audio', 'music-0-bed.m4a')));
+    assert.match(fs.readFileSync(path.join(dir, 'report.html'), 'utf8'), /<h2>Sound<\/h2>/);
+    const otio = readOtio(fs.readFileSync(path.join(dir, 'timeline.otio'), 'utf8'));
+    const music = otio.tracks.find((t) => t.name === 'A2 music');
+    assert.deepEqual(
+      music?.items.map((i) => [i.kind, i.file, i.duration]),
+      [
+        ['gap', undefined, 2],
+        ['clip', 'audio/music-0-bed.m4a', 2],
+      ],
+    );
+    const fcpxml = fs.readFileSync(path.join(dir, 'timeline.fcpxml'), 'utf8');
+    assert.match(fcpxml, /<asset-clip [^>]*lane="-1"[^>]*name="bed"[^>]*audioRole="music"/);
+    const edl = readEdl(fs.readFileSync(path.join(dir, 'timeline.edl'), 'utf8'), 24);
+    assert.ok(
+      edl.tracks.some(
+        (t) => t.name === 'A3' && t.items.some((i) => i.file === 'audio/music-0-bed.m4a'),
+      ),
     );
   });
 
