@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { InvalidInputError } from '../../src/errors.ts';
 import { catalog, loadStoryboard, plan, run } from '../../src/index.ts';
+import { packageEdit } from '../../src/lib/package.ts';
 import { probe } from '../../src/media/index.ts';
 import { readEdl, readOtio } from '../../src/timeline/index.ts';
 import { bandLevel, integratedLoudness, makeTone } from '../media/fixtures.ts';
@@ -115,6 +116,17 @@ describe('music under the cut', () => {
         (t) => t.name === 'A3' && t.items.some((i) => i.file === 'audio/music-0-bed.m4a'),
       ),
     );
+
+    // the package carries the bed beside the clips, on its own track
+    const out = path.join(root, 'bed-package');
+    const made = await packageEdit({ dir, out });
+    assert.ok(made.files.includes('media/music-0-bed.m4a'), made.files.join(', '));
+    const packaged = readOtio(fs.readFileSync(path.join(out, 'timeline.otio'), 'utf8'));
+    assert.deepEqual(
+      packaged.tracks.find((t) => t.name === 'A2 music')?.items.map((i) => i.file),
+      [undefined, 'media/music-0-bed.m4a'],
+    );
+    assert.match(fs.readFileSync(path.join(out, 'README.md'), 'utf8'), /audio tracks of their own/);
   });
 
   test('a file that is not sound stops the run before anything is stored', async () => {
