@@ -162,7 +162,7 @@ const FIELDS = {
   reuse: ['shot', 'in'],
   trim: ['in', 'out'],
   transition: ['type', 'duration'],
-  audio: ['dialogue', 'ambient', 'sfx', 'silent'],
+  audio: ['dialogue', 'ambient', 'sfx', 'music', 'silent'],
   dialogue: ['speaker', 'line'],
   first_frame_from: ['shot', 'frame'],
 } as const;
@@ -1188,12 +1188,17 @@ class Checker {
     if (ambient !== undefined) audio.ambient = ambient;
     const sfx = this.text(here, 'sfx', fields.sfx, { expected: 'the sound effects in words' });
     if (sfx !== undefined) audio.sfx = sfx;
+    const music = this.text(here, 'music', fields.music, {
+      expected: 'the music heard in the clip, in words',
+    });
+    if (music !== undefined) audio.music = music;
     audio.silent = this.bool(here, 'silent', fields.silent) ?? false;
 
     const sounds = [
       audio.dialogue.length > 0 ? 'dialogue' : undefined,
       audio.ambient !== undefined ? 'ambient' : undefined,
       audio.sfx !== undefined ? 'sfx' : undefined,
+      audio.music !== undefined ? 'music' : undefined,
     ].filter((s) => s !== undefined);
     if (audio.silent && sounds.length > 0) {
       this.findings.warn(

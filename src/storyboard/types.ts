@@ -64,6 +64,8 @@ export interface ShotAudio {
   dialogue: DialogueLine[];
   ambient?: string;
   sfx?: string;
+  /** music heard in the clip itself, in words (a bed laid under the cut is the top-level `music`) */
+  music?: string;
   silent: boolean;
 }
 
@@ -302,7 +304,7 @@ export interface ShotNeeds {
   slowmo?: number;
   /** some reference image shows a real person (a character or the shot marked `real_person`) */
   realPerson?: boolean;
-  /** `required` for dialogue, `preferred` for ambient/sfx, `none` when the cut is silent or the shot is `silent` */
+  /** `required` for dialogue, `preferred` for ambient/sfx/music, `none` when the cut is silent or the shot is `silent` */
   audio: 'required' | 'preferred' | 'none';
   /** shot references + references of its characters and its location, deduplicated */
   referenceImages: ImageRef[];

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseStoryboard } from '../../src/storyboard/load.ts';
+import { shotAudioRole } from '../../src/assemble/timelines.ts';
+import { catalog, parseStoryboard, plan } from '../../src/index.ts';
 import { HEAD, lines, problemAt, problemsOf } from './helpers.ts';
 
 let dir: string;
@@ -92,5 +93,21 @@ describe('music and soundtrack', () => {
     );
     const problem = problemAt(problemsOf(text, {}, file), 'music');
     assert.match(problem.message, /deliver.audio is false/);
+  });
+
+  test('a shot’s own music (audio.music) is asked for, and its role in the timelines is music', () => {
+    const text = lines(
+      ...HEAD,
+      'shots:',
+      '  - { id: a, prompt: A pianist at dusk, duration: 4, audio: { music: slow solo piano } }',
+    );
+    const storyboard = parseStoryboard(text, file, { catalog: catalog() });
+    const shot = storyboard.shots[0]!;
+    assert.equal(shot.audio.music, 'slow solo piano');
+    assert.equal(shot.needs.audio, 'preferred');
+    assert.equal(shotAudioRole(shot), 'music');
+    const routed = plan(storyboard, catalog());
+    const sent = JSON.stringify(routed.shots[0]);
+    assert.match(sent, /slow solo piano/);
   });
 });
