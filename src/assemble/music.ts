@@ -131,13 +131,21 @@ export const AUDIO_DIR = 'audio';
  * files of one name stay apart); returns each copy relative to the run folder.
  */
 export function keepSoundFiles(dir: string, beds: readonly PlacedBed[]): string[] {
-  fs.mkdirSync(path.join(dir, AUDIO_DIR), { recursive: true });
-  return beds.map((bed) => {
+  const folder = path.join(dir, AUDIO_DIR);
+  const kept = beds.map((bed) => {
     const name = `${bed.field.replace(/\W+/g, '-').replace(/-$/, '')}-${path.basename(bed.file)}`;
-    const relative = path.posix.join(AUDIO_DIR, name);
-    fs.copyFileSync(bed.file, path.join(dir, relative));
-    return relative;
+    fs.mkdirSync(folder, { recursive: true });
+    fs.copyFileSync(bed.file, path.join(folder, name));
+    return name;
   });
+  // a bed the storyboard no longer has leaves no copy behind (voices' files are not ours)
+  const names = fs.existsSync(folder) ? fs.readdirSync(folder) : [];
+  for (const name of names) {
+    if (/^(music|soundtrack)-/.test(name) && !kept.includes(name)) {
+      fs.rmSync(path.join(folder, name), { force: true });
+    }
+  }
+  return kept.map((name) => path.posix.join(AUDIO_DIR, name));
 }
 
 /**
