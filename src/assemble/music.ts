@@ -148,10 +148,7 @@ export function keepSoundFiles(dir: string, beds: readonly PlacedBed[]): string[
   return kept.map((name) => path.posix.join(AUDIO_DIR, name));
 }
 
-/**
- * The beds as timeline tracks: the `music` beds on `music` (a second `music 2` when two
- * overlap, and so on), the soundtrack on its own.
- */
+/** The beds as timeline tracks: `music` beds on `music`, the soundtrack on `soundtrack`. */
 export function bedTracks(
   beds: readonly PlacedBed[],
   files: readonly string[],
@@ -160,33 +157,42 @@ export function bedTracks(
   const tracks: AudioTrack[] = [];
   beds.forEach((bed, i) => {
     const media = fileSeconds.get(bed.file);
-    const plays = Math.min(bed.until - bed.at, (media ?? Infinity) - bed.offset);
-    const clip: AudioClip = {
+    placeOnTracks(tracks, bed.field === 'soundtrack' ? 'soundtrack' : 'music', 'music', {
       name: path.basename(bed.file).replace(/\.[^.]+$/, ''),
       file: files[i]!,
       at: bed.at,
       sourceStart: bed.offset,
-      duration: plays,
+      duration: Math.min(bed.until - bed.at, (media ?? Infinity) - bed.offset),
       ...(media === undefined ? {} : { mediaDuration: media }),
       source: 'music',
       gainDb: bed.gainDb,
       ducked: bed.duck,
-    };
-    const kind = bed.field === 'soundtrack' ? 'soundtrack' : 'music';
-    let track = tracks.find(
-      (t) =>
-        t.name.startsWith(kind) &&
-        t.clips.every((c) => c.at + c.duration <= clip.at || clip.at + clip.duration <= c.at),
-    );
-    if (track === undefined) {
-      const same = tracks.filter((t) => t.name.startsWith(kind)).length;
-      track = { name: same === 0 ? kind : `${kind} ${same + 1}`, role: 'music', clips: [] };
-      tracks.push(track);
-    }
-    track.clips.push(clip);
-    track.clips.sort((a, b) => a.at - b.at);
+    });
   });
   return tracks;
+}
+
+/**
+ * Puts `clip` on the first track named `kind` (`kind`, `kind 2`, …) where it overlaps nothing,
+ * or on a new one: sounds of one kind share a track until two play at once. For music beds, and
+ * for narration and dialogue voices alike.
+ */
+export function placeOnTracks(
+  tracks: AudioTrack[],
+  kind: string,
+  role: AudioTrack['role'],
+  clip: AudioClip,
+): void {
+  const ofKind = tracks.filter((t) => t.name === kind || t.name.startsWith(`${kind} `));
+  let track = ofKind.find((t) =>
+    t.clips.every((c) => c.at + c.duration <= clip.at || clip.at + clip.duration <= c.at),
+  );
+  if (track === undefined) {
+    track = { name: ofKind.length === 0 ? kind : `${kind} ${ofKind.length + 1}`, role, clips: [] };
+    tracks.push(track);
+  }
+  track.clips.push(clip);
+  track.clips.sort((a, b) => a.at - b.at);
 }
 
 /** The mix for report.json: its tracks, and what plays under each shot of the cut. */

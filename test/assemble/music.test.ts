@@ -9,11 +9,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { placeOnTracks } from '../../src/assemble/music.ts';
 import { InvalidInputError } from '../../src/errors.ts';
 import { catalog, loadStoryboard, plan, run } from '../../src/index.ts';
 import { packageEdit } from '../../src/lib/package.ts';
 import { probe } from '../../src/media/index.ts';
-import { readEdl, readOtio } from '../../src/timeline/index.ts';
+import { type AudioTrack, readEdl, readOtio } from '../../src/timeline/index.ts';
 import { bandLevel, integratedLoudness, makeTone } from '../media/fixtures.ts';
 
 const models = catalog();
@@ -208,5 +209,31 @@ describe('music under the cut', () => {
   test('a soundtrack as long as the shots is not warned about', () => {
     const fitting = `${HEAD}soundtrack: media/track8.wav\n${SHOTS.replace('duration: 2 }\n', 'duration: 4 }\n')}`;
     assert.equal(soundtrackWarning('track-fits', fitting).warning, undefined);
+  });
+
+  test('sounds of one kind share a track until two play at once', () => {
+    const tracks: AudioTrack[] = [];
+    const sound = (name: string, at: number, duration: number) => ({
+      name,
+      file: `audio/${name}.m4a`,
+      at,
+      sourceStart: 0,
+      duration,
+      source: 'music' as const,
+      gainDb: 0,
+      ducked: true,
+    });
+    placeOnTracks(tracks, 'music', 'music', sound('one', 0, 4));
+    placeOnTracks(tracks, 'music', 'music', sound('two', 4, 2));
+    placeOnTracks(tracks, 'music', 'music', sound('three', 3, 2));
+    placeOnTracks(tracks, 'soundtrack', 'music', sound('track', 0, 9));
+    assert.deepEqual(
+      tracks.map((t) => [t.name, t.clips.map((c) => c.name)]),
+      [
+        ['music', ['one', 'two']],
+        ['music 2', ['three']],
+        ['soundtrack', ['track']],
+      ],
+    );
   });
 });
