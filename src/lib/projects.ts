@@ -421,6 +421,12 @@ const SOUND_TYPES: Record<string, string> = {
 };
 const SOUNDS_DIR = 'sounds';
 
+/** Whether an upload's name is that of a sound file (kept as sent; checked by ffprobe before a run). */
+export function isSoundFileName(name: string): boolean {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && Object.hasOwn(SOUND_TYPES, name.slice(dot + 1).toLowerCase());
+}
+
 /**
  * A sound file the storyboard names (`music`, `soundtrack`), matched to an upload by name and
  * stored under its content name in `dir/sounds/`; whether it decodes is checked with ffprobe
