@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JobSpec } from '../engine/job-spec.ts';
 import { ShotrouterError } from '../errors.ts';
-import { conformClip, joinClips, renderPreview } from '../media/index.ts';
+import { conformClip, joinClips, mixSoundtrack, renderPreview } from '../media/index.ts';
 import { writeReportHtml } from '../report/index.ts';
 import type { Plan, PlannedShot } from '../router/types.ts';
 import type { MediaRow, Store } from '../store/store.ts';
@@ -29,6 +29,7 @@ import { ConformedFolder } from './conformed.ts';
 import { type EditedCut, editCut } from './edit-cut.ts';
 import { editedTimelineShots, editMarkers } from './edit-timeline.ts';
 import { type GroupMember, splitGroupClip } from './group-split.ts';
+import { audioReport, bedTracks, checkSoundFiles, keepSoundFiles, musicBeds } from './music.ts';
 import { cutChoice, pickedTake } from './picks.ts';
 import { aiGeneratedTags, PROVENANCE_FILE, writeProvenance } from './provenance.ts';
 import { takeMarkers } from './qc-markers.ts';
@@ -176,14 +177,35 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
   // the storyboard's edit (omit, reuse, trims, transitions, text) when it has one
   const edit = await editedDelivery(folder, storyboard, cut, label);
   step({ step: 'join', clips: cut.length });
+  const tags = cutModels.length > 0 ? label(cutModels) : {};
+  // with music the join leaves the level alone: the mix sets the whole programme's
+  const beds = settings.audio ? musicBeds(storyboard, settings.fps) : [];
+  const fileSeconds = beds.length > 0 ? await checkSoundFiles(storyboard, signal) : new Map();
+  const joined =
+    beds.length > 0 ? path.join(dir, `.${FINAL_BASENAME}.unmixed${settings.ext}`) : final;
   const { method } = await joinClips({
     inputs: (edit?.cut.files ?? cut.map((c) => c.clip)).map((clip) => path.join(dir, clip)),
-    output: final,
+    output: joined,
     codec: settings.codec,
-    ...(settings.audio ? { loudnessLufs: settings.loudness } : {}),
-    tags: cutModels.length > 0 ? label(cutModels) : {},
+    ...(settings.audio && beds.length === 0 ? { loudnessLufs: settings.loudness } : {}),
+    tags,
     ...(signal ? { signal } : {}),
   });
+  if (beds.length > 0) {
+    try {
+      await mixSoundtrack({
+        input: joined,
+        output: final,
+        voices: [],
+        music: beds,
+        loudnessLufs: settings.loudness,
+        tags,
+        ...(signal ? { signal } : {}),
+      });
+    } finally {
+      fs.rmSync(joined, { force: true });
+    }
+  }
   if (input.preview) {
     // placeholders are not generated material: no provenance, and none left from a real run
     fs.rmSync(path.join(dir, PROVENANCE_FILE), { force: true });
@@ -217,6 +239,9 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
         settings,
         cut.map((c) => timelineShot(c, commentsOf)),
       );
+  // the sounds under the clips on tracks of their own, from copies in the run folder
+  const audioTracks = bedTracks(beds, keepSoundFiles(dir, beds), fileSeconds);
+  if (audioTracks.length > 0) timeline.audioTracks = audioTracks;
   await writeTimelines(dir, timeline);
   const captions = await writeCaptions(dir, edit?.cut.placed ?? []);
   step({ step: 'report' });
@@ -240,6 +265,9 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
     join: method,
     edit: editReport(storyboard, edit?.cut.placed),
   });
+  if (audioTracks.length > 0) {
+    report.audio = audioReport(storyboard, settings.fps, audioTracks, settings.loudness);
+  }
   await addReview(report, input.store);
   await writeReportJson(dir, report);
   await writeReportHtml({

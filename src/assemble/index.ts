@@ -13,6 +13,7 @@ export {
   writeReport,
 } from './delivery.ts';
 export { LandingConformer, type LandingInput } from './landing.ts';
+export { checkSoundFiles, musicBeds, type PlacedBed, placeOnTracks } from './music.ts';
 export { cutChoice, pickedTake, recordPick } from './picks.ts';
 export { type KeptRun, keptRun, type PickResult, pickTake } from './reassemble.ts';
 export {

@@ -22,6 +22,7 @@ import { probe } from '../media/probe.ts';
 import type { Store } from '../store/store.ts';
 import type { Shot } from '../storyboard/types.ts';
 import {
+  audioTracksOf,
   type ClipProvenance,
   provenanceOf,
   type ReadItem,
@@ -138,6 +139,16 @@ export async function packageRun(options: PackageOptions): Promise<PackageResult
       audio: settings.audio,
       clips: [],
     };
+    // music and voices under the clips: their files copied beside the clips
+    const sounds = audioTracksOf(cut);
+    for (const track of sounds) {
+      for (const sound of track.clips) {
+        const name = path.posix.basename(sound.file);
+        fs.copyFileSync(path.join(dir, sound.file), path.join(staging, PACKAGE_MEDIA_DIR, name));
+        sound.file = path.posix.join(PACKAGE_MEDIA_DIR, name);
+      }
+    }
+    if (sounds.length > 0) timeline.audioTracks = sounds;
     for (const item of items) {
       const main = await packTake(item);
       if (!main) continue;
@@ -157,7 +168,10 @@ export async function packageRun(options: PackageOptions): Promise<PackageResult
         writeFcpxml(timeline, { mediaBaseUrl: finalUrl }),
       ),
       writeTextAtomically(path.join(staging, TIMELINE_FILES.edl), writeEdl(timeline)),
-      writeTextAtomically(path.join(staging, PACKAGE_README), readme(timeline.title, out, clips)),
+      writeTextAtomically(
+        path.join(staging, PACKAGE_README),
+        readme(timeline.title, out, clips, sounds.length > 0),
+      ),
     ]);
     for (const name of [REPORT_FILE, REPORT_HTML_FILE, settings.finalFile]) {
       const from = path.join(dir, name);
@@ -257,7 +271,7 @@ function listFiles(dir: string, under = ''): string[] {
 }
 
 /** The package's README: what is inside, and how to open each timeline. */
-function readme(title: string, out: string, clips: PackagedClip[]): string {
+function readme(title: string, out: string, clips: PackagedClip[], sounds: boolean): string {
   const noHandles = clips.filter((c) => c.note !== null);
   return [
     `# ${title}: the edit`,
@@ -272,6 +286,12 @@ function readme(title: string, out: string, clips: PackagedClip[]): string {
     '  at this folder’s `media/` folder (the file names are unchanged).',
     '- Each clip is the whole generated take, conformed to the deliverable’s format; the',
     '  timelines’ in and out points select the part the cut uses, so you can slip or extend it.',
+    ...(sounds
+      ? [
+          '- The music and voices mixed under the clips are on audio tracks of their own (A2, …),',
+          '  their files in `media/` too, so you can rebalance the mix.',
+        ]
+      : []),
     '- `final.*` is the cut as assembled; `report.html` and `report.json` say who made each shot',
     '  and what it cost.',
     ...(noHandles.length > 0

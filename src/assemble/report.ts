@@ -12,7 +12,7 @@ import type { RunState } from './run-state.ts';
 import type { ShotSources, ShotTake } from './shot-sources.ts';
 import { firstFrameShot, staleTake } from './stale.ts';
 
-export type { EditReport, RunReport, ShotReport } from '../report/types.ts';
+export type { AudioReport, EditReport, RunReport, ShotReport } from '../report/types.ts';
 
 /** What the assembly decided for a shot. */
 export interface CutShotReport {

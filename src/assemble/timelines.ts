@@ -108,6 +108,7 @@ export function shotAudioRole(shot: Pick<Shot, 'audio'>): AudioRole | null {
   return audioRoleFor({
     dialogue: audio.dialogue.length > 0,
     effects: audio.ambient !== undefined || audio.sfx !== undefined,
+    music: audio.music !== undefined,
     silent: audio.silent,
   });
 }

@@ -249,6 +249,25 @@ const warningKinds = [
     },
   ),
   kind(
+    'soundtrack_length',
+    'The `soundtrack` and the cut differ in length (on the cut’s last shot); `soundtrack.fit` says what is done about it.',
+    {
+      track: z.number().describe('seconds of the soundtrack'),
+      cut: z
+        .number()
+        .describe('seconds of the cut as the storyboard writes it (before any stretch)'),
+      fit: z
+        .enum(['stretch_last', 'trim_track', 'none'])
+        .describe(
+          '`stretch_last`: the last shot was given the length that ends the cut with the track; `trim_track`: the track is faded out at the cut’s end; `none`: nothing',
+        ),
+      stretched_from: z
+        .number()
+        .nullable()
+        .describe('with `stretch_last`: the last shot’s duration as written; null otherwise'),
+    },
+  ),
+  kind(
     'unclassified',
     'Recorded before reasons and warnings had codes (a plan stored by an earlier version); only the message is known. The router never makes it.',
     {},
@@ -376,6 +395,21 @@ function rejectionMessage(r: RejectionFacts): string {
   }
 }
 
+function soundtrackMessage(w: Extract<WarningFacts, { code: 'soundtrack_length' }>): string {
+  const track = `the soundtrack lasts ${trimNumber(w.track)} s`;
+  const cut = `the shots ${trimNumber(w.cut)} s`;
+  if (w.fit === 'stretch_last' && w.stretched_from !== null) {
+    const to = w.stretched_from + (w.track - w.cut);
+    return `${track} and ${cut}: this shot is made ${trimNumber(to)} s instead of ${trimNumber(w.stretched_from)} s so that the cut ends with the track (soundtrack.fit: stretch_last)`;
+  }
+  if (w.track > w.cut) {
+    return w.fit === 'trim_track'
+      ? `${track} and ${cut}: the track is faded out where the cut ends (soundtrack.fit: trim_track)`
+      : `${track} and ${cut}: the track is cut off where the cut ends (set soundtrack.fit: stretch_last to lengthen this shot, or trim_track to fade the track out)`;
+  }
+  return `${track} and ${cut}: the last ${trimNumber(w.cut - w.track)} s of the cut have no soundtrack${w.fit === 'trim_track' ? ' (trim_track shortens only a longer track)' : ''} (set soundtrack.fit: stretch_last to shorten this shot)`;
+}
+
 /** `1920x1080` as `16:9`. */
 function aspectText(size: string): string {
   const [w, h] = size.split('x').map(Number) as [number, number];
@@ -414,6 +448,8 @@ function warningMessage(w: WarningFacts): string {
       return `${w.model} on ${w.provider} takes no negative prompt: the shot's negative prompt is not sent (say what to avoid in positive words in the prompt or style instead)`;
     case 'prompt_truncated':
       return `the prompt is ${w.asked} characters and ${w.model} takes at most ${w.limit}: the end is cut (shorten the shot's prompt, its characters' descriptions or the style)`;
+    case 'soundtrack_length':
+      return soundtrackMessage(w);
     case 'unclassified':
       return '(no details recorded)';
   }

@@ -5,6 +5,7 @@
  *     <root>/<id>/project.json        what the project is: title, files, committed plan changes
  *     <root>/<id>/storyboard.yaml     the storyboard as given, its image paths rewritten
  *     <root>/<id>/refs/<sha256>.<ext> every reference image, named by its content
+ *     <root>/<id>/sounds/<sha256>.<ext> every music file (`music`, `soundtrack`), likewise
  *     <root>/<id>/run/                the run folder (database, media, the cut)
  *
  * Nothing a client names reaches the file system: uploaded files are matched to the
@@ -289,6 +290,8 @@ function checked<T>(load: () => T, name: string, dir: string): T {
 }
 
 interface ReferenceSite {
+  /** an image (checked here by its bytes) or a sound file (checked with ffprobe before a run) */
+  kind: 'image' | 'sound';
   spec: string;
   /** the field, e.g. `shots[2].references[0]` */
   field: string;
@@ -334,6 +337,13 @@ async function storeReferences(
   for (const site of sites) {
     let source: ImageSource | undefined;
     let url: string | undefined;
+    if (site.kind === 'sound') {
+      const sound = storeSound(site, byName, byBase, dir, at);
+      if (sound === undefined) continue;
+      if (!stored.has(sound.file)) stored.set(sound.file, sound);
+      replacements.push({ start: site.start, end: site.end, file: sound.file });
+      continue;
+    }
     if (/^https?:\/\//i.test(site.spec)) {
       if (!input.fetchReference) continue;
       url = site.spec.trim();
@@ -398,8 +408,71 @@ async function storeReferences(
   return { text: out, uploads: [...stored.values()] };
 }
 
+/** Sound file extensions kept as given, and the media type each is served as. */
+const SOUND_TYPES: Record<string, string> = {
+  m4a: 'audio/mp4',
+  mp4: 'audio/mp4',
+  aac: 'audio/aac',
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
+  flac: 'audio/flac',
+  ogg: 'audio/ogg',
+  opus: 'audio/ogg',
+};
+const SOUNDS_DIR = 'sounds';
+
+/** Whether an upload's name is that of a sound file (kept as sent; checked by ffprobe before a run). */
+export function isSoundFileName(name: string): boolean {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && Object.hasOwn(SOUND_TYPES, name.slice(dot + 1).toLowerCase());
+}
+
+/**
+ * A sound file the storyboard names (`music`, `soundtrack`), matched to an upload by name and
+ * stored under its content name in `dir/sounds/`; whether it decodes is checked with ffprobe
+ * before a run. URLs are left to the checker, which refuses them.
+ */
+function storeSound(
+  site: ReferenceSite,
+  byName: ReadonlyMap<string, ImageSource>,
+  byBase: ReadonlyMap<string, ImageSource[]>,
+  dir: string,
+  at: (site: ReferenceSite, message: string, extra?: Partial<Problem>) => void,
+): ProjectUpload | undefined {
+  if (/^[a-z][a-z0-9+.-]+:/i.test(site.spec.trim())) return undefined;
+  const key = normalizeName(site.spec);
+  const base = key.slice(key.lastIndexOf('/') + 1);
+  const sameBase = byBase.get(base) ?? [];
+  const source = byName.get(key) ?? (sameBase.length === 1 ? sameBase[0] : undefined);
+  const ext = base.slice(base.lastIndexOf('.') + 1).toLowerCase();
+  const mediaType = base.includes('.') ? SOUND_TYPES[ext] : undefined;
+  if (mediaType === undefined) {
+    at(site, 'is not a sound file this program takes', {
+      expected: Object.keys(SOUND_TYPES)
+        .map((e) => `.${e}`)
+        .join(', '),
+      found: JSON.stringify(site.spec),
+    });
+    return undefined;
+  }
+  if (!source) {
+    at(site, 'this sound file was not uploaded with the storyboard', {
+      expected: 'the sound file, sent with the storyboard under this name',
+      found: JSON.stringify(site.spec),
+    });
+    return undefined;
+  }
+  const data = source.bytes();
+  const file = `${SOUNDS_DIR}/${createHash('sha256').update(data).digest('hex')}.${ext}`;
+  fs.mkdirSync(path.join(dir, SOUNDS_DIR), { recursive: true });
+  if (!fs.existsSync(path.join(dir, file))) source.copyTo(path.join(dir, file));
+  return { name: site.spec, file, bytes: data.byteLength, media_type: mediaType };
+}
+
 /** An image given with a project, examined once however often the storyboard names it. */
 interface ImageSource {
+  /** the file's bytes, unexamined (a sound file) */
+  bytes(): Uint8Array;
   examine():
     | { ok: true; sha: string; type: AcceptedImageType; mediaType: string; bytes: number }
     | { ok: false; reason: string };
@@ -445,6 +518,9 @@ function imageSource(file: NewImage): ImageSource {
         : verdict;
       return result;
     },
+    bytes() {
+      return 'data' in file ? file.data : fs.readFileSync(file.path);
+    },
     copyTo(to) {
       if ('data' in file) fs.writeFileSync(to, file.data);
       else fs.copyFileSync(file.path, to);
@@ -455,10 +531,15 @@ function imageSource(file: NewImage): ImageSource {
 /** Where the storyboard names images: characters' references, shots' references and frames. */
 function referenceSites(root: Node | null): ReferenceSite[] {
   const sites: ReferenceSite[] = [];
-  const add = (node: unknown, field: string) => {
+  const add = (node: unknown, field: string, kind: ReferenceSite['kind'] = 'image') => {
     if (isScalar(node) && typeof node.value === 'string' && node.range) {
-      sites.push({ spec: node.value, field, start: node.range[0], end: node.range[1] });
+      sites.push({ kind, spec: node.value, field, start: node.range[0], end: node.range[1] });
     }
+  };
+  /** a sound field: `{ file }`, or the path alone */
+  const addSound = (node: unknown, field: string): void => {
+    if (isMap(node)) add(node.get('file', true), `${field}.file`, 'sound');
+    else add(node, field, 'sound');
   };
   const addList = (node: unknown, field: string) => {
     if (!isSeq(node)) return add(node, field);
@@ -485,6 +566,13 @@ function referenceSites(root: Node | null): ReferenceSite[] {
       add(shot.get('last_frame', true), `shots[${i}].last_frame`);
     });
   }
+  const music = root.get('music', true);
+  if (isSeq(music)) {
+    music.items.forEach((bed, i) => {
+      addSound(bed, `music[${i}]`);
+    });
+  }
+  addSound(root.get('soundtrack', true), 'soundtrack');
   return sites;
 }
 

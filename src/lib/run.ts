@@ -18,6 +18,7 @@ import path from 'node:path';
 import {
   type AssemblyStep,
   assembleDelivery,
+  checkSoundFiles,
   type DeliveryInput,
   LandingConformer,
   type RunReport,
@@ -191,6 +192,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
       : providerRegistry(catalog, plan, adaptersFor(catalog, options.env ?? process.env)));
   const dir = path.resolve(options.dir);
   const checked = await preflightRun(options, plan, registry, dir);
+  // music the cut could not use fails now, before anything is stored or spent
+  await checkSoundFiles(storyboard, options.signal);
   const specs = checked.specs;
   const store = await openRunStore(options.openStore ?? defaultStore, dir);
   const clock = options.clock;

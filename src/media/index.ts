@@ -20,8 +20,9 @@ export {
 } from './ffmpeg.ts';
 export { type ExtractFrameOptions, extractFrame } from './frame.ts';
 export { type JoinOptions, joinClips } from './join.ts';
+export { type MixOptions, type MusicBed, mixSoundtrack, type VoiceClip } from './mix.ts';
 export { type PreviewOptions, renderPreview } from './preview.ts';
-export { type ProbeInfo, probe } from './probe.ts';
+export { type AudioInfo, type ProbeInfo, probe, probeAudio } from './probe.ts';
 export { frameCount, frameRate, framesToSeconds, type Rational } from './rate.ts';
 export {
   type DetectCutsOptions,

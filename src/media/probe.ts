@@ -151,3 +151,52 @@ function tagDuration(text: string | undefined): number {
 function firstFinite(...values: number[]): number | undefined {
   return values.find((v) => Number.isFinite(v) && v > 0);
 }
+
+/** What a sound file (music, narration) holds, read with ffprobe. */
+export interface AudioInfo {
+  durationSeconds: number;
+  codec: string;
+  sampleRate: number;
+  channels: number;
+}
+
+/**
+ * The first audio stream of `file`. Throws `media_failed` (reason `unreadable`) when the file is
+ * missing, cannot be read, or holds no sound, so callers can name the field that pointed at it.
+ */
+export async function probeAudio(file: string, signal?: AbortSignal): Promise<AudioInfo> {
+  await fileSize(file);
+  let raw: RawProbe;
+  try {
+    const args = ['-print_format', 'json', '-show_format', '-show_streams', '-i', localFile(file)];
+    raw = JSON.parse(await runFfprobe(args, { signal })) as RawProbe;
+  } catch (error) {
+    if (ShotrouterError.is(error) && error.code === 'aborted') throw error;
+    throw new ShotrouterError('media_failed', `${file} is not a media file ffmpeg can read`, {
+      cause: error,
+      details: { reason: 'unreadable' },
+    });
+  }
+  const audio = (raw.streams ?? []).find((s) => s.codec_type === 'audio');
+  if (audio === undefined) {
+    throw new ShotrouterError('media_failed', `${file} has no audio stream`, {
+      details: { reason: 'unreadable' },
+    });
+  }
+  const durationSeconds = firstFinite(
+    Number(audio.duration),
+    tagDuration(audio.tags?.DURATION),
+    Number(raw.format?.duration),
+  );
+  if (durationSeconds === undefined) {
+    throw new ShotrouterError('media_failed', `${file}: the duration of the sound is unknown`, {
+      details: { reason: 'unreadable' },
+    });
+  }
+  return {
+    durationSeconds,
+    codec: audio.codec_name ?? 'unknown',
+    sampleRate: Number(audio.sample_rate) || 0,
+    channels: audio.channels ?? 0,
+  };
+}

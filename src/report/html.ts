@@ -8,7 +8,7 @@
 import { shotColor, spendChart } from './chart.ts';
 import { duration, escapeHtml as h, money } from './format.ts';
 import type { QcFrame } from './qc-frames.ts';
-import type { EditReport, RunReport, ShotReport } from './types.ts';
+import type { AudioReport, EditReport, RunReport, ShotReport } from './types.ts';
 
 export interface HtmlReportInput {
   report: RunReport;
@@ -197,7 +197,7 @@ export function renderReportHtml(input: HtmlReportInput): string {
 ${sheet}
   </div>
 </section>
-${report.edit ? editSection(report.edit) : ''}<section>
+${report.edit ? editSection(report.edit) : ''}${report.audio ? audioSection(report.audio) : ''}<section>
   <h2>Shots</h2>
   <div class="table"><table>
 <thead><tr><th>Shot</th><th>Prompt</th><th>Model</th><th>Why this model</th><th class="num">Attempts</th><th class="num">Time</th><th class="num">Spend</th><th class="num">Take</th><th>Notes</th></tr></thead>
@@ -247,6 +247,36 @@ ${rows}
 </tbody>
   </table></div>
   ${omitted}
+</section>
+`;
+}
+
+/** The mix: each track under the clips with its sounds, and what plays under each shot. */
+function audioSection(audio: AudioReport): string {
+  const rows = audio.tracks
+    .flatMap((track, i) =>
+      track.sounds.map(
+        (s) =>
+          `<tr><td>A${i + 2} ${h(track.name)}</td><td>${h(track.role)}</td><td>${h(s.name)} <span class="muted">${h(s.file)}</span></td><td class="num">${duration(s.start)}</td><td class="num">${duration(s.seconds)}</td><td class="num">${s.gain_db} dB</td><td>${s.ducked ? 'ducked under voices' : ''}</td></tr>`,
+      ),
+    )
+    .join('\n');
+  const shots = audio.shots
+    .map(
+      (s) =>
+        `<li><b>${h(s.id)}</b>: ${s.sources.map(h).join(', ') || '<span class="muted">silent</span>'}</li>`,
+    )
+    .join('');
+  return `<section>
+  <h2>Sound</h2>
+  <p class="muted">The clips' own sound is on A1; the tracks below are mixed under it and the whole set to ${audio.loudness_lufs} LUFS. The timelines carry the same tracks.</p>
+  <div class="table"><table>
+<thead><tr><th>Track</th><th>Role</th><th>Sound</th><th class="num">Starts</th><th class="num">Length</th><th class="num">Gain</th><th>Mix</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+  </table></div>
+  <ul class="sources">${shots}</ul>
 </section>
 `;
 }

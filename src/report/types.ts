@@ -99,6 +99,36 @@ export interface RunReport {
   catalog: CatalogOrigin | null;
   /** the storyboard's edit, when it has scenes or edit-only fields (docs/storyboard.md) */
   edit?: EditReport;
+  /** the mix, when sound other than the clips' own was laid under the cut (music, voices) */
+  audio?: AudioReport;
+}
+
+/** One sound of the mix as the timelines place it. */
+export interface AudioSoundReport {
+  name: string;
+  /** relative to the run folder */
+  file: string;
+  source: 'music' | 'narration' | 'dialogue';
+  /** seconds on the cut's timeline, and how long it plays */
+  start: number;
+  seconds: number;
+  gain_db: number;
+  /** lowered under voices */
+  ducked: boolean;
+}
+
+/** The cut's sound as tracks an editor can rebalance (the same tracks as the timelines'). */
+export interface AudioReport {
+  /** EBU R128 integrated loudness the whole programme was set to, LUFS */
+  loudness_lufs: number;
+  /** after the clips' own sound (the picture's track, A1), in timeline order: A2, A3, … */
+  tracks: Array<{
+    name: string;
+    role: 'dialogue' | 'effects' | 'music';
+    sounds: AudioSoundReport[];
+  }>;
+  /** what plays under each shot of the cut: `clip` (its own sound) and the tracks' names */
+  shots: Array<{ id: string; sources: string[] }>;
 }
 
 /** The cut as the storyboard's edit-only fields made it. */

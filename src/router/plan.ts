@@ -42,6 +42,7 @@ import { attachPrompts, promptForm } from './prompt.ts';
 import { describeQuality, describeTie } from './quality.ts';
 import { effectiveTags, PRIORITY_WEIGHT, round4, type Scored, scoreOptions } from './score.ts';
 import { allowedDurations, round6, snapDuration, trimNumber } from './snap.ts';
+import { addSoundtrackWarning } from './soundtrack.ts';
 import type { Fallback, Plan, PlanEdit, PlannedShot, PlanProblem, Rejection } from './types.ts';
 import { worstCaseUsd } from './worst-case.ts';
 
@@ -169,6 +170,7 @@ export function planStoryboard(
   }
   problems.push(...missingCredentialProblems(shots, options));
   problems.push(...lifecycleProblems(shots, catalog.byId, asOf));
+  addSoundtrackWarning(storyboard, shots);
   for (const s of shots) {
     for (const w of s.warnings) {
       problems.push({ shot: s.id, severity: 'warning', code: 'warning', message: w.message });

@@ -35,6 +35,8 @@ export interface Dialect {
   speech?(lines: string[]): string;
   ambient(text: string): string;
   sfx(text: string): string;
+  /** music heard in the clip; default `Music: <text>.` */
+  music?(text: string): string;
 }
 
 const sentence = (text: string): string => {
@@ -223,6 +225,8 @@ function partText(
       const sounds: string[] = [];
       if (shot.audio.ambient) sounds.push(dialect.ambient(shot.audio.ambient));
       if (shot.audio.sfx) sounds.push(dialect.sfx(shot.audio.sfx));
+      if (shot.audio.music)
+        sounds.push(dialect.music?.(shot.audio.music) ?? `Music: ${shot.audio.music}.`);
       return sounds.join(dialect.join);
     }
   }

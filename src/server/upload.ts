@@ -1,6 +1,10 @@
-/** A new project's multipart upload: the storyboard and its images, checked against limits. */
+/**
+ * A new project's multipart upload: the storyboard, its images and its sound files, checked
+ * against limits.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isSoundFileName } from '../lib/projects.ts';
 import { type AcceptedImageType, checkImageFile } from '../util/image-check.ts';
 import { ApiError } from './errors.ts';
 import { boundaryOf, type PartInfo, type PartSink, readMultipart } from './multipart.ts';
@@ -69,9 +73,16 @@ export async function readUpload(
         const file = path.join(dir, `${files.length}.upload`);
         const entry: Upload['files'][number] = { name: part.filename, path: file };
         files.push(entry);
-        const sink = imageSink(part.filename, file, limits, (image) => {
-          entry.checked = image;
-        });
+        // a sound file (music, a soundtrack) is kept as sent: ffprobe checks it before a run
+        const sink = imageSink(
+          part.filename,
+          file,
+          limits,
+          (image) => {
+            entry.checked = image;
+          },
+          isSoundFileName(part.filename),
+        );
         closers.push(sink.close);
         return sink;
       }
@@ -137,6 +148,7 @@ function imageSink(
   file: string,
   limits: UploadLimits,
   checked: (image: { type: AcceptedImageType; mediaType: string }) => void,
+  sound = false,
 ): PartSink & { close(): void } {
   const shown = JSON.stringify(name.slice(0, 200));
   const handle = fs.openSync(file, 'wx');
@@ -162,10 +174,14 @@ function imageSink(
     },
     end() {
       close();
+      if (sound) return;
       const verdict = checkImageFile(file);
       if (!verdict.ok) {
         throw new ApiError('unsupported_media_type', `${shown} ${verdict.reason}`, {
-          details: { file: name.slice(0, 200), accepted: 'PNG, JPEG or WebP' },
+          details: {
+            file: name.slice(0, 200),
+            accepted: 'PNG, JPEG or WebP images; m4a, mp3, wav, flac, ogg sound files',
+          },
         });
       }
       checked({ type: verdict.type, mediaType: verdict.mediaType });

@@ -10,9 +10,10 @@ import path from 'node:path';
 import { InvalidInputError } from '../errors.ts';
 import { didYouMean } from '../util/did-you-mean.ts';
 import { isReservedName } from '../util/reserved-names.ts';
+import { soundSeconds } from '../util/sound-length.ts';
 import type { PathKey, SourceDoc } from '../util/source-doc.ts';
 import { describe, formatNumber, humanSeconds, oneOf, quote } from './describe.ts';
-import { type CutEntry, cutEntries, overlaps } from './edit.ts';
+import { type CutEntry, cutEntries, cutSeconds, overlaps } from './edit.ts';
 import { type FindingDetails, Findings } from './findings.ts';
 import { type Checked, checkDate, checkFps, numberInText, parseResolution } from './formats.ts';
 import { ImageResolver } from './images.ts';
@@ -30,6 +31,7 @@ import {
   type ImageRef,
   type Location,
   type Look,
+  type MusicCue,
   type Optimize,
   type Policy,
   type Priority,
@@ -42,6 +44,8 @@ import {
   type ShotEdit,
   type Size,
   SLOWMO_POLICIES,
+  SOUNDTRACK_FITS,
+  type Soundtrack,
   type Storyboard,
   type Style,
   TAGS,
@@ -104,7 +108,11 @@ const FIELDS = {
     'characters',
     'locations',
     'shots',
+    'music',
+    'soundtrack',
   ],
+  music: ['file', 'from', 'to', 'gain', 'duck'],
+  soundtrack: ['file', 'fit'],
   style: ['prompt', 'negative'],
   deliver: ['resolution', 'fps', 'audio', 'codec', 'fit', 'loudness'],
   policy: [
@@ -154,7 +162,7 @@ const FIELDS = {
   reuse: ['shot', 'in'],
   trim: ['in', 'out'],
   transition: ['type', 'duration'],
-  audio: ['dialogue', 'ambient', 'sfx', 'silent'],
+  audio: ['dialogue', 'ambient', 'sfx', 'music', 'silent'],
   dialogue: ['speaker', 'line'],
   first_frame_from: ['shot', 'frame'],
 } as const;
@@ -178,6 +186,8 @@ const SECTION_NAMES: Record<Section, string> = {
   dialogue: 'a dialogue line',
   location: 'a location',
   first_frame_from: 'first_frame_from',
+  music: 'a music bed',
+  soundtrack: 'soundtrack',
 };
 
 const SECTIONS = Object.keys(FIELDS) as Section[];
@@ -188,6 +198,8 @@ const QUIET_SECTIONS: ReadonlySet<Section> = new Set([
   'trim',
   'transition',
   'first_frame_from',
+  'music',
+  'soundtrack',
 ]);
 const FIELD_SETS = {} as Record<Section, ReadonlySet<string>>;
 for (const section of SECTIONS) FIELD_SETS[section] = new Set<string>(FIELDS[section]);
@@ -273,6 +285,13 @@ const TRANSITION_SECONDS: NumberRule = {
 /** A transition written without a duration lasts this long. */
 export const DEFAULT_TRANSITION_SECONDS = 1;
 
+const MUSIC_GAIN: NumberRule = {
+  expected: 'a gain in dB, from -60 to 20 (negative is quieter; -12 sits a bed under speech)',
+  min: -60,
+  minExclusive: false,
+  max: 20,
+};
+
 const LOUDNESS: NumberRule = {
   expected: 'an integrated loudness target in LUFS, from -70 to -5 (-23 broadcast, -14 social)',
   min: -70,
@@ -286,6 +305,8 @@ const LOUDNESS: NumberRule = {
 };
 
 type Path = readonly PathKey[];
+/** Filled in once the checks pass (positions are looked up only then). */
+const NO_POSITION = { line: 0, col: 0 };
 type Fields = Record<string, unknown>;
 
 /** Checks a parsed document; throws InvalidInputError('invalid_storyboard') with every problem. */
@@ -304,7 +325,20 @@ export function checkStoryboard(doc: SourceDoc, options: LoadOptions = {}): Stor
   for (const reuse of storyboard.reuses ?? []) {
     reuse.position = doc.positionOf(['shots', reuse.index]);
   }
+  storyboard.music?.forEach((cue, i) => {
+    cue.position = doc.positionOf(soundFilePath(doc, ['music', i]));
+  });
+  if (storyboard.soundtrack !== undefined) {
+    storyboard.soundtrack.position = doc.positionOf(soundFilePath(doc, ['soundtrack']));
+  }
   return storyboard;
+}
+
+/** Where a bed's file is written: its `file` field, or the bed itself when written as a path. */
+function soundFilePath(doc: SourceDoc, at: PathKey[]): PathKey[] {
+  let value: unknown = doc.value;
+  for (const key of at) value = (value as Record<PathKey, unknown>)[key];
+  return typeof value === 'string' ? at : [...at, 'file'];
 }
 
 interface ShotContext {
@@ -370,6 +404,8 @@ class Checker {
     this.firstFrameLinks(shots, ids);
     const scenes = this.editLinks(shots, context);
     this.undeclaredSpeakerWarnings(characters);
+    const music = this.music(top.music, shots, context.reuses, deliver);
+    const soundtrack = this.soundtrack(top.soundtrack, deliver, shots, context.reuses);
     if (title === undefined || deliver === undefined) return undefined;
 
     const storyboard: Storyboard = {
@@ -385,6 +421,8 @@ class Checker {
     };
     if (context.reuses.length > 0) storyboard.reuses = context.reuses;
     if (scenes.length > 0) storyboard.scenes = scenes;
+    if (music.length > 0) storyboard.music = music;
+    if (soundtrack !== undefined) storyboard.soundtrack = soundtrack;
     if (locations.size > 0) storyboard.locations = Object.fromEntries(locations);
     if (asOf !== undefined) storyboard.asOf = asOf;
     if (style !== undefined) storyboard.style = style;
@@ -1150,12 +1188,17 @@ class Checker {
     if (ambient !== undefined) audio.ambient = ambient;
     const sfx = this.text(here, 'sfx', fields.sfx, { expected: 'the sound effects in words' });
     if (sfx !== undefined) audio.sfx = sfx;
+    const music = this.text(here, 'music', fields.music, {
+      expected: 'the music heard in the clip, in words',
+    });
+    if (music !== undefined) audio.music = music;
     audio.silent = this.bool(here, 'silent', fields.silent) ?? false;
 
     const sounds = [
       audio.dialogue.length > 0 ? 'dialogue' : undefined,
       audio.ambient !== undefined ? 'ambient' : undefined,
       audio.sfx !== undefined ? 'sfx' : undefined,
+      audio.music !== undefined ? 'music' : undefined,
     ].filter((s) => s !== undefined);
     if (audio.silent && sounds.length > 0) {
       this.findings.warn(
@@ -1248,6 +1291,162 @@ class Checker {
   // ---- continuity: locations, and shots starting from another shot's frame ----
 
   /** `locations:` is modelled on `characters:`: a name, words, and references that travel. */
+  /** `music`: beds under the cut, each between two shots of the cut (docs/storyboard.md). */
+  private music(
+    value: unknown,
+    shots: readonly Shot[],
+    reuses: readonly ReuseShot[],
+    deliver: Deliver | undefined,
+  ): MusicCue[] {
+    const items = this.list([], 'music', value, 'a list of beds, e.g. [{ file: music/bed.m4a }]');
+    if (items === undefined) return [];
+    this.soundless(['music'], deliver);
+    // the shots in the cut, in playing order (an omitted shot plays nowhere)
+    const order = cutEntries({ shots: [...shots], reuses: [...reuses] }).map((e) => e.id);
+    const all = [...shots.map((s) => s.id), ...reuses.map((r) => r.id)];
+    const cues: MusicCue[] = [];
+    items.forEach((item, i) => {
+      const at: Path = ['music', i];
+      const fields = typeof item === 'string' ? { file: item } : this.mapping(item, at, 'music');
+      if (fields === undefined) return;
+      const file = this.soundFile(at, fields.file);
+      const cueShot = (key: 'from' | 'to') => {
+        const id = this.text(at, key, fields[key], { expected: 'the id of a shot in the cut' });
+        if (id === undefined || order.includes(id)) return id;
+        const near = didYouMean(id, order);
+        this.findings.error(
+          [...at, key],
+          all.includes(id) ? `shot '${id}' is omitted from the cut` : `unknown shot '${id}'`,
+          {
+            expected: 'the id of a shot in the cut',
+            found: quote(id),
+            ...(near === undefined ? {} : { hint: `did you mean '${near}'?` }),
+          },
+        );
+        return undefined;
+      };
+      const from = cueShot('from');
+      const to = cueShot('to');
+      if (from !== undefined && to !== undefined && order.indexOf(to) < order.indexOf(from)) {
+        this.findings.error([...at, 'to'], `plays before '${from}', where the bed starts`, {
+          expected: `'${from}' or a shot after it`,
+          found: quote(to),
+          hint: 'swap from and to',
+        });
+      }
+      const gainDb = this.number(at, 'gain', fields.gain, MUSIC_GAIN, false) ?? 0;
+      const duck = this.bool(at, 'duck', fields.duck) ?? true;
+      if (file === undefined) return;
+      cues.push({
+        ...file,
+        ...(from === undefined ? {} : { from }),
+        ...(to === undefined ? {} : { to }),
+        gainDb,
+        duck,
+        position: NO_POSITION,
+      });
+    });
+    return cues;
+  }
+
+  /**
+   * `soundtrack`: the track the cut is timed to, with its length when its headers tell it; with
+   * `fit: stretch_last` the last shot of the cut takes the length that ends the cut with it.
+   */
+  private soundtrack(
+    value: unknown,
+    deliver: Deliver | undefined,
+    shots: Shot[],
+    reuses: readonly ReuseShot[],
+  ): Soundtrack | undefined {
+    if (value === undefined || value === null) return undefined;
+    const at: Path = ['soundtrack'];
+    const fields =
+      typeof value === 'string' ? { file: value } : this.mapping(value, at, 'soundtrack');
+    if (fields === undefined) return undefined;
+    this.soundless(at, deliver);
+    const file = this.soundFile(at, fields.file);
+    const fit = this.choice(at, 'fit', fields.fit, SOUNDTRACK_FITS) ?? 'none';
+    if (file === undefined) return undefined;
+    const track: Soundtrack = { ...file, fit, position: NO_POSITION };
+    const seconds = soundSeconds(file.path);
+    if (seconds !== undefined) track.seconds = seconds;
+    if (fit === 'stretch_last') this.stretchLast([...at, 'fit'], track, shots, reuses);
+    return track;
+  }
+
+  /** Lengthens or shortens the cut's last shot so that the cut ends with the track. */
+  private stretchLast(
+    at: Path,
+    track: Soundtrack,
+    shots: Shot[],
+    reuses: readonly ReuseShot[],
+  ): void {
+    if (track.seconds === undefined) {
+      this.findings.error(at, 'needs the length of the track, which its file does not tell', {
+        expected: 'an .m4a, .mp4, .mov, .wav, .flac or .mp3 file',
+        found: quote(track.spec),
+        hint: 'convert the track to .m4a or .wav, or use fit: trim_track or none',
+      });
+      return;
+    }
+    const entries = cutEntries({ shots, reuses: [...reuses] });
+    const lastEntry = entries.at(-1);
+    const last = shots.find((s) => s.id === lastEntry?.id);
+    if (lastEntry === undefined || last === undefined) {
+      this.findings.error(at, 'needs the last shot of the cut to be a generated shot', {
+        expected: 'a last shot without reuse and not omitted',
+        found: lastEntry === undefined ? 'no shot in the cut' : `'${lastEntry.id}', a reuse shot`,
+        hint: 'use fit: trim_track or none',
+      });
+      return;
+    }
+    const delta = track.seconds - cutSeconds(entries);
+    const duration = Math.round((last.duration + delta) * 1000) / 1000;
+    const trim = last.edit?.trim;
+    const shows = trim ? trim.out + delta - trim.in : duration;
+    if (!(shows > 0 && duration > 0 && duration <= LIMITS.maxShotSeconds)) {
+      this.findings.error(
+        at,
+        `cannot fit the cut to the ${formatNumber(track.seconds)} s track by its last shot`,
+        {
+          expected: `a last shot (${last.id}) that keeps more than 0 s and at most ${LIMITS.maxShotSeconds} s`,
+          found: `${formatNumber(last.duration)} s, which would become ${formatNumber(duration)} s`,
+          hint: "change the shots' durations, or use fit: trim_track or none",
+        },
+      );
+      return;
+    }
+    if (Math.abs(delta) < 1e-6) return;
+    track.stretchedFrom = last.duration;
+    last.duration = duration;
+    last.needs.seconds = duration / last.slowmo;
+    if (trim !== undefined) trim.out = Math.round((trim.out + delta) * 1000) / 1000;
+  }
+
+  /** Music needs a cut with sound. */
+  private soundless(at: Path, deliver: Deliver | undefined): void {
+    if (deliver?.audio !== false) return;
+    this.findings.error(at, 'needs a cut with sound, and deliver.audio is false', {
+      expected: 'deliver.audio: true (the default)',
+      found: 'deliver.audio: false',
+      hint: 'remove audio: false from deliver, or remove the music',
+    });
+  }
+
+  private soundFile(at: Path, value: unknown): { spec: string; path: string } | undefined {
+    if (value === undefined) {
+      this.findings.error([...at, 'file'], 'is missing', {
+        expected: "the path of a sound file relative to the storyboard's folder",
+        found: 'nothing',
+      });
+      return undefined;
+    }
+    const found = this.images.checkSoundFile(value);
+    const checked = this.checked(at, 'file', found.ok ? { ok: true, value: found.path } : found);
+    return checked === undefined ? undefined : { spec: value as string, path: checked };
+  }
+
   private locations(value: unknown): Map<string, Location> {
     const locations = new Map<string, Location>();
     if (value === undefined || value === null) return locations;

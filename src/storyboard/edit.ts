@@ -93,3 +93,9 @@ export function cutStarts(entries: readonly CutEntry[]): number[] {
   }
   return starts;
 }
+
+/** Seconds the cut lasts (before rounding to frames), overlaps taken into account. */
+export function cutSeconds(entries: readonly CutEntry[]): number {
+  const last = entries.length - 1;
+  return last < 0 ? 0 : cutStarts(entries)[last]! + entries[last]!.seconds;
+}

@@ -23,6 +23,11 @@ export type ImageCheck =
   | { ok: true; ref: ImageRef }
   | ({ ok: false; message: string } & FindingDetails);
 
+/** A file a storyboard field names: where it is, or why it cannot be used. */
+export type FileCheck =
+  | { ok: true; path: string; bytes: number }
+  | ({ ok: false; message: string } & FindingDetails);
+
 type FileState =
   | { kind: 'file'; realPath: string | undefined; bytes: number }
   | { kind: 'folder' }
@@ -97,6 +102,49 @@ export class ImageResolver {
   }
 
   private checkPath(value: string, spec: string): ImageCheck {
+    const found = this.locate(value, spec, 'image');
+    if (!found.ok) return found;
+    const image = this.image(found.path, found.bytes);
+    if (!image.ok) {
+      return {
+        ok: false,
+        message: `${image.reason}`,
+        expected: 'a PNG, JPEG or WebP image file',
+        found: `${quote(value)} (${found.path})`,
+      };
+    }
+    return {
+      ok: true,
+      ref: { spec: value, path: found.path, size: { width: image.width, height: image.height } },
+    };
+  }
+
+  /**
+   * A sound file (`music`, `soundtrack`): a path under the same rules as an image's, which must
+   * exist; whether it decodes is checked with ffprobe before the run (lib/media-files.ts).
+   */
+  checkSoundFile(value: unknown): FileCheck {
+    const expected = "the path of a sound file relative to the storyboard's folder";
+    if (typeof value !== 'string') {
+      return { ok: false, message: 'must be a path', expected, found: describe(value) };
+    }
+    const spec = value.trim();
+    if (spec === '') return { ok: false, message: 'is empty', expected, found: quote(value) };
+    if (/^[a-z][a-z0-9+.-]+:/i.test(spec)) {
+      return {
+        ok: false,
+        message: 'must be a file path: sound is not fetched from addresses',
+        expected,
+        found: quote(value),
+        hint: 'download the file next to the storyboard and write its path',
+      };
+    }
+    return this.locate(value, spec, 'sound');
+  }
+
+  /** Where a path written in the storyboard leads, if it is a file it may use. */
+  private locate(value: string, spec: string, kind: 'image' | 'sound'): FileCheck {
+    const noun = `${kind} file`;
     const absolute = path.isAbsolute(spec) || /^[a-zA-Z]:[\\/]/.test(spec);
     const resolved = path.resolve(this.dir, spec);
     const relative = path.relative(this.dir, resolved);
@@ -127,25 +175,14 @@ export class ImageResolver {
           hint: `copy the file into the storyboard's folder, or allow outside paths explicitly (${ALLOW_OUTSIDE_FLAG})`,
         };
       }
-      const image = this.image(resolved, state.bytes);
-      if (!image.ok) {
-        return {
-          ok: false,
-          message: `${image.reason}`,
-          expected: 'a PNG, JPEG or WebP image file',
-          found: `${quote(value)} (${resolved})`,
-        };
-      }
-      return {
-        ok: true,
-        ref: { spec: value, path: resolved, size: { width: image.width, height: image.height } },
-      };
+      return { ok: true, path: resolved, bytes: state.bytes };
     }
+    const expected = kind === 'image' ? EXPECTED : `a ${noun}, relative to the storyboard`;
     if (state.kind === 'folder') {
       return {
         ok: false,
-        message: 'is a folder, not an image file',
-        expected: EXPECTED,
+        message: `is a folder, not ${kind === 'image' ? 'an' : 'a'} ${noun}`,
+        expected,
         found: `${quote(value)} (the folder ${resolved})`,
       };
     }
@@ -153,14 +190,14 @@ export class ImageResolver {
       return {
         ok: false,
         message: `cannot be read: ${state.reason}`,
-        expected: EXPECTED,
+        expected,
         found: `${quote(value)} (${resolved})`,
       };
     }
     return {
       ok: false,
       message: 'file not found',
-      expected: `an existing image file, relative to the storyboard's folder (${this.dir})`,
+      expected: `an existing ${noun}, relative to the storyboard's folder (${this.dir})`,
       found: `${quote(value)} (looked for ${resolved})`,
       ...this.missingHint(spec, resolved),
     };

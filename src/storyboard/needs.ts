@@ -36,7 +36,7 @@ export function deriveNeeds(
       ? 'none'
       : audio.dialogue.length > 0
         ? 'required'
-        : audio.ambient !== undefined || audio.sfx !== undefined
+        : audio.ambient !== undefined || audio.sfx !== undefined || audio.music !== undefined
           ? 'preferred'
           : 'none',
     referenceImages: referenceImages(shot, characters, locations),

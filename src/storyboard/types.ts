@@ -64,6 +64,8 @@ export interface ShotAudio {
   dialogue: DialogueLine[];
   ambient?: string;
   sfx?: string;
+  /** music heard in the clip itself, in words (a bed laid under the cut is the top-level `music`) */
+  music?: string;
   silent: boolean;
 }
 
@@ -302,7 +304,7 @@ export interface ShotNeeds {
   slowmo?: number;
   /** some reference image shows a real person (a character or the shot marked `real_person`) */
   realPerson?: boolean;
-  /** `required` for dialogue, `preferred` for ambient/sfx, `none` when the cut is silent or the shot is `silent` */
+  /** `required` for dialogue, `preferred` for ambient/sfx/music, `none` when the cut is silent or the shot is `silent` */
   audio: 'required' | 'preferred' | 'none';
   /** shot references + references of its characters and its location, deduplicated */
   referenceImages: ImageRef[];
@@ -332,6 +334,42 @@ export interface Deliver {
   loudness?: number;
 }
 
+/** `music`: a bed laid under the cut (docs/storyboard.md, "Music and soundtrack"). */
+export interface MusicCue {
+  /** the path as written */
+  spec: string;
+  /** absolute path of the sound file */
+  path: string;
+  /** the shot it starts at (absent: the cut's start) */
+  from?: string;
+  /** the last shot it plays under (absent: to the cut's end) */
+  to?: string;
+  /** dB added to the file's level before the whole is set to the loudness target (default 0) */
+  gainDb: number;
+  /** lowered under narration and dialogue (default true) */
+  duck: boolean;
+  /** where its `file` is written */
+  position: Position;
+}
+
+/** What to do when the shots and a `soundtrack` differ in length. */
+export type SoundtrackFit = 'stretch_last' | 'trim_track' | 'none';
+export const SOUNDTRACK_FITS: readonly SoundtrackFit[] = ['stretch_last', 'trim_track', 'none'];
+
+/** `soundtrack`: the track the cut is timed to, played from the cut's start. */
+export interface Soundtrack {
+  spec: string;
+  path: string;
+  /** default `none`: warn only */
+  fit: SoundtrackFit;
+  /** the track's length read from its headers (util/sound-length.ts); absent: not readable so */
+  seconds?: number;
+  /** with `stretch_last`: the last shot's duration as written, before it was fitted to the track */
+  stretchedFrom?: number;
+  /** where its `file` is written */
+  position: Position;
+}
+
 export interface Storyboard {
   /** absolute path of the storyboard file */
   file: string;
@@ -354,6 +392,10 @@ export interface Storyboard {
   reuses?: ReuseShot[];
   /** the scenes, when any shot has a `scene:` heading */
   scenes?: Scene[];
+  /** music beds under the cut, in the order written */
+  music?: MusicCue[];
+  /** the track the cut is timed to */
+  soundtrack?: Soundtrack;
   /** things worth telling the user that do not stop the storyboard (e.g. a speaker who is not a character) */
   warnings: import('../errors.ts').Problem[];
 }

@@ -19,8 +19,8 @@
 
 import { ShotrouterError } from '../errors.ts';
 import { edlCommentLines } from './comments.ts';
-import { type FramedClip, type FramedTake, type FramedTimeline, frameTimeline } from './plan.ts';
-import { PROVENANCE_FIELDS } from './provenance.ts';
+import { type FramedClip, type FramedTimeline, frameTimeline } from './plan.ts';
+import { audioRecord, PROVENANCE_FIELDS } from './provenance.ts';
 import { fpsOf, frameRateOf, framesToSeconds } from './rate.ts';
 import { framesToTimecode, timecodeToFrames } from './timecode.ts';
 import type {
@@ -83,7 +83,7 @@ export function writeEdl(timeline: Timeline): string {
         line('C', span.sourceIn, span.sourceIn + span.length, recordIn, recordIn + span.length),
       );
     }
-    lines.push(...identityLines(c));
+    lines.push(...identityLines(c.take));
     lines.push(...edlLocators(framed, span, tc));
     lines.push(...edlCommentLines(c.take.comments, c, rate, tc, EDL_LINE_WIDTH));
     lines.push(...provenanceLines(c.take.metadata, '', undefined));
@@ -106,6 +106,26 @@ export function writeEdl(timeline: Timeline): string {
       }
       lines.push(...provenanceLines(alt.take.metadata, key, c.take.metadata.prompt));
     });
+  });
+  // music, narration and voices: cut events on the audio channels after the clips' own (A1, A2
+  // when the media has sound), one channel per track
+  let event = framed.clips.length;
+  framed.audioTracks.forEach((t, i) => {
+    const channel = `A${i + (timeline.audio ? 3 : 1)}`;
+    for (const c of t.clips) {
+      const number = String((event++ % 999) + 1).padStart(3, '0');
+      const recordIn = framed.startFrame + c.recordIn;
+      lines.push(
+        [
+          `${number}  ${'AX'.padEnd(8)} ${channel.padEnd(6)}${'C'.padEnd(9)}`,
+          `${tc(c.sourceIn)} ${tc(c.sourceIn + c.length)} ${tc(recordIn)} ${tc(recordIn + c.length)}`,
+        ].join(''),
+      );
+      lines.push(...identityLines(c.clip));
+      for (const [key, value] of Object.entries(audioRecord(c.clip))) {
+        if (value !== null) lines.push(...field(`AUDIO.${key.toUpperCase()}`, String(value)));
+      }
+    }
   });
   return `${lines.join('\n')}\n`;
 }
@@ -157,18 +177,18 @@ function edlLocators(
 }
 
 /** The clip's name and file as the usual comments, and exactly (as ours) when those can't. */
-function identityLines(t: FramedTake): string[] {
+function identityLines({ name, file }: { name: string; file: string }): string[] {
   const lines: string[] = [];
-  const nameLine = `* FROM CLIP NAME: ${ascii(t.take.name)}`;
+  const nameLine = `* FROM CLIP NAME: ${ascii(name)}`;
   lines.push(nameLine.slice(0, EDL_LINE_WIDTH));
-  if (nameLine.length > EDL_LINE_WIDTH || ascii(t.take.name) !== t.take.name) {
-    lines.push(...field('NAME', t.take.name));
+  if (nameLine.length > EDL_LINE_WIDTH || ascii(name) !== name) {
+    lines.push(...field('NAME', name));
   }
-  const fileLine = `* SOURCE FILE: ${t.take.file}`;
-  const plain = ascii(t.take.file) === t.take.file && t.take.file.trim() === t.take.file;
+  const fileLine = `* SOURCE FILE: ${file}`;
+  const plain = ascii(file) === file && file.trim() === file;
   if (fileLine.length <= EDL_LINE_WIDTH && plain) {
     lines.push(fileLine);
-  } else lines.push(...field('FILE', t.take.file));
+  } else lines.push(...field('FILE', file));
   return lines;
 }
 

@@ -16,7 +16,7 @@ import { fcpxmlAudioRole } from './audio-roles.ts';
 import { fcpxmlCommentMarkers } from './comments.ts';
 import { mediaBaseName, mediaFileFromUrl, mediaUrl } from './media-ref.ts';
 import { type FramedClip, type FramedTake, type FramedTimeline, frameTimeline } from './plan.ts';
-import { PROVENANCE_FIELDS } from './provenance.ts';
+import { audioRecord, PROVENANCE_FIELDS } from './provenance.ts';
 import type {
   ClipProvenance,
   FrameRate,
@@ -107,7 +107,46 @@ export function writeFcpxml(timeline: Timeline, options: FcpxmlWriteOptions = {}
     );
   }
 
-  const assetClip = (t: FramedTake, offset: string, markers: XmlOut[] = []): XmlOut => {
+  // sounds under the clips: audio-only assets, connected below the storyline (lanes -1, -2, …)
+  const audioAssets = new Map<string, { id: string; file: string; frames: number }>();
+  for (const c of framed.audioTracks.flatMap((t) => t.clips)) {
+    const url = mediaUrl(c.clip.file, options.mediaBaseUrl);
+    const frames = Math.max(c.mediaLength ?? 0, c.sourceIn + c.length);
+    const known = audioAssets.get(url);
+    if (known) known.frames = Math.max(known.frames, frames);
+    else audioAssets.set(url, { id: `ra${audioAssets.size + 1}`, file: c.clip.file, frames });
+  }
+  for (const [url, a] of audioAssets) {
+    resources.push(
+      xml(
+        'asset',
+        {
+          id: a.id,
+          name: mediaBaseName(a.file).replace(/\.[^.]+$/, ''),
+          start: '0s',
+          duration: time(a.frames),
+          hasVideo: '0',
+          hasAudio: '1',
+          audioSources: '1',
+          audioChannels: '2',
+          audioRate: '48000',
+        },
+        [xml('media-rep', { kind: 'original-media', src: url })],
+      ),
+    );
+  }
+  const connected = connectedSounds(
+    framed,
+    time,
+    (file) => audioAssets.get(mediaUrl(file, options.mediaBaseUrl))!.id,
+  );
+
+  const assetClip = (
+    t: FramedTake,
+    offset: string,
+    markers: XmlOut[] = [],
+    sounds: XmlOut[] = [],
+  ): XmlOut => {
     const url = mediaUrl(t.take.file, options.mediaBaseUrl);
     const p = t.take.metadata;
     return xml(
@@ -123,6 +162,7 @@ export function writeFcpxml(timeline: Timeline, options: FcpxmlWriteOptions = {}
       },
       [
         xml('note', {}, [provenanceNote(p)]),
+        ...sounds,
         ...fcpxmlCommentMarkers(t.take.comments, t, framed.rate, time),
         xml('keyword', {
           start: time(t.sourceIn),
@@ -155,18 +195,21 @@ export function writeFcpxml(timeline: Timeline, options: FcpxmlWriteOptions = {}
 
   const dissolve = framed.clips.some((c) => c.transition?.kind === 'dissolve');
   if (dissolve) resources.push(xml('effect', CROSS_DISSOLVE));
-  const spine = framed.clips.flatMap((c) => {
+  const spine = framed.clips.flatMap((c, index) => {
     const offset = time(framed.startFrame + c.recordIn);
     const markers = fcpxmlMarkers(framed, c, time);
+    const sounds = connected.get(index) ?? [];
     const transition = fcpxmlTransition(c, framed.startFrame, time);
     const clip =
       c.alternates.length === 0
-        ? assetClip(c, offset, markers)
+        ? assetClip(c, offset, markers, sounds)
         : // every take stands in the same place; the first child is the one playing
           xml(
             'audition',
             { offset },
-            [c, ...c.alternates].map((t, i) => assetClip(t, offset, i === 0 ? markers : [])),
+            [c, ...c.alternates].map((t, i) =>
+              assetClip(t, offset, i === 0 ? markers : [], i === 0 ? sounds : []),
+            ),
           );
     return transition ? [transition, clip] : [clip];
   });
@@ -192,6 +235,58 @@ export function writeFcpxml(timeline: Timeline, options: FcpxmlWriteOptions = {}
     ]),
   ]);
   return serializeXml(document, ['<?xml version="1.0" encoding="UTF-8"?>', '<!DOCTYPE fcpxml>']);
+}
+
+/**
+ * Each sound under the clips as an audio-only clip connected to the storyline clip playing
+ * where it starts (its offset in that clip's own time), one lane per track below the
+ * storyline, with its role; by index of the storyline clip.
+ */
+function connectedSounds(
+  framed: FramedTimeline,
+  time: (frames: number) => string,
+  assetId: (file: string) => string,
+): Map<number, XmlOut[]> {
+  const byClip = new Map<number, XmlOut[]>();
+  framed.audioTracks.forEach((t, lane) => {
+    for (const c of t.clips) {
+      const index = Math.max(
+        0,
+        framed.clips.findLastIndex((clip) => clip.recordIn <= c.recordIn),
+      );
+      const parent = framed.clips[index];
+      if (parent === undefined) continue;
+      const a = c.clip;
+      const how = `${a.source}, mixed at ${a.gainDb} dB${a.ducked ? ', ducked under voices' : ''}`;
+      const list = byClip.get(index) ?? [];
+      list.push(
+        xml(
+          'asset-clip',
+          {
+            ref: assetId(a.file),
+            lane: -(lane + 1),
+            offset: time(parent.sourceIn + c.recordIn - parent.recordIn),
+            name: a.name,
+            start: time(c.sourceIn),
+            duration: time(c.length),
+            audioRole: t.track.role,
+          },
+          [
+            xml('note', {}, [a.shotId ? `${how} (shot ${a.shotId})` : how]),
+            xml(
+              'metadata',
+              {},
+              Object.entries(audioRecord(a))
+                .filter(([, v]) => v !== null)
+                .map(([k, v]) => xml('md', { key: `${MD_PREFIX}audio.${k}`, value: String(v) })),
+            ),
+          ],
+        ),
+      );
+      byClip.set(index, list);
+    }
+  });
+  return byClip;
 }
 
 /** Final Cut Pro's own Cross Dissolve, as its exported FCPXML names it. */
@@ -527,6 +622,12 @@ class FcpxmlReader {
 
   /** Clips and storylines anchored to `parent` (which starts at `at` on the timeline). */
   private collectAnchored(parent: XmlElement, at: Rat): void {
+    if (parent.name === 'audition') {
+      // what is connected to an audition hangs from its pick
+      const pick = childElements(parent).find((c) => STORY_ELEMENTS.has(c.name));
+      if (pick) this.collectAnchored(pick, at);
+      return;
+    }
     const parentStart = this.localStart(parent);
     for (const child of childElements(parent)) {
       if (!isAnchored(child) || !(STORY_ELEMENTS.has(child.name) || child.name === 'spine')) {

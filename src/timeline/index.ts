@@ -2,7 +2,9 @@
  * Editing timelines: OpenTimelineIO (.otio), FCPXML 1.10 and CMX3600 EDL, written from one
  * Timeline (same frames in all three) and read back (for tests, and for re-importing an edit).
  */
+
 export { type AudioRole, audioRoleFor, fcpxmlAudioRole, type ShotSound } from './audio-roles.ts';
+export { audioTracksOf } from './audio-tracks.ts';
 export { edlCommentLines, fcpxmlCommentMarkers, otioCommentMarkers } from './comments.ts';
 export { EDL_LINE_WIDTH, readEdl, writeEdl } from './edl.ts';
 export { FCPXML_VERSION, type FcpxmlWriteOptions, readFcpxml, writeFcpxml } from './fcpxml.ts';

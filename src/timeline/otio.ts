@@ -19,7 +19,7 @@ import {
   type FramedTransition,
   frameTimeline,
 } from './plan.ts';
-import { provenanceRecord } from './provenance.ts';
+import { audioRecord, provenanceRecord } from './provenance.ts';
 import { fpsOf } from './rate.ts';
 import type { ReadItem, ReadTimeline, ReadTrack, Timeline, TimelineMarker } from './types.ts';
 
@@ -97,6 +97,46 @@ export function writeOtio(timeline: Timeline, options: OtioWriteOptions = {}): s
 
   const tracks = [track('V1', 'Video', true)];
   if (timeline.audio) tracks.push(track('A1', 'Audio', false));
+  // music, narration and voices: one track each, placed by gaps, named A2, A3, … and their kind
+  framed.audioTracks.forEach((t, i) => {
+    let cursor = 0;
+    const children: Json[] = [];
+    for (const c of t.clips) {
+      if (c.recordIn > cursor) children.push(otioGap(c.recordIn - cursor, range));
+      children.push({
+        OTIO_SCHEMA: 'Clip.2',
+        metadata: { shotrouter: { audio: audioRecord(c.clip) } },
+        name: c.clip.name,
+        source_range: range(c.sourceIn, c.length),
+        effects: [],
+        markers: [],
+        enabled: true,
+        media_references: {
+          DEFAULT_MEDIA: {
+            OTIO_SCHEMA: 'ExternalReference.1',
+            metadata: {},
+            name: mediaBaseName(c.clip.file),
+            available_range: c.mediaLength === undefined ? null : range(0, c.mediaLength),
+            available_image_bounds: null,
+            target_url: mediaUrl(c.clip.file, options.mediaBaseUrl),
+          },
+        },
+        active_media_reference_key: 'DEFAULT_MEDIA',
+      });
+      cursor = c.recordIn + c.length;
+    }
+    tracks.push({
+      OTIO_SCHEMA: 'Track.1',
+      metadata: { shotrouter: { role: t.track.role } },
+      name: `A${i + 2} ${t.track.name}`,
+      source_range: null,
+      effects: [],
+      markers: [],
+      enabled: true,
+      children,
+      kind: 'Audio',
+    });
+  });
 
   const document = {
     OTIO_SCHEMA: 'Timeline.1',
@@ -123,6 +163,18 @@ export function writeOtio(timeline: Timeline, options: OtioWriteOptions = {}): s
     },
   };
   return `${JSON.stringify(document, null, 4)}\n`;
+}
+
+function otioGap(frames: number, range: (start: number, duration: number) => Json): Json {
+  return {
+    OTIO_SCHEMA: 'Gap.1',
+    metadata: {},
+    name: '',
+    source_range: range(0, frames),
+    effects: [],
+    markers: [],
+    enabled: true,
+  };
 }
 
 const MARKER_COLORS: Record<TimelineMarker['kind'], string> = {

@@ -7,6 +7,8 @@ import { ShotrouterError } from '../errors.ts';
 import { frameRateOf, hasDropFrame, secondsToFrames } from './rate.ts';
 import { timecodeToFrames } from './timecode.ts';
 import type {
+  AudioClip,
+  AudioTrack,
   FrameRate,
   Timeline,
   TimelineClip,
@@ -51,6 +53,22 @@ export interface FramedMarker {
   length: number;
 }
 
+export interface FramedAudioClip {
+  clip: AudioClip;
+  /** frames from the timeline's first frame */
+  recordIn: number;
+  /** frames into the media */
+  sourceIn: number;
+  /** frames on the timeline (never past its end) */
+  length: number;
+  mediaLength: number | undefined;
+}
+
+export interface FramedAudioTrack {
+  track: AudioTrack;
+  clips: FramedAudioClip[];
+}
+
 export interface FramedTimeline {
   timeline: Timeline;
   rate: FrameRate;
@@ -61,6 +79,8 @@ export interface FramedTimeline {
   totalFrames: number;
   clips: FramedClip[];
   markers: FramedMarker[];
+  /** the sounds under the clips, on tracks after the picture's own (A1) */
+  audioTracks: FramedAudioTrack[];
 }
 
 /** Timelines start at 01:00:00:00, as editing programs do by default. */
@@ -102,7 +122,45 @@ export function frameTimeline(timeline: Timeline): FramedTimeline {
     totalFrames: recordIn,
     clips,
     markers,
+    audioTracks: frameAudioTracks(timeline.audioTracks ?? [], rate, recordIn),
   };
+}
+
+/** Each sound in whole frames, cut at the timeline's end; a sound left with no frame is dropped. */
+function frameAudioTracks(
+  tracks: readonly AudioTrack[],
+  rate: FrameRate,
+  totalFrames: number,
+): FramedAudioTrack[] {
+  return tracks.map((track, t) => {
+    let cursor = 0;
+    const clips = track.clips.flatMap((clip, i): FramedAudioClip[] => {
+      const where = `audioTracks[${t}].clips[${i}] ("${clip.name}")`;
+      if (![clip.at, clip.duration, clip.sourceStart].every(Number.isFinite) || clip.file === '') {
+        throw new ShotrouterError('internal', `timeline ${where}: needs a file and finite times`);
+      }
+      const recordIn = Math.max(0, secondsToFrames(clip.at, rate));
+      if (recordIn < cursor) {
+        throw new ShotrouterError('internal', `timeline ${where}: overlaps the clip before it`);
+      }
+      const length = Math.min(secondsToFrames(clip.duration, rate), totalFrames - recordIn);
+      if (length < 1) return [];
+      cursor = recordIn + length;
+      return [
+        {
+          clip,
+          recordIn,
+          sourceIn: Math.max(0, secondsToFrames(clip.sourceStart, rate)),
+          length,
+          mediaLength:
+            clip.mediaDuration === undefined
+              ? undefined
+              : secondsToFrames(clip.mediaDuration, rate),
+        },
+      ];
+    });
+    return { track, clips };
+  });
 }
 
 function frameTransition(

@@ -2,7 +2,7 @@
  * The provenance every clip carries, in a fixed field order, and how to get it back from
  * any reader's item: all three readers put it under `metadata.shotrouter`.
  */
-import type { ClipProvenance, ReadItem } from './types.ts';
+import type { AudioClip, ClipProvenance, ReadItem } from './types.ts';
 
 export const PROVENANCE_FIELDS = [
   'shot_id',
@@ -51,4 +51,21 @@ export function provenanceOf(item: Pick<ReadItem, 'metadata'>): ClipProvenance |
     job_id: text('job_id'),
   };
   return Object.values(p).every((v) => v !== undefined) ? (p as ClipProvenance) : undefined;
+}
+
+/** What a sound under the clips is (music, a narration line, a voice), as the timelines store it. */
+export interface AudioRecord {
+  source: AudioClip['source'];
+  gain_db: number;
+  ducked: boolean;
+  shot_id: string | null;
+}
+
+export function audioRecord(clip: AudioClip): AudioRecord {
+  return {
+    source: clip.source,
+    gain_db: clip.gainDb,
+    ducked: clip.ducked,
+    shot_id: clip.shotId ?? null,
+  };
 }

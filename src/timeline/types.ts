@@ -96,6 +96,41 @@ export interface ClipMarker {
   note: string;
 }
 
+/**
+ * A sound on a track of its own under the picture, so an editor can rebalance it: a music bed,
+ * a narration line, a line of dialogue spoken by text-to-speech. The clips' own sound stays on
+ * the picture's track (A1).
+ */
+export interface AudioClip {
+  name: string;
+  /** media path relative to the timeline file's folder, or a URL */
+  file: string;
+  /** seconds from the timeline's first frame where it starts */
+  at: number;
+  /** seconds into the media where the used part starts */
+  sourceStart: number;
+  /** seconds on the timeline (cut at the timeline's end) */
+  duration: number;
+  /** full length of the media file, seconds */
+  mediaDuration?: number;
+  /** what it is */
+  source: 'music' | 'narration' | 'dialogue';
+  /** the gain it was mixed at, dB */
+  gainDb: number;
+  /** lowered under voices in the mix */
+  ducked: boolean;
+  /** the shot it belongs to (a voice line); absent for music */
+  shotId?: string;
+}
+
+export interface AudioTrack {
+  /** e.g. `music`, `narration` */
+  name: string;
+  role: AudioRole;
+  /** in time order, none overlapping another */
+  clips: AudioClip[];
+}
+
 export interface Timeline {
   title: string;
   /** frames per second; 23.976, 29.97 and 59.94 mean 24000/1001, 30000/1001 and 60000/1001 */
@@ -108,6 +143,8 @@ export interface Timeline {
   clips: TimelineClip[];
   /** the storyboard's edit as markers: scenes, titles, captions, fades (see TimelineMarker) */
   editMarkers?: TimelineMarker[];
+  /** sounds mixed under the clips (music, narration, voices), each kind on tracks of its own */
+  audioTracks?: AudioTrack[];
 }
 
 /** One item of a track as read from a file. All times are seconds. */

@@ -259,3 +259,34 @@ export function fraction(text: string | undefined): number {
   const [num, den] = (text ?? '0/1').split('/').map(Number);
   return num! / den!;
 }
+
+/**
+ * The mean level (dBFS, volumedetect; -91 for silence) of the sound between `from` and `to`
+ * seconds, through a narrow band-pass at `hz`: how loud one tone of a mix is there.
+ */
+export async function bandLevel(file: string, from: number, to: number, hz: number) {
+  const stderr = await ffmpeg([
+    ...['-nostats', '-ss', String(from), '-t', String(to - from), '-i', file, '-map', '0:a:0'],
+    ...['-af', `bandpass=f=${hz}:width_type=q:width=8,volumedetect`, '-f', 'null', '-'],
+  ]);
+  const match = /mean_volume:\s+(-?[\d.]+|-inf) dB/.exec(stderr);
+  if (!match) throw new Error('no mean_volume');
+  return match[1] === '-inf' ? -91 : Number(match[1]);
+}
+
+/** A sine tone of `hz` at `dbfs`, `seconds` long, written to `file` (its extension picks the codec). */
+export async function makeTone(file: string, hz: number, seconds: number, dbfs: number) {
+  const amplitude = 10 ** (dbfs / 20);
+  await ffmpeg([
+    ...[
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `aevalsrc=${amplitude}*sin(2*PI*${hz}*t):s=48000:d=${seconds}`,
+    ],
+    ...['-ac', '2', file],
+  ]);
+  return file;
+}

@@ -88,12 +88,16 @@ export function projectRoutes(
     async (c, { body }) => {
       const file = path.join(examplesDir, `${body.name}.yaml`);
       if (!fs.existsSync(file)) throw new ApiError('not_found', `no example '${body.name}'`);
-      const refs = path.join(examplesDir, 'refs');
-      const files = fs.existsSync(refs)
-        ? fs
-            .readdirSync(refs)
-            .map((name) => ({ name: `refs/${name}`, data: fs.readFileSync(path.join(refs, name)) }))
-        : [];
+      // the examples' images (refs/) and music (media/), as if uploaded with the storyboard
+      const files = ['refs', 'media'].flatMap((folder) => {
+        const from = path.join(examplesDir, folder);
+        return fs.existsSync(from)
+          ? fs.readdirSync(from).map((name) => ({
+              name: `${folder}/${name}`,
+              data: fs.readFileSync(path.join(from, name)),
+            }))
+          : [];
+      });
       const project = await projects.create({
         storyboard: { name: `${body.name}.yaml`, data: fs.readFileSync(file) },
         files,
