@@ -63,6 +63,9 @@ export interface ProjectMeta {
   uploads: ProjectUpload[];
   /** plan changes committed on top of the storyboard */
   changes: PlanChanges;
+  /** who committed them (a named user; null: the single-user default) and when; absent: never */
+  changed_by?: string | null;
+  changed_at?: string;
 }
 
 /**
@@ -235,9 +238,9 @@ export class Project {
   }
 
   /** Replaces the committed changes (checked first: a change that cannot apply stores nothing). */
-  replaceChanges(changes: PlanChanges): void {
+  replaceChanges(changes: PlanChanges, by: string | null = null): void {
     applyChanges(this.original(), changes, this.catalog);
-    this.#meta = { ...this.#meta, changes };
+    this.#meta = { ...this.#meta, changes, changed_by: by, changed_at: new Date().toISOString() };
     writeMeta(this.dir, this.#meta);
   }
 

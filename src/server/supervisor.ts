@@ -206,6 +206,7 @@ export class RunSupervisor {
     try {
       await pickTake(project.runDir, shot, take, {
         signal: controller.signal,
+        by,
         ...this.#options.stores.seam,
       });
     } finally {
