@@ -27,6 +27,8 @@ export function App() {
   const [tokenError, setTokenError] = useState<string | null>(null);
   const [me, setMe] = useState<Identity>({ name: null, role: 'viewer' });
   const [askToken, setAskToken] = useState(false);
+  /** the server asks for tokens (named users or SHOTROUTER_TOKEN) */
+  const [tokens, setTokens] = useState(false);
 
   useEffect(() => {
     initialToken();
@@ -43,6 +45,7 @@ export function App() {
   /** Whether the API answers (with the token, when one is needed). */
   async function check(): Promise<boolean> {
     try {
+      setTokens((await api<{ auth: boolean }>('/api/health')).auth);
       await openSession();
       setMe(await api<Identity>('/api/me'));
     } catch (e) {
@@ -90,6 +93,7 @@ export function App() {
         ${who && html`<span class="chip" title="your role on this board">${who}</span>`}
         ${
           auth === 'ok' &&
+          (tokens || storedToken()) &&
           html`<button class="link small" onClick=${() => setAskToken(!askToken)} aria-expanded=${askToken}>
             ${storedToken() ? 'Change token' : 'Sign in with a token'}</button>`
         }

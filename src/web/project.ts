@@ -28,6 +28,14 @@ import { BudgetBar } from './budget.ts';
 import { type EventPayloads, type JobState, mergedJobs, shotCounts, shotProgress } from './live.ts';
 import { ProblemList } from './problems.ts';
 import { ShotCardView } from './shot-card.ts';
+import { warningWords } from './words.ts';
+
+const OPTIMIZE_WORDS: Record<NonNullable<Changes['optimize']>, string> = {
+  balanced: 'balance of quality and cost',
+  quality: 'quality',
+  cost: 'cost',
+  speed: 'speed',
+};
 
 type ShotChange = NonNullable<Changes['shots']>[string];
 
@@ -293,7 +301,13 @@ export function ProjectView(props: {
   const planned = new Map(plan.shots.map((s) => [s.id, s]));
   const before = new Map(overview.plan.shots.map((s) => [s.id, s]));
   const errors = plan.problems.filter((p) => p.severity === 'error');
-  const warnings = plan.problems.filter((p) => p.severity === 'warning');
+  // a shot's warning is said from its fields (words.ts); other plan warnings carry only a message
+  const warnings = [
+    ...plan.shots.flatMap((s) => s.warnings.map((w) => ({ shot: s.id, text: warningWords(w) }))),
+    ...plan.problems
+      .filter((p) => p.severity === 'warning' && p.code !== 'warning')
+      .map((p) => ({ shot: p.shot, text: p.message })),
+  ];
   const cut = overview.deliverables.find((d) => d.name === 'final.mp4' || d.name === 'final.mov');
   const files = overview.deliverables.filter((d) => d !== cut);
   const hasDraft = draft !== null;
@@ -455,18 +469,19 @@ export function ProjectView(props: {
           list price ${money(plan.total.usd)} · about ${seconds(plan.total.seconds)} of generation ·
           lifecycles as of ${plan.as_of}
         </p>
-        <div class="policy">
+        ${
+          !allowed.edit
+            ? html`<p class="policy muted">Optimised for ${OPTIMIZE_WORDS[optimize ?? 'balanced']} · budget ${plan.budget_usd === null ? 'none' : money(plan.budget_usd)} · cheapest possible ${money(plan.cost_range.cheapest_usd)}</p>`
+            : html`<div class="policy">
           <label>Optimise for
             <select value=${optimize} disabled=${!allowed.edit} onChange=${(e: Event) => edit({ ...(draft ?? committed), optimize: (e.currentTarget as HTMLSelectElement).value as Changes['optimize'] })}>
-              <option value="balanced">balance of quality and cost</option>
-              <option value="quality">quality</option>
-              <option value="cost">cost</option>
-              <option value="speed">speed</option>
+              ${Object.entries(OPTIMIZE_WORDS).map(([value, words]) => html`<option value=${value}>${words}</option>`)}
             </select>
           </label>
-          <label>Budget (USD)
+          ${
+            allowed.spend
+              ? html`<label>Budget (USD)
             <input type="number" min="0.01" step="0.01" inputmode="decimal" placeholder="none"
-              disabled=${!allowed.spend} title=${allowed.spend ? undefined : 'only a producer may change the budget'}
               value=${budgetValue === undefined ? (overview.plan.budget_usd ?? '') : (budgetValue ?? '')}
               onChange=${(e: Event) => {
                 const text = (e.currentTarget as HTMLInputElement).value.trim();
@@ -474,9 +489,12 @@ export function ProjectView(props: {
                 if (text !== '' && !(value > 0)) return;
                 edit({ ...(draft ?? committed), budget_usd: text === '' ? null : value });
               }} />
-          </label>
+          </label>`
+              : html`<span>Budget ${plan.budget_usd === null ? 'none' : money(plan.budget_usd)} <span class="muted small">(a producer sets it)</span></span>`
+          }
           <span class="muted small">Cheapest possible ${money(plan.cost_range.cheapest_usd)} · best without a budget ${money(plan.cost_range.best_usd)}</span>
-        </div>
+        </div>`
+        }
         <${BudgetBar} spent=${spend.spent} reserved=${spend.reserved} toSpend=${estimate.usd} budget=${plan.budget_usd} preview=${true} />
       </div>
       <div class="run-panel" aria-labelledby="run-title">
@@ -546,7 +564,7 @@ export function ProjectView(props: {
       ${
         warnings.length > 0 &&
         html`<details><summary>${warnings.length} warning${warnings.length === 1 ? '' : 's'}</summary>
-        <ul>${warnings.map((p) => html`<li><b>${p.shot ?? 'plan'}</b>: ${p.message}</li>`)}</ul></details>`
+        <ul>${warnings.map((p) => html`<li><b>${p.shot ?? 'plan'}</b>: ${p.text}</li>`)}</ul></details>`
       }
     </section>`
     }

@@ -148,7 +148,7 @@ export function TakeComments(props: {
       props.canEdit &&
       html`<form class="comment-form" onSubmit=${submit}>
         <input name="comment" maxlength="2000" autocomplete="off"
-          placeholder="Comment at the player’s time…"
+          placeholder="Comment…"
           aria-label=${`Comment on take ${props.take} of ${props.shot} at the player’s time`} />
         <button class="small-button" type="submit" disabled=${busy}>Comment</button>
       </form>`
