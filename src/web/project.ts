@@ -710,7 +710,7 @@ function ConfirmRegenerate(props: {
     ${regen.note && html`<p class="warn">${regen.note}</p>`}
     <div class="dialog-buttons">
       <button onClick=${props.onCancel}>Cancel</button>
-      <button onClick=${() => props.onConfirm(true)} disabled=${props.busy}>Preview it · free</button>
+      <button onClick=${() => props.onConfirm(true)} disabled=${props.busy}>Preview · free</button>
       ${
         props.allowed.spend
           ? html`<button class="primary" onClick=${() => props.onConfirm(false)} disabled=${props.busy}>${props.busy ? 'Starting…' : `Spend up to ${money(regen.usd)}`}</button>`

@@ -6,6 +6,7 @@
  * fields (words.ts).
  */
 import { html } from 'htm/preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { TAGS } from '../storyboard/types.ts';
 import {
   type Allowed,
@@ -126,8 +127,9 @@ export function ShotCardView(props: ShotCardProps) {
     ${progress.error && html`<p class="error-text small" role="status">${progress.error}</p>`}
     ${
       planned &&
-      html`<details class="more">
-      <summary>Why, ${planned.warnings.length > 0 ? `${planned.warnings.length} note${planned.warnings.length === 1 ? '' : 's'}, ` : ''}fallbacks, models ruled out</summary>
+      html`<${Disclosure} class="more"
+      summary=${`Why, ${planned.warnings.length > 0 ? `${planned.warnings.length} note${planned.warnings.length === 1 ? '' : 's'}, ` : ''}fallbacks, models ruled out`}
+      render=${() => html`
       <ul class="reasons">${planned.reasons.map((r) => html`<li>${plainWhy(r)}</li>`)}</ul>
       ${planned.warnings.length > 0 && html`<h4>Notes</h4><ul class="notes">${planned.warnings.map((w) => html`<li data-code=${w.code}>${warningWords(w)}</li>`)}</ul>`}
       <p><span class="muted">Fallbacks: </span>${planned.fallbacks.join(', ') || 'none'}</p>
@@ -146,14 +148,14 @@ export function ShotCardView(props: ShotCardProps) {
           return html`<li><b>${r.model}</b>${usd?.code === 'feasible_not_chosen' && usd.usd !== undefined ? html` <span class="muted small">${money(usd.usd)}</span>` : ''}</li>`;
         })}</ul>`
       }
-    </details>`
+    `} />`
     }
     ${
       shot.takes.length > 0 &&
       html`<div class="takes">
       ${shot.takes.map(
         (t) => html`<figure class=${t.picked ? 'take picked' : 'take'}>
-          <video controls preload="metadata" src=${t.url + fragment(planned, t.model)} aria-label=${`Take ${t.take} of ${shot.id}`}></video>
+          <${TakeVideo} src=${t.url + fragment(planned, t.model)} label=${`Take ${t.take} of ${shot.id}`} />
           <figcaption>
             <span>Take ${t.take}${t.model ? html`<span class="muted small"> · ${t.model}</span>` : ''}</span>
             ${
@@ -183,8 +185,8 @@ export function ShotCardView(props: ShotCardProps) {
     <${HistoryView} projectId=${props.projectId} shot=${shot.id} />
     ${
       canEdit &&
-      html`<details class="edit">
-      <summary>Change the prompt, model, priority or tags</summary>
+      html`<${Disclosure} class="edit" summary="Change the prompt, model, priority or tags"
+      render=${() => html`
       ${props.lockReason && html`<p class="small lock-note">${props.lockReason}</p>`}
       <${PromptEditor} key=${shot.prompt} shot=${shot.id} prompt=${shot.prompt}
         onRegenerate=${props.onRegenerate} lockReason=${props.lockReason} />
@@ -221,9 +223,52 @@ export function ShotCardView(props: ShotCardProps) {
           </label>`,
         )}
       </fieldset>
-    </details>`
+    `} />`
     }
   </article>`;
+}
+
+/**
+ * Players read their clip's metadata only once near the screen: a hundred players asking at
+ * once cost the first screen about a second (bench:serve's board line).
+ */
+const nearScreen =
+  typeof IntersectionObserver === 'undefined'
+    ? null
+    : new IntersectionObserver(
+        (entries) => {
+          for (const entry of entries) {
+            if (!entry.isIntersecting) continue;
+            (entry.target as HTMLVideoElement).preload = 'metadata';
+            nearScreen?.unobserve(entry.target);
+          }
+        },
+        { rootMargin: '300px' },
+      );
+
+function TakeVideo(props: { src: string; label: string }) {
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    const video = ref.current;
+    if (!video) return;
+    if (nearScreen) nearScreen.observe(video);
+    else video.preload = 'metadata';
+    return () => nearScreen?.unobserve(video);
+  }, []);
+  return html`<video ref=${ref} controls preload="none" src=${props.src} aria-label=${props.label}></video>`;
+}
+
+/**
+ * A `<details>` whose content is made only when it is opened: a 100-shot board would otherwise
+ * build every card's reasons, ruled-out models and model list up front (the first screen).
+ */
+function Disclosure(props: { class: string; summary: string; render: () => unknown }) {
+  const [open, setOpen] = useState(false);
+  return html`<details class=${props.class}
+    onToggle=${(e: Event) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+    <summary>${props.summary}</summary>
+    ${open && props.render()}
+  </details>`;
 }
 
 /** A failed check (`code: message`) in words: its message. */
