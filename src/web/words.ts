@@ -4,7 +4,10 @@
  * keys and scores, which mean nothing to someone reviewing shots. An unknown code (a newer
  * server) falls back to the message.
  */
-import type { PlanWarning, RejectionReason } from '../contracts/reasons.ts';
+import type { PlannedShot } from './api.ts';
+
+type RejectionReason = PlannedShot['rejected'][number]['reasons'][number];
+type PlanWarning = PlannedShot['warnings'][number];
 
 const s = (n: number) => `${Math.round(n * 10) / 10} s`;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
