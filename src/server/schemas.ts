@@ -131,6 +131,23 @@ export const ProjectSchema = named(
       .nullable()
       .describe('who committed the changes (null: the single-user default, or never changed)'),
     changed_at: z.string().nullable().describe('when the changes were committed (null: never)'),
+    created_by: z
+      .string()
+      .nullable()
+      .describe('who created the project (null: the single-user default)'),
+    activity: z
+      .array(
+        z.object({
+          at: z.string(),
+          by: z.string().nullable().describe('a named user; null: the single-user default'),
+          what: z.enum(['run_started', 'run_stopped', 'packaged']),
+          preview: z.boolean().optional(),
+          confirmed_usd: z.number().optional().describe('a real run: the spend the user confirmed'),
+        }),
+      )
+      .describe(
+        'runs started and stopped and packages made, with who did it, oldest first (the last 200)',
+      ),
   }),
 );
 

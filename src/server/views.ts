@@ -179,6 +179,8 @@ export function projectJson(meta: Project['meta']): z.output<typeof ProjectSchem
     changes: toApiChanges(meta.changes, {}),
     changed_by: meta.changed_by ?? null,
     changed_at: meta.changed_at ?? null,
+    created_by: meta.created_by ?? null,
+    activity: meta.activity ?? [],
   };
 }
 

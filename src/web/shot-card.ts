@@ -52,6 +52,10 @@ export interface ShotCardProps {
 
 /** The router's reason for its choice, without scores (they mean nothing to a reviewer). */
 function plainWhy(text: string): string {
+  const judged = /^quality \S+ judged \(no arena figure for (.+)\)$/.exec(text);
+  if (judged) return `its quality is judged by hand (no public ranking for ${judged[1]})`;
+  const ranked = /^quality: (#\d+ on )?([^,]+),.*\((.+)\) → \S+$/.exec(text);
+  if (ranked) return `ranked ${ranked[1] ?? 'on '}${ranked[2]} (${ranked[3]})`;
   return text
     .replace(/\s*\(score [^)]*\)/g, '')
     .replace(/,?\s*score [\d.]+( vs [\d.]+)?/g, '')

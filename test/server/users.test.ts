@@ -126,6 +126,13 @@ for (const engine of ENGINES) {
       });
       assert.equal(picked.status, 200, JSON.stringify(picked.body));
       assert.equal(picked.body.shots[0].takes[0].picked_by, 'pat', 'a pick records who made it');
+      const activity = picked.body.project.activity as Array<{ by: string | null; what: string }>;
+      assert.deepEqual(
+        activity.map((a) => [a.what, a.by]),
+        [['run_started', 'eda']],
+        'who started the preview is recorded (the refused starts are not)',
+      );
+      assert.equal(picked.body.project.created_by, null, 'SHOTROUTER_TOKEN is no named user');
     } finally {
       await server.close();
       await users.close();

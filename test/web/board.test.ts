@@ -128,6 +128,8 @@ describe('the web board', () => {
     );
     await s03.getByText(/^Why, /).click();
     await s03.getByText(/models? ruled out$/).waitFor();
+    const why = (await s03.locator('ul.reasons').textContent()) ?? '';
+    assert.doesNotMatch(why, /score|→|\b0\.\d+ judged/, `no scores in the reasons: ${why}`);
     // reasons are shown from their fields: messages, never objects; a feasible model is not "cannot"
     const ruledOut = (await s03.locator('ul.rejected').textContent()) ?? '';
     assert.match(ruledOut, /retired on 2026-09-24/);

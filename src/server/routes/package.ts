@@ -7,6 +7,7 @@ import { ApiError } from '../errors.ts';
 import { serveFile, titleSlug } from '../files.ts';
 import { type Resource, resource } from '../resource.ts';
 import { PackageMadeSchema, ProjectIdParams } from '../schemas.ts';
+import { identityOf } from '../security.ts';
 
 /** the package's folder name, inside the project's folder (one package per project, replaced) */
 const PACKAGE_DIR = 'package';
@@ -40,6 +41,7 @@ export function packageRoutes({
       fs.mkdirSync(root, { recursive: true });
       const made = await packageEdit({ dir: project.runDir, out, zip: true }, { ...stores.seam });
       const zip = made.zip ? fs.statSync(made.zip) : undefined;
+      project.recordActivity({ by: identityOf(c).name, what: 'packaged' });
       return c.json({
         url: `/api/projects/${project.id}/package.zip`,
         bytes: zip?.size ?? 0,
