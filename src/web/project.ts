@@ -594,7 +594,7 @@ export function ProjectView(props: {
           <p class="small muted">Every picked take with handles, the timelines (OTIO, FCPXML, EDL), the cut and the report, as one zip.</p>
           ${
             made &&
-            html`<p class="package-ready"><a href=${made.url} download="">Download the package</a>${" "}
+            html`<p class="package-ready"><a href=${made.url} download="">Download the package</a>${' '}
             <span class="muted small">zip, ${mb(made.bytes)} · ${made.clips.length} clip${made.clips.length === 1 ? '' : 's'}</span></p>`
           }
         </div>`
