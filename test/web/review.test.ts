@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { startSandbox } from '../../src/sandbox/index.ts';
 import { type Listening, listen } from '../../src/server/listen.ts';
+import { hashToken } from '../../src/server/security.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const WEB = path.join(REPO, 'dist/web');
@@ -305,6 +306,40 @@ describe('the review room', () => {
     await page.unroute(new RegExp(`/api/projects/${id}$`));
     await page.getByRole('button', { name: 'Try again' }).click();
     await page.getByRole('heading', { name: 'Review room' }).waitFor();
+  });
+
+  test('the token: taken once from ?token=, kept in localStorage, asked for when missing or wrong', async () => {
+    const projects = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-review-token-'));
+    temp.push(projects);
+    const locked = await listen({
+      projectsDir: projects,
+      port: 0,
+      webDir: WEB,
+      env: {},
+      tokenSha256: hashToken('board-token-1'),
+    });
+    try {
+      await page.goto(`${locked.url}?token=board-token-1`);
+      await page.getByRole('heading', { name: 'Start from an example' }).waitFor();
+      assert.equal(new URL(page.url()).searchParams.get('token'), null, 'gone from the address');
+      assert.equal(
+        await page.evaluate('localStorage.getItem("shotrouter.token")'),
+        'board-token-1',
+      );
+      // kept: a new visit needs no token in the address
+      await page.goto(locked.url);
+      await page.getByRole('heading', { name: 'Start from an example' }).waitFor();
+      // a wrong one is refused with a plain message and the field to try again
+      await page.evaluate('localStorage.setItem("shotrouter.token", "wrong")');
+      await page.goto(locked.url);
+      await page.getByRole('heading', { name: 'This board needs your access token' }).waitFor();
+      await page.getByLabel('Access token').fill('board-token-1');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('heading', { name: 'Start from an example' }).waitFor();
+    } finally {
+      await page.evaluate('localStorage.removeItem("shotrouter.token")');
+      await locked.close();
+    }
   });
 
   test('a viewer sees the plan and the takes, and no control to change them', async () => {
