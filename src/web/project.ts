@@ -30,6 +30,9 @@ import { ProblemList } from './problems.ts';
 import { ShotCardView } from './shot-card.ts';
 import { warningWords } from './words.ts';
 
+/** shot cards in the first screen (a large screen shows about eight) */
+const FIRST_CARDS = 12;
+
 const OPTIMIZE_WORDS: Record<NonNullable<Changes['optimize']>, string> = {
   balanced: 'balance of quality and cost',
   quality: 'quality',
@@ -74,6 +77,8 @@ export function ProjectView(props: {
   const [reconnects, setReconnects] = useState(0);
   const [regen, setRegen] = useState<Regenerate | null>(null);
   const [made, setMade] = useState<PackageMade | null>(null);
+  // the first cards come with the first screen; the rest right after it is painted
+  const [allCards, setAllCards] = useState(false);
   const [failure, setFailure] = useState<{ message: string; problems: Problem[] } | null>(null);
   const [live, setLive] = useState<Live>(noLive);
   const [models, setModels] = useState<Model[]>([]);
@@ -134,6 +139,18 @@ export function ProjectView(props: {
   useEffect(() => {
     api<{ models: Model[] }>('/api/models').then((r) => setModels(r.models), fail);
   }, []);
+
+  useEffect(() => {
+    if (!overview || allCards) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setAllCards(true), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [overview !== null, allCards]);
 
   // the first read: the snapshot the stream follows on from
   useEffect(() => {
@@ -607,7 +624,7 @@ export function ProjectView(props: {
       <h2 id="shots-title">Shots</h2>
       ${lockReason && allowed.edit && html`<p class="lock-note" role="status"><b>Editing is locked.</b> ${lockReason}</p>`}
       <div class="shots">
-        ${overview.shots.map(
+        ${(allCards ? overview.shots : overview.shots.slice(0, FIRST_CARDS)).map(
           (card) => html`<${ShotCardView}
             key=${card.id}
             shot=${card}
