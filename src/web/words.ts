@@ -4,7 +4,11 @@
  * keys and scores, which mean nothing to someone reviewing shots. An unknown code (a newer
  * server) falls back to the message.
  */
-import type { PlannedShot } from './api.ts';
+import type { z } from 'zod';
+// the schema itself, not ./api.ts: the tests read these words outside a browser
+import type { PlannedShotSchema } from '../server/schemas.ts';
+
+type PlannedShot = z.output<typeof PlannedShotSchema>;
 
 type RejectionReason = PlannedShot['rejected'][number]['reasons'][number];
 type PlanWarning = PlannedShot['warnings'][number];
