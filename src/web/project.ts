@@ -52,6 +52,9 @@ interface Regenerate {
   usd: number;
   jobs: number;
   note?: string;
+  /** the changes before, put back if the user cancels after the new prompt was committed */
+  previous: Changes;
+  committed?: boolean;
 }
 
 interface Live {
@@ -417,7 +420,13 @@ export function ProjectView(props: {
       });
       const error = tried.plan.problems.find((p) => p.severity === 'error');
       if (error) throw new Error(`${error.shot ?? 'the plan'}: ${error.message}`);
-      setRegen({ shot: shotId, changes, usd: tried.estimate.usd, jobs: tried.estimate.jobs });
+      setRegen({
+        shot: shotId,
+        changes,
+        usd: tried.estimate.usd,
+        jobs: tried.estimate.jobs,
+        previous: committed,
+      });
     });
 
   /** Commits the new prompt, then starts the run that makes the shot again. */
@@ -439,6 +448,7 @@ export function ProjectView(props: {
           setRegen({
             ...regen,
             usd: now,
+            committed: true,
             note: `The estimate changed to ${money(now)}: confirm again.`,
           });
           return;
@@ -449,6 +459,19 @@ export function ProjectView(props: {
       }
       setRegen(null);
       setAnnounce(`Making ${regen.shot} again${preview ? ' as a preview' : ''}`);
+    });
+
+  /** Nothing ran: a prompt already committed (the estimate changed under it) is taken back. */
+  const cancelRegenerate = () =>
+    act('regen', async () => {
+      const was = regen;
+      setRegen(null);
+      if (!was?.committed) return;
+      await api<PlanResponse>(`/api/projects/${id}/changes`, {
+        method: 'PUT',
+        json: { changes: was.previous },
+      });
+      await load();
     });
 
   const makePackage = () =>
@@ -672,7 +695,7 @@ export function ProjectView(props: {
     ${
       regen &&
       html`<${ConfirmRegenerate} regen=${regen} busy=${busy === 'regen'} allowed=${allowed}
-      onConfirm=${confirmRegenerate} onCancel=${() => setRegen(null)} />`
+      onConfirm=${confirmRegenerate} onCancel=${cancelRegenerate} />`
     }
 
     ${
