@@ -14,6 +14,12 @@
  * server's memory while it is sent uploads: one 190 MiB image part (refused at the 20 MiB
  * limit) and ten 18 MiB images (accepted, each streamed to disk and decoded).
  *
+ * Last, the board's first screen on a 100-shot project that has run (a third server, serving the
+ * built board from dist/web): Debian's Chromium (playwright-core) opens the project's page five
+ * times; the time from navigation to the first screen (the summary and the first shot cards) and
+ * to every shot card rendered is reported, with the size and time of the snapshot route the page
+ * loads first.
+ *
  * Run: node bench/serve.bench.ts [--clients 100] [--shots 200]
  */
 import { fork } from 'node:child_process';
@@ -34,6 +40,12 @@ const { values } = parseArgs({
 
 /** shots of the project whose picks are timed */
 const PICK_SHOTS = 8;
+/** shots of the project whose first screen is timed */
+const SCREEN_SHOTS = 100;
+/** shot cards the board renders with its first screen (src/web/project.ts FIRST_CARDS) */
+const FIRST_CARDS = 12;
+const CHROMIUM = '/usr/bin/chromium';
+const WEB = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 interface Ready {
   type: 'ready';
@@ -41,6 +53,9 @@ interface Ready {
   project: string;
   /** the server with the real preview renderer and assembly (picks, uploads) */
   reviewUrl: string;
+  /** the server with the built board, and its SCREEN_SHOTS-shot project */
+  boardUrl: string;
+  boardProject: string;
 }
 interface Memory {
   type: 'memory';
@@ -57,12 +72,9 @@ async function child(shots: number): Promise<void> {
   const { listen } = await import('../src/server/listen.ts');
   const { createStandInRegistry } = await import('../src/providers/registry.ts');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-bench-serve-'));
-  const registry = createStandInRegistry(standInProvider());
-  const server = await listen({
-    projectsDir: dir,
-    port: 0,
-    webDir: null,
-    runner: {
+  const runner = (): import('../src/server/supervisor.ts').RunnerSeams => {
+    const registry = createStandInRegistry(standInProvider());
+    return {
       registry: () => registry,
       tools: {
         inspect: async (_file, e) => ({
@@ -75,15 +87,19 @@ async function child(shots: number): Promise<void> {
         join: async (inputs, output) => fs.copyFileSync(inputs[0]!, output),
       },
       assemble: false,
-    },
-  });
-  const form = new FormData();
-  form.append('storyboard', new Blob([storyboardYaml(shots)]), 'bench.yaml');
-  const created = (await (
-    await fetch(`${server.url}api/projects`, { method: 'POST', body: form })
-  ).json()) as {
-    project: { id: string };
+    };
   };
+  const server = await listen({ projectsDir: dir, port: 0, webDir: null, runner: runner() });
+  const create = async (url: string, count: number) => {
+    const form = new FormData();
+    form.append('storyboard', new Blob([storyboardYaml(count)]), 'bench.yaml');
+    const made = await fetch(`${url}api/projects`, { method: 'POST', body: form });
+    return ((await made.json()) as { project: { id: string } }).project.id;
+  };
+  const created = { project: { id: await create(server.url, shots) } };
+  const boardDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-bench-board-'));
+  const board = await listen({ projectsDir: boardDir, port: 0, webDir: WEB, runner: runner() });
+  const boardProject = await create(board.url, SCREEN_SHOTS);
   const reviewDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-bench-review-'));
   const review = await listen({ projectsDir: reviewDir, port: 0, webDir: null, env: {} });
   global.gc?.();
@@ -109,6 +125,8 @@ async function child(shots: number): Promise<void> {
       clearInterval(sampler);
       await server.close();
       await review.close();
+      await board.close();
+      fs.rmSync(boardDir, { recursive: true, force: true });
       fs.rmSync(dir, { recursive: true, force: true });
       fs.rmSync(reviewDir, { recursive: true, force: true });
       process.exit(0);
@@ -119,6 +137,8 @@ async function child(shots: number): Promise<void> {
     url: server.url,
     project: created.project.id,
     reviewUrl: review.url,
+    boardUrl: board.url,
+    boardProject,
   };
   process.send!(ready);
 }
@@ -196,6 +216,7 @@ async function parent(clients: number, shots: number): Promise<void> {
     server.send({ type: 'memory' });
     uploads.push({ label, status, before, peak: (await next<Memory>('memory')).rssPeak });
   }
+  const screen = await firstScreen(ready.boardUrl, ready.boardProject);
   server.send({ type: 'stop' });
 
   latencies.sort((a, b) => a - b);
@@ -223,6 +244,102 @@ async function parent(clients: number, shots: number): Promise<void> {
       `  upload:  ${u.label}: HTTP ${u.status}, RSS ${mb(u.before)} → peak ${mb(u.peak)} (+${mb(u.peak - u.before)})`,
     );
   }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+  console.log(
+    `  board:   first screen of a ${SCREEN_SHOTS}-shot project that has run: median ${median(screen.loads)} ms (${screen.loads.join(' · ')} ms; navigation → the summary and the first ${FIRST_CARDS} shot cards rendered, Chromium)`,
+  );
+  console.log(
+    `  board:   every card: median ${median(screen.everyCard)} ms (${screen.everyCard.join(' · ')} ms; navigation → all ${SCREEN_SHOTS} shot cards rendered)`,
+  );
+  console.log(
+    `  board:   snapshot GET /api/projects/{id}: ${(screen.snapshotBytes / 1024).toFixed(0)} KB, median ${median(screen.snapshotMs)} ms`,
+  );
+}
+
+/**
+ * The board's first screen: the project's page opened five times in Chromium, each timed from
+ * navigation (performance's time origin) to the moment every shot card is in the page (seen by
+ * a MutationObserver, installed before the page's own scripts). The project is run first, so its
+ * cards carry takes. Also the snapshot route the page reads first: its size and time.
+ */
+async function firstScreen(
+  url: string,
+  project: string,
+): Promise<{ loads: number[]; everyCard: number[]; snapshotBytes: number; snapshotMs: number[] }> {
+  const base = `${url}api/projects/${project}`;
+  const started = await fetch(`${base}/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ preview: true }),
+  });
+  if (started.status !== 202)
+    throw new Error(`the board's run did not start: ${await started.text()}`);
+  for (;;) {
+    const overview = (await (await fetch(base)).json()) as { run: { active: boolean } };
+    if (!overview.run.active) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const snapshotMs: number[] = [];
+  let snapshotBytes = 0;
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const body = await (await fetch(base)).arrayBuffer();
+    snapshotMs.push(Math.round(performance.now() - t0));
+    snapshotBytes = body.byteLength;
+  }
+  const { chromium } = await import('playwright-core');
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-bench-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1440, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+  });
+  const loads: number[] = [];
+  const everyCard: number[] = [];
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.addInitScript(`(() => {
+      const seen = () => {
+        const cards = document.querySelectorAll('article.shot').length;
+        if (cards >= ${FIRST_CARDS} && !window.__firstScreen) window.__firstScreen = performance.now();
+        if (cards >= ${SCREEN_SHOTS}) {
+          window.__allCards = performance.now();
+          return true;
+        }
+        return false;
+      };
+      const watch = new MutationObserver(() => seen() && watch.disconnect());
+      document.addEventListener('DOMContentLoaded', () =>
+        watch.observe(document.body, { childList: true, subtree: true }),
+      );
+    })()`);
+    for (let i = 0; i < 5; i++) {
+      await page.goto('about:blank');
+      await page.goto(`${url}?project=${project}`);
+      const end = Date.now() + 30_000;
+      let at = await page.evaluate('[window.__firstScreen, window.__allCards]');
+      while (!(at as number[])[1]) {
+        if (Date.now() > end) throw new Error('the shot list never rendered');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        at = await page.evaluate('[window.__firstScreen, window.__allCards]');
+      }
+      const [first, all] = at as number[];
+      loads.push(Math.round(first!));
+      everyCard.push(Math.round(all!));
+      if (process.env.BENCH_DIAG) {
+        console.log(
+          await page.evaluate(
+            `JSON.stringify(performance.getEntries().map((e) => [e.name.replace(location.origin, ''), Math.round(e.startTime), Math.round(e.responseEnd ?? e.duration)]))`,
+          ),
+        );
+      }
+    }
+  } finally {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+  return { loads, everyCard, snapshotBytes, snapshotMs };
 }
 
 /** A previewed project of PICK_SHOTS shots (the first with two takes); two picks timed. */

@@ -58,6 +58,8 @@ export async function recordPick(
   sources: readonly ShotSources[],
   shotId: string,
   takeNumber: number,
+  /** who picked it (a named user); null or absent: the single-user default or the CLI */
+  author: string | null = null,
 ): Promise<ShotTake> {
   const source = sources.find((s) => s.planned.id === shotId);
   if (!source) {
@@ -86,6 +88,7 @@ export async function recordPick(
     shot_id: shotId,
     take: take.take,
     cache_key: take.job.cache_key,
+    author,
   });
   return take;
 }

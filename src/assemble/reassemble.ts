@@ -142,11 +142,20 @@ export async function pickTake(options: {
   shotId: string;
   takeNumber: number;
   signal?: AbortSignal;
+  /** who picked it (a named user), recorded with the pick */
+  by?: string | null;
 }): Promise<PickResult> {
   const { store } = options;
   const kept = await keptRun(store);
   const sources = shotSources(kept.plan, kept.specs, await store.jobs(kept.run.id));
-  const take = await recordPick(store, kept.run.id, sources, options.shotId, options.takeNumber);
+  const take = await recordPick(
+    store,
+    kept.run.id,
+    sources,
+    options.shotId,
+    options.takeNumber,
+    options.by ?? null,
+  );
   if (kept.storyboardChanged) return { take, delivery: null, run: kept };
   const delivery = await deliver(options, kept);
   return { take, delivery, run: kept };

@@ -64,7 +64,28 @@ export interface ProjectMeta {
   uploads: ProjectUpload[];
   /** plan changes committed on top of the storyboard */
   changes: PlanChanges;
+  /** who committed them (a named user; null: the single-user default) and when; absent: never */
+  changed_by?: string | null;
+  changed_at?: string;
+  /** who created the project (a named user; null or absent: the single-user default) */
+  created_by?: string | null;
+  /** runs started and stopped and packages made, with who did it, oldest first (the last 200) */
+  activity?: ProjectActivity[];
 }
+
+/** Something done to a project that is not kept elsewhere with its author. */
+export interface ProjectActivity {
+  at: string;
+  /** a named user; null: the single-user default or SHOTROUTER_TOKEN */
+  by: string | null;
+  what: 'run_started' | 'run_stopped' | 'packaged';
+  /** for a run: a preview or a real run */
+  preview?: boolean;
+  /** for a real run: the spend the user confirmed, USD */
+  confirmed_usd?: number;
+}
+
+const ACTIVITY_KEPT = 200;
 
 /**
  * An image given with a new project: its bytes, or a file. `checked`: the caller decoded the
@@ -86,6 +107,8 @@ export interface NewProject {
    * references stay URLs (the provider fetches them).
    */
   fetchReference?: (url: string) => Promise<Uint8Array>;
+  /** who creates it (a named user), kept with the project */
+  by?: string | null;
 }
 
 /** The projects under one root folder. */
@@ -165,6 +188,7 @@ export class ProjectFolders {
         storyboard_file: file,
         uploads: rewritten.uploads,
         changes: {},
+        created_by: input.by ?? null,
       };
       writeMeta(staging, meta);
       const dir = path.join(this.root, id);
@@ -236,9 +260,16 @@ export class Project {
   }
 
   /** Replaces the committed changes (checked first: a change that cannot apply stores nothing). */
-  replaceChanges(changes: PlanChanges): void {
+  replaceChanges(changes: PlanChanges, by: string | null = null): void {
     applyChanges(this.original(), changes, this.catalog);
-    this.#meta = { ...this.#meta, changes };
+    this.#meta = { ...this.#meta, changes, changed_by: by, changed_at: new Date().toISOString() };
+    writeMeta(this.dir, this.#meta);
+  }
+
+  /** Records who did something to the project (kept in its project.json, the newest 200). */
+  recordActivity(entry: Omit<ProjectActivity, 'at'>): void {
+    const activity = [...(this.#meta.activity ?? []), { at: new Date().toISOString(), ...entry }];
+    this.#meta = { ...this.#meta, activity: activity.slice(-ACTIVITY_KEPT) };
     writeMeta(this.dir, this.#meta);
   }
 

@@ -29,6 +29,8 @@ export interface MadeTake {
   inCut: boolean;
   /** chosen with a pick (rather than by being the first made) */
   picked: boolean;
+  /** who picked it, when it was picked by a named user */
+  pickedBy: string | null;
   /** the take's failing checks (`code: message`); empty when it passed them all */
   failedChecks: string[];
 }
@@ -96,6 +98,7 @@ export async function shotTakes(
         sha256: media.sha256,
         inCut: take === inCut?.take,
         picked: take === inCut?.take && pickedKey !== undefined,
+        pickedBy: take === inCut?.take ? (pickedKey?.author ?? null) : null,
         failedChecks: failing,
       })),
     });
@@ -112,7 +115,12 @@ export async function pickTake(
   dir: string,
   shotId: string,
   take: number,
-  options: { signal?: AbortSignal; openStore?: (dir: string) => Promise<Store> } = {},
+  options: {
+    signal?: AbortSignal;
+    openStore?: (dir: string) => Promise<Store>;
+    /** who picked it (a named user), recorded with the pick */
+    by?: string | null;
+  } = {},
 ): Promise<{
   report: RunReport | null;
   final: string | null;
@@ -127,6 +135,7 @@ export async function pickTake(
       store,
       shotId,
       takeNumber: take,
+      by: options.by ?? null,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     return {

@@ -54,6 +54,10 @@ export const McpOutputs = {
             sha256: z.string(),
             inCut: z.boolean(),
             picked: z.boolean(),
+            pickedBy: z
+              .string()
+              .nullable()
+              .describe('who picked the take in the cut (a named user); null: no one named'),
             failedChecks: z
               .array(z.string())
               .describe("the take's failing checks, `code: message`; empty: it passed"),

@@ -174,7 +174,7 @@ function projectMcpServer(
       };
     },
     async packageEdit(t) {
-      const made = await packageProject({ supervisor, stores }, projectOf(t));
+      const made = await packageProject({ supervisor, stores }, projectOf(t), identity.name);
       return {
         out: 'package/edit',
         zip: made.zip ? path.basename(made.zip) : null,

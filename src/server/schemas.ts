@@ -23,6 +23,7 @@ import {
   ShotJobSchema,
   SpendSchema,
 } from '../contracts/index.ts';
+import { RoleSchema } from '../contracts/users.ts';
 import { TAGS } from '../storyboard/types.ts';
 import { ID_PATTERN, isReservedName } from '../util/reserved-names.ts';
 
@@ -125,6 +126,28 @@ export const ProjectSchema = named(
       }),
     ),
     changes: PlanChangesSchema,
+    changed_by: z
+      .string()
+      .nullable()
+      .describe('who committed the changes (null: the single-user default, or never changed)'),
+    changed_at: z.string().nullable().describe('when the changes were committed (null: never)'),
+    created_by: z
+      .string()
+      .nullable()
+      .describe('who created the project (null: the single-user default)'),
+    activity: z
+      .array(
+        z.object({
+          at: z.string(),
+          by: z.string().nullable().describe('a named user; null: the single-user default'),
+          what: z.enum(['run_started', 'run_stopped', 'packaged']),
+          preview: z.boolean().optional(),
+          confirmed_usd: z.number().optional().describe('a real run: the spend the user confirmed'),
+        }),
+      )
+      .describe(
+        'runs started and stopped and packages made, with who did it, oldest first (the last 200)',
+      ),
   }),
 );
 
@@ -140,6 +163,10 @@ export const TakeSchema = z.object({
   model: z.string().nullable(),
   url: z.string().describe('the clip, served with range requests'),
   picked: z.boolean().describe('the take the cut uses'),
+  picked_by: z
+    .string()
+    .nullable()
+    .describe('who picked it into the cut (a named user); null: no pick, the default, or the CLI'),
   failed_checks: z
     .array(z.string())
     .describe("the take's failing checks, `code: message` (docs/qc.md); empty: it passed"),
@@ -344,6 +371,18 @@ export const TakeParams = z.object({
   shot: IdSchema,
   take: z.coerce.number().int().min(1).max(1000),
 });
+
+export const IdentitySchema = named(
+  'Identity',
+  z.object({
+    name: z
+      .string()
+      .nullable()
+      .describe('the named user; null: the single-user default or SHOTROUTER_TOKEN'),
+    role: RoleSchema,
+  }),
+  'Who the request is from, and what their role allows',
+);
 
 export const HealthSchema = named(
   'Health',

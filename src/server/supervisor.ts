@@ -222,6 +222,7 @@ export class RunSupervisor {
     try {
       picked = await pickTake(project.runDir, shot, take, {
         signal: controller.signal,
+        by,
         ...this.#options.stores.seam,
       });
     } finally {

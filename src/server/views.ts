@@ -105,6 +105,7 @@ export class ProjectViews {
             model: t.model,
             url: `${base}/media/${path.basename(t.file)}`,
             picked: t.inCut,
+            picked_by: t.pickedBy,
             failed_checks: t.failedChecks,
           })),
         };
@@ -176,6 +177,10 @@ export function projectJson(meta: Project['meta']): z.output<typeof ProjectSchem
     storyboard_name: meta.storyboard_name,
     uploads: meta.uploads,
     changes: toApiChanges(meta.changes, {}),
+    changed_by: meta.changed_by ?? null,
+    changed_at: meta.changed_at ?? null,
+    created_by: meta.created_by ?? null,
+    activity: meta.activity ?? [],
   };
 }
 

@@ -269,6 +269,16 @@ const migration0007: Migration = {
   },
 };
 
+/**
+ * Who picked a take (take_pick.author): every change the server accepts records who made it,
+ * as verdicts and comments do. Null: the single-user default or the CLI.
+ */
+const migration0008: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('take_pick').addColumn('author', 'text').execute();
+  },
+};
+
 export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
   return {
     async getMigrations() {
@@ -280,6 +290,7 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
         '0005_first_frame_from': migration0005,
         '0006_review': migration0006,
         '0007_users': migration0007,
+        '0008_review_pick_author': migration0008,
       };
     },
   };

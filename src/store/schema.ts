@@ -211,6 +211,8 @@ export interface TakePickTable {
   /** cache_key of the job whose clip the take is (a multi-shot group's job for its shots) */
   cache_key: string;
   picked_at: string;
+  /** who picked it (a named user); null: the single-user default or the CLI */
+  author: string | null;
 }
 
 /**

@@ -458,15 +458,18 @@ export class Store {
   // picks
 
   /** Records the take the cut uses for a shot of a run (replacing an earlier pick). */
-  async setPick(pick: Omit<TakePickRow, 'picked_at'>): Promise<void> {
+  async setPick(
+    pick: Omit<TakePickRow, 'picked_at' | 'author'> & { author?: string | null },
+  ): Promise<void> {
     const picked_at = this.now();
+    const author = pick.author ?? null;
     await this.db
       .insertInto('take_pick')
-      .values({ ...pick, picked_at })
+      .values({ ...pick, author, picked_at })
       .onConflict((oc) =>
         oc
           .columns(['run_id', 'shot_id'])
-          .doUpdateSet({ take: pick.take, cache_key: pick.cache_key, picked_at }),
+          .doUpdateSet({ take: pick.take, cache_key: pick.cache_key, picked_at, author }),
       )
       .execute();
   }

@@ -1,18 +1,23 @@
 /**
  * The board's client for the HTTP API: typed with the server's own zod schemas (types only;
- * nothing of the server is bundled), the access token from the address (#token=…) or a prompt,
- * and errors as the API's JSON `{error: {code, message, problems?}}`.
+ * nothing of the server is bundled), the access token (kept in localStorage; from the address,
+ * `?token=…` or `#token=…`, once, or typed in the token field), and errors as the API's JSON
+ * `{error: {code, message, problems?}}`.
  */
 import type { z } from 'zod';
 import type {
   ExampleListSchema,
+  IdentitySchema,
   ModelListSchema,
   OverviewSchema,
+  PackageMadeSchema,
   PlanResponseSchema,
   PlanSchema,
   ProblemSchema,
   ProjectListSchema,
+  ShotHistorySchema,
   StartedRunSchema,
+  TakeCommentSchema,
 } from '../server/schemas.ts';
 
 export type Overview = z.output<typeof OverviewSchema>;
@@ -26,14 +31,36 @@ export type Example = z.output<typeof ExampleListSchema>['examples'][number];
 export type Model = z.output<typeof ModelListSchema>['models'][number];
 export type ProjectMeta = z.output<typeof ProjectListSchema>['projects'][number];
 export type StartedRun = z.output<typeof StartedRunSchema>;
+export type Identity = z.output<typeof IdentitySchema>;
+export type Role = Identity['role'];
+export type ShotHistory = z.output<typeof ShotHistorySchema>;
+export type TakeComment = z.output<typeof TakeCommentSchema>;
+export type ShotReview = Overview['review']['reviews'][number];
+export type PackageMade = z.output<typeof PackageMadeSchema>;
 
+/** What a role may do on the board (the server checks the same; this only hides controls). */
+export interface Allowed {
+  /** comment, review, pick, change the plan, preview, package */
+  edit: boolean;
+  /** start runs that spend, change the budget */
+  spend: boolean;
+}
+
+export function allowedFor(role: Role): Allowed {
+  return { edit: role !== 'viewer', spend: role === 'producer' };
+}
 /** Plan changes as the API takes them. */
 export interface Changes {
   budget_usd?: number | null;
   optimize?: 'quality' | 'cost' | 'speed' | 'balanced';
   shots?: Record<
     string,
-    { model?: string | null; tags?: string[]; priority?: 'hero' | 'normal' | 'draft' }
+    {
+      model?: string | null;
+      tags?: string[];
+      priority?: 'hero' | 'normal' | 'draft';
+      prompt?: string;
+    }
   >;
 }
 
@@ -62,28 +89,45 @@ export class ApiFailure extends Error {
 
 const TOKEN_KEY = 'shotrouter.token';
 
-/** Takes a token from `#token=…` (then removes it from the address bar) or the session. */
+/**
+ * Takes a token given once in the address (`?token=…` or `#token=…`), keeps it, and removes it
+ * from the address bar (so it is not bookmarked or shared); else the one kept before.
+ */
 export function initialToken(): string | null {
-  const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (match) {
-    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]!));
-    history.replaceState(null, '', location.pathname + location.search);
+  const query = new URLSearchParams(location.search);
+  const hash = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  const given = query.get('token') ?? (hash ? decodeURIComponent(hash[1]!) : null);
+  if (given) {
+    setToken(given);
+    query.delete('token');
+    const rest = query.toString();
+    history.replaceState(null, '', location.pathname + (rest ? `?${rest}` : ''));
   }
-  return sessionStorage.getItem(TOKEN_KEY);
+  return storedToken();
 }
 
+export function storedToken(): string | null {
+  try {
+    return localStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** Keeps the token for this browser (an empty one forgets it). */
 export function setToken(token: string): void {
-  sessionStorage.setItem(TOKEN_KEY, token);
+  if (token) localStorage.setItem(TOKEN_KEY, token);
+  else localStorage.removeItem(TOKEN_KEY);
 }
 
 function authHeaders(): Record<string, string> {
-  const token = sessionStorage.getItem(TOKEN_KEY);
+  const token = storedToken();
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
 export async function api<T>(
   path: string,
-  init: { method?: string; json?: unknown; form?: FormData } = {},
+  init: { method?: string; json?: unknown; form?: FormData; timeoutMs?: number } = {},
 ): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json', ...authHeaders() };
   let body: BodyInit | undefined;
@@ -99,9 +143,16 @@ export async function api<T>(
       method: init.method ?? 'GET',
       headers,
       ...(body ? { body } : {}),
+      ...(init.timeoutMs ? { signal: AbortSignal.timeout(init.timeoutMs) } : {}),
     });
-  } catch {
-    throw new ApiFailure(0, { code: 'offline', message: 'the server cannot be reached' });
+  } catch (e) {
+    throw new ApiFailure(0, {
+      code: 'offline',
+      message:
+        e instanceof DOMException && e.name === 'TimeoutError'
+          ? 'the server did not answer in time'
+          : 'the server cannot be reached',
+    });
   }
   if (response.status === 204) return undefined as T;
   const text = await response.text();
@@ -121,11 +172,18 @@ export async function api<T>(
 
 /** Media elements and event streams cannot send headers: trade the token for a session cookie. */
 export async function openSession(): Promise<void> {
-  if (sessionStorage.getItem(TOKEN_KEY)) await api('/api/session', { method: 'POST' });
+  if (storedToken()) await api('/api/session', { method: 'POST' });
 }
 
 export const money = (usd: number): string =>
   `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+/** A time in a clip, e.g. `0:03.2`. */
+export const clock = (s: number): string => {
+  const m = Math.floor(s / 60);
+  const rest = (s - m * 60).toFixed(1).padStart(4, '0');
+  return `${m}:${rest}`;
+};
 
 export const seconds = (s: number): string => {
   if (s < 60) return `${Math.round(s * 10) / 10} s`;

@@ -1,7 +1,18 @@
-/** The board: the start screen or a project, and the access token when the server needs one. */
+/**
+ * The board: the start screen or a project, the access token when the server needs one (kept in
+ * this browser; the token field changes it), and who the token says the user is.
+ */
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiFailure, api, initialToken, openSession, setToken } from './api.ts';
+import {
+  ApiFailure,
+  api,
+  type Identity,
+  initialToken,
+  openSession,
+  setToken,
+  storedToken,
+} from './api.ts';
 import { ProjectView } from './project.ts';
 import { StartView } from './start.ts';
 
@@ -14,6 +25,10 @@ export function App() {
   const [title, setTitle] = useState<string | null>(null);
   const [auth, setAuth] = useState<'checking' | 'ok' | 'needed'>('checking');
   const [tokenError, setTokenError] = useState<string | null>(null);
+  const [me, setMe] = useState<Identity>({ name: null, role: 'viewer' });
+  const [askToken, setAskToken] = useState(false);
+  /** the server asks for tokens (named users or SHOTROUTER_TOKEN) */
+  const [tokens, setTokens] = useState(false);
 
   useEffect(() => {
     initialToken();
@@ -30,8 +45,9 @@ export function App() {
   /** Whether the API answers (with the token, when one is needed). */
   async function check(): Promise<boolean> {
     try {
+      setTokens((await api<{ auth: boolean }>('/api/health')).auth);
       await openSession();
-      await api('/api/projects');
+      setMe(await api<Identity>('/api/me'));
     } catch (e) {
       if (e instanceof ApiFailure && e.status === 401) {
         setAuth('needed');
@@ -39,6 +55,7 @@ export function App() {
       }
     }
     setAuth('ok');
+    setAskToken(false);
     return true;
   }
 
@@ -55,8 +72,14 @@ export function App() {
       'token',
     ) as HTMLInputElement;
     setToken(input.value.trim());
-    setTokenError((await check()) ? null : 'That token was not accepted.');
+    setTokenError(
+      (await check())
+        ? null
+        : 'That token was not accepted: check it with whoever runs the server (`shotrouter users list`).',
+    );
   }
+
+  const who = me.name ? `${me.name} · ${me.role}` : me.role === 'producer' ? null : me.role;
 
   return html`<div class="page">
     <a class="skip" href="#main">Skip to content</a>
@@ -66,17 +89,26 @@ export function App() {
         open(null);
       }}>shotrouter</a>
       ${project && html`<nav aria-label="Projects"><button class="link" onClick=${() => open(null)}>← All projects and examples</button></nav>`}
+      <span class="who small">
+        ${who && html`<span class="chip" title="your role on this board">${who}</span>`}
+        ${
+          auth === 'ok' &&
+          (tokens || storedToken()) &&
+          html`<button class="link small" onClick=${() => setAskToken(!askToken)} aria-expanded=${askToken}>
+            ${storedToken() ? 'Change token' : 'Sign in with a token'}</button>`
+        }
+      </span>
       <a class="api-link small" href="/openapi.json" target="_blank" rel="noopener">API</a>
     </header>
     <main id="main">
       ${auth === 'checking' && html`<p class="loading">Connecting…</p>`}
       ${
-        auth === 'needed' &&
+        (auth === 'needed' || askToken) &&
         html`<form class="token" onSubmit=${submitToken}>
-        <h1>This board needs its access token</h1>
-        <p>The server printed it when it started (or it is the value of SHOTROUTER_TOKEN).</p>
+        <h1>${auth === 'needed' ? 'This board needs your access token' : 'Your access token'}</h1>
+        <p>Your own token (from <code>shotrouter users add</code>), or the one the server printed when it started. It is kept in this browser; leave it empty to forget it.</p>
         <label for="token">Access token</label>
-        <input id="token" name="token" type="password" autocomplete="off" required />
+        <input id="token" name="token" type="password" autocomplete="off" required=${auth === 'needed'} />
         ${tokenError && html`<p class="error-text">${tokenError}</p>`}
         <button class="primary" type="submit">Continue</button>
       </form>`
@@ -84,7 +116,7 @@ export function App() {
       ${
         auth === 'ok' &&
         (project
-          ? html`<${ProjectView} key=${project} id=${project} home=${() => open(null)} onTitle=${setTitle} />`
+          ? html`<${ProjectView} key=${project} id=${project} role=${me.role} home=${() => open(null)} onTitle=${setTitle} />`
           : html`<${StartView} open=${(id: string) => open(id)} />`)
       }
     </main>

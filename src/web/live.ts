@@ -25,6 +25,7 @@ export interface EventPayloads {
   ended: RunInfo;
   picked: { shot: string; take: number };
   changed: Record<string, never>;
+  review: Record<string, unknown>;
 }
 
 /** A job's state as an event or the project read says it. */
@@ -81,15 +82,22 @@ export function mergedJobs(
 
 export interface ShotProgress {
   kind: 'planned' | 'queued' | 'active' | 'done' | 'failed';
-  /** words for the state, e.g. "Generating on kling-3.0" */
+  /** words for the state, e.g. "Generating on kling-3.0" ("Rendering the preview" for a preview) */
   label: string;
   /** 0..1 through queued → starting → running → downloading → done */
   fraction: number;
   error: string | null;
 }
 
-/** Where a shot stands, from the jobs that work for it. */
-export function shotProgress(shot: ShotCard, jobs: ReadonlyMap<string, JobState>): ShotProgress {
+/**
+ * Where a shot stands, from the jobs that work for it. `preview`: the jobs are a local rehearsal,
+ * never "generating on" a provider.
+ */
+export function shotProgress(
+  shot: ShotCard,
+  jobs: ReadonlyMap<string, JobState>,
+  preview = false,
+): ShotProgress {
   const mine = [...jobs.values()].filter(
     (j) => j.shotIds.includes(shot.id) && j.state !== 'superseded',
   );
@@ -106,8 +114,11 @@ export function shotProgress(shot: ShotCard, jobs: ReadonlyMap<string, JobState>
   if (active.length > 0) {
     const lead = active.reduce((a, b) => ((STEP[b.state] ?? 0) > (STEP[a.state] ?? 0) ? b : a));
     const on = lead.model ? ` on ${lead.model}` : '';
-    const label =
-      lead.state === 'starting'
+    const label = preview
+      ? lead.state === 'downloading'
+        ? 'Checking the placeholder'
+        : 'Rendering the preview'
+      : lead.state === 'starting'
         ? `Starting${on}`
         : lead.state === 'running'
           ? `Generating${on}`

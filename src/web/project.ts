@@ -1,20 +1,25 @@
 /**
  * A project: the plan and why, the budget, running (preview or real, with the estimate shown
- * and confirmed), live progress from the server's event stream, the cut and its files, and one
- * card per shot. Changes to pins, priorities, tags, policy and budget are a draft: the plan and
- * price are shown for it before it is applied.
+ * and confirmed), live progress, the cut and its files, the package, and one card per shot with
+ * its review. The page loads the snapshot, then follows the event stream from its `seq`; when
+ * the stream drops it says so and catches up. Changes to pins, priorities, tags, policy and
+ * budget are a draft: the plan and price are shown for it before it is applied. What a role may
+ * not do is not offered (the server refuses it anyway).
  */
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import {
   ApiFailure,
+  allowedFor,
   api,
   type Changes,
   type Model,
   money,
   type Overview,
+  type PackageMade,
   type PlanResponse,
   type Problem,
+  type Role,
   type RunInfo,
   type StartedRun,
   seconds,
@@ -23,8 +28,34 @@ import { BudgetBar } from './budget.ts';
 import { type EventPayloads, type JobState, mergedJobs, shotCounts, shotProgress } from './live.ts';
 import { ProblemList } from './problems.ts';
 import { ShotCardView } from './shot-card.ts';
+import { warningWords } from './words.ts';
+
+/** shot cards in the first screen (a large screen shows about eight) */
+const FIRST_CARDS = 12;
+
+const OPTIMIZE_WORDS: Record<NonNullable<Changes['optimize']>, string> = {
+  balanced: 'balance of quality and cost',
+  quality: 'quality',
+  cost: 'cost',
+  speed: 'speed',
+};
 
 type ShotChange = NonNullable<Changes['shots']>[string];
+
+/** Whether the page follows the event stream: on it, catching up, or cut off and retrying. */
+type Connection = 'connecting' | 'live' | 'reconnecting' | 'lost';
+
+/** A regeneration waiting for its estimate to be confirmed. */
+interface Regenerate {
+  shot: string;
+  changes: Changes;
+  usd: number;
+  jobs: number;
+  note?: string;
+  /** the changes before, put back if the user cancels after the new prompt was committed */
+  previous: Changes;
+  committed?: boolean;
+}
 
 interface Live {
   jobs: Map<string, JobState & { seq: number }>;
@@ -36,20 +67,33 @@ const noLive = (): Live => ({ jobs: new Map(), spend: null, run: null });
 
 export function ProjectView(props: {
   id: string;
+  role: Role;
   home: () => void;
   onTitle: (title: string) => void;
 }) {
   const { id } = props;
+  const allowed = allowedFor(props.role);
   const [overview, setOverview] = useState<Overview | null>(null);
+  const [notFound, setNotFound] = useState(false);
+  const [connection, setConnection] = useState<Connection>('connecting');
+  const [syncedAt, setSyncedAt] = useState<Date | null>(null);
+  const [reconnects, setReconnects] = useState(0);
+  const [regen, setRegen] = useState<Regenerate | null>(null);
+  const [made, setMade] = useState<PackageMade | null>(null);
+  // the first cards come with the first screen; the rest right after it is painted
+  const [allCards, setAllCards] = useState(false);
   const [failure, setFailure] = useState<{ message: string; problems: Problem[] } | null>(null);
   const [live, setLive] = useState<Live>(noLive);
   const [models, setModels] = useState<Model[]>([]);
   const [draft, setDraft] = useState<Changes | null>(null);
   const [draftPlan, setDraftPlan] = useState<PlanResponse | null>(null);
-  const [busy, setBusy] = useState<'preview' | 'real' | 'stop' | 'pick' | 'apply' | null>(null);
+  const [busy, setBusy] = useState<
+    'preview' | 'real' | 'stop' | 'pick' | 'apply' | 'package' | 'regen' | null
+  >(null);
   const [announce, setAnnounce] = useState('');
   const [confirm, setConfirm] = useState<{ usd: number; note?: string } | null>(null);
   const seqRef = useRef(0);
+  const hasOverview = useRef(false);
   const loading = useRef<Promise<void> | null>(null);
   const again = useRef(false);
 
@@ -68,9 +112,11 @@ export function ProjectView(props: {
     }
     loading.current = (async () => {
       try {
-        const next = await api<Overview>(`/api/projects/${id}`);
+        const next = await api<Overview>(`/api/projects/${id}`, { timeoutMs: 20_000 });
         seqRef.current = next.seq;
+        hasOverview.current = true;
         setOverview(next);
+        setSyncedAt(new Date());
         props.onTitle(next.project.title);
         setLive((old) => ({
           jobs: new Map([...old.jobs].filter(([, j]) => j.seq > next.seq)),
@@ -78,7 +124,10 @@ export function ProjectView(props: {
           run: old.run && old.run.seq > next.seq ? old.run : null,
         }));
       } catch (e) {
-        fail(e);
+        if (e instanceof ApiFailure && e.status === 404) setNotFound(true);
+        // with the project on screen, a failed read is the stream's business (it retries)
+        else if (hasOverview.current) setConnection('lost');
+        else fail(e);
       } finally {
         loading.current = null;
         if (again.current) {
@@ -94,14 +143,51 @@ export function ProjectView(props: {
     api<{ models: Model[] }>('/api/models').then((r) => setModels(r.models), fail);
   }, []);
 
-  // the event stream: live job states, spend and stages; anything else means "read again"
   useEffect(() => {
+    if (!overview || allCards) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setAllCards(true), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [overview !== null, allCards]);
+
+  // the first read: the snapshot the stream follows on from
+  useEffect(() => {
+    void load();
+  }, [id]);
+
+  // the event stream, from the snapshot's seq: live job states, spend and stages; anything else
+  // means "read again". A stream the server refuses (404, 500, not a stream) or a dropped one
+  // is opened again after reading the snapshot again, waiting longer each time (up to 15 s).
+  const ready = overview !== null;
+  useEffect(() => {
+    if (!ready || notFound) return;
     let refresh: ReturnType<typeof setTimeout> | undefined;
+    let retry: ReturnType<typeof setTimeout> | undefined;
     const soon = () => {
       clearTimeout(refresh);
       refresh = setTimeout(() => void load(), 300);
     };
-    const source = new EventSource(`/api/projects/${id}/events`);
+    setConnection(reconnects === 0 ? 'connecting' : 'reconnecting');
+    const source = new EventSource(`/api/projects/${id}/events?since=${seqRef.current}`);
+    source.onopen = () => setConnection('live');
+    source.onerror = () => {
+      if (source.readyState !== EventSource.CLOSED) {
+        // the browser reconnects by itself, sending the last event id it saw
+        setConnection('reconnecting');
+        return;
+      }
+      setConnection('lost');
+      const wait = Math.min(15_000, 1000 * 2 ** Math.min(reconnects, 4));
+      retry = setTimeout(async () => {
+        await load();
+        setReconnects((n) => n + 1);
+      }, wait);
+    };
     const seqOf = (e: MessageEvent) => Number(e.lastEventId) || 0;
     const on = <K extends keyof EventPayloads>(
       type: K,
@@ -113,7 +199,11 @@ export function ProjectView(props: {
         if (seq !== 0 && seq <= seqRef.current) return;
         handle(JSON.parse(event.data) as EventPayloads[K], seq);
       });
-    on('hello', () => void load());
+    on('hello', (hello) => {
+      setConnection('live');
+      // a server restarted since the read numbers its events from 0: read again
+      if (hello.seq < seqRef.current) void load();
+    });
     on('reset', () => void load());
     on('job', (job, seq) => {
       setLive((old) => {
@@ -166,12 +256,15 @@ export function ProjectView(props: {
       );
       void load();
     });
-    for (const type of ['assembled', 'picked', 'changed'] as const) on(type, () => void load());
+    for (const type of ['assembled', 'picked', 'changed', 'review'] as const) {
+      on(type, () => void load());
+    }
     return () => {
       clearTimeout(refresh);
+      clearTimeout(retry);
       source.close();
     };
-  }, [id]);
+  }, [id, ready, notFound, reconnects]);
 
   // the draft's plan, shortly after each change
   useEffect(() => {
@@ -193,8 +286,23 @@ export function ProjectView(props: {
     [overview, live.jobs],
   );
 
+  if (notFound) {
+    return html`<section class="not-found" aria-labelledby="not-found-title">
+      <h1 id="not-found-title">Project not found</h1>
+      <p>There is no project <code>${id}</code> on this server. It may have been deleted, or the link is mistyped.</p>
+      <button class="primary" onClick=${props.home}>See all projects and examples</button>
+    </section>`;
+  }
   if (!overview) {
-    return html`<div class="loading">${failure ? html`<div class="alert" role="alert">${failure.message} <button onClick=${props.home}>Back</button></div>` : 'Loading the project…'}</div>`;
+    return html`<div class="loading">${
+      failure
+        ? html`<div class="alert" role="alert"><p>The project could not be loaded: ${failure.message}</p>
+          <button class="primary" onClick=${() => {
+            setFailure(null);
+            void load();
+          }}>Try again</button> <button onClick=${props.home}>All projects</button></div>`
+        : 'Loading the project…'
+    }</div>`;
   }
 
   const committed = overview.project.changes as Changes;
@@ -202,7 +310,9 @@ export function ProjectView(props: {
   const estimate = draftPlan?.estimate ?? overview.estimate;
   const run = live.run ?? overview.run;
   const running = run.active;
-  const shotStates = new Map(overview.shots.map((card) => [card.id, shotProgress(card, jobs)]));
+  const shotStates = new Map(
+    overview.shots.map((card) => [card.id, shotProgress(card, jobs, run.preview)]),
+  );
   const progress = shotCounts([...shotStates.values()]);
   const spend = {
     spent: live.spend?.spentUsd ?? overview.spend?.spent_usd ?? 0,
@@ -211,7 +321,13 @@ export function ProjectView(props: {
   const planned = new Map(plan.shots.map((s) => [s.id, s]));
   const before = new Map(overview.plan.shots.map((s) => [s.id, s]));
   const errors = plan.problems.filter((p) => p.severity === 'error');
-  const warnings = plan.problems.filter((p) => p.severity === 'warning');
+  // a shot's warning is said from its fields (words.ts); other plan warnings carry only a message
+  const warnings = [
+    ...plan.shots.flatMap((s) => s.warnings.map((w) => ({ shot: s.id, text: warningWords(w) }))),
+    ...plan.problems
+      .filter((p) => p.severity === 'warning' && p.code !== 'warning')
+      .map((p) => ({ shot: p.shot, text: p.message })),
+  ];
   const cut = overview.deliverables.find((d) => d.name === 'final.mp4' || d.name === 'final.mov');
   const files = overview.deliverables.filter((d) => d !== cut);
   const hasDraft = draft !== null;
@@ -291,6 +407,85 @@ export function ProjectView(props: {
       await load();
     });
 
+  /** Asks for the estimate of making one shot again with a new prompt (nothing is committed yet). */
+  const regenerate = (shotId: string, prompt: string) =>
+    act('regen', async () => {
+      const changes: Changes = {
+        ...committed,
+        shots: { ...committed.shots, [shotId]: { ...committed.shots?.[shotId], prompt } },
+      };
+      const tried = await api<PlanResponse>(`/api/projects/${id}/plan`, {
+        method: 'POST',
+        json: { changes },
+      });
+      const error = tried.plan.problems.find((p) => p.severity === 'error');
+      if (error) throw new Error(`${error.shot ?? 'the plan'}: ${error.message}`);
+      setRegen({
+        shot: shotId,
+        changes,
+        usd: tried.estimate.usd,
+        jobs: tried.estimate.jobs,
+        previous: committed,
+      });
+    });
+
+  /** Commits the new prompt, then starts the run that makes the shot again. */
+  const confirmRegenerate = (preview: boolean) =>
+    act('regen', async () => {
+      if (!regen) return;
+      await api<PlanResponse>(`/api/projects/${id}/changes`, {
+        method: 'PUT',
+        json: { changes: regen.changes },
+      });
+      try {
+        await api<StartedRun>(`/api/projects/${id}/runs`, {
+          method: 'POST',
+          json: preview ? { preview: true } : { preview: false, confirm_usd: regen.usd },
+        });
+      } catch (e) {
+        if (e instanceof ApiFailure && e.code === 'confirmation_required') {
+          const now = Number(e.details.estimate_usd);
+          setRegen({
+            ...regen,
+            usd: now,
+            committed: true,
+            note: `The estimate changed to ${money(now)}: confirm again.`,
+          });
+          return;
+        }
+        throw e;
+      } finally {
+        await load();
+      }
+      setRegen(null);
+      setAnnounce(`Making ${regen.shot} again${preview ? ' as a preview' : ''}`);
+    });
+
+  /** Nothing ran: a prompt already committed (the estimate changed under it) is taken back. */
+  const cancelRegenerate = () =>
+    act('regen', async () => {
+      const was = regen;
+      setRegen(null);
+      if (!was?.committed) return;
+      await api<PlanResponse>(`/api/projects/${id}/changes`, {
+        method: 'PUT',
+        json: { changes: was.previous },
+      });
+      await load();
+    });
+
+  const makePackage = () =>
+    act('package', async () => {
+      setMade(null);
+      setMade(await api<PackageMade>(`/api/projects/${id}/package`, { method: 'POST' }));
+      setAnnounce('The package is ready to download');
+    });
+
+  const lockReason = running
+    ? `A ${run.preview ? 'preview' : 'run'} is in progress: picks, plan and prompt changes and the package wait until it ends. Reviews and comments are open.`
+    : busy === 'pick'
+      ? 'A take is being put in the cut and the cut made again: other changes wait a moment.'
+      : null;
   const runLabel = runStatus(run, progress);
   const current = (shotId: string, card: Overview['shots'][number]) => {
     const change = draft?.shots?.[shotId];
@@ -305,6 +500,7 @@ export function ProjectView(props: {
 
   return html`<div class="project">
     <p class="sr-only" aria-live="polite">${announce}</p>
+    <${ConnectionNote} connection=${connection} syncedAt=${syncedAt} retry=${() => setReconnects((n) => n + 1)} />
     <section class="summary" aria-labelledby="project-title">
       <div class="summary-main">
         <h1 id="project-title">${overview.project.title}</h1>
@@ -313,16 +509,18 @@ export function ProjectView(props: {
           list price ${money(plan.total.usd)} · about ${seconds(plan.total.seconds)} of generation ·
           lifecycles as of ${plan.as_of}
         </p>
-        <div class="policy">
+        ${
+          !allowed.edit
+            ? html`<p class="policy muted">Optimised for ${OPTIMIZE_WORDS[optimize ?? 'balanced']} · budget ${plan.budget_usd === null ? 'none' : money(plan.budget_usd)} · cheapest possible ${money(plan.cost_range.cheapest_usd)}</p>`
+            : html`<div class="policy">
           <label>Optimise for
-            <select value=${optimize} onChange=${(e: Event) => edit({ ...(draft ?? committed), optimize: (e.currentTarget as HTMLSelectElement).value as Changes['optimize'] })}>
-              <option value="balanced">balance of quality and cost</option>
-              <option value="quality">quality</option>
-              <option value="cost">cost</option>
-              <option value="speed">speed</option>
+            <select value=${optimize} disabled=${!allowed.edit} onChange=${(e: Event) => edit({ ...(draft ?? committed), optimize: (e.currentTarget as HTMLSelectElement).value as Changes['optimize'] })}>
+              ${Object.entries(OPTIMIZE_WORDS).map(([value, words]) => html`<option value=${value}>${words}</option>`)}
             </select>
           </label>
-          <label>Budget (USD)
+          ${
+            allowed.spend
+              ? html`<label>Budget (USD)
             <input type="number" min="0.01" step="0.01" inputmode="decimal" placeholder="none"
               value=${budgetValue === undefined ? (overview.plan.budget_usd ?? '') : (budgetValue ?? '')}
               onChange=${(e: Event) => {
@@ -331,9 +529,12 @@ export function ProjectView(props: {
                 if (text !== '' && !(value > 0)) return;
                 edit({ ...(draft ?? committed), budget_usd: text === '' ? null : value });
               }} />
-          </label>
+          </label>`
+              : html`<span>Budget ${plan.budget_usd === null ? 'none' : money(plan.budget_usd)} <span class="muted small">(a producer sets it)</span></span>`
+          }
           <span class="muted small">Cheapest possible ${money(plan.cost_range.cheapest_usd)} · best without a budget ${money(plan.cost_range.best_usd)}</span>
-        </div>
+        </div>`
+        }
         <${BudgetBar} spent=${spend.spent} reserved=${spend.reserved} toSpend=${estimate.usd} budget=${plan.budget_usd} preview=${true} />
       </div>
       <div class="run-panel" aria-labelledby="run-title">
@@ -348,7 +549,9 @@ export function ProjectView(props: {
           aria-label=${`${progress.done} of ${progress.total} shots made`}></progress>`
         }
         ${run.error && !running && html`<p class="error-text small">${run.error.message}</p>`}
-        <div class="run-buttons">
+        ${
+          allowed.edit &&
+          html`<div class="run-buttons">
           ${
             running
               ? html`<button class="danger" onClick=${stop} disabled=${busy !== null}>${busy === 'stop' ? 'Stopping…' : 'Stop the run'}</button>`
@@ -356,14 +559,28 @@ export function ProjectView(props: {
                   disabled=${busy !== null || hasDraft || !overview.runnable.preview.ok}>
                   ${busy === 'preview' ? 'Starting…' : 'Run preview · free'}
                 </button>
-                <button onClick=${() => setConfirm({ usd: overview.estimate.usd })}
+                ${
+                  allowed.spend &&
+                  html`<button onClick=${() => setConfirm({ usd: overview.estimate.usd })}
                   disabled=${busy !== null || hasDraft || !overview.runnable.real.ok}>
                   Run for real · ${money(overview.estimate.usd)}
                 </button>`
+                }`
           }
-        </div>
-        ${!running && hasDraft && html`<p class="small muted">Apply or discard your changes to run.</p>`}
+        </div>`
+        }
+        ${!allowed.edit && html`<p class="small muted role-note">You are a viewer here: you can watch, read the plan and download. An editor reviews and previews; a producer also spends.</p>`}
+        ${allowed.edit && !allowed.spend && html`<p class="small muted role-note">Only a producer can start a run that spends or change the budget.</p>`}
+        ${allowed.edit && !running && hasDraft && html`<p class="small muted">Apply or discard your changes to run.</p>`}
         ${
+          allowed.edit &&
+          !running &&
+          !hasDraft &&
+          !overview.runnable.preview.ok &&
+          html`<p class="small error-text">The preview cannot run: ${overview.runnable.preview.reason ?? 'the plan has errors (see below)'}</p>`
+        }
+        ${
+          allowed.spend &&
           !running &&
           !hasDraft &&
           !overview.runnable.real.ok &&
@@ -387,7 +604,7 @@ export function ProjectView(props: {
       ${
         warnings.length > 0 &&
         html`<details><summary>${warnings.length} warning${warnings.length === 1 ? '' : 's'}</summary>
-        <ul>${warnings.map((p) => html`<li><b>${p.shot ?? 'plan'}</b>: ${p.message}</li>`)}</ul></details>`
+        <ul>${warnings.map((p) => html`<li><b>${p.shot ?? 'plan'}</b>: ${p.text}</li>`)}</ul></details>`
       }
     </section>`
     }
@@ -409,14 +626,28 @@ export function ProjectView(props: {
               } <span class="muted small">${f.name}</span></li>`,
           )}
         </ul>
+        ${
+          allowed.edit &&
+          html`<div class="package">
+          <button onClick=${makePackage} disabled=${busy !== null || lockReason !== null}
+            title=${lockReason ?? undefined}>${busy === 'package' ? 'Packaging…' : 'Package the edit for an editor'}</button>
+          <p class="small muted">Every picked take with handles, the timelines (OTIO, FCPXML, EDL), the cut and the report, as one zip.</p>
+          ${
+            made &&
+            html`<p class="package-ready"><a href=${made.url} download="">Download the package</a>${' '}
+            <span class="muted small">zip, ${mb(made.bytes)} · ${made.clips.length} clip${made.clips.length === 1 ? '' : 's'}</span></p>`
+          }
+        </div>`
+        }
       </div>
     </section>`
     }
 
     <section aria-labelledby="shots-title">
       <h2 id="shots-title">Shots</h2>
+      ${lockReason && allowed.edit && html`<p class="lock-note" role="status"><b>Editing is locked.</b> ${lockReason}</p>`}
       <div class="shots">
-        ${overview.shots.map(
+        ${(allCards ? overview.shots : overview.shots.slice(0, FIRST_CARDS)).map(
           (card) => html`<${ShotCardView}
             key=${card.id}
             shot=${card}
@@ -428,6 +659,13 @@ export function ProjectView(props: {
             onChange=${(change: ShotChange) => changeShot(card.id, change)}
             onPick=${(take: number) => pick(card.id, take)}
             locked=${busy !== null || running}
+            lockReason=${lockReason}
+            allowed=${allowed}
+            projectId=${id}
+            review=${overview.review.reviews.find((r) => r.shot === card.id)}
+            comments=${overview.review.comments.filter((c) => c.shot === card.id)}
+            onReviewed=${() => void load()}
+            onRegenerate=${hasDraft ? null : (prompt: string) => regenerate(card.id, prompt)}
           />`,
         )}
       </div>
@@ -455,11 +693,71 @@ export function ProjectView(props: {
     }
 
     ${
+      regen &&
+      html`<${ConfirmRegenerate} regen=${regen} busy=${busy === 'regen'} allowed=${allowed}
+      onConfirm=${confirmRegenerate} onCancel=${cancelRegenerate} />`
+    }
+
+    ${
       confirm &&
       html`<${ConfirmSpend} usd=${confirm.usd} note=${confirm.note} shots=${plan.shots.length} busy=${busy === 'real'}
       onConfirm=${() => startReal(confirm.usd)} onCancel=${() => setConfirm(null)} />`
     }
   </div>`;
+}
+
+/** Where the page stands with the event stream: said plainly when it is not live. */
+function ConnectionNote(props: {
+  connection: Connection;
+  syncedAt: Date | null;
+  retry: () => void;
+}) {
+  const { connection } = props;
+  if (connection === 'live') return html`<p class="connection live small" role="status">Live</p>`;
+  const asOf = props.syncedAt
+    ? ` (showing the project as of ${props.syncedAt.toLocaleTimeString()})`
+    : '';
+  if (connection === 'connecting') {
+    return html`<p class="connection small" role="status">Connecting to live updates…</p>`;
+  }
+  return html`<p class="connection behind small" role="status">
+    ${
+      connection === 'reconnecting'
+        ? `Live updates dropped: reconnecting. This page may be behind${asOf}.`
+        : `Live updates are cut off: retrying. This page may be behind${asOf}.`
+    }
+    ${connection === 'lost' && html` <button class="link small" onClick=${props.retry}>Retry now</button>`}
+  </p>`;
+}
+
+/** Making one shot again: the estimate shown and confirmed before anything starts. */
+function ConfirmRegenerate(props: {
+  regen: Regenerate;
+  busy: boolean;
+  allowed: { edit: boolean; spend: boolean };
+  onConfirm: (preview: boolean) => void;
+  onCancel: () => void;
+}) {
+  const { regen } = props;
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    ref.current?.showModal();
+  }, []);
+  return html`<dialog ref=${ref} aria-labelledby="regen-title" onCancel=${props.onCancel}>
+    <h2 id="regen-title">Make ${regen.shot} again with the new prompt?</h2>
+    <p>A real run would spend up to <b class="regen-estimate">${money(regen.usd)}</b> at list prices, for ${regen.jobs} job${regen.jobs === 1 ? '' : 's'}. Every other shot keeps its clip and is not paid for again. The budget is never exceeded.</p>
+    <p class="small muted">A preview makes it again as a free local placeholder, to check the cut.</p>
+    ${regen.note && html`<p class="warn">${regen.note}</p>`}
+    <div class="dialog-buttons">
+      <button onClick=${props.onCancel}>Cancel</button>
+      <button onClick=${() => props.onConfirm(true)} disabled=${props.busy}>Preview · free</button>
+      ${
+        props.allowed.spend
+          ? html`<button class="primary" onClick=${() => props.onConfirm(false)} disabled=${props.busy}>${props.busy ? 'Starting…' : `Spend up to ${money(regen.usd)}`}</button>`
+          : html`<span class="small muted">Only a producer can spend.</span>`
+      }
+    </div>
+  </dialog>`;
 }
 
 function ConfirmSpend(props: {

@@ -73,6 +73,10 @@ for (const engine of ENGINES) {
         headers: bearer(editor),
       });
       assert.equal(changed.status, 200, JSON.stringify(changed.body));
+      const after = await call(server, 'GET', `/api/projects/${id}`, { headers: bearer(viewer) });
+      assert.equal(after.body.project.changed_by, 'eda', 'a plan change records who made it');
+      const me = await call(server, 'GET', '/api/me', { headers: bearer(viewer) });
+      assert.deepEqual(me.body, { name: 'vic', role: 'viewer' });
       assertError(
         await call(server, 'PUT', `/api/projects/${id}/changes`, {
           ...json({ changes: { optimize: 'cost', budget_usd: 5 } }),
@@ -116,6 +120,19 @@ for (const engine of ENGINES) {
         headers: bearer(editor),
       });
       assert.equal(review.body.by, 'eda');
+      const picked = await call(server, 'POST', `/api/projects/${id}/shots/s01/pick`, {
+        ...json({ take: 1 }),
+        headers: bearer(producer),
+      });
+      assert.equal(picked.status, 200, JSON.stringify(picked.body));
+      assert.equal(picked.body.shots[0].takes[0].picked_by, 'pat', 'a pick records who made it');
+      const activity = picked.body.project.activity as Array<{ by: string | null; what: string }>;
+      assert.deepEqual(
+        activity.map((a) => [a.what, a.by]),
+        [['run_started', 'eda']],
+        'who started the preview is recorded (the refused starts are not)',
+      );
+      assert.equal(picked.body.project.created_by, null, 'SHOTROUTER_TOKEN is no named user');
     } finally {
       await server.close();
       await users.close();

@@ -128,10 +128,14 @@ describe('the web board', () => {
     );
     await s03.getByText(/^Why, /).click();
     await s03.getByText(/models? ruled out$/).waitFor();
+    const why = (await s03.locator('ul.reasons').textContent()) ?? '';
+    assert.doesNotMatch(why, /score|→|\b0\.\d+ judged/, `no scores in the reasons: ${why}`);
     // reasons are shown from their fields: messages, never objects; a feasible model is not "cannot"
     const ruledOut = (await s03.locator('ul.rejected').textContent()) ?? '';
-    assert.match(ruledOut, /retired 2026-09-24/);
+    assert.match(ruledOut, /retired on 2026-09-24/);
+    assert.doesNotMatch(ruledOut, /policy\.|score \d/, 'no policy keys or scores');
     assert.doesNotMatch(ruledOut, /\[object Object\]/);
+    await s03.getByText('Change the prompt, model, priority or tags').click();
     const choices = (await s03.locator('.edit select').first().textContent()) ?? '';
     assert.doesNotMatch(choices, /cannot: feasible/);
     await snap('02-plan');
@@ -147,9 +151,14 @@ describe('the web board', () => {
       .waitFor();
     await page
       .locator('.shot .badge')
-      .filter({ hasText: /Generating|Done|Queued|Starting/ })
+      .filter({ hasText: /Rendering the preview|Checking the placeholder|Done|Queued/ })
       .first()
       .waitFor();
+    assert.equal(
+      await page.locator('.shot .badge', { hasText: /Generating on/ }).count(),
+      0,
+      'a preview is a local rehearsal, never "Generating on" a model',
+    );
     await snap('03-running');
 
     // 4. the end: every shot made, the cut and its files

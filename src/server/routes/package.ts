@@ -8,6 +8,7 @@ import { ApiError } from '../errors.ts';
 import { serveFile, titleSlug } from '../files.ts';
 import { type Resource, resource } from '../resource.ts';
 import { PackageMadeSchema, ProjectIdParams } from '../schemas.ts';
+import { identityOf } from '../security.ts';
 
 /** the package's folder name, inside the project's folder (one package per project, replaced) */
 const PACKAGE_DIR = 'package';
@@ -32,7 +33,11 @@ export function packageRoutes({
       responses: { 200: { description: 'the package', schema: PackageMadeSchema } },
     },
     async (c, { params }) => {
-      const made = await packageProject({ supervisor, stores }, projectOf(params.id));
+      const made = await packageProject(
+        { supervisor, stores },
+        projectOf(params.id),
+        identityOf(c).name,
+      );
       return c.json({ url: made.url, bytes: made.bytes, clips: made.clips, files: made.files });
     },
   );
@@ -70,6 +75,8 @@ export function packageRoutes({
 export async function packageProject(
   { supervisor, stores }: Pick<ServerContext, 'supervisor' | 'stores'>,
   project: Project,
+  /** who asked for it, kept in the project's activity (null: the single-user default) */
+  by: string | null,
 ) {
   supervisor.assertUnlocked(project, 'package the edit');
   if (!stores.hasRun(project)) throw new ApiError('not_found', 'this project has not run yet');
@@ -79,6 +86,7 @@ export async function packageProject(
   fs.mkdirSync(root, { recursive: true });
   const made = await packageEdit({ dir: project.runDir, out, zip: true }, { ...stores.seam });
   const zip = made.zip ? fs.statSync(made.zip) : undefined;
+  project.recordActivity({ by, what: 'packaged' });
   return {
     ...made,
     url: `/api/projects/${project.id}/package.zip`,

@@ -56,8 +56,9 @@ export function planRoutes({
       if (changes.budgetUsd !== project.meta.changes.budgetUsd) {
         requireRole(c, 'producer', 'change the budget');
       }
-      project.replaceChanges(changes);
-      supervisor.publish(project, 'changed', { by: identityOf(c).name });
+      const by = identityOf(c).name;
+      project.replaceChanges(changes, by);
+      supervisor.publish(project, 'changed', { by });
       return c.json(await views.plan(project, {}));
     },
   );

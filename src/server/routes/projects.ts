@@ -13,7 +13,7 @@ import {
   ProjectListSchema,
   RefParams,
 } from '../schemas.ts';
-import { requireRole } from '../security.ts';
+import { identityOf, requireRole } from '../security.ts';
 import { mib, readUpload } from '../upload.ts';
 import { projectJson } from '../views.ts';
 
@@ -68,7 +68,7 @@ export function projectRoutes(
       let project: Project;
       try {
         const upload = await readUpload(c.req.raw.body, type, limits, dir);
-        project = await projects.create({ ...upload, fetchReference });
+        project = await projects.create({ ...upload, fetchReference, by: identityOf(c).name });
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
@@ -99,6 +99,7 @@ export function projectRoutes(
           : [];
       });
       const project = await projects.create({
+        by: identityOf(c).name,
         storyboard: { name: `${body.name}.yaml`, data: fs.readFileSync(file) },
         files,
       });

@@ -3,7 +3,7 @@ import type { ServerContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { type Resource, resource } from '../resource.ts';
 import { ProjectIdParams, StartedRunSchema, StartRunSchema, StatusSchema } from '../schemas.ts';
-import { requireRole } from '../security.ts';
+import { identityOf, requireRole } from '../security.ts';
 
 export function runRoutes({
   projectOf,
@@ -26,9 +26,16 @@ export function runRoutes({
     },
     async (c, { params, body }) => {
       if (!body.preview) requireRole(c, 'producer', 'start a run that spends');
-      const started = await supervisor.start(projectOf(params.id), {
+      const project = projectOf(params.id);
+      const started = await supervisor.start(project, {
         preview: body.preview,
         confirmUsd: body.confirm_usd,
+      });
+      project.recordActivity({
+        by: identityOf(c).name,
+        what: 'run_started',
+        preview: body.preview,
+        ...(body.preview ? {} : { confirmed_usd: body.confirm_usd ?? 0 }),
       });
       return c.json(started, 202);
     },
@@ -43,7 +50,12 @@ export function runRoutes({
       params: ProjectIdParams,
       responses: { 202: { description: 'stopping', schema: StartedRunSchema.shape.run } },
     },
-    (c, { params }) => c.json(supervisor.stop(projectOf(params.id)), 202),
+    (c, { params }) => {
+      const project = projectOf(params.id);
+      const stopping = supervisor.stop(project);
+      project.recordActivity({ by: identityOf(c).name, what: 'run_stopped' });
+      return c.json(stopping, 202);
+    },
   );
 
   routes.add(

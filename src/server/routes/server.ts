@@ -2,7 +2,8 @@
 import type { ServerContext } from '../context.ts';
 import { VERSION } from '../context.ts';
 import { type Resource, resource } from '../resource.ts';
-import { HealthSchema } from '../schemas.ts';
+import { HealthSchema, IdentitySchema } from '../schemas.ts';
+import { identityOf } from '../security.ts';
 
 export function serverRoutes({ access }: Pick<ServerContext, 'access'>): Resource {
   const { app, routes } = resource();
@@ -30,6 +31,17 @@ export function serverRoutes({ access }: Pick<ServerContext, 'access'>): Resourc
       await access.openSession(c);
       return c.body(null, 204);
     },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/api/me',
+      tag: 'server',
+      summary: 'Who is asking and their role (the board hides what the role does not allow)',
+      responses: { 200: { description: 'the identity', schema: IdentitySchema } },
+    },
+    (c) => c.json(identityOf(c)),
   );
 
   return { app, routes };
