@@ -42,7 +42,16 @@ import { attachPrompts, promptForm } from './prompt.ts';
 import { describeQuality, describeTie } from './quality.ts';
 import { effectiveTags, PRIORITY_WEIGHT, round4, type Scored, scoreOptions } from './score.ts';
 import { allowedDurations, round6, snapDuration, trimNumber } from './snap.ts';
-import type { Fallback, Plan, PlanEdit, PlannedShot, PlanProblem, Rejection } from './types.ts';
+import type {
+  Fallback,
+  Plan,
+  PlanEdit,
+  PlannedShot,
+  PlanProblem,
+  Rejection,
+  SpeechStep,
+} from './types.ts';
+import { chooseVoices, planSpeech } from './speech.ts';
 import { worstCaseUsd } from './worst-case.ts';
 
 export interface PlanOptions {
@@ -105,6 +114,11 @@ export function planStoryboard(
   };
   const analyser = memoisedAnalyser(catalog.models, ctx);
   const problems: PlanProblem[] = [];
+  // narration is bought whatever the video costs: what it costs comes off the video's budget
+  const speech = speechOf(storyboard, catalog, asOf, configured, problems);
+  const speechMicro = speech.reduce((sum, step) => sum + toMicro(step.cost_usd), 0);
+  const videoBudget =
+    budget === undefined ? undefined : toUsd(Math.max(0, toMicro(budget) - speechMicro));
 
   const analyses = storyboard.shots.map(analyser);
   if (steering(configured)) {
@@ -140,11 +154,13 @@ export function planStoryboard(
   const groups = findGroups(items, shotsOfItem);
   const constrained = mode !== 'off' && groups.length > 0;
   const { decided, chosen } = constrained
-    ? chooseContinuous(items, groups, mode, budget, problems, optimizer)
-    : { decided: items, chosen: choose(items, budget, problems, optimizer) };
+    ? chooseContinuous(items, groups, mode, videoBudget, problems, optimizer)
+    : { decided: items, chosen: choose(items, videoBudget, problems, optimizer) };
   const shots = assemble(decided, chosen, analyses);
   attachPrompts(shots, storyboard, catalog.byId);
-  const free = constrained ? freeChoice(items, decided, chosen, groups, budget, optimizer) : shots;
+  const free = constrained
+    ? freeChoice(items, decided, chosen, groups, videoBudget, optimizer)
+    : shots;
   firstFrameReasons(storyboard.shots, shots);
   const continuity = describeContinuity(mode, groups, shots, free, (id) => {
     return catalog.byId.get(id)?.family;
@@ -153,7 +169,7 @@ export function planStoryboard(
   const totalMicro = decided.reduce((sum, item, i) => {
     const pick = chosen[i];
     return pick === null || pick === undefined ? sum : sum + toMicro(item.options[pick]!.usd);
-  }, 0);
+  }, speechMicro);
   const totalUsd = toUsd(totalMicro);
   if (
     budget !== undefined &&
@@ -164,7 +180,7 @@ export function planStoryboard(
       shot: null,
       severity: 'error',
       code: 'over_budget',
-      message: `the plan costs $${money(totalUsd)}, over budget_usd $${money(budget)}`,
+      message: `the plan costs $${money(totalUsd)}${speechMicro > 0 ? ` (narration $${money(toUsd(speechMicro))})` : ''}, over budget_usd $${money(budget)}`,
     });
   }
   problems.push(...missingCredentialProblems(shots, options));
@@ -185,14 +201,48 @@ export function planStoryboard(
     total: {
       usd: totalUsd,
       seconds: round6(wallTime(shots)),
-      worst_case_usd: worstCaseUsd(shots, qcPolicyOf(storyboard.policy).retake),
+      worst_case_usd: toUsd(
+        toMicro(worstCaseUsd(shots, qcPolicyOf(storyboard.policy).retake)) + speechMicro,
+      ),
     },
     cost_range: costRange(items),
     problems,
     continuity,
     ...planEdit(storyboard),
     catalog: catalog.origin,
+    ...(speech.length > 0 || storyboard.shots.some((s) => s.narration) ? { speech } : {}),
   };
+}
+
+/** The TTS steps, with a problem for each narrated shot no voice can read. */
+function speechOf(
+  storyboard: Storyboard,
+  catalog: Catalog,
+  asOf: string,
+  configured: ReadonlySet<string> | undefined,
+  problems: PlanProblem[],
+): SpeechStep[] {
+  if (!storyboard.shots.some((shot) => shot.narration !== undefined)) return [];
+  const chosen = chooseVoices(storyboard, catalog.voices, { asOf, configured });
+  for (const shot of storyboard.shots) {
+    if (shot.durationAuto === 'estimate') {
+      problems.push({
+        shot: shot.id,
+        severity: 'warning',
+        code: 'duration_estimated',
+        message: `shot ${shot.id} (duration: auto) is planned at ${shot.duration} s, an estimate from its narration's words; the run measures the narration before the video is asked for`,
+      });
+    }
+    const speaker = shot.narration?.speaker;
+    if (speaker === undefined || chosen.has(speaker)) continue;
+    problems.push({
+      shot: shot.id,
+      severity: 'error',
+      code: 'no_voice',
+      message: `shot ${shot.id}'s narration (speaker ${speaker}) has no voice: the catalog has no usable text-to-speech model${configured ? ' with credentials set' : ''}. Add credentials for a voice's provider (shotrouter models lists voices), or preview the run (--preview reads narration with a local voice)`,
+    });
+  }
+  return planSpeech(storyboard, chosen);
 }
 
 const shotsOfItem = (item: Item) => item.shots.map((a) => a.shot);
