@@ -16,11 +16,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JobSpec } from '../engine/job-spec.ts';
 import { ShotrouterError } from '../errors.ts';
-import { conformClip, joinClips, renderPreview } from '../media/index.ts';
+import { conformClip, joinClips, mixSoundtrack, renderPreview } from '../media/index.ts';
 import { writeReportHtml } from '../report/index.ts';
 import type { Plan, PlannedShot } from '../router/types.ts';
 import type { MediaRow, Store } from '../store/store.ts';
 import { cutEntries, hasEdits } from '../storyboard/edit.ts';
+import { hasNarration } from '../storyboard/narration.ts';
 import type { Shot, Storyboard } from '../storyboard/types.ts';
 import type { ClipMarker, ClipProvenance, TimelineMarker } from '../timeline/index.ts';
 import { writeTextAtomically } from '../util/write-text.ts';
@@ -29,6 +30,7 @@ import { ConformedFolder } from './conformed.ts';
 import { type EditedCut, editCut } from './edit-cut.ts';
 import { editedTimelineShots, editMarkers } from './edit-timeline.ts';
 import { type GroupMember, splitGroupClip } from './group-split.ts';
+import { narrationVoices, readNarrationTakes, startsInOrder } from './narration.ts';
 import { cutChoice, pickedTake } from './picks.ts';
 import { aiGeneratedTags, PROVENANCE_FILE, writeProvenance } from './provenance.ts';
 import { takeMarkers } from './qc-markers.ts';
@@ -184,6 +186,17 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
     tags: cutModels.length > 0 ? label(cutModels) : {},
     ...(signal ? { signal } : {}),
   });
+  await mixNarration({
+    dir,
+    storyboard,
+    final,
+    starts: edit
+      ? new Map(edit.cut.placed.map((p) => [p.entry.id, p.start]))
+      : startsInOrder(cut.map((c) => ({ id: c.shot.id, seconds: c.shot.duration }))),
+    ...(settings.audio ? { loudnessLufs: settings.loudness } : {}),
+    tags: cutModels.length > 0 ? label(cutModels) : {},
+    ...(signal ? { signal } : {}),
+  });
   if (input.preview) {
     // placeholders are not generated material: no provenance, and none left from a real run
     fs.rmSync(path.join(dir, PROVENANCE_FILE), { force: true });
@@ -256,6 +269,33 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
   });
   await folder.prune();
   return { final, report };
+}
+
+/**
+ * Lays the run's narration over the joined cut (only when the storyboard narrates and the cut
+ * has sound): the picture is copied, the sound mixed and set to the loudness target again.
+ */
+async function mixNarration(opts: {
+  dir: string;
+  storyboard: Storyboard;
+  final: string;
+  starts: ReadonlyMap<string, number>;
+  loudnessLufs?: number;
+  tags: Record<string, string>;
+  signal?: AbortSignal;
+}): Promise<void> {
+  if (!hasNarration(opts.storyboard) || !opts.storyboard.deliver.audio) return;
+  const voices = narrationVoices(opts.dir, readNarrationTakes(opts.dir), opts.starts);
+  if (voices.length === 0) return;
+  await mixSoundtrack({
+    input: opts.final,
+    output: opts.final,
+    voices,
+    music: [],
+    ...(opts.loudnessLufs !== undefined ? { loudnessLufs: opts.loudnessLufs } : {}),
+    tags: opts.tags,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
 }
 
 /** A shot as the timelines show it when the storyboard does not edit the cut. */

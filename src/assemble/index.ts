@@ -13,6 +13,12 @@ export {
   writeReport,
 } from './delivery.ts';
 export { LandingConformer, type LandingInput } from './landing.ts';
+export {
+  NARRATION_DIR,
+  NARRATION_LIST,
+  type NarrationTake,
+  readNarrationTakes,
+} from './narration.ts';
 export { cutChoice, pickedTake, recordPick } from './picks.ts';
 export { type KeptRun, keptRun, type PickResult, pickTake } from './reassemble.ts';
 export {

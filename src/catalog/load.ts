@@ -24,11 +24,11 @@ import {
   isTtsCard,
   type JudgeCard,
   JudgeCardSchema,
-  type TtsCard,
-  TtsCardSchema,
   type ModelCard,
   ModelCardSchema,
   type Route,
+  type TtsCard,
+  TtsCardSchema,
 } from './schema.ts';
 
 export interface Catalog {
@@ -485,9 +485,7 @@ function toCatalog(entries: Map<string, Entry>, origin: CatalogOrigin): Catalog 
     a.card.id < b.card.id ? -1 : a.card.id > b.card.id ? 1 : 0,
   );
   const cards = sorted.map((e) => e.card);
-  const video = cards.filter(
-    (card): card is ModelCard => !isJudgeCard(card) && !isTtsCard(card),
-  );
+  const video = cards.filter((card): card is ModelCard => !isJudgeCard(card) && !isTtsCard(card));
   const judges = cards.filter(isJudgeCard);
   const voices = cards.filter(isTtsCard);
   return {

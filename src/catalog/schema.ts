@@ -329,12 +329,7 @@ export type JudgeCard = z.infer<typeof JudgeCardSchema>;
 // Voices: text-to-speech models that read a shot's narration (storyboard `narration`, `voices`)
 
 /** Providers shotrouter has a text-to-speech adapter for. */
-export const TTS_PROVIDERS = [
-  'openai',
-  'elevenlabs',
-  'google',
-  'minimax',
-] as const;
+export const TTS_PROVIDERS = ['openai', 'elevenlabs', 'google', 'minimax'] as const;
 export type TtsProviderId = (typeof TTS_PROVIDERS)[number];
 
 /**

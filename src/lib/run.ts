@@ -45,9 +45,11 @@ import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Plan } from '../router/types.ts';
 import { MediaFolder } from '../store/media-folder.ts';
 import { DATABASE_FILE, type JobRow, openStore, type Store } from '../store/store.ts';
+import { hasNarration } from '../storyboard/narration.ts';
 import type { Storyboard } from '../storyboard/types.ts';
 import { shownUsd, toMicro, toUsd } from '../util/money.ts';
 import { catalogJudge } from './judge.ts';
+import { narrate, PREVIEW_VOICE } from './narration.ts';
 import { assertRunnable, plan as makePlan } from './plan.ts';
 import {
   checkDisk,
@@ -179,7 +181,8 @@ export interface RunResult {
  * `over_budget` before anything is stored when the plan cannot run; returns `aborted` when the
  * signal stopped it (run it again to resume).
  */
-export async function run(options: RunOptions): Promise<RunResult> {
+export async function run(given: RunOptions): Promise<RunResult> {
+  const options = await withNarration(given);
   const { storyboard, catalog } = options;
   const preview = options.preview === true;
   const plan = options.plan ?? makePlan(storyboard, catalog);
@@ -315,6 +318,34 @@ export async function run(options: RunOptions): Promise<RunResult> {
     await landing?.settled();
     await store.close();
   }
+}
+
+/**
+ * Narration is made before anything else (lib/narration.ts), so that a `duration: auto` shot is
+ * planned, and its video asked for, at the narration's real length: the plan is made again on
+ * the measured lengths, with the given plan's date, budget and providers.
+ */
+async function withNarration(options: RunOptions): Promise<RunOptions> {
+  const { storyboard } = options;
+  if (!hasNarration(storyboard)) return options;
+  if (options.preview !== true) {
+    throw new ShotrouterError(
+      'unsatisfiable',
+      'this storyboard has narration, and this build reads narration only in a preview (flite, on this machine): run it with --preview, or remove the narration for a paid run',
+    );
+  }
+  const dir = path.resolve(options.dir);
+  const narrated = await narrate(storyboard, dir, () => PREVIEW_VOICE, options.signal);
+  if (!narrated.storyboard.shots.some((shot) => shot.durationAuto !== undefined)) {
+    return { ...options, storyboard: narrated.storyboard };
+  }
+  const given = options.plan;
+  const plan = makePlan(narrated.storyboard, options.catalog, {
+    ...(given ? { asOf: given.as_of } : {}),
+    ...(given?.budget_usd != null ? { budgetUsd: given.budget_usd } : {}),
+    ...(given?.providers ? { providers: given.providers } : {}),
+  });
+  return { ...options, storyboard: narrated.storyboard, plan };
 }
 
 function result(

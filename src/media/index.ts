@@ -20,9 +20,17 @@ export {
 } from './ffmpeg.ts';
 export { type ExtractFrameOptions, extractFrame } from './frame.ts';
 export { type JoinOptions, joinClips } from './join.ts';
+export { type MusicBed, mixSoundtrack, type VoiceClip } from './mix.ts';
 export { type PreviewOptions, renderPreview } from './preview.ts';
 export { type ProbeInfo, probe } from './probe.ts';
 export { frameCount, frameRate, framesToSeconds, type Rational } from './rate.ts';
+export {
+  audioSeconds,
+  FLITE_VOICES,
+  type FliteVoice,
+  type LocalSpeechOptions,
+  speakLocally,
+} from './speech.ts';
 export {
   type DetectCutsOptions,
   detectCuts,

@@ -42,6 +42,7 @@ import { attachPrompts, promptForm } from './prompt.ts';
 import { describeQuality, describeTie } from './quality.ts';
 import { effectiveTags, PRIORITY_WEIGHT, round4, type Scored, scoreOptions } from './score.ts';
 import { allowedDurations, round6, snapDuration, trimNumber } from './snap.ts';
+import { chooseVoices, planSpeech } from './speech.ts';
 import type {
   Fallback,
   Plan,
@@ -51,7 +52,6 @@ import type {
   Rejection,
   SpeechStep,
 } from './types.ts';
-import { chooseVoices, planSpeech } from './speech.ts';
 import { worstCaseUsd } from './worst-case.ts';
 
 export interface PlanOptions {
@@ -239,7 +239,7 @@ function speechOf(
       shot: shot.id,
       severity: 'error',
       code: 'no_voice',
-      message: `shot ${shot.id}'s narration (speaker ${speaker}) has no voice: the catalog has no usable text-to-speech model${configured ? ' with credentials set' : ''}. Add credentials for a voice's provider (shotrouter models lists voices), or preview the run (--preview reads narration with a local voice)`,
+      message: `shot ${shot.id}'s narration (speaker ${speaker}) has no voice: the catalog has no usable text-to-speech model. Add a kind: tts card (docs/catalog.md#voices), or preview the run (--preview reads narration with a local voice)`,
     });
   }
   return planSpeech(storyboard, chosen);

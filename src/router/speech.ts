@@ -85,17 +85,19 @@ function voiceFor(
     return { card, route, voice, ...notes, reasons };
   }
   // the default: the most natural voice, or under `optimize: cost` the cheapest per character
-  const candidates = cards
-    .filter(usable)
-    .filter(
-      (c) => options.configured === undefined || c.routes.some((r) => options.configured!.has(r.provider)),
-    );
+  const live = cards.filter(usable);
+  const withKeys = live.filter((c) => c.routes.some((r) => options.configured?.has(r.provider)));
+  // without credentials for any voice, the plan still says which voice a run would buy
+  const steered = options.configured !== undefined && withKeys.length > 0;
+  const candidates = steered ? withKeys : live;
   if (candidates.length === 0) return undefined;
   const perMinute = (card: TtsCard) => minuteUsd(routeOf(card).price.value);
   const best = [...candidates].sort((a, b) =>
     optimize === 'cost'
       ? perMinute(a) - perMinute(b) || a.id.localeCompare(b.id)
-      : b.quality.value - a.quality.value || perMinute(a) - perMinute(b) || a.id.localeCompare(b.id),
+      : b.quality.value - a.quality.value ||
+        perMinute(a) - perMinute(b) ||
+        a.id.localeCompare(b.id),
   )[0]!;
   const route = routeOf(best);
   const voice = written.voice ?? route.default_voice.value;
@@ -109,7 +111,7 @@ function voiceFor(
     voice,
     ...notes,
     reasons: [
-      `no model written for ${speaker} under voices: the default, ${best.id}, ${why}${options.configured ? ' among providers with credentials' : ''}`,
+      `no model written for ${speaker} under voices: the default, ${best.id}, ${why}${steered ? ' among providers with credentials' : ''}`,
       written.voice !== undefined
         ? `voices.${speaker}.voice names ${voice}`
         : `no voice named: ${best.id}'s default voice ${voice}`,

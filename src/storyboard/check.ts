@@ -20,6 +20,7 @@ import { deriveNeeds, orientationOf } from './needs.ts';
 import {
   type Character,
   CONTINUITY_POLICIES,
+  DEFAULT_NARRATOR,
   DEFAULT_QC_POLICY,
   DELIVER_CODECS,
   DELIVER_FITS,
@@ -28,7 +29,6 @@ import {
   type FirstFrameFrom,
   FRAMES_OF_SHOT,
   type ImageRef,
-  DEFAULT_NARRATOR,
   type Location,
   type Look,
   NARRATION_PAUSE_SECONDS,

@@ -50,9 +50,7 @@ export const modelsCommand: Command = {
         : '';
     const voices = catalog.voices.map((v) => v.id);
     const voiceNote =
-      voices.length > 0
-        ? `\nvoices (narration: voices.<speaker>.model): ${voices.join(', ')}`
-        : '';
+      voices.length > 0 ? `\nvoices (narration: voices.<speaker>.model): ${voices.join(', ')}` : '';
     io.stdout.write(
       `${renderTable(
         [
