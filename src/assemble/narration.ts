@@ -21,6 +21,8 @@ export interface NarrationTake {
   seconds: number;
   /** what read it: `flite:<voice>` for a preview, else `<model>:<voice>` */
   voice: string;
+  /** USD the provider billed for it at list price (0 for a preview's, and for one made earlier) */
+  cost_usd: number;
 }
 
 /** The narration made for the run in `dir`; empty when none was. */

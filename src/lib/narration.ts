@@ -8,8 +8,19 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { NARRATION_DIR, NARRATION_LIST, type NarrationTake } from '../assemble/index.ts';
+import {
+  NARRATION_DIR,
+  NARRATION_LIST,
+  type NarrationTake,
+  readNarrationTakes,
+} from '../assemble/index.ts';
+import type { Catalog } from '../catalog/load.ts';
+import type { TtsProviderId } from '../catalog/schema.ts';
+import { ShotrouterError } from '../errors.ts';
 import { audioSeconds, speakLocally } from '../media/index.ts';
+import { SPEECH_ADAPTERS, synthesizeSpeech } from '../providers/speech.ts';
+import { speechCostUsd } from '../router/speech.ts';
+import type { Plan } from '../router/types.ts';
 import { hasNarration, withNarrationSeconds } from '../storyboard/narration.ts';
 import type { Storyboard } from '../storyboard/types.ts';
 import { writeTextAtomically } from '../util/write-text.ts';
@@ -18,8 +29,13 @@ import { writeTextAtomically } from '../util/write-text.ts';
 export interface NarrationVoice {
   /** `flite:slt`, or `<catalog model>:<voice>` */
   id: string;
-  /** reads `text` into `output` (audio the cut can mix); resolves when the file is whole */
-  speak(text: string, output: string, signal?: AbortSignal): Promise<void>;
+  /** what else changes the audio (the delivery notes); part of the cache key */
+  notes?: string;
+  /**
+   * reads `text` into `output` (audio the cut can mix), written whole or not at all; resolves
+   * with what it cost (USD at list price) once the file is there
+   */
+  speak(text: string, output: string, signal?: AbortSignal): Promise<number>;
   /** the output file's extension */
   ext: string;
 }
@@ -30,8 +46,88 @@ export const PREVIEW_VOICE: NarrationVoice = {
   ext: '.wav',
   async speak(text, output, signal) {
     await speakLocally({ text, output, voice: 'slt', ...(signal ? { signal } : {}) });
+    return 0;
   },
 };
+
+/**
+ * The voices the plan chose (`plan.speech`), bought through the TTS adapters: each speaker's
+ * model, route and voice as the plan states them, with the storyboard's delivery notes.
+ */
+export function plannedVoices(
+  plan: Plan,
+  storyboard: Storyboard,
+  catalog: Catalog,
+  env: Record<string, string | undefined>,
+): Map<string, NarrationVoice> {
+  const voices = new Map<string, NarrationVoice>();
+  for (const step of plan.speech ?? []) {
+    if (voices.has(step.speaker)) continue;
+    const card = catalog.voicesById.get(step.model);
+    const route = card?.routes.find((r) => r.provider === step.provider);
+    const adapter = SPEECH_ADAPTERS[step.provider as TtsProviderId];
+    if (card === undefined || route === undefined || adapter === undefined) {
+      throw new ShotrouterError(
+        'unsatisfiable',
+        `the plan reads ${step.speaker}'s narration with ${step.model} on ${step.provider}, which this build cannot call: name another voice model under voices.${step.speaker}`,
+      );
+    }
+    const notes = storyboard.voices?.[step.speaker]?.notes;
+    voices.set(step.speaker, {
+      id: `${card.id}:${step.provider}:${step.voice}`,
+      ...(notes !== undefined ? { notes } : {}),
+      ext: adapter.ext,
+      async speak(text, output, signal) {
+        const reply = await synthesizeSpeech({
+          card,
+          route,
+          voice: step.voice,
+          text,
+          ...(notes !== undefined ? { notes } : {}),
+          adapter: { env },
+          ...(signal ? { signal } : {}),
+        });
+        await writeBytesAtomically(output, reply.audio);
+        const seconds = await audioSeconds(output, signal);
+        return speechCostUsd(route.price.value, [...text].length, seconds);
+      },
+    });
+  }
+  return voices;
+}
+
+/** The file a shot's narration is kept in, by what it was made from (so it is made once). */
+export function narrationFile(text: string, voice: NarrationVoice): string {
+  const key = createHash('sha256')
+    .update(JSON.stringify([voice.id, voice.notes ?? null, text]))
+    .digest('hex')
+    .slice(0, 32);
+  return path.join(NARRATION_DIR, `${key}${voice.ext}`);
+}
+
+/** USD still to spend on narration not yet made in `dir`, by the plan's list prices. */
+export function narrationToBuy(
+  plan: Plan,
+  storyboard: Storyboard,
+  dir: string,
+  voices: ReadonlyMap<string, NarrationVoice>,
+): { usd: number; steps: number; made: number } {
+  const texts = new Map(storyboard.shots.map((s) => [s.id, s.narration?.text]));
+  let usd = 0;
+  let steps = 0;
+  let made = 0;
+  for (const step of plan.speech ?? []) {
+    const text = texts.get(step.shot);
+    const voice = voices.get(step.speaker);
+    if (text === undefined || voice === undefined) continue;
+    if (fs.existsSync(path.join(dir, narrationFile(text, voice)))) made += 1;
+    else {
+      usd += step.cost_usd;
+      steps += 1;
+    }
+  }
+  return { usd, steps, made };
+}
 
 /**
  * Makes (or finds, from an earlier run in the folder) every shot's narration, writes the list,
@@ -46,26 +142,45 @@ export async function narrate(
   if (!hasNarration(storyboard)) return { storyboard, takes: [] };
   const folder = path.join(dir, NARRATION_DIR);
   fs.mkdirSync(folder, { recursive: true });
+  // what earlier runs paid for the files they made stays on record
+  const paid = new Map(readNarrationTakes(dir).map((t) => [t.file, t.cost_usd ?? 0]));
   const takes: NarrationTake[] = [];
   for (const shot of storyboard.shots) {
     const narration = shot.narration;
     if (narration === undefined) continue;
     const voice = voiceOf(narration.speaker);
-    const key = createHash('sha256')
-      .update(JSON.stringify([voice.id, narration.text]))
-      .digest('hex')
-      .slice(0, 32);
-    const file = path.join(NARRATION_DIR, `${key}${voice.ext}`);
+    const file = narrationFile(narration.text, voice);
     const output = path.join(dir, file);
-    // made before by this folder's runs: the same text and voice are never made twice
-    if (!fs.existsSync(output)) await voice.speak(narration.text, output, signal);
+    // made before by this folder's runs: the same text and voice are never bought twice
+    const costUsd = fs.existsSync(output)
+      ? (paid.get(file) ?? 0)
+      : await voice.speak(narration.text, output, signal);
     const seconds = await audioSeconds(output, signal);
-    takes.push({ shot: shot.id, speaker: narration.speaker, file, seconds, voice: voice.id });
+    takes.push({
+      shot: shot.id,
+      speaker: narration.speaker,
+      file,
+      seconds,
+      voice: voice.id,
+      cost_usd: costUsd,
+    });
+    // the list is rewritten after each purchase, so a paid take is on record at once
+    await writeList(folder, takes);
   }
+  await writeList(folder, takes);
+  const seconds = new Map(takes.map((t) => [t.shot, t.seconds]));
+  return { storyboard: withNarrationSeconds(storyboard, seconds), takes };
+}
+
+async function writeList(folder: string, takes: readonly NarrationTake[]): Promise<void> {
   await writeTextAtomically(
     path.join(folder, NARRATION_LIST),
     `${JSON.stringify({ version: 1, takes }, null, 2)}\n`,
   );
-  const seconds = new Map(takes.map((t) => [t.shot, t.seconds]));
-  return { storyboard: withNarrationSeconds(storyboard, seconds), takes };
+}
+
+async function writeBytesAtomically(file: string, bytes: Uint8Array): Promise<void> {
+  const temporary = `${file}.${process.pid}.partial`;
+  await fs.promises.writeFile(temporary, bytes);
+  await fs.promises.rename(temporary, file);
 }

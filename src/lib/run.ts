@@ -41,6 +41,11 @@ import {
 } from '../engine/index.ts';
 import { ShotrouterError } from '../errors.ts';
 import { even } from '../media/index.ts';
+import {
+  credentialsFor,
+  isCredentialProvider,
+  missingCredentialHint,
+} from '../providers/credentials.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Plan } from '../router/types.ts';
 import { MediaFolder } from '../store/media-folder.ts';
@@ -49,7 +54,13 @@ import { hasNarration } from '../storyboard/narration.ts';
 import type { Storyboard } from '../storyboard/types.ts';
 import { shownUsd, toMicro, toUsd } from '../util/money.ts';
 import { catalogJudge } from './judge.ts';
-import { narrate, PREVIEW_VOICE } from './narration.ts';
+import {
+  type NarrationVoice,
+  narrate,
+  narrationToBuy,
+  PREVIEW_VOICE,
+  plannedVoices,
+} from './narration.ts';
 import { assertRunnable, plan as makePlan } from './plan.ts';
 import {
   checkDisk,
@@ -210,7 +221,11 @@ export async function run(given: RunOptions): Promise<RunResult> {
           .update(fs.readFileSync(storyboard.file))
           .digest('hex'),
         planJson: JSON.stringify(plan),
-        budgetMicro: plan.budget_usd === null ? null : Math.round(plan.budget_usd * 1e6),
+        // the narration is bought from the same budget: the engine's share is what it leaves
+        budgetMicro:
+          plan.budget_usd === null
+            ? null
+            : Math.max(0, Math.round(plan.budget_usd * 1e6) - speechMicro(plan)),
         executor: registry.executor,
       },
       specs,
@@ -326,24 +341,50 @@ export async function run(given: RunOptions): Promise<RunResult> {
  * the measured lengths, with the given plan's date, budget and providers.
  */
 async function withNarration(options: RunOptions): Promise<RunOptions> {
-  const { storyboard } = options;
+  const { storyboard, catalog } = options;
   if (!hasNarration(storyboard)) return options;
-  if (options.preview !== true) {
-    throw new ShotrouterError(
-      'unsatisfiable',
-      'this storyboard has narration, and this build reads narration only in a preview (flite, on this machine): run it with --preview, or remove the narration for a paid run',
-    );
-  }
+  const preview = options.preview === true;
   const dir = path.resolve(options.dir);
-  const narrated = await narrate(storyboard, dir, () => PREVIEW_VOICE, options.signal);
-  if (!narrated.storyboard.shots.some((shot) => shot.durationAuto !== undefined)) {
-    return { ...options, storyboard: narrated.storyboard };
+  const estimated = options.plan ?? makePlan(storyboard, catalog);
+  let voiceOf: (speaker: string) => NarrationVoice = () => PREVIEW_VOICE;
+  if (!preview) {
+    // nothing is bought for a plan that cannot run, nor without consent to spend
+    assertRunnable(estimated);
+    const env = options.env ?? process.env;
+    const voices = plannedVoices(estimated, storyboard, catalog, env);
+    const missing = [...new Set((estimated.speech ?? []).map((s) => s.provider))].filter(
+      (provider) => !isCredentialProvider(provider) || credentialsFor(provider, env) === null,
+    );
+    if (missing.length > 0) {
+      throw preflightError(
+        missing.map((provider) => ({
+          check: 'credentials',
+          message: `narration is read on ${provider}, which has no credentials: ${isCredentialProvider(provider) ? missingCredentialHint(provider) : 'configure it'}`,
+        })),
+      );
+    }
+    const toBuy = narrationToBuy(estimated, storyboard, dir, voices);
+    if (toBuy.usd > 0) {
+      const agreed = options.confirmSpend
+        ? await options.confirmSpend({ usd: toBuy.usd, jobs: toBuy.steps, done: toBuy.made })
+        : false;
+      if (!agreed) {
+        throw new ShotrouterError(
+          'aborted',
+          `nothing spent: the narration may cost up to ${shownUsd(toBuy.usd)} and that was not agreed to`,
+        );
+      }
+    }
+    voiceOf = (speaker) => voices.get(speaker)!;
   }
-  const given = options.plan;
-  const plan = makePlan(narrated.storyboard, options.catalog, {
-    ...(given ? { asOf: given.as_of } : {}),
-    ...(given?.budget_usd != null ? { budgetUsd: given.budget_usd } : {}),
-    ...(given?.providers ? { providers: given.providers } : {}),
+  const narrated = await narrate(storyboard, dir, voiceOf, options.signal);
+  if (!narrated.storyboard.shots.some((shot) => shot.durationAuto !== undefined)) {
+    return { ...options, storyboard: narrated.storyboard, plan: estimated };
+  }
+  const plan = makePlan(narrated.storyboard, catalog, {
+    asOf: estimated.as_of,
+    ...(estimated.budget_usd !== null ? { budgetUsd: estimated.budget_usd } : {}),
+    ...(estimated.providers ? { providers: estimated.providers } : {}),
   });
   return { ...options, storyboard: narrated.storyboard, plan };
 }
@@ -366,6 +407,10 @@ function result(
 }
 
 const defaultStore = (dir: string) => openStore({ dir });
+
+/** Micro-USD of the plan's text-to-speech steps at list price. */
+const speechMicro = (plan: Plan) =>
+  (plan.speech ?? []).reduce((sum, step) => sum + toMicro(step.cost_usd), 0);
 
 const isSettled = (state: string) =>
   state === 'done' || state === 'skipped' || state === 'standby' || state === 'failed';

@@ -29,18 +29,16 @@ export const SPEECH_ADAPTERS: Readonly<
     {
       client: ClientSetup;
       call(connection: Connection, request: SpeechRequest): Promise<SpeechReply>;
+      /** what the audio it answers with is written as */
+      ext: '.wav' | '.mp3';
     }
   >
 > = {
-  openai: { client: OPENAI_CLIENT, call: callOpenAISpeech },
-  google: { client: GOOGLE_CLIENT, call: callGeminiSpeech },
-  minimax: { client: MINIMAX_CLIENT, call: callMiniMaxSpeech },
-  elevenlabs: { client: ELEVENLABS_CLIENT, call: callElevenLabsSpeech },
+  openai: { client: OPENAI_CLIENT, call: callOpenAISpeech, ext: '.wav' },
+  google: { client: GOOGLE_CLIENT, call: callGeminiSpeech, ext: '.wav' },
+  minimax: { client: MINIMAX_CLIENT, call: callMiniMaxSpeech, ext: '.mp3' },
+  elevenlabs: { client: ELEVENLABS_CLIENT, call: callElevenLabsSpeech, ext: '.mp3' },
 };
-
-export function hasSpeechAdapter(provider: string): boolean {
-  return Object.hasOwn(SPEECH_ADAPTERS, provider);
-}
 
 export interface SpeechInput {
   card: TtsCard;
@@ -54,7 +52,7 @@ export interface SpeechInput {
 
 /**
  * Reads the text with the route's model and voice. Throws `usage` for a route the card does
- * not have or a provider without an adapter, `authentication` when the provider has no
+ * not have, `invalid_request` for a text longer than the model reads, `authentication` when the provider has no
  * credentials (before anything is sent), and the provider error codes of the call.
  */
 export async function synthesizeSpeech(input: SpeechInput): Promise<SpeechReply> {
@@ -66,12 +64,6 @@ export async function synthesizeSpeech(input: SpeechInput): Promise<SpeechReply>
     );
   }
   const adapter = SPEECH_ADAPTERS[route.provider];
-  if (adapter === undefined) {
-    throw new ShotrouterError(
-      'usage',
-      `${input.card.id}: this build has no text-to-speech adapter for ${route.provider}; name another voice model under voices`,
-    );
-  }
   const max = input.card.capabilities.max_chars.value;
   if ([...input.text].length > max) {
     throw new ShotrouterError(

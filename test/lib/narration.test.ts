@@ -103,14 +103,15 @@ describe('narration in a preview', () => {
     assert.deepEqual(later, before);
   });
 
-  test('a paid run of a narrated storyboard is refused before anything is spent', async () => {
+  test('a paid run without credentials for its voice is refused before anything is spent', async () => {
     const storyboard = loadStoryboard(file, { catalog: models });
     await assert.rejects(
       run({ storyboard, catalog: models, dir: path.join(dir, 'paid'), env: {} }),
       (error: unknown) =>
         ShotrouterError.is(error) &&
-        error.code === 'unsatisfiable' &&
-        /--preview/.test(error.message),
+        error.code === 'environment' &&
+        /narration is read on openai/.test(error.message) &&
+        /OPENAI_API_KEY/.test(error.message),
     );
     assert.equal(fs.existsSync(path.join(dir, 'paid', 'narration')), false);
   });
