@@ -20,7 +20,7 @@ import { ShotrouterError } from '../errors.ts';
 import { audioSeconds, speakLocally } from '../media/index.ts';
 import { SPEECH_ADAPTERS, synthesizeSpeech } from '../providers/speech.ts';
 import { speechCostUsd } from '../router/speech.ts';
-import type { Plan } from '../router/types.ts';
+import type { Plan, SpeechStep } from '../router/types.ts';
 import { hasNarration, withNarrationSeconds } from '../storyboard/narration.ts';
 import type { Storyboard } from '../storyboard/types.ts';
 import { writeTextAtomically } from '../util/write-text.ts';
@@ -74,9 +74,7 @@ export function plannedVoices(
     }
     const notes = storyboard.voices?.[step.speaker]?.notes;
     voices.set(step.speaker, {
-      id: `${card.id}:${step.provider}:${step.voice}`,
-      ...(notes !== undefined ? { notes } : {}),
-      ext: adapter.ext,
+      ...voiceKey(step, storyboard, adapter.ext),
       async speak(text, output, signal) {
         const reply = await synthesizeSpeech({
           card,
@@ -96,8 +94,20 @@ export function plannedVoices(
   return voices;
 }
 
+/** What names a voice's files: the model, provider and voice, the notes, the extension. */
+type VoiceKey = Pick<NarrationVoice, 'id' | 'notes' | 'ext'>;
+
+function voiceKey(step: SpeechStep, storyboard: Storyboard, ext: string): VoiceKey {
+  const notes = storyboard.voices?.[step.speaker]?.notes;
+  return {
+    id: `${step.model}:${step.provider}:${step.voice}`,
+    ...(notes !== undefined ? { notes } : {}),
+    ext,
+  };
+}
+
 /** The file a shot's narration is kept in, by what it was made from (so it is made once). */
-export function narrationFile(text: string, voice: NarrationVoice): string {
+export function narrationFile(text: string, voice: VoiceKey): string {
   const key = createHash('sha256')
     .update(JSON.stringify([voice.id, voice.notes ?? null, text]))
     .digest('hex')
@@ -110,7 +120,6 @@ export function narrationToBuy(
   plan: Plan,
   storyboard: Storyboard,
   dir: string,
-  voices: ReadonlyMap<string, NarrationVoice>,
 ): { usd: number; steps: number; made: number } {
   const texts = new Map(storyboard.shots.map((s) => [s.id, s.narration?.text]));
   let usd = 0;
@@ -118,8 +127,9 @@ export function narrationToBuy(
   let made = 0;
   for (const step of plan.speech ?? []) {
     const text = texts.get(step.shot);
-    const voice = voices.get(step.speaker);
-    if (text === undefined || voice === undefined) continue;
+    const ext = SPEECH_ADAPTERS[step.provider as TtsProviderId]?.ext;
+    if (text === undefined || ext === undefined) continue;
+    const voice = voiceKey(step, storyboard, ext);
     if (fs.existsSync(path.join(dir, narrationFile(text, voice)))) made += 1;
     else {
       usd += step.cost_usd;

@@ -76,11 +76,14 @@ import { adaptersFor, previewRegistry, providerRegistry } from './providers.ts';
 
 /** What a run may still spend, at list prices, before it starts. */
 export interface SpendEstimate {
-  /** USD of every job still to make, on its first route (0 for a preview) */
+  /**
+   * USD of every job still to make, on its first route, and of the narration not made yet
+   * (0 for a preview)
+   */
   usd: number;
-  /** jobs still to make */
+  /** jobs still to make (a narration to buy counts as one) */
   jobs: number;
-  /** jobs whose clip is already made (by this run or an earlier one in the folder) */
+  /** jobs whose clip (or narration) is already made (by this run or an earlier one in the folder) */
   done: number;
 }
 
@@ -363,7 +366,7 @@ async function withNarration(options: RunOptions): Promise<RunOptions> {
         })),
       );
     }
-    const toBuy = narrationToBuy(estimated, storyboard, dir, voices);
+    const toBuy = narrationToBuy(estimated, storyboard, dir);
     if (toBuy.usd > 0) {
       const agreed = options.confirmSpend
         ? await options.confirmSpend({ usd: toBuy.usd, jobs: toBuy.steps, done: toBuy.made })
@@ -581,5 +584,13 @@ export async function estimateRun(options: EstimateOptions): Promise<SpendEstima
   const micro = options.preview
     ? 0
     : left.reduce((sum, s) => sum + toMicro(s.routes[0]?.estimateUsd ?? 0), 0);
-  return { usd: toUsd(micro), jobs: left.length, done: kept.size };
+  // the narration not made yet is bought too, before the video
+  const speech = options.preview
+    ? { usd: 0, steps: 0, made: 0 }
+    : narrationToBuy(options.plan, options.storyboard, dir);
+  return {
+    usd: toUsd(micro + toMicro(speech.usd)),
+    jobs: left.length + speech.steps,
+    done: kept.size + speech.made,
+  };
 }

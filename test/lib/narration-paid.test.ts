@@ -9,7 +9,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readNarrationTakes } from '../../src/assemble/index.ts';
-import { catalog, loadStoryboard, run, ShotrouterError } from '../../src/index.ts';
+import {
+  catalog,
+  estimateRun,
+  loadStoryboard,
+  plan,
+  run,
+  ShotrouterError,
+} from '../../src/index.ts';
 import type { Plan } from '../../src/router/types.ts';
 import { startSandbox } from '../../src/sandbox/server.ts';
 import type { SandboxHandle } from '../../src/sandbox/types.ts';
@@ -74,6 +81,13 @@ describe('narration bought in a run', () => {
     const out = path.join(dir, 'run');
     const storyboard = loadStoryboard(file, { catalog: models });
     const { provider, registry } = payingRegistry();
+    const before = await estimateRun({
+      storyboard,
+      plan: plan(storyboard, models),
+      dir: out,
+      registry,
+    });
+    assert.equal(before.jobs, 8, 'four clips and four narrations to buy');
     const asked: number[] = [];
     const first = await run({
       storyboard,
@@ -91,6 +105,7 @@ describe('narration bought in a run', () => {
     assert.equal(first.state, 'finished');
     assert.equal(asked.length, 2, 'asked for the narration, then for the video');
     assert.ok(asked[0]! > 0);
+    assert.ok(Math.abs(asked[0]! + asked[1]! - before.usd) < 0.01, 'the estimate held both');
     const bought = sandbox.speech();
     assert.deepEqual(bought.map((s) => [s.provider, s.model, s.voice, s.characters]).sort(), [
       ['elevenlabs', 'eleven_multilingual_v2', 'JBFqnCBsd6RMkjVDRZzb', 14],
@@ -131,6 +146,13 @@ describe('narration bought in a run', () => {
       confirmSpend: () => assert.fail('a re-run has nothing to buy'),
     });
     assert.equal(second.state, 'finished');
+    const after = await estimateRun({
+      storyboard: again,
+      plan: plan(again, models),
+      dir: out,
+      registry,
+    });
+    assert.equal(after.usd, 0);
     assert.equal(sandbox.speech().length, 4, 'no narration bought again');
     assert.equal(provider.startCalls.length, 4, 'no clip bought again');
     assert.deepEqual(
