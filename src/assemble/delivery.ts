@@ -252,6 +252,7 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
     },
     join: method,
     edit: editReport(storyboard, edit?.cut.placed),
+    narration: readNarrationTakes(dir),
   });
   await addReview(report, input.store);
   await writeReportJson(dir, report);
@@ -350,7 +351,13 @@ export async function writeReport(
   final: string | null,
 ): Promise<RunReport> {
   const state = await readRunState(input.store, input.runId, input.plan, input.specs);
-  const report = buildReport({ plan: input.plan, state, preview: input.preview, final });
+  const report = buildReport({
+    plan: input.plan,
+    state,
+    preview: input.preview,
+    final,
+    narration: readNarrationTakes(input.dir),
+  });
   await writeReportJson(input.dir, report);
   return report;
 }

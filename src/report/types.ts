@@ -82,6 +82,8 @@ export interface RunReport {
     failed: number;
     /** the plan's estimate for every take of every shot */
     estimate_usd: number;
+    /** USD the narration was bought for (not in `spend_usd`); absent without narration */
+    narration_usd?: number;
   };
   /** the files written beside the cut, relative to the run folder; null when not assembled */
   files: {
@@ -99,6 +101,20 @@ export interface RunReport {
   catalog: CatalogOrigin | null;
   /** the storyboard's edit, when it has scenes or edit-only fields (docs/storyboard.md) */
   edit?: EditReport;
+  /** each narrated shot's narration as made (docs/storyboard.md, "Narration and voices") */
+  narration?: NarrationReport[];
+}
+
+/** One shot's narration in the report: who read it, with what, how long, at what cost. */
+export interface NarrationReport {
+  shot: string;
+  speaker: string;
+  /** relative to the run folder */
+  file: string;
+  seconds: number;
+  /** `flite:slt` for a preview, else `<model>:<provider>:<voice>` */
+  voice: string;
+  cost_usd: number;
 }
 
 /** The cut as the storyboard's edit-only fields made it. */

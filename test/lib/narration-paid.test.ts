@@ -133,6 +133,17 @@ describe('narration bought in a run', () => {
     }
     assert.ok(stored.speech?.every((step) => step.cost_usd > 0));
     assert.equal(provider.startCalls.length, 4);
+    const spent = takes.reduce((sum, t) => sum + t.cost_usd, 0);
+    assert.ok(Math.abs(first.report.total.narration_usd! - spent) < 1e-6);
+    assert.deepEqual(
+      first.report.narration!.map((n) => [n.shot, n.speaker]),
+      [
+        ['a', 'narrator'],
+        ['b', 'mara'],
+        ['c', 'teo'],
+        ['d', 'ines'],
+      ],
+    );
 
     const again = loadStoryboard(file, { catalog: models });
     const second = await run({
