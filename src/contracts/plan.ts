@@ -251,6 +251,11 @@ export const PLAN_PROBLEM_CODES = [
     meaning:
       'A `duration: auto` shot is planned on its narration’s length estimated from the words; the run measures the real length before the video is asked for.',
   },
+  {
+    code: 'narration_too_long',
+    meaning:
+      'A shot’s narration, by the estimate from its words, lasts longer than the shot: it runs over the next shot (`duration: auto` fits the shot to it).',
+  },
   { code: 'warning', meaning: 'A shot’s warning (the same text as in `shots[].warnings`).' },
 ] as const;
 export type PlanProblemCode = (typeof PLAN_PROBLEM_CODES)[number]['code'];

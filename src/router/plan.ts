@@ -42,7 +42,7 @@ import { attachPrompts, promptForm } from './prompt.ts';
 import { describeQuality, describeTie } from './quality.ts';
 import { effectiveTags, PRIORITY_WEIGHT, round4, type Scored, scoreOptions } from './score.ts';
 import { allowedDurations, round6, snapDuration, trimNumber } from './snap.ts';
-import { chooseVoices, planSpeech } from './speech.ts';
+import { chooseVoices, estimatedSpeechSeconds, planSpeech } from './speech.ts';
 import type {
   Fallback,
   Plan,
@@ -231,6 +231,15 @@ function speechOf(
         severity: 'warning',
         code: 'duration_estimated',
         message: `shot ${shot.id} (duration: auto) is planned at ${shot.duration} s, an estimate from its narration's words; the run measures the narration before the video is asked for`,
+      });
+    }
+    const said = shot.narration ? estimatedSpeechSeconds(shot.narration.text) : 0;
+    if (shot.durationAuto === undefined && said > shot.duration + 1e-9) {
+      problems.push({
+        shot: shot.id,
+        severity: 'warning',
+        code: 'narration_too_long',
+        message: `shot ${shot.id}'s narration takes about ${said} s (an estimate from its words) but the shot lasts ${shot.duration} s: it runs over the next shot; write duration: auto, or shorten the narration`,
       });
     }
     const speaker = shot.narration?.speaker;

@@ -50,6 +50,15 @@ describe('speech in the plan', () => {
     const tts = speech.reduce((sum, s) => sum + s.cost_usd, 0);
     assert.ok(Math.abs(planned.total.usd - (video + tts)) < 1e-6, 'the total holds the speech');
     assert.ok(planned.problems.some((p) => p.code === 'duration_estimated' && p.shot === 'a'));
+    assert.ok(!planned.problems.some((p) => p.code === 'narration_too_long'));
+    const long = parseStoryboard(
+      'version: 1\ntitle: T\ndeliver: { resolution: 1280x720, fps: 24 }\nshots: [{ id: a, prompt: p, duration: 2, narration: "one two three four five six seven eight nine ten" }]\n',
+      '/tmp/long.yaml',
+    );
+    const warned = plan(long, models, { providers: [] }).problems.find(
+      (p) => p.code === 'narration_too_long',
+    );
+    assert.match(warned?.message ?? '', /takes about 4 s .* lasts 2 s/);
   });
 
   test('under optimize: cost the default voice is the cheapest; a storyboard without narration has no speech', () => {
