@@ -11,9 +11,15 @@ import type { VoiceClip } from '../media/index.ts';
 export const NARRATION_DIR = 'narration';
 export const NARRATION_LIST = 'narration.json';
 
-/** One shot's narration as made. */
+/** One voice line of a shot (its narration, or a dialogue line voiced by TTS) as made. */
 export interface NarrationTake {
   shot: string;
+  /** absent in lists written before dialogue could be voiced: `narration` */
+  kind?: 'narration' | 'dialogue';
+  /** for dialogue: the line's index in the shot's `audio.dialogue` */
+  line?: number;
+  /** seconds after the shot's start where it is heard (absent: 0) */
+  offset?: number;
   speaker: string;
   /** relative to the run folder */
   file: string;
@@ -43,15 +49,15 @@ export function narrationVoices(
   starts: ReadonlyMap<string, number>,
 ): VoiceClip[] {
   return takes.flatMap((take) => {
-    const at = starts.get(take.shot);
-    if (at === undefined) return [];
+    const start = starts.get(take.shot);
+    if (start === undefined) return [];
     return [
       {
         file: path.join(dir, take.file),
-        at,
+        at: start + (take.offset ?? 0),
         shotId: take.shot,
         speaker: take.speaker,
-        kind: 'narration' as const,
+        kind: take.kind ?? 'narration',
       },
     ];
   });

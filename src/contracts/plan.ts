@@ -350,7 +350,17 @@ export type PlanEdit = z.infer<typeof PlanEditSchema>;
 
 export const SpeechStepSchema = z
   .object({
-    shot: z.string().describe('the shot whose narration this reads'),
+    shot: z.string().describe('the shot whose narration (or dialogue line) this reads'),
+    kind: z
+      .enum(['narration', 'dialogue'])
+      .describe(
+        '`narration`: the shot’s narration; `dialogue`: a line of its `audio.dialogue`, voiced by TTS under `policy.dialogue_voice: tts`',
+      ),
+    line: z
+      .number()
+      .int()
+      .optional()
+      .describe('for `dialogue`: the line’s index in the shot’s `audio.dialogue`'),
     speaker: z.string().describe('who reads it: the narration’s `speaker` (default `narrator`)'),
     voice: z.string().describe('the provider’s voice name or id'),
     model: z.string().describe('the TTS model’s catalog id'),

@@ -21,7 +21,12 @@ import { audioSeconds, speakLocally } from '../media/index.ts';
 import { SPEECH_ADAPTERS, synthesizeSpeech } from '../providers/speech.ts';
 import { speechCostUsd } from '../router/speech.ts';
 import type { Plan, SpeechStep } from '../router/types.ts';
-import { hasNarration, withNarrationSeconds } from '../storyboard/narration.ts';
+import {
+  hasNarration,
+  VOICE_GAP_SECONDS,
+  voiceLines,
+  withNarrationSeconds,
+} from '../storyboard/narration.ts';
 import type { Storyboard } from '../storyboard/types.ts';
 import { writeTextAtomically } from '../util/write-text.ts';
 
@@ -121,12 +126,12 @@ export function narrationToBuy(
   storyboard: Storyboard,
   dir: string,
 ): { usd: number; steps: number; made: number } {
-  const texts = new Map(storyboard.shots.map((s) => [s.id, s.narration?.text]));
+  const texts = new Map(voiceLines(storyboard).map((l) => [lineKey(l), l.text]));
   let usd = 0;
   let steps = 0;
   let made = 0;
   for (const step of plan.speech ?? []) {
-    const text = texts.get(step.shot);
+    const text = texts.get(lineKey(step));
     const ext = SPEECH_ADAPTERS[step.provider as TtsProviderId]?.ext;
     if (text === undefined || ext === undefined) continue;
     const voice = voiceKey(step, storyboard, ext);
@@ -155,20 +160,26 @@ export async function narrate(
   // what earlier runs paid for the files they made stays on record
   const paid = new Map(readNarrationTakes(dir).map((t) => [t.file, t.cost_usd ?? 0]));
   const takes: NarrationTake[] = [];
-  for (const shot of storyboard.shots) {
-    const narration = shot.narration;
-    if (narration === undefined) continue;
-    const voice = voiceOf(narration.speaker);
-    const file = narrationFile(narration.text, voice);
+  // seconds of speech (and the gaps between lines) each shot holds so far
+  const held = new Map<string, number>();
+  for (const line of voiceLines(storyboard)) {
+    const voice = voiceOf(line.speaker);
+    const file = narrationFile(line.text, voice);
     const output = path.join(dir, file);
     // made before by this folder's runs: the same text and voice are never bought twice
     const costUsd = fs.existsSync(output)
       ? (paid.get(file) ?? 0)
-      : await voice.speak(narration.text, output, signal);
+      : await voice.speak(line.text, output, signal);
     const seconds = await audioSeconds(output, signal);
+    const before = held.get(line.shot);
+    const offset = before === undefined ? 0 : before + VOICE_GAP_SECONDS;
+    held.set(line.shot, offset + seconds);
     takes.push({
-      shot: shot.id,
-      speaker: narration.speaker,
+      shot: line.shot,
+      kind: line.kind,
+      ...(line.line !== undefined ? { line: line.line } : {}),
+      offset: Math.round(offset * 1000) / 1000,
+      speaker: line.speaker,
       file,
       seconds,
       voice: voice.id,
@@ -178,8 +189,12 @@ export async function narrate(
     await writeList(folder, takes);
   }
   await writeList(folder, takes);
-  const seconds = new Map(takes.map((t) => [t.shot, t.seconds]));
-  return { storyboard: withNarrationSeconds(storyboard, seconds), takes };
+  return { storyboard: withNarrationSeconds(storyboard, held), takes };
+}
+
+/** A voice line's identity in a shot: its kind and, for dialogue, its index. */
+function lineKey(line: { shot: string; kind: string; line?: number | undefined }): string {
+  return `${line.shot}\n${line.kind}\n${line.line ?? ''}`;
 }
 
 async function writeList(folder: string, takes: readonly NarrationTake[]): Promise<void> {

@@ -108,6 +108,11 @@ export interface RunReport {
 /** One shot's narration in the report: who read it, with what, how long, at what cost. */
 export interface NarrationReport {
   shot: string;
+  /** `dialogue`: a line of the shot's `audio.dialogue` voiced by TTS (absent: narration) */
+  kind?: 'narration' | 'dialogue';
+  line?: number;
+  /** seconds after the shot's start where it is heard */
+  offset?: number;
   speaker: string;
   /** relative to the run folder */
   file: string;

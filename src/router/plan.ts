@@ -18,6 +18,7 @@ import {
   type RejectionReason,
   rejectionReason,
 } from '../contracts/reasons.ts';
+import { hasNarration, voiceLines } from '../storyboard/narration.ts';
 import { qcPolicyOf, type Shot, type Storyboard } from '../storyboard/types.ts';
 import { splitMicro, toMicro, toUsd } from '../util/money.ts';
 import {
@@ -210,7 +211,7 @@ export function planStoryboard(
     continuity,
     ...planEdit(storyboard),
     catalog: catalog.origin,
-    ...(speech.length > 0 || storyboard.shots.some((s) => s.narration) ? { speech } : {}),
+    ...(speech.length > 0 || hasNarration(storyboard) ? { speech } : {}),
   };
 }
 
@@ -222,7 +223,8 @@ function speechOf(
   configured: ReadonlySet<string> | undefined,
   problems: PlanProblem[],
 ): SpeechStep[] {
-  if (!storyboard.shots.some((shot) => shot.narration !== undefined)) return [];
+  const lines = voiceLines(storyboard);
+  if (lines.length === 0) return [];
   const chosen = chooseVoices(storyboard, catalog.voices, { asOf, configured });
   for (const shot of storyboard.shots) {
     if (shot.durationAuto === 'estimate') {
@@ -242,13 +244,16 @@ function speechOf(
         message: `shot ${shot.id}'s narration takes about ${said} s (an estimate from its words) but the shot lasts ${shot.duration} s: it runs over the next shot; write duration: auto, or shorten the narration`,
       });
     }
-    const speaker = shot.narration?.speaker;
-    if (speaker === undefined || chosen.has(speaker)) continue;
+  }
+  const said = new Set<string>();
+  for (const { shot, speaker } of lines) {
+    if (chosen.has(speaker) || said.has(`${shot}\n${speaker}`)) continue;
+    said.add(`${shot}\n${speaker}`);
     problems.push({
-      shot: shot.id,
+      shot,
       severity: 'error',
       code: 'no_voice',
-      message: `shot ${shot.id}'s narration (speaker ${speaker}) has no voice: the catalog has no usable text-to-speech model. Add a kind: tts card (docs/catalog.md#voices), or preview the run (--preview reads narration with a local voice)`,
+      message: `shot ${shot}'s narration (speaker ${speaker}) has no voice: the catalog has no usable text-to-speech model. Add a kind: tts card (docs/catalog.md#voices), or preview the run (--preview reads narration with a local voice)`,
     });
   }
   return planSpeech(storyboard, chosen);

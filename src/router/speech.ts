@@ -6,6 +6,7 @@
  */
 import { lifecycleAt } from '../catalog/load.ts';
 import type { TtsCard, TtsPrice, TtsRoute } from '../catalog/schema.ts';
+import { voiceLines } from '../storyboard/narration.ts';
 import {
   NARRATION_WORDS_PER_SECOND,
   type Optimize,
@@ -47,9 +48,8 @@ export function chooseVoices(
   options: { asOf: string; configured?: ReadonlySet<string> | undefined },
 ): Map<string, ChosenVoice> {
   const chosen = new Map<string, ChosenVoice>();
-  for (const shot of storyboard.shots) {
-    const speaker = shot.narration?.speaker;
-    if (speaker === undefined || chosen.has(speaker)) continue;
+  for (const { speaker } of voiceLines(storyboard)) {
+    if (chosen.has(speaker)) continue;
     const written = storyboard.voices?.[speaker] ?? {};
     const voice = voiceFor(speaker, written, voices, storyboard.policy.optimize, options);
     if (voice !== undefined) chosen.set(speaker, voice);
@@ -124,22 +124,22 @@ function minuteUsd(price: TtsPrice): number {
   return price.unit === 'minute' ? price.usd : (900 * price.usd_per_million) / 1e6;
 }
 
-/** One step per narrated shot, in storyboard order; shots whose speaker has no voice are left out. */
+/** One step per voice line, in playing order; lines whose speaker has no voice are left out. */
 export function planSpeech(
   storyboard: Storyboard,
   chosen: ReadonlyMap<string, ChosenVoice>,
 ): SpeechStep[] {
   const steps: SpeechStep[] = [];
-  for (const shot of storyboard.shots) {
-    const narration = shot.narration;
-    if (narration === undefined) continue;
-    const voice = chosen.get(narration.speaker);
+  for (const line of voiceLines(storyboard)) {
+    const voice = chosen.get(line.speaker);
     if (voice === undefined) continue;
-    const characters = [...narration.text].length;
-    const seconds = estimatedSpeechSeconds(narration.text);
+    const characters = [...line.text].length;
+    const seconds = estimatedSpeechSeconds(line.text);
     steps.push({
-      shot: shot.id,
-      speaker: narration.speaker,
+      shot: line.shot,
+      kind: line.kind,
+      ...(line.line !== undefined ? { line: line.line } : {}),
+      speaker: line.speaker,
       voice: voice.voice,
       model: voice.card.id,
       provider: voice.route.provider,

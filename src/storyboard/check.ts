@@ -25,6 +25,7 @@ import {
   DELIVER_CODECS,
   DELIVER_FITS,
   type Deliver,
+  DIALOGUE_VOICES,
   type DialogueLine,
   type FirstFrameFrom,
   FRAMES_OF_SHOT,
@@ -137,6 +138,7 @@ const FIELDS = {
     'slowmo',
     'qc',
     'continuity',
+    'dialogue_voice',
   ],
   character: ['description', 'references', 'real_person', 'looks', 'narrator'],
   look: ['description', 'references', 'real_person'],
@@ -340,6 +342,8 @@ interface ShotContext {
   style: Style | undefined;
   /** reuse shots found so far (they are not `Shot`s: nothing is generated for them) */
   reuses: ReuseShot[];
+  /** `policy.dialogue_voice: tts`: dialogue asks no sound of the model */
+  dialogueByTts: boolean;
 }
 
 /** A speaker who is not a character: warned once, at the first line, with the count of the others. */
@@ -393,7 +397,15 @@ class Checker {
     const locations = this.locations(top.locations);
     const voices = this.voices(top.voices);
     const ids = new Map<string, number>();
-    const context: ShotContext = { deliver, characters, locations, ids, style, reuses: [] };
+    const context: ShotContext = {
+      deliver,
+      characters,
+      locations,
+      ids,
+      style,
+      reuses: [],
+      dialogueByTts: policy.dialogueVoice === 'tts',
+    };
     const shots = this.shots(top.shots, context);
     this.firstFrameLinks(shots, ids);
     const scenes = this.editLinks(shots, context);
@@ -524,6 +536,8 @@ class Checker {
     if (qc !== undefined) policy.qc = qc;
     const continuity = this.choice(at, 'continuity', fields.continuity, CONTINUITY_POLICIES);
     if (continuity !== undefined) policy.continuity = continuity;
+    const dialogueVoice = this.choice(at, 'dialogue_voice', fields.dialogue_voice, DIALOGUE_VOICES);
+    if (dialogueVoice !== undefined) policy.dialogueVoice = dialogueVoice;
 
     if (policy.allow !== undefined && policy.deny.length > 0) {
       const denied = new Set(policy.deny);
@@ -845,7 +859,9 @@ class Checker {
     if (sequence !== undefined) shot.sequence = sequence;
     if (model !== undefined) shot.model = model;
     if (edit !== undefined) shot.edit = edit;
-    const needs = deriveNeeds(shot, deliver, context.characters, context.locations);
+    const needs = deriveNeeds(shot, deliver, context.characters, context.locations, {
+      dialogueByTts: context.dialogueByTts,
+    });
     // the position is filled in by checkStoryboard once the whole file is known to be valid
     return { ...shot, needs, position: { line: 0, col: 0 } };
   }

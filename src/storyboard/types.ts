@@ -93,7 +93,17 @@ export interface Policy {
   qc?: QcPolicy;
   /** absent: `prefer` (see Continuity below) */
   continuity?: ContinuityPolicy;
+  /** absent: `native` (see DialogueVoice) */
+  dialogueVoice?: DialogueVoice;
 }
+
+/**
+ * Who voices a character's dialogue: `native` (default) the video model, which must then make
+ * sound; `tts` a text-to-speech voice of `voices`, bought like narration and mixed into the cut,
+ * so the shot needs no sound of the model (the picture still shows the characters speaking).
+ */
+export type DialogueVoice = 'native' | 'tts';
+export const DIALOGUE_VOICES: readonly DialogueVoice[] = ['native', 'tts'];
 
 /**
  * The take checks (QC) a run holds every take to, named once here so the storyboard can check

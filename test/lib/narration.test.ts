@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { readNarrationTakes } from '../../src/assemble/index.ts';
-import { catalog, loadStoryboard, run, ShotrouterError } from '../../src/index.ts';
+import { type NarrationTake, readNarrationTakes } from '../../src/assemble/index.ts';
+import { catalog, loadStoryboard, plan, run, ShotrouterError } from '../../src/index.ts';
 import { probe, runFfmpeg } from '../../src/media/index.ts';
 import { autoShotSeconds } from '../../src/storyboard/narration.ts';
 import { TEMP_DIRS, tempDir } from './helpers.ts';
@@ -114,5 +114,73 @@ describe('narration in a preview', () => {
         /OPENAI_API_KEY/.test(error.message),
     );
     assert.equal(fs.existsSync(path.join(dir, 'paid', 'narration')), false);
+  });
+});
+
+describe('dialogue voiced by TTS (policy.dialogue_voice: tts)', () => {
+  const dir = tempDir('dialogue-tts');
+  const file = path.join(dir, 'talk.yaml');
+  fs.writeFileSync(
+    file,
+    `version: 1
+title: Talk
+deliver: { resolution: 320x180, fps: 24, audio: true }
+policy: { allow: [veo-3.1-lite], dialogue_voice: tts }
+characters:
+  mara: { description: a woman in a red coat }
+  teo: { description: an old ferryman }
+voices:
+  teo: { model: tts-1, voice: onyx }
+shots:
+  - id: a
+    prompt: two people talk on a pier
+    duration: auto
+    narration: They met at the pier.
+    characters: [mara, teo]
+    audio:
+      dialogue:
+        - { speaker: mara, line: "Is this the last boat?" }
+        - { speaker: teo, line: "It is." }
+`,
+  );
+
+  test('the model is asked for no sound; each line is a TTS step, heard one after the other', async () => {
+    const storyboard = loadStoryboard(file, { catalog: models });
+    assert.equal(storyboard.shots[0]!.needs.audio, 'none', 'no sound asked of the model');
+    const planned = plan(storyboard, models, { providers: [] });
+    assert.deepEqual(
+      planned.speech!.map((s) => [s.kind, s.line, s.speaker]),
+      [
+        ['narration', undefined, 'narrator'],
+        ['dialogue', 0, 'mara'],
+        ['dialogue', 1, 'teo'],
+      ],
+    );
+    assert.equal(planned.speech![2]!.model, 'tts-1');
+
+    const out = path.join(dir, 'run');
+    const result = await run({ storyboard, catalog: models, dir: out, preview: true });
+    const takes = readNarrationTakes(out);
+    assert.deepEqual(
+      takes.map((t) => [t.kind, t.speaker]),
+      [
+        ['narration', 'narrator'],
+        ['dialogue', 'mara'],
+        ['dialogue', 'teo'],
+      ],
+    );
+    const [n, m, t] = takes as [NarrationTake, NarrationTake, NarrationTake];
+    assert.equal(n.offset, 0);
+    assert.ok(Math.abs(m.offset! - (n.seconds + 0.25)) < 0.002);
+    assert.ok(Math.abs(t.offset! - (m.offset! + m.seconds + 0.25)) < 0.002);
+    const cut = await probe(result.final!);
+    const expected = autoShotSeconds(t.offset! + t.seconds);
+    assert.ok(
+      Math.abs(cut.durationSeconds - expected) < 0.05,
+      `${cut.durationSeconds} ≈ ${expected}`,
+    );
+    // the last line is heard where it was placed
+    const heard = await meanVolume(result.final!, t.offset! + 0.1, t.seconds - 0.2);
+    assert.ok(heard > -45, `teo's line is heard (${heard} dB)`);
   });
 });

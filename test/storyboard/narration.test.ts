@@ -106,6 +106,39 @@ describe('narration', () => {
     assert.equal(field.hint, "did you mean 'voice'?");
   });
 
+  test('policy.dialogue_voice is native or tts', () => {
+    const tts = parseStoryboard(
+      lines(
+        ...HEAD,
+        'policy: { dialogue_voice: tts }',
+        'shots: [{ id: a, prompt: p, duration: 2, audio: { dialogue: [{ speaker: x, line: hi }] } }]',
+      ),
+      INLINE_FILE,
+    );
+    assert.equal(tts.policy.dialogueVoice, 'tts');
+    assert.equal(tts.shots[0]!.needs.audio, 'none');
+    const native = parseStoryboard(
+      lines(
+        ...HEAD,
+        'shots: [{ id: a, prompt: p, duration: 2, audio: { dialogue: [{ speaker: x, line: hi }] } }]',
+      ),
+      INLINE_FILE,
+    );
+    assert.equal(native.shots[0]!.needs.audio, 'required');
+    expectProblem(
+      lines(
+        ...HEAD,
+        'policy: { dialogue_voice: robot }',
+        'shots: [{ id: a, prompt: p, duration: 2 }]',
+      ),
+      {
+        path: 'policy.dialogue_voice',
+        line: 6,
+        col: 27,
+      },
+    );
+  });
+
   test('voices must be a mapping; narration is not heard without an audio track', () => {
     expectProblem(
       lines(...HEAD, 'voices: [narrator]', 'shots: [{ id: a, prompt: p, duration: 2 }]'),
