@@ -53,6 +53,7 @@ import {
   type Tag,
   TRANSITION_TYPES,
   type Transition,
+  VOICE_GAP_SECONDS,
   type Voice,
 } from './types.ts';
 
@@ -60,9 +61,10 @@ import {
  * A narration's length before it is synthesised: its words at a calm pace plus the pause, to the
  * tenth of a second above. An estimate, said so wherever it is shown.
  */
-export function estimatedNarrationSeconds(text: string): number {
+export function estimatedNarrationSeconds(text: string, gaps = 0): number {
   const words = text.split(/\s+/).filter((w) => w !== '').length;
-  const seconds = words / NARRATION_WORDS_PER_SECOND + NARRATION_PAUSE_SECONDS;
+  const seconds =
+    words / NARRATION_WORDS_PER_SECOND + gaps * VOICE_GAP_SECONDS + NARRATION_PAUSE_SECONDS;
   return Math.min(LIMITS.maxShotSeconds, Math.ceil(seconds * 10) / 10);
 }
 
@@ -753,9 +755,15 @@ class Checker {
       });
     }
     const narration = this.narration(at, fields.narration);
+    const audio = this.shotAudio(at, fields.audio, context);
     const auto = fields.duration === 'auto';
+    // what TTS voices read over the shot: its narration, and its dialogue under dialogue_voice: tts
+    const spoken = [
+      ...(narration ? [narration.text] : []),
+      ...(context.dialogueByTts && !audio.silent ? audio.dialogue.map((d) => d.line) : []),
+    ];
     const duration = auto
-      ? this.autoDuration(at, narration)
+      ? this.autoDuration(at, spoken, context.dialogueByTts)
       : this.number(at, 'duration', fields.duration, DURATION, true);
     const size =
       fields.resolution === undefined
@@ -765,7 +773,6 @@ class Checker {
       fields.fps === undefined
         ? context.deliver?.fps
         : this.checked(at, 'fps', checkFps(fields.fps));
-    const audio = this.shotAudio(at, fields.audio, context);
     const cast = this.shotCharacters(at, fields.characters, context.characters);
     const shotStyle = this.text(at, 'style', fields.style, {
       expected: "words for this shot's look (replaces the top-level style.prompt)",
@@ -897,16 +904,21 @@ class Checker {
    * `duration: auto`: the narration's length plus a pause. Until the narration is synthesised
    * the length is an estimate from its words (lib/narration.ts measures the real one).
    */
-  private autoDuration(at: Path, narration: Narration | undefined): number | undefined {
-    if (narration === undefined) {
+  private autoDuration(
+    at: Path,
+    spoken: readonly string[],
+    dialogueByTts: boolean,
+  ): number | undefined {
+    if (spoken.length === 0) {
       this.findings.error([...at, 'duration'], 'is auto but the shot has no narration', {
-        expected: 'a number of seconds, or auto with a narration to time the shot by',
+        expected: `a number of seconds, or auto with a narration${dialogueByTts ? ' or dialogue' : ''} to time the shot by`,
         found: 'auto',
         hint: 'add narration: "…" to the shot, or write its duration in seconds',
       });
       return undefined;
     }
-    return estimatedNarrationSeconds(narration.text);
+    // the lines one after the other, a gap between each
+    return estimatedNarrationSeconds(spoken.join(' '), spoken.length - 1);
   }
 
   /** `voices: { narrator: { model, voice, notes }, mara: {} }`. */

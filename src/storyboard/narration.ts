@@ -6,8 +6,7 @@
 import { deriveNeeds } from './needs.ts';
 import { NARRATION_PAUSE_SECONDS, type Storyboard } from './types.ts';
 
-/** Seconds of silence between two voice lines of one shot (narration, then each dialogue line). */
-export const VOICE_GAP_SECONDS = 0.25;
+export { VOICE_GAP_SECONDS } from './types.ts';
 
 /** One line a TTS voice reads over a shot. */
 export interface VoiceLine {

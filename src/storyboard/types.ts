@@ -235,6 +235,8 @@ export interface Voice {
  */
 export const NARRATION_PAUSE_SECONDS = 0.6;
 export const NARRATION_WORDS_PER_SECOND = 2.5;
+/** Seconds of silence between two voice lines of one shot (narration, then each dialogue line). */
+export const VOICE_GAP_SECONDS = 0.25;
 
 export interface Shot {
   /** 0-based position in the storyboard */

@@ -116,6 +116,17 @@ describe('narration', () => {
       INLINE_FILE,
     );
     assert.equal(tts.policy.dialogueVoice, 'tts');
+    const auto = parseStoryboard(
+      lines(
+        ...HEAD,
+        'policy: { dialogue_voice: tts }',
+        'shots: [{ id: a, prompt: p, duration: auto, audio: { dialogue: [{ speaker: x, line: one two three four five }, { speaker: y, line: six seven eight nine ten }] } }]',
+      ),
+      INLINE_FILE,
+    );
+    // 10 words at 2.5 a second, one gap of 0.25 s between the lines, the pause of 0.6 s
+    assert.equal(auto.shots[0]!.duration, 4.9);
+    assert.equal(auto.shots[0]!.durationAuto, 'estimate');
     assert.equal(tts.shots[0]!.needs.audio, 'none');
     const native = parseStoryboard(
       lines(
