@@ -25,7 +25,7 @@ export interface NarrationTake {
   file: string;
   /** seconds of speech */
   seconds: number;
-  /** what read it: `flite:<voice>` for a preview, else `<model>:<voice>` */
+  /** what read it: `flite:<voice>` for a preview, else `<model>:<provider>:<voice>` */
   voice: string;
   /** USD the provider billed for it at list price (0 for a preview's, and for one made earlier) */
   cost_usd: number;

@@ -28,11 +28,12 @@ import {
   withNarrationSeconds,
 } from '../storyboard/narration.ts';
 import type { Storyboard } from '../storyboard/types.ts';
+import { writeFileAtomicallySync } from '../util/atomic-write.ts';
 import { writeTextAtomically } from '../util/write-text.ts';
 
 /** What one narration is read with: its cache key is made of these and the text. */
 export interface NarrationVoice {
-  /** `flite:slt`, or `<catalog model>:<voice>` */
+  /** `flite:slt`, or `<catalog model>:<provider>:<voice>` */
   id: string;
   /** what else changes the audio (the delivery notes); part of the cache key */
   notes?: string;
@@ -90,7 +91,8 @@ export function plannedVoices(
           adapter: { env },
           ...(signal ? { signal } : {}),
         });
-        await writeBytesAtomically(output, reply.audio);
+        // a paid result: on disk whole and flushed before anything else happens
+        writeFileAtomicallySync(output, reply.audio, 0o644);
         const seconds = await audioSeconds(output, signal);
         return speechCostUsd(route.price.value, [...text].length, seconds);
       },
@@ -202,10 +204,4 @@ async function writeList(folder: string, takes: readonly NarrationTake[]): Promi
     path.join(folder, NARRATION_LIST),
     `${JSON.stringify({ version: 1, takes }, null, 2)}\n`,
   );
-}
-
-async function writeBytesAtomically(file: string, bytes: Uint8Array): Promise<void> {
-  const temporary = `${file}.${process.pid}.partial`;
-  await fs.promises.writeFile(temporary, bytes);
-  await fs.promises.rename(temporary, file);
 }
