@@ -85,6 +85,11 @@ export interface SpendEstimate {
   jobs: number;
   /** jobs whose clip (or narration) is already made (by this run or an earlier one in the folder) */
   done: number;
+  /**
+   * what `confirmSpend` is asked for: `narration`, the text to speech bought before any video
+   * (asked first, on its own); absent: the generation
+   */
+  stage?: 'narration';
 }
 
 /** The run is in the database and about to start (sent before `confirmSpend` is asked). */
@@ -369,7 +374,12 @@ async function withNarration(options: RunOptions): Promise<RunOptions> {
     const toBuy = narrationToBuy(estimated, storyboard, dir);
     if (toBuy.usd > 0) {
       const agreed = options.confirmSpend
-        ? await options.confirmSpend({ usd: toBuy.usd, jobs: toBuy.steps, done: toBuy.made })
+        ? await options.confirmSpend({
+            usd: toBuy.usd,
+            jobs: toBuy.steps,
+            done: toBuy.made,
+            stage: 'narration',
+          })
         : false;
       if (!agreed) {
         throw new ShotrouterError(

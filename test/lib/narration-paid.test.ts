@@ -89,6 +89,7 @@ describe('narration bought in a run', () => {
     });
     assert.equal(before.jobs, 8, 'four clips and four narrations to buy');
     const asked: number[] = [];
+    const stages: string[] = [];
     const first = await run({
       storyboard,
       catalog: models,
@@ -97,13 +98,15 @@ describe('narration bought in a run', () => {
       tools: fakeTools,
       env: env(),
       assemble: false,
-      confirmSpend: ({ usd }) => {
+      confirmSpend: ({ usd, stage }) => {
         asked.push(usd);
+        stages.push(stage ?? 'generation');
         return true;
       },
     });
     assert.equal(first.state, 'finished');
     assert.equal(asked.length, 2, 'asked for the narration, then for the video');
+    assert.deepEqual(stages, ['narration', 'generation']);
     assert.ok(asked[0]! > 0);
     assert.ok(Math.abs(asked[0]! + asked[1]! - before.usd) < 0.01, 'the estimate held both');
     const bought = sandbox.speech();
