@@ -252,6 +252,11 @@ export const PLAN_PROBLEM_CODES = [
       'A `duration: auto` shot is planned on its narration’s length estimated from the words; the run measures the real length before the video is asked for.',
   },
   {
+    code: 'unknown_voice',
+    meaning:
+      'A speaker’s `voices.<speaker>.voice` is not one of the voices its model’s card lists; the message lists them.',
+  },
+  {
     code: 'narration_too_long',
     meaning:
       'A shot’s narration, by the estimate from its words, lasts longer than the shot: it runs over the next shot (`duration: auto` fits the shot to it).',

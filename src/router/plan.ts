@@ -245,6 +245,17 @@ function speechOf(
       });
     }
   }
+  for (const [speaker, voice] of chosen) {
+    const offered = voice.card.capabilities.voices.value;
+    if (offered.length === 0 || offered.includes(voice.voice)) continue;
+    const near = offered.find((v) => v.toLowerCase() === voice.voice.toLowerCase());
+    problems.push({
+      shot: null,
+      severity: 'error',
+      code: 'unknown_voice',
+      message: `voices.${speaker}.voice '${voice.voice}' is not a voice of ${voice.card.id}: ${near ? `did you mean '${near}'? ` : ''}use one of ${offered.join(', ')}`,
+    });
+  }
   const said = new Set<string>();
   for (const { shot, speaker } of lines) {
     if (chosen.has(speaker) || said.has(`${shot}\n${speaker}`)) continue;

@@ -74,6 +74,25 @@ describe('speech in the plan', () => {
     assert.equal(plan(silent, models).speech, undefined);
   });
 
+  test('a voice its model does not offer is an error that lists the voices', () => {
+    const wrong = plan(board('voices:\n  narrator: { model: tts-1, voice: Nova2 }'), models, {
+      providers: [],
+    });
+    const problem = wrong.problems.find((p) => p.code === 'unknown_voice');
+    assert.equal(problem?.severity, 'error');
+    assert.match(
+      problem!.message,
+      /voices\.narrator\.voice 'Nova2' is not a voice of tts-1: use one of alloy, ash/,
+    );
+    const cased = plan(board('voices:\n  narrator: { model: tts-1, voice: NOVA }'), models, {
+      providers: [],
+    });
+    assert.match(
+      cased.problems.find((p) => p.code === 'unknown_voice')!.message,
+      /did you mean 'nova'/,
+    );
+  });
+
   test('the speech comes off the budget', () => {
     const narrated = board('voices:\n  narrator: { model: eleven-multilingual-v2 }');
     const free = plan(narrated, models, { providers: [] });
