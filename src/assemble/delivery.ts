@@ -21,15 +21,29 @@ import { writeReportHtml } from '../report/index.ts';
 import type { Plan, PlannedShot } from '../router/types.ts';
 import type { MediaRow, Store } from '../store/store.ts';
 import { cutEntries, hasEdits } from '../storyboard/edit.ts';
+import { hasNarration } from '../storyboard/narration.ts';
 import type { Shot, Storyboard } from '../storyboard/types.ts';
-import type { ClipMarker, ClipProvenance, TimelineMarker } from '../timeline/index.ts';
+import type { AudioTrack, ClipMarker, ClipProvenance, TimelineMarker } from '../timeline/index.ts';
 import { writeTextAtomically } from '../util/write-text.ts';
 import { writeCaptions } from './captions.ts';
 import { ConformedFolder } from './conformed.ts';
 import { type EditedCut, editCut } from './edit-cut.ts';
 import { editedTimelineShots, editMarkers } from './edit-timeline.ts';
 import { type GroupMember, splitGroupClip } from './group-split.ts';
-import { audioReport, bedTracks, checkSoundFiles, keepSoundFiles, musicBeds } from './music.ts';
+import {
+  audioReport,
+  bedTracks,
+  checkSoundFiles,
+  keepSoundFiles,
+  musicBeds,
+  placeOnTracks,
+} from './music.ts';
+import {
+  type NarrationTake,
+  narrationVoices,
+  readNarrationTakes,
+  startsInOrder,
+} from './narration.ts';
 import { cutChoice, pickedTake } from './picks.ts';
 import { aiGeneratedTags, PROVENANCE_FILE, writeProvenance } from './provenance.ts';
 import { takeMarkers } from './qc-markers.ts';
@@ -178,25 +192,30 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
   const edit = await editedDelivery(folder, storyboard, cut, label);
   step({ step: 'join', clips: cut.length });
   const tags = cutModels.length > 0 ? label(cutModels) : {};
-  // with music the join leaves the level alone: the mix sets the whole programme's
+  // with music or voices the join leaves the level alone: the mix sets the whole programme's
   const beds = settings.audio ? musicBeds(storyboard, settings.fps) : [];
   const fileSeconds = beds.length > 0 ? await checkSoundFiles(storyboard, signal) : new Map();
-  const joined =
-    beds.length > 0 ? path.join(dir, `.${FINAL_BASENAME}.unmixed${settings.ext}`) : final;
+  const narration = settings.audio && hasNarration(storyboard) ? readNarrationTakes(dir) : [];
+  const starts = edit
+    ? new Map(edit.cut.placed.map((p) => [p.entry.id, p.start]))
+    : startsInOrder(cut.map((c) => ({ id: c.shot.id, seconds: c.shot.duration })));
+  const voices = narrationVoices(dir, narration, starts);
+  const mixed = beds.length > 0 || voices.length > 0;
+  const joined = mixed ? path.join(dir, `.${FINAL_BASENAME}.unmixed${settings.ext}`) : final;
   const { method } = await joinClips({
     inputs: (edit?.cut.files ?? cut.map((c) => c.clip)).map((clip) => path.join(dir, clip)),
     output: joined,
     codec: settings.codec,
-    ...(settings.audio && beds.length === 0 ? { loudnessLufs: settings.loudness } : {}),
+    ...(settings.audio && !mixed ? { loudnessLufs: settings.loudness } : {}),
     tags,
     ...(signal ? { signal } : {}),
   });
-  if (beds.length > 0) {
+  if (mixed) {
     try {
       await mixSoundtrack({
         input: joined,
         output: final,
-        voices: [],
+        voices,
         music: beds,
         loudnessLufs: settings.loudness,
         tags,
@@ -241,6 +260,7 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
       );
   // the sounds under the clips on tracks of their own, from copies in the run folder
   const audioTracks = bedTracks(beds, keepSoundFiles(dir, beds), fileSeconds);
+  voiceTracks(audioTracks, narration, starts);
   if (audioTracks.length > 0) timeline.audioTracks = audioTracks;
   await writeTimelines(dir, timeline);
   const captions = await writeCaptions(dir, edit?.cut.placed ?? []);
@@ -264,6 +284,7 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
     },
     join: method,
     edit: editReport(storyboard, edit?.cut.placed),
+    narration: readNarrationTakes(dir),
   });
   if (audioTracks.length > 0) {
     report.audio = audioReport(storyboard, settings.fps, audioTracks, settings.loudness);
@@ -284,6 +305,31 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
   });
   await folder.prune();
   return { final, report };
+}
+
+/** Puts the narration and voiced dialogue laid over the cut on tracks of their own. */
+function voiceTracks(
+  tracks: AudioTrack[],
+  takes: readonly NarrationTake[],
+  starts: ReadonlyMap<string, number>,
+): void {
+  for (const take of takes) {
+    const start = starts.get(take.shot);
+    if (start === undefined) continue;
+    const kind = take.kind ?? 'narration';
+    placeOnTracks(tracks, kind, 'dialogue', {
+      name: `${take.shot} ${take.speaker}`,
+      file: take.file,
+      at: start + (take.offset ?? 0),
+      sourceStart: 0,
+      duration: take.seconds,
+      mediaDuration: take.seconds,
+      source: kind,
+      gainDb: 0,
+      ducked: false,
+      shotId: take.shot,
+    });
+  }
 }
 
 /** A shot as the timelines show it when the storyboard does not edit the cut. */
@@ -338,7 +384,13 @@ export async function writeReport(
   final: string | null,
 ): Promise<RunReport> {
   const state = await readRunState(input.store, input.runId, input.plan, input.specs);
-  const report = buildReport({ plan: input.plan, state, preview: input.preview, final });
+  const report = buildReport({
+    plan: input.plan,
+    state,
+    preview: input.preview,
+    final,
+    narration: readNarrationTakes(input.dir),
+  });
   await writeReportJson(input.dir, report);
   return report;
 }

@@ -14,6 +14,12 @@ export {
 } from './delivery.ts';
 export { LandingConformer, type LandingInput } from './landing.ts';
 export { checkSoundFiles, musicBeds, type PlacedBed, placeOnTracks } from './music.ts';
+export {
+  NARRATION_DIR,
+  NARRATION_LIST,
+  type NarrationTake,
+  readNarrationTakes,
+} from './narration.ts';
 export { cutChoice, pickedTake, recordPick } from './picks.ts';
 export { type KeptRun, keptRun, type PickResult, pickTake } from './reassemble.ts';
 export {

@@ -2,10 +2,11 @@
  * report.json built from a run's state (its shape is the report's: report/types.ts), one entry
  * per shot in storyboard order, with what the assembly decided for each shot.
  */
-import type { EditReport, RunReport, ShotReport } from '../report/types.ts';
+import type { EditReport, NarrationReport, RunReport, ShotReport } from '../report/types.ts';
 import type { Plan } from '../router/types.ts';
 import { cutEntries, cutStarts, hasEdits } from '../storyboard/edit.ts';
 import type { Storyboard } from '../storyboard/types.ts';
+import { toMicro } from '../util/money.ts';
 import type { PlacedEntry } from './edit-cut.ts';
 import { cutChoice } from './picks.ts';
 import type { RunState } from './run-state.ts';
@@ -38,8 +39,11 @@ export function buildReport(input: {
   files?: RunReport['files'];
   join?: RunReport['join'];
   edit?: EditReport | undefined;
+  /** the run's narration as made (assemble/narration.ts) */
+  narration?: readonly NarrationReport[];
 }): RunReport {
   const { state } = input;
+  const narration = (input.narration ?? []).map((n) => ({ ...n }));
   let totalMicro = 0;
   const counted = new Set<string>();
   const shots = state.sources.map(({ planned, takes, jobs }): ShotReport => {
@@ -144,11 +148,15 @@ export function buildReport(input: {
       done: shots.filter((s) => s.state === 'done').length,
       failed: shots.filter((s) => s.state === 'failed').length,
       estimate_usd: input.plan.total.usd,
+      ...(narration.length > 0
+        ? { narration_usd: usd(narration.reduce((sum, n) => sum + toMicro(n.cost_usd), 0)) }
+        : {}),
     },
     files: input.files ?? null,
     join: input.join ?? null,
     catalog: input.plan.catalog ?? null,
     ...(input.edit ? { edit: input.edit } : {}),
+    ...(narration.length > 0 ? { narration } : {}),
   };
 }
 

@@ -11,11 +11,13 @@ import { type Locator, problemAt } from './problems.ts';
 import {
   type AnyCard,
   isJudgeCard,
+  isTtsCard,
   type JudgeCard,
   LOCAL_PROVIDERS,
   type ModelCard,
   type PriceRule,
   type Tier,
+  type TtsCard,
 } from './schema.ts';
 import { tiersOfSizes } from './tiers.ts';
 
@@ -32,8 +34,8 @@ export function checkWritten(value: unknown, locate: Locator): Problem[] {
 
 /** Checks of a card that passed the schema. */
 export function checkCard(card: AnyCard, locate: Locator): Problem[] {
-  if (isJudgeCard(card))
-    return [...checkJudgeRoutes(card, locate), ...checkLifecycle(card, locate)];
+  if (isJudgeCard(card) || isTtsCard(card))
+    return [...checkOnceEachRoute(card, locate), ...checkLifecycle(card, locate)];
   return [
     ...checkDurations(card, locate),
     ...checkRoutes(card, locate),
@@ -194,8 +196,8 @@ function priced(rules: readonly PriceRule[], tier: Tier): boolean {
   );
 }
 
-/** A judge's routes: each provider and model once. */
-function checkJudgeRoutes(card: JudgeCard, locate: Locator): Problem[] {
+/** A judge's or a voice's routes: each provider and model once. */
+function checkOnceEachRoute(card: JudgeCard | TtsCard, locate: Locator): Problem[] {
   const seen = new Map<string, number>();
   const problems: Problem[] = [];
   card.routes.forEach((route, r) => {

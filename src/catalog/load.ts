@@ -21,11 +21,14 @@ import {
 import {
   type AnyCard,
   isJudgeCard,
+  isTtsCard,
   type JudgeCard,
   JudgeCardSchema,
   type ModelCard,
   ModelCardSchema,
   type Route,
+  type TtsCard,
+  TtsCardSchema,
 } from './schema.ts';
 
 export interface Catalog {
@@ -45,6 +48,12 @@ export interface Catalog {
    */
   judges: JudgeCard[];
   judgesById: ReadonlyMap<string, JudgeCard>;
+  /**
+   * Text-to-speech models (`kind: tts`), sorted by id: what reads a storyboard's narration.
+   * Never routed for video; ids are unique across all cards.
+   */
+  voices: TtsCard[];
+  voicesById: ReadonlyMap<string, TtsCard>;
   /** the file that last defined or changed each card (an overlay, when one touched it) */
   fileOf: ReadonlyMap<string, string>;
   /** which cards these are: every plan records it, so a plan can be traced to its catalog */
@@ -258,8 +267,13 @@ function parseCard(
 ): { entry?: Omit<Entry, 'file'>; problems: Problem[] } {
   const problems = checkWritten(value, locate);
   // a judge is a card of its own shape; anything else is checked as a video model
-  const judge = isPlainObject(value) && value.kind === 'judge';
-  const result = judge ? JudgeCardSchema.safeParse(value) : ModelCardSchema.safeParse(value);
+  const kind = isPlainObject(value) ? value.kind : undefined;
+  const result =
+    kind === 'judge'
+      ? JudgeCardSchema.safeParse(value)
+      : kind === 'tts'
+        ? TtsCardSchema.safeParse(value)
+        : ModelCardSchema.safeParse(value);
   if (!result.success)
     return { problems: [...problems, ...issuesToProblems(result.error.issues, value, locate)] };
   problems.push(...checkCard(result.data, locate));
@@ -471,14 +485,17 @@ function toCatalog(entries: Map<string, Entry>, origin: CatalogOrigin): Catalog 
     a.card.id < b.card.id ? -1 : a.card.id > b.card.id ? 1 : 0,
   );
   const cards = sorted.map((e) => e.card);
-  const video = cards.filter((card): card is ModelCard => !isJudgeCard(card));
+  const video = cards.filter((card): card is ModelCard => !isJudgeCard(card) && !isTtsCard(card));
   const judges = cards.filter(isJudgeCard);
+  const voices = cards.filter(isTtsCard);
   return {
     models: video.filter((card) => card.kind === 'generate'),
     editModels: video.filter((card) => card.kind !== 'generate'),
     byId: new Map(video.map((card) => [card.id, card])),
     judges,
     judgesById: new Map(judges.map((card) => [card.id, card])),
+    voices,
+    voicesById: new Map(voices.map((card) => [card.id, card])),
     fileOf: new Map(sorted.map((e) => [e.card.id, e.file])),
     origin,
   };

@@ -325,9 +325,74 @@ export const JudgeCardSchema = z.strictObject({
 });
 export type JudgeCard = z.infer<typeof JudgeCardSchema>;
 
-/** Any card of the catalog folder: a video model (generate or edit) or a judge. */
-export type AnyCard = ModelCard | JudgeCard;
+// ---------------------------------------------------------------------------------------------
+// Voices: text-to-speech models that read a shot's narration (storyboard `narration`, `voices`)
+
+/** Providers shotrouter has a text-to-speech adapter for. */
+export const TTS_PROVIDERS = ['openai', 'elevenlabs', 'google', 'minimax'] as const;
+export type TtsProviderId = (typeof TTS_PROVIDERS)[number];
+
+/**
+ * A voice's list price: per million characters of text sent (how OpenAI's tts-1, ElevenLabs,
+ * Google Cloud and MiniMax bill), or per minute of speech made (how OpenAI bills
+ * gpt-4o-mini-tts, estimated from the text's length before the call).
+ */
+export const TtsPriceSchema = z.discriminatedUnion('unit', [
+  z.strictObject({ unit: z.literal('character'), usd_per_million: z.number().nonnegative() }),
+  z.strictObject({ unit: z.literal('minute'), usd: z.number().nonnegative() }),
+]);
+export type TtsPrice = z.infer<typeof TtsPriceSchema>;
+
+export const TtsRouteSchema = z.strictObject({
+  provider: z.enum(TTS_PROVIDERS),
+  /** the provider's own model id */
+  model: z.string().min(1),
+  price: fact(TtsPriceSchema),
+  /** the voice used when the storyboard names none */
+  default_voice: fact(z.string().min(1)),
+  retired_on: fact(isoDate).optional(),
+  replacement: z.string().optional(),
+  note: z.string().optional(),
+});
+export type TtsRoute = z.infer<typeof TtsRouteSchema>;
+
+/**
+ * A text-to-speech card (`kind: tts`): the voices it offers, the languages it reads, the
+ * longest text one request takes, and its routes with their prices.
+ */
+export const TtsCardSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+  name: z.string().min(1),
+  kind: z.literal('tts'),
+  vendor: z.string().min(1),
+  family: z.string().min(1),
+  released: fact(isoDate.nullable()),
+  lifecycle: JudgeCardSchema.shape.lifecycle,
+  capabilities: z.strictObject({
+    /** the voices by name (an empty list: any voice id of the account, e.g. cloned voices) */
+    voices: fact(z.array(z.string().min(1))),
+    /** languages it reads, as BCP 47 tags (`multi`: many, listed by the source) */
+    languages: fact(z.array(z.string().min(1)).min(1)),
+    /** the longest text one request takes, in characters */
+    max_chars: fact(z.number().int().positive()),
+    /** it takes delivery instructions (`voices.<speaker>.notes`) */
+    instructions: fact(z.boolean()),
+  }),
+  /** 0..1, how natural it sounds: the default voice is the best one within the budget */
+  quality: ModelCardSchema.shape.quality,
+  routes: z.array(TtsRouteSchema).min(1),
+  sources: ModelCardSchema.shape.sources,
+  notes: z.array(z.string()).default([]),
+});
+export type TtsCard = z.infer<typeof TtsCardSchema>;
+
+/** Any card of the catalog folder: a video model (generate or edit), a judge or a voice. */
+export type AnyCard = ModelCard | JudgeCard | TtsCard;
 
 export function isJudgeCard(card: AnyCard): card is JudgeCard {
   return card.kind === 'judge';
+}
+
+export function isTtsCard(card: AnyCard): card is TtsCard {
+  return card.kind === 'tts';
 }

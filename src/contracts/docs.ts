@@ -16,6 +16,7 @@ import {
   PlanProblemSchema,
   PlanSchema,
   RejectionSchema,
+  SpeechStepSchema,
   TrimSchema,
 } from './plan.ts';
 import { PlanWarningSchema, REJECTION_ADVICE, RejectionReasonSchema } from './reasons.ts';
@@ -49,6 +50,7 @@ const SECTIONS: Array<{ id: string; title: string; schema: z.ZodType }> = [
     title: 'Continuity group (`continuity.groups[]`)',
     schema: ContinuityGroupSchema,
   },
+  { id: 'speech-step', title: 'Speech step (`speech[]`)', schema: SpeechStepSchema },
   { id: 'error-body', title: 'HTTP API error body', schema: ErrorBodySchema },
   { id: 'problem', title: 'Storyboard problem (`error.problems[]`)', schema: ProblemSchema },
 ];

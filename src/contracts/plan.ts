@@ -241,6 +241,26 @@ export const PLAN_PROBLEM_CODES = [
     meaning:
       'Under `policy.continuity: strict`, no one model family can make every shot of a continuity group.',
   },
+  {
+    code: 'no_voice',
+    meaning:
+      'A shot’s narration has no text-to-speech voice: the catalog has none usable (or none with credentials).',
+  },
+  {
+    code: 'duration_estimated',
+    meaning:
+      'A `duration: auto` shot is planned on its narration’s length estimated from the words; the run measures the real length before the video is asked for.',
+  },
+  {
+    code: 'unknown_voice',
+    meaning:
+      'A speaker’s `voices.<speaker>.voice` is not one of the voices its model’s card lists; the message lists them.',
+  },
+  {
+    code: 'narration_too_long',
+    meaning:
+      'A shot’s narration, by the estimate from its words, lasts longer than the shot: it runs over the next shot (`duration: auto` fits the shot to it).',
+  },
   { code: 'warning', meaning: 'A shot’s warning (the same text as in `shots[].warnings`).' },
 ] as const;
 export type PlanProblemCode = (typeof PLAN_PROBLEM_CODES)[number]['code'];
@@ -333,6 +353,33 @@ export const PlanEditSchema = z
   .meta({ description: 'How the storyboard edits the cut (docs/storyboard.md)' });
 export type PlanEdit = z.infer<typeof PlanEditSchema>;
 
+export const SpeechStepSchema = z
+  .object({
+    shot: z.string().describe('the shot whose narration (or dialogue line) this reads'),
+    kind: z
+      .enum(['narration', 'dialogue'])
+      .describe(
+        '`narration`: the shot’s narration; `dialogue`: a line of its `audio.dialogue`, voiced by TTS under `policy.dialogue_voice: tts`',
+      ),
+    line: z
+      .number()
+      .int()
+      .optional()
+      .describe('for `dialogue`: the line’s index in the shot’s `audio.dialogue`'),
+    speaker: z.string().describe('who reads it: the narration’s `speaker` (default `narrator`)'),
+    voice: z.string().describe('the provider’s voice name or id'),
+    model: z.string().describe('the TTS model’s catalog id'),
+    provider: z.string().describe('the provider the TTS step is bought from'),
+    characters: z.number().int().describe('characters of text sent'),
+    estimated_seconds: z
+      .number()
+      .describe('seconds of speech estimated from the words (an estimate until synthesised)'),
+    cost_usd: z.number().describe('USD at list price (per character, or per minute estimated)'),
+    reasons: z.array(z.string()).describe('why this model and voice: written, or chosen and why'),
+  })
+  .meta({ description: 'One text-to-speech step: a shot’s narration read by a voice' });
+export type SpeechStep = z.infer<typeof SpeechStepSchema>;
+
 export const PlanSchema = z
   .object({
     title: z.string().describe('the storyboard’s title'),
@@ -367,6 +414,12 @@ export const PlanSchema = z
     catalog: CatalogOriginSchema.optional().describe(
       'the catalog the plan was made with (absent only in plans stored before catalogs were recorded)',
     ),
+    speech: z
+      .array(SpeechStepSchema)
+      .optional()
+      .describe(
+        'every text-to-speech step, one per narrated shot, in storyboard order; their cost is in `total` and the budget (absent: no narration)',
+      ),
   })
   .meta({ description: 'What the router decided, before anything is spent' });
 export type Plan = z.infer<typeof PlanSchema>;

@@ -22,7 +22,7 @@ export interface FieldSwitches {
   narration: boolean;
 }
 
-export const FIELDS_IN_FORMAT: FieldSwitches = { style: true, scene: true, narration: false };
+export const FIELDS_IN_FORMAT: FieldSwitches = { style: true, scene: true, narration: true };
 
 const WIDTH = 100;
 
@@ -58,6 +58,8 @@ export function emitStoryboard(
       out.push(...body);
     }
   }
+
+  if (board.voices && board.voices.length > 0) emitVoices(out, board, fields.narration);
 
   out.push('shots:');
   const headings = new Map(board.scenes.map((s) => [s.id, s]));
@@ -106,6 +108,29 @@ function emitShot(
     const value: Record<string, string> = { text: shot.narration.text };
     if (shot.narration.speaker !== undefined) value.speaker = shot.narration.speaker;
     optional(out, '    ', fields.narration, 'narration', value);
+  }
+}
+
+/** `voices:` (with narration switched on), else the same as comments. */
+function emitVoices(out: string[], board: ImportedBoard, asField: boolean) {
+  if (asField) out.push('voices:');
+  for (const voice of board.voices ?? []) {
+    const indent = asField ? '  ' : '';
+    if (voice.origin) comment(out, indent, from(board.source, voice.origin));
+    for (const note of voice.comments) comment(out, indent, note);
+    const value: Record<string, string> = {};
+    if (voice.model !== undefined) value.model = voice.model;
+    if (voice.voice !== undefined) value.voice = voice.voice;
+    if (voice.notes !== undefined) value.notes = voice.notes;
+    if (!asField) {
+      for (const [key, text] of Object.entries(value))
+        comment(out, '', `voices.${voice.speaker}.${key}: ${text}`);
+      continue;
+    }
+    const fields = Object.entries(value).map(([key, text]) => `${key}: ${scalar(text, true)}`);
+    out.push(
+      `  ${scalar(voice.speaker)}: ${fields.length === 0 ? '{}' : `{ ${fields.join(', ')} }`}`,
+    );
   }
 }
 

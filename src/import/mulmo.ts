@@ -3,8 +3,10 @@
  * schema names them: `title`, `canvasSize`, `imageParams.style` and `imageParams.images` (named
  * images: a picture or a prompt of a recurring character), `speechParams.speakers`, and each
  * beat's `id`, `text`, `speaker`, `imagePrompt`, `moviePrompt`, `image`, `imageNames`,
- * `imageParams.style`, `duration`, `description` and `hidden`. Everything else (voices, BGM,
- * captions, transitions, slides) has no place in a storyboard and is left out.
+ * `imageParams.style`, `duration`, `description` and `hidden`. A speaker's voice (`voiceId`,
+ * `provider`, `speechOptions.instruction`) becomes its entry under `voices` where the provider
+ * is one of the catalog's voices. Everything else (BGM, captions, transitions, slides) has no
+ * place in a storyboard and is left out.
  */
 import path from 'node:path';
 import { InvalidInputError } from '../errors.ts';
@@ -19,7 +21,13 @@ import {
   pad,
   secondsForText,
 } from './shared.ts';
-import type { ImportedBoard, ImportedCharacter, ImportedShot, ReadContext } from './types.ts';
+import type {
+  ImportedBoard,
+  ImportedCharacter,
+  ImportedShot,
+  ImportedVoice,
+  ReadContext,
+} from './types.ts';
 
 type Json = Record<string, unknown>;
 
@@ -54,6 +62,9 @@ export function readMulmo(text: string, file: string, context: ReadContext): Imp
   );
   const known = new Map(characters.map((c) => [c.id, c]));
   const speaker = defaultSpeaker(root.speechParams);
+  const voices = speakerVoices(root.speechParams, (name) =>
+    doc.positionOf(['speechParams', 'speakers', name]),
+  );
   const ids = new IdSet();
   const shots: ImportedShot[] = [];
 
@@ -83,10 +94,53 @@ export function readMulmo(text: string, file: string, context: ReadContext): Imp
     deliver: { resolution: canvas(root.canvasSize), fps: MULMO_FPS },
     ...(style === '' ? {} : { style: { prompt: style } }),
     characters,
+    ...(voices.length > 0 ? { voices } : {}),
     scenes: [],
     shots,
     notes,
   };
+}
+
+/**
+ * The catalog voice a MulmoCast TTS provider's voices belong to: OpenAI's voice names are the
+ * gpt-4o-mini-tts voices (which take MulmoCast's instructions), ElevenLabs' voice ids are the
+ * account's for any of its models. Others (Google Cloud voices, Nijivoice) have no catalog card.
+ */
+const MULMO_TTS_MODELS: Record<string, string> = {
+  openai: 'gpt-4o-mini-tts',
+  elevenlabs: 'eleven-multilingual-v2',
+};
+
+/** `speechParams.speakers` as voices, each speaker's provider or the script's default (openai). */
+function speakerVoices(
+  speechParams: unknown,
+  lineOf: (name: string) => { line: number },
+): ImportedVoice[] {
+  if (!isObject(speechParams) || !isObject(speechParams.speakers)) return [];
+  const fallback = stringOr(speechParams.provider, 'openai');
+  return Object.entries(speechParams.speakers).map(([name, value]) => {
+    const speaker = isObject(value) ? value : {};
+    const provider = stringOr(speaker.provider, fallback);
+    const voiceId = stringOr(speaker.voiceId, '');
+    const options = isObject(speaker.speechOptions) ? speaker.speechOptions : {};
+    const notes = stringOr(options.instruction, '');
+    const model = MULMO_TTS_MODELS[provider];
+    const voice: ImportedVoice = {
+      speaker: name,
+      origin: { line: lineOf(name).line, what: `speechParams.speakers.${name}` },
+      comments: [],
+    };
+    if (model === undefined) {
+      voice.comments.push(
+        `MulmoCast reads ${name} with ${provider}${voiceId ? ` voice ${voiceId}` : ''}, which no catalog voice offers: the plan chooses a default voice`,
+      );
+      return voice;
+    }
+    voice.model = model;
+    if (voiceId !== '') voice.voice = voiceId;
+    if (notes !== '') voice.notes = notes;
+    return voice;
+  });
 }
 
 interface BeatContext {

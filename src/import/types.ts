@@ -68,6 +68,21 @@ export interface ImportedShot {
   notes: string[];
 }
 
+/** A speaker's voice as the source names it (MulmoScript's `speechParams.speakers`). */
+export interface ImportedVoice {
+  /** the name narration's `speaker` uses */
+  speaker: string;
+  /** a catalog voice model, when the source's provider maps to one */
+  model?: string;
+  /** the provider's voice name or id, when it fits that model */
+  voice?: string;
+  /** delivery instructions */
+  notes?: string;
+  origin?: Origin;
+  /** said as comments beside the voice */
+  comments: string[];
+}
+
 export interface ImportedBoard {
   format: ImportFormat;
   /** the source file's base name, as the comments cite it */
@@ -76,6 +91,8 @@ export interface ImportedBoard {
   deliver: { resolution: string; fps: number };
   style?: { prompt: string; negative?: string };
   characters: ImportedCharacter[];
+  /** the speakers' voices, when the source names them */
+  voices?: ImportedVoice[];
   scenes: ImportedScene[];
   shots: ImportedShot[];
   /** said as comments at the top */

@@ -69,6 +69,7 @@ function checkOptions(options: StoryboardOptions) {
   return {
     knownModels: [...catalog.byId.keys()],
     knownJudges: [...catalog.judgesById.keys()],
+    knownVoiceModels: [...catalog.voicesById.keys()],
     allowOutsidePaths: options.allowOutsidePaths === true,
   };
 }

@@ -135,6 +135,8 @@ export function mergeChanges(base: PlanChanges, more: PlanChanges): PlanChanges 
 export function assertRunnable(plan: Plan, how: { preview?: boolean } = {}): void {
   const errors = blockingProblems(plan, how);
   if (errors.length === 0) return;
+  const previewable = (p: Plan['problems'][number]) =>
+    p.code === 'over_budget' || p.code === 'no_voice';
   const code = errors.every((p) => p.code === 'over_budget') ? 'over_budget' : 'unsatisfiable';
   throw new ShotrouterError(
     code,
@@ -144,7 +146,7 @@ export function assertRunnable(plan: Plan, how: { preview?: boolean } = {}): voi
         plan_usd: plan.total.usd,
         budget_usd: plan.budget_usd,
         problems: errors.length,
-        preview_possible: errors.every((p) => p.code === 'over_budget'),
+        preview_possible: errors.every(previewable),
       },
     },
   );
@@ -152,10 +154,13 @@ export function assertRunnable(plan: Plan, how: { preview?: boolean } = {}): voi
 
 /**
  * The plan's problems that stop a run. A preview spends nothing, so being over the budget
- * never stops it: a project over budget can always be previewed.
+ * never stops it: a project over budget can always be previewed. Nor does a narration without
+ * a text-to-speech voice: the preview reads it with a local voice.
  */
 export function blockingProblems(plan: Plan, how: { preview?: boolean } = {}) {
   return plan.problems.filter(
-    (p) => p.severity === 'error' && !(how.preview && p.code === 'over_budget'),
+    (p) =>
+      p.severity === 'error' &&
+      !(how.preview && (p.code === 'over_budget' || p.code === 'no_voice')),
   );
 }

@@ -42,13 +42,26 @@ import {
 } from '../engine/index.ts';
 import { ShotrouterError } from '../errors.ts';
 import { even } from '../media/index.ts';
+import {
+  credentialsFor,
+  isCredentialProvider,
+  missingCredentialHint,
+} from '../providers/credentials.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Plan } from '../router/types.ts';
 import { MediaFolder } from '../store/media-folder.ts';
 import { DATABASE_FILE, type JobRow, openStore, type Store } from '../store/store.ts';
+import { hasNarration } from '../storyboard/narration.ts';
 import type { Storyboard } from '../storyboard/types.ts';
 import { shownUsd, toMicro, toUsd } from '../util/money.ts';
 import { catalogJudge } from './judge.ts';
+import {
+  type NarrationVoice,
+  narrate,
+  narrationToBuy,
+  PREVIEW_VOICE,
+  plannedVoices,
+} from './narration.ts';
 import { assertRunnable, plan as makePlan } from './plan.ts';
 import {
   checkDisk,
@@ -64,12 +77,20 @@ import { adaptersFor, previewRegistry, providerRegistry } from './providers.ts';
 
 /** What a run may still spend, at list prices, before it starts. */
 export interface SpendEstimate {
-  /** USD of every job still to make, on its first route (0 for a preview) */
+  /**
+   * USD of every job still to make, on its first route, and of the narration not made yet
+   * (0 for a preview)
+   */
   usd: number;
-  /** jobs still to make */
+  /** jobs still to make (a narration to buy counts as one) */
   jobs: number;
-  /** jobs whose clip is already made (by this run or an earlier one in the folder) */
+  /** jobs whose clip (or narration) is already made (by this run or an earlier one in the folder) */
   done: number;
+  /**
+   * what `confirmSpend` is asked for: `narration`, the text to speech bought before any video
+   * (asked first, on its own); absent: the generation
+   */
+  stage?: 'narration';
 }
 
 /** The run is in the database and about to start (sent before `confirmSpend` is asked). */
@@ -180,7 +201,8 @@ export interface RunResult {
  * `over_budget` before anything is stored when the plan cannot run; returns `aborted` when the
  * signal stopped it (run it again to resume).
  */
-export async function run(options: RunOptions): Promise<RunResult> {
+export async function run(given: RunOptions): Promise<RunResult> {
+  const options = await withNarration(given);
   const { storyboard, catalog } = options;
   const preview = options.preview === true;
   const plan = options.plan ?? makePlan(storyboard, catalog);
@@ -210,7 +232,11 @@ export async function run(options: RunOptions): Promise<RunResult> {
           .update(fs.readFileSync(storyboard.file))
           .digest('hex'),
         planJson: JSON.stringify(plan),
-        budgetMicro: plan.budget_usd === null ? null : Math.round(plan.budget_usd * 1e6),
+        // the narration is bought from the same budget: the engine's share is what it leaves
+        budgetMicro:
+          plan.budget_usd === null
+            ? null
+            : Math.max(0, Math.round(plan.budget_usd * 1e6) - speechMicro(plan)),
         executor: registry.executor,
       },
       specs,
@@ -320,6 +346,65 @@ export async function run(options: RunOptions): Promise<RunResult> {
   }
 }
 
+/**
+ * Narration is made before anything else (lib/narration.ts), so that a `duration: auto` shot is
+ * planned, and its video asked for, at the narration's real length: the plan is made again on
+ * the measured lengths, with the given plan's date, budget and providers.
+ */
+async function withNarration(options: RunOptions): Promise<RunOptions> {
+  const { storyboard, catalog } = options;
+  if (!hasNarration(storyboard)) return options;
+  const preview = options.preview === true;
+  const dir = path.resolve(options.dir);
+  const estimated = options.plan ?? makePlan(storyboard, catalog);
+  let voiceOf: (speaker: string) => NarrationVoice = () => PREVIEW_VOICE;
+  if (!preview) {
+    // nothing is bought for a plan that cannot run, nor without consent to spend
+    assertRunnable(estimated);
+    const env = options.env ?? process.env;
+    const voices = plannedVoices(estimated, storyboard, catalog, env);
+    const missing = [...new Set((estimated.speech ?? []).map((s) => s.provider))].filter(
+      (provider) => !isCredentialProvider(provider) || credentialsFor(provider, env) === null,
+    );
+    if (missing.length > 0) {
+      throw preflightError(
+        missing.map((provider) => ({
+          check: 'credentials',
+          message: `narration is read on ${provider}, which has no credentials: ${isCredentialProvider(provider) ? missingCredentialHint(provider) : 'configure it'}`,
+        })),
+      );
+    }
+    const toBuy = narrationToBuy(estimated, storyboard, dir);
+    if (toBuy.usd > 0) {
+      const agreed = options.confirmSpend
+        ? await options.confirmSpend({
+            usd: toBuy.usd,
+            jobs: toBuy.steps,
+            done: toBuy.made,
+            stage: 'narration',
+          })
+        : false;
+      if (!agreed) {
+        throw new ShotrouterError(
+          'aborted',
+          `nothing spent: the narration may cost up to ${shownUsd(toBuy.usd)} and that was not agreed to`,
+        );
+      }
+    }
+    voiceOf = (speaker) => voices.get(speaker)!;
+  }
+  const narrated = await narrate(storyboard, dir, voiceOf, options.signal);
+  if (!narrated.storyboard.shots.some((shot) => shot.durationAuto !== undefined)) {
+    return { ...options, storyboard: narrated.storyboard, plan: estimated };
+  }
+  const plan = makePlan(narrated.storyboard, catalog, {
+    asOf: estimated.as_of,
+    ...(estimated.budget_usd !== null ? { budgetUsd: estimated.budget_usd } : {}),
+    ...(estimated.providers ? { providers: estimated.providers } : {}),
+  });
+  return { ...options, storyboard: narrated.storyboard, plan };
+}
+
 function result(
   runId: string,
   dir: string,
@@ -338,6 +423,10 @@ function result(
 }
 
 const defaultStore = (dir: string) => openStore({ dir });
+
+/** Micro-USD of the plan's text-to-speech steps at list price. */
+const speechMicro = (plan: Plan) =>
+  (plan.speech ?? []).reduce((sum, step) => sum + toMicro(step.cost_usd), 0);
 
 const isSettled = (state: string) =>
   state === 'done' || state === 'skipped' || state === 'standby' || state === 'failed';
@@ -508,5 +597,13 @@ export async function estimateRun(options: EstimateOptions): Promise<SpendEstima
   const micro = options.preview
     ? 0
     : left.reduce((sum, s) => sum + toMicro(s.routes[0]?.estimateUsd ?? 0), 0);
-  return { usd: toUsd(micro), jobs: left.length, done: kept.size };
+  // the narration not made yet is bought too, before the video
+  const speech = options.preview
+    ? { usd: 0, steps: 0, made: 0 }
+    : narrationToBuy(options.plan, options.storyboard, dir);
+  return {
+    usd: toUsd(micro + toMicro(speech.usd)),
+    jobs: left.length + speech.steps,
+    done: kept.size + speech.made,
+  };
 }

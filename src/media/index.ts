@@ -25,6 +25,13 @@ export { type PreviewOptions, renderPreview } from './preview.ts';
 export { type AudioInfo, type ProbeInfo, probe, probeAudio } from './probe.ts';
 export { frameCount, frameRate, framesToSeconds, type Rational } from './rate.ts';
 export {
+  audioSeconds,
+  FLITE_VOICES,
+  type FliteVoice,
+  type LocalSpeechOptions,
+  speakLocally,
+} from './speech.ts';
+export {
   type DetectCutsOptions,
   detectCuts,
   MAX_CUT_OFFSET_SECONDS,

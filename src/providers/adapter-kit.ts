@@ -77,3 +77,4 @@ export {
   requestedSize,
   tierOf,
 } from './kit/shape.ts';
+export { pcmToWav, type SpeechReply, type SpeechRequest } from './kit/speech.ts';

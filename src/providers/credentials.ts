@@ -27,6 +27,7 @@
  * | minimax   | apiKey (MINIMAX_API_KEY)                                                            | https://api.minimax.io                           |
  * | dashscope | apiKey (DASHSCOPE_API_KEY)                                                          | https://dashscope-intl.aliyuncs.com              |
  * | ltx       | apiKey (LTX_API_KEY)                                                                | https://api.ltx.video                            |
+ * | elevenlabs | apiKey (ELEVENLABS_API_KEY) — text to speech only                                  | https://api.elevenlabs.io                        |
  *
  * Vertex takes a ready OAuth access token rather than a service-account key because minting one
  * needs Google's auth library or the gcloud CLI, neither of which this project ships; get one
@@ -48,8 +49,11 @@ import { ShotrouterError } from '../errors.ts';
 import { configDir } from '../util/config-dir.ts';
 import { redactText } from './http.ts';
 
-/** Every provider of the catalog has credentials (ComfyUI's is its URL). */
-export const CREDENTIAL_PROVIDERS = PROVIDERS;
+/**
+ * Every provider of the catalog has credentials (ComfyUI's is its URL), and so do the
+ * text-to-speech-only providers (ElevenLabs), which no video route names.
+ */
+export const CREDENTIAL_PROVIDERS = [...PROVIDERS, 'elevenlabs'] as const;
 
 export type CredentialProvider = (typeof CREDENTIAL_PROVIDERS)[number];
 
@@ -185,6 +189,11 @@ const SPECS: Record<CredentialProvider, ProviderSpec> = {
     values: apiKey('LTX_API_KEY'),
     main: 'apiKey',
     defaultBaseUrl: () => 'https://api.ltx.video',
+  },
+  elevenlabs: {
+    values: apiKey('ELEVENLABS_API_KEY'),
+    main: 'apiKey',
+    defaultBaseUrl: () => 'https://api.elevenlabs.io',
   },
   comfyui: {
     values: { url: { env: ['COMFYUI_URL'], secret: false, sandbox: '' } },

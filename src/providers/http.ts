@@ -161,6 +161,7 @@ const SECRET_HEADERS = new Set([
   'api-key',
   'cookie',
   'x-fal-key',
+  'xi-api-key',
 ]);
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);

@@ -82,6 +82,8 @@ export interface RunReport {
     failed: number;
     /** the plan's estimate for every take of every shot */
     estimate_usd: number;
+    /** USD the narration was bought for (not in `spend_usd`); absent without narration */
+    narration_usd?: number;
   };
   /** the files written beside the cut, relative to the run folder; null when not assembled */
   files: {
@@ -99,6 +101,8 @@ export interface RunReport {
   catalog: CatalogOrigin | null;
   /** the storyboard's edit, when it has scenes or edit-only fields (docs/storyboard.md) */
   edit?: EditReport;
+  /** each narrated shot's narration as made (docs/storyboard.md, "Narration and voices") */
+  narration?: NarrationReport[];
   /** the mix, when sound other than the clips' own was laid under the cut (music, voices) */
   audio?: AudioReport;
 }
@@ -129,6 +133,23 @@ export interface AudioReport {
   }>;
   /** what plays under each shot of the cut: `clip` (its own sound) and the tracks' names */
   shots: Array<{ id: string; sources: string[] }>;
+}
+
+/** One shot's narration in the report: who read it, with what, how long, at what cost. */
+export interface NarrationReport {
+  shot: string;
+  /** `dialogue`: a line of the shot's `audio.dialogue` voiced by TTS (absent: narration) */
+  kind?: 'narration' | 'dialogue';
+  line?: number;
+  /** seconds after the shot's start where it is heard */
+  offset?: number;
+  speaker: string;
+  /** relative to the run folder */
+  file: string;
+  seconds: number;
+  /** `flite:slt` for a preview, else `<model>:<provider>:<voice>` */
+  voice: string;
+  cost_usd: number;
 }
 
 /** The cut as the storyboard's edit-only fields made it. */

@@ -18,6 +18,7 @@ import {
   type RejectionReason,
   rejectionReason,
 } from '../contracts/reasons.ts';
+import { hasNarration, voiceLines } from '../storyboard/narration.ts';
 import { qcPolicyOf, type Shot, type Storyboard } from '../storyboard/types.ts';
 import { splitMicro, toMicro, toUsd } from '../util/money.ts';
 import {
@@ -43,7 +44,16 @@ import { describeQuality, describeTie } from './quality.ts';
 import { effectiveTags, PRIORITY_WEIGHT, round4, type Scored, scoreOptions } from './score.ts';
 import { allowedDurations, round6, snapDuration, trimNumber } from './snap.ts';
 import { addSoundtrackWarning } from './soundtrack.ts';
-import type { Fallback, Plan, PlanEdit, PlannedShot, PlanProblem, Rejection } from './types.ts';
+import { chooseVoices, estimatedSpeechSeconds, planSpeech } from './speech.ts';
+import type {
+  Fallback,
+  Plan,
+  PlanEdit,
+  PlannedShot,
+  PlanProblem,
+  Rejection,
+  SpeechStep,
+} from './types.ts';
 import { worstCaseUsd } from './worst-case.ts';
 
 export interface PlanOptions {
@@ -106,6 +116,11 @@ export function planStoryboard(
   };
   const analyser = memoisedAnalyser(catalog.models, ctx);
   const problems: PlanProblem[] = [];
+  // narration is bought whatever the video costs: what it costs comes off the video's budget
+  const speech = speechOf(storyboard, catalog, asOf, configured, problems);
+  const speechMicro = speech.reduce((sum, step) => sum + toMicro(step.cost_usd), 0);
+  const videoBudget =
+    budget === undefined ? undefined : toUsd(Math.max(0, toMicro(budget) - speechMicro));
 
   const analyses = storyboard.shots.map(analyser);
   if (steering(configured)) {
@@ -141,11 +156,13 @@ export function planStoryboard(
   const groups = findGroups(items, shotsOfItem);
   const constrained = mode !== 'off' && groups.length > 0;
   const { decided, chosen } = constrained
-    ? chooseContinuous(items, groups, mode, budget, problems, optimizer)
-    : { decided: items, chosen: choose(items, budget, problems, optimizer) };
+    ? chooseContinuous(items, groups, mode, videoBudget, problems, optimizer)
+    : { decided: items, chosen: choose(items, videoBudget, problems, optimizer) };
   const shots = assemble(decided, chosen, analyses);
   attachPrompts(shots, storyboard, catalog.byId);
-  const free = constrained ? freeChoice(items, decided, chosen, groups, budget, optimizer) : shots;
+  const free = constrained
+    ? freeChoice(items, decided, chosen, groups, videoBudget, optimizer)
+    : shots;
   firstFrameReasons(storyboard.shots, shots);
   const continuity = describeContinuity(mode, groups, shots, free, (id) => {
     return catalog.byId.get(id)?.family;
@@ -154,7 +171,7 @@ export function planStoryboard(
   const totalMicro = decided.reduce((sum, item, i) => {
     const pick = chosen[i];
     return pick === null || pick === undefined ? sum : sum + toMicro(item.options[pick]!.usd);
-  }, 0);
+  }, speechMicro);
   const totalUsd = toUsd(totalMicro);
   if (
     budget !== undefined &&
@@ -165,7 +182,7 @@ export function planStoryboard(
       shot: null,
       severity: 'error',
       code: 'over_budget',
-      message: `the plan costs $${money(totalUsd)}, over budget_usd $${money(budget)}`,
+      message: `the plan costs $${money(totalUsd)}${speechMicro > 0 ? ` (narration $${money(toUsd(speechMicro))})` : ''}, over budget_usd $${money(budget)}`,
     });
   }
   problems.push(...missingCredentialProblems(shots, options));
@@ -187,14 +204,72 @@ export function planStoryboard(
     total: {
       usd: totalUsd,
       seconds: round6(wallTime(shots)),
-      worst_case_usd: worstCaseUsd(shots, qcPolicyOf(storyboard.policy).retake),
+      worst_case_usd: toUsd(
+        toMicro(worstCaseUsd(shots, qcPolicyOf(storyboard.policy).retake)) + speechMicro,
+      ),
     },
     cost_range: costRange(items),
     problems,
     continuity,
     ...planEdit(storyboard),
     catalog: catalog.origin,
+    ...(speech.length > 0 || hasNarration(storyboard) ? { speech } : {}),
   };
+}
+
+/** The TTS steps, with a problem for each narrated shot no voice can read. */
+function speechOf(
+  storyboard: Storyboard,
+  catalog: Catalog,
+  asOf: string,
+  configured: ReadonlySet<string> | undefined,
+  problems: PlanProblem[],
+): SpeechStep[] {
+  const lines = voiceLines(storyboard);
+  if (lines.length === 0) return [];
+  const chosen = chooseVoices(storyboard, catalog.voices, { asOf, configured });
+  for (const shot of storyboard.shots) {
+    if (shot.durationAuto === 'estimate') {
+      problems.push({
+        shot: shot.id,
+        severity: 'warning',
+        code: 'duration_estimated',
+        message: `shot ${shot.id} (duration: auto) is planned at ${shot.duration} s, an estimate from its narration's words; the run measures the narration before the video is asked for`,
+      });
+    }
+    const said = shot.narration ? estimatedSpeechSeconds(shot.narration.text) : 0;
+    if (shot.durationAuto === undefined && said > shot.duration + 1e-9) {
+      problems.push({
+        shot: shot.id,
+        severity: 'warning',
+        code: 'narration_too_long',
+        message: `shot ${shot.id}'s narration takes about ${said} s (an estimate from its words) but the shot lasts ${shot.duration} s: it runs over the next shot; write duration: auto, or shorten the narration`,
+      });
+    }
+  }
+  for (const [speaker, voice] of chosen) {
+    const offered = voice.card.capabilities.voices.value;
+    if (offered.length === 0 || offered.includes(voice.voice)) continue;
+    const near = offered.find((v) => v.toLowerCase() === voice.voice.toLowerCase());
+    problems.push({
+      shot: null,
+      severity: 'error',
+      code: 'unknown_voice',
+      message: `voices.${speaker}.voice '${voice.voice}' is not a voice of ${voice.card.id}: ${near ? `did you mean '${near}'? ` : ''}use one of ${offered.join(', ')}`,
+    });
+  }
+  const said = new Set<string>();
+  for (const { shot, speaker } of lines) {
+    if (chosen.has(speaker) || said.has(`${shot}\n${speaker}`)) continue;
+    said.add(`${shot}\n${speaker}`);
+    problems.push({
+      shot,
+      severity: 'error',
+      code: 'no_voice',
+      message: `shot ${shot}'s narration (speaker ${speaker}) has no voice: the catalog has no usable text-to-speech model. Add a kind: tts card (docs/catalog.md#voices), or preview the run (--preview reads narration with a local voice)`,
+    });
+  }
+  return planSpeech(storyboard, chosen);
 }
 
 const shotsOfItem = (item: Item) => item.shots.map((a) => a.shot);

@@ -15,5 +15,6 @@ export type {
   Rejection,
   RejectionReason,
   SlowmoPlan,
+  SpeechStep,
   Trim,
 } from '../contracts/index.ts';

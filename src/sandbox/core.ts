@@ -6,7 +6,7 @@ import type { Outcome, Reply, SandboxRequest } from './http.ts';
 import type { Job, JobStore, RenderSpec } from './jobs.ts';
 import type { MediaStore } from './media.ts';
 import type { Dice } from './random.ts';
-import { CLIP_DEFECTS, type FaultKind, type ProviderName } from './types.ts';
+import { CLIP_DEFECTS, type FaultKind, type ProviderName, type SandboxSpeech } from './types.ts';
 
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -73,6 +73,8 @@ export class SandboxCore {
   readonly retryAfterSeconds: number;
   readonly log: (line: string) => void;
   private readonly latencyMs: readonly [number, number];
+  /** text-to-speech calls answered with audio (./providers/speech.ts) */
+  readonly speeches: SandboxSpeech[] = [];
 
   constructor(options: CoreOptions) {
     this.jobs = options.jobs;
@@ -82,6 +84,11 @@ export class SandboxCore {
     this.latencyMs = options.latencyMs;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.log = options.log;
+  }
+
+  /** Records a text-to-speech call answered with audio: a purchase. */
+  recordSpeech(entry: Omit<SandboxSpeech, 'created_at'>): void {
+    this.speeches.push({ ...entry, created_at: new Date(this.now()).toISOString() });
   }
 
   /** Rolls a fault for this provider and counts it when it hits. */

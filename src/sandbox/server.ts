@@ -27,6 +27,7 @@ import { MediaStore } from './media.ts';
 import { byteplusProvider } from './providers/byteplus.ts';
 import { type ComfyUiSpec, comfyuiProvider } from './providers/comfyui.ts';
 import { dashscopeProvider } from './providers/dashscope.ts';
+import { elevenlabsProvider } from './providers/elevenlabs.ts';
 import { falProvider } from './providers/fal.ts';
 import { googleProvider } from './providers/google.ts';
 import { klingProvider } from './providers/kling.ts';
@@ -96,6 +97,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     minimax: minimaxProvider(core),
     dashscope: dashscopeProvider(core),
     ltx: ltxProvider(core),
+    elevenlabs: elevenlabsProvider(core),
   };
 
   /** Requests held open by the `timeout` fault; ended on close. */
@@ -128,6 +130,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   function reset() {
     jobs.reset();
+    core.speeches.length = 0;
     media.clearUploads();
     dice.restart();
   }
@@ -192,6 +195,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (rest === '/stats' && raw.method === 'GET') return sendReply(own, res, json(200, stats()));
       if (rest === '/jobs' && raw.method === 'GET')
         return sendReply(own, res, json(200, { jobs: jobList() }));
+      if (rest === '/speech' && raw.method === 'GET')
+        return sendReply(own, res, json(200, { speech: core.speeches }));
       if (rest === '/reset' && raw.method === 'POST') {
         reset();
         return sendReply(own, res, json(200, { ok: true }));
@@ -253,6 +258,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stats,
     jobs: jobList,
     reset,
+    speech: () => [...core.speeches],
     async close() {
       comfyui.shutdown();
       media.shutdown();

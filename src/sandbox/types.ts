@@ -2,10 +2,13 @@
 
 import { PROVIDERS, type ProviderId } from '../catalog/schema.ts';
 
-/** The path prefixes, without the slash (the catalog's provider ids); also the keys of `/_sandbox/stats`. */
-export const PROVIDER_NAMES = PROVIDERS;
+/**
+ * The path prefixes, without the slash (the catalog's provider ids, and ElevenLabs, which only
+ * voices route to); also the keys of `/_sandbox/stats`.
+ */
+export const PROVIDER_NAMES = [...PROVIDERS, 'elevenlabs'] as const;
 
-export type ProviderName = ProviderId;
+export type ProviderName = ProviderId | 'elevenlabs';
 
 /**
  * Defects of the delivered clip (the job succeeds; its video is bad), drawn in this order at
@@ -111,6 +114,17 @@ export interface SandboxJob {
   request: Record<string, unknown> | null;
 }
 
+/** One text-to-speech call the sandbox answered with audio: what the real service would bill. */
+export interface SandboxSpeech {
+  provider: ProviderName;
+  model: string;
+  voice: string;
+  /** characters of text read (what per-character prices bill) */
+  characters: number;
+  /** ISO-8601, on the sandbox's clock */
+  created_at: string;
+}
+
 export interface SandboxHandle {
   /** e.g. http://127.0.0.1:41234 (no trailing slash) */
   url: string;
@@ -121,4 +135,6 @@ export interface SandboxHandle {
   jobs(): SandboxJob[];
   /** forget every job, key and count; restart the random sequence from the seed */
   reset(): void;
+  /** every text-to-speech call answered with audio, oldest first (what the real services bill) */
+  speech(): SandboxSpeech[];
 }

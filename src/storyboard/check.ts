@@ -21,10 +21,12 @@ import { deriveNeeds, orientationOf } from './needs.ts';
 import {
   type Character,
   CONTINUITY_POLICIES,
+  DEFAULT_NARRATOR,
   DEFAULT_QC_POLICY,
   DELIVER_CODECS,
   DELIVER_FITS,
   type Deliver,
+  DIALOGUE_VOICES,
   type DialogueLine,
   type FirstFrameFrom,
   FRAMES_OF_SHOT,
@@ -32,6 +34,9 @@ import {
   type Location,
   type Look,
   type MusicCue,
+  NARRATION_PAUSE_SECONDS,
+  NARRATION_WORDS_PER_SECOND,
+  type Narration,
   type Optimize,
   type Policy,
   type Priority,
@@ -52,13 +57,28 @@ import {
   type Tag,
   TRANSITION_TYPES,
   type Transition,
+  VOICE_GAP_SECONDS,
+  type Voice,
 } from './types.ts';
+
+/**
+ * A narration's length before it is synthesised: its words at a calm pace plus the pause, to the
+ * tenth of a second above. An estimate, said so wherever it is shown.
+ */
+export function estimatedNarrationSeconds(text: string, gaps = 0): number {
+  const words = text.split(/\s+/).filter((w) => w !== '').length;
+  const seconds =
+    words / NARRATION_WORDS_PER_SECOND + gaps * VOICE_GAP_SECONDS + NARRATION_PAUSE_SECONDS;
+  return Math.min(LIMITS.maxShotSeconds, Math.ceil(seconds * 10) / 10);
+}
 
 export interface LoadOptions {
   /** the catalog's model ids: shot pins, `policy.allow` and `policy.deny` must name one */
   knownModels?: readonly string[];
   /** the catalog's judge model ids: `policy.qc.judge` must name one */
   knownJudges?: readonly string[];
+  /** the catalog's text-to-speech model ids: `voices.<speaker>.model` must name one */
+  knownVoiceModels?: readonly string[];
   /** accept image paths outside the storyboard's folder (absolute, `../`, symbolic links) */
   allowOutsidePaths?: boolean;
 }
@@ -107,6 +127,7 @@ const FIELDS = {
     'style',
     'characters',
     'locations',
+    'voices',
     'shots',
     'music',
     'soundtrack',
@@ -127,6 +148,7 @@ const FIELDS = {
     'slowmo',
     'qc',
     'continuity',
+    'dialogue_voice',
   ],
   character: ['description', 'references', 'real_person', 'looks', 'narrator'],
   look: ['description', 'references', 'real_person'],
@@ -156,6 +178,7 @@ const FIELDS = {
     'priority',
     'takes',
     'tags',
+    'narration',
     ...EDIT_FIELDS,
     'reuse',
   ],
@@ -165,6 +188,8 @@ const FIELDS = {
   audio: ['dialogue', 'ambient', 'sfx', 'music', 'silent'],
   dialogue: ['speaker', 'line'],
   first_frame_from: ['shot', 'frame'],
+  voice: ['model', 'voice', 'notes'],
+  narration: ['text', 'speaker'],
 } as const;
 
 type Section = keyof typeof FIELDS;
@@ -188,12 +213,16 @@ const SECTION_NAMES: Record<Section, string> = {
   first_frame_from: 'first_frame_from',
   music: 'a music bed',
   soundtrack: 'soundtrack',
+  voice: 'a voice',
+  narration: "a shot's narration",
 };
 
 const SECTIONS = Object.keys(FIELDS) as Section[];
 /** Small sections whose generic keys (`in`, `type`, `shot`) would make poor "belongs to" hints. */
 // first_frame_from's `shot` would otherwise claim every misspelt `shots`
 const QUIET_SECTIONS: ReadonlySet<Section> = new Set([
+  'voice',
+  'narration',
   'reuse',
   'trim',
   'transition',
@@ -349,6 +378,8 @@ interface ShotContext {
   style: Style | undefined;
   /** reuse shots found so far (they are not `Shot`s: nothing is generated for them) */
   reuses: ReuseShot[];
+  /** `policy.dialogue_voice: tts`: dialogue asks no sound of the model */
+  dialogueByTts: boolean;
 }
 
 /** A speaker who is not a character: warned once, at the first line, with the count of the others. */
@@ -365,6 +396,7 @@ class Checker {
   private readonly images: ImageResolver;
   private readonly knownModels: readonly string[] | undefined;
   private readonly knownJudges: readonly string[] | undefined;
+  private readonly knownVoiceModels: readonly string[] | undefined;
   private readonly knownModelSet: ReadonlySet<string> | undefined;
 
   constructor(file: string, options: LoadOptions) {
@@ -372,6 +404,7 @@ class Checker {
     this.images = new ImageResolver(path.dirname(file), options.allowOutsidePaths === true);
     this.knownModels = options.knownModels;
     this.knownJudges = options.knownJudges;
+    this.knownVoiceModels = options.knownVoiceModels;
     this.knownModelSet = options.knownModels && new Set(options.knownModels);
   }
 
@@ -398,8 +431,17 @@ class Checker {
     const style = this.style(top.style);
     const characters = this.characters(top.characters);
     const locations = this.locations(top.locations);
+    const voices = this.voices(top.voices);
     const ids = new Map<string, number>();
-    const context: ShotContext = { deliver, characters, locations, ids, style, reuses: [] };
+    const context: ShotContext = {
+      deliver,
+      characters,
+      locations,
+      ids,
+      style,
+      reuses: [],
+      dialogueByTts: policy.dialogueVoice === 'tts',
+    };
     const shots = this.shots(top.shots, context);
     this.firstFrameLinks(shots, ids);
     const scenes = this.editLinks(shots, context);
@@ -426,6 +468,7 @@ class Checker {
     if (locations.size > 0) storyboard.locations = Object.fromEntries(locations);
     if (asOf !== undefined) storyboard.asOf = asOf;
     if (style !== undefined) storyboard.style = style;
+    if (voices !== undefined) storyboard.voices = voices;
     if (budgetUsd !== undefined) storyboard.budgetUsd = budgetUsd;
     return storyboard;
   }
@@ -533,6 +576,8 @@ class Checker {
     if (qc !== undefined) policy.qc = qc;
     const continuity = this.choice(at, 'continuity', fields.continuity, CONTINUITY_POLICIES);
     if (continuity !== undefined) policy.continuity = continuity;
+    const dialogueVoice = this.choice(at, 'dialogue_voice', fields.dialogue_voice, DIALOGUE_VOICES);
+    if (dialogueVoice !== undefined) policy.dialogueVoice = dialogueVoice;
 
     if (policy.allow !== undefined && policy.deny.length > 0) {
       const denied = new Set(policy.deny);
@@ -747,7 +792,17 @@ class Checker {
         hint: 'describe the shot in a paragraph; put the rest in the script, not the prompt',
       });
     }
-    const duration = this.number(at, 'duration', fields.duration, DURATION, true);
+    const narration = this.narration(at, fields.narration);
+    const audio = this.shotAudio(at, fields.audio, context);
+    const auto = fields.duration === 'auto';
+    // what TTS voices read over the shot: its narration, and its dialogue under dialogue_voice: tts
+    const spoken = [
+      ...(narration ? [narration.text] : []),
+      ...(context.dialogueByTts && !audio.silent ? audio.dialogue.map((d) => d.line) : []),
+    ];
+    const duration = auto
+      ? this.autoDuration(at, spoken, context.dialogueByTts)
+      : this.number(at, 'duration', fields.duration, DURATION, true);
     const size =
       fields.resolution === undefined
         ? context.deliver?.size
@@ -756,7 +811,6 @@ class Checker {
       fields.fps === undefined
         ? context.deliver?.fps
         : this.checked(at, 'fps', checkFps(fields.fps));
-    const audio = this.shotAudio(at, fields.audio, context);
     const cast = this.shotCharacters(at, fields.characters, context.characters);
     const shotStyle = this.text(at, 'style', fields.style, {
       expected: "words for this shot's look (replaces the top-level style.prompt)",
@@ -824,6 +878,17 @@ class Checker {
       tags,
     };
     if (cast.looks !== undefined) shot.looks = cast.looks;
+    if (narration !== undefined) {
+      shot.narration = narration;
+      if (context.deliver?.audio === false) {
+        this.findings.warn(
+          [...at, 'narration'],
+          'the cut has no audio track (deliver.audio is false), so this narration will not be heard',
+          { hint: 'set deliver.audio to true, or remove the narration' },
+        );
+      }
+    }
+    if (auto) shot.durationAuto = 'estimate';
     const style = shotStyle ?? context.style?.prompt;
     if (style !== undefined) shot.style = style;
     const negative = shotNegative ?? context.style?.negative;
@@ -839,9 +904,111 @@ class Checker {
     if (sequence !== undefined) shot.sequence = sequence;
     if (model !== undefined) shot.model = model;
     if (edit !== undefined) shot.edit = edit;
-    const needs = deriveNeeds(shot, deliver, context.characters, context.locations);
+    const needs = deriveNeeds(shot, deliver, context.characters, context.locations, {
+      dialogueByTts: context.dialogueByTts,
+    });
     // the position is filled in by checkStoryboard once the whole file is known to be valid
     return { ...shot, needs, position: { line: 0, col: 0 } };
+  }
+
+  // ---- narration and voices (docs/storyboard.md, "Narration and voices") ----
+
+  /** `narration: "words"` or `narration: { text, speaker }`. */
+  private narration(at: Path, value: unknown): Narration | undefined {
+    if (value === undefined) return undefined;
+    const expected = 'the words to read, or { text: …, speaker: narrator }';
+    if (typeof value === 'string' || value === null) {
+      const text = this.text(at, 'narration', value, { expected });
+      return text === undefined ? undefined : { text: text.trim(), speaker: DEFAULT_NARRATOR };
+    }
+    const here: Path = [...at, 'narration'];
+    const fields = this.mapping(value, here, 'narration');
+    if (fields === undefined) return undefined;
+    const text = this.text(here, 'text', fields.text, {
+      required: true,
+      expected: 'the words the voice reads over the shot',
+    });
+    const speaker =
+      fields.speaker === undefined
+        ? DEFAULT_NARRATOR
+        : this.text(here, 'speaker', fields.speaker, {
+            expected: 'who reads it: a name under voices (or any name, for the default voice)',
+          });
+    if (text === undefined || speaker === undefined) return undefined;
+    return { text: text.trim(), speaker };
+  }
+
+  /**
+   * `duration: auto`: the narration's length plus a pause. Until the narration is synthesised
+   * the length is an estimate from its words (lib/narration.ts measures the real one).
+   */
+  private autoDuration(
+    at: Path,
+    spoken: readonly string[],
+    dialogueByTts: boolean,
+  ): number | undefined {
+    if (spoken.length === 0) {
+      this.findings.error([...at, 'duration'], 'is auto but the shot has no narration', {
+        expected: `a number of seconds, or auto with a narration${dialogueByTts ? ' or dialogue' : ''} to time the shot by`,
+        found: 'auto',
+        hint: 'add narration: "…" to the shot, or write its duration in seconds',
+      });
+      return undefined;
+    }
+    // the lines one after the other, a gap between each
+    return estimatedNarrationSeconds(spoken.join(' '), spoken.length - 1);
+  }
+
+  /** `voices: { narrator: { model, voice, notes }, mara: {} }`. */
+  private voices(value: unknown): Record<string, Voice> | undefined {
+    if (value === undefined) return undefined;
+    const at: Path = ['voices'];
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      this.findings.error(at, 'must be a mapping of speakers to voices', {
+        expected: 'voices: { narrator: { model: gpt-4o-mini-tts, voice: alloy } }',
+        found: describe(value),
+      });
+      return undefined;
+    }
+    const voices: Record<string, Voice> = {};
+    for (const [speaker, entry] of Object.entries(value as Fields)) {
+      const here: Path = [...at, speaker];
+      const voice: Voice = {};
+      // `{}` or nothing: the plan chooses the default voice
+      if (entry !== null && entry !== undefined) {
+        const fields = this.mapping(entry, here, 'voice');
+        if (fields === undefined) continue;
+        if (fields.model !== undefined) {
+          const model = this.voiceModelId(here, fields.model);
+          if (model !== undefined) voice.model = model;
+        }
+        const name = this.text(here, 'voice', fields.voice, {
+          expected: "the provider's voice name or id, e.g. alloy",
+        });
+        if (name !== undefined) voice.voice = name;
+        const notes = this.text(here, 'notes', fields.notes, {
+          expected: 'how the lines are delivered, e.g. warm, unhurried',
+        });
+        if (notes !== undefined) voice.notes = notes;
+      }
+      voices[speaker] = voice;
+    }
+    return voices;
+  }
+
+  private voiceModelId(at: Path, value: unknown): string | undefined {
+    const expected =
+      'a text-to-speech model id from the catalog (`shotrouter models` lists them under voices)';
+    const model = this.text(at, 'model', value, { required: true, expected });
+    const known = this.knownVoiceModels;
+    if (model === undefined || known === undefined || known.includes(model)) return model;
+    const near = didYouMean(model, known);
+    this.findings.error([...at, 'model'], `unknown voice model '${model}'`, {
+      expected: `${expected}: ${oneOf([...known])}`,
+      found: quote(model),
+      ...(near === undefined ? {} : { hint: `did you mean '${near}'?` }),
+    });
+    return undefined;
   }
 
   // ---- edit-only fields (docs/storyboard.md, "Editing the cut") ----

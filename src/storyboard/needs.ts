@@ -24,9 +24,12 @@ export function deriveNeeds(
   deliver: Deliver,
   characters: ReadonlyMap<string, Character>,
   locations: ReadonlyMap<string, Location> = new Map(),
+  options: { dialogueByTts?: boolean } = {},
 ): ShotNeeds {
   const { audio } = shot;
   const audible = deliver.audio && !audio.silent;
+  // dialogue voiced by TTS (`policy.dialogue_voice: tts`) asks no sound of the model
+  const spoken = audio.dialogue.length > 0 && options.dialogueByTts !== true;
   const needs: ShotNeeds = {
     seconds: shot.duration / shot.slowmo,
     size: shot.size,
@@ -34,7 +37,7 @@ export function deriveNeeds(
     targetFps: shot.fps,
     audio: !audible
       ? 'none'
-      : audio.dialogue.length > 0
+      : spoken
         ? 'required'
         : audio.ambient !== undefined || audio.sfx !== undefined || audio.music !== undefined
           ? 'preferred'

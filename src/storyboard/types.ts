@@ -95,7 +95,17 @@ export interface Policy {
   qc?: QcPolicy;
   /** absent: `prefer` (see Continuity below) */
   continuity?: ContinuityPolicy;
+  /** absent: `native` (see DialogueVoice) */
+  dialogueVoice?: DialogueVoice;
 }
+
+/**
+ * Who voices a character's dialogue: `native` (default) the video model, which must then make
+ * sound; `tts` a text-to-speech voice of `voices`, bought like narration and mixed into the cut,
+ * so the shot needs no sound of the model (the picture still shows the characters speaking).
+ */
+export type DialogueVoice = 'native' | 'tts';
+export const DIALOGUE_VOICES: readonly DialogueVoice[] = ['native', 'tts'];
 
 /**
  * The take checks (QC) a run holds every take to, named once here so the storyboard can check
@@ -197,12 +207,53 @@ export interface FirstFrameFrom {
   frame: FrameOfShot;
 }
 
+/** A shot's `narration`: words read over the shot by a text-to-speech voice, never by the video model. */
+export interface Narration {
+  text: string;
+  /** a key of the storyboard's `voices` (or any name: it then gets the default voice); default `narrator` */
+  speaker: string;
+}
+
+/** The speaker a narration has when none is written. */
+export const DEFAULT_NARRATOR = 'narrator';
+
+/**
+ * One entry of the top-level `voices`: which text-to-speech model and voice reads a speaker.
+ * Every field is optional; what is missing the plan chooses and states (`speech[].reasons`).
+ */
+export interface Voice {
+  /** a TTS model id of the catalog (`shotrouter models` lists them under voices) */
+  model?: string;
+  /** the provider's voice name or id, e.g. `alloy` */
+  voice?: string;
+  /** how the lines are delivered (sent as instructions where the model takes them) */
+  notes?: string;
+}
+
+/**
+ * Seconds of pause after the narration in a `duration: auto` shot, and words read per second
+ * when the length is estimated from the text before anything is synthesised (150 words a minute,
+ * a calm narrator's pace).
+ */
+export const NARRATION_PAUSE_SECONDS = 0.6;
+export const NARRATION_WORDS_PER_SECOND = 2.5;
+/** Seconds of silence between two voice lines of one shot (narration, then each dialogue line). */
+export const VOICE_GAP_SECONDS = 0.25;
+
 export interface Shot {
   /** 0-based position in the storyboard */
   index: number;
   id: string;
   prompt: string;
+  /** seconds; for `duration: auto` the narration's length plus a pause (estimated until synthesised) */
   duration: number;
+  /**
+   * `duration: auto`: `estimate` while the length comes from the narration's words, `measured`
+   * once the narration was synthesised and its length read (lib/narration.ts); absent: written
+   */
+  durationAuto?: 'estimate' | 'measured';
+  /** words read over the shot by a TTS voice; absent: none */
+  narration?: Narration;
   size: Size;
   fps: number;
   audio: ShotAudio;
@@ -385,6 +436,8 @@ export interface Storyboard {
   characters: Record<string, Character>;
   /** the top-level `style`, when given (each shot's `style` and `negative` are already resolved) */
   style?: Style;
+  /** the top-level `voices`: a TTS voice per speaker (absent: none written) */
+  voices?: Record<string, Voice>;
   /** absent: none defined */
   locations?: Record<string, Location>;
   shots: Shot[];

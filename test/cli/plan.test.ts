@@ -46,6 +46,27 @@ describe('every example plans', () => {
     });
   }
 
+  test('the narrated example lists its voices, with their cost in the total', async () => {
+    const file = path.join(REPO, 'examples', 'narrated.yaml');
+    const json = await cli(['plan', file, '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    const plan = JSON.parse(json.stdout) as Plan;
+    assert.deepEqual(
+      plan.speech!.map((s) => [s.shot, s.speaker, s.model]),
+      [
+        ['s01', 'narrator', 'gpt-4o-mini-tts'],
+        ['s02', 'narrator', 'gpt-4o-mini-tts'],
+        ['s03', 'keeper', plan.speech![2]!.model],
+      ],
+    );
+    assert.ok(plan.problems.some((p) => p.code === 'duration_estimated' && p.shot === 's01'));
+    const text = await cli(['plan', file]);
+    assert.match(text.stdout, /narration: 3 text-to-speech steps, \$[\d.]+ \(in the total\)/);
+    assert.match(text.stdout, /narrator: gpt-4o-mini-tts \(openai\) voice sage/);
+    const validate = await cli(['validate', file]);
+    assert.equal(validate.code, 0, validate.stderr);
+  });
+
   test('the launch film shows dialogue with audio, 4K slow motion and a multi-shot montage', async () => {
     const plan = JSON.parse((await cli(['plan', EXAMPLES[0]!, '--json'])).stdout) as Plan;
     const byId = new Map(plan.shots.map((s) => [s.id, s]));

@@ -104,24 +104,58 @@ describe('MulmoScript', () => {
     );
   });
 
-  test('style is a field; narration, which the format has no field for yet, is a comment', () => {
+  test('style and narration are fields; speakers are voices', () => {
     assert.match(board.style!.prompt, /^Soft watercolour illustration/);
-    assert.match(yaml, /# narration\.text: Every morning before the town woke/);
-    assert.match(yaml, /# narration\.speaker: Narrator/);
+    assert.deepEqual(storyboard.shots[0]!.narration, {
+      text: board.shots[0]!.narration!.text,
+      speaker: 'Narrator',
+    });
+    assert.match(storyboard.shots[0]!.narration!.text, /^Every morning before the town woke/);
+    assert.deepEqual(storyboard.voices, {
+      Narrator: { model: 'gpt-4o-mini-tts', voice: 'sage' },
+      Ines: { model: 'gpt-4o-mini-tts', voice: 'nova' },
+    });
+    assert.match(yaml, /# from harbour-lights\.json:\d+, speechParams\.speakers\.Narrator/);
     assert.match(yaml, /# this shot's own style: Ink drawing/);
     assert.match(yaml, /# from harbour-lights\.json:\d+, beats\[0\]/);
   });
 
-  test('switched on, style and narration are written as fields in the same places', () => {
-    const fields = parseYaml(
-      emitStoryboard(ir, { style: true, scene: true, narration: true }),
-    ) as Board;
-    assert.match(fields.style!.prompt, /^Soft watercolour/);
-    assert.deepEqual(fields.shots[3]!.narration, {
+  test('switched off, narration and voices are written as comments in the same places', () => {
+    const comments = emitStoryboard(ir, { style: true, scene: true, narration: false });
+    assert.match(comments, /# narration\.text: Every morning before the town woke/);
+    assert.match(comments, /# narration\.speaker: Narrator/);
+    assert.match(comments, /# voices\.Ines\.voice: nova/);
+    const fields = parseYaml(comments) as Board;
+    assert.equal(fields.shots[3]!.narration, undefined);
+    const on = parseYaml(emitStoryboard(ir)) as Board;
+    assert.deepEqual(on.shots[3]!.narration, {
       text: 'Hold on to something, the tide is turning.',
       speaker: 'Ines',
     });
-    assert.equal(fields.shots[2]!.narration, undefined, 'a beat without words has none');
+    assert.equal(on.shots[2]!.narration, undefined, 'a beat without words has none');
+  });
+
+  test('a speaker on a provider no catalog voice offers gets the default voice, said why', () => {
+    const script = JSON.stringify({
+      $mulmocast: { version: '1.1' },
+      speechParams: {
+        provider: 'nijivoice',
+        speakers: {
+          Host: { voiceId: 'abc-123' },
+          Guest: { provider: 'elevenlabs', voiceId: 'xyz', speechOptions: { instruction: 'calm' } },
+        },
+      },
+      beats: [
+        { text: 'Hello.', speaker: 'Host', imagePrompt: 'A studio' },
+        { text: 'Hi.', speaker: 'Guest', imagePrompt: 'A guest' },
+      ],
+    });
+    const result = importText(script, fixture('voices.json'), { out: fixture('out.yaml') });
+    assert.deepEqual(result.storyboard.voices, {
+      Host: {},
+      Guest: { model: 'eleven-multilingual-v2', voice: 'xyz', notes: 'calm' },
+    });
+    assert.match(result.yaml, /reads Host with nijivoice voice abc-123, which no catalog voice/);
   });
 });
 
@@ -178,7 +212,10 @@ describe('Fountain', () => {
   });
 
   test('voice-over is narration; notes are comments; boneyard, transitions and title cards are not shots', () => {
-    assert.match(yaml, /# narration\.text: The night boat runs for those who miss the day boat/);
+    assert.match(
+      storyboard.shots.find((s) => s.narration)!.narration!.text,
+      /^The night boat runs for those who miss the day boat/,
+    );
     assert.match(yaml, /# note: Rain machine needed for the whole scene\./);
     assert.doesNotMatch(yaml, /Row, row|CUT TO|THE END/);
     assert.ok(board.shots.every((s) => !s.audio?.dialogue?.some((d) => /night boat/.test(d.line))));

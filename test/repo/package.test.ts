@@ -225,6 +225,7 @@ describe('the installed package', () => {
       'launch-film',
       'local-short',
       'music-bed',
+      'narrated',
       'social-ad',
     ]);
     assert.equal(
@@ -267,13 +268,17 @@ describe('the installed package', () => {
       models: Array<{ id: string }>;
       edit_models: Array<{ id: string }>;
       judge_models: Array<{ id: string }>;
+      voice_models: Array<{ id: string }>;
     };
     const cards = fs
       .readdirSync(path.join(installed, 'catalog'))
       .filter((f) => f.endsWith('.yaml'));
-    // every card is listed, generation, edit and judge models apart
+    // every card is listed, generation, edit, judge and voice models apart
     assert.equal(
-      listed.models.length + listed.edit_models.length + listed.judge_models.length,
+      listed.models.length +
+        listed.edit_models.length +
+        listed.judge_models.length +
+        listed.voice_models.length,
       cards.length,
     );
     assert.ok(listed.models.some((m) => m.id === 'veo-3.1'));

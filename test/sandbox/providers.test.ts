@@ -52,6 +52,7 @@ describe('sandbox endpoints', () => {
       'byteplus',
       'comfyui',
       'dashscope',
+      'elevenlabs',
       'fal',
       'google',
       'kling',

@@ -63,6 +63,7 @@ export function formatPlan(plan: Plan, columns = 100): string {
       `worst case: ${shownUsd(worst)} if every take fails its checks and every allowed retake is bought (policy.qc), never over the budget`,
     );
   }
+  lines.push(...speechLines(plan));
   lines.push(...continuityLines(plan));
   lines.push(...editLines(plan));
   const errors = plan.problems.filter((p) => p.severity === 'error');
@@ -101,6 +102,34 @@ export function formatPlan(plan: Plan, columns = 100): string {
     if (entries.length > 20) lines.push(`  … and ${entries.length - 20} more (see plan --json)`);
   }
   return lines.join('\n');
+}
+
+/** Each speaker's voice, the narration it reads, and what that costs (in the total above). */
+function speechLines(plan: Plan): string[] {
+  const steps = plan.speech ?? [];
+  if (steps.length === 0) return [];
+  const bySpeaker = new Map<
+    string,
+    { step: (typeof steps)[number]; shots: string[]; usd: number }
+  >();
+  for (const step of steps) {
+    const entry = bySpeaker.get(step.speaker) ?? { step, shots: [], usd: 0 };
+    entry.shots.push(step.shot);
+    entry.usd += step.cost_usd;
+    bySpeaker.set(step.speaker, entry);
+  }
+  const total = steps.reduce((sum, s) => sum + s.cost_usd, 0);
+  const lines = [
+    `narration: ${steps.length} text-to-speech steps, ${shownUsd(total)} (in the total)`,
+  ];
+  for (const [speaker, { step, shots, usd }] of bySpeaker) {
+    const named =
+      shots.length > 6 ? `${shots.slice(0, 6).join(', ')} +${shots.length - 6}` : shots.join(', ');
+    lines.push(
+      `  ${speaker}: ${step.model} (${step.provider}) voice ${step.voice}, ${shownUsd(usd)} [${named}]`,
+    );
+  }
+  return lines;
 }
 
 /** The continuity groups, what each is kept on, and what that costs against each shot alone. */

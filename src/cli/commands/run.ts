@@ -82,8 +82,9 @@ export const runCommand: Command = {
               execute: distributedExecutor({ url, ...sharedMedia(args.values.media, io) }),
             }
           : {}),
-        confirmSpend: async ({ usd }) => {
-          if (args.values.yes !== true) await askToSpend(io, usd);
+        confirmSpend: async ({ usd, stage }) => {
+          const what = stage === 'narration' ? 'narration (text to speech)' : 'generation';
+          if (args.values.yes !== true) await askToSpend(io, usd, what);
           return true;
         },
         onEvent(event) {
@@ -156,7 +157,7 @@ function storyboardName(file: string): string {
   return path.basename(file, path.extname(file));
 }
 
-export async function askToSpend(io: CommandIO, usd: number): Promise<void> {
+export async function askToSpend(io: CommandIO, usd: number, what = 'generation'): Promise<void> {
   if (!io.stdin.isTTY || !(io.stdout.isTTY || io.stderr.isTTY)) {
     throw new ShotrouterError(
       'usage',
@@ -165,7 +166,7 @@ export async function askToSpend(io: CommandIO, usd: number): Promise<void> {
   }
   const rl = createInterface({ input: io.stdin, output: io.stderr });
   try {
-    const answer = await rl.question(`Spend up to ${shownUsd(usd)} on generation? [y/N] `, {
+    const answer = await rl.question(`Spend up to ${shownUsd(usd)} on ${what}? [y/N] `, {
       signal: io.signal,
     });
     if (!/^y(es)?$/i.test(answer.trim()))

@@ -1,6 +1,7 @@
 /** Veo on Google's two surfaces: the Gemini API (`google`) and Vertex AI (`vertex`). */
 
 export { buildGeminiJudgeRequest, callGeminiJudge } from './gemini-judge.ts';
+export { buildGeminiSpeechRequest, callGeminiSpeech } from './gemini-speech.ts';
 export { createGoogleProvider, GOOGLE_CLIENT, GOOGLE_PROVIDER } from './google-provider.ts';
 export { buildVeoRequest, mapGoogleError, operationErrorCode, type VeoSurface } from './veo.ts';
 export { type VeoOperation, VeoVideoModel } from './veo-video-model.ts';

@@ -15,6 +15,7 @@ import { cannotReconcile, engineLimits } from '../provider-info.ts';
 import type { Provider } from '../types.ts';
 import { MINIMAX_PROVIDER, MiniMaxVideoModel, mapMiniMaxError } from './minimax-video-model.ts';
 
+export { buildMiniMaxSpeechRequest, callMiniMaxSpeech } from './minimax-speech.ts';
 export {
   baseRespError,
   MINIMAX_PROVIDER,
@@ -24,11 +25,14 @@ export {
   minimaxModel,
 } from './minimax-video-model.ts';
 
+/** MiniMax's bearer key and error replies, for every model on it (video, speech). */
+export const MINIMAX_CLIENT = {
+  headers: ({ apiKey }: Record<string, string>) => ({ authorization: `Bearer ${apiKey}` }),
+  mapError: mapMiniMaxError,
+};
+
 export function createMiniMaxProvider(options: AdapterOptions = {}): Provider {
-  const connection = connect(MINIMAX_PROVIDER, options, {
-    headers: ({ apiKey }) => ({ authorization: `Bearer ${apiKey}` }),
-    mapError: mapMiniMaxError,
-  });
+  const connection = connect(MINIMAX_PROVIDER, options, MINIMAX_CLIENT);
   return {
     info: {
       id: MINIMAX_PROVIDER,

@@ -2,6 +2,7 @@
 
 export { buildOpenAIJudgeRequest, callOpenAIJudge } from './openai-judge.ts';
 export { createOpenAIProvider, mapOpenAIError, OPENAI_CLIENT } from './openai-provider.ts';
+export { buildOpenAISpeechRequest, callOpenAISpeech } from './openai-speech.ts';
 export {
   buildVideoCreate,
   OPENAI_PROVIDER,

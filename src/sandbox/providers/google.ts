@@ -12,6 +12,7 @@ import type { Job } from '../jobs.ts';
 import { base36Id } from './common.ts';
 import { geminiGenerateContent } from './judge.ts';
 import { interactionOf, OMNI_MODELS, parseOmniRequest } from './omni.ts';
+import { geminiSpeech, knowsSpeechModel } from './speech.ts';
 import {
   GEMINI_VEO_MODELS,
   googleError,
@@ -92,7 +93,11 @@ export function googleProvider(core: SandboxCore): ProviderSpec {
         method: 'POST',
         path: /^\/v1beta\/models\/([^/:]+):generateContent$/,
         kind: 'call',
-        handle: (req, [modelId = '']) => geminiGenerateContent(req, modelId),
+        // a TTS model answers with speech (./speech.ts), the others as the judge
+        handle: (req, [modelId = '']) =>
+          knowsSpeechModel('google', modelId)
+            ? geminiSpeech(req, modelId, (e) => core.recordSpeech(e))
+            : geminiGenerateContent(req, modelId),
       },
       {
         method: 'POST',

@@ -32,6 +32,7 @@ import {
 import type { Job } from '../jobs.ts';
 import { sizeFor } from '../sizes.ts';
 import { cdnExpired, openingOf, retryAfter } from './common.ts';
+import { minimaxSpeech } from './speech.ts';
 
 type Api = 'v1' | 'v2';
 
@@ -158,6 +159,13 @@ export function minimaxProvider(core: SandboxCore): ProviderSpec {
         handle: (r) => create(r, 'v1'),
       },
       { method: 'GET', path: /^\/v1\/query\/video_generation$/, kind: 'poll', handle: queryV1 },
+      // the stand-in voice (./speech.ts)
+      {
+        method: 'POST',
+        path: /^\/v1\/t2a_v2$/,
+        kind: 'call',
+        handle: (req) => minimaxSpeech(req, (e) => core.recordSpeech(e)),
+      },
       { method: 'GET', path: /^\/v1\/files\/retrieve$/, kind: 'poll', handle: retrieveFile },
       {
         method: 'POST',

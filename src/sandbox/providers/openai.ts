@@ -2,7 +2,8 @@
  * OpenAI Videos API (Sora 2) under `/openai`: POST /v1/videos (multipart, or JSON as relays
  * accept), GET /v1/videos, GET/DELETE /v1/videos/{id}, GET /v1/videos/{id}/content.
  * Audio is always generated; there is no cancel; refusals end the job as `failed`.
- * POST /v1/responses: the stand-in vision judge (./judge.ts).
+ * POST /v1/responses: the stand-in vision judge (./judge.ts). POST /v1/audio/speech: the
+ * stand-in voice (./speech.ts).
  */
 
 import { acceptableKey, type ProviderSpec, type SandboxCore } from '../core.ts';
@@ -20,6 +21,7 @@ import { type Job, progressOf } from '../jobs.ts';
 import { parseSize } from '../sizes.ts';
 import { dataUriBytes, hexId, pngSize, retryAfter } from './common.ts';
 import { openaiResponses } from './judge.ts';
+import { openaiSpeech } from './speech.ts';
 
 const SORA_2_SIZES = ['720x1280', '1280x720'];
 const SORA_2_PRO_SIZES = [...SORA_2_SIZES, '1024x1792', '1792x1024', '1080x1920', '1920x1080'];
@@ -153,6 +155,13 @@ export function openaiProvider(core: SandboxCore): ProviderSpec {
         path: /^\/v1\/responses$/,
         kind: 'call',
         handle: (req) => openaiResponses(req, core.now()),
+      },
+      // the stand-in voices (./speech.ts)
+      {
+        method: 'POST',
+        path: /^\/v1\/audio\/speech$/,
+        kind: 'call',
+        handle: (req) => openaiSpeech(req, (e) => core.recordSpeech(e)),
       },
       { method: 'GET', path: /^\/v1\/videos$/, kind: 'poll', handle: list },
       {
