@@ -160,9 +160,9 @@ function imageSink(
       }
       fs.writeSync(handle, chunk);
     },
-    end() {
+    async end() {
       close();
-      const verdict = checkImageFile(file);
+      const verdict = await checkImageFile(file);
       if (!verdict.ok) {
         throw new ApiError('unsupported_media_type', `${shown} ${verdict.reason}`, {
           details: { file: name.slice(0, 200), accepted: 'PNG, JPEG or WebP' },
