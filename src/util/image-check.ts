@@ -18,6 +18,7 @@
  * disk (`checkImageFile`), which holds a chunk at a time and inflates a PNG's data as a stream,
  * counting and checking its rows without keeping them: memory stays flat whatever the image.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { crc32, createInflate, inflateSync } from 'node:zlib';
@@ -68,10 +69,16 @@ export async function checkImageFile(file: string): Promise<ImageVerdict> {
   const cursor = new Cursor();
   const data = new StreamedPngData();
   const walk = walkImage(cursor, data);
+  const hash = createHash('sha256');
+  let whole = true;
   let step = walk.next();
   try {
     for await (const chunk of fs.createReadStream(file, { highWaterMark: READ_CHUNK })) {
-      if (step.done) break;
+      if (step.done) {
+        whole = false;
+        break;
+      }
+      hash.update(chunk as Buffer);
       cursor.push(chunk as Buffer);
       step = walk.next();
       await data.drained();
@@ -86,7 +93,21 @@ export async function checkImageFile(file: string): Promise<ImageVerdict> {
   const rows = step.value.rows;
   const verdict = rows ? await data.finish(rows, step.value.verdict) : step.value.verdict;
   if (!rows) data.abandon();
-  return withSaneSize(verdict);
+  const sane = withSaneSize(verdict);
+  if (whole && sane.ok) remember(`${hash.digest('hex')}:${stats.size}`, sane);
+  return sane;
+}
+
+/**
+ * Images that passed `checkImageFile`, by content (SHA-256 and size): `checkImageFileSync` of a
+ * copy of one (an upload stored in its project, then checked again as the storyboard names it)
+ * hashes it a chunk at a time and is done, instead of inflating a PNG's data whole again.
+ */
+const passed = new Map<string, ImageVerdict>();
+
+function remember(content: string, verdict: ImageVerdict): void {
+  if (passed.size >= 1000) passed.delete(passed.keys().next().value!);
+  passed.set(content, verdict);
 }
 
 /** Checks image bytes: a PNG, JPEG or WebP image that is whole, with sane dimensions. */
@@ -96,21 +117,72 @@ export function checkImage(data: Uint8Array): ImageVerdict {
   const cursor = new Cursor();
   cursor.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   cursor.ended = true;
-  const pieces: Buffer[] = [];
-  const step = walkImage(cursor, { write: (piece) => pieces.push(piece) }).next();
-  if (!step.done) throw new Error('the image walker wants bytes after the end of the image');
-  const { verdict, rows } = step.value;
-  if (!rows || !verdict.ok) return withSaneSize(verdict);
-  let inflated: Buffer;
+  return walkSync(cursor, () => {});
+}
+
+/**
+ * `checkImageFile` for callers that cannot wait (the storyboard's checks): the same rules, the
+ * file read a chunk at a time. An image `checkImageFile` passed before (by content) is known;
+ * any other PNG's compressed data is gathered and inflated at once (Node has no synchronous
+ * streaming inflate), as `checkImage` does.
+ */
+export function checkImageFileSync(file: string): ImageVerdict {
+  let fd: number | undefined;
   try {
-    // one IDAT chunk (the usual case) is inflated where it lies, not copied first
-    const compressed = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
-    inflated = inflateSync(compressed, { maxOutputLength: rows.expected + 1 });
-  } catch {
-    return brokenPng('its image data does not decompress');
+    const stats = fs.statSync(file);
+    if (!stats.isFile()) return { ok: false, reason: 'is not a regular file' };
+    const tooBig = sizeProblem(stats.size);
+    if (tooBig) return tooBig;
+    fd = fs.openSync(file, 'r');
+    const handle = fd;
+    const content = `${hashOf(handle)}:${stats.size}`;
+    const known = passed.get(content);
+    if (known) return known;
+    const cursor = new Cursor();
+    let read = 0;
+    return walkSync(cursor, () => {
+      // each read a fresh buffer: the walker may still hold pieces of the last one
+      const chunk = Buffer.allocUnsafe(READ_CHUNK);
+      const n = fs.readSync(handle, chunk, 0, READ_CHUNK, read);
+      read += n;
+      if (n === 0) cursor.ended = true;
+      else cursor.push(chunk.subarray(0, n));
+    });
+  } catch (error) {
+    return {
+      ok: false,
+      reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    };
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
-  rows.feed(inflated);
-  return withSaneSize(rows.verdict() ?? verdict);
+}
+
+/** The SHA-256 of an open file, read a chunk at a time from its start. */
+function hashOf(fd: number): string {
+  const hash = createHash('sha256');
+  const chunk = Buffer.allocUnsafe(READ_CHUNK);
+  let at = 0;
+  for (let n = fs.readSync(fd, chunk, 0, READ_CHUNK, 0); n > 0; ) {
+    hash.update(chunk.subarray(0, n));
+    at += n;
+    n = fs.readSync(fd, chunk, 0, READ_CHUNK, at);
+  }
+  return hash.digest('hex');
+}
+
+/** Walks an image whose bytes `fill` adds to the cursor when the walker pauses. */
+function walkSync(cursor: Cursor, fill: () => void): ImageVerdict {
+  const data = new GatheredPngData();
+  const walk = walkImage(cursor, data);
+  let step = walk.next();
+  while (!step.done) {
+    if (cursor.ended) throw new Error('the image walker wants bytes after the end of the image');
+    fill();
+    step = walk.next();
+  }
+  const { verdict, rows } = step.value;
+  return withSaneSize(rows && verdict.ok ? data.finish(rows, verdict) : verdict);
 }
 
 function sizeProblem(bytes: number): ImageVerdict | undefined {
@@ -409,6 +481,31 @@ class PngRows {
       );
     }
     return undefined;
+  }
+}
+
+/**
+ * A PNG's compressed data gathered for one synchronous inflate (Node has no public synchronous
+ * streaming inflate): the pieces are views of the bytes already read, not copies.
+ */
+class GatheredPngData implements PngDataSink {
+  readonly #pieces: Buffer[] = [];
+
+  write(piece: Buffer): void {
+    this.#pieces.push(piece);
+  }
+
+  finish(rows: PngRows, walked: ImageVerdict): ImageVerdict {
+    let inflated: Buffer;
+    try {
+      const pieces = this.#pieces;
+      const compressed = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+      inflated = inflateSync(compressed, { maxOutputLength: rows.expected + 1 });
+    } catch {
+      return brokenPng('its image data does not decompress');
+    }
+    rows.feed(inflated);
+    return rows.verdict() ?? walked;
   }
 }
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import zlib, { crc32 } from 'node:zlib';
-import { checkImage, checkImageFile } from '../../src/util/image-check.ts';
+import { checkImage, checkImageFile, checkImageFileSync } from '../../src/util/image-check.ts';
 import { solidPng } from '../../src/util/png.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-image-check-'));
@@ -106,12 +106,15 @@ async function bothWays(bytes: Uint8Array, name: string) {
   const file = path.join(dir, name);
   fs.writeFileSync(file, bytes);
   const inMemory = checkImage(bytes);
+  // the synchronous read first: after checkImageFile passes an image, it is known by content
+  assert.deepEqual(checkImageFileSync(file), inMemory, `${name}: read without waiting, it differs`);
   const streamed = await checkImageFile(file);
   assert.deepEqual(streamed, inMemory, `${name}: streamed and in-memory verdicts differ`);
+  assert.deepEqual(checkImageFileSync(file), inMemory, `${name}: known by content, it differs`);
   return streamed;
 }
 
-describe('checkImageFile (streamed)', () => {
+describe('checkImageFile and checkImageFileSync (streamed)', () => {
   test('gives the in-memory verdict for whole, cut and padded images of every format', async () => {
     const png = noisePng(700, 500); // several 64 KiB reads, several IDAT chunks
     const jpeg = convert('jpg');
