@@ -129,12 +129,13 @@ export function checkImage(data: Uint8Array): ImageVerdict {
 export function checkImageFileSync(file: string): ImageVerdict {
   let fd: number | undefined;
   try {
-    const stats = fs.statSync(file);
+    // opened first and asked of the open file: one look at the path (the storyboard counts them)
+    fd = fs.openSync(file, 'r');
+    const handle = fd;
+    const stats = fs.fstatSync(handle);
     if (!stats.isFile()) return { ok: false, reason: 'is not a regular file' };
     const tooBig = sizeProblem(stats.size);
     if (tooBig) return tooBig;
-    fd = fs.openSync(file, 'r');
-    const handle = fd;
     const content = `${hashOf(handle)}:${stats.size}`;
     const known = passed.get(content);
     if (known) return known;
