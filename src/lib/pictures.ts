@@ -22,9 +22,9 @@ export interface ClipContent {
 const POSTER_WIDTH = 480;
 const STRIP_FRAME_WIDTH = 160;
 
-/** Thumbnails in a strip: one per two seconds, at least 4 and at most 48. */
+/** Thumbnails in a strip: one a second, at least 6 (a short take) and at most 60 (a long cut). */
 export function stripFrames(seconds: number): number {
-  return Math.min(48, Math.max(4, Math.round(seconds / 2)));
+  return Math.min(60, Math.max(6, Math.round(seconds)));
 }
 
 export class PictureCache {

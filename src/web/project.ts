@@ -21,8 +21,10 @@ import {
 } from './api.ts';
 import { BudgetBar } from './budget.ts';
 import { type EventPayloads, type JobState, mergedJobs, shotCounts, shotProgress } from './live.ts';
+import { CutStrip, cutPoster, playCutFrom } from './pictures.ts';
 import { ProblemList } from './problems.ts';
 import { ShotCardView } from './shot-card.ts';
+import { SpendChart } from './spend-chart.ts';
 
 type ShotChange = NonNullable<Changes['shots']>[string];
 
@@ -335,6 +337,7 @@ export function ProjectView(props: {
           <span class="muted small">Cheapest possible ${money(plan.cost_range.cheapest_usd)} · best without a budget ${money(plan.cost_range.best_usd)}</span>
         </div>
         <${BudgetBar} spent=${spend.spent} reserved=${spend.reserved} toSpend=${estimate.usd} budget=${plan.budget_usd} preview=${true} />
+        <${SpendChart} points=${overview.spend_over_time} budget=${plan.budget_usd} />
       </div>
       <div class="run-panel" aria-labelledby="run-title">
         <h2 id="run-title">Run</h2>
@@ -397,7 +400,7 @@ export function ProjectView(props: {
       html`<section class="delivery" aria-labelledby="cut-title">
       <h2 id="cut-title">The cut</h2>
       <div class="delivery-grid">
-        ${cut && html`<video class="cut" controls preload="metadata" src=${`${cut.url}?v=${cut.version}`} aria-label="The cut"></video>`}
+        ${cut && html`<video class="cut" controls preload="metadata" poster=${cutPoster(overview)} src=${`${cut.url}?v=${cut.version}`} aria-label="The cut"></video>`}
         <ul class="files">
           ${cut && html`<li><a href=${`${cut.url}?download=1`} download="">Download the cut</a> <span class="muted small">${mb(cut.bytes)}</span></li>`}
           ${files.map(
@@ -410,6 +413,7 @@ export function ProjectView(props: {
           )}
         </ul>
       </div>
+      ${overview.cut && html`<${CutStrip} cut=${overview.cut} onSeek=${playCutFrom} />`}
     </section>`
     }
 

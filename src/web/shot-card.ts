@@ -4,6 +4,7 @@
  * tags to change (the plan and price follow before anything is committed).
  */
 import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
 import { TAGS } from '../storyboard/types.ts';
 import {
   type Changes,
@@ -13,7 +14,9 @@ import {
   type ShotCard,
   seconds,
 } from './api.ts';
+import { Lightbox } from './lightbox.ts';
 import type { ShotProgress } from './live.ts';
+import { ShotReferences, TakePlayer } from './pictures.ts';
 
 type ShotChange = NonNullable<Changes['shots']>[string];
 
@@ -53,6 +56,8 @@ function adviceOf(reasons: ReadonlyArray<{ advice?: string | undefined }>): stri
 export function ShotCardView(props: ShotCardProps) {
   const { shot, planned, before, progress, current } = props;
   const id = `shot-${shot.id}`;
+  // the take the comparison opens with; null: closed
+  const [comparing, setComparing] = useState<number | null>(null);
   const changed =
     before &&
     planned &&
@@ -75,6 +80,7 @@ export function ShotCardView(props: ShotCardProps) {
       html`<progress class=${progress.kind} value=${progress.fraction} max="1" aria-label=${`${shot.id}: ${progress.label}`}></progress>`
     }
     <p class="prompt" title=${shot.prompt}>${shot.prompt}</p>
+    <${ShotReferences} shot=${shot} />
     ${
       planned?.model
         ? html`<div class="route">
@@ -115,7 +121,7 @@ export function ShotCardView(props: ShotCardProps) {
       html`<div class="takes">
       ${shot.takes.map(
         (t) => html`<figure class=${t.picked ? 'take picked' : 'take'}>
-          <video controls preload="metadata" src=${t.url + fragment(planned, t.model)} aria-label=${`Take ${t.take} of ${shot.id}`}></video>
+          <${TakePlayer} take=${t} src=${t.url + fragment(planned, t.model)} label=${`Take ${t.take} of ${shot.id}`} />
           <figcaption>
             <span>Take ${t.take}${t.model ? html`<span class="muted small"> · ${t.model}</span>` : ''}</span>
             ${
@@ -131,7 +137,9 @@ export function ShotCardView(props: ShotCardProps) {
           </figcaption>
         </figure>`,
       )}
-    </div>`
+    </div>
+    ${shot.takes.length > 1 && html`<button type="button" class="small-button compare" onClick=${() => setComparing(shot.takes.find((t) => t.picked)?.take ?? shot.takes[0]!.take)}>Compare takes side by side</button>`}
+    ${comparing !== null && html`<${Lightbox} shot=${shot} first=${comparing} onClose=${() => setComparing(null)} />`}`
     }
     <details class="edit">
       <summary>Change model, priority or tags</summary>
