@@ -10,7 +10,8 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { PictureCache, stripFrames } from '../../src/lib/pictures.ts';
 import { solidPng } from '../../src/util/png.ts';
-import { TEMP_DIRS, TWO_TAKES, tempDir } from '../lib/helpers.ts';
+import { fakeTools } from '../engine/helpers.ts';
+import { payingRegistry, TEMP_DIRS, THREE_SHOTS, TWO_TAKES, tempDir } from '../lib/helpers.ts';
 import { call, storyboardForm, testServer } from './helpers.ts';
 
 after(() => {
@@ -197,4 +198,36 @@ describe('pictures over the API', () => {
       await server.close();
     }
   });
+});
+
+test('spend over time adds up a paid run’s settled attempts, in order, to its total', async () => {
+  const { registry } = payingRegistry();
+  const server = testServer({
+    runner: { registry: () => registry, tools: fakeTools, assemble: false },
+  });
+  try {
+    const id = (await call(server, 'POST', '/api/projects', { form: storyboardForm(THREE_SHOTS) }))
+      .body.project.id;
+    const refused = await call(server, 'POST', `/api/projects/${id}/runs`, {
+      json: { preview: false },
+    });
+    const estimate = refused.body.error.details.estimate_usd;
+    const started = await call(server, 'POST', `/api/projects/${id}/runs`, {
+      json: { preview: false, confirm_usd: estimate },
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    await server.idle();
+    const overview = (await call(server, 'GET', `/api/projects/${id}`)).body;
+    const points = overview.spend_over_time as Array<{ at: string; usd: number }>;
+    assert.ok(points.length >= 2, JSON.stringify(points));
+    assert.equal(points[0]!.usd, 0, 'the run starts at nothing spent');
+    for (let i = 1; i < points.length; i++) {
+      assert.ok(points[i]!.usd > points[i - 1]!.usd, 'each point adds a payment');
+      assert.ok(points[i]!.at >= points[i - 1]!.at, 'in time order');
+    }
+    assert.ok(overview.spend.spent_usd > 0);
+    assert.ok(Math.abs(points.at(-1)!.usd - overview.spend.spent_usd) < 1e-6, 'ends at the total');
+  } finally {
+    await server.close();
+  }
 });
