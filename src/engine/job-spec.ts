@@ -10,8 +10,10 @@
  */
 
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { ShotrouterError } from '../errors.ts';
 import {
   buildGroupPrompt,
   buildPrompt,
@@ -355,7 +357,7 @@ const IMAGE_TYPES: Record<string, string> = {
 
 /** Reads and hashes each reference image once, however many shots use it. */
 class ReferenceReader {
-  readonly #files = new Map<string, Promise<{ data: Uint8Array; sha256: string }>>();
+  readonly #files = new Map<string, Promise<string>>();
 
   async forShots(shots: Shot[]): Promise<ReferenceInput[]> {
     const out: ReferenceInput[] = [];
@@ -375,20 +377,51 @@ class ReferenceReader {
     return out;
   }
 
+  /**
+   * A local image by its content: hashed a chunk at a time now, its bytes read only when a
+   * generation sends them. Specs are built for every estimate (the board's overview among them),
+   * which needs the hashes only: holding every reference in memory for it cost the server as
+   * much memory as the project's images.
+   */
   async #read(role: ReferenceRole, ref: ImageRef): Promise<ReferenceInput> {
     if (!ref.path)
       return { role, id: ref.url ?? ref.spec, spec: ref.spec, url: ref.url ?? ref.spec };
-    let pending = this.#files.get(ref.path);
+    const file = ref.path;
+    let pending = this.#files.get(file);
     if (!pending) {
-      pending = fs.readFile(ref.path).then((buffer) => {
-        const data = new Uint8Array(buffer);
-        return { data, sha256: sha256(data) };
-      });
-      this.#files.set(ref.path, pending);
+      pending = (async () => {
+        const hash = createHash('sha256');
+        const handle = await fs.open(file, 'r');
+        try {
+          for await (const chunk of handle.createReadStream({ highWaterMark: 64 * 1024 }))
+            hash.update(chunk as Buffer);
+        } finally {
+          await handle.close().catch(() => {});
+        }
+        return hash.digest('hex');
+      })();
+      this.#files.set(file, pending);
     }
-    const { data, sha256: id } = await pending;
-    const mediaType =
-      IMAGE_TYPES[path.extname(ref.path).toLowerCase()] ?? 'application/octet-stream';
-    return { role, id, spec: ref.spec, file: { data, mediaType } };
+    const id = await pending;
+    const mediaType = IMAGE_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    return {
+      role,
+      id,
+      spec: ref.spec,
+      file: {
+        mediaType,
+        // read when sent; the bytes sent are the bytes the cache key was made of
+        get data(): Uint8Array {
+          const data = new Uint8Array(readFileSync(file));
+          if (sha256(data) !== id) {
+            throw new ShotrouterError(
+              'environment',
+              `the image ${ref.spec} changed after the run was planned: plan the run again`,
+            );
+          }
+          return data;
+        },
+      },
+    };
   }
 }

@@ -70,3 +70,53 @@ export async function extractFrame(opts: ExtractFrameOptions): Promise<void> {
     }
   });
 }
+
+export interface ExtractStripOptions {
+  input: string;
+  /** .jpg */
+  output: string;
+  /** thumbnails in the strip, evenly spaced over the clip, side by side */
+  frames: number;
+  /** width of each thumbnail (even), keeping the aspect ratio */
+  width: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * A strip of thumbnails across a clip, in one JPEG: `frames` stills from the middles of equal
+ * slices of its duration, scaled to `width` each, tiled left to right in one ffmpeg pass.
+ */
+export async function extractStrip(opts: ExtractStripOptions): Promise<void> {
+  if (path.extname(opts.output).toLowerCase() !== '.jpg') {
+    throw new ShotrouterError(
+      'media_failed',
+      `a strip is written as .jpg, got ${path.basename(opts.output)}`,
+    );
+  }
+  if (!(Number.isInteger(opts.frames) && opts.frames >= 1 && opts.frames <= 100)) {
+    throw new ShotrouterError('media_failed', `a strip has 1-100 frames, got ${opts.frames}`);
+  }
+  if (!(Number.isInteger(opts.width) && opts.width >= 2 && opts.width % 2 === 0)) {
+    throw new ShotrouterError('media_failed', `strip width must be even, got ${opts.width}`);
+  }
+  const { durationSeconds } = await probe(opts.input, opts.signal);
+  if (!(durationSeconds > 0)) {
+    throw new ShotrouterError('media_failed', `${path.basename(opts.input)} has no duration`);
+  }
+  const slice = durationSeconds / opts.frames;
+  await writeAtomically(opts.output, async (temporary) => {
+    await runFfmpeg(
+      [
+        ...['-i', localFile(opts.input), '-map', '0:v:0'],
+        ...[
+          '-vf',
+          // one frame per slice, from its middle: skip half a slice, then one frame a slice; the
+          // clip's last frame is held a slice longer so the last thumbnail is never missing
+          `trim=start=${(slice / 2).toFixed(6)},setpts=PTS-STARTPTS,tpad=stop_mode=clone:stop_duration=${slice.toFixed(6)},fps=${opts.frames}/${durationSeconds.toFixed(6)},scale=${opts.width}:-2,tile=${opts.frames}x1`,
+        ],
+        ...['-frames:v', '1', '-q:v', '4', '-update', '1', '-y', temporary],
+      ],
+      { signal: opts.signal },
+    );
+  });
+}

@@ -18,7 +18,12 @@ export {
   runFfprobe,
   setMediaConcurrency,
 } from './ffmpeg.ts';
-export { type ExtractFrameOptions, extractFrame } from './frame.ts';
+export {
+  type ExtractFrameOptions,
+  type ExtractStripOptions,
+  extractFrame,
+  extractStrip,
+} from './frame.ts';
 export { type JoinOptions, joinClips } from './join.ts';
 export { type MixOptions, type MusicBed, mixSoundtrack, type VoiceClip } from './mix.ts';
 export { type PreviewOptions, renderPreview } from './preview.ts';

@@ -24,6 +24,7 @@ import { catalogRoutes } from './routes/catalog.ts';
 import { eventRoutes } from './routes/events.ts';
 import { fileRoutes } from './routes/files.ts';
 import { packageRoutes } from './routes/package.ts';
+import { pictureRoutes } from './routes/pictures.ts';
 import { planRoutes } from './routes/plan.ts';
 import { projectRoutes, UPLOAD_PATH } from './routes/projects.ts';
 import { reviewRoutes } from './routes/review.ts';
@@ -118,6 +119,7 @@ export function createServer(options: ServerOptions): ShotrouterServer {
     fileRoutes(ctx),
     packageRoutes(ctx),
     reviewRoutes(ctx),
+    pictureRoutes(ctx),
   ];
   for (const { app: routes } of resources) app.route('/', routes);
   let document: object | undefined;

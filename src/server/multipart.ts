@@ -51,7 +51,34 @@ export async function readMultipart(
       ended = true;
       return false;
     }
-    buffer = buffer.length === 0 ? Buffer.from(value) : Buffer.concat([buffer, value]);
+    const chunk = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+    return true;
+  };
+  /**
+   * The next chunk of a part's body. What was kept back (a possible start of a delimiter) is
+   * joined to it only when a delimiter does start there: else it goes to the sink and the chunk
+   * is kept as it came, so a large body is not copied chunk by chunk.
+   */
+  const moreOf = async (sink: PartSink): Promise<boolean> => {
+    if (ended) return false;
+    const { value, done } = await reader.read();
+    if (done) {
+      ended = true;
+      return false;
+    }
+    const chunk = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    // a delimiter starting in what was kept ends within the chunk's first bytes: look there
+    const whole = buffer.length > 0 && chunk.length >= delimiter.length;
+    if (
+      whole &&
+      Buffer.concat([buffer, chunk.subarray(0, delimiter.length)]).indexOf(delimiter) === -1
+    ) {
+      await sink.write(buffer);
+      buffer = chunk;
+    } else {
+      buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+    }
     return true;
   };
   const malformed = (what: string) => new ApiError('bad_request', `the multipart body ${what}`);
@@ -96,7 +123,7 @@ export async function readMultipart(
           await sink.write(buffer.subarray(0, safe));
           buffer = buffer.subarray(safe);
         }
-        if (!(await more())) throw malformed('ends inside a part');
+        if (!(await moreOf(sink))) throw malformed('ends inside a part');
       }
       await sink.end();
     }

@@ -170,6 +170,17 @@ export const TakeSchema = z.object({
   failed_checks: z
     .array(z.string())
     .describe("the take's failing checks, `code: message` (docs/qc.md); empty: it passed"),
+  poster_url: z
+    .string()
+    .describe('a still from the middle of the clip (JPEG, made once, cached by content)'),
+  strip_url: z.string().describe('thumbnails across the clip, side by side (JPEG)'),
+});
+
+export const ShotReferenceSchema = z.object({
+  role: z
+    .enum(['reference', 'first_frame', 'last_frame'])
+    .describe("where the storyboard names the image: the shot's references or its frames"),
+  url: z.string().describe('the image as uploaded with the project'),
 });
 
 export const ShotCardSchema = named(
@@ -184,6 +195,9 @@ export const ShotCardSchema = named(
     pinned: z.string().nullable(),
     jobs: z.array(JobSchema),
     takes: z.array(TakeSchema),
+    references: z
+      .array(ShotReferenceSchema)
+      .describe("the shot's own images that were uploaded with the project (URLs left out)"),
   }),
   'A shot as the board shows it: the storyboard, the newest run’s jobs, the takes made',
 );
@@ -214,6 +228,19 @@ export const DeliverableSchema = z.object({
     .describe('a tag of the content (SHA-256, 16 hex): add ?v=<version> to the URL to cache-bust'),
 });
 
+export const CutPicturesSchema = z.object({
+  strip_url: z.string().describe('thumbnails across final.mp4 in order (JPEG, cached by content)'),
+  seconds: z.number().describe('length of the cut'),
+  shots: z
+    .array(z.object({ id: z.string(), start: z.number(), seconds: z.number() }))
+    .describe('the shots in playing order on the cut’s timeline: the strip’s shot boundaries'),
+});
+
+export const SpendPointSchema = z.object({
+  at: z.string().describe('ISO 8601'),
+  usd: z.number().describe('spent by then, in all'),
+});
+
 const RunnableSchema = z.object({
   ok: z.boolean(),
   reason: z.string().nullable().describe('why not, in words'),
@@ -235,6 +262,10 @@ export const OverviewSchema = named(
     }),
     seq: z.number().int().describe('the last event id sent on /events when this was read'),
     review: ContractReviewStateSchema.describe('every shot’s verdict and every comment on a take'),
+    cut: CutPicturesSchema.nullable().describe('the cut’s strip and shots; null: no cut yet'),
+    spend_over_time: z
+      .array(SpendPointSchema)
+      .describe('the newest run’s settled spend, cumulative, from its start; empty: no run'),
   }),
 );
 
@@ -320,6 +351,13 @@ export const ShotParams = z.object({
 export const MediaParams = z.object({
   id: ProjectIdParams.shape.id,
   file: z.string().regex(/^[0-9a-f]{64}\.(mp4|mov)$/),
+});
+
+export const CutStripQuery = z.object({
+  v: z
+    .string()
+    .optional()
+    .describe('the cut’s version (its deliverable’s `version`): cache-busting'),
 });
 
 export const RefParams = z.object({

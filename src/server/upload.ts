@@ -172,10 +172,10 @@ function imageSink(
       }
       fs.writeSync(handle, chunk);
     },
-    end() {
+    async end() {
       close();
       if (sound) return;
-      const verdict = checkImageFile(file);
+      const verdict = await checkImageFile(file);
       if (!verdict.ok) {
         throw new ApiError('unsupported_media_type', `${shown} ${verdict.reason}`, {
           details: {

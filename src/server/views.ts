@@ -6,13 +6,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
+import { cutShots } from '../lib/pictures.ts';
 import { blockingProblems, type PlanChanges } from '../lib/plan.ts';
 import type { Project } from '../lib/projects.ts';
 import { reviewState } from '../lib/review.ts';
 import { estimateRun } from '../lib/run.ts';
+import { spendTimeline } from '../lib/spend-timeline.ts';
 import { statusFromStore } from '../lib/status.ts';
 import { shotTakes } from '../lib/takes.ts';
 import type { Plan } from '../router/types.ts';
+import type { ImageRef } from '../storyboard/types.ts';
 import { contentTag } from './files.ts';
 import type {
   DeliverableParams,
@@ -80,6 +83,7 @@ export class ProjectViews {
       status: await statusFromStore(store, { running: supervisor.running(project) }),
       takes: await shotTakes(store, project.original()),
       review: await reviewState(store),
+      spendOverTime: await spendTimeline(store),
     }));
     const takes = new Map(stored?.takes.shots.map((s) => [s.id, s]) ?? []);
     const base = `/api/projects/${project.id}`;
@@ -91,6 +95,7 @@ export class ProjectViews {
       spend: stored?.status?.spend ?? null,
       shots: storyboard.shots.map((shot) => {
         const made = takes.get(shot.id);
+        const url = (t: { file: string }) => `${base}/media/${path.basename(t.file)}`;
         return {
           id: shot.id,
           index: shot.index,
@@ -103,17 +108,22 @@ export class ProjectViews {
           takes: (made?.takes ?? []).map((t) => ({
             take: t.take,
             model: t.model,
-            url: `${base}/media/${path.basename(t.file)}`,
+            url: url(t),
             picked: t.inCut,
             picked_by: t.pickedBy,
             failed_checks: t.failedChecks,
+            poster_url: `${url(t)}/poster`,
+            strip_url: `${url(t)}/strip`,
           })),
+          references: shotReferences(project, shot, base),
         };
       }),
       deliverables: await this.#deliverables(project, base),
       runnable: this.#runnable(plan),
       seq,
       review: stored?.review ?? { reviews: [], comments: [] },
+      cut: await cutPictures(project, base, storyboard.shots),
+      spend_over_time: stored?.spendOverTime ?? [],
     };
   }
 
@@ -167,6 +177,46 @@ export class ProjectViews {
       real: { ok: !real, reason: real },
     };
   }
+}
+
+/**
+ * A shot's own images, by where the storyboard names them, as the project's reference route
+ * serves them: only files uploaded with the project (a URL or a missing file is left out).
+ */
+function shotReferences(
+  project: Project,
+  shot: { references: ImageRef[]; firstFrame?: ImageRef; lastFrame?: ImageRef },
+  base: string,
+) {
+  const named: Array<[ImageRef | undefined, 'reference' | 'first_frame' | 'last_frame']> = [
+    ...shot.references.map((r) => [r, 'reference'] as [ImageRef, 'reference']),
+    [shot.firstFrame, 'first_frame'],
+    [shot.lastFrame, 'last_frame'],
+  ];
+  const out = [];
+  for (const [ref, role] of named) {
+    if (!ref || !project.referenceFile(ref.spec)) continue;
+    out.push({ role, url: `${base}/refs/${path.posix.basename(ref.spec)}` });
+  }
+  return out;
+}
+
+/** The cut's strip (addressed by the cut's content) and its shots, or null with no cut. */
+async function cutPictures(
+  project: Project,
+  base: string,
+  storyboardShots: ReadonlyArray<{ id: string; duration: number }>,
+) {
+  const file = path.join(project.runDir, 'final.mp4');
+  if (!fs.existsSync(file)) return null;
+  const durations = new Map(storyboardShots.map((s) => [s.id, s.duration]));
+  const shots = cutShots(project.runDir, (id) => durations.get(id));
+  const last = shots.at(-1);
+  return {
+    strip_url: `${base}/cut/strip?v=${await contentTag(file)}`,
+    seconds: last ? last.start + last.seconds : 0,
+    shots,
+  };
 }
 
 export function projectJson(meta: Project['meta']): z.output<typeof ProjectSchema> {

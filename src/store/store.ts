@@ -427,6 +427,20 @@ export class Store {
       .executeTakeFirst();
   }
 
+  /** A run's settled spending in the order it was settled: each attempt's micro-USD and when. */
+  async spendTimeline(runId: string): Promise<Array<{ at: string; spentMicro: number }>> {
+    const rows = await this.db
+      .selectFrom('ledger')
+      .select(['updated_at', 'spent_micro'])
+      .where('run_id', '=', runId)
+      .where('state', '=', 'settled')
+      .where('spent_micro', '>', 0)
+      .orderBy('updated_at')
+      .orderBy('attempt_id')
+      .execute();
+    return rows.map((r) => ({ at: r.updated_at, spentMicro: Number(r.spent_micro) }));
+  }
+
   /** Reserved and spent micro-USD of a run's attempts (or of every run of this space). */
   async ledgerTotals(runId?: string): Promise<{ reservedMicro: number; spentMicro: number }> {
     let query = this.db

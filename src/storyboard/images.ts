@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { didYouMean } from '../util/did-you-mean.ts';
-import { checkImage, IMAGE_LIMITS, type ImageVerdict } from '../util/image-check.ts';
+import { checkImageFileSync, IMAGE_LIMITS, type ImageVerdict } from '../util/image-check.ts';
 import { describe, quote } from './describe.ts';
 import type { FindingDetails } from './findings.ts';
 import type { ImageRef } from './types.ts';
@@ -237,14 +237,8 @@ export class ImageResolver {
           reason: `is ${(bytes / 1024 / 1024).toFixed(1)} MiB, over the ${IMAGE_LIMITS.maxBytes / 1024 / 1024} MiB limit for an image`,
         };
       } else {
-        try {
-          verdict = checkImage(fs.readFileSync(resolved));
-        } catch (error) {
-          verdict = {
-            ok: false,
-            reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-          };
-        }
+        // read a chunk at a time: an image's pixels are never all in memory
+        verdict = checkImageFileSync(resolved);
       }
       this.images.set(resolved, verdict);
     }

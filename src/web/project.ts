@@ -26,8 +26,10 @@ import {
 } from './api.ts';
 import { BudgetBar } from './budget.ts';
 import { type EventPayloads, type JobState, mergedJobs, shotCounts, shotProgress } from './live.ts';
+import { CutStrip, cutPoster, playCutFrom } from './pictures.ts';
 import { ProblemList } from './problems.ts';
 import { ShotCardView } from './shot-card.ts';
+import { SpendChart } from './spend-chart.ts';
 import { warningWords } from './words.ts';
 
 /** shot cards in the first screen (a large screen shows about eight) */
@@ -536,6 +538,7 @@ export function ProjectView(props: {
         </div>`
         }
         <${BudgetBar} spent=${spend.spent} reserved=${spend.reserved} toSpend=${estimate.usd} budget=${plan.budget_usd} preview=${true} />
+        <${SpendChart} points=${overview.spend_over_time} budget=${plan.budget_usd} />
       </div>
       <div class="run-panel" aria-labelledby="run-title">
         <h2 id="run-title">Run</h2>
@@ -614,7 +617,7 @@ export function ProjectView(props: {
       html`<section class="delivery" aria-labelledby="cut-title">
       <h2 id="cut-title">The cut</h2>
       <div class="delivery-grid">
-        ${cut && html`<video class="cut" controls preload="metadata" src=${`${cut.url}?v=${cut.version}`} aria-label="The cut"></video>`}
+        ${cut && html`<video class="cut" controls preload="metadata" poster=${cutPoster(overview)} src=${`${cut.url}?v=${cut.version}`} aria-label="The cut"></video>`}
         <ul class="files">
           ${cut && html`<li><a href=${`${cut.url}?download=1`} download="">Download the cut</a> <span class="muted small">${mb(cut.bytes)}</span></li>`}
           ${files.map(
@@ -640,6 +643,7 @@ export function ProjectView(props: {
         </div>`
         }
       </div>
+      ${overview.cut && html`<${CutStrip} cut=${overview.cut} onSeek=${playCutFrom} />`}
     </section>`
     }
 

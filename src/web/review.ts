@@ -126,8 +126,18 @@ export function TakeComments(props: {
   }
 
   const seek = (event: Event, at: number) => {
+    const figure = (event.currentTarget as Element).closest('figure');
     const video = videoOf(event.currentTarget as Element);
-    if (video) video.currentTime = props.from + at;
+    if (video) {
+      video.currentTime = props.from + at;
+      return;
+    }
+    // the take still shows its poster: start its player, then seek it once it is drawn
+    (figure?.querySelector('.poster-button') as HTMLButtonElement | null)?.click();
+    requestAnimationFrame(() => {
+      const started = figure?.querySelector('video');
+      if (started) started.currentTime = props.from + at;
+    });
   };
 
   return html`<div class="comments">

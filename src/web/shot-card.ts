@@ -6,7 +6,7 @@
  * fields (words.ts).
  */
 import { html } from 'htm/preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { TAGS } from '../storyboard/types.ts';
 import {
   type Allowed,
@@ -19,7 +19,9 @@ import {
   seconds,
   type TakeComment,
 } from './api.ts';
+import { Lightbox } from './lightbox.ts';
 import type { ShotProgress } from './live.ts';
+import { ShotReferences, TakePlayer } from './pictures.ts';
 import { HistoryView, PromptEditor, TakeComments, VerdictBar } from './review.ts';
 import { adviceWords, reasonWords, warningWords } from './words.ts';
 
@@ -86,6 +88,8 @@ function adviceOf(reasons: PlannedShot['rejected'][number]['reasons']): string {
 export function ShotCardView(props: ShotCardProps) {
   const { shot, planned, before, progress, current } = props;
   const id = `shot-${shot.id}`;
+  // the take the comparison opens with; null: closed
+  const [comparing, setComparing] = useState<number | null>(null);
   const changed =
     before &&
     planned &&
@@ -111,6 +115,7 @@ export function ShotCardView(props: ShotCardProps) {
       html`<progress class=${progress.kind} value=${progress.fraction} max="1" aria-label=${`${shot.id}: ${progress.label}`}></progress>`
     }
     <p class="prompt" title=${shot.prompt}>${shot.prompt}</p>
+    <${ShotReferences} shot=${shot} />
     ${
       planned?.model
         ? html`<div class="route">
@@ -159,7 +164,7 @@ export function ShotCardView(props: ShotCardProps) {
       html`<div class="takes">
       ${shot.takes.map(
         (t) => html`<figure class=${t.picked ? 'take picked' : 'take'}>
-          <${TakeVideo} src=${t.url + fragment(planned, t.model)} label=${`Take ${t.take} of ${shot.id}`} />
+          <${TakePlayer} take=${t} src=${t.url + fragment(planned, t.model)} label=${`Take ${t.take} of ${shot.id}`} />
           <figcaption>
             <span>Take ${t.take}${t.model ? html`<span class="muted small"> · ${t.model}</span>` : ''}</span>
             ${
@@ -182,7 +187,9 @@ export function ShotCardView(props: ShotCardProps) {
             canEdit=${canEdit} onDone=${props.onReviewed} />
         </figure>`,
       )}
-    </div>`
+    </div>
+    ${shot.takes.length > 1 && html`<button type="button" class="small-button compare" onClick=${() => setComparing(shot.takes.find((t) => t.picked)?.take ?? shot.takes[0]!.take)}>Compare takes side by side</button>`}
+    ${comparing !== null && html`<${Lightbox} shot=${shot} first=${comparing} onClose=${() => setComparing(null)} />`}`
     }
     <${VerdictBar} projectId=${props.projectId} shot=${shot.id} review=${props.review}
       canEdit=${canEdit} onDone=${props.onReviewed} />
@@ -230,36 +237,6 @@ export function ShotCardView(props: ShotCardProps) {
     `} />`
     }
   </article>`;
-}
-
-/**
- * Players read their clip's metadata only once near the screen: a hundred players asking at
- * once cost the first screen about a second (bench:serve's board line).
- */
-const nearScreen =
-  typeof IntersectionObserver === 'undefined'
-    ? null
-    : new IntersectionObserver(
-        (entries) => {
-          for (const entry of entries) {
-            if (!entry.isIntersecting) continue;
-            (entry.target as HTMLVideoElement).preload = 'metadata';
-            nearScreen?.unobserve(entry.target);
-          }
-        },
-        { rootMargin: '300px' },
-      );
-
-function TakeVideo(props: { src: string; label: string }) {
-  const ref = useRef<HTMLVideoElement>(null);
-  useEffect(() => {
-    const video = ref.current;
-    if (!video) return;
-    if (nearScreen) nearScreen.observe(video);
-    else video.preload = 'metadata';
-    return () => nearScreen?.unobserve(video);
-  }, []);
-  return html`<video ref=${ref} controls preload="none" src=${props.src} aria-label=${props.label}></video>`;
 }
 
 /**
