@@ -163,11 +163,13 @@ describe('the review room', () => {
     }>(`api/projects/${id}`);
     const from = overview.plan.shots.find((s) => s.id === 'r1')!.trim?.from ?? 0;
     await r1.scrollIntoViewIfNeeded();
+    // a take shows its poster until played: start the player, then hold it still
+    await r1.getByRole('button', { name: 'Play Take 1 of r1' }).click();
     await until(
       '(() => { const v = document.querySelector("[aria-label=\\"Take 1 of r1\\"]"); return v && v.readyState >= 1; })()',
     );
     await page.evaluate(
-      `document.querySelector('[aria-label="Take 1 of r1"]').currentTime = ${from + 0.5}`,
+      `(() => { const v = document.querySelector('[aria-label="Take 1 of r1"]'); v.pause(); v.currentTime = ${from + 0.5}; })()`,
     );
     await until(
       `Math.abs(document.querySelector('[aria-label="Take 1 of r1"]').currentTime - ${from + 0.5}) < 0.05`,
@@ -360,7 +362,7 @@ describe('the review room', () => {
     await page.goto(`${server.url}?project=${id}`);
     await page.getByRole('heading', { name: 'Review room' }).waitFor();
     await page.locator('.run-state .badge', { hasText: 'Finished' }).waitFor({ timeout: 120_000 });
-    await page.getByRole('article', { name: /r2/ }).locator('video').first().waitFor();
+    await page.getByRole('article', { name: /r2/ }).locator('img.poster').first().waitFor();
     await page.getByText('You are a viewer here').waitFor();
     await page.getByText('vic · viewer').waitFor();
     for (const name of [/Run preview/, /Run for real/, /^Approve/, /needs changes$/, /^Use take/]) {
