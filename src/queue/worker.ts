@@ -370,6 +370,9 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
         localConcurrency: queue.jobs,
         batchSize: 1,
         pollingIntervalSeconds: Math.max(0.5, options.pollSeconds ?? 1),
+        // NOTIFY wakes the worker when a job is sent; the poll stays as frequent for retries,
+        // which become available after their back-off without a NOTIFY
+        notifyPollingIntervalSeconds: Math.max(0.5, options.pollSeconds ?? 1),
       },
       async ([job]) => (job ? handle(boss, job.data, job.signal) : 'empty'),
     );
