@@ -145,6 +145,18 @@ function writeStoryboards(dir: string): Record<'mixed' | 'references', string> {
   return { mixed, references };
 }
 
+/**
+ * The Node flags `bin/shotrouter.js` starts with (its `#!/usr/bin/env -S node …` line: a smaller
+ * young generation), so that the processes spawned here run as the installed command does.
+ */
+function binNodeFlags(): string[] {
+  const bin = path.join(import.meta.dirname, '..', 'bin', 'shotrouter.js');
+  const first = fs.readFileSync(bin, 'utf8').split('\n', 1)[0]!;
+  const words = first.split(/\s+/);
+  const node = words.indexOf('node');
+  return node === -1 ? [] : words.slice(node + 1).filter((w) => w.startsWith('--'));
+}
+
 const CASES: Array<[string, string[]]> = [
   ['no credentials', []],
   ['every provider configured', ['--providers', CREDENTIAL_PROVIDERS.join(',')]],
@@ -209,7 +221,16 @@ function commandPathRows(file: string, repeat: number): Array<[string, string]> 
     const runs = Array.from({ length: repeat }, () => {
       const out = spawnSync(
         process.execPath,
-        [import.meta.filename, '--shots', String(SHOTS), '--case', name, '--file', file],
+        [
+          ...binNodeFlags(),
+          import.meta.filename,
+          '--shots',
+          String(SHOTS),
+          '--case',
+          name,
+          '--file',
+          file,
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
       );
       if (out.status !== 0) throw new Error(`case ${name} failed: ${out.stderr}`);
@@ -261,7 +282,17 @@ function commandLineRows(file: string, repeat: number, label: string): Array<[st
         // system), on its last line; CPU time says more than elapsed time on a busy machine
         const out = spawnSync(
           '/usr/bin/time',
-          ['-f', '%e %M %U %S', process.execPath, bin, 'plan', file, '--json', ...extra],
+          [
+            '-f',
+            '%e %M %U %S',
+            process.execPath,
+            ...binNodeFlags(),
+            bin,
+            'plan',
+            file,
+            '--json',
+            ...extra,
+          ],
           { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
         );
         if (out.status !== 0) throw new Error(`plan --json failed: ${out.stderr}`);
