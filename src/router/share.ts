@@ -12,23 +12,34 @@ import type { Rejection } from './types.ts';
 export class RejectionShare {
   /** reasons by their JSON text: equal reasons from different evaluations become one */
   #reasons = new Map<string, RejectionReason>();
-  /** a rejection per evaluation (one model for one set of needs) and the policy reasons added */
-  #byEvaluation = new WeakMap<Evaluation, Map<string, Rejection>>();
+  /** a rejection per evaluation (one model for one set of needs), with no policy reason added */
+  #byEvaluation = new WeakMap<Evaluation, Rejection>();
+  /** the same with policy reasons added, by their ids */
+  #byEvaluationAndPolicy = new WeakMap<Evaluation, Map<string, Rejection>>();
   /** rejections by model and the ids of their (shared) reasons */
   #rejections = new Map<string, Rejection>();
   #ids = new WeakMap<RejectionReason, number>();
-  #notChosen = new Map<string, Rejection>();
+  /** by model, score, chosen score and price: number keys, no string made per lookup */
+  #notChosen = new Map<string, Map<number, Map<number, Map<number | undefined, Rejection>>>>();
 
   /**
    * Why `model` cannot make a shot: the policy's reasons (`extra`, themselves shared objects)
    * then the evaluation's. Undefined when there is no reason (the model is feasible).
    */
   rejection(model: string, evaluation: Evaluation, extra: readonly RejectionReason[]) {
-    if (evaluation.ok && extra.length === 0) return undefined;
-    let byExtra = this.#byEvaluation.get(evaluation);
+    if (extra.length === 0) {
+      if (evaluation.ok) return undefined;
+      let rejection = this.#byEvaluation.get(evaluation);
+      if (!rejection) {
+        rejection = this.#shared(model, evaluation.reasons);
+        this.#byEvaluation.set(evaluation, rejection);
+      }
+      return rejection;
+    }
+    let byExtra = this.#byEvaluationAndPolicy.get(evaluation);
     if (!byExtra) {
       byExtra = new Map();
-      this.#byEvaluation.set(evaluation, byExtra);
+      this.#byEvaluationAndPolicy.set(evaluation, byExtra);
     }
     const extraKey = extra.map((r) => this.#id(r)).join(',');
     let rejection = byExtra.get(extraKey);
@@ -42,8 +53,10 @@ export class RejectionShare {
 
   /** A feasible model the plan did not choose, with its score against the chosen one's. */
   notChosen(model: string, score: number, chosenScore: number, usd: number | undefined): Rejection {
-    const key = `${model}|${score}|${chosenScore}|${usd}`;
-    let rejection = this.#notChosen.get(key);
+    const byScore = getOrMake(this.#notChosen, model);
+    const byChosen = getOrMake(byScore, score);
+    const byUsd = getOrMake(byChosen, chosenScore);
+    let rejection = byUsd.get(usd);
     if (!rejection) {
       rejection = {
         model,
@@ -58,7 +71,7 @@ export class RejectionShare {
           ),
         ],
       };
-      this.#notChosen.set(key, rejection);
+      byUsd.set(usd, rejection);
     }
     return rejection;
   }
@@ -87,4 +100,14 @@ export class RejectionShare {
   #id(reason: RejectionReason): number {
     return this.#ids.get(this.#reason(reason))!;
   }
+}
+
+/** The map under `key`, made empty when missing. */
+function getOrMake<K, M extends Map<unknown, unknown>>(map: Map<K, M>, key: K): M {
+  let inner = map.get(key);
+  if (!inner) {
+    inner = new Map() as M;
+    map.set(key, inner);
+  }
+  return inner;
 }
