@@ -1,16 +1,21 @@
 /**
- * bench:plan — a 10,000-shot storyboard: parse time, plan time, ms per shot, peak memory, and the
- * exact budget optimizer's total quality against a greedy choice at the same budget.
- * Then `shotrouter plan FILE --json` as a whole process, without credentials and with every
- * provider configured (the command line's path).
+ * bench:plan — a 10,000-shot storyboard (`--shots N`) planned on the command line's path, the
+ * functions `shotrouter plan FILE --json` calls (catalog, parse and check, plan with the set of
+ * configured providers, the JSON streamed to /dev/null), without credentials and with every
+ * provider configured: time per phase and peak memory, each case in a fresh process. Then the
+ * whole command as a process (Node's start included), for the mixed storyboard and a
+ * reference-heavy one; then the exact budget optimizer's total quality against a greedy choice.
  * Run: npm run bench:plan [-- --shots N] [--repeat 3] [--cli-only]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCatalog } from '../src/catalog/load.ts';
+import type { CommandArgs, CommandIO } from '../src/cli/command.ts';
+import { catalogFromArgs, storyboardFromArgs, writeJson } from '../src/cli/shared.ts';
+import { plan as planOnCommandLine } from '../src/lib/plan.ts';
 import { CREDENTIAL_PROVIDERS } from '../src/providers/credentials.ts';
 import { planStoryboard } from '../src/router/plan.ts';
 import { PRIORITY_WEIGHT } from '../src/router/score.ts';
@@ -26,6 +31,9 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '3' },
     // only the command-line cases (skip the in-process plans and the optimizers)
     'cli-only': { type: 'boolean', default: false },
+    // internal: one in-process case, in a fresh process (see commandPathRows)
+    case: { type: 'string' },
+    file: { type: 'string' },
   },
 });
 const SHOTS = Number(values.shots);
@@ -91,6 +99,154 @@ function storyboardYaml(shots: number): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * A storyboard heavy on references: 400 image files, each shot sending one to four of them,
+ * some through characters and their looks (each file is read and checked once per storyboard).
+ */
+function referenceStoryboardYaml(shots: number, refs: number): string {
+  const r = rng(7);
+  const ref = () => `refs/r${Math.floor(r() * refs)}.png`;
+  const lines = [
+    'version: 1',
+    'title: Reference-heavy benchmark',
+    'as_of: 2026-11-26',
+    'deliver: { resolution: 1920x1080, fps: 24, audio: true }',
+    'characters:',
+  ];
+  for (let c = 0; c < 20; c++)
+    lines.push(`  c${c}: { description: person ${c}, references: [${ref()}, ${ref()}] }`);
+  lines.push('shots:');
+  for (let i = 0; i < shots; i++) {
+    const own = Array.from({ length: 1 + Math.floor(r() * 2) }, ref);
+    const parts = [
+      `id: s${i}`,
+      `prompt: "Shot ${i}: a portrait in window light"`,
+      `duration: ${3 + Math.floor(r() * 6)}`,
+      `references: [${own.join(', ')}]`,
+    ];
+    if (r() < 0.5) parts.push(`characters: [c${Math.floor(r() * 20)}]`);
+    lines.push(`  - { ${parts.join(', ')} }`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The storyboards the whole-process rows run, with their reference files. */
+function writeStoryboards(dir: string): Record<'mixed' | 'references', string> {
+  mkdirSync(path.join(dir, 'refs'));
+  for (const name of ['a', 'b', 'p'])
+    writeFileSync(path.join(dir, 'refs', `${name}.png`), solidPng(64, 36));
+  const refs = 400;
+  for (let i = 0; i < refs; i++)
+    writeFileSync(path.join(dir, 'refs', `r${i}.png`), solidPng(64 + (i % 7), 36 + (i % 5)));
+  const mixed = path.join(dir, 'storyboard.yaml');
+  writeFileSync(mixed, storyboardYaml(SHOTS));
+  const references = path.join(dir, 'references.yaml');
+  writeFileSync(references, referenceStoryboardYaml(SHOTS, refs));
+  return { mixed, references };
+}
+
+/**
+ * The Node flags `bin/shotrouter.js` starts with (its `#!/usr/bin/env -S node …` line: a smaller
+ * young generation), so that the processes spawned here run as the installed command does.
+ */
+function binNodeFlags(): string[] {
+  const bin = path.join(import.meta.dirname, '..', 'bin', 'shotrouter.js');
+  const first = fs.readFileSync(bin, 'utf8').split('\n', 1)[0]!;
+  const words = first.split(/\s+/);
+  const node = words.indexOf('node');
+  return node === -1 ? [] : words.slice(node + 1).filter((w) => w.startsWith('--'));
+}
+
+const CASES: Array<[string, string[]]> = [
+  ['no credentials', []],
+  ['every provider configured', ['--providers', CREDENTIAL_PROVIDERS.join(',')]],
+];
+
+/**
+ * One case on the command line's path, in this (fresh) process: the functions `plan --json`
+ * calls, in its order, each phase timed; the JSON goes to /dev/null as it does to a pipe.
+ * Prints one JSON line: phase times in ms and the peak resident memory in MB.
+ */
+function runCase(name: string, file: string): void {
+  const extra = CASES.find(([n]) => n === name)![1];
+  const providers = extra.length > 0 ? extra[1]!.split(',') : undefined;
+  const fd = fs.openSync('/dev/null', 'w');
+  const stdout = {
+    write: (chunk: Uint8Array | string) => {
+      if (typeof chunk === 'string') fs.writeSync(fd, chunk);
+      else fs.writeSync(fd, chunk);
+      return true;
+    },
+  } as unknown as CommandIO['stdout'];
+  const io: CommandIO = {
+    stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: {},
+    cwd: path.dirname(file),
+    signal: new AbortController().signal,
+  };
+  const args = { values: {}, positionals: [file] } as unknown as CommandArgs;
+  const cpuStart = process.cpuUsage();
+  const start = performance.now();
+  const catalog = catalogFromArgs(args, io);
+  const catalogAt = performance.now();
+  const storyboard = storyboardFromArgs(args, io, catalog);
+  const parsedAt = performance.now();
+  // as planFromArgs: the environment (here empty) or --providers decides the configured set
+  const plan = planOnCommandLine(storyboard, catalog, {
+    env: io.env,
+    ...(providers ? { providers } : {}),
+  });
+  const plannedAt = performance.now();
+  writeJson(io, plan);
+  const writtenAt = performance.now();
+  fs.closeSync(fd);
+  const cpu = process.cpuUsage(cpuStart);
+  const result = {
+    cpu: (cpu.user + cpu.system) / 1000,
+    catalog: catalogAt - start,
+    parse: parsedAt - catalogAt,
+    plan: plannedAt - parsedAt,
+    json: writtenAt - plannedAt,
+    total: writtenAt - start,
+    mb: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** Each case of `runCase` in a fresh process (peak memory is per process), median of `repeat`. */
+function commandPathRows(file: string, repeat: number): Array<[string, string]> {
+  return CASES.map(([name]) => {
+    const runs = Array.from({ length: repeat }, () => {
+      const out = spawnSync(
+        process.execPath,
+        [
+          ...binNodeFlags(),
+          import.meta.filename,
+          '--shots',
+          String(SHOTS),
+          '--case',
+          name,
+          '--file',
+          file,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
+      );
+      if (out.status !== 0) throw new Error(`case ${name} failed: ${out.stderr}`);
+      return JSON.parse(out.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+    });
+    const median = (key: string) => {
+      const xs = runs.map((r) => r[key]!).sort((a, b) => a - b);
+      return xs[Math.floor(xs.length / 2)]!;
+    };
+    return [
+      `plan path, ${name}`,
+      `${median('total').toFixed(0)} ms, ${median('cpu').toFixed(0)} ms CPU (catalog ${median('catalog').toFixed(0)}, parse ${median('parse').toFixed(0)}, plan ${median('plan').toFixed(0)}, json ${median('json').toFixed(0)}), ${median('mb').toFixed(0)} MB peak RSS (median of ${repeat})`,
+    ];
+  });
+}
+
 function weightedQuality(plan: Plan, storyboard: Storyboard): number {
   return plan.shots.reduce(
     (sum, s, i) => sum + PRIORITY_WEIGHT[storyboard.shots[i]!.priority] * s.score,
@@ -115,31 +271,43 @@ function printRows(rows: Array<[string, string]>): void {
  * without credentials (an empty environment and no credentials file) and with every provider
  * configured (`--providers`, the same path as credentials found in the environment).
  */
-function commandLineRows(file: string, repeat: number): Array<[string, string]> {
+function commandLineRows(file: string, repeat: number, label: string): Array<[string, string]> {
   const bin = path.join(import.meta.dirname, '..', 'bin', 'shotrouter.js');
   const home = mkdtempSync(path.join(os.tmpdir(), 'shotrouter-bench-home-'));
   const env = { PATH: process.env.PATH ?? '', HOME: home, XDG_CONFIG_HOME: home };
-  const cases: Array<[string, string[]]> = [
-    ['no credentials', []],
-    ['every provider configured', ['--providers', CREDENTIAL_PROVIDERS.join(',')]],
-  ];
   try {
-    return cases.map(([name, extra]) => {
+    return CASES.map(([name, extra]) => {
       const runs = Array.from({ length: repeat }, () => {
-        // GNU time: elapsed seconds and the peak resident set in KB, on its last line
+        // GNU time: elapsed seconds, the peak resident set in KB and the CPU seconds (user,
+        // system), on its last line; CPU time says more than elapsed time on a busy machine
         const out = spawnSync(
           '/usr/bin/time',
-          ['-f', '%e %M', process.execPath, bin, 'plan', file, '--json', ...extra],
+          [
+            '-f',
+            '%e %M %U %S',
+            process.execPath,
+            ...binNodeFlags(),
+            bin,
+            'plan',
+            file,
+            '--json',
+            ...extra,
+          ],
           { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
         );
         if (out.status !== 0) throw new Error(`plan --json failed: ${out.stderr}`);
-        const [seconds, kb] = out.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
-        return { ms: seconds! * 1000, mb: kb! / 1024 };
+        const [seconds, kb, user, system] = out.stderr
+          .trim()
+          .split('\n')
+          .at(-1)!
+          .split(' ')
+          .map(Number);
+        return { ms: seconds! * 1000, mb: kb! / 1024, cpu: (user! + system!) * 1000 };
       });
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
       return [
-        `plan --json, ${name}`,
-        `${median(runs.map((r) => r.ms)).toFixed(0)} ms, ${median(runs.map((r) => r.mb)).toFixed(0)} MB peak RSS (median of ${repeat}, whole process)`,
+        `plan --json${label}, ${name}`,
+        `${median(runs.map((r) => r.ms)).toFixed(0)} ms (${median(runs.map((r) => r.cpu)).toFixed(0)} ms CPU), ${median(runs.map((r) => r.mb)).toFixed(0)} MB peak RSS (median of ${repeat}, whole process)`,
       ];
     });
   } finally {
@@ -147,19 +315,36 @@ function commandLineRows(file: string, repeat: number): Array<[string, string]> 
   }
 }
 
+if (values.case !== undefined) {
+  runCase(values.case, values.file!);
+  process.exit(0);
+}
+
+/** Which code `bin/shotrouter.js` runs: the build when it is fresh, else the sources. */
+function entryRow(): [string, string] {
+  const root = path.join(import.meta.dirname, '..');
+  const built = path.join(root, 'dist', 'node', 'src', 'cli', 'main.js');
+  const note = fs.existsSync(built)
+    ? 'the build in dist/node when fresh, else the TypeScript sources'
+    : 'the TypeScript sources (no build: `npm run build:node` for the installed path)';
+  return ['plan --json runs', note];
+}
+
 const dir = mkdtempSync(path.join(os.tmpdir(), 'shotrouter-bench-'));
 try {
-  mkdirSync(path.join(dir, 'refs'));
-  for (const name of ['a', 'b', 'p'])
-    writeFileSync(path.join(dir, 'refs', `${name}.png`), solidPng(64, 36));
-  const file = path.join(dir, 'storyboard.yaml');
-  writeFileSync(file, storyboardYaml(SHOTS));
-
-  const cliRows = commandLineRows(file, Number(values.repeat));
+  const files = writeStoryboards(dir);
+  const file = files.mixed;
+  const repeat = Number(values.repeat);
+  const cliRows = [
+    entryRow(),
+    ...commandLineRows(file, repeat, ''),
+    ...commandLineRows(files.references, repeat, ' (references)'),
+  ];
   if (values['cli-only']) {
     printRows([['shots', String(SHOTS)], ...cliRows]);
     process.exit(0);
   }
+  const pathRows = commandPathRows(file, repeat);
 
   const [catalog, catalogMs] = timed(() => loadCatalog());
   const knownModels = [...catalog.byId.keys()];
@@ -198,7 +383,8 @@ try {
       'spend',
       `exact $${exact.total.usd.toFixed(2)}, greedy $${greedy.total.usd.toFixed(2)} of $${budgetUsd}`,
     ],
-    ['peak RSS', `${peakMb.toFixed(0)} MB`],
+    ['peak RSS', `${peakMb.toFixed(0)} MB (this process: the plans above)`],
+    ...pathRows,
     ...cliRows,
     ['machine', `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`],
   ];

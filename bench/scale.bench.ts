@@ -5,6 +5,10 @@
  * count; the ideal is N times the throughput of one worker.
  *
  * Real: worker processes, PostgreSQL, pg-boss, the sandbox over HTTP, ffprobe on every clip.
+ *
+ * Per-job overhead, from the workers' own log lines (their times are to the millisecond): each
+ * job's phases on its worker (claim, start, GPU and poll, keep, the gap to the next job). The
+ * queue's and store's own share, claim plus the gap between jobs, aims at 50 ms at most.
  * Run: node bench/scale.bench.ts [--shots 24] [--latency-ms 1000]
  * Needs PostgreSQL (SHOTROUTER_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
  */
@@ -32,7 +36,53 @@ const { values } = parseArgs({
 const shots = Number(values.shots);
 const latency = Number(values['latency-ms']);
 
-async function measure(workerCount: number): Promise<number> {
+/** The phases of a job on a worker, from its log lines, in order; the GPU's time is in `gpu`. */
+const PHASES = [
+  // lease, the run's and job's rows, the engine's context, the attempt's row
+  ['claim', 'job taken', 'job starting'],
+  // the prompt sent to ComfyUI and its handle stored
+  ['start', 'job starting', 'job running'],
+  // the GPU's latency and the poll that sees it done (the adapter polls every 100 ms here)
+  ['gpu', 'job running', 'job downloading'],
+  // download, ffprobe, keep by content, the attempt's settlement and the job's state stored
+  ['keep', 'job downloading', 'job done'],
+  // the job's end: the lease released, the queue job completed, the next one fetched and leased
+  ['between', 'job done', 'job taken'],
+] as const;
+type Phase = (typeof PHASES)[number][0];
+
+interface Measured {
+  rate: number;
+  /** median ms of each phase over every worker's jobs */
+  phases: Record<Phase, number>;
+}
+
+const median = (xs: number[]) =>
+  xs.length === 0 ? Number.NaN : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Each phase's durations, from one worker's log lines (one job at a time on each worker). */
+function phaseTimes(lines: ReadonlyArray<Record<string, unknown>>): Record<Phase, number[]> {
+  const out = Object.fromEntries(PHASES.map(([p]) => [p, [] as number[]])) as Record<
+    Phase,
+    number[]
+  >;
+  const last = new Map<string, number>();
+  for (const line of lines) {
+    const message = String(line.message);
+    const at = Date.parse(String(line.time));
+    for (const [phase, from, to] of PHASES) {
+      const start = last.get(from);
+      if (message === to && start !== undefined) {
+        out[phase].push(at - start);
+        last.delete(from);
+      }
+    }
+    last.set(message, at);
+  }
+  return out;
+}
+
+async function measure(workerCount: number): Promise<Measured> {
   const database = await freshDatabase();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-bench-scale-'));
   const sandboxes: SandboxHandle[] = [];
@@ -102,7 +152,11 @@ async function measure(workerCount: number): Promise<number> {
           `${outcome.failed} shots failed: ${outcome.jobs.find((j) => j.error_message)?.error_message}`,
         );
       }
-      return shots / seconds;
+      const each = workers.map((w) => phaseTimes(w.lines));
+      const phases = Object.fromEntries(
+        PHASES.map(([p]) => [p, median(each.flatMap((e) => e[p]))]),
+      ) as Record<Phase, number>;
+      return { rate: shots / seconds, phases };
     } finally {
       await store.close();
     }
@@ -118,13 +172,24 @@ async function measure(workerCount: number): Promise<number> {
 console.log(
   `scale: ${shots} shots on local GPUs (sandbox ComfyUI, one job at a time, ${latency} ms each), one GPU per worker`,
 );
+/**
+ * The queue's and the store's share of a job (claim, store writes, events, completion, the next
+ * claim), apart from the provider's (sending the prompt, the GPU and its poll, download and probe
+ * are in `keep` with the last store writes, so that phase is shown whole).
+ */
+const overhead = (m: Measured) => {
+  const p = m.phases;
+  const queue = p.claim + p.between;
+  const beyondGpu = p.claim + p.start + (p.gpu - latency) + p.keep + p.between;
+  return `per-job overhead ${queue.toFixed(0)} ms in claim and hand-off (claim ${p.claim.toFixed(0)}, between jobs ${p.between.toFixed(0)}; aim ≤ 50), ${beyondGpu.toFixed(0)} ms beyond the GPU in all (start ${p.start.toFixed(0)}, poll ${(p.gpu - latency).toFixed(0)}, download + probe + store ${p.keep.toFixed(0)}); medians`;
+};
 const one = await measure(1);
-console.log(`  1 worker:  ${one.toFixed(2)} shots/s`);
+console.log(`  1 worker:  ${one.rate.toFixed(2)} shots/s, ${overhead(one)}`);
 for (const n of [2, 3]) {
-  const rate = await measure(n);
-  const speedUp = rate / one;
+  const m = await measure(n);
+  const speedUp = m.rate / one.rate;
   console.log(
-    `  ${n} workers: ${rate.toFixed(2)} shots/s, speed-up ×${speedUp.toFixed(2)} of an ideal ×${n} (${((speedUp / n) * 100).toFixed(0)}%)`,
+    `  ${n} workers: ${m.rate.toFixed(2)} shots/s, speed-up ×${speedUp.toFixed(2)} of an ideal ×${n} (${((speedUp / n) * 100).toFixed(0)}%), ${overhead(m)}`,
   );
 }
 console.log(

@@ -10,7 +10,7 @@ import { isPostgresUrl } from '../store/postgres.ts';
 import { LIMITS } from '../storyboard/check.ts';
 import { loadStoryboard } from '../storyboard/load.ts';
 import type { Storyboard } from '../storyboard/types.ts';
-import { jsonPieces } from '../util/json-pieces.ts';
+import { jsonChunks } from '../util/json-pieces.ts';
 import type { CommandArgs, CommandIO } from './command.ts';
 
 export const catalogOption = {
@@ -118,8 +118,8 @@ export function providersFromArgs(args: CommandArgs): string[] | undefined {
 }
 
 export function writeJson(io: CommandIO, value: unknown): void {
-  // in pieces: a long storyboard's plan is hundreds of MB of JSON
-  jsonPieces(value, (piece) => io.stdout.write(piece));
+  // in chunks: a long storyboard's plan is hundreds of MB of JSON
+  jsonChunks(value, (chunk) => io.stdout.write(chunk));
   io.stdout.write('\n');
 }
 

@@ -68,6 +68,10 @@ export async function statusFromStore(
   const activity = await runActivity(store, run, options.running);
   const plan = parseStoredPlan(run.plan_json);
   const jobs = (await store.jobs(run.id)).filter((j) => j.state !== 'superseded');
+  // every job's attempts in one query (one per job was a query per job with attempts)
+  const attempts = jobs.some((j) => j.attempts > 0)
+    ? await store.attemptsOfRun(run.id)
+    : new Map<string, AttemptRow[]>();
   const ledger = await store.ledgerTotals(run.id);
   const cachedMicro = jobs.filter((j) => j.cached === 1).reduce((sum, j) => sum + j.spend_micro, 0);
   const folderLedger = await store.ledgerTotals();
@@ -87,14 +91,12 @@ export async function statusFromStore(
       created_at: run.created_at,
       updated_at: run.updated_at,
     },
-    jobs: await Promise.all(
-      jobs.map(async (j) => {
-        const job = await jobStatusWithChecks(store, j);
-        return activity !== 'running' && IN_FLIGHT.has(job.state)
-          ? { ...job, state: 'interrupted' as const }
-          : job;
-      }),
-    ),
+    jobs: jobs.map((j) => {
+      const job = jobStatusOf(j, attempts.get(j.id));
+      return activity !== 'running' && IN_FLIGHT.has(job.state)
+        ? { ...job, state: 'interrupted' as const }
+        : job;
+    }),
     spend: {
       spent_usd: (ledger.spentMicro + cachedMicro) / 1e6,
       reserved_usd: ledger.reservedMicro / 1e6,

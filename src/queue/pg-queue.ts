@@ -9,7 +9,10 @@
  * - heartbeats: a worker that dies stops beating, and pg-boss hands its jobs to another worker
  *   after `heartbeatSeconds`; the expiry only bounds a job that beats forever (a day);
  * - retries with backoff: a job whose worker died or handed it back is taken again; the engine's
- *   own failures (a shot that fails on every model) complete the queue job, they never retry it.
+ *   own failures (a shot that fails on every model) complete the queue job, they never retry it;
+ * - LISTEN/NOTIFY: sending a job wakes the idle workers of its queue at once, instead of at their
+ *   next poll (up to a poll interval per job taken by an idle worker); polling stays as the
+ *   backstop (retries after their back-off, a listener that could not connect).
  */
 import { PgBoss } from 'pg-boss';
 import { checkSchemaName } from '../store/postgres.ts';
@@ -44,6 +47,8 @@ export async function startBoss(options: BossOptions): Promise<PgBoss> {
     application_name: options.name,
     instanceName: options.name,
     schedule: false,
+    // one more connection per process, for LISTEN; pg-boss falls back to polling without it
+    useListenNotify: true,
     superviseIntervalSeconds: supervise,
     monitorIntervalSeconds: supervise,
   });
@@ -61,6 +66,7 @@ export async function ensureQueue(
   try {
     await boss.createQueue(name, {
       policy: 'stately',
+      notify: true,
       heartbeatSeconds: Math.max(10, Math.round(heartbeatSeconds)),
       expireInSeconds: 23 * 3600,
       retryLimit: 100,
@@ -72,6 +78,9 @@ export async function ensureQueue(
     // another process created it between our look and our write
     if ((await boss.getQueue(name)) === null) throw error;
   }
+  // a queue made before workers were woken by NOTIFY (creating an existing queue changes nothing)
+  const queue = await boss.getQueue(name);
+  if (queue !== null && !queue.notify) await boss.updateQueue(name, { notify: true });
 }
 
 /** What a queue message carries: which job of which run (the spec comes with it, see wire.ts). */

@@ -245,8 +245,8 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       controller.abort(new ShotrouterError('aborted', 'the queue gave the job to another worker'));
     claim.addEventListener('abort', onClaimLost, { once: true });
     try {
-      const run = await store.run(message.runId);
-      const row = await store.job(message.jobId);
+      // both at once: one round trip less on every job's claim
+      const [run, row] = await Promise.all([store.run(message.runId), store.job(message.jobId)]);
       if (!run || !row || run.state === 'superseded' || FINAL.has(row.state)) {
         jobLog.log('info', 'nothing to do', { state: row?.state ?? 'missing' });
         return 'nothing to do';
@@ -370,6 +370,9 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
         localConcurrency: queue.jobs,
         batchSize: 1,
         pollingIntervalSeconds: Math.max(0.5, options.pollSeconds ?? 1),
+        // NOTIFY wakes the worker when a job is sent; the poll stays as frequent for retries,
+        // which become available after their back-off without a NOTIFY
+        notifyPollingIntervalSeconds: Math.max(0.5, options.pollSeconds ?? 1),
       },
       async ([job]) => (job ? handle(boss, job.data, job.signal) : 'empty'),
     );

@@ -264,6 +264,20 @@ function describeGroup(group: Pick<Group, 'shots' | 'characters' | 'locations'>)
   return `${listIds(group.shots.map((s) => s.id))} (sharing ${names})`;
 }
 
+/**
+ * `listIds` of a group's `ids` but `self` (one of them), without filtering the whole group for
+ * each of its shots (quadratic in a long group).
+ */
+function listOthers(ids: readonly string[], self: string): string {
+  if (ids.length > 6) {
+    const shown: string[] = [];
+    for (let i = 0; i < ids.length && shown.length < 5; i++)
+      if (ids[i] !== self) shown.push(ids[i]!);
+    return `${shown.join(', ')}, … (${ids.length - 1})`;
+  }
+  return listIds(ids.filter((id) => id !== self));
+}
+
 function listIds(ids: readonly string[]): string {
   return ids.length <= 5 ? ids.join(', ') : `${ids.slice(0, 5).join(', ')}, … (${ids.length})`;
 }
@@ -316,10 +330,11 @@ function addReasons(
   familyOf: (model: string) => string | undefined,
 ): void {
   const family = group.family!;
+  const ids = group.shots.map((s) => s.id);
+  const names = [...group.characters, ...group.locations].join(', ');
   for (const shot of mine) {
     if (!shot.model) continue;
-    const others = listIds(group.shots.map((s) => s.id).filter((id) => id !== shot.id));
-    const names = [...group.characters, ...group.locations].join(', ');
+    const others = listOthers(ids, shot.id);
     const own = alone.get(shot.id);
     const changed = own?.model && own.model !== shot.model ? own : undefined;
     let reason: string;
@@ -332,9 +347,11 @@ function addReasons(
     } else {
       reason = `continuity (prefer): not on the ${family} family of ${others} (sharing ${names}): ${shot.model} scores more than the +${CONTINUITY_BONUS} bonus makes up, or the budget decided`;
     }
-    // first when continuity changed the choice, else right after the reason the model won on
-    if (changed) shot.reasons.unshift(reason);
-    else shot.reasons.splice(1, 0, reason);
+    // first when continuity changed the choice, else right after the reason the model won on;
+    // a new list: shots that agree share their reasons (router/plan.ts)
+    shot.reasons = changed
+      ? [reason, ...shot.reasons]
+      : [...shot.reasons.slice(0, 1), reason, ...shot.reasons.slice(1)];
   }
 }
 
@@ -350,9 +367,12 @@ function meanScore(shots: readonly PlannedShot[]): number {
 export function firstFrameReasons(shots: readonly Shot[], planned: readonly PlannedShot[]): void {
   shots.forEach((shot, i) => {
     const from = shot.firstFrameFrom;
-    if (from && planned[i]?.model)
-      planned[i]!.reasons.push(
+    const target = planned[i];
+    // a new list: shots that agree share their reasons (router/plan.ts)
+    if (from && target?.model)
+      target.reasons = [
+        ...target.reasons,
         `starts from the ${from.frame} frame of ${from.shot}'s picked take, sent as its first frame once ${from.shot} is made`,
-      );
+      ];
   });
 }

@@ -42,6 +42,7 @@ import { type Choice, greedyBudget, solveBudget } from './optimize.ts';
 import { attachPrompts, promptForm } from './prompt.ts';
 import { describeQuality, describeTie } from './quality.ts';
 import { effectiveTags, PRIORITY_WEIGHT, round4, type Scored, scoreOptions } from './score.ts';
+import { RejectionShare } from './share.ts';
 import { allowedDurations, round6, snapDuration, trimNumber } from './snap.ts';
 import { addSoundtrackWarning } from './soundtrack.ts';
 import { chooseVoices, estimatedSpeechSeconds, planSpeech } from './speech.ts';
@@ -78,6 +79,8 @@ interface ShotAnalysis {
   shot: Shot;
   scored: Scored[];
   rejected: Rejection[];
+  /** the plan's shared rejections (router/share.ts) */
+  share: RejectionShare;
   /** set when the shot is pinned to a model that cannot make it */
   pinFailure?: RejectionReason[];
 }
@@ -366,6 +369,7 @@ function memoisedAnalyser(models: readonly ModelCard[], ctx: EvalContext): Analy
   const cores = new Map<string, Omit<ShotAnalysis, 'shot'>>();
   // Evaluations depend only on what the shot needs: shared wider than whole analyses.
   const evaluations = new Map<string, Evaluation[]>();
+  const share = new RejectionShare();
   return (shot) => {
     const n = shot.needs;
     const needsKey = `${n.seconds}|${n.size.width}x${n.size.height}|${n.targetFps}|${n.minFps}|${n.slowmo}|${n.audio}|${n.referenceImages.length}|${n.realPerson}|${n.firstFrame}|${n.lastFrame}|${shot.continuous}`;
@@ -377,7 +381,7 @@ function memoisedAnalyser(models: readonly ModelCard[], ctx: EvalContext): Analy
         evaluated = models.map((model) => evaluate(model, n, ctx, shot.continuous));
         evaluations.set(needsKey, evaluated);
       }
-      core = analyseShot(shot, models, evaluated, ctx);
+      core = analyseShot(shot, models, evaluated, ctx, share);
       cores.set(key, core);
     }
     return { shot, ...core };
@@ -402,27 +406,30 @@ function analyseShot(
   models: readonly ModelCard[],
   evaluations: readonly Evaluation[],
   ctx: EvalContext,
+  share: RejectionShare,
 ): Omit<ShotAnalysis, 'shot'> {
   const { policy } = ctx;
   const feasible: Option[] = [];
   const rejected: Rejection[] = [];
   let pinFailure: RejectionReason[] | undefined;
   models.forEach((model, m) => {
-    const reasons: RejectionReason[] = [];
-    if (policy.allow && !policy.allow.includes(model.id)) reasons.push(NOT_IN_ALLOW_LIST);
-    if (policy.deny.includes(model.id)) reasons.push(DENIED_BY_POLICY);
-    if (shot.model !== undefined && shot.model !== model.id) reasons.push(pinnedTo(shot.model));
+    const policyReasons: RejectionReason[] = [];
+    if (policy.allow && !policy.allow.includes(model.id)) policyReasons.push(NOT_IN_ALLOW_LIST);
+    if (policy.deny.includes(model.id)) policyReasons.push(DENIED_BY_POLICY);
+    if (shot.model !== undefined && shot.model !== model.id)
+      policyReasons.push(pinnedTo(shot.model));
     const evaluation = evaluations[m]!;
-    if (!evaluation.ok) reasons.push(...evaluation.reasons);
-    if (shot.model === model.id && reasons.length > 0) pinFailure = reasons;
-    if (reasons.length > 0) rejected.push({ model: model.id, reasons });
-    else if (evaluation.ok) feasible.push(evaluation.option);
+    const rejection = share.rejection(model.id, evaluation, policyReasons);
+    if (rejection) {
+      if (shot.model === model.id) pinFailure = rejection.reasons;
+      rejected.push(rejection);
+    } else if (evaluation.ok) feasible.push(evaluation.option);
   });
   if (shot.model !== undefined && !models.some((m) => m.id === shot.model)) {
     pinFailure = [rejectionReason({ code: 'not_in_catalog', asked: shot.model })];
   }
   const scored = scoreOptions(shot, feasible, policy.optimize).sort(byScore);
-  return { scored, rejected, ...(pinFailure ? { pinFailure } : {}) };
+  return { scored, rejected, share, ...(pinFailure ? { pinFailure } : {}) };
 }
 
 function byScore(a: Scored, b: Scored): number {
@@ -828,6 +835,7 @@ function assemble(
           ...strengthReasons(scored),
         ];
         if (pick !== bestIndex) reasons.push(budgetReason(item.options[bestIndex]!, option));
+        reasons.push(...measuredReasons(scored));
         planned.set(
           a.shot.id,
           routedShot(a, scored, {
@@ -846,8 +854,10 @@ function assemble(
     }
     const a = item.shots[0]!;
     const scored = option.perShot[0]!;
-    const reasons = chooseReasons(a, scored);
-    if (pick !== bestIndex) reasons.unshift(budgetReason(item.options[bestIndex]!, option));
+    const reasons =
+      pick === bestIndex
+        ? singleReasons(a, scored)
+        : [budgetReason(item.options[bestIndex]!, option), ...singleReasons(a, scored)];
     planned.set(
       a.shot.id,
       routedShot(a, scored, {
@@ -892,9 +902,24 @@ function routedShot(
     score: scored.score,
     quality: scored.quality,
     slowmo: option.slowmo,
-    reasons: [...how.reasons, ...measuredReasons(scored)],
+    reasons: how.reasons,
     ...derived,
   };
+}
+
+/**
+ * A lone shot's reasons when it got its best option: the same for every shot of one analysis
+ * (they depend on what the shot needs, which the analysis is keyed by), so made once and shared.
+ */
+const singleReasonsCache = new WeakMap<Scored, string[]>();
+
+function singleReasons(a: ShotAnalysis, scored: Scored): string[] {
+  let reasons = singleReasonsCache.get(scored);
+  if (!reasons) {
+    reasons = [...chooseReasons(a, scored), ...measuredReasons(scored)];
+    singleReasonsCache.set(scored, reasons);
+  }
+  return reasons;
 }
 
 /** The quality figure the score used (and a tie, when one decided), and the slow-motion path. */
@@ -929,36 +954,46 @@ function deriveLists(a: ShotAnalysis, scored: Scored, grouped: boolean): Derived
     const facts = option.unconfirmed.map((u) => u.replace(/ \(.*$/s, ''));
     warnings.push(planWarning({ code: 'unconfirmed_facts', model: option.model.id, facts }));
   }
-  const notChosen: Rejection[] = others.map((s) => ({
-    model: s.option.model.id,
-    reasons: [
-      rejectionReason({
-        code: 'feasible_not_chosen',
-        score: s.score,
-        chosen_score: scored.score,
-        ...(s.option.usd > option.usd ? { usd: s.option.usd * a.shot.takes } : {}),
-      }),
-    ],
-  }));
+  const notChosen = others.map((s) =>
+    a.share.notChosen(
+      s.option.model.id,
+      s.score,
+      scored.score,
+      s.option.usd > option.usd ? s.option.usd * a.shot.takes : undefined,
+    ),
+  );
   return {
     warnings,
     fallbacks: others.map((s) => s.option.model.id),
-    fallback_routes: others.map(toFallback(a.shot.takes)),
+    fallback_routes: others.map((s) => fallbackOf(s.option, a.shot.takes)),
     rejected: [...notChosen, ...a.rejected].sort((x, y) => x.model.localeCompare(y.model)),
   };
 }
 
-function toFallback(takes: number) {
-  return (s: Scored): Fallback => ({
-    model: s.option.model.id,
-    provider: s.option.route.provider,
-    generate: s.option.generate,
-    trim: { from: 0, seconds: s.option.keepSeconds },
-    chain: s.option.chain,
-    estimate: { usd: takesUsd(s.option.usd, takes), seconds: round6(s.option.latency) },
-    slowmo: s.option.slowmo,
-    prompt: promptForm(s.option.model, s.option.route),
-  });
+/** Fallbacks depend only on the option and the takes: shots that agree share them. */
+const fallbackCache = new WeakMap<Option, Map<number, Fallback>>();
+
+function fallbackOf(option: Option, takes: number): Fallback {
+  let byTakes = fallbackCache.get(option);
+  if (!byTakes) {
+    byTakes = new Map();
+    fallbackCache.set(option, byTakes);
+  }
+  let fallback = byTakes.get(takes);
+  if (!fallback) {
+    fallback = {
+      model: option.model.id,
+      provider: option.route.provider,
+      generate: option.generate,
+      trim: { from: 0, seconds: option.keepSeconds },
+      chain: option.chain,
+      estimate: { usd: takesUsd(option.usd, takes), seconds: round6(option.latency) },
+      slowmo: option.slowmo,
+      prompt: promptForm(option.model, option.route),
+    };
+    byTakes.set(takes, fallback);
+  }
+  return fallback;
 }
 
 function unroutedShot(a: ShotAnalysis): PlannedShot {

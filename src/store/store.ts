@@ -363,6 +363,28 @@ export class Store {
       .execute();
   }
 
+  /**
+   * The attempts of every job of a run, by job id, each job's in the order `attempts` gives:
+   * one query however many jobs have attempts (a status reads them all).
+   */
+  async attemptsOfRun(runId: string): Promise<Map<string, AttemptRow[]>> {
+    const rows = await this.db
+      .selectFrom('attempt')
+      .innerJoin('job', 'job.id', 'attempt.job_id')
+      .selectAll('attempt')
+      .where('job.run_id', '=', runId)
+      .orderBy('attempt.created_at')
+      .orderBy('attempt.id')
+      .execute();
+    const byJob = new Map<string, AttemptRow[]>();
+    for (const row of rows) {
+      const list = byJob.get(row.job_id);
+      if (list) list.push(row);
+      else byJob.set(row.job_id, [row]);
+    }
+    return byJob;
+  }
+
   /** Attempts of a run whose outcome is not settled yet: `starting` (unknown) or `running`. */
   async openAttempts(runId: string): Promise<AttemptRow[]> {
     return this.db

@@ -42,6 +42,32 @@ shots:
 const models = (plan: Plan) => Object.fromEntries(plan.shots.map((s) => [s.id, s.model]));
 
 describe('continuity', () => {
+  test('shots that agree share their lists; a continuity reason goes only to the grouped shots', () => {
+    const plan = planStoryboard(
+      board(`version: 1
+title: t
+as_of: 2026-11-26
+deliver: { resolution: 1920x1080, fps: 24, audio: true }
+policy: { optimize: quality }
+characters: { mara: {} }
+shots:
+  - { id: s1, prompt: p, duration: 5, characters: [mara] }
+  - { id: s2, prompt: p, duration: 5, characters: [mara] }
+  - { id: s3, prompt: p, duration: 5 }
+`),
+      CATALOG,
+    );
+    const [s1, s2, s3] = plan.shots;
+    assert.deepEqual(models(plan), { s1: 'beta-x', s2: 'beta-x', s3: 'beta-x' });
+    // one object for what the three shots have in common (the plan is read-only)
+    assert.equal(s3!.rejected, s1!.rejected);
+    assert.equal(s3!.fallback_routes, s1!.fallback_routes);
+    assert.match(s1!.reasons[1]!, /^continuity \(prefer\): on the beta family with s2/);
+    assert.match(s2!.reasons[1]!, /^continuity \(prefer\): on the beta family with s1/);
+    assert.ok(!s3!.reasons.some((r) => r.startsWith('continuity')), s3!.reasons.join('\n'));
+    assert.equal(s1!.reasons.length, s3!.reasons.length + 1);
+  });
+
   test('off: every shot on its own; the group is still shown, on no one family', () => {
     const plan = planStoryboard(storyboard('off'), CATALOG);
     assert.deepEqual(models(plan), { s1: 'beta-x', s2: 'alpha-x', s3: 'gamma-x', s4: 'beta-x' });

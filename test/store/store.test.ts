@@ -166,6 +166,36 @@ for (const engine of ENGINES) {
       assert.deepEqual(await store.ledgerTotals('other'), { reservedMicro: 0, spentMicro: 0 });
     });
 
+    test("a run's attempts are read in one query, by job, in each job's order", async () => {
+      await seedRun(store);
+      await seedRun(store, 'r2');
+      await store.insertJobs([
+        { ...newJob('r1', store.now(), 'r1-j2', 'k2'), shot_id: 's2' },
+        { ...newJob('r1', store.now(), 'r1-j3', 'k3'), shot_id: 's3' },
+      ]);
+      await store.insertAttempt(newAttempt(store, 'a1', 'k1'));
+      await store.insertAttempt(newAttempt(store, 'a3', 'k3', 'r1-j2'));
+      await store.insertAttempt(newAttempt(store, 'a2', 'k2'));
+      await store.insertAttempt(newAttempt(store, 'b1', 'kb', 'r2-j1'));
+      const byJob = await store.attemptsOfRun('r1');
+      assert.deepEqual(
+        [...byJob.keys()].sort(),
+        ['r1-j1', 'r1-j2'],
+        'jobs without attempts are absent',
+      );
+      for (const job of ['r1-j1', 'r1-j2']) {
+        assert.deepEqual(
+          byJob.get(job)!.map((a) => a.id),
+          (await store.attempts(job)).map((a) => a.id),
+        );
+      }
+      assert.deepEqual(
+        byJob.get('r1-j1')!.map((a) => a.id),
+        ['a1', 'a2'],
+      );
+      assert.deepEqual([...(await store.attemptsOfRun('r2')).keys()], ['r2-j1'], 'only that run');
+    });
+
     test('a transaction rolls back as a whole', async () => {
       await seedRun(store);
       await assert.rejects(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { jsonPieces } from '../../src/util/json-pieces.ts';
+import { jsonChunks, jsonPieces } from '../../src/util/json-pieces.ts';
 
 const pieces = (value: unknown) => {
   const parts: string[] = [];
@@ -39,5 +39,35 @@ describe('jsonPieces', () => {
     assert.ok(parts.length > 1, `${parts.length} pieces`);
     assert.ok(Math.max(...parts.map((p) => p.length)) < 70_000);
     assert.equal(parts.join(''), JSON.stringify({ shots }, null, 2));
+  });
+
+  test('objects shared between shots, at one depth or several, are written as JSON.stringify writes them', () => {
+    const reason = { code: 'x', message: 'é — shared', limit: [1, 2] };
+    const rejection = { model: 'm', reasons: [reason, reason] };
+    const list = [rejection, { model: 'n', reasons: [reason] }];
+    const shots = Array.from({ length: 300 }, (_, i) => ({
+      id: `s${i}`,
+      rejected: i % 2 === 0 ? list : [rejection, ...list],
+      // the same object one level up and down
+      deep: { again: list, reason },
+      reason,
+    }));
+    const value = { shots, top: list, reason };
+    assert.equal(pieces(value).join(''), JSON.stringify(value, null, 2));
+  });
+
+  test('chunks are UTF-8 that decodes chunk by chunk: no character is split between two', () => {
+    const shots = Array.from({ length: 3000 }, (_, i) => ({
+      id: `s${i}`,
+      prompt: `fog, ${'é€😀'.repeat(i % 50)}`,
+      shared: { text: '😀'.repeat(40) },
+    }));
+    const chunks: Buffer[] = [];
+    jsonChunks({ shots }, (chunk) => chunks.push(chunk));
+    assert.ok(chunks.length > 1);
+    assert.equal(
+      chunks.map((c) => new TextDecoder('utf-8', { fatal: true }).decode(c)).join(''),
+      JSON.stringify({ shots }, null, 2),
+    );
   });
 });
