@@ -10,6 +10,8 @@ import { matchingRules } from './price.ts';
 import { type Locator, problemAt } from './problems.ts';
 import {
   type AnyCard,
+  type ImageCard,
+  isImageCard,
   isJudgeCard,
   type JudgeCard,
   LOCAL_PROVIDERS,
@@ -32,7 +34,7 @@ export function checkWritten(value: unknown, locate: Locator): Problem[] {
 
 /** Checks of a card that passed the schema. */
 export function checkCard(card: AnyCard, locate: Locator): Problem[] {
-  if (isJudgeCard(card))
+  if (isJudgeCard(card) || isImageCard(card))
     return [...checkJudgeRoutes(card, locate), ...checkLifecycle(card, locate)];
   return [
     ...checkDurations(card, locate),
@@ -194,8 +196,8 @@ function priced(rules: readonly PriceRule[], tier: Tier): boolean {
   );
 }
 
-/** A judge's routes: each provider and model once. */
-function checkJudgeRoutes(card: JudgeCard, locate: Locator): Problem[] {
+/** A judge's or an image model's routes: each provider and model once. */
+function checkJudgeRoutes(card: JudgeCard | ImageCard, locate: Locator): Problem[] {
   const seen = new Map<string, number>();
   const problems: Problem[] = [];
   card.routes.forEach((route, r) => {

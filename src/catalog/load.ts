@@ -20,6 +20,9 @@ import {
 } from './problems.ts';
 import {
   type AnyCard,
+  type ImageCard,
+  ImageCardSchema,
+  isImageCard,
   isJudgeCard,
   type JudgeCard,
   JudgeCardSchema,
@@ -45,6 +48,12 @@ export interface Catalog {
    */
   judges: JudgeCard[];
   judgesById: ReadonlyMap<string, JudgeCard>;
+  /**
+   * Image models (`kind: image`), sorted by id: they make the stills of the storyboard's
+   * `images:`. Routed for those only, never for video.
+   */
+  images: ImageCard[];
+  imagesById: ReadonlyMap<string, ImageCard>;
   /** the file that last defined or changed each card (an overlay, when one touched it) */
   fileOf: ReadonlyMap<string, string>;
   /** which cards these are: every plan records it, so a plan can be traced to its catalog */
@@ -257,9 +266,14 @@ function parseCard(
   locate: Locator,
 ): { entry?: Omit<Entry, 'file'>; problems: Problem[] } {
   const problems = checkWritten(value, locate);
-  // a judge is a card of its own shape; anything else is checked as a video model
-  const judge = isPlainObject(value) && value.kind === 'judge';
-  const result = judge ? JudgeCardSchema.safeParse(value) : ModelCardSchema.safeParse(value);
+  // a judge and an image model are cards of their own shapes; anything else is a video model
+  const kind = isPlainObject(value) ? value.kind : undefined;
+  const result =
+    kind === 'judge'
+      ? JudgeCardSchema.safeParse(value)
+      : kind === 'image'
+        ? ImageCardSchema.safeParse(value)
+        : ModelCardSchema.safeParse(value);
   if (!result.success)
     return { problems: [...problems, ...issuesToProblems(result.error.issues, value, locate)] };
   problems.push(...checkCard(result.data, locate));
@@ -471,14 +485,17 @@ function toCatalog(entries: Map<string, Entry>, origin: CatalogOrigin): Catalog 
     a.card.id < b.card.id ? -1 : a.card.id > b.card.id ? 1 : 0,
   );
   const cards = sorted.map((e) => e.card);
-  const video = cards.filter((card): card is ModelCard => !isJudgeCard(card));
+  const video = cards.filter((card): card is ModelCard => !isJudgeCard(card) && !isImageCard(card));
   const judges = cards.filter(isJudgeCard);
+  const images = cards.filter(isImageCard);
   return {
     models: video.filter((card) => card.kind === 'generate'),
     editModels: video.filter((card) => card.kind !== 'generate'),
     byId: new Map(video.map((card) => [card.id, card])),
     judges,
     judgesById: new Map(judges.map((card) => [card.id, card])),
+    images,
+    imagesById: new Map(images.map((card) => [card.id, card])),
     fileOf: new Map(sorted.map((e) => [e.card.id, e.file])),
     origin,
   };

@@ -32,6 +32,7 @@ export function storyboardFromArgs(args: CommandArgs, io: CommandIO, catalog: Ca
     return loadStoryboard(file, {
       knownModels: [...catalog.byId.keys()],
       knownJudges: [...catalog.judgesById.keys()],
+      knownImageModels: [...catalog.imagesById.keys()],
       allowOutsidePaths: args.values['allow-outside-paths'] === true,
     });
   } catch (error) {

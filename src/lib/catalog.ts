@@ -69,6 +69,7 @@ function checkOptions(options: StoryboardOptions) {
   return {
     knownModels: [...catalog.byId.keys()],
     knownJudges: [...catalog.judgesById.keys()],
+    knownImageModels: [...catalog.imagesById.keys()],
     allowOutsidePaths: options.allowOutsidePaths === true,
   };
 }

@@ -136,6 +136,8 @@ export function catalogOf(cards: ModelCard[]): Catalog {
     byId: new Map(models.map((m) => [m.id, m])),
     judges: [],
     judgesById: new Map(),
+    images: [],
+    imagesById: new Map(),
     fileOf: new Map(models.map((m) => [m.id, `${m.id}.yaml`])),
     origin: { source: 'folder', digest: 'sha256:test-fixture', overlays: [] },
   };

@@ -29,6 +29,11 @@ export const modelsCommand: Command = {
           ...j,
           state: lifecycleAt(j, asOf).state,
         })),
+        // image models for the stills of a storyboard's images: (kind: image)
+        image_models: catalog.images.map((i) => ({
+          ...i,
+          state: lifecycleAt(i, asOf).state,
+        })),
       });
       return EXIT.ok;
     }
@@ -43,6 +48,9 @@ export const modelsCommand: Command = {
       judges.length > 0
         ? `\njudges (take checks: shotrouter qc --judge MODEL): ${judges.join(', ')}`
         : '';
+    const images = catalog.images.map((i) => i.id);
+    const imageNote =
+      images.length > 0 ? `\nimage models (stills for images:): ${images.join(', ')}` : '';
     io.stdout.write(
       `${renderTable(
         [
@@ -60,7 +68,7 @@ export const modelsCommand: Command = {
         ],
         rows,
         Math.max(io.stdout.columns ?? 120, 100),
-      )}\n\nas of ${asOf}; '*' marks a fact no primary source confirms. t2v / i2v: the Artificial Analysis arena score ± interval for text- and image-to-video (j = the judged quality where none is measured). '!' marks a card whose newest source is over 120 days old. Details: shotrouter models --json${editNote}${judgeNote}\n`,
+      )}\n\nas of ${asOf}; '*' marks a fact no primary source confirms. t2v / i2v: the Artificial Analysis arena score ± interval for text- and image-to-video (j = the judged quality where none is measured). '!' marks a card whose newest source is over 120 days old. Details: shotrouter models --json${editNote}${judgeNote}${imageNote}\n`,
     );
     return EXIT.ok;
   },
