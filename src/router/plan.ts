@@ -36,6 +36,7 @@ import {
   type Option,
   priceSegments,
 } from './evaluate.ts';
+import { imagesMicro, planImages } from './images.ts';
 import { describeRetirement, retiringSoon, staleness } from './lifecycle.ts';
 import { type Choice, greedyBudget, solveBudget } from './optimize.ts';
 import { attachPrompts, promptForm } from './prompt.ts';
@@ -105,6 +106,15 @@ export function planStoryboard(
   };
   const analyser = memoisedAnalyser(catalog.models, ctx);
   const problems: PlanProblem[] = [];
+  // the stills are bought whatever the shots cost: the shots share what they leave of the budget
+  const stills = planImages(storyboard, catalog, {
+    asOf,
+    ...(configured ? { configured } : {}),
+    ...(options.credentialHint ? { credentialHint: options.credentialHint } : {}),
+  });
+  const stillsMicro = imagesMicro(stills.images);
+  const shotBudget =
+    budget === undefined ? undefined : toUsd(Math.max(0, toMicro(budget) - stillsMicro));
 
   const analyses = storyboard.shots.map(analyser);
   if (steering(configured)) {
@@ -140,11 +150,13 @@ export function planStoryboard(
   const groups = findGroups(items, shotsOfItem);
   const constrained = mode !== 'off' && groups.length > 0;
   const { decided, chosen } = constrained
-    ? chooseContinuous(items, groups, mode, budget, problems, optimizer)
-    : { decided: items, chosen: choose(items, budget, problems, optimizer) };
+    ? chooseContinuous(items, groups, mode, shotBudget, problems, optimizer)
+    : { decided: items, chosen: choose(items, shotBudget, problems, optimizer) };
   const shots = assemble(decided, chosen, analyses);
   attachPrompts(shots, storyboard, catalog.byId);
-  const free = constrained ? freeChoice(items, decided, chosen, groups, budget, optimizer) : shots;
+  const free = constrained
+    ? freeChoice(items, decided, chosen, groups, shotBudget, optimizer)
+    : shots;
   firstFrameReasons(storyboard.shots, shots);
   const continuity = describeContinuity(mode, groups, shots, free, (id) => {
     return catalog.byId.get(id)?.family;
@@ -153,7 +165,7 @@ export function planStoryboard(
   const totalMicro = decided.reduce((sum, item, i) => {
     const pick = chosen[i];
     return pick === null || pick === undefined ? sum : sum + toMicro(item.options[pick]!.usd);
-  }, 0);
+  }, stillsMicro);
   const totalUsd = toUsd(totalMicro);
   if (
     budget !== undefined &&
@@ -167,6 +179,7 @@ export function planStoryboard(
       message: `the plan costs $${money(totalUsd)}, over budget_usd $${money(budget)}`,
     });
   }
+  problems.push(...stills.problems);
   problems.push(...missingCredentialProblems(shots, options));
   problems.push(...lifecycleProblems(shots, catalog.byId, asOf));
   for (const s of shots) {
@@ -182,12 +195,15 @@ export function planStoryboard(
     policy: storyboard.policy.optimize,
     providers: configured ? [...configured].sort() : null,
     shots,
+    ...(stills.images.length > 0 ? { images: stills.images } : {}),
     total: {
       usd: totalUsd,
       seconds: round6(wallTime(shots)),
-      worst_case_usd: worstCaseUsd(shots, qcPolicyOf(storyboard.policy).retake),
+      worst_case_usd: toUsd(
+        toMicro(worstCaseUsd(shots, qcPolicyOf(storyboard.policy).retake)) + stillsMicro,
+      ),
     },
-    cost_range: costRange(items),
+    cost_range: costRange(items, toUsd(stillsMicro)),
     problems,
     continuity,
     ...planEdit(storyboard),
@@ -670,9 +686,10 @@ function lifecycleProblems(
   ];
 }
 
-function costRange(items: Item[]): Plan['cost_range'] {
-  let cheapest = 0;
-  let best = 0;
+/** `stillsUsd`: the stills of `images:`, bought whichever way the shots go. */
+function costRange(items: Item[], stillsUsd: number): Plan['cost_range'] {
+  let cheapest = stillsUsd;
+  let best = stillsUsd;
   for (const item of items) {
     if (item.options.length === 0) continue;
     cheapest += Math.min(...item.options.map((o) => o.usd));
