@@ -37,6 +37,8 @@ import {
   type JobSpec,
   prepareRun,
   runEngine,
+  type StillSpec,
+  stillSpecs,
   type TakeJudge,
 } from '../engine/index.ts';
 import { ShotrouterError } from '../errors.ts';
@@ -217,8 +219,12 @@ export async function run(options: RunOptions): Promise<RunResult> {
     const runId = prepared.run.id;
     const jobs = await store.jobs(runId);
     const done = jobs.filter((j) => j.state === 'done' || j.state === 'skipped').length;
-    const toSpendUsd = preview ? 0 : estimateLeft(specs, jobs);
-    const worstCaseUsd = preview ? 0 : estimateLeft(specs, jobs, { retakes: true });
+    const stills = stillSpecs(plan, storyboard, registry.executor);
+    const stillsUsd = preview ? 0 : toUsd(await stillsLeftMicro(store, stills));
+    const toSpendUsd = preview ? 0 : toUsd(toMicro(estimateLeft(specs, jobs)) + toMicro(stillsUsd));
+    const worstCaseUsd = preview
+      ? 0
+      : toUsd(toMicro(estimateLeft(specs, jobs, { retakes: true })) + toMicro(stillsUsd));
     const left = new Set(
       jobs.filter((j) => !isSettled(j.state)).map((j) => `${j.shot_id}#${j.take}`),
     );
@@ -284,6 +290,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       specs,
       registry,
       media: new MediaFolder(dir),
+      stills,
       tools: options.tools ?? ffmpegClipTools,
       // the free preview never asks a paid judge
       ...(options.judge
@@ -439,6 +446,19 @@ async function openRunStore(open: (dir: string) => Promise<Store>, dir: string):
  * USD of the jobs still to make, each on its first route; with `retakes`, plus every retake its
  * `policy.qc` allows at the dearest route it may reach (as total.worst_case_usd counts them).
  */
+/**
+ * Micro-USD of the stills not yet kept in the folder (nor given up after a lost start) at their
+ * list prices: a still already made by any run of the folder is not bought again.
+ */
+async function stillsLeftMicro(store: Store, stills: readonly StillSpec[]): Promise<number> {
+  let micro = 0;
+  for (const still of stills) {
+    const row = await store.still(still.key);
+    if (row?.state !== 'done' && row?.state !== 'lost') micro += toMicro(still.estimateUsd);
+  }
+  return micro;
+}
+
 function estimateLeft(specs: JobSpec[], jobs: JobRow[], options = { retakes: false }): number {
   const pending = new Set(
     jobs.filter((j) => !isSettled(j.state)).map((j) => `${j.shot_id}#${j.take}`),
@@ -479,9 +499,12 @@ export async function estimateRun(options: EstimateOptions): Promise<SpendEstima
   );
   const dir = path.resolve(options.dir);
   const kept = new Set<string>();
+  const stills = stillSpecs(options.plan, options.storyboard, executor);
+  let stillsMicro = stills.reduce((sum, still) => sum + toMicro(still.estimateUsd), 0);
   if (options.openStore || fs.existsSync(path.join(dir, DATABASE_FILE))) {
     const store = await (options.openStore ?? defaultStore)(dir);
     try {
+      stillsMicro = await stillsLeftMicro(store, stills);
       for (const spec of specs) {
         for (const job of await store.reusableJobs(spec.cacheKey, '')) {
           // a kept paid take that failed its checks is not bought again
@@ -504,6 +527,6 @@ export async function estimateRun(options: EstimateOptions): Promise<SpendEstima
   const left = specs.filter((s) => !kept.has(s.key));
   const micro = options.preview
     ? 0
-    : left.reduce((sum, s) => sum + toMicro(s.routes[0]?.estimateUsd ?? 0), 0);
+    : left.reduce((sum, s) => sum + toMicro(s.routes[0]?.estimateUsd ?? 0), stillsMicro);
   return { usd: toUsd(micro), jobs: left.length, done: kept.size };
 }

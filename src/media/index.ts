@@ -20,7 +20,12 @@ export {
 } from './ffmpeg.ts';
 export { type ExtractFrameOptions, extractFrame } from './frame.ts';
 export { type JoinOptions, joinClips } from './join.ts';
-export { type PreviewOptions, renderPreview } from './preview.ts';
+export {
+  type PreviewOptions,
+  renderPreview,
+  renderStill,
+  type StillOptions,
+} from './preview.ts';
 export { type ProbeInfo, probe } from './probe.ts';
 export { frameCount, frameRate, framesToSeconds, type Rational } from './rate.ts';
 export {
