@@ -1,0 +1,128 @@
+/**
+ * Stills before video against the provider sandbox: the still is bought from fal's queue API
+ * (FLUX schnell) once, the two shots that start from it wait for it and are sent it as their
+ * first frame (the sandbox's recorded create request shows it), and a second run buys nothing.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadCatalog } from '../../src/catalog/load.ts';
+import { providerRegistry } from '../../src/lib/providers.ts';
+import { run } from '../../src/lib/run.ts';
+import { createFalProvider } from '../../src/providers/fal/index.ts';
+import { planStoryboard } from '../../src/router/plan.ts';
+import { startSandbox } from '../../src/sandbox/server.ts';
+import type { SandboxHandle } from '../../src/sandbox/types.ts';
+import { openStore } from '../../src/store/store.ts';
+import { loadStoryboard } from '../../src/storyboard/load.ts';
+import { sandboxMedia } from '../cache.ts';
+import { fakeTools } from '../engine/helpers.ts';
+
+const catalog = loadCatalog();
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-stills-sandbox-'));
+let sandbox: SandboxHandle;
+
+before(async () => {
+  sandbox = await startSandbox({
+    seed: 1,
+    latencyMs: [50, 100],
+    maxSize: { width: 160, height: 90 },
+    mediaDir: sandboxMedia(),
+  });
+});
+after(async () => {
+  await sandbox.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const BOARD = `version: 1
+title: Stills on fal
+as_of: 2026-12-06
+deliver: { resolution: 1280x720, fps: 24, audio: false }
+budget_usd: 5
+images:
+  dawn: { generate: "a harbour at dawn, mist on the water", model: flux-schnell, size: 1280x720 }
+shots:
+  - { id: s1, prompt: the harbour wakes, duration: 5, first_frame: { image: dawn }, model: kling-2.6 }
+  - { id: s2, prompt: the boats stir, duration: 5, first_frame: { image: dawn }, model: kling-2.6 }
+`;
+
+describe('stills in the sandbox', () => {
+  test('bought once on fal, waited for, sent as each shot’s first frame; a re-run buys nothing', async () => {
+    const file = path.join(dir, 'board.yaml');
+    fs.writeFileSync(file, BOARD);
+    const storyboard = loadStoryboard(file, { knownImageModels: ['flux-schnell'] });
+    const plan = planStoryboard(storyboard, catalog, { configuredProviders: new Set(['fal']) });
+    assert.deepEqual(
+      plan.images?.map((i) => [i.name, i.provider, i.provider_model]),
+      [['dawn', 'fal', 'fal-ai/flux/schnell']],
+    );
+    assert.ok(plan.shots.every((s) => s.provider === 'fal'));
+    const env = { SHOTROUTER_SANDBOX_URL: sandbox.url };
+    const runOnce = () =>
+      run({
+        storyboard,
+        catalog,
+        plan,
+        dir: path.join(dir, 'run'),
+        registry: providerRegistry(catalog, plan, [createFalProvider({ env, pollIntervalMs: 10 })]),
+        // the sandbox renders small (maxSize): the take checks would reject every clip for its size
+        tools: fakeTools,
+        assemble: false,
+        confirmSpend: () => true,
+      });
+
+    const first = await runOnce();
+    assert.equal(first.state, 'finished', JSON.stringify(first.failed));
+    const jobs = sandbox.jobs().filter((j) => j.provider === 'fal');
+    const stills = jobs.filter((j) => j.model === 'fal-ai/flux/schnell');
+    assert.equal(stills.length, 1, 'the still is bought once for both shots');
+    assert.deepEqual(stills[0]!.request, {
+      prompt: 'a harbour at dawn, mist on the water',
+      image_size: { width: 1280, height: 720 },
+      num_images: 1,
+      output_format: 'png',
+      enable_safety_checker: true,
+    });
+
+    // each video start came after the still was made and carried it as its image
+    const still = first.report.stills![0]!;
+    assert.equal(still.state, 'done');
+    const bytes = fs.readFileSync(path.join(dir, 'run', still.file!));
+    const videos = jobs.filter((j) => j.model !== 'fal-ai/flux/schnell');
+    assert.equal(videos.length, 2);
+    for (const video of videos) {
+      assert.ok(video.created_at >= stills[0]!.created_at);
+      // the sandbox records an inline image by the length of its data URI (SandboxJob.request)
+      const sent = `data:image/png;base64,${bytes.toString('base64')}`;
+      const image = (video.request as Record<string, unknown>).start_image_url;
+      assert.equal(
+        image,
+        `data:image/png;base64,…(${sent.length} characters)`,
+        JSON.stringify(video.request),
+      );
+    }
+
+    // its list price is spent once and recorded
+    const store = await openStore({ dir: path.join(dir, 'run') });
+    try {
+      const rows = await store.stills(first.runId);
+      assert.deepEqual(
+        rows.map((r) => [r.name, r.state, Number(r.spent_micro)]),
+        [['dawn', 'done', Math.round(plan.images![0]!.cost_usd * 1e6)]],
+      );
+    } finally {
+      await store.close();
+    }
+
+    const again = await runOnce();
+    assert.equal(again.state, 'finished');
+    assert.equal(
+      sandbox.jobs().filter((j) => j.provider === 'fal').length,
+      jobs.length,
+      'a re-run starts nothing at the provider',
+    );
+  });
+});
