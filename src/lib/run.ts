@@ -56,6 +56,7 @@ import {
   checkMedia,
   checkReachable,
   checkRoutes,
+  checkStills,
   estimateMediaBytes,
   type PreflightProblem,
   preflightError,
@@ -380,6 +381,14 @@ async function preflightRun(
     problems.push(...routes.problems);
     specs = routes.specs;
     warnings = routes.warnings;
+    problems.push(
+      ...checkStills(
+        stillSpecs(plan, options.storyboard, registry.executor),
+        registry,
+        options.env ?? process.env,
+        { credentials: options.registry === undefined },
+      ),
+    );
     if (options.registry === undefined) {
       const reach = await checkReachable(specs, options.env ?? process.env);
       problems.push(...reach.problems);
