@@ -3,8 +3,10 @@
  * schema names them: `title`, `canvasSize`, `imageParams.style` and `imageParams.images` (named
  * images: a picture or a prompt of a recurring character), `speechParams.speakers`, and each
  * beat's `id`, `text`, `speaker`, `imagePrompt`, `moviePrompt`, `image`, `imageNames`,
- * `imageParams.style`, `duration`, `description` and `hidden`. Everything else (voices, BGM,
- * captions, transitions, slides) has no place in a storyboard and is left out.
+ * `imageParams.style`, `duration`, `description` and `hidden`. A beat's `imagePrompt` becomes
+ * a still of the storyboard's `images:` that the shot starts from (MulmoCast makes that image
+ * first and animates it with the `moviePrompt`). Everything else (voices, BGM, captions,
+ * transitions, slides) has no place in a storyboard and is left out.
  */
 import path from 'node:path';
 import { InvalidInputError } from '../errors.ts';
@@ -19,7 +21,13 @@ import {
   pad,
   secondsForText,
 } from './shared.ts';
-import type { ImportedBoard, ImportedCharacter, ImportedShot, ReadContext } from './types.ts';
+import type {
+  ImportedBoard,
+  ImportedCharacter,
+  ImportedImage,
+  ImportedShot,
+  ReadContext,
+} from './types.ts';
 
 type Json = Record<string, unknown>;
 
@@ -56,6 +64,7 @@ export function readMulmo(text: string, file: string, context: ReadContext): Imp
   const speaker = defaultSpeaker(root.speechParams);
   const ids = new IdSet();
   const shots: ImportedShot[] = [];
+  const images: ImportedImage[] = [];
 
   root.beats.forEach((value, index) => {
     const what = `beats[${index}]`;
@@ -68,7 +77,13 @@ export function readMulmo(text: string, file: string, context: ReadContext): Imp
       notes.push(`${what} (line ${line}) is hidden: left out`);
       return;
     }
-    shots.push(beatShot(value, index, { line, what }, { ids, known, speaker, style, context }));
+    const shot = beatShot(value, index, { line, what }, { ids, known, speaker, style, context });
+    shots.push(shot);
+    const still = stillOf(value, shot);
+    if (still !== undefined) {
+      images.push({ ...still, origin: { line, what: `${what}.imagePrompt` } });
+      shot.firstFrameImage = still.name;
+    }
   });
   if (shots.length === 0) {
     throw cannotImport(
@@ -83,10 +98,18 @@ export function readMulmo(text: string, file: string, context: ReadContext): Imp
     deliver: { resolution: canvas(root.canvasSize), fps: MULMO_FPS },
     ...(style === '' ? {} : { style: { prompt: style } }),
     characters,
+    ...(images.length > 0 ? { images } : {}),
     scenes: [],
     shots,
     notes,
   };
+}
+
+/** A beat's `imagePrompt` as a still named after its shot, unless the beat gives its picture. */
+function stillOf(beat: Json, shot: ImportedShot): { name: string; prompt: string } | undefined {
+  if (typeof beat.imagePrompt !== 'string' || beat.imagePrompt.trim() === '') return undefined;
+  if (shot.firstFrame !== undefined) return undefined;
+  return { name: `${shot.id}-still`, prompt: cleanPrompt(beat.imagePrompt) };
 }
 
 interface BeatContext {

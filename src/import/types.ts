@@ -64,8 +64,18 @@ export interface ImportedShot {
   tags: Tag[];
   references: string[];
   firstFrame?: string;
+  /** the shot starts from this still of the board's `images` (written `first_frame: { image }`) */
+  firstFrameImage?: string;
   /** said as comments above the shot */
   notes: string[];
+}
+
+/** A still to generate before the shots (the storyboard's `images:` with `generate`). */
+export interface ImportedImage {
+  /** its name under `images:` */
+  name: string;
+  prompt: string;
+  origin?: Origin;
 }
 
 export interface ImportedBoard {
@@ -76,6 +86,8 @@ export interface ImportedBoard {
   deliver: { resolution: string; fps: number };
   style?: { prompt: string; negative?: string };
   characters: ImportedCharacter[];
+  /** stills to generate, in the order the shots use them; absent: none */
+  images?: ImportedImage[];
   scenes: ImportedScene[];
   shots: ImportedShot[];
   /** said as comments at the top */
