@@ -220,7 +220,13 @@ describe('the installed package', () => {
     assert.equal(found.page, 200);
     assert.match(found.type, /text\/html/);
     assert.match(found.html, /<script/);
-    assert.deepEqual(found.examples, ['harbour-story', 'launch-film', 'local-short', 'social-ad']);
+    assert.deepEqual(found.examples, [
+      'harbour-story',
+      'launch-film',
+      'local-short',
+      'social-ad',
+      'stills',
+    ]);
     assert.equal(
       found.workflows,
       path.join(fs.realpathSync(installed), 'src/providers/comfyui/workflows'),
