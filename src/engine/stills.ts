@@ -20,11 +20,14 @@ import type { ImageOutput } from '../providers/types.ts';
 import type { StillRow } from '../store/store.ts';
 import { checkImage } from '../util/image-check.ts';
 import { toMicro } from '../util/money.ts';
+import { backoffDelay } from './backoff.ts';
 import type { EngineContext, LiveJob } from './context.ts';
 import type { MadeStill, StillSpec } from './still-spec.ts';
 import { sha256 } from './still-spec.ts';
 
 const POLL_MS = 1000;
+/** Start errors after which the provider may have the request all the same. */
+const UNKNOWN_OUTCOME: ReadonlySet<string> = new Set(['connection_dropped', 'timeout']);
 const EXTENSIONS: Record<string, string> = {
   'image/png': 'png',
   'image/jpeg': 'jpg',
@@ -62,14 +65,28 @@ export class Stills {
     const row = await ctx.store.still(spec.key);
     const kept = row?.state === 'done' ? await this.#kept(spec, row) : undefined;
     if (kept) return kept;
-    if (row?.state === 'lost') {
+    const route = this.#route(spec);
+    const free = route.provider.free;
+    if (row?.state === 'starting' && !free) {
+      // an earlier run sent the start and stopped before its reply was stored: the provider may
+      // have it, and the image APIs cannot be asked by key, so it is never sent again
+      await ctx.commit(
+        (tx) =>
+          tx.updateStill(spec.key, {
+            state: 'lost',
+            reserved_micro: 0,
+            error_code: 'connection_dropped',
+            error_message: 'the start was sent but its reply was never stored',
+          }),
+        [],
+      );
+    }
+    if (row?.state === 'lost' || (row?.state === 'starting' && !free)) {
       throw new ShotrouterError(
         'unsatisfiable',
         `images.${spec.name}: an earlier start's reply was lost and ${spec.provider} cannot be asked whether it made the image, so it is not bought again; give the image as { file: PATH } or change its prompt`,
       );
     }
-    const route = this.#route(spec);
-    const free = route.provider.free;
     const reserved = free ? 0 : toMicro(spec.estimateUsd);
     let operation: unknown;
     if (row?.state === 'running' && row.operation_json !== null) {
@@ -103,17 +120,18 @@ export class Stills {
         [{ type: 'still', name: spec.name, state: 'starting', model: spec.model }],
       );
       try {
-        const started = await route.model.start({
-          prompt: spec.prompt,
-          width: spec.width,
-          height: spec.height,
-          idempotencyKey,
-          label: { name: spec.name, model: spec.model },
-          abortSignal: ctx.signal,
-        });
-        operation = started.operation;
+        operation = await this.#start(spec, route, idempotencyKey);
       } catch (error) {
-        // refused before it started (bad request, auth, rate limit): nothing was bought
+        if (ctx.signal.aborted) {
+          ctx.budget.settle(reserved, 0);
+          throw error;
+        }
+        if (ShotrouterError.is(error) && UNKNOWN_OUTCOME.has(error.code)) {
+          // the request may have reached the provider: never sent again (see `lost`)
+          await this.#end(spec, reserved, 0, 'lost', error);
+          throw this.#failure(spec, error);
+        }
+        // refused before it started (bad request, auth, rate limit after retries): not bought
         await this.#end(spec, reserved, 0, 'failed', error);
         throw this.#failure(spec, error);
       }
@@ -154,6 +172,33 @@ export class Stills {
       const paid = ShotrouterError.is(error) && error.code === 'malformed_response';
       await this.#end(spec, reserved, paid && !free ? reserved : 0, 'failed', error);
       throw this.#failure(spec, error);
+    }
+  }
+
+  /** Sends the start; a rate limit or a server error answered is waited out and sent again. */
+  async #start(spec: StillSpec, route: ResolvedImageRoute, idempotencyKey: string) {
+    const ctx = this.#ctx;
+    for (let retry = 0; ; retry++) {
+      try {
+        const started = await route.model.start({
+          prompt: spec.prompt,
+          width: spec.width,
+          height: spec.height,
+          idempotencyKey,
+          label: { name: spec.name, model: spec.model },
+          abortSignal: ctx.signal,
+        });
+        return started.operation;
+      } catch (error) {
+        const answered =
+          ShotrouterError.is(error) &&
+          (error.code === 'rate_limited' || error.code === 'server_error');
+        if (!answered || retry + 1 >= ctx.retry.maxSends) throw error;
+        await ctx.clock.sleep(
+          backoffDelay(retry, ctx.retry, ctx.random, error.retryAfterSeconds),
+          ctx.signal,
+        );
+      }
     }
   }
 
@@ -235,7 +280,7 @@ export class Stills {
     spec: StillSpec,
     reserved: number,
     spent: number,
-    state: 'failed',
+    state: 'failed' | 'lost',
     error: unknown,
   ): Promise<void> {
     const ctx = this.#ctx;
@@ -249,7 +294,15 @@ export class Stills {
           error_code: failure.code,
           error_message: failure.message,
         }),
-      [{ type: 'still', name: spec.name, state, model: spec.model, reason: failure.message }],
+      [
+        {
+          type: 'still',
+          name: spec.name,
+          state: 'failed',
+          model: spec.model,
+          reason: failure.message,
+        },
+      ],
     );
     ctx.budget.settle(reserved, spent);
   }

@@ -11,6 +11,7 @@ import { after, describe, test } from 'node:test';
 import type { JSONValue } from '@ai-sdk/provider';
 import { catalog, loadStoryboard, plan, run } from '../../src/index.ts';
 import { frameAnchors } from '../../src/providers/adapter-kit.ts';
+import { providerErrors } from '../../src/providers/errors.ts';
 import { createStandInRegistry } from '../../src/providers/registry.ts';
 import type { ImageCall, ImageModel, ImageStatus } from '../../src/providers/types.ts';
 import { openStore } from '../../src/store/store.ts';
@@ -215,6 +216,54 @@ describe('stills before video', () => {
         ['dawn', 'failed', 0],
         ['spare', 'pending', 0],
       ],
+    );
+  });
+
+  test('a start whose outcome is unknown is never sent again', async () => {
+    const dir = tempDir('stills-lost');
+    const storyboard = storyboardIn(dir);
+    const video = new FakeProvider({ id: 'paid', pollIntervalMs: 0, polls: 0, concurrency: 8 });
+    const images = new FakeImages();
+    let calls = 0;
+    Object.assign(video, {
+      image: (modelId: string): ImageModel => {
+        const model = images.model(modelId);
+        return {
+          ...model,
+          start: async (call) => {
+            calls++;
+            // the connection drops once the request is sent: the provider may have it
+            if (call.label?.name === 'dawn') throw providerErrors.connectionDropped('paid');
+            return model.start(call);
+          },
+        };
+      },
+    });
+    const options = {
+      storyboard,
+      catalog: models,
+      dir,
+      registry: createStandInRegistry(video),
+      tools: fakeTools,
+      assemble: false as const,
+      confirmSpend: () => true,
+    };
+    const first = await run(options);
+    const failed = new Map(first.failed.map((s) => [s.id, s.error]));
+    assert.match(failed.get('s1') ?? '', /images\.dawn: .*outcome unknown/);
+    assert.deepEqual(
+      first.report.stills?.map((s) => [s.name, s.state]),
+      [
+        ['dawn', 'lost'],
+        ['spare', 'pending'],
+      ],
+    );
+    const sent = calls;
+    const again = await run(options);
+    assert.equal(calls, sent, 'the lost start is not sent again');
+    assert.match(
+      new Map(again.failed.map((s) => [s.id, s.error])).get('s1') ?? '',
+      /not bought again/,
     );
   });
 });
