@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadCatalog } from '../../src/catalog/load.ts';
 import { providerRegistry } from '../../src/lib/providers.ts';
 import { run } from '../../src/lib/run.ts';
+import { createBytePlusProvider } from '../../src/providers/byteplus/index.ts';
 import { createFalProvider } from '../../src/providers/fal/index.ts';
 import { planStoryboard } from '../../src/router/plan.ts';
 import { startSandbox } from '../../src/sandbox/server.ts';
@@ -124,5 +125,55 @@ describe('stills in the sandbox', () => {
       jobs.length,
       'a re-run starts nothing at the provider',
     );
+  });
+
+  test('Seedream on BytePlus: the synchronous image call is made once and its still kept', async () => {
+    const runDir = path.join(dir, 'seedream');
+    fs.mkdirSync(runDir, { recursive: true });
+    const file = path.join(runDir, 'board.yaml');
+    fs.writeFileSync(
+      file,
+      BOARD.replace('model: flux-schnell, size: 1280x720', 'model: seedream-4.5, size: 2048x1152'),
+    );
+    const storyboard = loadStoryboard(file, { knownImageModels: ['seedream-4.5'] });
+    const plan = planStoryboard(storyboard, catalog, {
+      configuredProviders: new Set(['fal', 'byteplus']),
+    });
+    assert.equal(plan.images![0]!.provider, 'byteplus');
+    const env = { SHOTROUTER_SANDBOX_URL: sandbox.url };
+    const before = sandbox.jobs().length;
+    const registry = providerRegistry(catalog, plan, [
+      createFalProvider({ env, pollIntervalMs: 10 }),
+      createBytePlusProvider({ env, pollIntervalMs: 10 }),
+    ]);
+    const options = {
+      storyboard,
+      catalog,
+      plan,
+      dir: path.join(runDir, 'run'),
+      registry,
+      tools: fakeTools,
+      assemble: false as const,
+      confirmSpend: () => true,
+    };
+    const first = await run(options);
+    assert.equal(first.state, 'finished', JSON.stringify(first.failed));
+    const images = sandbox.jobs().filter((j) => j.model === 'seedream-4-5-251128');
+    assert.equal(images.length, 1);
+    assert.deepEqual(images[0]!.request, {
+      model: 'seedream-4-5-251128',
+      prompt: 'a harbour at dawn, mist on the water',
+      size: '2048x1152',
+      response_format: 'url',
+      watermark: false,
+      sequential_image_generation: 'disabled',
+    });
+    const still = first.report.stills![0]!;
+    assert.equal(still.state, 'done');
+    assert.equal(still.spend_usd, 0.04);
+    const after = sandbox.jobs().length;
+    assert.ok(after > before);
+    await run(options);
+    assert.equal(sandbox.jobs().length, after, 'a re-run starts nothing');
   });
 });
