@@ -13,6 +13,7 @@ import { providerRegistry } from '../../src/lib/providers.ts';
 import { run } from '../../src/lib/run.ts';
 import { createBytePlusProvider } from '../../src/providers/byteplus/index.ts';
 import { createFalProvider } from '../../src/providers/fal/index.ts';
+import { createGoogleProvider } from '../../src/providers/google/index.ts';
 import { planStoryboard } from '../../src/router/plan.ts';
 import { startSandbox } from '../../src/sandbox/server.ts';
 import type { SandboxHandle } from '../../src/sandbox/types.ts';
@@ -173,6 +174,46 @@ describe('stills in the sandbox', () => {
     assert.equal(still.spend_usd, 0.04);
     const after = sandbox.jobs().length;
     assert.ok(after > before);
+    await run(options);
+    assert.equal(sandbox.jobs().length, after, 'a re-run starts nothing');
+  });
+
+  test('Imagen on the Gemini API: the nearest aspect ratio is asked, the inline image kept', async () => {
+    const runDir = path.join(dir, 'imagen');
+    fs.mkdirSync(runDir, { recursive: true });
+    const file = path.join(runDir, 'board.yaml');
+    fs.writeFileSync(file, BOARD.replace('model: flux-schnell', 'model: imagen-4'));
+    const storyboard = loadStoryboard(file, { knownImageModels: ['imagen-4'] });
+    const plan = planStoryboard(storyboard, catalog, {
+      configuredProviders: new Set(['fal', 'google']),
+    });
+    assert.equal(plan.images![0]!.provider, 'google');
+    const env = { SHOTROUTER_SANDBOX_URL: sandbox.url };
+    const options = {
+      storyboard,
+      catalog,
+      plan,
+      dir: path.join(runDir, 'run'),
+      registry: providerRegistry(catalog, plan, [
+        createFalProvider({ env, pollIntervalMs: 10 }),
+        createGoogleProvider({ env, pollIntervalMs: 10 }),
+      ]),
+      tools: fakeTools,
+      assemble: false as const,
+      confirmSpend: () => true,
+    };
+    const first = await run(options);
+    assert.equal(first.state, 'finished', JSON.stringify(first.failed));
+    const images = sandbox.jobs().filter((j) => j.model === 'imagen-4.0-generate-001');
+    assert.equal(images.length, 1);
+    assert.deepEqual(images[0]!.request, {
+      instances: [{ prompt: 'a harbour at dawn, mist on the water' }],
+      parameters: { sampleCount: 1, aspectRatio: '16:9' },
+    });
+    const still = first.report.stills![0]!;
+    assert.equal(still.state, 'done');
+    assert.equal(still.spend_usd, 0.04);
+    const after = sandbox.jobs().length;
     await run(options);
     assert.equal(sandbox.jobs().length, after, 'a re-run starts nothing');
   });

@@ -18,7 +18,15 @@ import {
 } from '../http.ts';
 import type { Job } from '../jobs.ts';
 import { sizeFor } from '../sizes.ts';
-import { base36Id, cdnExpired, dataUriBytes, openingOf, pngSize, retryAfter } from './common.ts';
+import {
+  base36Id,
+  cdnExpired,
+  dataUriBytes,
+  openingOf,
+  pngSize,
+  retryAfter,
+  whenEnded,
+} from './common.ts';
 
 interface SeedanceModel {
   minSeconds: number;
@@ -319,11 +327,8 @@ export function byteplusProvider(core: SandboxCore): ProviderSpec {
       },
     );
     if (made === undefined || !isReply(outcome)) return outcome;
-    const job = made;
     // the call holds until the job ends, as the real synchronous API does
-    while (core.jobs.get('byteplus', job.id)?.phase === 'queued' || job.phase === 'running') {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const job = await whenEnded(core, 'byteplus', made);
     if (job.phase !== 'succeeded') {
       return arkError(
         400,
