@@ -14,6 +14,7 @@ import { run } from '../../src/lib/run.ts';
 import { createBytePlusProvider } from '../../src/providers/byteplus/index.ts';
 import { createFalProvider } from '../../src/providers/fal/index.ts';
 import { createGoogleProvider } from '../../src/providers/google/index.ts';
+import { createReplicateProvider } from '../../src/providers/replicate/index.ts';
 import { planStoryboard } from '../../src/router/plan.ts';
 import { startSandbox } from '../../src/sandbox/server.ts';
 import type { SandboxHandle } from '../../src/sandbox/types.ts';
@@ -213,6 +214,51 @@ describe('stills in the sandbox', () => {
     const still = first.report.stills![0]!;
     assert.equal(still.state, 'done');
     assert.equal(still.spend_usd, 0.04);
+    const after = sandbox.jobs().length;
+    await run(options);
+    assert.equal(sandbox.jobs().length, after, 'a re-run starts nothing');
+  });
+
+  test('FLUX on Replicate: the prediction is polled and its first output kept', async () => {
+    const runDir = path.join(dir, 'replicate');
+    fs.mkdirSync(runDir, { recursive: true });
+    const file = path.join(runDir, 'board.yaml');
+    fs.writeFileSync(file, BOARD);
+    const storyboard = loadStoryboard(file, { knownImageModels: ['flux-schnell'] });
+    // only Replicate has credentials for stills here; the shots stay on fal
+    const plan = planStoryboard(storyboard, catalog, {
+      configuredProviders: new Set(['fal', 'replicate']),
+    });
+    plan.images![0]!.provider = 'replicate';
+    plan.images![0]!.provider_model = 'black-forest-labs/flux-schnell';
+    const env = { SHOTROUTER_SANDBOX_URL: sandbox.url };
+    const options = {
+      storyboard,
+      catalog,
+      plan,
+      dir: path.join(runDir, 'run'),
+      registry: providerRegistry(catalog, plan, [
+        createFalProvider({ env, pollIntervalMs: 10 }),
+        createReplicateProvider({ env, pollIntervalMs: 10 }),
+      ]),
+      tools: fakeTools,
+      assemble: false as const,
+      confirmSpend: () => true,
+    };
+    const first = await run(options);
+    assert.equal(first.state, 'finished', JSON.stringify(first.failed));
+    const images = sandbox.jobs().filter((j) => j.model === 'black-forest-labs/flux-schnell');
+    assert.equal(images.length, 1);
+    assert.deepEqual(images[0]!.request, {
+      input: {
+        prompt: 'a harbour at dawn, mist on the water',
+        aspect_ratio: '16:9',
+        output_format: 'png',
+        num_outputs: 1,
+      },
+    });
+    assert.equal(first.report.stills![0]!.state, 'done');
+    assert.equal(first.report.stills![0]!.provider, 'replicate');
     const after = sandbox.jobs().length;
     await run(options);
     assert.equal(sandbox.jobs().length, after, 'a re-run starts nothing');

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JSONValue } from '@ai-sdk/provider';
 import { z } from 'zod';
-import { type Connection, signalOf, throwIfAborted } from '../adapter-kit.ts';
+import { type Connection, nearestRatio, signalOf, throwIfAborted } from '../adapter-kit.ts';
 import { providerErrors } from '../errors.ts';
 import { parseShape } from '../http.ts';
 import type { ImageCall, ImageModel, ImageStatus } from '../types.ts';
@@ -28,22 +28,11 @@ const PredictedSchema = z.looseObject({
     .nullish(),
 });
 
-const RATIOS: ReadonlyArray<[string, number]> = [
-  ['1:1', 1],
-  ['3:4', 3 / 4],
-  ['4:3', 4 / 3],
-  ['9:16', 9 / 16],
-  ['16:9', 16 / 9],
-];
+const RATIOS = ['1:1', '3:4', '4:3', '9:16', '16:9'] as const;
 
-/** Imagen's aspect ratio nearest to `width`×`height` (compared on a log scale). */
+/** Imagen's aspect ratio nearest to `width`×`height`. */
 export function imagenRatio(width: number, height: number): string {
-  const wanted = Math.log(width / height);
-  let best = RATIOS[0]!;
-  for (const ratio of RATIOS) {
-    if (Math.abs(Math.log(ratio[1]) - wanted) < Math.abs(Math.log(best[1]) - wanted)) best = ratio;
-  }
-  return best[0];
+  return nearestRatio(width / height, RATIOS);
 }
 
 export class ImagenImageModel implements ImageModel {
