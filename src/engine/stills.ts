@@ -352,7 +352,11 @@ export async function useStills(
     ...job.spec,
     references: job.spec.references.map((ref) => {
       const still = ref.still === undefined ? undefined : made.get(ref.still);
-      return still ? { ...ref, file: { data: still.data, mediaType: still.mediaType } } : ref;
+      // named by content from here on, as a frame of another shot is (the cache key already
+      // names the still by its request)
+      return still
+        ? { ...ref, id: still.sha256, file: { data: still.data, mediaType: still.mediaType } }
+        : ref;
     }),
   };
   return 'ready';
