@@ -267,13 +267,17 @@ describe('the installed package', () => {
       models: Array<{ id: string }>;
       edit_models: Array<{ id: string }>;
       judge_models: Array<{ id: string }>;
+      image_models: Array<{ id: string }>;
     };
     const cards = fs
       .readdirSync(path.join(installed, 'catalog'))
       .filter((f) => f.endsWith('.yaml'));
-    // every card is listed, generation, edit and judge models apart
+    // every card is listed, generation, edit, judge and image models apart
     assert.equal(
-      listed.models.length + listed.edit_models.length + listed.judge_models.length,
+      listed.models.length +
+        listed.edit_models.length +
+        listed.judge_models.length +
+        listed.image_models.length,
       cards.length,
     );
     assert.ok(listed.models.some((m) => m.id === 'veo-3.1'));
