@@ -2,7 +2,13 @@
  * report.json built from a run's state (its shape is the report's: report/types.ts), one entry
  * per shot in storyboard order, with what the assembly decided for each shot.
  */
-import type { EditReport, NarrationReport, RunReport, ShotReport } from '../report/types.ts';
+import type {
+  EditReport,
+  NarrationReport,
+  RunReport,
+  ShotReport,
+  StillReport,
+} from '../report/types.ts';
 import type { Plan } from '../router/types.ts';
 import { cutEntries, cutStarts, hasEdits } from '../storyboard/edit.ts';
 import type { Storyboard } from '../storyboard/types.ts';
@@ -13,7 +19,13 @@ import type { RunState } from './run-state.ts';
 import type { ShotSources, ShotTake } from './shot-sources.ts';
 import { firstFrameShot, staleTake } from './stale.ts';
 
-export type { AudioReport, EditReport, RunReport, ShotReport } from '../report/types.ts';
+export type {
+  AudioReport,
+  EditReport,
+  RunReport,
+  ShotReport,
+  StillReport,
+} from '../report/types.ts';
 
 /** What the assembly decided for a shot. */
 export interface CutShotReport {
@@ -136,6 +148,32 @@ export function buildReport(input: {
       verdict: chosen ? (state.facts.get(chosen.job.id)?.verdict ?? null) : null,
     };
   });
+  const stills = (input.plan.images ?? []).map((image): StillReport => {
+    const found = state.stills.find((s) => s.name === image.name);
+    const row = found?.row;
+    const spent = found?.boughtHere ? Number(row?.spent_micro ?? 0) : 0;
+    totalMicro += spent;
+    return {
+      name: image.name,
+      prompt: image.prompt,
+      model: row?.model ?? image.model,
+      provider: row?.provider ?? image.provider,
+      state:
+        row?.state === 'done' && found?.media
+          ? 'done'
+          : row?.state === 'failed' || row?.state === 'lost'
+            ? row.state
+            : 'pending',
+      file: found?.media?.path ?? null,
+      sha256: found?.media?.sha256 ?? null,
+      width: found?.media?.width ?? null,
+      height: found?.media?.height ?? null,
+      spend_usd: usd(spent),
+      cached: row !== undefined && !found?.boughtHere,
+      error: row?.error_message ?? null,
+      used_by: image.used_by,
+    };
+  });
   return {
     title: input.plan.title,
     preview: input.preview,
@@ -157,6 +195,7 @@ export function buildReport(input: {
     catalog: input.plan.catalog ?? null,
     ...(input.edit ? { edit: input.edit } : {}),
     ...(narration.length > 0 ? { narration } : {}),
+    ...(stills.length > 0 ? { stills } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 /** Everything the assembly and the reports read from the store about one run, read once. */
 import type { JobSpec } from '../engine/job-spec.ts';
 import type { Plan } from '../router/types.ts';
-import type { JobRow, MediaRow, Store, TakePickRow } from '../store/store.ts';
+import type { JobRow, MediaRow, StillRow, Store, TakePickRow } from '../store/store.ts';
 import { picksByShot } from './picks.ts';
 import { type ShotSources, shotSources } from './shot-sources.ts';
 
@@ -39,6 +39,19 @@ export interface RunState {
   facts: Map<string, JobFacts>;
   /** the prompt each job sent, by job id */
   prompts: Map<string, string>;
+  /** the plan's generated stills with what became of them, in the plan's order */
+  stills: RunStill[];
+}
+
+/** A still of the plan, its row (once started) and its image (once kept). */
+export interface RunStill {
+  name: string;
+  /** the digest of its generate request, as the run's jobs name it */
+  key: string | null;
+  row: StillRow | undefined;
+  media: MediaRow | undefined;
+  /** the row was written by this run (so its spend is this run's) */
+  boughtHere: boolean;
 }
 
 export async function readRunState(
@@ -63,7 +76,38 @@ export async function readRunState(
     const spec = specByKey.get(`${job.shot_id}#${job.take}`);
     if (spec) prompts.set(job.id, spec.prompt);
   }
-  return { jobs, sources, media, picks: await picksByShot(store, sources), facts, prompts };
+  return {
+    jobs,
+    sources,
+    media,
+    picks: await picksByShot(store, sources),
+    facts,
+    prompts,
+    stills: await runStills(store, runId, plan, specs),
+  };
+}
+
+/** The plan's stills, found by the keys the run's jobs name them by. */
+async function runStills(
+  store: Store,
+  runId: string,
+  plan: Plan,
+  specs: JobSpec[],
+): Promise<RunStill[]> {
+  const keys = new Map<string, string>();
+  for (const spec of specs) {
+    for (const ref of spec.references) {
+      if (ref.still !== undefined) keys.set(ref.still, ref.id.replace(/^still:/, ''));
+    }
+  }
+  const stills: RunStill[] = [];
+  for (const image of plan.images ?? []) {
+    const key = keys.get(image.name) ?? null;
+    const row = key === null ? undefined : await store.still(key);
+    const media = row?.media_sha256 ? await store.media(row.media_sha256) : undefined;
+    stills.push({ name: image.name, key, row, media, boughtHere: row?.run_id === runId });
+  }
+  return stills;
 }
 
 async function jobFacts(store: Store, job: JobRow): Promise<JobFacts> {

@@ -10,6 +10,8 @@ import { matchingRules } from './price.ts';
 import { type Locator, problemAt } from './problems.ts';
 import {
   type AnyCard,
+  type ImageCard,
+  isImageCard,
   isJudgeCard,
   isTtsCard,
   type JudgeCard,
@@ -34,7 +36,7 @@ export function checkWritten(value: unknown, locate: Locator): Problem[] {
 
 /** Checks of a card that passed the schema. */
 export function checkCard(card: AnyCard, locate: Locator): Problem[] {
-  if (isJudgeCard(card) || isTtsCard(card))
+  if (isJudgeCard(card) || isTtsCard(card) || isImageCard(card))
     return [...checkOnceEachRoute(card, locate), ...checkLifecycle(card, locate)];
   return [
     ...checkDurations(card, locate),
@@ -196,8 +198,8 @@ function priced(rules: readonly PriceRule[], tier: Tier): boolean {
   );
 }
 
-/** A judge's or a voice's routes: each provider and model once. */
-function checkOnceEachRoute(card: JudgeCard | TtsCard, locate: Locator): Problem[] {
+/** A judge's, a voice's or an image model's routes: each provider and model once. */
+function checkOnceEachRoute(card: JudgeCard | TtsCard | ImageCard, locate: Locator): Problem[] {
   const seen = new Map<string, number>();
   const problems: Problem[] = [];
   card.routes.forEach((route, r) => {

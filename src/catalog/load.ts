@@ -20,6 +20,9 @@ import {
 } from './problems.ts';
 import {
   type AnyCard,
+  type ImageCard,
+  ImageCardSchema,
+  isImageCard,
   isJudgeCard,
   isTtsCard,
   type JudgeCard,
@@ -54,6 +57,12 @@ export interface Catalog {
    */
   voices: TtsCard[];
   voicesById: ReadonlyMap<string, TtsCard>;
+  /**
+   * Image models (`kind: image`), sorted by id: they make the stills of the storyboard's
+   * `images:`. Routed for those only, never for video.
+   */
+  images: ImageCard[];
+  imagesById: ReadonlyMap<string, ImageCard>;
   /** the file that last defined or changed each card (an overlay, when one touched it) */
   fileOf: ReadonlyMap<string, string>;
   /** which cards these are: every plan records it, so a plan can be traced to its catalog */
@@ -266,14 +275,16 @@ function parseCard(
   locate: Locator,
 ): { entry?: Omit<Entry, 'file'>; problems: Problem[] } {
   const problems = checkWritten(value, locate);
-  // a judge is a card of its own shape; anything else is checked as a video model
+  // a judge, a voice and an image model are cards of their own shapes; anything else is a video model
   const kind = isPlainObject(value) ? value.kind : undefined;
   const result =
     kind === 'judge'
       ? JudgeCardSchema.safeParse(value)
       : kind === 'tts'
         ? TtsCardSchema.safeParse(value)
-        : ModelCardSchema.safeParse(value);
+        : kind === 'image'
+          ? ImageCardSchema.safeParse(value)
+          : ModelCardSchema.safeParse(value);
   if (!result.success)
     return { problems: [...problems, ...issuesToProblems(result.error.issues, value, locate)] };
   problems.push(...checkCard(result.data, locate));
@@ -485,9 +496,12 @@ function toCatalog(entries: Map<string, Entry>, origin: CatalogOrigin): Catalog 
     a.card.id < b.card.id ? -1 : a.card.id > b.card.id ? 1 : 0,
   );
   const cards = sorted.map((e) => e.card);
-  const video = cards.filter((card): card is ModelCard => !isJudgeCard(card) && !isTtsCard(card));
+  const video = cards.filter(
+    (card): card is ModelCard => !isJudgeCard(card) && !isTtsCard(card) && !isImageCard(card),
+  );
   const judges = cards.filter(isJudgeCard);
   const voices = cards.filter(isTtsCard);
+  const images = cards.filter(isImageCard);
   return {
     models: video.filter((card) => card.kind === 'generate'),
     editModels: video.filter((card) => card.kind !== 'generate'),
@@ -496,6 +510,8 @@ function toCatalog(entries: Map<string, Entry>, origin: CatalogOrigin): Catalog 
     judgesById: new Map(judges.map((card) => [card.id, card])),
     voices,
     voicesById: new Map(voices.map((card) => [card.id, card])),
+    images,
+    imagesById: new Map(images.map((card) => [card.id, card])),
     fileOf: new Map(sorted.map((e) => [e.card.id, e.file])),
     origin,
   };

@@ -2,7 +2,7 @@
  * How a route's price rows turn into dollars (docs/catalog.md, "Prices"). One implementation, so
  * that the plan's estimate, the `models` listing and the engine's settlement agree.
  */
-import type { JudgePrice, JudgeRoute, PriceRule, Tier } from './schema.ts';
+import type { ImagePrice, JudgePrice, JudgeRoute, PriceRule, Tier } from './schema.ts';
 
 export interface PriceQuery {
   tier: Tier;
@@ -105,4 +105,14 @@ export function judgeEstimateUsd(route: JudgeRoute, size: JudgeCallSize): number
     inputTokens: size.images * route.tokens_per_image.value + Math.ceil(size.textChars / 2),
     outputTokens: size.maxOutputTokens,
   });
+}
+
+/**
+ * One still's list price at `width`×`height`: a flat price per image, or per megapixel with any
+ * part of a megapixel billed as a whole one (1024×1024 is one, 1920×1080 is three).
+ */
+export function imageCostUsd(price: ImagePrice, width: number, height: number): number {
+  if (price.unit === 'image') return price.usd;
+  const megapixels = Math.max(1, Math.ceil((width * height) / 1_048_576));
+  return Math.round(price.usd * megapixels * 1e6) / 1e6;
 }

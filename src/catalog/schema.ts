@@ -386,8 +386,65 @@ export const TtsCardSchema = z.strictObject({
 });
 export type TtsCard = z.infer<typeof TtsCardSchema>;
 
-/** Any card of the catalog folder: a video model (generate or edit), a judge or a voice. */
-export type AnyCard = ModelCard | JudgeCard | TtsCard;
+// Image models: stills made before the shots that use them (storyboard `images:`)
+
+/** Providers an image card may route to (each has an image-generation API). */
+export const IMAGE_PROVIDERS = [
+  'fal',
+  'replicate',
+  'openai',
+  'google',
+  'byteplus',
+] as const satisfies readonly ProviderId[];
+export type ImageProviderId = (typeof IMAGE_PROVIDERS)[number];
+
+/**
+ * An image's list price: a flat `image` price, or per `megapixel` of output with a part of a
+ * megapixel billed as a whole one (as fal bills FLUX).
+ */
+export const ImagePriceSchema = z.strictObject({
+  unit: z.enum(['image', 'megapixel']),
+  usd: z.number().nonnegative(),
+});
+export type ImagePrice = z.infer<typeof ImagePriceSchema>;
+
+export const ImageRouteSchema = z.strictObject({
+  provider: z.enum(IMAGE_PROVIDERS),
+  /** the provider's own model id (or endpoint, on fal and Replicate) */
+  model: z.string().min(1),
+  price: fact(ImagePriceSchema),
+  retired_on: fact(isoDate).optional(),
+  replacement: z.string().optional(),
+  note: z.string().optional(),
+});
+export type ImageRoute = z.infer<typeof ImageRouteSchema>;
+
+/**
+ * An image card (`kind: image`): a model that makes a still from a prompt. Identity,
+ * lifecycle, the largest and smallest image it makes, and its routes with their prices.
+ */
+export const ImageCardSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+  name: z.string().min(1),
+  kind: z.literal('image'),
+  vendor: z.string().min(1),
+  family: z.string().min(1),
+  released: fact(isoDate.nullable()),
+  lifecycle: JudgeCardSchema.shape.lifecycle,
+  capabilities: z.strictObject({
+    /** the largest image it makes, in megapixels (a larger ask is made at this size) */
+    max_megapixels: fact(z.number().positive()),
+    /** the smallest side in pixels it accepts (0: none stated) */
+    min_side: fact(z.number().int().nonnegative()),
+  }),
+  routes: z.array(ImageRouteSchema).min(1),
+  sources: ModelCardSchema.shape.sources,
+  notes: z.array(z.string()).default([]),
+});
+export type ImageCard = z.infer<typeof ImageCardSchema>;
+
+/** Any card of the catalog folder: a video model (generate or edit), a judge, a voice or an image model. */
+export type AnyCard = ModelCard | JudgeCard | TtsCard | ImageCard;
 
 export function isJudgeCard(card: AnyCard): card is JudgeCard {
   return card.kind === 'judge';
@@ -395,4 +452,8 @@ export function isJudgeCard(card: AnyCard): card is JudgeCard {
 
 export function isTtsCard(card: AnyCard): card is TtsCard {
   return card.kind === 'tts';
+}
+
+export function isImageCard(card: AnyCard): card is ImageCard {
+  return card.kind === 'image';
 }

@@ -33,6 +33,7 @@ export function storyboardFromArgs(args: CommandArgs, io: CommandIO, catalog: Ca
       knownModels: [...catalog.byId.keys()],
       knownJudges: [...catalog.judgesById.keys()],
       knownVoiceModels: [...catalog.voicesById.keys()],
+      knownImageModels: [...catalog.imagesById.keys()],
       allowOutsidePaths: args.values['allow-outside-paths'] === true,
     });
   } catch (error) {

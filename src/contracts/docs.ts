@@ -12,6 +12,7 @@ import {
   FallbackSchema,
   GenerateRequestSchema,
   PLAN_PROBLEM_CODES,
+  PlannedImageSchema,
   PlannedShotSchema,
   PlanProblemSchema,
   PlanSchema,
@@ -38,6 +39,7 @@ interface JsonSchema {
 const SECTIONS: Array<{ id: string; title: string; schema: z.ZodType }> = [
   { id: 'plan', title: 'Plan', schema: PlanSchema },
   { id: 'planned-shot', title: 'Planned shot (`shots[]`)', schema: PlannedShotSchema },
+  { id: 'planned-image', title: 'Planned still (`images[]`)', schema: PlannedImageSchema },
   { id: 'generate-request', title: 'Generate request', schema: GenerateRequestSchema },
   { id: 'trim', title: 'Trim', schema: TrimSchema },
   { id: 'chain', title: 'Chain', schema: ChainSchema },

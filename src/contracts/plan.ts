@@ -261,6 +261,11 @@ export const PLAN_PROBLEM_CODES = [
     meaning:
       'A shot’s narration, by the estimate from its words, lasts longer than the shot: it runs over the next shot (`duration: auto` fits the shot to it).',
   },
+  {
+    code: 'no_image_model',
+    meaning:
+      'No image model of the catalog can make a still of `images:` (or the one it names does not exist); the message says what to change.',
+  },
   { code: 'warning', meaning: 'A shot’s warning (the same text as in `shots[].warnings`).' },
 ] as const;
 export type PlanProblemCode = (typeof PLAN_PROBLEM_CODES)[number]['code'];
@@ -380,6 +385,33 @@ export const SpeechStepSchema = z
   .meta({ description: 'One text-to-speech step: a shot’s narration read by a voice' });
 export type SpeechStep = z.infer<typeof SpeechStepSchema>;
 
+export const PlannedImageSchema = z
+  .object({
+    name: z.string().describe('its name under the storyboard’s `images:`'),
+    prompt: z.string().describe('what the image model is asked to make'),
+    model: z
+      .string()
+      .nullable()
+      .describe('the catalog id of the image model (`kind: image`); null: none can make it'),
+    provider: z.string().nullable().describe('the provider it is bought from; null: none'),
+    provider_model: z
+      .string()
+      .nullable()
+      .describe('the provider’s own model id or endpoint; null: none'),
+    size: z
+      .object({ width: z.number(), height: z.number() })
+      .describe('pixels asked for (`size`, else the deliverable’s)'),
+    cost_usd: z.number().describe('its list price: bought once, however many shots use it'),
+    reasons: z.array(z.string()).describe('why this model and route, for people'),
+    used_by: z
+      .array(z.string())
+      .describe(
+        'the shots that use it (first_frame, last_frame, references, or through a character, look or location), in storyboard order',
+      ),
+  })
+  .meta({ description: 'A still made before the shots that use it (storyboard `images:`)' });
+export type PlannedImage = z.infer<typeof PlannedImageSchema>;
+
 export const PlanSchema = z
   .object({
     title: z.string().describe('the storyboard’s title'),
@@ -393,8 +425,14 @@ export const PlanSchema = z
         'the providers whose credentials were set when the plan was made (routing used only these); null: not considered',
       ),
     shots: z.array(PlannedShotSchema).describe('in storyboard order'),
+    images: z
+      .array(PlannedImageSchema)
+      .optional()
+      .describe(
+        'the stills to generate (storyboard `images:` with `generate`), in the order written; absent when there are none',
+      ),
     total: PlanTotalSchema.describe(
-      'USD of every take of every shot; estimated wall time of the whole run',
+      'USD of every take of every shot and of every still in `images`; estimated wall time of the whole run',
     ),
     cost_range: z
       .object({

@@ -60,7 +60,24 @@ export interface RunEvent extends Base {
   failed: number;
 }
 
-export type EngineEvent = JobEvent | RetryEvent | FallbackEvent | SpendEvent | RunEvent;
+/** A still of `images:` (engine/stills.ts): started, kept, or failed. */
+export interface StillEvent extends Base {
+  type: 'still';
+  /** its name under `images:` */
+  name: string;
+  state: 'starting' | 'done' | 'failed';
+  /** the catalog id of the image model */
+  model: string;
+  reason?: string;
+}
+
+export type EngineEvent =
+  | JobEvent
+  | RetryEvent
+  | FallbackEvent
+  | SpendEvent
+  | RunEvent
+  | StillEvent;
 
 /** An EventEmitter with one typed event, `event`. */
 export class EngineEvents {

@@ -34,3 +34,5 @@ export {
   type JobOutcome,
   runEngine,
 } from './run-engine.ts';
+export { type MadeStill, type StillSpec, stillSpecs } from './still-spec.ts';
+export { Stills, useStills } from './stills.ts';

@@ -33,6 +33,7 @@ import {
   type Storyboard,
 } from '../storyboard/types.ts';
 import { toMicro, toUsd } from '../util/money.ts';
+import { type StillSpec, stillKeyOf, stillSpecs } from './still-spec.ts';
 
 export type ReferenceRole = 'reference' | 'first_frame' | 'last_frame';
 
@@ -44,6 +45,11 @@ export interface ReferenceInput {
   spec: string;
   file?: { data: Uint8Array; mediaType: string };
   url?: string;
+  /**
+   * A still of `images:` made in the run (engine/stills.ts): `id` is its generate request's
+   * digest and `file` is filled in once it is made, before the job starts.
+   */
+  still?: string;
 }
 
 export interface RouteSpec {
@@ -114,7 +120,7 @@ export async function buildJobSpecs(
 ): Promise<JobSpec[]> {
   const shots = new Map(storyboard.shots.map((s) => [s.id, s]));
   const characters = storyboard.characters;
-  const reader = new ReferenceReader();
+  const reader = new ReferenceReader(stillSpecs(plan, storyboard, executor));
   const specs: JobSpec[] = [];
   const groupsDone = new Set<string>();
 
@@ -358,6 +364,11 @@ const IMAGE_TYPES: Record<string, string> = {
 /** Reads and hashes each reference image once, however many shots use it. */
 class ReferenceReader {
   readonly #files = new Map<string, Promise<string>>();
+  readonly #stills: readonly StillSpec[];
+
+  constructor(stills: readonly StillSpec[]) {
+    this.#stills = stills;
+  }
 
   async forShots(shots: Shot[]): Promise<ReferenceInput[]> {
     const out: ReferenceInput[] = [];
@@ -384,6 +395,17 @@ class ReferenceReader {
    * much memory as the project's images.
    */
   async #read(role: ReferenceRole, ref: ImageRef): Promise<ReferenceInput> {
+    if (ref.image !== undefined && !ref.path && !ref.url) {
+      // a still the run makes: named by its request until its bytes exist
+      const key = stillKeyOf(this.#stills, ref.image);
+      if (key === undefined) {
+        throw new ShotrouterError(
+          'unsatisfiable',
+          `images.${ref.image} has no image model in the plan, so the shots using it cannot start: see the plan's problems`,
+        );
+      }
+      return { role, id: `still:${key}`, spec: ref.spec, still: ref.image };
+    }
     if (!ref.path)
       return { role, id: ref.url ?? ref.spec, spec: ref.spec, url: ref.url ?? ref.spec };
     const file = ref.path;

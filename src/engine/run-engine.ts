@@ -38,6 +38,8 @@ import type { JobSpec, RouteSpec } from './job-spec.ts';
 import { localFault } from './local-fault.ts';
 import { failingCodes, type RetakePolicy } from './retake-policy.ts';
 import { startFromFrame } from './start-frame.ts';
+import type { StillSpec } from './still-spec.ts';
+import { Stills, useStills } from './stills.ts';
 
 export interface EngineOptions {
   store: Store;
@@ -70,6 +72,11 @@ export interface EngineOptions {
    * Called for jobs that lead their cache key and are not stand-bys waiting on their group.
    */
   produce?: JobProducer;
+  /**
+   * The stills of the storyboard's `images:` (engine/still-spec.ts): made once, when the
+   * first job that uses one is about to start; that job and every other using it wait for it.
+   */
+  stills?: StillSpec[];
 }
 
 /** Drives one job to `done` or `failed` (its row says which), or throws when aborted. */
@@ -90,6 +97,11 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   if (!run) throw new ShotrouterError('internal', `run ${runId} not found`);
   const rows = new Map((await store.jobs(runId)).map((row) => [`${row.shot_id}#${row.take}`, row]));
   const ledger = await store.ledgerTotals(runId);
+  // a still is no job: what this run paid for its stills is on their rows
+  const stillSpend = (await store.stills(runId)).reduce(
+    (sum, row) => sum + Number(row.spent_micro),
+    0,
+  );
   const cachedSpend = [...rows.values()]
     .filter((row) => row.cached === 1)
     .reduce((sum, row) => sum + row.spend_micro, 0);
@@ -110,13 +122,14 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     budget: new BudgetGate({
       budgetMicro: run.budget_micro,
       reservedMicro: ledger.reservedMicro,
-      spentMicro: ledger.spentMicro + cachedSpend,
+      spentMicro: ledger.spentMicro + cachedSpend + stillSpend,
     }),
     downloads: options.downloads ?? 4,
     ...(options.retakePolicy ? { retakePolicy: options.retakePolicy } : {}),
     ...(options.judge ? { judge: options.judge } : {}),
   });
   options.media.removeLeftovers();
+  const stills = new Stills(ctx, options.stills ?? []);
 
   const jobs: LiveJob[] = options.specs.map((spec) => {
     const row = rows.get(spec.key);
@@ -143,7 +156,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
       const outcome = outcomes.get(job.spec.key)!;
       try {
         const producer = options.produce ?? produceJob;
-        outcome.resolve(await driveJob(ctx, job, jobs, outcomes, leaders, producer));
+        outcome.resolve(await driveJob(ctx, job, jobs, outcomes, leaders, producer, stills));
       } catch (error) {
         outcome.resolve(isAbort(error, signal) ? 'aborted' : 'failed');
         // the store itself failed: let every other job finish, then report it
@@ -175,6 +188,7 @@ async function driveJob(
   outcomes: Map<string, Deferred<JobOutcome>>,
   leaders: Map<string, string>,
   producer: JobProducer,
+  stills: Stills,
 ): Promise<JobOutcome> {
   const { spec } = job;
   // final for this run; prepareRun queues failed jobs again for the next `run`
@@ -197,6 +211,12 @@ async function driveJob(
         'the group generation failed; making the shot on its own',
       );
     }
+  }
+
+  // waits for the stills it uses (first frame, last frame, references), as for a shot below
+  if (spec.references.some((ref) => ref.still !== undefined)) {
+    const ready = await useStills(ctx, job, stills);
+    if (ready !== 'ready') return ready;
   }
 
   // waits for the shot it starts from, then carries that take's frame as its first frame

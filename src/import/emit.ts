@@ -60,6 +60,15 @@ export function emitStoryboard(
   }
 
   if (board.voices && board.voices.length > 0) emitVoices(out, board, fields.narration);
+  if (board.images !== undefined && board.images.length > 0) {
+    out.push('images:');
+    for (const image of board.images) {
+      if (image.origin)
+        comment(out, '  ', `${from(board.source, image.origin)}: made before its shot`);
+      out.push(`  ${scalar(image.name)}:`);
+      out.push(`    generate: ${scalar(image.prompt)}`);
+    }
+  }
 
   out.push('shots:');
   const headings = new Map(board.scenes.map((s) => [s.id, s]));
@@ -93,6 +102,8 @@ function emitShot(
   if (shot.characters.length > 0) out.push(`    characters: ${flowList(shot.characters)}`);
   if (shot.references.length > 0) out.push(`    references: ${flowList(shot.references)}`);
   if (shot.firstFrame !== undefined) out.push(`    first_frame: ${scalar(shot.firstFrame)}`);
+  else if (shot.firstFrameImage !== undefined)
+    out.push(`    first_frame: { image: ${scalar(shot.firstFrameImage)} }`);
   if (shot.camera !== undefined) out.push(`    camera: ${scalar(shot.camera)}`);
   if (shot.tags.length > 0) out.push(`    tags: [${shot.tags.join(', ')}]`);
   if (shot.dialogue.length > 0) {

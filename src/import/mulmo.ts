@@ -5,8 +5,10 @@
  * beat's `id`, `text`, `speaker`, `imagePrompt`, `moviePrompt`, `image`, `imageNames`,
  * `imageParams.style`, `duration`, `description` and `hidden`. A speaker's voice (`voiceId`,
  * `provider`, `speechOptions.instruction`) becomes its entry under `voices` where the provider
- * is one of the catalog's voices. Everything else (BGM, captions, transitions, slides) has no
- * place in a storyboard and is left out.
+ * is one of the catalog's voices. A beat's `imagePrompt` becomes a still of the storyboard's
+ * `images:` that the shot starts from (MulmoCast makes that image first and animates it with the
+ * `moviePrompt`). Everything else (BGM, captions, transitions, slides) has no place in a
+ * storyboard and is left out.
  */
 import path from 'node:path';
 import { InvalidInputError } from '../errors.ts';
@@ -24,6 +26,7 @@ import {
 import type {
   ImportedBoard,
   ImportedCharacter,
+  ImportedImage,
   ImportedShot,
   ImportedVoice,
   ReadContext,
@@ -67,6 +70,7 @@ export function readMulmo(text: string, file: string, context: ReadContext): Imp
   );
   const ids = new IdSet();
   const shots: ImportedShot[] = [];
+  const images: ImportedImage[] = [];
 
   root.beats.forEach((value, index) => {
     const what = `beats[${index}]`;
@@ -79,7 +83,13 @@ export function readMulmo(text: string, file: string, context: ReadContext): Imp
       notes.push(`${what} (line ${line}) is hidden: left out`);
       return;
     }
-    shots.push(beatShot(value, index, { line, what }, { ids, known, speaker, style, context }));
+    const shot = beatShot(value, index, { line, what }, { ids, known, speaker, style, context });
+    shots.push(shot);
+    const still = stillOf(value, shot);
+    if (still !== undefined) {
+      images.push({ ...still, origin: { line, what: `${what}.imagePrompt` } });
+      shot.firstFrameImage = still.name;
+    }
   });
   if (shots.length === 0) {
     throw cannotImport(
@@ -95,6 +105,7 @@ export function readMulmo(text: string, file: string, context: ReadContext): Imp
     ...(style === '' ? {} : { style: { prompt: style } }),
     characters,
     ...(voices.length > 0 ? { voices } : {}),
+    ...(images.length > 0 ? { images } : {}),
     scenes: [],
     shots,
     notes,
@@ -141,6 +152,13 @@ function speakerVoices(
     if (notes !== '') voice.notes = notes;
     return voice;
   });
+}
+
+/** A beat's `imagePrompt` as a still named after its shot, unless the beat gives its picture. */
+function stillOf(beat: Json, shot: ImportedShot): { name: string; prompt: string } | undefined {
+  if (typeof beat.imagePrompt !== 'string' || beat.imagePrompt.trim() === '') return undefined;
+  if (shot.firstFrame !== undefined) return undefined;
+  return { name: `${shot.id}-still`, prompt: cleanPrompt(beat.imagePrompt) };
 }
 
 interface BeatContext {

@@ -64,6 +64,8 @@ export interface ImportedShot {
   tags: Tag[];
   references: string[];
   firstFrame?: string;
+  /** the shot starts from this still of the board's `images` (written `first_frame: { image }`) */
+  firstFrameImage?: string;
   /** said as comments above the shot */
   notes: string[];
 }
@@ -83,6 +85,14 @@ export interface ImportedVoice {
   comments: string[];
 }
 
+/** A still to generate before the shots (the storyboard's `images:` with `generate`). */
+export interface ImportedImage {
+  /** its name under `images:` */
+  name: string;
+  prompt: string;
+  origin?: Origin;
+}
+
 export interface ImportedBoard {
   format: ImportFormat;
   /** the source file's base name, as the comments cite it */
@@ -93,6 +103,8 @@ export interface ImportedBoard {
   characters: ImportedCharacter[];
   /** the speakers' voices, when the source names them */
   voices?: ImportedVoice[];
+  /** stills to generate, in the order the shots use them; absent: none */
+  images?: ImportedImage[];
   scenes: ImportedScene[];
   shots: ImportedShot[];
   /** said as comments at the top */

@@ -70,6 +70,7 @@ function checkOptions(options: StoryboardOptions) {
     knownModels: [...catalog.byId.keys()],
     knownJudges: [...catalog.judgesById.keys()],
     knownVoiceModels: [...catalog.voicesById.keys()],
+    knownImageModels: [...catalog.imagesById.keys()],
     allowOutsidePaths: options.allowOutsidePaths === true,
   };
 }

@@ -21,6 +21,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Catalog } from '../catalog/load.ts';
 import type { JobSpec } from '../engine/job-spec.ts';
+import type { StillSpec } from '../engine/still-spec.ts';
 import { ShotrouterError } from '../errors.ts';
 import { findBinaries } from '../media/ffmpeg.ts';
 import {
@@ -29,6 +30,7 @@ import {
   isCredentialProvider,
   missingCredentialHint,
 } from '../providers/credentials.ts';
+import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Storyboard } from '../storyboard/types.ts';
 
 export type PreflightCheck =
@@ -38,7 +40,8 @@ export type PreflightCheck =
   | 'credentials'
   | 'prompt'
   | 'reachable'
-  | 'store';
+  | 'store'
+  | 'stills';
 
 export interface PreflightProblem {
   check: PreflightCheck;
@@ -312,6 +315,40 @@ export function checkRoutes(
     });
   }
   return { problems, warnings, specs: kept };
+}
+
+/**
+ * The stills of `images:`: each must have an image adapter in the run's registry and, unless
+ * the caller brought its own registry, credentials for its provider, before anything is spent.
+ */
+export function checkStills(
+  stills: readonly StillSpec[],
+  registry: ProviderRegistry,
+  env: Record<string, string | undefined>,
+  options: { credentials: boolean },
+): PreflightProblem[] {
+  const problems: PreflightProblem[] = [];
+  for (const still of stills) {
+    try {
+      if (!registry.resolveImage) throw new Error('this registry makes no images');
+      registry.resolveImage(still.provider, still.providerModel);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      problems.push({ check: 'stills', message: `images.${still.name} (${still.model}): ${why}` });
+      continue;
+    }
+    if (
+      options.credentials &&
+      isCredentialProvider(still.provider) &&
+      credentialsFor(still.provider, env) === null
+    ) {
+      problems.push({
+        check: 'credentials',
+        message: `no credentials for ${still.provider}, which makes images.${still.name}: ${missingCredentialHint(still.provider)} (see \`shotrouter doctor\`), or name another image model in images.${still.name}.model`,
+      });
+    }
+  }
+  return problems;
 }
 
 /** Opens a TCP connection to `host:port` and closes it; resolves null, or why it failed. */

@@ -38,6 +38,8 @@ import {
   type JobSpec,
   prepareRun,
   runEngine,
+  type StillSpec,
+  stillSpecs,
   type TakeJudge,
 } from '../engine/index.ts';
 import { ShotrouterError } from '../errors.ts';
@@ -68,6 +70,7 @@ import {
   checkMedia,
   checkReachable,
   checkRoutes,
+  checkStills,
   estimateMediaBytes,
   type PreflightProblem,
   preflightError,
@@ -246,8 +249,12 @@ export async function run(given: RunOptions): Promise<RunResult> {
     const runId = prepared.run.id;
     const jobs = await store.jobs(runId);
     const done = jobs.filter((j) => j.state === 'done' || j.state === 'skipped').length;
-    const toSpendUsd = preview ? 0 : estimateLeft(specs, jobs);
-    const worstCaseUsd = preview ? 0 : estimateLeft(specs, jobs, { retakes: true });
+    const stills = stillSpecs(plan, storyboard, registry.executor);
+    const stillsUsd = preview ? 0 : toUsd(await stillsLeftMicro(store, stills));
+    const toSpendUsd = preview ? 0 : toUsd(toMicro(estimateLeft(specs, jobs)) + toMicro(stillsUsd));
+    const worstCaseUsd = preview
+      ? 0
+      : toUsd(toMicro(estimateLeft(specs, jobs, { retakes: true })) + toMicro(stillsUsd));
     const left = new Set(
       jobs.filter((j) => !isSettled(j.state)).map((j) => `${j.shot_id}#${j.take}`),
     );
@@ -313,6 +320,7 @@ export async function run(given: RunOptions): Promise<RunResult> {
       specs,
       registry,
       media: new MediaFolder(dir),
+      stills,
       tools: options.tools ?? ffmpegClipTools,
       // the free preview never asks a paid judge
       ...(options.judge
@@ -465,6 +473,14 @@ async function preflightRun(
     problems.push(...routes.problems);
     specs = routes.specs;
     warnings = routes.warnings;
+    problems.push(
+      ...checkStills(
+        stillSpecs(plan, options.storyboard, registry.executor),
+        registry,
+        options.env ?? process.env,
+        { credentials: options.registry === undefined },
+      ),
+    );
     if (options.registry === undefined) {
       const reach = await checkReachable(specs, options.env ?? process.env);
       problems.push(...reach.problems);
@@ -531,6 +547,19 @@ async function openRunStore(open: (dir: string) => Promise<Store>, dir: string):
  * USD of the jobs still to make, each on its first route; with `retakes`, plus every retake its
  * `policy.qc` allows at the dearest route it may reach (as total.worst_case_usd counts them).
  */
+/**
+ * Micro-USD of the stills not yet kept in the folder (nor given up after a lost start) at their
+ * list prices: a still already made by any run of the folder is not bought again.
+ */
+async function stillsLeftMicro(store: Store, stills: readonly StillSpec[]): Promise<number> {
+  let micro = 0;
+  for (const still of stills) {
+    const row = await store.still(still.key);
+    if (row?.state !== 'done' && row?.state !== 'lost') micro += toMicro(still.estimateUsd);
+  }
+  return micro;
+}
+
 function estimateLeft(specs: JobSpec[], jobs: JobRow[], options = { retakes: false }): number {
   const pending = new Set(
     jobs.filter((j) => !isSettled(j.state)).map((j) => `${j.shot_id}#${j.take}`),
@@ -571,9 +600,12 @@ export async function estimateRun(options: EstimateOptions): Promise<SpendEstima
   );
   const dir = path.resolve(options.dir);
   const kept = new Set<string>();
+  const stills = stillSpecs(options.plan, options.storyboard, executor);
+  let stillsMicro = stills.reduce((sum, still) => sum + toMicro(still.estimateUsd), 0);
   if (options.openStore || fs.existsSync(path.join(dir, DATABASE_FILE))) {
     const store = await (options.openStore ?? defaultStore)(dir);
     try {
+      stillsMicro = await stillsLeftMicro(store, stills);
       for (const spec of specs) {
         for (const job of await store.reusableJobs(spec.cacheKey, '')) {
           // a kept paid take that failed its checks is not bought again
@@ -596,7 +628,7 @@ export async function estimateRun(options: EstimateOptions): Promise<SpendEstima
   const left = specs.filter((s) => !kept.has(s.key));
   const micro = options.preview
     ? 0
-    : left.reduce((sum, s) => sum + toMicro(s.routes[0]?.estimateUsd ?? 0), 0);
+    : left.reduce((sum, s) => sum + toMicro(s.routes[0]?.estimateUsd ?? 0), stillsMicro);
   // the narration not made yet is bought too, before the video
   const speech = options.preview
     ? { usd: 0, steps: 0, made: 0 }

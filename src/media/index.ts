@@ -26,7 +26,12 @@ export {
 } from './frame.ts';
 export { type JoinOptions, joinClips } from './join.ts';
 export { type MixOptions, type MusicBed, mixSoundtrack, type VoiceClip } from './mix.ts';
-export { type PreviewOptions, renderPreview } from './preview.ts';
+export {
+  type PreviewOptions,
+  renderPreview,
+  renderStill,
+  type StillOptions,
+} from './preview.ts';
 export { type AudioInfo, type ProbeInfo, probe, probeAudio } from './probe.ts';
 export { frameCount, frameRate, framesToSeconds, type Rational } from './rate.ts';
 export {

@@ -193,6 +193,79 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
   });
 }
 
+export interface StillOptions {
+  /** a .png file */
+  output: string;
+  width: number;
+  height: number;
+  /**
+   * What the placeholder stands in for: the image's name (the title), the model that would
+   * make it, and its prompt.
+   */
+  label: { name: string; model: string; prompt: string };
+  signal?: AbortSignal;
+}
+
+/**
+ * A placeholder still (PNG) for a generated image of `images:`: its name, the model it stands
+ * in for and its prompt on a colour of its own, drawn like a preview clip's card, so a preview
+ * cut shows which still each shot starts from.
+ */
+export async function renderStill(opts: StillOptions): Promise<void> {
+  // odd sizes are made even: the clips the still opens are even-sized anyway
+  const width = even(opts.width);
+  const height = even(opts.height);
+  const layout = layoutFor(width, height);
+  await withTempDir(async (dir) => {
+    const textFile = async (name: string, text: string) => {
+      const file = path.join(dir, name);
+      await writeFile(file, text);
+      return filterValue(file);
+    };
+    const m = layout.margin;
+    const [title, model, prompt, footer] = await Promise.all([
+      textFile('title.txt', singleLine(`image: ${opts.label.name}`, layout.titleChars)),
+      textFile('model.txt', singleLine(`stand-in for ${opts.label.model}`, layout.bodyChars)),
+      textFile(
+        'prompt.txt',
+        wrapText(opts.label.prompt, layout.bodyChars, layout.promptLines).join('\n'),
+      ),
+      textFile('footer.txt', `PREVIEW STILL  ${width}x${height}`),
+    ]);
+    const draw = (file: string, y: number, size: number, bold: boolean, opacity: number) =>
+      `drawtext=${fontOption(bold)}textfile=${file}:fontsize=${size}:fontcolor=white@${opacity}` +
+      `:x=${m}:y=${y}:expansion=none:line_spacing=${layout.lineGap}`;
+    const graph = [
+      `color=c=${lookOf(`image:${opts.label.name}`, 0).color}:s=${width}x${height}`,
+      'trim=end_frame=1',
+      draw(title, m, layout.title, true, 1),
+      draw(model, layout.modelY, layout.body, false, 0.8),
+      draw(prompt, layout.promptY, layout.body, false, 1),
+      draw(footer, layout.footerY, layout.body, false, 0.6),
+      'format=rgb24',
+    ].join(',');
+    await writeAtomically(opts.output, (temporary) =>
+      runFfmpeg(
+        [
+          '-filter_complex',
+          `${graph}[v]`,
+          '-map',
+          '[v]',
+          '-frames:v',
+          '1',
+          '-f',
+          'image2',
+          '-c:v',
+          'png',
+          '-y',
+          temporary,
+        ],
+        { signal: opts.signal },
+      ),
+    );
+  });
+}
+
 /** The shots of the clip with whole frame counts that add up to `frames`. */
 function segmentsOf(
   opts: PreviewOptions,

@@ -4,10 +4,15 @@
  * every route to the preview provider (standing in for the routed model).
  */
 import { ShotrouterError } from '../errors.ts';
-import type { Provider, ProviderInfo, VideoModel } from './types.ts';
+import type { ImageModel, Provider, ProviderInfo, VideoModel } from './types.ts';
 
 export interface ResolvedRoute {
   model: VideoModel;
+  provider: ProviderInfo;
+}
+
+export interface ResolvedImageRoute {
+  model: ImageModel;
   provider: ProviderInfo;
 }
 
@@ -21,6 +26,12 @@ export interface ProviderRegistry {
    * adapter serves the provider.
    */
   resolve(provider: string, model: string): ResolvedRoute;
+  /**
+   * The image model for a still's route (`model`: the provider's own id, as the plan's
+   * `images[].provider_model` names it); throws a ShotrouterError when no adapter makes images
+   * there. Absent on registries made before stills.
+   */
+  resolveImage?(provider: string, model: string): ResolvedImageRoute;
 }
 
 export interface RegistryOptions {
@@ -42,6 +53,7 @@ export function createProviderRegistry(
   const providerModelId = options.providerModelId ?? ((_provider, model) => model);
   const byId = new Map(providers.map((p) => [p.info.id, p]));
   const models = new Map<string, VideoModel>();
+  const images = new Map<string, ImageModel>();
   return {
     executor,
     has: (provider) => byId.has(provider),
@@ -69,6 +81,27 @@ export function createProviderRegistry(
       }
       return { model, provider: entry.info };
     },
+    resolveImage(provider, providerModel) {
+      const entry = byId.get(provider);
+      if (!entry?.image) {
+        throw new ShotrouterError(
+          'unsatisfiable',
+          `no image adapter for provider '${provider}' yet (image adapters: ${
+            [...byId.values()]
+              .filter((p) => p.image)
+              .map((p) => p.info.id)
+              .join(', ') || 'none'
+          }); pick another image model with images.NAME.model, give the image as { file: PATH }, or rehearse with --preview`,
+        );
+      }
+      const key = `image\u0000${provider}\u0000${providerModel}`;
+      let model = images.get(key);
+      if (!model) {
+        model = entry.image(providerModel);
+        images.set(key, model);
+      }
+      return { model, provider: entry.info };
+    },
   };
 }
 
@@ -79,5 +112,6 @@ export function createStandInRegistry(standIn: Provider): ProviderRegistry {
     executor: standIn.info.id,
     has: () => true,
     resolve: (_provider, model) => inner.resolve(standIn.info.id, model),
+    resolveImage: (_provider, model) => inner.resolveImage!(standIn.info.id, model),
   };
 }

@@ -112,4 +112,46 @@ export interface Provider {
   info: ProviderInfo;
   /** the model for a provider model id (the catalog route's `model`) */
   model(modelId: string): VideoModel;
+  /** the image model for a provider model id (an image card's route), where it has one */
+  image?(modelId: string): ImageModel;
+}
+
+// ---- image models: the stills of a storyboard's `images:` ----
+
+/** One still asked of an image model. */
+export interface ImageCall {
+  prompt: string;
+  width: number;
+  height: number;
+  /** one key per logical start, kept by the engine before the start is sent */
+  idempotencyKey: string;
+  /** what the still is, for stand-ins that draw it (real adapters ignore it) */
+  label?: { name: string; model: string };
+  abortSignal?: AbortSignal;
+}
+
+/** Where a still is: a URL to download, or the bytes at hand. */
+export type ImageOutput = { url: string } | { data: Uint8Array; mediaType: string };
+
+export type ImageStatus =
+  | { status: 'pending' }
+  | {
+      status: 'completed';
+      image: ImageOutput;
+      /** what it cost, when the provider says so; absent: the list price */
+      costUsd?: number;
+    }
+  /** the provider ended the request without an image (`code`: one of providers/errors.ts) */
+  | { status: 'error'; code: string; message: string };
+
+/**
+ * An image model as the engine drives it: `start` sends the paid request and returns a small
+ * JSON handle that is stored before anything else happens; `status` polls that handle. Errors
+ * are thrown as `ShotrouterError`s with the codes of ./errors.ts.
+ */
+export interface ImageModel {
+  readonly provider: string;
+  readonly modelId: string;
+  start(call: ImageCall): Promise<{ operation: JSONValue }>;
+  status(operation: JSONValue, abortSignal?: AbortSignal): Promise<ImageStatus>;
 }

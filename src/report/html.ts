@@ -25,6 +25,8 @@ export interface HtmlReportInput {
   shots: Array<{ id: string; prompt: string; seconds: number; frame: string | null }>;
   /** per take file, the frames of its failing checks (report/qc-frames.ts); absent: none */
   qcFrames?: ReadonlyMap<string, QcFrame[]>;
+  /** per still name (`report.stills`), its thumbnail as a data URI; absent: none */
+  stillFrames?: ReadonlyMap<string, string | null>;
 }
 
 const CODEC_NAMES: Record<string, string> = {
@@ -197,7 +199,7 @@ export function renderReportHtml(input: HtmlReportInput): string {
 ${sheet}
   </div>
 </section>
-${report.edit ? editSection(report.edit) : ''}${report.audio ? audioSection(report.audio) : ''}<section>
+${report.stills ? stillsSection(report.stills, input.stillFrames) : ''}${report.edit ? editSection(report.edit) : ''}${report.audio ? audioSection(report.audio) : ''}<section>
   <h2>Shots</h2>
   <div class="table"><table>
 <thead><tr><th>Shot</th><th>Prompt</th><th>Model</th><th>Why this model</th><th class="num">Attempts</th><th class="num">Time</th><th class="num">Spend</th><th class="num">Take</th><th>Notes</th></tr></thead>
@@ -209,6 +211,33 @@ ${rows}
 <footer>Files: ${files}</footer>
 </body>
 </html>
+`;
+}
+
+/** The stills of `images:`, each with its thumbnail, model, cost and the shots using it. */
+function stillsSection(
+  stills: NonNullable<RunReport['stills']>,
+  frames: ReadonlyMap<string, string | null> | undefined,
+): string {
+  const cards = stills
+    .map((still) => {
+      const frame = frames?.get(still.name);
+      const picture = frame
+        ? `<img src="${frame}" alt="${h(still.name)}">`
+        : `<div class="noframe">${h(still.state === 'done' ? 'no frame' : still.state)}</div>`;
+      const paid = still.cached ? 'reused' : money(still.spend_usd);
+      return `<figure class="card ${still.state === 'done' ? 'done' : 'failed'}">
+  <div class="frame">${picture}</div>
+  <figcaption><span class="tag">${h(still.name)}</span> <b>${h(still.model ?? 'no model')}</b> <span class="muted">${h(still.provider ?? '')}</span><br><span class="muted">${paid} · used by ${h(still.used_by.join(', ') || 'no shot')}</span><br><span class="muted">${h(still.prompt)}</span>${still.error ? `<br><span class="error">${h(still.error)}</span>` : ''}</figcaption>
+</figure>`;
+    })
+    .join('\n');
+  return `<section>
+  <h2>Stills</h2>
+  <div class="sheet">
+${cards}
+  </div>
+</section>
 `;
 }
 

@@ -38,7 +38,16 @@ export async function writeReportHtml(options: WriteReportHtmlOptions): Promise<
     Math.min(160, width),
     options.signal,
   );
+  // the stills of images: as thumbnails (an image is its own one frame)
+  const dir = path.dirname(options.file);
+  const kept = (options.report.stills ?? []).filter((s) => s.file !== null);
+  const stillFrames = await contactFrames(
+    kept.map((s) => ({ id: s.name, file: path.join(dir, s.file!), seconds: 0 })),
+    width,
+    options.signal,
+  );
   const html = renderReportHtml({
+    stillFrames,
     qcFrames: failing,
     report: options.report,
     deliver: options.deliver,

@@ -101,6 +101,8 @@ export interface RunReport {
   catalog: CatalogOrigin | null;
   /** the storyboard's edit, when it has scenes or edit-only fields (docs/storyboard.md) */
   edit?: EditReport;
+  /** the generated stills of `images:`, in the plan's order; absent when there are none */
+  stills?: StillReport[];
   /** each narrated shot's narration as made (docs/storyboard.md, "Narration and voices") */
   narration?: NarrationReport[];
   /** the mix, when sound other than the clips' own was laid under the cut (music, voices) */
@@ -150,6 +152,30 @@ export interface NarrationReport {
   /** `flite:slt` for a preview, else `<model>:<provider>:<voice>` */
   voice: string;
   cost_usd: number;
+}
+
+/** A still of `images:` the run made (or reused) before the shots that use it. */
+export interface StillReport {
+  /** its name under `images:` */
+  name: string;
+  prompt: string;
+  /** the catalog id of the image model, and the provider it was bought from */
+  model: string | null;
+  provider: string | null;
+  /** `done`: kept; `failed`: ended without an image; `lost`: a start's reply never came; `pending`: not made */
+  state: 'done' | 'failed' | 'lost' | 'pending';
+  /** the image, relative to the run folder; null until kept */
+  file: string | null;
+  sha256: string | null;
+  width: number | null;
+  height: number | null;
+  /** what this run paid for it (0 when reused from an earlier run, or a preview) */
+  spend_usd: number;
+  /** made by an earlier run of the folder: nothing was bought for it now */
+  cached: boolean;
+  error: string | null;
+  /** the shots that use it */
+  used_by: string[];
 }
 
 /** The cut as the storyboard's edit-only fields made it. */

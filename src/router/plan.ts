@@ -37,6 +37,7 @@ import {
   type Option,
   priceSegments,
 } from './evaluate.ts';
+import { imagesMicro, planImages } from './images.ts';
 import { describeRetirement, retiringSoon, staleness } from './lifecycle.ts';
 import { type Choice, greedyBudget, solveBudget } from './optimize.ts';
 import { attachPrompts, promptForm } from './prompt.ts';
@@ -122,8 +123,18 @@ export function planStoryboard(
   // narration is bought whatever the video costs: what it costs comes off the video's budget
   const speech = speechOf(storyboard, catalog, asOf, configured, problems);
   const speechMicro = speech.reduce((sum, step) => sum + toMicro(step.cost_usd), 0);
+  // the stills are bought whatever the shots cost: the shots share what they leave of the budget
+  const stills = planImages(storyboard, catalog, {
+    asOf,
+    ...(configured ? { configured } : {}),
+    ...(options.credentialHint ? { credentialHint: options.credentialHint } : {}),
+  });
+  const stillsMicro = imagesMicro(stills.images);
+  // what narration and stills leave of the budget is the video's
   const videoBudget =
-    budget === undefined ? undefined : toUsd(Math.max(0, toMicro(budget) - speechMicro));
+    budget === undefined
+      ? undefined
+      : toUsd(Math.max(0, toMicro(budget) - speechMicro - stillsMicro));
 
   const analyses = storyboard.shots.map(analyser);
   if (steering(configured)) {
@@ -174,7 +185,7 @@ export function planStoryboard(
   const totalMicro = decided.reduce((sum, item, i) => {
     const pick = chosen[i];
     return pick === null || pick === undefined ? sum : sum + toMicro(item.options[pick]!.usd);
-  }, speechMicro);
+  }, speechMicro + stillsMicro);
   const totalUsd = toUsd(totalMicro);
   if (
     budget !== undefined &&
@@ -188,6 +199,7 @@ export function planStoryboard(
       message: `the plan costs $${money(totalUsd)}${speechMicro > 0 ? ` (narration $${money(toUsd(speechMicro))})` : ''}, over budget_usd $${money(budget)}`,
     });
   }
+  problems.push(...stills.problems);
   problems.push(...missingCredentialProblems(shots, options));
   problems.push(...lifecycleProblems(shots, catalog.byId, asOf));
   addSoundtrackWarning(storyboard, shots);
@@ -204,14 +216,17 @@ export function planStoryboard(
     policy: storyboard.policy.optimize,
     providers: configured ? [...configured].sort() : null,
     shots,
+    ...(stills.images.length > 0 ? { images: stills.images } : {}),
     total: {
       usd: totalUsd,
       seconds: round6(wallTime(shots)),
       worst_case_usd: toUsd(
-        toMicro(worstCaseUsd(shots, qcPolicyOf(storyboard.policy).retake)) + speechMicro,
+        toMicro(worstCaseUsd(shots, qcPolicyOf(storyboard.policy).retake)) +
+          speechMicro +
+          stillsMicro,
       ),
     },
-    cost_range: costRange(items),
+    cost_range: costRange(items, toUsd(stillsMicro + speechMicro)),
     problems,
     continuity,
     ...planEdit(storyboard),
@@ -754,9 +769,11 @@ function lifecycleProblems(
   ];
 }
 
-function costRange(items: Item[]): Plan['cost_range'] {
-  let cheapest = 0;
-  let best = 0;
+/** `stillsUsd`: the stills of `images:`, bought whichever way the shots go. */
+/** `fixedUsd`: what is bought whatever the video costs (stills, narration) */
+function costRange(items: Item[], fixedUsd: number): Plan['cost_range'] {
+  let cheapest = fixedUsd;
+  let best = fixedUsd;
   for (const item of items) {
     if (item.options.length === 0) continue;
     cheapest += Math.min(...item.options.map((o) => o.usd));

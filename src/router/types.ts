@@ -8,6 +8,7 @@ export type {
   GenerateRequest,
   Plan,
   PlanEdit,
+  PlannedImage,
   PlannedShot,
   PlanProblem,
   PlanWarning,

@@ -163,16 +163,13 @@ export class SandboxCore {
     }
     if (verdict === 'expired') return spec.errors.expired();
     // the `corrupt` fault: the provider bills the job and serves bytes no player can read
+    const contentType = job.render.still === true ? 'image/png' : 'video/mp4';
     if (job.corruptFault) {
-      return {
-        status: 200,
-        bytes: Buffer.from('sandbox: corrupt output\n'),
-        contentType: 'video/mp4',
-      };
+      return { status: 200, bytes: Buffer.from('sandbox: corrupt output\n'), contentType };
     }
     const file = await this.clipOf(job);
     if (file === undefined) return spec.errors.notFound('the file does not exist');
-    return { status: 200, file, contentType: 'video/mp4' };
+    return { status: 200, file, contentType };
   }
 }
 

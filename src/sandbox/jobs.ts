@@ -24,6 +24,8 @@ export interface RenderSpec {
   defect?: ClipDefect;
   /** the image the request gave as the first frame (bytes at hand): the clip opens on it */
   firstFrame?: Buffer;
+  /** an image request: the output is one PNG of width×height (seconds, fps and audio unused) */
+  still?: boolean;
 }
 
 export interface Job<D = unknown> {

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { CONTAINER_ARGS } from '../media/encoding.ts';
 import { localFile, runFfmpeg } from '../media/ffmpeg.ts';
-import { renderPreview } from '../media/preview.ts';
+import { renderPreview, renderStill } from '../media/preview.ts';
 import type { Job, RenderSpec } from './jobs.ts';
 
 export interface MediaOptions {
@@ -106,8 +106,9 @@ export class MediaStore {
     });
   }
 
-  /** The path of the job's MP4, rendering it if needed. Rejects when ffmpeg fails. */
+  /** The path of the job's MP4 (a PNG for a still), rendering it if needed. Rejects when ffmpeg fails. */
   clip(spec: RenderSpec): Promise<string> {
+    if (spec.still === true) return this.still(spec);
     const size = renderedSize(spec.width, spec.height, this.options.maxSize);
     const params = {
       seconds: spec.seconds,
@@ -132,6 +133,37 @@ export class MediaStore {
       );
       this.renders.set(key, pending);
       // a failed render may succeed on a later try (e.g. a transient ffmpeg problem)
+      pending.catch(() => this.renders.delete(key));
+    }
+    return pending;
+  }
+
+  /** An image job's PNG: a labelled placeholder of the size asked (within `maxSize`). */
+  private still(spec: RenderSpec): Promise<string> {
+    const size = renderedSize(spec.width, spec.height, this.options.maxSize);
+    const key = createHash('sha256')
+      .update(JSON.stringify({ still: true, ...size, model: spec.model, prompt: spec.prompt }))
+      .digest('hex')
+      .slice(0, 24);
+    let pending = this.renders.get(key);
+    if (pending === undefined) {
+      const output = join(this.options.dir, `${key}.png`);
+      pending = (async () => {
+        if (existsSync(output)) return output;
+        await this.acquireSlot();
+        try {
+          await renderStill({
+            output,
+            ...size,
+            label: { name: 'sandbox', model: spec.model, prompt: spec.prompt.slice(0, 200) },
+            signal: this.abort.signal,
+          });
+          return output;
+        } finally {
+          this.releaseSlot();
+        }
+      })();
+      this.renders.set(key, pending);
       pending.catch(() => this.renders.delete(key));
     }
     return pending;

@@ -279,6 +279,36 @@ const migration0008: Migration = {
   },
 };
 
+/**
+ * The stills of a storyboard's `images:` (engine/stills.ts): one row per generate request,
+ * keyed by its digest, so a still is bought once and reused by every later run of the folder.
+ * Its money is on the row (a still is no job, so it has no ledger entry).
+ */
+const migration0009: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('still')
+      .addColumn('request_sha256', 'text', (c) => c.primaryKey())
+      .addColumn('run_id', 'text', (c) => c.notNull().references('run.id'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('model', 'text', (c) => c.notNull())
+      .addColumn('provider', 'text', (c) => c.notNull())
+      .addColumn('provider_model', 'text', (c) => c.notNull())
+      .addColumn('idempotency_key', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('operation_json', 'text')
+      .addColumn('reserved_micro', 'bigint', (c) => c.notNull())
+      .addColumn('spent_micro', 'bigint', (c) => c.notNull())
+      .addColumn('media_sha256', 'text', (c) => c.references('media.sha256'))
+      .addColumn('error_code', 'text')
+      .addColumn('error_message', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('still_run').on('still').column('run_id').execute();
+  },
+};
+
 export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
   return {
     async getMigrations() {
@@ -291,6 +321,7 @@ export function migrationProvider(flavor: SqlFlavor): MigrationProvider {
         '0006_review': migration0006,
         '0007_users': migration0007,
         '0008_review_pick_author': migration0008,
+        '0009_stills_images': migration0009,
       };
     },
   };

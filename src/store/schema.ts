@@ -22,6 +22,36 @@ export interface Database {
   shot_review: ShotReviewTable;
   take_comment: TakeCommentTable;
   app_user: AppUserTable;
+  still: StillTable;
+}
+
+/**
+ * `starting`: the start is about to be sent (its money reserved); `running`: the provider has it
+ * (`operation_json`); `done`: kept (`media_sha256`); `failed`: ended without an image;
+ * `lost`: the start's reply never came and the provider cannot be asked, so it is not sent again.
+ */
+export type StillState = 'starting' | 'running' | 'done' | 'failed' | 'lost';
+
+/** A still of `images:`, by the digest of its generate request (engine/stills.ts). */
+export interface StillTable {
+  request_sha256: string;
+  /** the run that bought it */
+  run_id: string;
+  /** its name under `images:` when it was bought */
+  name: string;
+  model: string;
+  provider: string;
+  provider_model: string;
+  idempotency_key: string;
+  state: StillState;
+  operation_json: string | null;
+  reserved_micro: number;
+  spent_micro: number;
+  media_sha256: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export type RunState = 'active' | 'finished' | 'superseded';

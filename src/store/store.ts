@@ -30,6 +30,8 @@ export type TakePickRow = Selectable<Database['take_pick']>;
 export type ShotReviewRow = Selectable<Database['shot_review']>;
 export type TakeCommentRow = Selectable<Database['take_comment']>;
 export type AppUserRow = Selectable<Database['app_user']>;
+export type StillRow = Selectable<Database['still']>;
+export type StillPatch = Updateable<Database['still']>;
 export type NewJob = Insertable<Database['job']>;
 export type NewAttempt = Insertable<Database['attempt']>;
 export type JobPatch = Updateable<Database['job']>;
@@ -489,6 +491,42 @@ export class Store {
 
   async media(sha256: string): Promise<MediaRow | undefined> {
     return this.db.selectFrom('media').selectAll().where('sha256', '=', sha256).executeTakeFirst();
+  }
+
+  // stills (storyboard `images:`)
+
+  async still(requestSha256: string): Promise<StillRow | undefined> {
+    return this.db
+      .selectFrom('still')
+      .selectAll()
+      .where('request_sha256', '=', requestSha256)
+      .executeTakeFirst();
+  }
+
+  /** Records a still's start before it is sent (its row is its reservation). */
+  async insertStill(row: Omit<StillRow, 'updated_at'>): Promise<void> {
+    await this.db
+      .insertInto('still')
+      .values({ ...row, updated_at: this.now() })
+      .execute();
+  }
+
+  async updateStill(requestSha256: string, patch: StillPatch): Promise<void> {
+    await this.db
+      .updateTable('still')
+      .set({ ...patch, updated_at: this.now() })
+      .where('request_sha256', '=', requestSha256)
+      .execute();
+  }
+
+  /** The stills a run bought (or is buying), oldest first. */
+  async stills(runId: string): Promise<StillRow[]> {
+    return this.db
+      .selectFrom('still')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .orderBy('created_at')
+      .execute();
   }
 
   // picks

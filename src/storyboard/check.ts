@@ -36,6 +36,7 @@ import {
   type MusicCue,
   NARRATION_PAUSE_SECONDS,
   NARRATION_WORDS_PER_SECOND,
+  type NamedImage,
   type Narration,
   type Optimize,
   type Policy,
@@ -79,6 +80,8 @@ export interface LoadOptions {
   knownJudges?: readonly string[];
   /** the catalog's text-to-speech model ids: `voices.<speaker>.model` must name one */
   knownVoiceModels?: readonly string[];
+  /** the catalog's image model ids (`kind: image`): `images.NAME.model` must name one */
+  knownImageModels?: readonly string[];
   /** accept image paths outside the storyboard's folder (absolute, `../`, symbolic links) */
   allowOutsidePaths?: boolean;
 }
@@ -128,12 +131,15 @@ const FIELDS = {
     'characters',
     'locations',
     'voices',
+    'images',
     'shots',
     'music',
     'soundtrack',
   ],
   music: ['file', 'from', 'to', 'gain', 'duck'],
   soundtrack: ['file', 'fit'],
+  image: ['file', 'generate', 'model', 'size'],
+  image_ref: ['image'],
   style: ['prompt', 'negative'],
   deliver: ['resolution', 'fps', 'audio', 'codec', 'fit', 'loudness'],
   policy: [
@@ -215,6 +221,8 @@ const SECTION_NAMES: Record<Section, string> = {
   soundtrack: 'soundtrack',
   voice: 'a voice',
   narration: "a shot's narration",
+  image: 'an entry of images',
+  image_ref: 'an image reference',
 };
 
 const SECTIONS = Object.keys(FIELDS) as Section[];
@@ -229,6 +237,8 @@ const QUIET_SECTIONS: ReadonlySet<Section> = new Set([
   'first_frame_from',
   'music',
   'soundtrack',
+  'image_ref',
+  'image',
 ]);
 const FIELD_SETS = {} as Record<Section, ReadonlySet<string>>;
 for (const section of SECTIONS) FIELD_SETS[section] = new Set<string>(FIELDS[section]);
@@ -398,9 +408,17 @@ class Checker {
   private readonly knownJudges: readonly string[] | undefined;
   private readonly knownVoiceModels: readonly string[] | undefined;
   private readonly knownModelSet: ReadonlySet<string> | undefined;
+  private readonly knownImageModels: readonly string[] | undefined;
+  /** `images:` by name, read before anything that may name one */
+  private readonly namedImages = new Map<string, NamedImage>();
+  /** every name under `images:`, valid or not (a faulty entry is reported once, where it is) */
+  private readonly declaredImages = new Set<string>();
+  /** one shared reference per named image, however many fields name it */
+  private readonly namedRefs = new Map<string, ImageRef>();
 
   constructor(file: string, options: LoadOptions) {
     this.file = file;
+    this.knownImageModels = options.knownImageModels;
     this.images = new ImageResolver(path.dirname(file), options.allowOutsidePaths === true);
     this.knownModels = options.knownModels;
     this.knownJudges = options.knownJudges;
@@ -429,6 +447,7 @@ class Checker {
     const budgetUsd = this.number([], 'budget_usd', top.budget_usd, BUDGET, false);
     const policy = this.policy(top.policy);
     const style = this.style(top.style);
+    this.namedImageList(top.images, deliver);
     const characters = this.characters(top.characters);
     const locations = this.locations(top.locations);
     const voices = this.voices(top.voices);
@@ -466,6 +485,7 @@ class Checker {
     if (music.length > 0) storyboard.music = music;
     if (soundtrack !== undefined) storyboard.soundtrack = soundtrack;
     if (locations.size > 0) storyboard.locations = Object.fromEntries(locations);
+    if (this.namedImages.size > 0) storyboard.images = Object.fromEntries(this.namedImages);
     if (asOf !== undefined) storyboard.asOf = asOf;
     if (style !== undefined) storyboard.style = style;
     if (voices !== undefined) storyboard.voices = voices;
@@ -2099,22 +2119,169 @@ class Checker {
 
   private image(at: Path, key: string, value: unknown): ImageRef | undefined {
     if (value === undefined) return undefined;
+    if (isPlainMapping(value)) return this.namedImageRef([...at, key], value);
     return this.checked(at, key, this.imageCheck(value));
   }
 
   private imageList(at: Path, key: string, value: unknown): ImageRef[] {
-    const items = this.list(at, key, value, 'a list of image paths or http(s) URLs');
+    const items = this.list(
+      at,
+      key,
+      value,
+      'a list of image paths, http(s) URLs or { image: NAME } of images:',
+    );
     if (items === undefined) return [];
     const here: Path = [...at, key];
     const refs: ImageRef[] = [];
     items.forEach((item, i) => {
-      const ref = this.checked(here, i, this.imageCheck(item));
+      const ref = isPlainMapping(item)
+        ? this.namedImageRef([...here, i], item)
+        : this.checked(here, i, this.imageCheck(item));
       if (ref !== undefined) refs.push(ref);
     });
     return refs;
   }
 
+  // ---- images: named images, given or generated, used as { image: NAME } ----
+
+  /** The top-level `images:`: each name to `{ file }` or `{ generate, model?, size? }`. */
+  private namedImageList(value: unknown, deliver: Deliver | undefined): void {
+    if (value === undefined || value === null) return;
+    const at: Path = ['images'];
+    if (!isPlainMapping(value)) {
+      this.findings.error(at, 'must be a mapping from each image name to its file or prompt', {
+        expected:
+          'images: { harbour_dawn: { generate: "a harbour at dawn" }, logo: { file: refs/logo.png } }',
+        found: describe(value),
+      });
+      return;
+    }
+    for (const [name, entry] of Object.entries(value)) {
+      const here: Path = [...at, name];
+      if (!ID_PATTERN.test(name)) {
+        this.findings.error(here, "an image's name may only hold letters, digits, '-' and '_'", {
+          atKey: true,
+          expected: 'a short name such as harbour_dawn',
+          found: quote(name),
+        });
+        continue;
+      }
+      this.declaredImages.add(name);
+      const fields = this.mapping(entry, here, 'image');
+      if (fields === undefined) continue;
+      const image = this.namedImage(here, name, fields, deliver);
+      if (image !== undefined) this.namedImages.set(name, image);
+    }
+  }
+
+  private namedImage(
+    at: Path,
+    name: string,
+    fields: Fields,
+    deliver: Deliver | undefined,
+  ): NamedImage | undefined {
+    const given = fields.file !== undefined;
+    const made = fields.generate !== undefined;
+    if (given === made) {
+      this.findings.error(
+        at,
+        given ? 'has both file and generate' : 'says neither where the image is nor what to make',
+        {
+          expected: '{ file: PATH } for an image you have, or { generate: PROMPT } for one to make',
+          found: given ? 'file and generate' : describe(fields),
+          hint: given ? 'keep one of them' : `e.g. images.${name}: { generate: "…" }`,
+        },
+      );
+      return undefined;
+    }
+    if (given) {
+      for (const key of ['model', 'size'] as const) {
+        if (fields[key] !== undefined) {
+          this.findings.error([...at, key], `is for a generated image, not a file`, {
+            expected: 'file alone',
+            found: describe(fields[key]),
+            hint: `remove ${key}, or make the image with generate: instead of file:`,
+          });
+        }
+      }
+      const file = this.checked(at, 'file', this.imageCheck(fields.file));
+      return file === undefined ? undefined : { name, file };
+    }
+    const prompt = this.text(at, 'generate', fields.generate, {
+      expected: 'the words that describe the image to make',
+    });
+    const model = fields.model === undefined ? undefined : this.imageModelId(at, fields.model);
+    const size =
+      fields.size === undefined
+        ? deliver?.size
+        : this.checked(at, 'size', parseResolution(fields.size));
+    if (prompt === undefined || size === undefined) return undefined;
+    if (fields.model !== undefined && model === undefined) return undefined;
+    return {
+      name,
+      generate: { prompt, size: { ...size }, ...(model === undefined ? {} : { model }) },
+    };
+  }
+
+  private imageModelId(at: Path, value: unknown): string | undefined {
+    const expected =
+      'an image model id from the catalog (`shotrouter models` lists them under images)';
+    const model = this.text(at, 'model', value, { required: true, expected });
+    const known = this.knownImageModels;
+    if (model === undefined || known === undefined || known.includes(model)) return model;
+    const near = didYouMean(model, known);
+    this.findings.error([...at, 'model'], `unknown image model '${model}'`, {
+      expected,
+      found: quote(model),
+      ...(near === undefined ? {} : { hint: `did you mean '${near}'?` }),
+    });
+    return undefined;
+  }
+
+  /** `{ image: NAME }` in first_frame, last_frame or references: one of `images:`. */
+  private namedImageRef(at: Path, value: Fields): ImageRef | undefined {
+    const fields = this.mapping(value, at, 'image_ref');
+    if (fields === undefined) return undefined;
+    const name = this.text(at, 'image', fields.image, {
+      required: true,
+      expected: 'the name of an entry of images:',
+    });
+    if (name === undefined) return undefined;
+    const known = this.namedRefs.get(name);
+    if (known !== undefined) return known;
+    const image = this.namedImages.get(name);
+    if (image === undefined && this.declaredImages.has(name)) return undefined;
+    if (image === undefined) {
+      const near = didYouMean(name, this.namedImages.keys());
+      this.findings.error([...at, 'image'], `unknown image '${name}'`, {
+        expected:
+          this.namedImages.size > 0
+            ? `a name defined under images: ${oneOf([...this.namedImages.keys()])}`
+            : 'a name defined under images (none are defined)',
+        found: quote(name),
+        hint:
+          near !== undefined
+            ? `did you mean '${near}'?`
+            : `define it: images.${name}: { generate: "…" } or { file: PATH }`,
+      });
+      return undefined;
+    }
+    const ref: ImageRef = image.file
+      ? { ...image.file, image: name }
+      : { spec: `images.${name}`, image: name, size: { ...image.generate!.size } };
+    this.namedRefs.set(name, ref);
+    return ref;
+  }
+
   private imageCheck(value: unknown): Checked<ImageRef> {
+    if (isPlainMapping(value)) {
+      return {
+        ok: false,
+        message: 'must be a path',
+        expected: "the path of an image file relative to the storyboard's folder",
+        found: describe(value),
+      };
+    }
     const result = this.images.check(value);
     if (!result.ok) return result;
     return { ok: true, value: result.ref };
@@ -2143,4 +2310,8 @@ class Checker {
     this.findings.error([...at, key], message, details);
     return undefined;
   }
+}
+
+function isPlainMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -78,6 +78,34 @@ export interface ImageRef {
   url?: string;
   /** a local image's pixel size, read from its header (undefined when unknown) */
   size?: Size;
+  /**
+   * `{ image: NAME }`: the name under the storyboard's `images:` this reference names. A
+   * generated image has neither `path` nor `url` until it is made (a preview draws it, a run
+   * buys it); an image given as `{ file }` has the file's `path` and `size` as well.
+   */
+  image?: string;
+}
+
+/**
+ * One entry of the top-level `images:`: an image the user has (`file`) or one an image model
+ * makes before the shots that use it (`generate`), named so that `first_frame`, `last_frame` and
+ * `references` can use it as `{ image: NAME }`.
+ */
+export interface NamedImage {
+  name: string;
+  /** `{ file }`: the image, checked like any image path */
+  file?: ImageRef;
+  /** `{ generate }`: what to make */
+  generate?: ImageRequest;
+}
+
+/** How a still is asked of an image model (`images.NAME.generate` and its siblings). */
+export interface ImageRequest {
+  prompt: string;
+  /** a catalog id of `kind: image`; absent: the router picks */
+  model?: string;
+  /** pixels; absent: the deliverable's size */
+  size: Size;
 }
 
 export interface Policy {
@@ -440,6 +468,8 @@ export interface Storyboard {
   voices?: Record<string, Voice>;
   /** absent: none defined */
   locations?: Record<string, Location>;
+  /** the top-level `images:` by name; absent: none defined */
+  images?: Record<string, NamedImage>;
   shots: Shot[];
   /** shots that reuse another shot's clip (not in `shots`: nothing is generated for them) */
   reuses?: ReuseShot[];

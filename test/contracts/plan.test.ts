@@ -31,7 +31,7 @@ function reasonsOf(plan: Plan, shot: string, model: string): RejectionReason[] {
 }
 
 describe('plans conform to the contract', () => {
-  for (const name of ['launch-film.yaml', 'social-ad.yaml', 'local-short.yaml']) {
+  for (const name of ['launch-film.yaml', 'social-ad.yaml', 'local-short.yaml', 'stills.yaml']) {
     test(name, () => {
       const file = path.join(EXAMPLES, name);
       const plan = planStoryboard(loadStoryboard(file), loadCatalog(), { today: '2026-11-26' });

@@ -73,6 +73,23 @@ describe('MulmoScript', () => {
     assert.match(yaml, /the beat shows a textSlide/);
   });
 
+  test("a beat's imagePrompt is a still the shot starts from", () => {
+    const images = storyboard.images ?? {};
+    const b01 = storyboard.shots[0]!;
+    assert.equal(b01.firstFrame?.image, `${b01.id}-still`);
+    assert.match(images[`${b01.id}-still`]!.generate!.prompt, /^A small white ferry leaving/);
+    assert.deepEqual(images[`${b01.id}-still`]!.generate!.size, { width: 1280, height: 720 });
+    // a slide beat has no imagePrompt: no still, no first frame
+    assert.equal(storyboard.shots[4]!.firstFrame, undefined);
+    assert.equal(
+      Object.keys(images).length,
+      ir.shots.filter((s) => s.firstFrameImage !== undefined).length,
+    );
+    assert.ok(yaml.includes(`\n    first_frame: { image: ${b01.id}-still }\n`));
+    const routed = plan(storyboard, models);
+    assert.ok(routed.images!.every((i) => i.model !== null && i.used_by.length === 1));
+  });
+
   test('named images are characters: a prompt describes, a picture is a reference', () => {
     assert.match(board.characters!.ines!.description!, /^A ferry captain in her fifties/);
     assert.deepEqual(board.characters!.ferry!.references, ['refs/ferry.png']);

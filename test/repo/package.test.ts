@@ -227,6 +227,7 @@ describe('the installed package', () => {
       'music-bed',
       'narrated',
       'social-ad',
+      'stills',
     ]);
     assert.equal(
       found.workflows,
@@ -269,16 +270,18 @@ describe('the installed package', () => {
       edit_models: Array<{ id: string }>;
       judge_models: Array<{ id: string }>;
       voice_models: Array<{ id: string }>;
+      image_models: Array<{ id: string }>;
     };
     const cards = fs
       .readdirSync(path.join(installed, 'catalog'))
       .filter((f) => f.endsWith('.yaml'));
-    // every card is listed, generation, edit, judge and voice models apart
+    // every card is listed, generation, edit, judge, voice and image models apart
     assert.equal(
       listed.models.length +
         listed.edit_models.length +
         listed.judge_models.length +
-        listed.voice_models.length,
+        listed.voice_models.length +
+        listed.image_models.length,
       cards.length,
     );
     assert.ok(listed.models.some((m) => m.id === 'veo-3.1'));

@@ -138,6 +138,8 @@ export function catalogOf(cards: ModelCard[]): Catalog {
     judgesById: new Map(),
     voices: [],
     voicesById: new Map(),
+    images: [],
+    imagesById: new Map(),
     fileOf: new Map(models.map((m) => [m.id, `${m.id}.yaml`])),
     origin: { source: 'folder', digest: 'sha256:test-fixture', overlays: [] },
   };

@@ -34,6 +34,11 @@ export const modelsCommand: Command = {
           ...v,
           state: lifecycleAt(v, asOf).state,
         })),
+        // image models for the stills of a storyboard's images: (kind: image)
+        image_models: catalog.images.map((i) => ({
+          ...i,
+          state: lifecycleAt(i, asOf).state,
+        })),
       });
       return EXIT.ok;
     }
@@ -51,6 +56,9 @@ export const modelsCommand: Command = {
     const voices = catalog.voices.map((v) => v.id);
     const voiceNote =
       voices.length > 0 ? `\nvoices (narration: voices.<speaker>.model): ${voices.join(', ')}` : '';
+    const images = catalog.images.map((i) => i.id);
+    const imageNote =
+      images.length > 0 ? `\nimage models (stills for images:): ${images.join(', ')}` : '';
     io.stdout.write(
       `${renderTable(
         [
@@ -68,7 +76,7 @@ export const modelsCommand: Command = {
         ],
         rows,
         Math.max(io.stdout.columns ?? 120, 100),
-      )}\n\nas of ${asOf}; '*' marks a fact no primary source confirms. t2v / i2v: the Artificial Analysis arena score ± interval for text- and image-to-video (j = the judged quality where none is measured). '!' marks a card whose newest source is over 120 days old. Details: shotrouter models --json${editNote}${judgeNote}${voiceNote}\n`,
+      )}\n\nas of ${asOf}; '*' marks a fact no primary source confirms. t2v / i2v: the Artificial Analysis arena score ± interval for text- and image-to-video (j = the judged quality where none is measured). '!' marks a card whose newest source is over 120 days old. Details: shotrouter models --json${editNote}${judgeNote}${voiceNote}${imageNote}\n`,
     );
     return EXIT.ok;
   },

@@ -27,6 +27,30 @@ export const planCommand: Command = {
   },
 };
 
+/** The stills of `images:` the run makes first, as a table of their own (none: nothing). */
+function stillLines(plan: Plan, width: number): string[] {
+  const images = plan.images ?? [];
+  if (images.length === 0) return [];
+  const table = renderTable(
+    [
+      { header: 'still', shrink: true },
+      { header: 'model', shrink: true },
+      { header: 'size' },
+      { header: 'price', align: 'right' },
+      { header: 'used by', shrink: true },
+    ],
+    images.map((i) => [
+      `images.${i.name}`,
+      i.model ? `${i.model} (${i.provider})` : 'no model (see problems)',
+      `${i.size.width}x${i.size.height}`,
+      i.model ? shownUsd(i.cost_usd) : '—',
+      i.used_by.join(', ') || 'no shot',
+    ]),
+    width,
+  );
+  return [table, ''];
+}
+
 /** The plan for people: one row per shot, then the total and the problems. */
 export function formatPlan(plan: Plan, columns = 100): string {
   const width = Math.min(Math.max(columns, 60), 100);
@@ -54,6 +78,7 @@ export function formatPlan(plan: Plan, columns = 100): string {
     '',
     table,
     '',
+    ...stillLines(plan, width),
     `total: ${shownUsd(plan.total.usd)}${budget}, about ${formatDuration(plan.total.seconds)} of generation`,
   ];
   // plans stored before retakes were priced have no worst case

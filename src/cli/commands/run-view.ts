@@ -72,6 +72,10 @@ class LineView implements ProgressView {
       this.#io.stdout.write(
         `${time} ${event.key.replace(/#\d+$/, '')} retry in ${Math.round(event.delayMs / 1000)} s: ${event.message}\n`,
       );
+    } else if (event.type === 'still') {
+      this.#io.stdout.write(
+        `${time} images.${event.name} ${event.state} ${event.model}${event.reason ? `: ${event.reason}` : ''}\n`,
+      );
     }
   }
   close(): void {}
@@ -96,6 +100,7 @@ class LiveView implements ProgressView {
   handle(event: ViewEvent): void {
     if (event.type === 'job') this.#jobs.set(event.jobId, event);
     else if (event.type === 'assembly') this.#assembly = describeAssembly(event);
+    else if (event.type === 'still') this.#assembly = `images.${event.name} ${event.state}`;
     else if (event.type === 'spend') this.#spend = event;
     else if (event.type === 'fallback' || event.type === 'retry') return;
     this.#dirty = true;

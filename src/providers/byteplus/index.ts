@@ -1,5 +1,5 @@
 /**
- * The BytePlus ModelArk provider (ByteDance Seedance). Key: `ARK_API_KEY` or `BYTEPLUS_API_KEY`;
+ * The BytePlus ModelArk provider (ByteDance Seedance, and Seedream stills). Key: `ARK_API_KEY` or `BYTEPLUS_API_KEY`;
  * host `https://ark.ap-southeast.bytepluses.com` unless overridden (./credentials.ts).
  */
 import { type AdapterOptions, connect } from '../adapter-kit.ts';
@@ -12,6 +12,7 @@ import {
   type SeedanceResult,
   SeedanceVideoModel,
 } from './seedance-video-model.ts';
+import { SeedreamImageModel } from './seedream-image-model.ts';
 
 export { catalogTokenPrice, type TokenPrice } from './pricing.ts';
 export { seedanceModel } from './seedance-models.ts';
@@ -21,6 +22,7 @@ export {
   type SeedanceOperation,
   SeedanceVideoModel,
 } from './seedance-video-model.ts';
+export { SeedreamImageModel } from './seedream-image-model.ts';
 
 export interface BytePlusProviderOptions extends AdapterOptions {
   /** USD per million tokens by model, tier and audio (default: the shipped catalog's byteplus routes) */
@@ -51,6 +53,7 @@ export function createBytePlusProvider(options: BytePlusProviderOptions = {}): P
       actualCostUsd: (completed) => seedanceCostUsd(completed, price),
     },
     model: (modelId) => new SeedanceVideoModel(modelId, connection),
+    image: (modelId) => new SeedreamImageModel(modelId, connection),
   };
 }
 

@@ -1,12 +1,15 @@
 /**
  * The fal provider (fal's queue API): Kling, Veo 3.1, Seedance, Wan 2.2, LTX-2 and Pika 2.2
- * through one table of per-model inputs (./fal-models.ts). Key: `FAL_KEY`, sent as
+ * through one table of per-model inputs (./fal-models.ts), and FLUX stills (./fal-image-model.ts). Key: `FAL_KEY`, sent as
  * `Authorization: Key …`; host `https://queue.fal.run` unless overridden (./credentials.ts).
  */
 import { type AdapterOptions, connect } from '../adapter-kit.ts';
 import { cannotReconcile, engineLimits } from '../provider-info.ts';
 import type { Provider } from '../types.ts';
+import { FalImageModel } from './fal-image-model.ts';
 import { FAL_PROVIDER, FalVideoModel, falError } from './fal-video-model.ts';
+
+export { FalImageModel } from './fal-image-model.ts';
 
 export { FAL_FAMILIES, type FalFamily, type FalMode, falAppOf, falTarget } from './fal-models.ts';
 export {
@@ -39,5 +42,6 @@ export function createFalProvider(options: AdapterOptions = {}): Provider {
       ...cannotReconcile("fal's queue API cannot list requests or dedupe a resend"),
     },
     model: (modelId) => new FalVideoModel(modelId, connection),
+    image: (modelId) => new FalImageModel(modelId, connection),
   };
 }

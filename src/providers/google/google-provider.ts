@@ -27,6 +27,7 @@ import { type AdapterOptions, type ClientSetup, connect, signalOf } from '../ada
 import { parseShape } from '../http.ts';
 import { cannotReconcile, engineLimits } from '../provider-info.ts';
 import type { Provider } from '../types.ts';
+import { ImagenImageModel } from './imagen-image-model.ts';
 import { isOmniModel, type OmniSurface, OmniVideoModel } from './omni-video-model.ts';
 import { filteredBySafety, mapGoogleError } from './veo.ts';
 import {
@@ -120,6 +121,7 @@ export function createGoogleProvider(options: AdapterOptions = {}): Provider {
     },
     model: (modelId) =>
       isOmniModel(modelId) ? new OmniVideoModel(modelId, omni) : new VeoVideoModel(modelId, config),
+    image: (modelId) => new ImagenImageModel(modelId, connection),
   };
 }
 

@@ -3,6 +3,7 @@
 export { buildGeminiJudgeRequest, callGeminiJudge } from './gemini-judge.ts';
 export { buildGeminiSpeechRequest, callGeminiSpeech } from './gemini-speech.ts';
 export { createGoogleProvider, GOOGLE_CLIENT, GOOGLE_PROVIDER } from './google-provider.ts';
+export { ImagenImageModel, imagenRatio } from './imagen-image-model.ts';
 export { buildVeoRequest, mapGoogleError, operationErrorCode, type VeoSurface } from './veo.ts';
 export { type VeoOperation, VeoVideoModel } from './veo-video-model.ts';
 export {

@@ -4,7 +4,10 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Provider } from '../types.ts';
+import { PreviewImageModel } from './preview-image-model.ts';
 import { PREVIEW_PROVIDER, PreviewVideoModel, previewOperation } from './preview-video-model.ts';
+
+export { PreviewImageModel } from './preview-image-model.ts';
 
 export { PREVIEW_PROVIDER, PreviewVideoModel, previewOperation } from './preview-video-model.ts';
 
@@ -23,5 +26,6 @@ export function createPreviewProvider(options: { concurrency?: number } = {}): P
       },
     },
     model: (modelId) => new PreviewVideoModel(modelId),
+    image: (modelId) => new PreviewImageModel(modelId),
   };
 }

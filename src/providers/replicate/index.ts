@@ -6,7 +6,10 @@
 import { type AdapterOptions, connect } from '../adapter-kit.ts';
 import { engineLimits, reconcileThroughModel } from '../provider-info.ts';
 import type { Provider } from '../types.ts';
+import { ReplicateImageModel } from './replicate-image-model.ts';
 import { REPLICATE_PROVIDER, ReplicateVideoModel } from './replicate-video-model.ts';
+
+export { ReplicateImageModel } from './replicate-image-model.ts';
 
 export { REPLICATE_MODELS, type ReplicateInputs, replicateInputs } from './replicate-models.ts';
 export {
@@ -39,5 +42,6 @@ export function createReplicateProvider(options: AdapterOptions = {}): Provider 
       reconcileStart: reconcileThroughModel(options, ReplicateVideoModel, 'Replicate'),
     },
     model: (modelId) => new ReplicateVideoModel(modelId, connection),
+    image: (modelId) => new ReplicateImageModel(modelId, connection),
   };
 }

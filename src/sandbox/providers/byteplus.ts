@@ -9,6 +9,7 @@ import { acceptableKey, type ProviderSpec, type SandboxCore } from '../core.ts';
 import {
   epochSeconds,
   invalid,
+  isReply,
   json,
   notFound,
   type Reply,
@@ -17,7 +18,15 @@ import {
 } from '../http.ts';
 import type { Job } from '../jobs.ts';
 import { sizeFor } from '../sizes.ts';
-import { base36Id, cdnExpired, dataUriBytes, openingOf, pngSize, retryAfter } from './common.ts';
+import {
+  base36Id,
+  cdnExpired,
+  dataUriBytes,
+  openingOf,
+  pngSize,
+  retryAfter,
+  whenEnded,
+} from './common.ts';
 
 interface SeedanceModel {
   minSeconds: number;
@@ -31,6 +40,12 @@ interface SeedanceModel {
   /** Seedance 1.0 renders 16:9 at its own sizes */
   legacySizes: boolean;
 }
+
+/** Seedream image models the sandbox answers on /api/v3/images/generations. */
+const SEEDREAM_MODELS: ReadonlySet<string> = new Set([
+  'seedream-4-5-251128',
+  'seedream-4-0-250828',
+]);
 
 const MODELS: Record<string, SeedanceModel> = {
   'seedance-1-0-pro-250528': {
@@ -242,13 +257,104 @@ export function byteplusProvider(core: SandboxCore): ProviderSpec {
       },
       {
         method: 'GET',
-        path: /^\/_tos\/([^/]+)\.mp4$/,
+        path: /^\/_tos\/([^/]+)\.(?:mp4|png)$/,
         kind: 'download',
         open: true,
         handle: download,
       },
+      {
+        method: 'POST',
+        path: /^\/api\/v3\/images\/generations$/,
+        kind: 'create',
+        handle: generateImage,
+      },
     ],
   };
+
+  /**
+   * Seedream's image generation: synchronous, so the reply waits for the job (its simulated
+   * latency) and carries the image's URL. A refused job answers as moderation does.
+   */
+  async function generateImage(req: SandboxRequest) {
+    const body = await req.json();
+    const model = typeof body.model === 'string' ? body.model : '';
+    if (!SEEDREAM_MODELS.has(model)) throw unknownModel(model);
+    if (typeof body.prompt !== 'string' || body.prompt.trim() === '')
+      throw invalid('The parameter `prompt` specified in the request is not valid.', 'prompt');
+    const size = /^(\d{2,5})x(\d{2,5})$/.exec(typeof body.size === 'string' ? body.size : '');
+    const width = size ? Number(size[1]) : 2048;
+    const height = size ? Number(size[2]) : 2048;
+    if (body.size !== undefined && (!size || width > 8192 || height > 8192))
+      throw invalid('The parameter `size` specified in the request is not valid.', 'size');
+    if (
+      body.response_format !== undefined &&
+      body.response_format !== 'url' &&
+      body.response_format !== 'b64_json'
+    )
+      throw invalid(
+        'The parameter `response_format` specified in the request is not valid.',
+        'response_format',
+      );
+    let made: Job<TaskData> | undefined;
+    const outcome = core.create<TaskData>(
+      spec,
+      req,
+      {
+        id: `img-${base36Id(12)}`,
+        model,
+        render: {
+          width,
+          height,
+          seconds: 0,
+          fps: 1,
+          audio: false,
+          model,
+          prompt: body.prompt,
+          still: true,
+        },
+        data: {
+          seed: 0,
+          resolution: `${width}x${height}`,
+          ratio: 'adaptive',
+          duration: 0,
+          generateAudio: false,
+          tokens: 0,
+        },
+      },
+      (job) => {
+        made = job;
+        return { status: 200 };
+      },
+    );
+    if (made === undefined || !isReply(outcome)) return outcome;
+    // the call holds until the job ends, as the real synchronous API does
+    const job = await whenEnded(core, 'byteplus', made);
+    if (job.phase !== 'succeeded') {
+      return arkError(
+        400,
+        'OutputImageSensitiveContentDetected',
+        'The request failed because the output image may contain sensitive information.',
+        'BadRequest',
+      );
+    }
+    const url = core.media.signedUrl(
+      req.origin,
+      `/byteplus/_tos/${job.id}.png`,
+      job,
+      VIDEO_URL_TTL_SECONDS,
+    );
+    const reply = json(200, {
+      model,
+      created: epochSeconds(job.createdAt),
+      data: [{ url, size: `${width}x${height}` }],
+      usage: {
+        generated_images: 1,
+        output_tokens: Math.round((width * height) / 256),
+        total_tokens: Math.round((width * height) / 256),
+      },
+    });
+    return outcome.malformed ? { ...reply, malformed: true } : reply;
+  }
 
   function task(req: SandboxRequest, job: Job<TaskData>): Record<string, unknown> {
     const status = {

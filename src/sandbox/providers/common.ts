@@ -1,5 +1,8 @@
 /** Small helpers several provider stand-ins share. */
 import { randomBytes } from 'node:crypto';
+import type { SandboxCore } from '../core.ts';
+import type { Job } from '../jobs.ts';
+import type { ProviderName } from '../types.ts';
 
 /** `n` random lowercase hex characters. */
 export function hexId(n: number): string {
@@ -69,4 +72,20 @@ export function cdnNotFound(): { status: number; text: string; contentType: stri
     contentType: 'application/xml',
     text: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>',
   };
+}
+
+/**
+ * For a synchronous API (an image made within the request): waits until the job has run its
+ * simulated latency, as the real call holds until the image exists. Returns the ended job.
+ */
+export async function whenEnded<D>(
+  core: SandboxCore,
+  provider: ProviderName,
+  job: Job<D>,
+): Promise<Job<D>> {
+  for (;;) {
+    const now = core.jobs.get<D>(provider, job.id) ?? job;
+    if (now.phase !== 'queued' && now.phase !== 'running') return now;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

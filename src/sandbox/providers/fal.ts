@@ -82,7 +82,7 @@ export function falProvider(core: SandboxCore): ProviderSpec {
       },
       {
         method: 'GET',
-        path: /^\/media\/([^/]+)\/output\.mp4$/,
+        path: /^\/media\/([^/]+)\/output\.(?:mp4|png)$/,
         kind: 'download',
         open: true,
         handle: download,
@@ -110,6 +110,7 @@ export function falProvider(core: SandboxCore): ProviderSpec {
   }
 
   async function submit(req: SandboxRequest, [endpoint = '']: string[]) {
+    if (FAL_IMAGE_ENDPOINTS.has(endpoint)) return submitImage(req, endpoint);
     const model = FAL_MODELS[endpoint];
     if (model === undefined) throw unknownModel(endpoint);
     const body = await req.json();
@@ -131,6 +132,28 @@ export function falProvider(core: SandboxCore): ProviderSpec {
         id: randomUUID(),
         model: endpoint,
         render: { ...clip, model: endpoint, prompt, ...openingOf(firstFrameOf(input), storedFile) },
+        data: { app: appOf(endpoint), endpoint, prompt, seed },
+      },
+      (job) =>
+        json(200, { status: 'IN_QUEUE', ...urls(req, job), queue_position: queuePosition(job) }),
+    );
+  }
+
+  /** A text-to-image request (FLUX): one PNG of `image_size`, validated as fal's input model does. */
+  async function submitImage(req: SandboxRequest, endpoint: string) {
+    const body = await req.json();
+    const issues = imageInputIssues(body);
+    if (issues.length > 0) return json(422, { detail: issues });
+    const size = imageSizeOf(body.image_size);
+    const prompt = body.prompt as string;
+    const seed = typeof body.seed === 'number' ? body.seed : randomBytes(4).readUInt32BE() >>> 1;
+    return core.create<RequestData>(
+      spec,
+      req,
+      {
+        id: randomUUID(),
+        model: endpoint,
+        render: { ...size, seconds: 0, fps: 1, audio: false, model: endpoint, prompt, still: true },
         data: { app: appOf(endpoint), endpoint, prompt, seed },
       },
       (job) =>
@@ -189,6 +212,32 @@ export function falProvider(core: SandboxCore): ProviderSpec {
       return json(422, { detail: [issue] });
     }
     if (file === undefined) return detail(500, job.failure ?? 'Internal error');
+    if (job.render.still === true) {
+      const url = core.media.signedUrl(
+        req.origin,
+        `/fal/media/${job.id}/output.png`,
+        job,
+        OUTPUT_TTL_SECONDS,
+      );
+      return json(
+        200,
+        {
+          images: [
+            {
+              url,
+              width: job.render.width,
+              height: job.render.height,
+              content_type: 'image/png',
+            },
+          ],
+          timings: { inference: 0.4 },
+          seed: job.data.seed,
+          has_nsfw_concepts: [false],
+          prompt: job.data.prompt,
+        },
+        { 'x-fal-request-id': job.id },
+      );
+    }
     const url = core.media.signedUrl(
       req.origin,
       `/fal/media/${job.id}/output.mp4`,
@@ -265,4 +314,64 @@ function firstFrameOf(input: Record<string, unknown>): string | undefined {
     if (typeof value === 'string' && value !== '') return value;
   }
   return undefined;
+}
+
+/** fal's text-to-image endpoints the sandbox answers (FLUX.1 schnell and dev). */
+export const FAL_IMAGE_ENDPOINTS: ReadonlySet<string> = new Set([
+  'fal-ai/flux/schnell',
+  'fal-ai/flux/dev',
+]);
+
+/** FLUX's `image_size` presets, as fal's input model names them. */
+const IMAGE_SIZE_PRESETS: Record<string, { width: number; height: number }> = {
+  square_hd: { width: 1024, height: 1024 },
+  square: { width: 512, height: 512 },
+  portrait_4_3: { width: 768, height: 1024 },
+  portrait_16_9: { width: 576, height: 1024 },
+  landscape_4_3: { width: 1024, height: 768 },
+  landscape_16_9: { width: 1024, height: 576 },
+};
+
+function imageSizeOf(value: unknown): { width: number; height: number } {
+  if (typeof value === 'string') return IMAGE_SIZE_PRESETS[value]!;
+  if (value && typeof value === 'object') return value as { width: number; height: number };
+  return IMAGE_SIZE_PRESETS.landscape_4_3!;
+}
+
+/** The 422 `detail` entries fal's FLUX input model would give this body (none: valid). */
+function imageInputIssues(body: Record<string, unknown>): InputIssue[] {
+  const issues: InputIssue[] = [];
+  const issue = (field: string, msg: string, type: string) =>
+    issues.push({ loc: ['body', field], msg, type, input: body[field] });
+  if (typeof body.prompt !== 'string' || body.prompt === '')
+    issue('prompt', 'Field required', 'missing');
+  const size = body.image_size;
+  if (size !== undefined) {
+    if (typeof size === 'string') {
+      if (!(size in IMAGE_SIZE_PRESETS))
+        issue(
+          'image_size',
+          `Input should be ${Object.keys(IMAGE_SIZE_PRESETS).join(', ')}`,
+          'enum',
+        );
+    } else if (size && typeof size === 'object') {
+      for (const side of ['width', 'height'] as const) {
+        const n = (size as Record<string, unknown>)[side];
+        if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > 14142)
+          issue('image_size', `${side} should be an integer from 1 to 14142`, 'int_parsing');
+      }
+    } else {
+      issue('image_size', 'Input should be a valid dictionary or a preset name', 'model_type');
+    }
+  }
+  const count = body.num_images;
+  if (
+    count !== undefined &&
+    (!Number.isInteger(count) || (count as number) < 1 || (count as number) > 4)
+  )
+    issue('num_images', 'Input should be less than or equal to 4', 'less_than_equal');
+  const format = body.output_format;
+  if (format !== undefined && format !== 'jpeg' && format !== 'png')
+    issue('output_format', "Input should be 'jpeg' or 'png'", 'literal_error');
+  return issues;
 }

@@ -6,10 +6,19 @@
  * file URI of the same kind. POST /v1beta/models/{model}:generateContent: the stand-in vision
  * judge (./judge.ts).
  */
+import { readFile } from 'node:fs/promises';
 import { acceptableKey, type ProviderSpec, type SandboxCore } from '../core.ts';
-import { json, notFound, type Reply, type SandboxRequest, unknownModel } from '../http.ts';
+import {
+  invalid,
+  isReply,
+  json,
+  notFound,
+  type Reply,
+  type SandboxRequest,
+  unknownModel,
+} from '../http.ts';
 import type { Job } from '../jobs.ts';
-import { base36Id } from './common.ts';
+import { base36Id, whenEnded } from './common.ts';
 import { geminiGenerateContent } from './judge.ts';
 import { interactionOf, OMNI_MODELS, parseOmniRequest } from './omni.ts';
 import { geminiSpeech, knowsSpeechModel } from './speech.ts';
@@ -30,6 +39,22 @@ const RESPONSE_TYPE =
 interface OperationData {
   fileId: string;
 }
+
+/** Imagen models the sandbox answers on `:predict`. */
+const IMAGEN_MODELS: ReadonlySet<string> = new Set([
+  'imagen-4.0-generate-001',
+  'imagen-4.0-fast-generate-001',
+  'imagen-4.0-ultra-generate-001',
+]);
+
+/** The picture each aspect ratio comes out at (1K). */
+const IMAGEN_SIZES: Record<string, { width: number; height: number }> = {
+  '1:1': { width: 1024, height: 1024 },
+  '3:4': { width: 896, height: 1280 },
+  '4:3': { width: 1280, height: 896 },
+  '9:16': { width: 768, height: 1408 },
+  '16:9': { width: 1408, height: 768 },
+};
 
 export function googleProvider(core: SandboxCore): ProviderSpec {
   const spec: ProviderSpec = {
@@ -89,6 +114,13 @@ export function googleProvider(core: SandboxCore): ProviderSpec {
         handle: (req, [name]) => operation(req, name),
       },
       {
+        // Imagen stills: synchronous, the image inline in the reply
+        method: 'POST',
+        path: /^\/v1beta\/models\/([^/:]+):predict$/,
+        kind: 'create',
+        handle: predictImage,
+      },
+      {
         // the vision judge (./judge.ts)
         method: 'POST',
         path: /^\/v1beta\/models\/([^/:]+):generateContent$/,
@@ -119,6 +151,58 @@ export function googleProvider(core: SandboxCore): ProviderSpec {
       },
     ],
   };
+
+  /** Imagen on the Gemini API: `instances[0].prompt`, `parameters.{sampleCount, aspectRatio}`. */
+  async function predictImage(req: SandboxRequest, [modelId = '']: string[]) {
+    if (!IMAGEN_MODELS.has(modelId)) throw unknownModel(modelId);
+    const body = await req.json();
+    const instance = Array.isArray(body.instances) ? body.instances[0] : undefined;
+    const prompt = (instance as { prompt?: unknown } | undefined)?.prompt;
+    if (typeof prompt !== 'string' || prompt.trim() === '')
+      throw invalid('* GenerateImagesRequest.prompt: must not be empty', 'instances');
+    const parameters = (body.parameters ?? {}) as Record<string, unknown>;
+    const ratio = parameters.aspectRatio ?? '1:1';
+    const size = typeof ratio === 'string' ? IMAGEN_SIZES[ratio] : undefined;
+    if (size === undefined) {
+      throw invalid(
+        `aspectRatio must be one of ${Object.keys(IMAGEN_SIZES).join(', ')}`,
+        'parameters.aspectRatio',
+      );
+    }
+    const count = parameters.sampleCount ?? 4;
+    if (!Number.isInteger(count) || (count as number) < 1 || (count as number) > 4)
+      throw invalid('sampleCount must be from 1 to 4', 'parameters.sampleCount');
+    let made: Job<OperationData> | undefined;
+    const outcome = core.create<OperationData>(
+      spec,
+      req,
+      {
+        id: `imagen-${base36Id(12)}`,
+        model: modelId,
+        render: { ...size, seconds: 0, fps: 1, audio: false, model: modelId, prompt, still: true },
+        samples: count as number,
+        data: { fileId: '' },
+      },
+      (job) => {
+        made = job;
+        return { status: 200 };
+      },
+    );
+    if (made === undefined || !isReply(outcome)) return outcome;
+    const job = await whenEnded(core, 'google', made);
+    // a filtered image is left out of `predictions`, as the real API does
+    const file = job.phase === 'succeeded' ? await core.clipOf(job) : undefined;
+    const bytes = file === undefined ? undefined : await readFile(file);
+    const predictions =
+      bytes === undefined
+        ? []
+        : Array.from({ length: job.samples }, () => ({
+            mimeType: 'image/png',
+            bytesBase64Encoded: bytes.toString('base64'),
+          }));
+    const reply = json(200, { predictions });
+    return outcome.malformed ? { ...reply, malformed: true } : reply;
+  }
 
   function operationReply(req: SandboxRequest, job: Job<OperationData>): Reply {
     if (job.phase === 'queued' || job.phase === 'running') return json(200, { name: job.id });

@@ -28,6 +28,48 @@ interface ReplicateModel extends InputSchema {
     height: number;
     fps: number;
     audio: boolean;
+    /** an image model: the output is a list of one PNG per image */
+    still?: boolean;
+  };
+}
+
+/** FLUX schnell's aspect ratios and the 1-megapixel sizes Replicate makes for them. */
+const FLUX_SIZES: Record<string, { width: number; height: number }> = {
+  '1:1': { width: 1024, height: 1024 },
+  '16:9': { width: 1344, height: 768 },
+  '21:9': { width: 1536, height: 640 },
+  '3:2': { width: 1216, height: 832 },
+  '2:3': { width: 832, height: 1216 },
+  '4:5': { width: 896, height: 1088 },
+  '5:4': { width: 1088, height: 896 },
+  '3:4': { width: 896, height: 1152 },
+  '4:3': { width: 1152, height: 896 },
+  '9:16': { width: 768, height: 1344 },
+  '9:21': { width: 640, height: 1536 },
+};
+
+/** FLUX schnell's input on Replicate (`black-forest-labs/flux-schnell`). */
+function fluxSchnell(): ReplicateModel {
+  return {
+    fields: {
+      prompt: PROMPT,
+      aspect_ratio: { enum: Object.keys(FLUX_SIZES), default: '1:1' },
+      num_outputs: { type: 'integer', min: 1, max: 4, default: 1 },
+      output_format: { enum: ['webp', 'jpg', 'png'], default: 'webp' },
+      output_quality: { type: 'integer', min: 0, max: 100, default: 80 },
+      go_fast: { type: 'boolean', default: true },
+      megapixels: { enum: ['1', '0.25'], default: '1' },
+      num_inference_steps: { type: 'integer', min: 1, max: 4, default: 4 },
+      disable_safety_checker: { type: 'boolean', default: false },
+      seed: SEED,
+    },
+    clip: (input) => ({
+      seconds: 0,
+      ...FLUX_SIZES[text(input.aspect_ratio)]!,
+      fps: 1,
+      audio: false,
+      still: true,
+    }),
   };
 }
 
@@ -157,6 +199,7 @@ export const REPLICATE_MODELS: Record<string, ReplicateModel> = {
     },
     clip: () => ({ seconds: 6, width: 1280, height: 720, fps: 25, audio: false }),
   },
+  'black-forest-labs/flux-schnell': fluxSchnell(),
 };
 
 /** A stable fake version id per model, as `owner/name:version` identifiers need one. */
@@ -262,7 +305,7 @@ export function replicateProvider(core: SandboxCore): ProviderSpec {
       },
       {
         method: 'GET',
-        path: /^\/_delivery\/([^/]+)\/output\.mp4$/,
+        path: /^\/_delivery\/([^/]+)\/output\.(?:mp4|png)$/,
         kind: 'download',
         open: true,
         handle: download,
@@ -295,7 +338,16 @@ export function replicateProvider(core: SandboxCore): ProviderSpec {
     };
     if (job.startedAt !== undefined) out.started_at = isoTime(job.startedAt);
     if (job.endedAt !== undefined) out.completed_at = isoTime(job.endedAt);
-    if (job.phase === 'succeeded') {
+    if (job.phase === 'succeeded' && job.render.still === true) {
+      // an image model answers a list, one URL per image (all the same picture here)
+      const url = core.media.signedUrl(
+        req.origin,
+        `/replicate/_delivery/${job.id}/output.png`,
+        job,
+        OUTPUT_TTL_SECONDS,
+      );
+      out.output = Array.from({ length: job.samples }, () => url);
+    } else if (job.phase === 'succeeded') {
       out.output = core.media.signedUrl(
         req.origin,
         `/replicate/_delivery/${job.id}/output.mp4`,
@@ -366,6 +418,7 @@ export function replicateProvider(core: SandboxCore): ProviderSpec {
         id: base36Id(26),
         model: modelName,
         render: { ...schema.clip(input), model: modelName, prompt },
+        ...(typeof input.num_outputs === 'number' ? { samples: input.num_outputs } : {}),
         data: { model: modelName, version, input: rawInput as Record<string, unknown> },
       },
       (job) => json(201, prediction(req, job)),
