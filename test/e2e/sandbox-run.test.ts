@@ -18,7 +18,7 @@ import { tierOfSize } from '../../src/catalog/tiers.ts';
 import type { EngineEvent, FallbackEvent } from '../../src/engine/index.ts';
 import { prepareRun } from '../../src/engine/index.ts';
 import type { SandboxJob } from '../../src/sandbox/types.ts';
-import { PROVIDER_NAMES } from '../../src/sandbox/types.ts';
+import { PROVIDERS } from '../../src/catalog/schema.ts';
 import type { AttemptRow } from '../../src/store/store.ts';
 import { sandboxMedia } from '../cache.ts';
 import { listPriceUsd, routeOfJob, type World, world } from './harness.ts';
@@ -114,7 +114,7 @@ async function checkRun(w: World, allow: Allowances = {}) {
   const attempts = await attemptsOf(w);
   const owners = ownersOf(jobs, attempts);
 
-  for (const name of PROVIDER_NAMES) {
+  for (const name of PROVIDERS) {
     const counts = stats.providers[name];
     const own = jobs.filter((j) => j.provider === name);
     // no create request reused a key: no adapter reconciles by sending a start again
@@ -206,7 +206,7 @@ describe('a run through every adapter against the sandbox', () => {
     try {
       // the plan: every provider is some shot's first choice, and every shot has fallbacks
       const primaries = new Set(w.plan.shots.map((s) => s.provider));
-      assert.deepEqual([...primaries].sort(), [...PROVIDER_NAMES].sort());
+      assert.deepEqual([...primaries].sort(), [...PROVIDERS].sort());
       for (const shot of w.plan.shots) {
         assert.ok(shot.fallback_routes.length >= 3, `${shot.id} has fallbacks`);
         assert.ok(shot.fallback_routes.every((f) => f.model !== shot.model));
@@ -221,7 +221,7 @@ describe('a run through every adapter against the sandbox', () => {
       const { stats, ledger } = await checkRun(w);
 
       // the faults happened, and the engine rode them out
-      const faults = PROVIDER_NAMES.flatMap((name) => Object.entries(stats.providers[name].faults));
+      const faults = PROVIDERS.flatMap((name) => Object.entries(stats.providers[name].faults));
       const total = (kind: string) =>
         faults.filter(([k]) => k === kind).reduce((sum, [, n]) => sum + (n ?? 0), 0);
       assert.ok(total('429') > 0 && total('5xx') > 0, JSON.stringify(faults));
@@ -230,7 +230,7 @@ describe('a run through every adapter against the sandbox', () => {
         'rate limits and server errors were retried',
       );
       // the concurrency check was not vacuous: some provider ran several of our jobs at once
-      assert.ok(PROVIDER_NAMES.some((name) => stats.providers[name].max_in_flight >= 2));
+      assert.ok(PROVIDERS.some((name) => stats.providers[name].max_in_flight >= 2));
       assert.ok(ledger.spentMicro > 0);
     } finally {
       await w.close();
@@ -259,7 +259,7 @@ describe('a run through every adapter against the sandbox', () => {
       const atStop = await w.stats();
       const lostAtStop = (await attemptsOf(w)).filter((a) => a.state === 'unknown');
       for (const adapter of w.adapters) {
-        const id = adapter.info.id as (typeof PROVIDER_NAMES)[number];
+        const id = adapter.info.id as (typeof PROVIDERS)[number];
         const lost = lostAtStop.filter((a) => a.provider === id).length;
         assert.ok(atStop.providers[id].max_in_flight <= adapter.info.concurrency + lost, id);
       }
