@@ -560,6 +560,7 @@ async function conformTake(
       interpolate,
       draft,
       tags,
+      soundSidecar: true,
       ...conformFormat(settings),
       ...(folder.signal ? { signal: folder.signal } : {}),
     });
@@ -606,6 +607,7 @@ async function slate(
         trimFrom: 0,
         trimSeconds: shot.duration,
         draft,
+        soundSidecar: true,
         ...conformFormat(settings),
         ...(folder.signal ? { signal: folder.signal } : {}),
       });

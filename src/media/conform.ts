@@ -3,7 +3,7 @@
  * codec comes out with identical codec parameters (see encoding.ts), so the cut can be joined
  * by stream copy.
  */
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ShotrouterError } from '../errors.ts';
 import {
@@ -29,6 +29,7 @@ import {
   rateText,
   samplesForFrames,
 } from './rate.ts';
+import { SIDECAR_FORMAT, settleSidecar, soundSidecarOf } from './sound-sidecar.ts';
 
 export interface ConformOptions {
   input: string;
@@ -65,6 +66,11 @@ export interface ConformOptions {
   tags?: Readonly<Record<string, string>>;
   /** a rehearsal's clip (a preview's placeholder): the encoder's fastest preset (encoding.ts) */
   draft?: boolean;
+  /**
+   * With audio: also keep the clip's exact sound beside it as raw PCM (sound-sidecar.ts), so
+   * joinClips concatenates it instead of decoding the clip. For clips a cut will be joined from.
+   */
+  soundSidecar?: boolean;
   signal?: AbortSignal;
 }
 
@@ -136,17 +142,18 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
   });
   const graph = [`[0:v:0]${video}[v]`];
   const maps = ['-map', '[v]'];
+  const sidecar = opts.audio && opts.soundSidecar === true;
   if (opts.audio) {
-    graph.push(
-      keepSound
-        ? `[0:a:0]${soundChain(window, loudness)}[a]`
-        : `anullsrc=r=${AUDIO_RATE}:cl=stereo,atrim=end_sample=${window.samples}[a]`,
-    );
+    const sound = keepSound
+      ? `[0:a:0]${soundChain(window, loudness)}`
+      : `anullsrc=r=${AUDIO_RATE}:cl=stereo,atrim=end_sample=${window.samples}`;
+    // the sidecar takes the very samples the clip's sound is encoded from
+    graph.push(sidecar ? `${sound},asplit=2[a][pcm]` : `${sound}[a]`);
     maps.push('-map', '[a]', ...encoding.audioArgs, '-ar', String(AUDIO_RATE), '-ac', '2');
   }
 
-  await writeAtomically(opts.output, (temporary) =>
-    runFfmpeg(
+  await writeAtomically(opts.output, async (temporary) => {
+    await runFfmpeg(
       [
         ...inputArgs(opts.input, window),
         ...['-filter_complex', graph.join(';'), ...maps],
@@ -155,10 +162,17 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
         ...COLOR_TAGS,
         ...containerArgs(opts.tags),
         ...['-y', temporary],
+        ...(sidecar
+          ? ['-map', '[pcm]', '-c:a', 'pcm_f32le', ...SIDECAR_FORMAT, soundSidecarOf(temporary)]
+          : []),
       ],
       { signal, mediaSeconds: window.samples / AUDIO_RATE },
-    ),
-  );
+    ).catch(async (error: unknown) => {
+      if (sidecar) await rm(soundSidecarOf(temporary), { force: true });
+      throw error;
+    });
+    if (sidecar) await settleSidecar(temporary, opts.output);
+  });
   return describeWritten(opts.output, encoding, signal);
 }
 

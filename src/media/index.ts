@@ -24,6 +24,11 @@ export { type PreviewOptions, renderPreview } from './preview.ts';
 export { type ProbeInfo, probe } from './probe.ts';
 export { frameCount, frameRate, framesToSeconds, type Rational } from './rate.ts';
 export {
+  moveSidecar,
+  SIDECAR_EXTENSION,
+  soundSidecarOf,
+} from './sound-sidecar.ts';
+export {
   type DetectCutsOptions,
   detectCuts,
   MAX_CUT_OFFSET_SECONDS,
