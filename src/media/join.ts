@@ -25,6 +25,7 @@ import {
   codecOfProbeName,
   codecOfSampleEntry,
   containerArgs,
+  type Encoding,
   encodingFor,
   even,
   type VideoCodec,
@@ -146,36 +147,84 @@ async function joinByCopy(clips: Clip[], codec: VideoCodec, opts: JoinOptions): 
     );
     // -copyts: without it ffmpeg shifts the whole input by the first clip's audio priming
     // (21 ms), putting the picture late against the separately made sound
-    const args = ['-copyts', '-f', 'concat', '-safe', '0', '-i', list];
-    const maps = ['-map', '0:v:0', '-c:v', 'copy'];
-    if (clips.some((clip) => clip.hasAudio)) {
-      const samples = spans(AUDIO_RATE);
-      const total = samples.reduce((sum, n) => sum + n, 0);
-      const perRun = Math.max(2, opts.soundInputsPerRun ?? 200);
-      const sound = path.join(dir, 'sound.pcm');
-      await writeCutSound(clips, samples, sound, perRun, dir, signal);
-      const input = [...SIDECAR_FORMAT, '-i', sound];
-      const gain =
-        opts.loudnessLufs === undefined
-          ? undefined
-          : await loudnessFilter(input, '[0:a:0]anull[sound]', 'sound', opts.loudnessLufs, signal);
-      args.push(...input);
-      if (gain === undefined) maps.push('-map', '1:a:0');
-      else {
-        // loudnorm works at 192 kHz; back to the cut's rate and its exact sample count
-        args.push(
-          '-filter_complex',
-          `[1:a:0]${gain},aresample=${AUDIO_RATE},` +
-            `apad=whole_len=${total},atrim=end_sample=${total}[normalised]`,
-        );
-        maps.push('-map', '[normalised]');
-      }
-      maps.push(...encoding.audioArgs, '-ar', String(AUDIO_RATE), '-ac', '2');
+    const picture = ['-copyts', '-f', 'concat', '-safe', '0', '-i', list, '-map', '0:v:0'];
+    if (!clips.some((clip) => clip.hasAudio)) {
+      await writeAtomically(output, (temporary) =>
+        runFfmpeg([...picture, '-c', 'copy', ...containerArgs(opts.tags), '-y', temporary], {
+          signal,
+        }),
+      );
+      return;
     }
+    // The picture is copied while the sound is measured and encoded (most of the work, on
+    // another core); then both are copied into the result.
+    const ext = path.extname(output);
+    const [joinedPicture, joinedSound] = await allOrAbort(
+      [
+        async (taskSignal) => {
+          const file = path.join(dir, `picture${ext}`);
+          await runFfmpeg([...picture, '-c', 'copy', '-y', file], { signal: taskSignal });
+          return file;
+        },
+        async (taskSignal) => {
+          const file = path.join(dir, `sound${ext}`);
+          await encodeCutSound(clips, spans(AUDIO_RATE), encoding, file, dir, opts, taskSignal);
+          return file;
+        },
+      ],
+      signal,
+    );
     await writeAtomically(output, (temporary) =>
-      runFfmpeg([...args, ...maps, ...containerArgs(opts.tags), '-y', temporary], { signal }),
+      runFfmpeg(
+        [
+          ...['-i', joinedPicture!, '-i', joinedSound!, '-map', '0:v:0', '-map', '1:a:0'],
+          ...['-c', 'copy', ...containerArgs(opts.tags), '-y', temporary],
+        ],
+        { signal },
+      ),
     );
   });
+}
+
+/**
+ * The cut's sound, `samples` of each clip in order, set to the loudness asked for and encoded
+ * once into `file` as the result's sound track.
+ */
+async function encodeCutSound(
+  clips: Clip[],
+  samples: number[],
+  encoding: Encoding,
+  file: string,
+  dir: string,
+  opts: JoinOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const total = samples.reduce((sum, n) => sum + n, 0);
+  const perRun = Math.max(2, opts.soundInputsPerRun ?? 200);
+  const pcm = path.join(dir, 'sound.pcm');
+  await writeCutSound(clips, samples, pcm, perRun, dir, signal);
+  const input = [...SIDECAR_FORMAT, '-i', pcm];
+  const gain =
+    opts.loudnessLufs === undefined
+      ? undefined
+      : await loudnessFilter(input, '[0:a:0]anull[sound]', 'sound', opts.loudnessLufs, signal);
+  const filters =
+    gain === undefined
+      ? []
+      : // loudnorm works at 192 kHz; back to the cut's rate and its exact sample count
+        [
+          '-af',
+          `${gain},aresample=${AUDIO_RATE},apad=whole_len=${total},atrim=end_sample=${total}`,
+        ];
+  await runFfmpeg(
+    [
+      ...input,
+      ...filters,
+      ...encoding.audioArgs,
+      ...['-ar', String(AUDIO_RATE), '-ac', '2', '-y', file],
+    ],
+    { signal, mediaSeconds: total / AUDIO_RATE },
+  );
 }
 
 /**
