@@ -18,7 +18,7 @@ export {
   runFfprobe,
   setMediaConcurrency,
 } from './ffmpeg.ts';
-export { type ExtractFrameOptions, extractFrame } from './frame.ts';
+export { type ExtractFrameOptions, extractFrame, extractFrames } from './frame.ts';
 export { type JoinOptions, joinClips } from './join.ts';
 export { type PreviewOptions, renderPreview } from './preview.ts';
 export { type ProbeInfo, probe } from './probe.ts';
