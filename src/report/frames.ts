@@ -11,8 +11,8 @@ export interface FrameSource {
   seconds: number;
 }
 
-/** Clips one ffmpeg run reads frames of: each open input holds a decoder. */
-const CLIPS_PER_RUN = 16;
+/** Clips one ffmpeg run reads frames of: each open input holds a decoder and its frames. */
+const CLIPS_PER_RUN = 4;
 
 /** Per clip id, its frame as a `data:image/jpeg;base64,…` URI, or null when none could be read. */
 export async function contactFrames(
