@@ -8,7 +8,10 @@
  *
  * Prints wall time, the peak resident memory of this process plus its ffmpeg children
  * (sampled every 10 ms from /proc; n/a elsewhere), and what each result holds: the picture's
- * and the sound's duration, whose difference is the A/V drift of the join.
+ * and the sound's duration, whose difference is the A/V drift of the join, and the drift at
+ * each clip boundary in frames, measured from the result: every raw clip with sound beeps on
+ * its first frame, so the n-th beep heard belongs at the start of the n-th such clip. Our
+ * conforms keep their sound sidecars (as the delivery's do), so joinClips concatenates them.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -96,12 +99,35 @@ async function durations(file: string): Promise<string> {
   const video = Number(json.streams.find((s) => s.codec_type === 'video')?.duration);
   if (!json.streams.some((s) => s.codec_type === 'audio'))
     return `video ${video.toFixed(3)} s, no audio`;
-  const audio = (await decodedBytes(file)) / 2 / 48000; // mono s16 at 48 kHz
+  const samples = await decodedSamples(file);
+  const audio = samples.length / 48000;
   const drift = audio - video;
-  return `video ${video.toFixed(3)} s, audio ${audio.toFixed(3)} s decoded (A−V ${drift >= 0 ? '+' : ''}${(drift * 1000).toFixed(0)} ms)`;
+  return `video ${video.toFixed(3)} s, audio ${audio.toFixed(3)} s decoded (A−V ${drift >= 0 ? '+' : ''}${(drift * 1000).toFixed(0)} ms); ${beepDrift(samples)}`;
 }
 
-function decodedBytes(file: string): Promise<number> {
+/**
+ * The drift at the clip boundaries, in frames at 24 fps: each clip with sound (not every fourth)
+ * beeps on its first frame, so the n-th beep heard belongs at the start of the n-th such clip.
+ */
+function beepDrift(samples: Int16Array): string {
+  const onsets: number[] = [];
+  let quietSince = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < samples.length; i++) {
+    if (Math.abs(samples[i]!) > 0.3 * 32768) {
+      if (i - quietSince > 0.1 * 48000) onsets.push(i / 48000);
+      quietSince = i;
+    }
+  }
+  const starts = Array.from({ length: COUNT }, (_, i) => i).filter((i) => i % 4 !== 3);
+  if (onsets.length !== starts.length) {
+    return `drift: ${onsets.length} beeps heard for ${starts.length} clips with sound`;
+  }
+  const drifts = starts.map((start, n) => (onsets[n]! - start) * TARGET.fps);
+  const worst = drifts.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a), 0);
+  return `drift at clip starts: worst ${worst.toFixed(2)} frames, last ${drifts.at(-1)!.toFixed(2)}`;
+}
+
+function decodedSamples(file: string): Promise<Int16Array> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       'ffmpeg',
@@ -110,14 +136,14 @@ function decodedBytes(file: string): Promise<number> {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     );
-    let bytes = 0;
-    child.stdout.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-    });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     child.once('error', reject);
-    child.once('close', (code) =>
-      code === 0 ? resolve(bytes) : reject(new Error(`ffmpeg exit ${code}`)),
-    );
+    child.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`ffmpeg exit ${code}`));
+      const bytes = Buffer.concat(chunks);
+      resolve(new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2));
+    });
   });
 }
 
@@ -160,7 +186,14 @@ async function makeRawClips(): Promise<void> {
           '-i',
           `testsrc2=s=${sizes[i % 4]}:r=${rates[Math.floor(i / 4) % 4]}:d=1`,
         ],
-        ...(sound ? ['-f', 'lavfi', '-i', `sine=f=${300 + i * 7}:r=44100:d=1`, '-c:a', 'aac'] : []),
+        // a quiet tone with a loud 1 kHz beep on the clip's first 50 ms: the beeps show sync
+        ...(sound
+          ? [
+              ...['-f', 'lavfi', '-i'],
+              `aevalsrc='0.1*sin(2*PI*${300 + i * 7}*t)+if(lt(t,0.05),0.6*sin(2*PI*1000*t),0)':s=44100:d=1`,
+              ...['-ac', '2', '-c:a', 'aac'],
+            ]
+          : []),
         ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-y', file],
       ]);
     }),
@@ -189,6 +222,7 @@ async function main(): Promise<void> {
           trimSeconds: 1,
           ...TARGET,
           audio: true,
+          soundSidecar: true,
         }),
       ),
     );
@@ -279,6 +313,7 @@ async function main(): Promise<void> {
       trimSeconds: 1,
       ...TARGET,
       audio: true,
+      soundSidecar: true,
     });
     alone.push(performance.now() - start);
   }
@@ -295,6 +330,7 @@ async function main(): Promise<void> {
         trimSeconds: 1,
         ...TARGET,
         audio: true,
+        soundSidecar: true,
       });
       const inputs = conformed.map((file, k) => (k === slowest ? late : file));
       const { method } = await joinClips({ inputs, output: at('d.mp4'), loudnessLufs: -23 });

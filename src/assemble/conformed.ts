@@ -3,10 +3,12 @@
  * exact format, named `<shot>-take<N>-<hash>` after the shot (so an editor knows it) and a hash
  * of its input and settings (so a changed setting makes a new clip and an unchanged one is
  * never encoded twice). Files no assembly used are removed at the end, as are temporary ones.
+ * A clip's sound sidecar (`<clip>.pcm`, media/sound-sidecar.ts) comes and goes with it.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { moveSidecar, SIDECAR_EXTENSION, soundSidecarOf } from '../media/index.ts';
 import type { DeliverySettings } from './settings.ts';
 
 export const CONFORMED_DIR = 'conformed';
@@ -83,6 +85,11 @@ export class ConformedFolder {
       await fs.promises
         .link(source, temporary)
         .catch(() => fs.promises.copyFile(source, temporary));
+      // a link shares the clip's modification time, so its sound sidecar holds for it too (a
+      // copy does not: the join then decodes it)
+      await fs.promises
+        .link(soundSidecarOf(source), soundSidecarOf(absolute))
+        .catch(() => undefined);
       await fs.promises.rename(temporary, absolute);
     } finally {
       await fs.promises.rm(temporary, { force: true });
@@ -94,9 +101,12 @@ export class ConformedFolder {
     const temporary = `${absolute.slice(0, -ext.length)}.${process.pid}.partial${ext}`;
     try {
       await make(temporary);
+      // the sound sidecar first: a clip that exists is complete
+      await moveSidecar(temporary, absolute);
       await fs.promises.rename(temporary, absolute);
     } finally {
       await fs.promises.rm(temporary, { force: true });
+      await fs.promises.rm(soundSidecarOf(temporary), { force: true });
     }
   }
 
@@ -107,8 +117,12 @@ export class ConformedFolder {
 
   /** Removes every file of the folder this assembly did not use. */
   async prune(): Promise<void> {
+    const kept = (name: string) =>
+      this.#used.has(name) ||
+      (name.endsWith(SIDECAR_EXTENSION) &&
+        this.#used.has(name.slice(0, -SIDECAR_EXTENSION.length)));
     for (const name of await fs.promises.readdir(this.dir)) {
-      if (!this.#used.has(name)) {
+      if (!kept(name)) {
         await fs.promises.rm(path.join(this.dir, name), { force: true, recursive: true });
       }
     }

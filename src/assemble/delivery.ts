@@ -640,6 +640,7 @@ async function conformTake(
       interpolate,
       draft,
       tags,
+      soundSidecar: true,
       ...conformFormat(settings),
       ...(folder.signal ? { signal: folder.signal } : {}),
     });
@@ -686,6 +687,7 @@ async function slate(
         trimFrom: 0,
         trimSeconds: shot.duration,
         draft,
+        soundSidecar: true,
         ...conformFormat(settings),
         ...(folder.signal ? { signal: folder.signal } : {}),
       });

@@ -51,6 +51,9 @@ export interface PreflightProblem {
 /** The oldest ffmpeg whose filters and options the media layer uses. */
 export const MIN_FFMPEG_MAJOR = 5;
 
+/** 48 kHz stereo 32-bit float: the sound sidecars of conformed clips (media/sound-sidecar.ts) */
+const SIDECAR_BYTES_PER_SECOND = 48_000 * 8;
+
 /** Free space kept on top of the estimate: the database, reports, timelines, temp files. */
 export const DISK_MARGIN_BYTES = 200 * 1024 * 1024;
 
@@ -198,6 +201,8 @@ export function estimateMediaBytes(specs: JobSpec[], storyboard: Storyboard): nu
   const seconds = storyboard.shots.reduce((sum, s) => sum + s.needs.seconds, 0);
   // the conformed copies of every shot and the cut itself
   bytes += 2 * width * height * storyboard.deliver.fps * seconds * BYTES_PER_PIXEL_FRAME;
+  // each conformed clip's sound sidecar (raw float PCM) and the join's own copy of it
+  if (storyboard.deliver.audio) bytes += 2 * seconds * SIDECAR_BYTES_PER_SECOND;
   return Math.ceil(bytes);
 }
 

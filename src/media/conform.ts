@@ -3,12 +3,13 @@
  * codec comes out with identical codec parameters (see encoding.ts), so the cut can be joined
  * by stream copy.
  */
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ShotrouterError } from '../errors.ts';
 import {
   assertEvenSize,
   COLOR_TAGS,
+  CONTAINER_ARGS,
   containerArgs,
   type Encoding,
   encodingFor,
@@ -17,9 +18,9 @@ import {
   type VideoCodec,
 } from './encoding.ts';
 import { localFile, runFfmpeg } from './ffmpeg.ts';
-import { writeAtomically } from './files.ts';
+import { withTempDir, writeAtomically } from './files.ts';
 import { loudnessFilter, loudnessProblem } from './loudness.ts';
-import { readIsoTracks } from './mp4.ts';
+import { type IsoTrack, readIsoTracks } from './mp4.ts';
 import { type ProbeDetails, type ProbeInfo, probe, probeDetails } from './probe.ts';
 import {
   AUDIO_RATE,
@@ -29,6 +30,7 @@ import {
   rateText,
   samplesForFrames,
 } from './rate.ts';
+import { SIDECAR_FORMAT, settleSidecar, soundSidecarOf } from './sound-sidecar.ts';
 
 export interface ConformOptions {
   input: string;
@@ -65,6 +67,11 @@ export interface ConformOptions {
   tags?: Readonly<Record<string, string>>;
   /** a rehearsal's clip (a preview's placeholder): the encoder's fastest preset (encoding.ts) */
   draft?: boolean;
+  /**
+   * With audio: also keep the clip's exact sound beside it as raw PCM (sound-sidecar.ts), so
+   * joinClips concatenates it instead of decoding the clip. For clips a cut will be joined from.
+   */
+  soundSidecar?: boolean;
   signal?: AbortSignal;
 }
 
@@ -122,6 +129,12 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
         )
       : undefined;
 
+  // a picture already in exactly this format (a preview's placeholder, a conformed clip) is
+  // copied: the same frames, without a decode and an encode
+  const copy =
+    slowmo === 1 && opts.trimFrom === 0
+      ? await copyablePicture(opts.input, encoding, opts, rate, frames, signal)
+      : false;
   const video = videoChain({
     source,
     rate,
@@ -134,32 +147,125 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
     height: opts.height,
     pixelFormat: encoding.pixelFormat,
   });
-  const graph = [`[0:v:0]${video}[v]`];
-  const maps = ['-map', '[v]'];
-  if (opts.audio) {
-    graph.push(
-      keepSound
-        ? `[0:a:0]${soundChain(window, loudness)}[a]`
-        : `anullsrc=r=${AUDIO_RATE}:cl=stereo,atrim=end_sample=${window.samples}[a]`,
-    );
-    maps.push('-map', '[a]', ...encoding.audioArgs, '-ar', String(AUDIO_RATE), '-ac', '2');
-  }
-
-  await writeAtomically(opts.output, (temporary) =>
-    runFfmpeg(
-      [
-        ...inputArgs(opts.input, window),
-        ...['-filter_complex', graph.join(';'), ...maps],
+  const graph = copy ? [] : [`[0:v:0]${video}[v]`];
+  const maps = copy ? ['-map', '0:v:0'] : ['-map', '[v]'];
+  const pictureArgs = copy
+    ? ['-c:v', 'copy', '-frames:v', String(frames)]
+    : [
         ...encoding.videoArgs,
         ...['-pix_fmt', encoding.pixelFormat, ...keyframeArgs(rate)],
         ...COLOR_TAGS,
+      ];
+  const sidecar = opts.audio && opts.soundSidecar === true;
+  if (opts.audio) {
+    const sound = keepSound
+      ? `[0:a:0]${soundChain(window, loudness)}`
+      : `anullsrc=r=${AUDIO_RATE}:cl=stereo,atrim=end_sample=${window.samples}`;
+    // the sidecar takes the very samples the clip's sound is encoded from
+    graph.push(sidecar ? `${sound},asplit=2[a][pcm]` : `${sound}[a]`);
+    maps.push('-map', '[a]', ...encoding.audioArgs, '-ar', String(AUDIO_RATE), '-ac', '2');
+  }
+
+  await writeAtomically(opts.output, async (temporary) => {
+    await runFfmpeg(
+      [
+        ...inputArgs(opts.input, window),
+        ...(graph.length > 0 ? ['-filter_complex', graph.join(';')] : []),
+        ...maps,
+        ...pictureArgs,
         ...containerArgs(opts.tags),
         ...['-y', temporary],
+        ...(sidecar
+          ? ['-map', '[pcm]', '-c:a', 'pcm_f32le', ...SIDECAR_FORMAT, soundSidecarOf(temporary)]
+          : []),
       ],
       { signal, mediaSeconds: window.samples / AUDIO_RATE },
-    ),
-  );
+    ).catch(async (error: unknown) => {
+      if (sidecar) await rm(soundSidecarOf(temporary), { force: true });
+      throw error;
+    });
+    if (sidecar) await settleSidecar(temporary, opts.output);
+  });
   return describeWritten(opts.output, encoding, signal);
+}
+
+/**
+ * Whether the first `frames` frames of `input`'s picture can be copied as they are into a clip
+ * of this format: stored exactly as conformClip would encode them (the same codec parameters,
+ * size, timing and display matrix as the reference below), shown in stored order (so cutting
+ * the end off leaves every kept frame decodable), and at least that many.
+ */
+async function copyablePicture(
+  input: string,
+  encoding: Encoding,
+  format: { width: number; height: number },
+  rate: Rational,
+  frames: number,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  const tracks = await readIsoTracks(input).catch(() => undefined);
+  const picture = tracks?.find((track) => track.handler === 'vide');
+  if (
+    picture === undefined ||
+    picture.width !== format.width ||
+    picture.height !== format.height ||
+    picture.reordered ||
+    !picture.constantRate ||
+    !picture.simpleEdit ||
+    picture.sampleCount < frames
+  ) {
+    return false;
+  }
+  const reference = await referencePicture(encoding, format.width, format.height, rate, signal);
+  return (
+    reference !== undefined &&
+    picture.timescale === reference.timescale &&
+    picture.sampleDelta === reference.sampleDelta &&
+    picture.matrix.equals(reference.matrix) &&
+    picture.sampleEntry.equals(reference.sampleEntry)
+  );
+}
+
+/** Reference pictures by format, made once per process. */
+const references = new Map<string, Promise<IsoTrack | undefined>>();
+
+/**
+ * The picture track of one black frame encoded exactly as conformClip encodes this format:
+ * its codec parameters are those of every clip conformed to it. Undefined if it cannot be made
+ * (then nothing is copied).
+ */
+function referencePicture(
+  encoding: Encoding,
+  width: number,
+  height: number,
+  rate: Rational,
+  signal: AbortSignal | undefined,
+): Promise<IsoTrack | undefined> {
+  const key = JSON.stringify([encoding.videoArgs, encoding.pixelFormat, width, height, rate]);
+  let reference = references.get(key);
+  if (reference === undefined) {
+    reference = withTempDir(async (dir) => {
+      const file = path.join(dir, `reference${encoding.containers[0]}`);
+      await runFfmpeg(
+        [
+          ...['-f', 'lavfi', '-i', `color=c=black:s=${width}x${height}:r=${rateText(rate)}`],
+          ...['-frames:v', '1', '-vf', `setsar=1,format=${encoding.pixelFormat}`],
+          ...encoding.videoArgs,
+          ...['-pix_fmt', encoding.pixelFormat, ...keyframeArgs(rate)],
+          ...COLOR_TAGS,
+          ...CONTAINER_ARGS,
+          ...['-y', file],
+        ],
+        { signal },
+      );
+      return (await readIsoTracks(file))?.find((track) => track.handler === 'vide');
+    }).catch(() => {
+      references.delete(key); // an abort or a passing failure: try again next time
+      return undefined;
+    });
+    references.set(key, reference);
+  }
+  return reference;
 }
 
 /**

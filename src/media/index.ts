@@ -22,6 +22,7 @@ export {
   type ExtractFrameOptions,
   type ExtractStripOptions,
   extractFrame,
+  extractFrames,
   extractStrip,
 } from './frame.ts';
 export { type JoinOptions, joinClips } from './join.ts';
@@ -34,6 +35,11 @@ export {
 } from './preview.ts';
 export { type AudioInfo, type ProbeInfo, probe, probeAudio } from './probe.ts';
 export { frameCount, frameRate, framesToSeconds, type Rational } from './rate.ts';
+export {
+  moveSidecar,
+  SIDECAR_EXTENSION,
+  soundSidecarOf,
+} from './sound-sidecar.ts';
 export {
   audioSeconds,
   FLITE_VOICES,

@@ -4,22 +4,28 @@
  * stream-copied through the concat demuxer; otherwise the clips are conformed to the first
  * clip's format first, then joined the same way.
  *
- * Sound is always decoded and encoded once. Each AAC clip starts with encoder priming (1024
+ * Sound is encoded once, over the whole cut. Each AAC clip starts with encoder priming (1024
  * samples) and ends padded to a whole 1024-sample frame; copying those packets end to end
  * puts ~24 ms of extra sound at every join (measured: 2.4 s of drift over 100 one-second
- * clips, with non-monotonic timestamps). Decoding honours each clip's priming, and every clip
- * is then padded or cut to the exact sample count of its picture, so sound and picture stay
- * in sync to the sample over any number of clips. Encoding 100 s of AAC costs about 1.5 s on
- * one core.
+ * clips, with non-monotonic timestamps). Instead every clip contributes exactly the samples its
+ * picture spans: its sidecar's PCM when conformClip kept one (sound-sidecar.ts: no decoding,
+ * the clips' sound files are never opened), else its sound decoded with its priming honoured
+ * and padded or cut to that count, else silence. The samples are concatenated into one raw
+ * PCM file, measured for loudness and encoded beside the copied picture, so sound and picture
+ * stay in sync to the sample over any number of clips. Encoding 100 s of AAC costs about 1 s
+ * on one core: most of a join's time.
  */
+import { createReadStream, createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { ShotrouterError } from '../errors.ts';
 import { conformClip } from './conform.ts';
 import {
   codecOfProbeName,
   codecOfSampleEntry,
   containerArgs,
+  type Encoding,
   encodingFor,
   even,
   type VideoCodec,
@@ -30,6 +36,7 @@ import { loudnessFilter, loudnessProblem } from './loudness.ts';
 import { type IsoTrack, readIsoTracks } from './mp4.ts';
 import { probe } from './probe.ts';
 import { AUDIO_RATE } from './rate.ts';
+import { SIDECAR_FORMAT, SIDECAR_FRAME_BYTES, validSidecar } from './sound-sidecar.ts';
 
 export interface JoinOptions {
   inputs: string[];
@@ -40,8 +47,8 @@ export interface JoinOptions {
   /** container tags written into the result (the AI-generated label, see assemble/provenance.ts) */
   tags?: Readonly<Record<string, string>>;
   /**
-   * ffmpeg opens every clip's sound at once; above this many (default 200, well under the
-   * usual limit of 1024 open files) the sound is first mixed down in groups to lossless WAV.
+   * Clips whose sound must be decoded (no sidecar) are decoded in runs of at most this many
+   * inputs (default 200, well under the usual limit of 1024 open files) to lossless PCM.
    */
   soundInputsPerRun?: number;
   /**
@@ -139,50 +146,149 @@ async function joinByCopy(clips: Clip[], codec: VideoCodec, opts: JoinOptions): 
         .join('')}`,
     );
     // -copyts: without it ffmpeg shifts the whole input by the first clip's audio priming
-    // (21 ms), putting the picture late against the separately decoded sound
-    const args = ['-copyts', '-f', 'concat', '-safe', '0', '-i', list];
-    const maps = ['-map', '0:v:0', '-c:v', 'copy'];
-    if (clips.some((clip) => clip.hasAudio)) {
-      const samples = spans(AUDIO_RATE);
-      const sources = clips.map((clip, i) => ({
-        file: clip.hasAudio ? clip.file : undefined,
-        samples: samples[i]!,
-      }));
-      const perRun = Math.max(2, opts.soundInputsPerRun ?? 200);
-      let mixed = await mixDown(sources, perRun, dir, signal);
-      const total = samples.reduce((sum, n) => sum + n, 0);
-      let gain: string | undefined;
-      if (opts.loudnessLufs !== undefined) {
-        // one decoding pass both measures the whole and keeps it for the join below
-        const whole = soundGraph(mixed, 0);
-        const file = path.join(dir, 'sound-whole.wav');
-        gain = await loudnessFilter(
-          whole.inputs,
-          whole.graph,
-          'sound',
-          opts.loudnessLufs,
+    // (21 ms), putting the picture late against the separately made sound
+    const picture = ['-copyts', '-f', 'concat', '-safe', '0', '-i', list, '-map', '0:v:0'];
+    if (!clips.some((clip) => clip.hasAudio)) {
+      await writeAtomically(output, (temporary) =>
+        runFfmpeg([...picture, '-c', 'copy', ...containerArgs(opts.tags), '-y', temporary], {
           signal,
-          file,
-        );
-        mixed = [{ file, samples: total }];
-      }
-      const sound = soundGraph(mixed, 1);
-      const graph =
-        gain === undefined
-          ? sound.graph
-          : // loudnorm works at 192 kHz; back to the cut's rate and its exact sample count
-            `${sound.graph};[sound]${gain},aresample=${AUDIO_RATE},` +
-            `apad=whole_len=${total},atrim=end_sample=${total}[normalised]`;
-      args.push(...sound.inputs, '-filter_complex', graph);
-      maps.push(
-        ...['-map', gain === undefined ? '[sound]' : '[normalised]', ...encoding.audioArgs],
-        ...['-ar', String(AUDIO_RATE), '-ac', '2'],
+        }),
       );
+      return;
     }
+    // The picture is copied while the sound is measured and encoded (most of the work, on
+    // another core); then both are copied into the result.
+    const ext = path.extname(output);
+    const [joinedPicture, joinedSound] = await allOrAbort(
+      [
+        async (taskSignal) => {
+          const file = path.join(dir, `picture${ext}`);
+          await runFfmpeg([...picture, '-c', 'copy', '-y', file], { signal: taskSignal });
+          return file;
+        },
+        async (taskSignal) => {
+          const file = path.join(dir, `sound${ext}`);
+          await encodeCutSound(clips, spans(AUDIO_RATE), encoding, file, dir, opts, taskSignal);
+          return file;
+        },
+      ],
+      signal,
+    );
     await writeAtomically(output, (temporary) =>
-      runFfmpeg([...args, ...maps, ...containerArgs(opts.tags), '-y', temporary], { signal }),
+      runFfmpeg(
+        [
+          ...['-i', joinedPicture!, '-i', joinedSound!, '-map', '0:v:0', '-map', '1:a:0'],
+          ...['-c', 'copy', ...containerArgs(opts.tags), '-y', temporary],
+        ],
+        { signal },
+      ),
     );
   });
+}
+
+/**
+ * The cut's sound, `samples` of each clip in order, set to the loudness asked for and encoded
+ * once into `file` as the result's sound track.
+ */
+async function encodeCutSound(
+  clips: Clip[],
+  samples: number[],
+  encoding: Encoding,
+  file: string,
+  dir: string,
+  opts: JoinOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const total = samples.reduce((sum, n) => sum + n, 0);
+  const perRun = Math.max(2, opts.soundInputsPerRun ?? 200);
+  const pcm = path.join(dir, 'sound.pcm');
+  await writeCutSound(clips, samples, pcm, perRun, dir, signal);
+  const input = [...SIDECAR_FORMAT, '-i', pcm];
+  const gain =
+    opts.loudnessLufs === undefined
+      ? undefined
+      : await loudnessFilter(input, '[0:a:0]anull[sound]', 'sound', opts.loudnessLufs, signal);
+  const filters =
+    gain === undefined
+      ? []
+      : // loudnorm works at 192 kHz; back to the cut's rate and its exact sample count
+        [
+          '-af',
+          `${gain},aresample=${AUDIO_RATE},apad=whole_len=${total},atrim=end_sample=${total}`,
+        ];
+  await runFfmpeg(
+    [
+      ...input,
+      ...filters,
+      ...encoding.audioArgs,
+      ...['-ar', String(AUDIO_RATE), '-ac', '2', '-y', file],
+    ],
+    { signal, mediaSeconds: total / AUDIO_RATE },
+  );
+}
+
+/**
+ * Writes the cut's sound to `file` as raw PCM (the sidecar format): each clip's `samples`
+ * in order, from its sidecar when it has a valid one, silence when it has no sound, else
+ * decoded (consecutive such clips in one ffmpeg run of at most `perRun` inputs).
+ */
+async function writeCutSound(
+  clips: Clip[],
+  samples: number[],
+  file: string,
+  perRun: number,
+  dir: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const sidecars = await Promise.all(
+    clips.map((clip, i) => (clip.hasAudio ? validSidecar(clip.file, samples[i]!) : undefined)),
+  );
+  // the pieces of the sound in order: a file of raw PCM, or a count of silent samples
+  const pieces: Array<string | number> = [];
+  const decodes: Array<{ at: number; group: SoundSource[] }> = [];
+  clips.forEach((clip, i) => {
+    const sidecar = sidecars[i];
+    if (!clip.hasAudio) pieces.push(samples[i]!);
+    else if (sidecar !== undefined) pieces.push(sidecar);
+    else {
+      const open = decodes.at(-1);
+      const source = { file: clip.file, samples: samples[i]! };
+      if (open !== undefined && open.at === pieces.length - 1 && open.group.length < perRun) {
+        open.group.push(source);
+      } else {
+        decodes.push({ at: pieces.length, group: [source] });
+        pieces.push('');
+      }
+    }
+  });
+  await allOrAbort(
+    decodes.map(({ at, group }, g) => async (groupSignal) => {
+      const decoded = path.join(dir, `decoded-${g}.pcm`);
+      const sound = soundGraph(group, 0);
+      await runFfmpeg(
+        [
+          ...sound.inputs,
+          ...['-filter_complex', sound.graph, '-map', '[sound]'],
+          ...['-c:a', 'pcm_f32le', ...SIDECAR_FORMAT, '-y', decoded],
+        ],
+        { signal: groupSignal },
+      );
+      pieces[at] = decoded;
+    }),
+    signal,
+  );
+  await pipeline(async function* () {
+    const zeros = Buffer.alloc(SIDECAR_FRAME_BYTES * AUDIO_RATE);
+    for (const piece of pieces) {
+      if (typeof piece === 'string') {
+        yield* createReadStream(piece, { highWaterMark: 1 << 20, signal });
+        continue;
+      }
+      for (let left = piece * SIDECAR_FRAME_BYTES; left > 0; left -= zeros.length) {
+        yield left >= zeros.length ? zeros : zeros.subarray(0, left);
+      }
+    }
+  }, createWriteStream(file));
 }
 
 /** A path as an ffconcat token. */
@@ -232,38 +338,6 @@ function soundGraph(
   };
 }
 
-/** Mixes groups of sources down to lossless intermediates until few enough remain to open. */
-async function mixDown(
-  sources: SoundSource[],
-  perRun: number,
-  dir: string,
-  signal: AbortSignal | undefined,
-): Promise<SoundSource[]> {
-  let level = 0;
-  let current = sources;
-  while (current.length > perRun) {
-    const groups: SoundSource[][] = [];
-    for (let i = 0; i < current.length; i += perRun) {
-      groups.push(current.slice(i, i + perRun));
-    }
-    const round = level++;
-    current = await allOrAbort(
-      groups.map((group, g) => async (groupSignal) => {
-        const file = path.join(dir, `sound-${round}-${g}.wav`);
-        const sound = soundGraph(group, 0);
-        // RF64 when a group's sound outgrows the 4 GB a plain WAV can address
-        const output = ['-map', '[sound]', '-c:a', 'pcm_f32le', '-rf64', 'auto', '-y', file];
-        await runFfmpeg([...sound.inputs, '-filter_complex', sound.graph, ...output], {
-          signal: groupSignal,
-        });
-        return { file, samples: group.reduce((sum, source) => sum + source.samples, 0) };
-      }),
-      signal,
-    );
-  }
-  return current;
-}
-
 /** Conforms every clip to the first one's size and rate (and the codec asked), then copies. */
 async function joinByEncode(opts: JoinOptions): Promise<void> {
   const infos = await Promise.all(opts.inputs.map((input) => probe(input, opts.signal)));
@@ -286,6 +360,7 @@ async function joinByEncode(opts: JoinOptions): Promise<void> {
           fps: reference.fps,
           audio,
           codec,
+          soundSidecar: true,
           signal,
         });
         return output;

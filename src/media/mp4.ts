@@ -20,6 +20,8 @@ export interface IsoTrack {
   constantRate: boolean;
   /** no edit list, or a single edit that only skips a lead-in (encoder delay) */
   simpleEdit: boolean;
+  /** samples are shown in another order than stored (a `ctts` box: B-frames) */
+  reordered: boolean;
   /** the 36-byte display matrix of `tkhd` (rotation, flips) */
   matrix: Buffer;
   /** the first sample description, e.g. 'avc1' */
@@ -179,6 +181,7 @@ function parseTrack(trak: Buffer): IsoTrack | undefined {
     duration,
     ...timing,
     simpleEdit: isSimpleEdit(child(trak, 'edts.elst')),
+    reordered: child(stbl, 'ctts') !== undefined,
     matrix,
     sampleEntryType: first.type,
     sampleEntry,

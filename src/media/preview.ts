@@ -7,7 +7,14 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ShotrouterError } from '../errors.ts';
-import { assertEvenSize, CONTAINER_ARGS, encodingFor, even, keyframeArgs } from './encoding.ts';
+import {
+  assertEvenSize,
+  COLOR_TAGS,
+  CONTAINER_ARGS,
+  encodingFor,
+  even,
+  keyframeArgs,
+} from './encoding.ts';
 import { filterValue, localFile, runFfmpeg } from './ffmpeg.ts';
 import { withTempDir, writeAtomically } from './files.ts';
 import { fontOption } from './fonts.ts';
@@ -64,6 +71,7 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
     );
   }
   const encoding = encodingFor('h264', opts.output);
+  const draft = encodingFor('h264', opts.output, true);
   const layout = layoutFor(opts.width, opts.height);
   const segments = segmentsOf(opts, frames);
   const take = opts.label.take ?? 0;
@@ -182,8 +190,13 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
         [
           ...inputs,
           ...['-filter_complex', graph.join(';'), ...maps],
-          ...['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '23', '-pix_fmt', 'yuv420p'],
-          ...keyframeArgs(rate),
+          // encoded as a draft conform encodes (encoding.ts), so a placeholder already in the
+          // cut's size and rate is copied into the cut, not encoded again (conform.ts); tagged
+          // BT.709 only where untagged pictures are read as BT.709 anyway (HD), so no colour
+          // anywhere changes
+          ...draft.videoArgs,
+          ...['-pix_fmt', draft.pixelFormat, ...keyframeArgs(rate)],
+          ...(Math.max(opts.width, opts.height) >= 1280 ? COLOR_TAGS : []),
           ...CONTAINER_ARGS,
           ...['-metadata', `title=${title}`, '-y', temporary],
         ],

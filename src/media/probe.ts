@@ -59,11 +59,29 @@ export async function probe(file: string, signal?: AbortSignal): Promise<ProbeIn
   return (await probeDetails(file, signal)).info;
 }
 
+/**
+ * ffprobe's answers by the identity of the file they describe (device, inode, size, modification
+ * time), so a clip probed when it was downloaded is not probed again when it is conformed under
+ * its final name (a rename keeps all four). At most PROBE_CACHE_SIZE, the oldest forgotten first.
+ */
+const answers = new Map<string, Promise<string>>();
+const PROBE_CACHE_SIZE = 256;
+
+function probeJson(file: string, identity: string, signal: AbortSignal | undefined) {
+  let answer = answers.get(identity);
+  if (answer === undefined) {
+    const args = ['-print_format', 'json', '-show_format', '-show_streams', '-i', localFile(file)];
+    answer = runFfprobe(args, { signal });
+    answer.catch(() => answers.delete(identity));
+    answers.set(identity, answer);
+    if (answers.size > PROBE_CACHE_SIZE) answers.delete(answers.keys().next().value!);
+  }
+  return answer;
+}
+
 export async function probeDetails(file: string, signal?: AbortSignal): Promise<ProbeDetails> {
-  const size = await fileSize(file);
-  const args = ['-print_format', 'json', '-show_format', '-show_streams', '-i', localFile(file)];
-  const json = await runFfprobe(args, { signal });
-  const raw = JSON.parse(json) as RawProbe;
+  const { size, identity } = await fileIdentity(file);
+  const raw = JSON.parse(await probeJson(file, identity, signal)) as RawProbe;
   const streams = raw.streams ?? [];
   // a cover image is stored as a video stream too; it is not the picture
   const video = streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
@@ -116,10 +134,13 @@ export async function probeDetails(file: string, signal?: AbortSignal): Promise<
   return details;
 }
 
-async function fileSize(file: string): Promise<number> {
+async function fileIdentity(file: string): Promise<{ size: number; identity: string }> {
   try {
     const stats = await stat(file);
-    if (stats.isFile()) return stats.size;
+    if (stats.isFile()) {
+      const { dev, ino, size, mtimeMs } = stats;
+      return { size, identity: `${dev}:${ino}:${size}:${mtimeMs}` };
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -165,7 +186,7 @@ export interface AudioInfo {
  * missing, cannot be read, or holds no sound, so callers can name the field that pointed at it.
  */
 export async function probeAudio(file: string, signal?: AbortSignal): Promise<AudioInfo> {
-  await fileSize(file);
+  await fileIdentity(file);
   let raw: RawProbe;
   try {
     const args = ['-print_format', 'json', '-show_format', '-show_streams', '-i', localFile(file)];

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { extractFrame } from '../media/index.ts';
+import { extractFrame, extractFrames } from '../media/index.ts';
 
 export interface FrameSource {
   id: string;
@@ -11,6 +11,9 @@ export interface FrameSource {
   seconds: number;
 }
 
+/** Clips one ffmpeg run reads frames of: each open input holds a decoder and its frames. */
+const CLIPS_PER_RUN = 4;
+
 /** Per clip id, its frame as a `data:image/jpeg;base64,…` URI, or null when none could be read. */
 export async function contactFrames(
   clips: readonly FrameSource[],
@@ -18,15 +21,39 @@ export async function contactFrames(
   signal?: AbortSignal,
 ): Promise<Map<string, string | null>> {
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'shotrouter-frames-'));
+  const output = (i: number) => path.join(dir, `${i}.jpg`);
+  const dataUri = async (i: number) =>
+    `data:image/jpeg;base64,${(await fs.promises.readFile(output(i))).toString('base64')}`;
   try {
+    // the frames of many clips in each ffmpeg run; when one cannot be read, each alone, to
+    // know which
+    try {
+      const frames = clips.map((clip, i) => ({
+        input: clip.file,
+        atSeconds: clip.seconds / 2,
+        output: output(i),
+        width,
+      }));
+      for (let at = 0; at < frames.length; at += CLIPS_PER_RUN) {
+        await extractFrames(frames.slice(at, at + CLIPS_PER_RUN), signal);
+      }
+      return new Map(
+        await Promise.all(
+          clips.map(
+            async (clip, i): Promise<[string, string | null]> => [clip.id, await dataUri(i)],
+          ),
+        ),
+      );
+    } catch (error) {
+      if (signal?.aborted) throw error;
+    }
     const frames = await Promise.all(
       clips.map(async (clip, i): Promise<[string, string | null]> => {
-        const output = path.join(dir, `${i}.jpg`);
         try {
           await extractFrame({
             input: clip.file,
             atSeconds: clip.seconds / 2,
-            output,
+            output: output(i),
             width,
             ...(signal ? { signal } : {}),
           });
@@ -34,8 +61,7 @@ export async function contactFrames(
           if (signal?.aborted) throw error;
           return [clip.id, null]; // the sheet shows a placeholder; the cut is what matters
         }
-        const data = await fs.promises.readFile(output);
-        return [clip.id, `data:image/jpeg;base64,${data.toString('base64')}`];
+        return [clip.id, await dataUri(i)];
       }),
     );
     return new Map(frames);

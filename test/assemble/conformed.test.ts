@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ConformedFolder } from '../../src/assemble/conformed.ts';
 import { deliverySettings } from '../../src/assemble/settings.ts';
+import { soundSidecarOf } from '../../src/media/sound-sidecar.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-conformed-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -34,5 +35,35 @@ describe('the conformed folder', () => {
     assert.equal(made, 2, 'another key is made anew');
     await folder.prune();
     assert.equal(fs.readdirSync(folder.dir).length, 3, 'no temporary file is left');
+  });
+
+  test('a clip’s sound sidecar comes with it: moved, linked to its twins, pruned with it', async () => {
+    const settings = deliverySettings({
+      size: { width: 160, height: 90 },
+      fps: 24,
+      audio: true,
+    } as Parameters<typeof deliverySettings>[0]);
+    const dir = fs.mkdtempSync(path.join(root, 'sidecars-'));
+    const folder = new ConformedFolder(dir, settings, undefined);
+    // as conformClip does: the sidecar beside the temporary clip, stamped with its time
+    const make = async (temporary: string) => {
+      fs.writeFileSync(temporary, 'conformed bytes');
+      fs.writeFileSync(soundSidecarOf(temporary), 'pcm bytes');
+    };
+    const key = { input: 'a clip with sound' };
+    const [one, two] = await Promise.all([
+      folder.once(`${folder.stem('s01-take1', key)}.mp4`, make),
+      folder.once(`${folder.stem('s01-take2', key)}.mp4`, make),
+    ]);
+    for (const clip of [one.absolute, two.absolute]) {
+      assert.equal(fs.readFileSync(soundSidecarOf(clip), 'utf8'), 'pcm bytes', clip);
+    }
+    const later = new ConformedFolder(dir, settings, undefined);
+    await later.once(path.basename(one.absolute), make);
+    await later.prune();
+    assert.deepEqual(fs.readdirSync(later.dir).sort(), [
+      path.basename(one.absolute),
+      path.basename(soundSidecarOf(one.absolute)),
+    ]);
   });
 });

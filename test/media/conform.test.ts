@@ -7,6 +7,7 @@ import { conformClip, scaledSize } from '../../src/media/conform.ts';
 import { probe } from '../../src/media/probe.ts';
 import {
   facts,
+  ffmpegBytes,
   frameLumas,
   integratedLoudness,
   makeClip,
@@ -351,6 +352,43 @@ describe('conformClip', () => {
     ] as const) {
       assert.equal(fa.audio![key], fb.audio![key], `audio ${key}`);
     }
+  });
+
+  it('copies a picture already in the format (frame for frame), and encodes one that is not', async () => {
+    // drafts: their encoder stores frames in display order, so an end can be cut off by copy
+    const target = { trimFrom: 0, width: 160, height: 90, fps: 24, audio: true, draft: true };
+    const first = out('copy-source.mp4');
+    await conformClip({ ...target, trimSeconds: 1, input: src.ramp30, output: first });
+    const again = out('copy-again.mp4');
+    await conformClip({ ...target, trimSeconds: 0.5, input: first, output: again });
+    const packets = async (file: string) =>
+      (await ffmpegBytes(['-i', file, '-map', '0:v:0', '-c', 'copy', '-f', 'framemd5', '-']))
+        .toString()
+        .split('\n')
+        .filter((line) => line !== '' && !line.startsWith('#'))
+        .map((line) => line.split(',').at(-1)!.trim());
+    const [source, copied] = [await packets(first), await packets(again)];
+    assert.equal(copied.length, 12);
+    assert.deepEqual(copied, source.slice(0, 12), 'the first 12 frames, as stored');
+    // another size, or the final encoding, is encoded: none of its frames is the source's
+    for (const [name, change] of [
+      ['copy-other.mp4', { width: 96 }],
+      ['copy-final.mp4', { draft: false }],
+    ] as const) {
+      const other = out(name);
+      await conformClip({ ...target, ...change, trimSeconds: 0.5, input: first, output: other });
+      const encoded = await packets(other);
+      assert.equal(encoded.length, 12);
+      assert.ok(
+        encoded.every((md5) => !source.includes(md5)),
+        name,
+      );
+    }
+    // and the copy has the codec parameters of drafts encoded from other sources
+    const encodedDraft = out('copy-draft-gray.mp4');
+    await conformClip({ ...target, trimSeconds: 0.5, input: src.gray, output: encodedDraft });
+    const [fa, fb] = [await facts(again), await facts(encodedDraft)];
+    assert.equal(fa.video.extradata, fb.video.extradata);
   });
 
   it('describes what it wrote exactly as ffprobe does', async () => {

@@ -28,7 +28,7 @@ export async function ffmpeg(args: string[]): Promise<string> {
   return stderr;
 }
 
-async function ffmpegBytes(args: string[]): Promise<Buffer> {
+export async function ffmpegBytes(args: string[]): Promise<Buffer> {
   const { stdout } = await exec('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', ...args], {
     encoding: 'buffer',
     maxBuffer: 256 * 1024 * 1024,

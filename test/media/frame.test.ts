@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { extractFrame } from '../../src/media/frame.ts';
+import { extractFrame, extractFrames } from '../../src/media/frame.ts';
 import { facts, makeClip, scratchDir } from './fixtures.ts';
 
 const dir = scratchDir();
@@ -24,6 +25,30 @@ describe('extractFrame', () => {
     await extractFrame({ input: clip, atSeconds: 0.9, output, width: 160 });
     const f = await facts(output);
     assert.deepEqual([f.video.codec_name, f.video.width, f.video.height], ['mjpeg', 160, 90]);
+  });
+
+  it('writes several frames in one run, each as extractFrame writes it alone', async () => {
+    const other = path.join(dir, 'other.mp4');
+    await makeClip(other, { seconds: 0.5, width: 160, height: 90, fps: 30, picture: 'ramp' });
+    const wanted = [
+      { input: clip, atSeconds: 0.5, width: 160 },
+      { input: other, atSeconds: 0.25, width: 80 },
+    ];
+    await extractFrames(
+      wanted.map((frame, i) => ({ ...frame, output: path.join(dir, 'batch', `${i}.jpg`) })),
+    );
+    for (const [i, frame] of wanted.entries()) {
+      const alone = path.join(dir, `alone-${i}.jpg`);
+      await extractFrame({ ...frame, output: alone });
+      assert.deepEqual(await readFile(path.join(dir, 'batch', `${i}.jpg`)), await readFile(alone));
+    }
+    await assert.rejects(
+      extractFrames([
+        { input: clip, atSeconds: 0.5, output: path.join(dir, 'batch', 'fine.jpg') },
+        { input: other, atSeconds: 3, output: path.join(dir, 'batch', 'late.jpg') },
+      ]),
+      { code: 'media_failed', message: /no frame at 3 s/ },
+    );
   });
 
   it('says when there is no frame at that time, or the format is unknown', async () => {

@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict';
+import { copyFile, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { conformClip } from '../../src/media/conform.ts';
 import { joinClips } from '../../src/media/join.ts';
-import { facts, ffmpeg, makeClip, monoSamples, onsetAfter, scratchDir } from './fixtures.ts';
+import { soundSidecarOf } from '../../src/media/sound-sidecar.ts';
+import {
+  facts,
+  ffmpeg,
+  frameLumas,
+  makeClip,
+  monoSamples,
+  onsetAfter,
+  scratchDir,
+} from './fixtures.ts';
 
 const dir = scratchDir();
 const at = (name: string) => path.join(dir, name);
@@ -157,6 +167,85 @@ describe('joinClips', () => {
     const f = await facts(output);
     assert.deepEqual([f.video.codec_name, f.audio?.codec_name], ['prores', 'pcm_s24le']);
     await assertJoined(output, 1.5, [0.25, 1.25]);
+  });
+
+  describe('with sound sidecars', () => {
+    // ramp pictures (each clip's first frame the darkest) with a beep on that first frame
+    const seconds = [0.5, 1, 0.25, 0.75, 0.5];
+    const kept = seconds.map((_, i) => at(`kept${i}.mp4`));
+    before(async () => {
+      await Promise.all(
+        seconds.map(async (length, i) => {
+          const raw = await makeClip(at(`ramp${i}.mp4`), {
+            seconds: length,
+            width: 160,
+            height: 90,
+            fps: 30,
+            picture: 'ramp',
+            audio: { rate: 44100, beepAt: 0 },
+          });
+          await conformClip({
+            input: raw,
+            output: kept[i]!,
+            trimFrom: 0,
+            trimSeconds: length,
+            width: 160,
+            height: 90,
+            fps: 24,
+            audio: true,
+            soundSidecar: true,
+          });
+        }),
+      );
+    });
+
+    it('keeps each clip’s exact sound beside it', async () => {
+      for (const [i, clip] of kept.entries()) {
+        const sidecar = await stat(soundSidecarOf(clip));
+        assert.equal(sidecar.size, seconds[i]! * 48000 * 8, `${clip}: 48 kHz stereo float`);
+      }
+    });
+
+    it('every clip’s beep lands on its first frame in the cut, to the sample', async () => {
+      const output = at('sidecars.mp4');
+      assert.deepEqual(await joinClips({ inputs: kept, output }), {
+        method: 'copy',
+      });
+      const f = await facts(output);
+      assert.equal(Number(f.video.nb_frames), 72);
+      assert.ok(Math.abs(Number(f.audio!.duration) - 3) < 1e-3, `sound ${f.audio!.duration} s`);
+      // the first frame of each clip, found in the picture: the ramp starts again
+      const lumas = await frameLumas(output);
+      const firstFrames = lumas.flatMap((luma, i) =>
+        i === 0 || luma < lumas[i - 1]! - 8 ? [i] : [],
+      );
+      const starts = seconds.map((_, i) => seconds.slice(0, i).reduce((a, b) => a + b, 0));
+      assert.deepEqual(
+        firstFrames,
+        starts.map((t) => Math.round(t * 24)),
+      );
+      const samples = await monoSamples(output);
+      for (const frame of firstFrames) {
+        const onset = onsetAfter(samples, Math.max(0, frame / 24 - 0.01));
+        assert.ok(
+          Math.abs(onset - frame / 24) < 0.002,
+          `frame ${frame} shows at ${frame / 24} s, its beep starts at ${onset} s`,
+        );
+      }
+    });
+
+    it('decodes a clip written again after its sidecar (the sidecar is stale)', async () => {
+      const rewritten = at('rewritten.mp4');
+      await copyFile(kept[1]!, rewritten);
+      await copyFile(soundSidecarOf(kept[1]!), soundSidecarOf(rewritten));
+      // the clip is now the one with a beep at 0.25 s, the sidecar still the old one's sound
+      await copyFile(clips[0]!, rewritten);
+      const { mtimeMs } = await stat(soundSidecarOf(rewritten));
+      await utimes(rewritten, new Date(), new Date(mtimeMs + 1000)); // written a second later
+      const output = at('stale.mp4');
+      await joinClips({ inputs: [kept[0]!, rewritten], output });
+      await assertJoined(output, 1.5, [0, 0.75]);
+    });
   });
 
   it('says what is wrong with its inputs', async () => {

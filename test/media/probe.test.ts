@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
+import { copyFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { probe, probeDetails } from '../../src/media/probe.ts';
@@ -68,6 +69,18 @@ describe('probe', () => {
       [info.videoCodec, info.durationSeconds, info.fps, info.hasAudio],
       ['vp9', 2, 25, false],
     );
+  });
+
+  it('answers again for a file renamed, and afresh for a file written again', async () => {
+    const file = at('moved.mp4');
+    await copyFile(at('clip.mp4'), file);
+    const first = await probe(file);
+    await rename(file, at('moved-again.mp4'));
+    assert.deepEqual(await probe(at('moved-again.mp4')), first);
+    await copyFile(at('upright.mp4'), at('moved-again.mp4'));
+    const rewritten = await probe(at('moved-again.mp4'));
+    assert.equal(rewritten.durationSeconds, 0.5);
+    assert.equal(rewritten.hasAudio, false);
   });
 
   it('fails clearly on files without a picture, or missing', async () => {
