@@ -14,11 +14,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { priceUsd } from '../../src/catalog/price.ts';
+import { PROVIDERS } from '../../src/catalog/schema.ts';
 import { tierOfSize } from '../../src/catalog/tiers.ts';
 import type { EngineEvent, FallbackEvent } from '../../src/engine/index.ts';
 import { prepareRun } from '../../src/engine/index.ts';
 import type { SandboxJob } from '../../src/sandbox/types.ts';
-import { PROVIDERS } from '../../src/catalog/schema.ts';
 import type { AttemptRow } from '../../src/store/store.ts';
 import { sandboxMedia } from '../cache.ts';
 import { listPriceUsd, routeOfJob, type World, world } from './harness.ts';
