@@ -432,7 +432,7 @@ export const PlanSchema = z
         'the stills to generate (storyboard `images:` with `generate`), in the order written; absent when there are none',
       ),
     total: PlanTotalSchema.describe(
-      'USD of every take of every shot and of every still in `images`; estimated wall time of the whole run',
+      'USD of every take of every shot, of every still in `images` and of every step in `speech`; estimated wall time of the whole run',
     ),
     cost_range: z
       .object({
