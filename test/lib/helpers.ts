@@ -1,8 +1,11 @@
 /** Shared by the library and server tests: temp folders, a paying fake registry, PNG bytes. */
+
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runFfmpeg } from '../../src/media/index.ts';
 import { createStandInRegistry } from '../../src/providers/registry.ts';
 import { FakeProvider } from '../engine/fake-provider.ts';
 
@@ -37,3 +40,18 @@ export const JPEG_HEAD = Buffer.from(
   '/9j/4AAQSkZJRgABAgAAAQABAAD//gAQTGF2YzU5LjM3LjEwMAD/2wBDAAgUFBcUFxsbGxsbGyAeICEhISAgICAhISEkJCQqKiokJCQhISQkKCgqKi4vLisrKisvLzIyMjw8OTlGRkhWVmf/xABMAAEBAAAAAAAAAAAAAAAAAAAABgEBAQAAAAAAAAAAAAAAAAAABgcQAQAAAAAAAAAAAAAAAAAAAAARAQAAAAAAAAAAAAAAAAAAAAD/wAARCAAIAAgDASIAAhEAAxEA/9oADAMBAAIRAxEAPwCLAFF/f//Z',
   'base64',
 );
+
+/** Mean level of the cut's sound from `start` for `seconds`, in dB. */
+export async function meanVolume(file: string, start: number, seconds: number): Promise<number> {
+  const lines: string[] = [];
+  await runFfmpeg(
+    [
+      ...['-loglevel', 'info', '-ss', String(start), '-t', String(seconds), '-i', file],
+      ...['-vn', '-af', 'volumedetect', '-f', 'null', '-'],
+    ],
+    { onStderrLine: (line) => lines.push(line) },
+  );
+  const line = lines.find((l) => l.includes('mean_volume:'));
+  assert.ok(line, 'volumedetect reports a mean volume');
+  return Number.parseFloat(line.split('mean_volume:')[1]!);
+}

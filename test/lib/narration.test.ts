@@ -9,9 +9,9 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type NarrationTake, readNarrationTakes } from '../../src/assemble/index.ts';
 import { catalog, loadStoryboard, plan, run, ShotrouterError } from '../../src/index.ts';
-import { probe, runFfmpeg } from '../../src/media/index.ts';
+import { probe } from '../../src/media/index.ts';
 import { autoShotSeconds } from '../../src/storyboard/narration.ts';
-import { TEMP_DIRS, tempDir } from './helpers.ts';
+import { meanVolume, TEMP_DIRS, tempDir } from './helpers.ts';
 
 const models = catalog();
 after(() => {
@@ -38,21 +38,6 @@ shots:
     duration: auto
     narration: { text: "One more night, old friend.", speaker: keeper }
 `;
-
-/** Mean level of the cut's sound from `start` for `seconds`, in dB. */
-async function meanVolume(file: string, start: number, seconds: number): Promise<number> {
-  const lines: string[] = [];
-  await runFfmpeg(
-    [
-      ...['-loglevel', 'info', '-ss', String(start), '-t', String(seconds), '-i', file],
-      ...['-vn', '-af', 'volumedetect', '-f', 'null', '-'],
-    ],
-    { onStderrLine: (line) => lines.push(line) },
-  );
-  const line = lines.find((l) => l.includes('mean_volume:'));
-  assert.ok(line, 'volumedetect reports a mean volume');
-  return Number.parseFloat(line.split('mean_volume:')[1]!);
-}
 
 describe('narration in a preview', () => {
   const dir = tempDir('narrated');

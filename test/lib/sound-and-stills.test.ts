@@ -11,10 +11,10 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readNarrationTakes } from '../../src/assemble/index.ts';
 import { catalog, loadStoryboard, plan, run } from '../../src/index.ts';
-import { probe, runFfmpeg } from '../../src/media/index.ts';
+import { probe } from '../../src/media/index.ts';
 import type { RunReport } from '../../src/report/types.ts';
 import { autoShotSeconds } from '../../src/storyboard/narration.ts';
-import { TEMP_DIRS, tempDir } from './helpers.ts';
+import { meanVolume, TEMP_DIRS, tempDir } from './helpers.ts';
 
 const models = catalog();
 after(() => {
@@ -44,21 +44,6 @@ shots:
     prompt: gulls over the water
     duration: 3
 `;
-
-/** Mean level of the cut's sound from `start` for `seconds`, in dB. */
-async function meanVolume(file: string, start: number, seconds: number): Promise<number> {
-  const lines: string[] = [];
-  await runFfmpeg(
-    [
-      ...['-loglevel', 'info', '-ss', String(start), '-t', String(seconds), '-i', file],
-      ...['-vn', '-af', 'volumedetect', '-f', 'null', '-'],
-    ],
-    { onStderrLine: (line) => lines.push(line) },
-  );
-  const line = lines.find((l) => l.includes('mean_volume:'));
-  assert.ok(line, 'volumedetect reports a mean volume');
-  return Number.parseFloat(line.split('mean_volume:')[1]!);
-}
 
 describe('a narrated preview with a music bed and a generated still', () => {
   const dir = tempDir('sound-stills');
