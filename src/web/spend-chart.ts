@@ -8,6 +8,8 @@ import { money, type Overview } from './api.ts';
 const W = 560;
 const H = 140;
 const PAD = { left: 52, right: 12, top: 12, bottom: 24 };
+/** the least height between two labels on the axis that keeps them apart */
+const LABEL_GAP = 12;
 
 export function SpendChart(props: { points: Overview['spend_over_time']; budget: number | null }) {
   const points = props.points.map((p) => ({ t: Date.parse(p.at), usd: p.usd }));
@@ -43,7 +45,13 @@ export function SpendChart(props: { points: Overview['spend_over_time']; budget:
         <text class="label" x=${W - PAD.right} y=${y(props.budget) - 4} text-anchor="end">budget ${money(props.budget)}</text>`
       }
       <path class="spend-line" d=${d} />
-      ${last > 0 && html`<text class="label" x=${PAD.left - 6} y=${y(last) + 4} text-anchor="end">${money(last)}</text>`}
+      ${
+        last > 0 &&
+        (y(0) - y(last) >= LABEL_GAP
+          ? html`<text class="label" x=${PAD.left - 6} y=${y(last) + 4} text-anchor="end">${money(last)}</text>`
+          : // too close to the $0 label on the axis: said above the line's end instead
+            html`<text class="label" x=${W - PAD.right} y=${y(last) - 4} text-anchor="end">${money(last)}</text>`)
+      }
       <text class="label" x=${PAD.left - 6} y=${y(0) + 4} text-anchor="end">$0</text>
       <text class="label" x=${PAD.left} y=${H - 6}>${new Date(start).toLocaleTimeString()}</text>
       <text class="label" x=${W - PAD.right} y=${H - 6} text-anchor="end">${new Date(end).toLocaleTimeString()}</text>
