@@ -13,10 +13,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCatalog } from '../src/catalog/load.ts';
-import { PROVIDERS } from '../src/catalog/schema.ts';
 import type { CommandArgs, CommandIO } from '../src/cli/command.ts';
 import { catalogFromArgs, storyboardFromArgs, writeJson } from '../src/cli/shared.ts';
 import { plan as planOnCommandLine } from '../src/lib/plan.ts';
+import { CREDENTIAL_PROVIDERS } from '../src/providers/credentials.ts';
 import { planStoryboard } from '../src/router/plan.ts';
 import { PRIORITY_WEIGHT } from '../src/router/score.ts';
 import type { Plan } from '../src/router/types.ts';
@@ -159,7 +159,7 @@ function binNodeFlags(): string[] {
 
 const CASES: Array<[string, string[]]> = [
   ['no credentials', []],
-  ['every provider configured', ['--providers', PROVIDERS.join(',')]],
+  ['every provider configured', ['--providers', CREDENTIAL_PROVIDERS.join(',')]],
 ];
 
 /**

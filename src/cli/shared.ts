@@ -1,11 +1,11 @@
 /** Flag handling shared by several commands. */
 import path from 'node:path';
 import type { Catalog } from '../catalog/load.ts';
-import { PROVIDERS } from '../catalog/schema.ts';
 import { InvalidInputError, ShotrouterError } from '../errors.ts';
 import { foreignFormatHint } from '../import/index.ts';
 import { catalog as userCatalog } from '../lib/catalog.ts';
 import { plan as makePlan } from '../lib/plan.ts';
+import { CREDENTIAL_PROVIDERS } from '../providers/credentials.ts';
 import { isPostgresUrl } from '../store/postgres.ts';
 import { LIMITS } from '../storyboard/check.ts';
 import { loadStoryboard } from '../storyboard/load.ts';
@@ -108,11 +108,12 @@ export function providersFromArgs(args: CommandArgs): string[] | undefined {
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
-  const unknown = list.filter((p) => !(PROVIDERS as readonly string[]).includes(p));
+  // every provider credentials can name: the video providers and ElevenLabs (voices only)
+  const unknown = list.filter((p) => !(CREDENTIAL_PROVIDERS as readonly string[]).includes(p));
   if (unknown.length > 0) {
     throw new ShotrouterError(
       'usage',
-      `--providers takes provider ids (${PROVIDERS.join(', ')}); unknown: ${unknown.join(', ')}`,
+      `--providers takes provider ids (${CREDENTIAL_PROVIDERS.join(', ')}); unknown: ${unknown.join(', ')}`,
     );
   }
   return list;

@@ -171,6 +171,18 @@ test('credentials steer: the plan records its providers, and --providers replays
   assert.equal((await cli(['plan', EXAMPLES[0]!, '--providers', 'nope'])).code, 64);
 });
 
+test('a plan whose voices need ElevenLabs replays with --providers too', async () => {
+  const narrated = path.join(REPO, 'examples', 'narrated.yaml');
+  const env = { ELEVENLABS_API_KEY: 'test-eleven', OPENAI_API_KEY: 'test-openai' };
+  const steered = await cli(['plan', narrated, '--json'], env);
+  const plan = JSON.parse(steered.stdout) as Plan;
+  assert.deepEqual(plan.providers, ['elevenlabs', 'openai']);
+  const replay = await cli(['plan', narrated, '--json', '--providers', 'elevenlabs,openai']);
+  assert.equal(replay.code, steered.code);
+  assert.equal(replay.stdout, steered.stdout, 'same inputs, same plan, without the keys');
+  assert.doesNotMatch(steered.stdout, /test-eleven|test-openai/);
+});
+
 describe('errors and usage', () => {
   test('an invalid storyboard: exit 1 with file:line:col for every problem', async () => {
     const file = path.join(dir, 'bad.yaml');
