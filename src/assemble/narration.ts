@@ -6,30 +6,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { VoiceClip } from '../media/index.ts';
+import type { NarrationReport } from '../report/types.ts';
 
 /** The run folder's subfolder of narration audio, and its list. */
 export const NARRATION_DIR = 'narration';
 export const NARRATION_LIST = 'narration.json';
 
-/** One voice line of a shot (its narration, or a dialogue line voiced by TTS) as made. */
-export interface NarrationTake {
-  shot: string;
-  /** absent in lists written before dialogue could be voiced: `narration` */
-  kind?: 'narration' | 'dialogue';
-  /** for dialogue: the line's index in the shot's `audio.dialogue` */
-  line?: number;
-  /** seconds after the shot's start where it is heard (absent: 0) */
-  offset?: number;
-  speaker: string;
-  /** relative to the run folder */
-  file: string;
-  /** seconds of speech */
-  seconds: number;
-  /** what read it: `flite:<voice>` for a preview, else `<model>:<provider>:<voice>` */
-  voice: string;
-  /** USD the provider billed for it at list price (0 for a preview's, and for one made earlier) */
-  cost_usd: number;
-}
+/**
+ * One voice line of a shot (its narration, or a dialogue line voiced by TTS) as made: the
+ * entries of `narration.json`, which the report repeats as they are.
+ */
+export type NarrationTake = NarrationReport;
 
 /** The narration made for the run in `dir`; empty when none was. */
 export function readNarrationTakes(dir: string): NarrationTake[] {

@@ -137,20 +137,26 @@ export interface AudioReport {
   shots: Array<{ id: string; sources: string[] }>;
 }
 
-/** One shot's narration in the report: who read it, with what, how long, at what cost. */
+/**
+ * One voice line of a shot in the report (its narration, or a dialogue line voiced by TTS), as
+ * made: who read it, with what, how long, at what cost (the entries of `narration/narration.json`).
+ */
 export interface NarrationReport {
   shot: string;
-  /** `dialogue`: a line of the shot's `audio.dialogue` voiced by TTS (absent: narration) */
+  /** absent in lists written before dialogue could be voiced: `narration` */
   kind?: 'narration' | 'dialogue';
+  /** for dialogue: the line's index in the shot's `audio.dialogue` */
   line?: number;
-  /** seconds after the shot's start where it is heard */
+  /** seconds after the shot's start where it is heard (absent: 0) */
   offset?: number;
   speaker: string;
   /** relative to the run folder */
   file: string;
+  /** seconds of speech */
   seconds: number;
-  /** `flite:slt` for a preview, else `<model>:<provider>:<voice>` */
+  /** what read it: `flite:<voice>` for a preview, else `<model>:<provider>:<voice>` */
   voice: string;
+  /** USD the provider billed for it at list price (0 for a preview's, and for one made earlier) */
   cost_usd: number;
 }
 
