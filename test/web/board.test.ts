@@ -5,62 +5,33 @@
  * screenshot of each step is kept in test-artifacts/web/.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { type Listening, listen } from '../../src/server/listen.ts';
-
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const WEB = path.join(REPO, 'dist/web');
-const ARTIFACTS = path.join(REPO, 'test-artifacts/web');
-const CHROMIUM = '/usr/bin/chromium';
+import {
+  type BoardBrowser,
+  launchBoardBrowser,
+  REPO,
+  snap as snapPage,
+  until as untilTrue,
+  WEB,
+} from './browser.ts';
 
 let server: Listening;
-let context: BrowserContext;
+let browser: BoardBrowser;
 let page: Page;
 const temp: string[] = [];
-const pageErrors: string[] = [];
 
-/** Polls a page expression until it is true (the board's CSP forbids waitForFunction's eval). */
-async function until(expression: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await page.evaluate(expression))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${expression}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const until = (expression: string, timeoutMs?: number) => untilTrue(page, expression, timeoutMs);
 
-async function snap(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
-}
+const snap = (name: string) => snapPage(page, name);
 
 before(async () => {
-  assert.ok(
-    fs.existsSync(CHROMIUM),
-    `no ${CHROMIUM}: install Debian's Chromium (apt-get install -y chromium)`,
-  );
-  if (!fs.existsSync(path.join(WEB, 'index.html'))) {
-    execFileSync(
-      process.execPath,
-      [
-        path.join(REPO, 'node_modules/vite/bin/vite.js'),
-        'build',
-        '--config',
-        'vite.config.ts',
-        '--logLevel',
-        'warn',
-      ],
-      { cwd: REPO },
-    );
-  }
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   const projects = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-board-'));
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-chromium-'));
-  temp.push(projects, profile);
+  temp.push(projects);
   // the examples as shipped, but delivered small: the board is what is tested, not 1080p renders
   const examples = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-board-examples-'));
   temp.push(examples);
@@ -77,29 +48,12 @@ before(async () => {
     examplesDir: examples,
     env: {},
   });
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1440, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.setDefaultTimeout(30_000);
+  browser = await launchBoardBrowser();
+  page = browser.page;
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close();
   for (const dir of temp) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -210,6 +164,6 @@ describe('the web board', () => {
     const picked = report.shots.find((s) => s.id === 's07')!;
     assert.equal(picked.take, 2);
     assert.equal(picked.picked, true);
-    assert.deepEqual(pageErrors, [], 'no script errors on the page');
+    assert.deepEqual(browser.pageErrors, [], 'no script errors on the page');
   });
 });

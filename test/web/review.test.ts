@@ -9,21 +9,21 @@
  * test-artifacts/web/ (as board.test.ts's).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startSandbox } from '../../src/sandbox/index.ts';
 import { type Listening, listen } from '../../src/server/listen.ts';
 import { hashToken } from '../../src/server/security.ts';
-
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const WEB = path.join(REPO, 'dist/web');
-const ARTIFACTS = path.join(REPO, 'test-artifacts/web');
-const CHROMIUM = '/usr/bin/chromium';
+import {
+  type BoardBrowser,
+  launchBoardBrowser,
+  snap as snapPage,
+  until as untilTrue,
+  WEB,
+} from './browser.ts';
 
 const STORYBOARD = `version: 1
 title: Review room
@@ -51,23 +51,13 @@ shots:
 
 let sandbox: Awaited<ReturnType<typeof startSandbox>>;
 let server: Listening;
-let context: BrowserContext;
+let browser: BoardBrowser;
 let page: Page;
 const temp: string[] = [];
-const pageErrors: string[] = [];
 
-async function snap(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
-}
+const snap = (name: string) => snapPage(page, name);
 
-/** Polls a page expression until it is true (the board's CSP forbids waitForFunction's eval). */
-async function until(expression: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await page.evaluate(expression))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${expression}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const until = (expression: string, timeoutMs?: number) => untilTrue(page, expression, timeoutMs);
 
 async function apiJson<T>(route: string, init: RequestInit = {}): Promise<T> {
   const response = await fetch(new URL(route, server.url), init);
@@ -86,18 +76,8 @@ async function newProject(): Promise<string> {
 }
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM), `no ${CHROMIUM}: install Debian's Chromium`);
-  if (!fs.existsSync(path.join(WEB, 'index.html'))) {
-    execFileSync(
-      process.execPath,
-      [path.join(REPO, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.config.ts'],
-      { cwd: REPO },
-    );
-  }
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   const projects = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-review-'));
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-chromium-'));
-  temp.push(projects, profile);
+  temp.push(projects);
   sandbox = await startSandbox({ latencyMs: [50, 150], seed: 7 });
   server = await listen({
     projectsDir: projects,
@@ -105,27 +85,12 @@ before(async () => {
     webDir: WEB,
     env: { SHOTROUTER_SANDBOX_URL: sandbox.url },
   });
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1440, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.setDefaultTimeout(30_000);
+  browser = await launchBoardBrowser();
+  page = browser.page;
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close();
   await sandbox?.close();
   for (const dir of temp) fs.rmSync(dir, { recursive: true, force: true });
@@ -263,7 +228,7 @@ describe('the review room', () => {
     const bytes = Buffer.from(await zip.arrayBuffer());
     assert.equal(bytes.subarray(0, 2).toString(), 'PK');
     await snap('15-review-package');
-    assert.deepEqual(pageErrors, [], 'no script errors on the page');
+    assert.deepEqual(browser.pageErrors, [], 'no script errors on the page');
   });
 
   test('an unknown project is a “not found” page with a way back', async () => {
