@@ -25,7 +25,7 @@ export {
   extractFrames,
   extractStrip,
 } from './frame.ts';
-export { type JoinOptions, joinClips } from './join.ts';
+export { type JoinOptions, joinClips, type PrepareSoundOptions, prepareCutSound } from './join.ts';
 export { type MixOptions, type MusicBed, mixSoundtrack, type VoiceClip } from './mix.ts';
 export {
   type PreviewOptions,

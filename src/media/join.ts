@@ -15,8 +15,8 @@
  * stay in sync to the sample over any number of clips. Encoding 100 s of AAC costs about 1 s
  * on one core: most of a join's time.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ShotrouterError } from '../errors.ts';
@@ -32,11 +32,21 @@ import {
 } from './encoding.ts';
 import { allOrAbort, localFile, runFfmpeg } from './ffmpeg.ts';
 import { withTempDir, writeAtomically } from './files.ts';
-import { loudnessFilter, loudnessProblem } from './loudness.ts';
+import { loudnessFilter, loudnessProblem, TRUE_PEAK_DBTP } from './loudness.ts';
 import { type IsoTrack, readIsoTracks } from './mp4.ts';
 import { probe } from './probe.ts';
+import { SAMPLE_TO_TRUE_PEAK_MARGIN_DB } from './r128.ts';
 import { AUDIO_RATE } from './rate.ts';
-import { SIDECAR_FORMAT, SIDECAR_FRAME_BYTES, validSidecar } from './sound-sidecar.ts';
+import {
+  type MissingPiece,
+  measureCutSound,
+  prepareGridSound,
+  primingSeconds,
+  readCutSound,
+  type SoundPiece,
+  writeGridSound,
+} from './sound-grid.ts';
+import { SIDECAR_FORMAT, validSidecar } from './sound-sidecar.ts';
 
 export interface JoinOptions {
   inputs: string[];
@@ -56,6 +66,17 @@ export interface JoinOptions {
    * set by one gain (see loudness.ts), so the clips keep their levels relative to each other.
    */
   loudnessLufs?: number;
+  /**
+   * A folder where the cut's AAC sound is kept in segments between joins (sound-grid.ts): a
+   * join again encodes only the segments whose sound changed. Default: none kept.
+   */
+  soundCache?: string;
+  /**
+   * With `soundCache` and `loudnessLufs`: the cut may keep the gain its cached segments were
+   * made at (as its clips landed) when that is within this many dB of the exact one, rather
+   * than encoding its sound again (sound-grid.ts). Default: the exact gain.
+   */
+  loudnessToleranceDb?: number;
 }
 
 export async function joinClips(opts: JoinOptions): Promise<{ method: 'copy' | 'encode' }> {
@@ -125,14 +146,8 @@ async function joinByCopy(clips: Clip[], codec: VideoCodec, opts: JoinOptions): 
   // Clip boundaries on the joined timeline, in ticks of the (shared) video timescale; every
   // clip's length in microseconds and in samples is a difference of rounded boundaries, so
   // rounding never accumulates.
-  const boundaries = [0];
-  for (const clip of clips) boundaries.push(boundaries.at(-1)! + clip.video.duration);
-  const spans = (unitsPerSecond: number) =>
-    clips.map((_, i) => {
-      const at = (ticks: number) => Math.round((ticks * unitsPerSecond) / timescale);
-      return at(boundaries[i + 1]!) - at(boundaries[i]!);
-    });
-  const micros = spans(1_000_000);
+  const durations = clips.map((clip) => clip.video.duration);
+  const micros = spans(durations, timescale, 1_000_000);
 
   await withTempDir(async (dir) => {
     const list = path.join(dir, 'clips.ffconcat');
@@ -147,38 +162,33 @@ async function joinByCopy(clips: Clip[], codec: VideoCodec, opts: JoinOptions): 
     );
     // -copyts: without it ffmpeg shifts the whole input by the first clip's audio priming
     // (21 ms), putting the picture late against the separately made sound
-    const picture = ['-copyts', '-f', 'concat', '-safe', '0', '-i', list, '-map', '0:v:0'];
-    if (!clips.some((clip) => clip.hasAudio)) {
-      await writeAtomically(output, (temporary) =>
-        runFfmpeg([...picture, '-c', 'copy', ...containerArgs(opts.tags), '-y', temporary], {
-          signal,
-        }),
-      );
-      return;
-    }
-    // The picture is copied while the sound is measured and encoded (most of the work, on
-    // another core); then both are copied into the result.
-    const ext = path.extname(output);
-    const [joinedPicture, joinedSound] = await allOrAbort(
-      [
-        async (taskSignal) => {
-          const file = path.join(dir, `picture${ext}`);
-          await runFfmpeg([...picture, '-c', 'copy', '-y', file], { signal: taskSignal });
-          return file;
-        },
-        async (taskSignal) => {
-          const file = path.join(dir, `sound${ext}`);
-          await encodeCutSound(clips, spans(AUDIO_RATE), encoding, file, dir, opts, taskSignal);
-          return file;
-        },
-      ],
-      signal,
-    );
+    const picture = ['-copyts', '-f', 'concat', '-safe', '0', '-i', list];
+    const sound = clips.some((clip) => clip.hasAudio)
+      ? await cutSound(clips, spans(durations, timescale, AUDIO_RATE), encoding, dir, opts, signal)
+      : undefined;
+    // one pass over the picture: copied from the clips beside the sound made above
+    const soundInput =
+      sound === undefined
+        ? []
+        : [
+            // the sound's first packet is encoder priming; starting it that much early makes
+            // the muxer write an edit list that skips it, so both start at zero
+            ...(sound.primed ? ['-itsoffset', String(-primingSeconds)] : []),
+            ...['-i', sound.file],
+          ];
+    const maps = ['-map', '0:v:0', ...(sound === undefined ? [] : ['-map', '1:a:0'])];
+    if (sound?.bitstreamFilter !== undefined) maps.push('-bsf:a', sound.bitstreamFilter);
     await writeAtomically(output, (temporary) =>
       runFfmpeg(
         [
-          ...['-i', joinedPicture!, '-i', joinedSound!, '-map', '0:v:0', '-map', '1:a:0'],
-          ...['-c', 'copy', ...containerArgs(opts.tags), '-y', temporary],
+          ...picture,
+          ...soundInput,
+          ...maps,
+          '-c',
+          'copy',
+          ...containerArgs(opts.tags),
+          '-y',
+          temporary,
         ],
         { signal },
       ),
@@ -187,27 +197,161 @@ async function joinByCopy(clips: Clip[], codec: VideoCodec, opts: JoinOptions): 
 }
 
 /**
- * The cut's sound, `samples` of each clip in order, set to the loudness asked for and encoded
- * once into `file` as the result's sound track.
+ * Each clip's length in `unitsPerSecond`, given their durations in ticks of `timescale`: each a
+ * difference of rounded boundaries on the joined timeline, so rounding never accumulates.
  */
-async function encodeCutSound(
+function spans(durations: number[], timescale: number, unitsPerSecond: number): number[] {
+  let boundary = 0;
+  let at = 0;
+  return durations.map((ticks) => {
+    boundary += ticks;
+    const next = Math.round((boundary * unitsPerSecond) / timescale);
+    const span = next - at;
+    at = next;
+    return span;
+  });
+}
+
+export interface PrepareSoundOptions {
+  /** the cut in order: each place's conformed clip, or the frames it will span if not made yet */
+  entries: ReadonlyArray<{ clip: string } | { frames: number }>;
+  /** the file the cut will be joined into (its extension and `codec` fix the sound's encoding) */
+  output: string;
+  codec?: VideoCodec;
+  loudnessLufs?: number;
+  loudnessToleranceDb?: number;
+  /** the join's soundCache */
+  soundCache: string;
+  /** at most this many ffmpeg processes (default one: clips are still being made) */
+  processes?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * While a cut's clips are still being made, encodes ahead the sound of the cut that is known
+ * (sound-grid.ts), at the loudness gain the known sound calls for, into the cache the join
+ * will read: the join then encodes only around the clips that came last. Clips joined by
+ * encode, or without sidecars, are left to the join. Returns how many segments it encoded.
+ */
+export async function prepareCutSound(opts: PrepareSoundOptions): Promise<{ encoded: number }> {
+  const nothing = { encoded: 0 };
+  const read = await Promise.all(
+    opts.entries.map((entry) => ('clip' in entry ? readClip(entry.clip) : undefined)),
+  );
+  const landed = read.filter((clip): clip is Clip => clip !== undefined);
+  const first = landed[0];
+  const codec = first && codecOfSampleEntry(first.video.sampleEntryType);
+  if (first === undefined || codec === undefined || copyableCodec(landed) !== codec) return nothing;
+  if (opts.codec !== undefined && opts.codec !== codec) return nothing;
+  const encoding = encodingFor(codec, opts.output);
+  if (encoding.audioProbeName !== 'aac') return nothing;
+  const durations = opts.entries.map((entry, i) =>
+    'clip' in entry ? read[i]!.video.duration : entry.frames * first.video.sampleDelta,
+  );
+  const samples = spans(durations, first.video.timescale, AUDIO_RATE);
+  const pieces = await Promise.all(
+    read.map(async (clip, i): Promise<SoundPiece | MissingPiece> => {
+      const count = samples[i]!;
+      if (clip === undefined) return { missing: true, samples: count };
+      if (!clip.hasAudio) return { file: undefined, samples: count, identity: 'silence' };
+      const sidecar = await validSidecar(clip.file, count);
+      return sidecar === undefined
+        ? { missing: true, samples: count }
+        : { file: sidecar, samples: count, identity: await fileIdentity(sidecar) };
+    }),
+  );
+  if (!pieces.some((piece) => 'file' in piece && piece.file !== undefined)) return nothing;
+  let gainDb: number | undefined;
+  if (opts.loudnessLufs !== undefined) {
+    const measured = await measureCutSound(pieces, opts.soundCache, opts.signal);
+    if (Number.isFinite(measured.integrated)) {
+      gainDb = opts.loudnessLufs - measured.integrated;
+      // a gain the limiter would shape is the join's to apply, over the whole cut
+      if (measured.samplePeakDb + gainDb + SAMPLE_TO_TRUE_PEAK_MARGIN_DB > TRUE_PEAK_DBTP) {
+        return nothing;
+      }
+    }
+  }
+  return withTempDir((workDir) =>
+    prepareGridSound({
+      pieces,
+      audioArgs: encoding.audioArgs,
+      ...(gainDb === undefined ? {} : { gainDb }),
+      ...(opts.loudnessToleranceDb === undefined
+        ? {}
+        : { gainToleranceDb: opts.loudnessToleranceDb }),
+      cacheDir: opts.soundCache,
+      workDir,
+      processes: opts.processes ?? 1,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    }),
+  );
+}
+
+/**
+ * The cut's sound, `samples` of each clip in order, set to the loudness asked for, as a file
+ * the result's sound track is copied from. AAC is encoded on the cut's grid in segments kept
+ * in `opts.soundCache` (sound-grid.ts), so a join again re-encodes only what changed; other
+ * codecs (PCM) are written whole. `primed`: the file starts with one AAC priming packet.
+ */
+async function cutSound(
   clips: Clip[],
   samples: number[],
   encoding: Encoding,
-  file: string,
   dir: string,
   opts: JoinOptions,
-  signal: AbortSignal,
-): Promise<void> {
-  const total = samples.reduce((sum, n) => sum + n, 0);
+  signal: AbortSignal | undefined,
+): Promise<{ file: string; primed: boolean; bitstreamFilter?: string }> {
   const perRun = Math.max(2, opts.soundInputsPerRun ?? 200);
-  const pcm = path.join(dir, 'sound.pcm');
-  await writeCutSound(clips, samples, pcm, perRun, dir, signal);
-  const input = [...SIDECAR_FORMAT, '-i', pcm];
-  const gain =
-    opts.loudnessLufs === undefined
-      ? undefined
-      : await loudnessFilter(input, '[0:a:0]anull[sound]', 'sound', opts.loudnessLufs, signal);
+  const pieces = await cutSoundPieces(clips, samples, perRun, dir, signal);
+  const cacheDir = opts.soundCache ?? path.join(dir, 'sound-cache');
+  const total = samples.reduce((sum, n) => sum + n, 0);
+  let pcm: string | undefined;
+  const cutPcm = async () => {
+    if (pcm === undefined) {
+      pcm = path.join(dir, 'sound.pcm');
+      await pipeline(readCutSound(pieces, 0, total, signal), createWriteStream(pcm));
+    }
+    return pcm;
+  };
+  let gain: string | undefined;
+  if (opts.loudnessLufs !== undefined) {
+    const measured = await measureCutSound(pieces, cacheDir, signal);
+    if (Number.isFinite(measured.integrated)) {
+      const db = opts.loudnessLufs - measured.integrated;
+      // the same gain and the same test as prepareCutSound, so prepared segments are used
+      gain =
+        measured.samplePeakDb + db + SAMPLE_TO_TRUE_PEAK_MARGIN_DB <= TRUE_PEAK_DBTP
+          ? `volume=${db.toFixed(2)}dB`
+          : // near the ceiling: measure the true peak, and limit if the gain would pass it
+            await loudnessFilter(
+              [...SIDECAR_FORMAT, '-i', await cutPcm()],
+              '[0:a:0]anull[sound]',
+              'sound',
+              opts.loudnessLufs,
+              signal,
+            );
+    }
+  }
+  const plainGain = gain === undefined ? undefined : /^volume=(-?[\d.]+)dB$/.exec(gain);
+  if (encoding.audioProbeName === 'aac' && (gain === undefined || plainGain !== null)) {
+    const file = path.join(dir, 'sound.aac');
+    const { trimEnd } = await writeGridSound({
+      pieces,
+      audioArgs: encoding.audioArgs,
+      ...(plainGain ? { gainDb: Number(plainGain[1]) } : {}),
+      ...(opts.loudnessToleranceDb === undefined
+        ? {}
+        : { gainToleranceDb: opts.loudnessToleranceDb }),
+      cacheDir,
+      output: file,
+      workDir: dir,
+      ...(signal ? { signal } : {}),
+    });
+    return { file, primed: true, bitstreamFilter: trimEnd };
+  }
+  // PCM sound, or a gain the limiter shapes over the whole cut: encoded in one piece
+  const file = path.join(dir, `sound${path.extname(opts.output)}`);
   const filters =
     gain === undefined
       ? []
@@ -218,77 +362,90 @@ async function encodeCutSound(
         ];
   await runFfmpeg(
     [
-      ...input,
+      ...[...SIDECAR_FORMAT, '-i', await cutPcm()],
       ...filters,
       ...encoding.audioArgs,
       ...['-ar', String(AUDIO_RATE), '-ac', '2', '-y', file],
     ],
-    { signal, mediaSeconds: total / AUDIO_RATE },
+    { ...(signal ? { signal } : {}), mediaSeconds: total / AUDIO_RATE },
   );
+  return { file, primed: false };
 }
 
 /**
- * Writes the cut's sound to `file` as raw PCM (the sidecar format): each clip's `samples`
- * in order, from its sidecar when it has a valid one, silence when it has no sound, else
- * decoded (consecutive such clips in one ffmpeg run of at most `perRun` inputs).
+ * The cut's sound as pieces (sound-grid.ts): each clip's `samples`, from its sidecar when it
+ * has a valid one, silence when it has no sound, else decoded into `dir` (consecutive such
+ * clips in one ffmpeg run of at most `perRun` inputs).
  */
-async function writeCutSound(
+async function cutSoundPieces(
   clips: Clip[],
   samples: number[],
-  file: string,
   perRun: number,
   dir: string,
   signal: AbortSignal | undefined,
-): Promise<void> {
+): Promise<SoundPiece[]> {
   const sidecars = await Promise.all(
     clips.map((clip, i) => (clip.hasAudio ? validSidecar(clip.file, samples[i]!) : undefined)),
   );
-  // the pieces of the sound in order: a file of raw PCM, or a count of silent samples
-  const pieces: Array<string | number> = [];
+  const pieces: SoundPiece[] = [];
   const decodes: Array<{ at: number; group: SoundSource[] }> = [];
-  clips.forEach((clip, i) => {
+  for (const [i, clip] of clips.entries()) {
     const sidecar = sidecars[i];
-    if (!clip.hasAudio) pieces.push(samples[i]!);
-    else if (sidecar !== undefined) pieces.push(sidecar);
-    else {
+    const count = samples[i]!;
+    if (!clip.hasAudio) {
+      pieces.push({ file: undefined, samples: count, identity: 'silence' });
+    } else if (sidecar !== undefined) {
+      pieces.push({ file: sidecar, samples: count, identity: await fileIdentity(sidecar) });
+    } else {
       const open = decodes.at(-1);
-      const source = { file: clip.file, samples: samples[i]! };
-      if (open !== undefined && open.at === pieces.length - 1 && open.group.length < perRun) {
+      const source = { file: clip.file, samples: count };
+      const identity = `decoded ${count} from ${await fileIdentity(clip.file)}`;
+      if (
+        open !== undefined &&
+        open.at + open.group.length === pieces.length &&
+        open.group.length < perRun
+      ) {
         open.group.push(source);
       } else {
         decodes.push({ at: pieces.length, group: [source] });
-        pieces.push('');
       }
+      pieces.push({ file: '', samples: count, identity });
     }
-  });
-  await allOrAbort(
-    decodes.map(({ at, group }, g) => async (groupSignal) => {
-      const decoded = path.join(dir, `decoded-${g}.pcm`);
+  }
+  const decoded = await allOrAbort(
+    decodes.map(({ group }, g) => async (groupSignal) => {
+      const file = path.join(dir, `decoded-${g}.pcm`);
       const sound = soundGraph(group, 0);
       await runFfmpeg(
         [
           ...sound.inputs,
           ...['-filter_complex', sound.graph, '-map', '[sound]'],
-          ...['-c:a', 'pcm_f32le', ...SIDECAR_FORMAT, '-y', decoded],
+          ...['-c:a', 'pcm_f32le', ...SIDECAR_FORMAT, '-y', file],
         ],
         { signal: groupSignal },
       );
-      pieces[at] = decoded;
+      return file;
     }),
     signal,
   );
-  await pipeline(async function* () {
-    const zeros = Buffer.alloc(SIDECAR_FRAME_BYTES * AUDIO_RATE);
-    for (const piece of pieces) {
-      if (typeof piece === 'string') {
-        yield* createReadStream(piece, { highWaterMark: 1 << 20, signal });
-        continue;
-      }
-      for (let left = piece * SIDECAR_FRAME_BYTES; left > 0; left -= zeros.length) {
-        yield left >= zeros.length ? zeros : zeros.subarray(0, left);
-      }
-    }
-  }, createWriteStream(file));
+  // each run's clips are consecutive pieces, and one decoded file holds them all in order;
+  // from the last run back, so the earlier runs' places stay where they were
+  for (let g = decodes.length - 1; g >= 0; g--) {
+    const { at, group } = decodes[g]!;
+    const merged = pieces.slice(at, at + group.length);
+    pieces.splice(at, group.length, {
+      file: decoded[g],
+      samples: merged.reduce((sum, piece) => sum + piece.samples, 0),
+      identity: merged.map((piece) => piece.identity).join(' + '),
+    });
+  }
+  return pieces;
+}
+
+/** What a file is, for a cache: its path, size and modification time. */
+async function fileIdentity(file: string): Promise<string> {
+  const { size, mtimeMs } = await stat(file);
+  return `${file} ${size} ${mtimeMs}`;
 }
 
 /** A path as an ffconcat token. */

@@ -11,7 +11,7 @@ import { ShotrouterError } from '../errors.ts';
 import { runFfmpeg } from './ffmpeg.ts';
 
 /** True peak ceiling (EBU R128 and the streaming services: -1 dBTP). */
-const TRUE_PEAK_DBTP = -1;
+export const TRUE_PEAK_DBTP = -1;
 
 /**
  * Measures the sound labelled `[label]` in `graph` (a filter graph over `inputs`) and returns
