@@ -62,6 +62,14 @@ import {
 } from './timelines.ts';
 
 export const REPORT_FILE = 'report.json';
+/** the conformed folder's sub-folder where the join keeps the cut's sound (media/sound-grid.ts) */
+export const SOUND_CACHE = 'sound';
+/**
+ * How far the cut's loudness may sit from its target when its sound was encoded ahead, as the
+ * clips landed, at the gain the sound then called for (landing.ts): within it the join keeps
+ * that sound instead of encoding it all again. Well inside EBU R128's ±0.5 LU.
+ */
+export const LOUDNESS_TOLERANCE_DB = 0.3;
 export const REPORT_HTML_FILE = 'report.html';
 
 export interface DeliveryInput {
@@ -202,11 +210,15 @@ export async function assembleDelivery(input: DeliveryInput): Promise<Delivery> 
   const voices = narrationVoices(dir, narration, starts);
   const mixed = beds.length > 0 || voices.length > 0;
   const joined = mixed ? path.join(dir, `.${FINAL_BASENAME}.unmixed${settings.ext}`) : final;
+  folder.keep(SOUND_CACHE);
   const { method } = await joinClips({
     inputs: (edit?.cut.files ?? cut.map((c) => c.clip)).map((clip) => path.join(dir, clip)),
     output: joined,
     codec: settings.codec,
-    ...(settings.audio && !mixed ? { loudnessLufs: settings.loudness } : {}),
+    ...(settings.audio && !mixed
+      ? { loudnessLufs: settings.loudness, loudnessToleranceDb: LOUDNESS_TOLERANCE_DB }
+      : {}),
+    soundCache: path.join(folder.dir, SOUND_CACHE),
     tags,
     ...(signal ? { signal } : {}),
   });

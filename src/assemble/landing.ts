@@ -6,16 +6,34 @@
  *
  * Nothing here decides what is in the cut: a clip that fails to conform here is conformed
  * again by the assembly, which says why in the report if it fails there too.
+ *
+ * The cut's sound is made ahead too (media/join.ts prepareCutSound): after each clip, the
+ * sound of the cut as far as it is known is encoded, one process at a time, into the cache the
+ * join reads, so after the last clip the join encodes only the sound around it. Not when the
+ * storyboard edits the cut or mixes voices or music over it: then the cut's sound is made
+ * whole at the end.
  */
+import path from 'node:path';
 import type { JobSpec } from '../engine/job-spec.ts';
-import { mediaConcurrency } from '../media/index.ts';
+import { frameCount, frameRate, mediaConcurrency, prepareCutSound } from '../media/index.ts';
 import type { Plan } from '../router/types.ts';
 import type { Store } from '../store/store.ts';
+import { hasEdits } from '../storyboard/edit.ts';
+import { hasNarration } from '../storyboard/narration.ts';
 import type { Storyboard } from '../storyboard/types.ts';
 import { ConformedFolder } from './conformed.ts';
-import { conformMadeTake, splitGroups, type Treatment, treatmentFor } from './delivery.ts';
+import {
+  conformMadeTake,
+  LOUDNESS_TOLERANCE_DB,
+  SOUND_CACHE,
+  splitGroups,
+  type Treatment,
+  treatmentFor,
+} from './delivery.ts';
+import { musicBeds } from './music.ts';
+import { cutChoice } from './picks.ts';
 import { deliverySettings } from './settings.ts';
-import { shotSources } from './shot-sources.ts';
+import { type ShotTake, shotSources } from './shot-sources.ts';
 
 export interface LandingInput {
   /** the run folder */
@@ -43,6 +61,12 @@ export class LandingConformer {
   #limit: number;
   readonly #waiting: string[] = [];
   readonly #running = new Set<Promise<void>>();
+  /** each shot's takes conformed so far, for the cut's sound made ahead */
+  readonly #made = new Map<string, Array<{ take: ShotTake; clip: string }>>();
+  /** whether the cut's sound is made ahead (see the header) */
+  readonly #soundAhead: boolean;
+  #sound: Promise<void> | undefined;
+  #soundAgain = false;
 
   constructor(input: LandingInput) {
     this.#input = input;
@@ -54,6 +78,12 @@ export class LandingConformer {
     this.#treatment = treatmentFor(input.preview, input.plan.title, input.onConform);
     // generation keeps a process of its own: its checks should not queue behind conforms
     this.#limit = input.concurrency ?? Math.max(1, mediaConcurrency() - 1);
+    const settings = this.folder.settings;
+    this.#soundAhead =
+      settings.audio &&
+      !hasEdits(input.storyboard) &&
+      !hasNarration(input.storyboard) &&
+      musicBeds(input.storyboard, settings.fps).length === 0;
   }
 
   /** The job `jobId` is done (its clip downloaded and checked): conform its takes. */
@@ -70,6 +100,9 @@ export class LandingConformer {
     this.#limit = Math.max(this.#limit, mediaConcurrency());
     this.#next();
     while (this.#running.size > 0) await Promise.all(this.#running);
+    // the join takes over: what is being made ahead is finished, nothing more is started
+    this.#soundAgain = false;
+    while (this.#sound !== undefined) await this.#sound;
   }
 
   #next(): void {
@@ -103,8 +136,61 @@ export class LandingConformer {
       for (const take of takes) {
         if (!shot || take?.job.id !== job.id) continue;
         const piece = pieces.get(`${shot.id}#${take.take}`)?.file;
-        await conformMadeTake(this.folder, planned, shot, take, media, piece, this.#treatment);
+        const clip = await conformMadeTake(
+          this.folder,
+          planned,
+          shot,
+          take,
+          media,
+          piece,
+          this.#treatment,
+        );
+        this.#made.set(shot.id, [...(this.#made.get(shot.id) ?? []), { take, clip }]);
       }
     }
+    this.#prepareSound();
+  }
+
+  /** Makes the cut's sound ahead, one pass at a time; a pass asked for meanwhile runs next. */
+  #prepareSound(): void {
+    if (!this.#soundAhead) return;
+    if (this.#sound !== undefined) {
+      this.#soundAgain = true;
+      return;
+    }
+    this.#sound = this.#prepareSoundOnce()
+      .catch(() => {
+        // only time is lost: the join encodes what was not made ahead
+      })
+      .finally(() => {
+        this.#sound = undefined;
+        if (this.#soundAgain) {
+          this.#soundAgain = false;
+          this.#prepareSound();
+        }
+      });
+  }
+
+  async #prepareSoundOnce(): Promise<void> {
+    const { dir, storyboard, signal } = this.#input;
+    const settings = this.folder.settings;
+    const rate = frameRate(settings.fps);
+    await prepareCutSound({
+      // the cut as the assembly will make it, as far as it is known (cutChoice without picks:
+      // a guess that costs only time when a pick changes it)
+      entries: storyboard.shots.map((shot) => {
+        const chosen = cutChoice(this.#made.get(shot.id) ?? [], undefined);
+        return chosen === undefined
+          ? { frames: frameCount(shot.duration, rate) }
+          : { clip: path.join(dir, chosen.clip) };
+      }),
+      output: path.join(dir, settings.finalFile),
+      codec: settings.codec,
+      loudnessLufs: settings.loudness,
+      loudnessToleranceDb: LOUDNESS_TOLERANCE_DB,
+      soundCache: path.join(this.folder.dir, SOUND_CACHE),
+      processes: 1,
+      ...(signal ? { signal } : {}),
+    });
   }
 }
