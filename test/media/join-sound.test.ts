@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { conformClip } from '../../src/media/conform.ts';
+import { joinClips, prepareCutSound } from '../../src/media/join.ts';
+import {
+  facts,
+  integratedLoudness,
+  makeClip,
+  monoSamples,
+  onsetAfter,
+  peakLevel,
+  scratchDir,
+} from './fixtures.ts';
+
+const dir = scratchDir();
+const at = (name: string) => path.join(dir, name);
+/** conformed 160x90@24 clips with sound sidecars: quiet tones at different levels */
+const levels = [-30, -24, -36, -28, -26];
+const seconds = [1, 0.75, 1.25, 0.5, 1];
+const clips = levels.map((_, i) => at(`clip${i}.mp4`));
+
+/** The segment files a sound cache holds, with their modification times. */
+async function segments(cache: string): Promise<Map<string, number>> {
+  const names = (await readdir(cache)).filter((name) => name.endsWith('.aac'));
+  return new Map(
+    await Promise.all(
+      names.map(async (name) => [name, (await stat(path.join(cache, name))).mtimeMs] as const),
+    ),
+  );
+}
+
+before(async () => {
+  await Promise.all(
+    levels.map(async (dbfs, i) => {
+      const raw = await makeClip(at(`raw${i}.mp4`), {
+        seconds: seconds[i]!,
+        width: 160,
+        height: 90,
+        fps: 24,
+        audio: { dbfs },
+      });
+      await conformClip({
+        input: raw,
+        output: clips[i]!,
+        trimFrom: 0,
+        trimSeconds: seconds[i]!,
+        width: 160,
+        height: 90,
+        fps: 24,
+        audio: true,
+        soundSidecar: true,
+      });
+    }),
+  );
+});
+
+describe('joinClips: the cut’s loudness on the AAC grid', () => {
+  it('sets the whole cut to the target, one gain for every clip, by copy', async () => {
+    const output = at('loud.mp4');
+    assert.deepEqual(await joinClips({ inputs: clips, output, loudnessLufs: -20 }), {
+      method: 'copy',
+    });
+    const measured = await integratedLoudness(output);
+    assert.ok(Math.abs(measured - -20) <= 0.15, `the cut measures ${measured} LUFS`);
+    const f = await facts(output);
+    const total = seconds.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(Number(f.audio!.duration) - total) < 1e-3, `sound ${f.audio!.duration} s`);
+    assert.ok(Math.abs(Number(f.video.duration) - total) < 1e-3, `picture ${f.video.duration} s`);
+  });
+
+  it('keeps its segments: the same cut again encodes nothing, a changed clip only around it', async () => {
+    const cache = at('cache');
+    await joinClips({ inputs: clips, output: at('first.mp4'), soundCache: cache });
+    const first = await segments(cache);
+    assert.equal(first.size, clips.length);
+    await joinClips({ inputs: clips, output: at('again.mp4'), soundCache: cache });
+    assert.deepEqual(await segments(cache), first, 'nothing encoded again');
+    // the last clip replaced by the first: its segment and its neighbour's are new, and the
+    // ones no longer used are gone
+    const changed = [...clips.slice(0, -1), clips[0]!];
+    await joinClips({ inputs: changed, output: at('changed.mp4'), soundCache: cache });
+    const after = await segments(cache);
+    const kept = [...after.keys()].filter((name) => first.get(name) === after.get(name));
+    assert.equal(kept.length, clips.length - 2, `kept ${kept.length} of ${clips.length}`);
+    assert.equal(after.size, clips.length);
+  });
+
+  it('takes the sound made ahead as clips landed, encoding only around the last', async () => {
+    const cache = at('ahead');
+    const last = 3; // at about the cut's loudness: the gain made ahead holds
+    // every clip but the third has landed: its place is known by its frames
+    const { encoded } = await prepareCutSound({
+      entries: clips.map((clip, i) => (i === last ? { frames: seconds[i]! * 24 } : { clip })),
+      output: at('ahead.mp4'),
+      loudnessLufs: -20,
+      loudnessToleranceDb: 0.3,
+      soundCache: cache,
+    });
+    // the segments whose sound or context touch the missing clip wait for it
+    assert.equal(encoded, clips.length - 3);
+    const ahead = await segments(cache);
+    const output = at('ahead.mp4');
+    await joinClips({
+      inputs: clips,
+      output,
+      loudnessLufs: -20,
+      loudnessToleranceDb: 0.3,
+      soundCache: cache,
+    });
+    const after = await segments(cache);
+    const reused = [...ahead.keys()].filter((name) => after.get(name) === ahead.get(name));
+    assert.equal(reused.length, clips.length - 3, 'the segments made ahead are in the cut');
+    const measured = await integratedLoudness(output);
+    assert.ok(Math.abs(measured - -20) <= 0.3 + 0.1, `the cut measures ${measured} LUFS`);
+  });
+
+  it('encodes the whole cut again when the last clip moves its loudness past the tolerance', async () => {
+    const cache = at('ahead-quiet');
+    const last = 2; // the quietest, and the longest: without it the cut is over 1 dB louder
+    await prepareCutSound({
+      entries: clips.map((clip, i) => (i === last ? { frames: seconds[i]! * 24 } : { clip })),
+      output: at('quiet.mp4'),
+      loudnessLufs: -20,
+      loudnessToleranceDb: 0.3,
+      soundCache: cache,
+    });
+    const ahead = await segments(cache);
+    const output = at('quiet.mp4');
+    await joinClips({
+      inputs: clips,
+      output,
+      loudnessLufs: -20,
+      loudnessToleranceDb: 0.3,
+      soundCache: cache,
+    });
+    const after = await segments(cache);
+    assert.equal([...after.keys()].filter((name) => ahead.has(name)).length, 0);
+    assert.equal(after.size, clips.length);
+    const measured = await integratedLoudness(output);
+    assert.ok(Math.abs(measured - -20) <= 0.15, `the cut measures ${measured} LUFS`);
+  });
+
+  it('measures the true peak near the ceiling, and limits only when the gain would pass it', async () => {
+    // the sample peak leaves no margin for the peaks between samples: measured, and a plain
+    // gain after all
+    const near = at('near.mp4');
+    await joinClips({ inputs: clips, output: near, loudnessLufs: -8 });
+    const nearLoudness = await integratedLoudness(near);
+    assert.ok(Math.abs(nearLoudness - -8) <= 0.15, `the cut measures ${nearLoudness} LUFS`);
+    // past the ceiling: loudnorm's limiter holds the peaks at -1 dBTP over the whole cut
+    const limited = at('limited.mp4');
+    await joinClips({ inputs: clips, output: limited, loudnessLufs: -5 });
+    assert.ok((await peakLevel(limited)) <= -0.5, `peak ${await peakLevel(limited)} dBFS`);
+    const limitedLoudness = await integratedLoudness(limited);
+    assert.ok(Math.abs(limitedLoudness - -5) <= 2, `the cut measures ${limitedLoudness} LUFS`);
+    // and the sound still starts with the picture
+    assert.ok(onsetAfter(await monoSamples(limited), 0) < 0.03, 'sound from the start');
+  });
+});
