@@ -59,11 +59,18 @@ export function conformedContent(order: ConformOrder, input: string): string {
  */
 export class LandingConforms {
   readonly dir: string;
-  readonly #slots = new Semaphore(mediaConcurrency());
+  readonly #slots: Semaphore;
+  readonly #conform: (options: ConformOptions) => Promise<unknown>;
   readonly #pending = new Map<string, Promise<void>>();
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    /** (tests) the conforms at once, and how a clip is conformed */
+    options: { concurrency?: number; conform?: (options: ConformOptions) => Promise<unknown> } = {},
+  ) {
     this.dir = path.join(root, CONFORMED_DIR);
+    this.#slots = new Semaphore(options.concurrency ?? mediaConcurrency());
+    this.#conform = options.conform ?? conformClip;
   }
 
   /** Conforms the kept clip `file` (`sha256`) as `orders` say; throws what failed. */
@@ -99,7 +106,7 @@ export class LandingConforms {
     try {
       if (fs.existsSync(output)) return;
       // conformClip writes the clip and its sound sidecar atomically (a temporary, renamed)
-      await conformClip({
+      await this.#conform({
         ...order.options,
         input,
         output,

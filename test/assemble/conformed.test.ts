@@ -66,4 +66,61 @@ describe('the conformed folder', () => {
       path.basename(soundSidecarOf(one.absolute)),
     ]);
   });
+
+  test('a clip conformed elsewhere (a worker) is taken with its sidecar, not made', async () => {
+    const settings = deliverySettings({
+      size: { width: 160, height: 90 },
+      fps: 24,
+      audio: true,
+    } as Parameters<typeof deliverySettings>[0]);
+    const dir = fs.mkdtempSync(path.join(root, 'elsewhere-'));
+    const shared = fs.mkdtempSync(path.join(root, 'shared-'));
+    const asked: string[] = [];
+    const folder = new ConformedFolder(dir, settings, undefined, (content) => {
+      asked.push(content);
+      const file = path.join(shared, content);
+      return fs.existsSync(file) ? file : undefined;
+    });
+    const file = `${folder.stem('s02-take1', { input: 'landed' })}.mp4`;
+    const content = file.slice('s02-take1-'.length);
+    fs.writeFileSync(path.join(shared, content), 'worker bytes');
+    fs.writeFileSync(soundSidecarOf(path.join(shared, content)), 'worker pcm');
+    let made = 0;
+    const make = async (temporary: string) => {
+      made++;
+      fs.writeFileSync(temporary, 'made here');
+    };
+    const taken = await folder.once(file, make);
+    assert.equal(made, 0);
+    assert.deepEqual(asked, [content]);
+    assert.equal(fs.statSync(taken.absolute).ino, fs.statSync(path.join(shared, content)).ino);
+    assert.equal(fs.readFileSync(soundSidecarOf(taken.absolute), 'utf8'), 'worker pcm');
+    // another content is not there: made here
+    await folder.once(`${folder.stem('s02-take2', { input: 'not landed' })}.mp4`, make);
+    assert.equal(made, 1);
+  });
+
+  test('a clip that failed to be made is tried again by the next call', async () => {
+    const settings = deliverySettings({
+      size: { width: 160, height: 90 },
+      fps: 24,
+      audio: false,
+    } as Parameters<typeof deliverySettings>[0]);
+    const folder = new ConformedFolder(
+      fs.mkdtempSync(path.join(root, 'retry-')),
+      settings,
+      undefined,
+    );
+    const file = `${folder.stem('s03-take1', { input: 'flaky' })}.mp4`;
+    let calls = 0;
+    const make = async (temporary: string) => {
+      calls++;
+      if (calls === 1) throw new Error('not there yet');
+      fs.writeFileSync(temporary, 'conformed bytes');
+    };
+    await assert.rejects(folder.once(file, make), /not there yet/);
+    const made = await folder.once(file, make);
+    assert.equal(calls, 2);
+    assert.equal(fs.readFileSync(made.absolute, 'utf8'), 'conformed bytes');
+  });
 });
