@@ -5,7 +5,11 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ConformedFolder } from '../../src/assemble/conformed.ts';
 import { deliverySettings } from '../../src/assemble/settings.ts';
-import { soundSidecarOf } from '../../src/media/sound-sidecar.ts';
+import {
+  SIDECAR_FRAME_BYTES,
+  soundSidecarOf,
+  validSidecar,
+} from '../../src/media/sound-sidecar.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-conformed-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -122,5 +126,37 @@ describe('the conformed folder', () => {
     const made = await folder.once(file, make);
     assert.equal(calls, 2);
     assert.equal(fs.readFileSync(made.absolute, 'utf8'), 'conformed bytes');
+  });
+
+  // another file system (a network mount, here tmpfs when there is one): no link, a copy
+  const otherDevice =
+    fs.existsSync('/dev/shm') && fs.statSync('/dev/shm').dev !== fs.statSync(root).dev;
+  test('a clip copied from another file system keeps a sidecar that holds for the copy', {
+    skip: !otherDevice && 'no second file system to copy from',
+  }, async () => {
+    const settings = deliverySettings({
+      size: { width: 160, height: 90 },
+      fps: 24,
+      audio: true,
+    } as Parameters<typeof deliverySettings>[0]);
+    const shared = fs.mkdtempSync(path.join('/dev/shm', 'shotrouter-conformed-'));
+    try {
+      const folder = new ConformedFolder(
+        fs.mkdtempSync(path.join(root, 'copied-')),
+        settings,
+        undefined,
+        (content) => path.join(shared, content),
+      );
+      const file = `${folder.stem('s04-take1', { input: 'far away' })}.mp4`;
+      const source = path.join(shared, file.slice('s04-take1-'.length));
+      fs.writeFileSync(source, 'worker bytes');
+      fs.writeFileSync(soundSidecarOf(source), Buffer.alloc(10 * SIDECAR_FRAME_BYTES));
+      const taken = await folder.once(file, async () => assert.fail('taken, not made'));
+      assert.notEqual(fs.statSync(taken.absolute).dev, fs.statSync(source).dev);
+      assert.equal(fs.readFileSync(taken.absolute, 'utf8'), 'worker bytes');
+      assert.equal(await validSidecar(taken.absolute, 10), soundSidecarOf(taken.absolute));
+    } finally {
+      fs.rmSync(shared, { recursive: true, force: true });
+    }
   });
 });
