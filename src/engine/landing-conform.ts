@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ShotrouterError } from '../errors.ts';
 import { type ConformOptions, conformClip, mediaConcurrency } from '../media/index.ts';
 import type { JobSpec } from './job-spec.ts';
 import { Semaphore } from './limits.ts';
@@ -50,6 +51,10 @@ export type JobConforms = ConformOrder[][];
 
 /** The content name of the clip `order` makes from the clip whose sha256 is `input`. */
 export function conformedContent(order: ConformOrder, input: string): string {
+  // a name in the shared folder, whatever a message says
+  if (order.ext !== '.mp4' && order.ext !== '.mov') {
+    throw new ShotrouterError('internal', `a conformed clip is .mp4 or .mov, not '${order.ext}'`);
+  }
   return `${keyHash(conformKey(input, order.key))}${order.ext}`;
 }
 
