@@ -15,10 +15,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobSpec } from '../engine/job-spec.ts';
+import { type ConformOrder, conformKey } from '../engine/landing-conform.ts';
 import { ShotrouterError } from '../errors.ts';
 import { conformClip, joinClips, mixSoundtrack, renderPreview } from '../media/index.ts';
 import { writeReportHtml } from '../report/index.ts';
-import type { Plan, PlannedShot } from '../router/types.ts';
+import type { Plan, PlannedShot, Trim } from '../router/types.ts';
 import type { MediaRow, Store } from '../store/store.ts';
 import { cutEntries, hasEdits } from '../storyboard/edit.ts';
 import { hasNarration } from '../storyboard/narration.ts';
@@ -583,7 +584,7 @@ async function cutShot(
  * A made take of a shot (or its piece of a multi-shot clip) in the deliverable's format, labelled
  * and retimed as the treatment and the plan say; returns the clip relative to the run folder.
  */
-export function conformMadeTake(
+export async function conformMadeTake(
   folder: ConformedFolder,
   planned: PlannedShot,
   shot: Shot,
@@ -592,72 +593,72 @@ export function conformMadeTake(
   piece: string | undefined,
   treatment: Treatment,
 ): Promise<string> {
-  const model = take.job.model ?? take.route.model;
-  // `prompt` slow motion was generated at full length: nothing to retime.
-  const retime = planned.slowmo?.path === 'prompt' ? 1 : shot.slowmo;
-  return conformTake(folder, shot, take, media, piece, {
-    tags: treatment.label([model]),
-    retime,
-    interpolate: treatment.interpolate,
-    draft: treatment.draft,
-    ...(treatment.onConform ? { announce: () => treatment.onConform!(shot.id, take.take) } : {}),
-  });
-}
-
-/** The take's clip (or its piece of a multi-shot clip) in the deliverable's format. */
-async function conformTake(
-  folder: ConformedFolder,
-  shot: Shot,
-  take: ShotTake,
-  media: MediaRow,
-  piece: string | undefined,
-  {
-    tags,
-    retime,
-    interpolate,
-    draft,
-    announce,
-  }: {
-    tags: Record<string, string>;
-    retime: number;
-    interpolate: boolean;
-    draft: boolean;
-    announce?: () => void;
-  },
-): Promise<string> {
-  const { settings } = folder;
-  const input = piece ?? path.join(folder.runFolder, media.path);
-  const trimFrom = piece ? 0 : take.trim.from;
-  const key = {
-    v: 1,
-    input: piece ? path.basename(piece) : media.sha256,
-    trimFrom,
-    trimSeconds: take.trim.seconds,
-    slowmo: retime,
-    // v1 clips were retimed by repeating frames; interpolated ones differ
-    ...(retime > 1 && interpolate ? { interpolate: true } : {}),
-    ...(draft ? { draft: true } : {}),
-    ...formatKey(settings),
-    ...(Object.keys(tags).length > 0 ? { tags } : {}),
-  };
-  const file = `${folder.stem(`${shot.id}-take${take.take + 1}`, key)}${settings.ext}`;
+  const order = takeConform(
+    folder.settings,
+    planned,
+    shot,
+    take.trim,
+    take.job.model ?? take.route.model,
+    treatment,
+    piece !== undefined,
+  );
+  const key = conformKey(piece ? path.basename(piece) : media.sha256, order.key);
+  const file = `${folder.stem(`${shot.id}-take${take.take + 1}`, key)}${order.ext}`;
   const made = await folder.once(file, (output) => {
-    announce?.();
+    treatment.onConform?.(shot.id, take.take);
     return conformClip({
-      input,
+      ...order.options,
+      input: piece ?? path.join(folder.runFolder, media.path),
       output,
-      trimFrom,
-      trimSeconds: take.trim.seconds,
-      slowmo: retime,
-      interpolate,
-      draft,
-      tags,
       soundSidecar: true,
-      ...conformFormat(settings),
       ...(folder.signal ? { signal: folder.signal } : {}),
     });
   });
   return made.relative;
+}
+
+/**
+ * How a take made by `model` is conformed: its clip's cache key but the input, and conformClip's
+ * options. A distributed run's workers are given the same for each clip they keep (landing.ts),
+ * so the clip they make is exactly the one the run would.
+ */
+export function takeConform(
+  settings: DeliverySettings,
+  planned: PlannedShot,
+  shot: Shot,
+  trim: Trim,
+  model: string,
+  treatment: Treatment,
+  piece: boolean,
+): ConformOrder {
+  // `prompt` slow motion was generated at full length: nothing to retime.
+  const slowmo = planned.slowmo?.path === 'prompt' ? 1 : shot.slowmo;
+  const tags = treatment.label([model]);
+  const { interpolate, draft } = treatment;
+  // a piece of a multi-shot clip is cut already
+  const trimFrom = piece ? 0 : trim.from;
+  return {
+    key: JSON.stringify({
+      trimFrom,
+      trimSeconds: trim.seconds,
+      slowmo,
+      // v1 clips were retimed by repeating frames; interpolated ones differ
+      ...(slowmo > 1 && interpolate ? { interpolate: true } : {}),
+      ...(draft ? { draft: true } : {}),
+      ...formatKey(settings),
+      ...(Object.keys(tags).length > 0 ? { tags } : {}),
+    }),
+    ext: settings.ext,
+    options: {
+      trimFrom,
+      trimSeconds: trim.seconds,
+      slowmo,
+      interpolate,
+      draft,
+      tags,
+      ...conformFormat(settings),
+    },
+  };
 }
 
 /** A card of the shot's length saying it is missing and why, in the deliverable's format. */

@@ -4,6 +4,10 @@
  * into the same content-keyed `conformed/` folder the assembly reads. After the last clip only
  * what needs the whole is left: the join, the timelines, the report.
  *
+ * In a distributed run the worker that kept a clip conforms it (engine/landing-conform.ts), as
+ * `orders` says; the clip is then taken from the shared folder here, not conformed again. A
+ * multi-shot group's clip is split here first, so its pieces are conformed here.
+ *
  * Nothing here decides what is in the cut: a clip that fails to conform here is conformed
  * again by the assembly, which says why in the report if it fails there too.
  *
@@ -15,6 +19,7 @@
  */
 import path from 'node:path';
 import type { JobSpec } from '../engine/job-spec.ts';
+import { ConformsElsewhere, type JobConforms } from '../engine/landing-conform.ts';
 import { frameCount, frameRate, mediaConcurrency, prepareCutSound } from '../media/index.ts';
 import type { Plan } from '../router/types.ts';
 import type { Store } from '../store/store.ts';
@@ -28,6 +33,7 @@ import {
   SOUND_CACHE,
   splitGroups,
   type Treatment,
+  takeConform,
   treatmentFor,
 } from './delivery.ts';
 import { musicBeds } from './music.ts';
@@ -56,6 +62,8 @@ export interface LandingInput {
 export class LandingConformer {
   /** the run's conformed folder: hand it to the assembly, so it finds what is done or underway */
   readonly folder: ConformedFolder;
+  /** hand it to the executor: its workers conform as `orders` say, the folder takes their clips */
+  readonly elsewhere: ConformsElsewhere;
   readonly #input: LandingInput;
   readonly #treatment: Treatment;
   #limit: number;
@@ -70,10 +78,12 @@ export class LandingConformer {
 
   constructor(input: LandingInput) {
     this.#input = input;
+    this.elsewhere = new ConformsElsewhere((spec) => this.orders(spec));
     this.folder = new ConformedFolder(
       input.dir,
       deliverySettings(input.storyboard.deliver),
       input.signal,
+      (content) => this.elsewhere.find(content),
     );
     this.#treatment = treatmentFor(input.preview, input.plan.title, input.onConform);
     // generation keeps a process of its own: its checks should not queue behind conforms
@@ -84,6 +94,28 @@ export class LandingConformer {
       !hasEdits(input.storyboard) &&
       !hasNarration(input.storyboard) &&
       musicBeds(input.storyboard, settings.fps).length === 0;
+  }
+
+  /**
+   * What the machine that makes `spec`'s clip conforms from it, by route: the shot's take as
+   * the assembly would conform it. Undefined for a multi-shot group (split here first).
+   */
+  orders(spec: JobSpec): JobConforms | undefined {
+    const id = spec.key.slice(0, spec.key.lastIndexOf('#'));
+    const planned = this.#input.plan.shots.find((p) => p.id === id);
+    const shot = this.#input.storyboard.shots.find((s) => s.id === id);
+    if (!planned || !shot || planned.group) return undefined;
+    return spec.routes.map((route) => [
+      takeConform(
+        this.folder.settings,
+        planned,
+        shot,
+        route.trim,
+        route.model,
+        this.#treatment,
+        false,
+      ),
+    ]);
   }
 
   /** The job `jobId` is done (its clip downloaded and checked): conform its takes. */
@@ -122,6 +154,9 @@ export class LandingConformer {
 
   async #conformJob(jobId: string): Promise<void> {
     const { store, plan, specs, storyboard, preview, signal } = this.#input;
+    if (signal?.aborted) return;
+    // a worker conforming the clip where it landed: its clip is taken, not made again
+    await this.elsewhere.settled(jobId);
     if (signal?.aborted) return;
     const job = await store.job(jobId);
     if (job?.state !== 'done' || !job.media_sha256) return;

@@ -35,6 +35,7 @@ import {
 } from './context.ts';
 import { EngineEvents } from './events.ts';
 import type { JobSpec, RouteSpec } from './job-spec.ts';
+import type { ConformsElsewhere } from './landing-conform.ts';
 import { localFault } from './local-fault.ts';
 import { failingCodes, type RetakePolicy } from './retake-policy.ts';
 import { startFromFrame } from './start-frame.ts';
@@ -77,6 +78,12 @@ export interface EngineOptions {
    * first job that uses one is about to start; that job and every other using it wait for it.
    */
   stills?: StillSpec[];
+  /**
+   * The run's landing conforms (assemble/landing.ts): an executor whose workers keep the clips
+   * (the distributed one) has them conform each clip there, as this says; runEngine keeps its
+   * clips here, where the run conforms them, and ignores it.
+   */
+  conformsElsewhere?: ConformsElsewhere;
 }
 
 /** Drives one job to `done` or `failed` (its row says which), or throws when aborted. */

@@ -331,6 +331,7 @@ export async function run(given: RunOptions): Promise<RunResult> {
       signal,
       events,
       ...(clock ? { clock } : {}),
+      ...(landing ? { conformsElsewhere: landing.elsewhere } : {}),
     });
 
     const input: DeliveryInput = { dir, store, runId, storyboard, plan, specs, preview, signal };

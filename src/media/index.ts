@@ -38,6 +38,7 @@ export { frameCount, frameRate, framesToSeconds, type Rational } from './rate.ts
 export {
   moveSidecar,
   SIDECAR_EXTENSION,
+  settleSidecar,
   soundSidecarOf,
 } from './sound-sidecar.ts';
 export {

@@ -5,11 +5,15 @@
  * a job is over when its row says `done` or `failed`, and the progress events the workers store
  * are passed on to the caller's listeners in order, as if the engine ran here.
  *
- * The run folder gets the run's clips at the end (linked from the shared folder), so the cut,
- * the report and the timelines are made from it exactly as after a local run.
+ * The run folder gets the run's clips (linked from the shared folder) as they land and at the
+ * end, so the cut, the report and the timelines are made from it exactly as after a local
+ * run. The worker that keeps a clip also conforms it as the run asks (worker-conform.ts); the
+ * run's landing conform of that job waits until the worker lets the job go, then takes the clip
+ * from the shared folder's `conformed/` (or conforms it itself when it is not there).
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { LOCAL_PROVIDERS } from '../catalog/schema.ts';
@@ -27,6 +31,7 @@ import { PREVIEW_PROVIDER } from '../providers/preview/index.ts';
 import { checkSchemaName } from '../store/postgres.ts';
 import type { JobRow, Store } from '../store/store.ts';
 import { openStore } from '../store/store.ts';
+import { type Db, jobLeaseHeld } from './leases.ts';
 import { errorText, type Logger, silentLogger } from './log.ts';
 import {
   DEFAULT_BOSS_SCHEMA,
@@ -103,7 +108,8 @@ export async function runDistributed(
   const mediaRoot = path.resolve(distributed.mediaRoot ?? options.media.root);
   const run = await store.run(runId);
   if (!run) throw new ShotrouterError('internal', `run ${runId} not found`);
-  const heartbeatSeconds = (distributed.leaseMs ?? DEFAULT_HEARTBEAT_SECONDS * 1000) / 1000;
+  const leaseMs = distributed.leaseMs ?? DEFAULT_HEARTBEAT_SECONDS * 1000;
+  const heartbeatSeconds = leaseMs / 1000;
   const bossSchema = checkSchemaName(distributed.bossSchema ?? DEFAULT_BOSS_SCHEMA);
   const boss = await startBoss({
     url: distributed.url,
@@ -120,6 +126,14 @@ export async function runDistributed(
   following.catch(() => {});
   /** the run's jobs this coordinator put on the queue */
   const sent: string[] = [];
+  /** the jobs whose workers were asked to conform their clips */
+  const conforming = new Set<string>();
+  options.conformsElsewhere?.serve(mediaRoot, async (jobId) => {
+    if (conforming.has(jobId)) await letGo(store.db as Db, jobId, leaseMs, pollMs, signal);
+    // the run conforms what its worker did not: from the run folder
+    const row = await store.job(jobId);
+    if (row) await linkJobClips(store, [row], mediaRoot, options.media.root);
+  });
   try {
     const ensured = new Set<string>();
     const produce: JobProducer = async (ctx, job) => {
@@ -128,12 +142,15 @@ export async function runDistributed(
         await ensureQueue(boss, queue, heartbeatSeconds);
         ensured.add(queue);
       }
+      const conform = options.conformsElsewhere?.orders(job.spec);
       const message: JobMessage = {
         runId,
         jobId: job.row.id,
         key: job.spec.key,
         spec: toWire(job.spec, mediaRoot),
+        ...(conform ? { conform } : {}),
       };
+      if (conform) conforming.add(job.row.id);
       await boss.send(queue, message, { singletonKey: job.row.id });
       sent.push(job.row.id);
       log.log('info', 'job queued', { job_id: job.row.id, shot: job.spec.key, queue });
@@ -144,7 +161,7 @@ export async function runDistributed(
     follower.stop();
     await following;
     await follower.relay();
-    linkClips(outcome.jobs, await clipPaths(store, outcome.jobs), mediaRoot, options.media.root);
+    await linkJobClips(store, outcome.jobs, mediaRoot, options.media.root);
     return outcome;
   } finally {
     follower.stop();
@@ -310,24 +327,20 @@ class RunFollower {
 
 const ENGINE_EVENT_TYPES = new Set(['job', 'retry', 'fallback', 'spend', 'run']);
 
-async function clipPaths(store: Store, jobs: JobRow[]): Promise<Map<string, string>> {
+/** Makes the jobs' clips visible in the run folder (symbolic links into the shared folder). */
+async function linkJobClips(
+  store: Store,
+  jobs: JobRow[],
+  sharedRoot: string,
+  runFolder: string,
+): Promise<void> {
+  if (path.resolve(sharedRoot) === path.resolve(runFolder)) return;
   const paths = new Map<string, string>();
   for (const job of jobs) {
     if (!job.media_sha256 || paths.has(job.media_sha256)) continue;
     const media = await store.media(job.media_sha256);
     if (media) paths.set(media.sha256, media.path);
   }
-  return paths;
-}
-
-/** Makes the run's clips visible in the run folder (symbolic links into the shared folder). */
-function linkClips(
-  jobs: JobRow[],
-  paths: Map<string, string>,
-  sharedRoot: string,
-  runFolder: string,
-): void {
-  if (path.resolve(sharedRoot) === path.resolve(runFolder)) return;
   for (const job of jobs) {
     const relative = job.media_sha256 ? paths.get(job.media_sha256) : undefined;
     if (!relative) continue;
@@ -343,5 +356,26 @@ function linkClips(
         { cause: error },
       );
     }
+  }
+}
+
+/**
+ * Resolves once no live worker holds the job's lease: its worker is through conforming the
+ * job's clip, or gone (then its lease lapses). A database error or a stopped run ends the wait
+ * too: the run then conforms the clip itself.
+ */
+async function letGo(
+  db: Db,
+  jobId: string,
+  leaseMs: number,
+  pollMs: number,
+  signal: AbortSignal,
+): Promise<void> {
+  try {
+    while (!signal.aborted && (await jobLeaseHeld(db, jobId, leaseMs))) {
+      await sleep(pollMs, undefined, { signal });
+    }
+  } catch {
+    // stopped, or the database is unreachable: nothing more to wait for
   }
 }

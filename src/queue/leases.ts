@@ -110,3 +110,14 @@ export async function releaseJobLease(db: Db, jobId: string, workerId: string): 
     .where('worker_id', '=', workerId)
     .execute();
 }
+
+/** Whether a live worker holds the job's lease (it is making the job, or conforming its clip). */
+export async function jobLeaseHeld(db: Db, jobId: string, leaseMs: number): Promise<boolean> {
+  const held = await db
+    .selectFrom('job_lease')
+    .select('job_id')
+    .where('job_id', '=', jobId)
+    .where(workerAlive('job_lease.worker_id', leaseMs))
+    .executeTakeFirst();
+  return held !== undefined;
+}

@@ -90,4 +90,9 @@ export interface JobMessage {
   /** `<unit>#<take>` */
   key: string;
   spec: import('./wire.ts').WireSpec;
+  /**
+   * What the worker conforms from the job's clip once it is kept, by the route that made it
+   * (engine/landing-conform.ts). Absent (a coordinator that asks none): nothing.
+   */
+  conform?: import('../engine/landing-conform.ts').JobConforms;
 }

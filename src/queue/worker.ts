@@ -53,6 +53,7 @@ import {
 import { SharedBudget } from './shared-budget.ts';
 import { SharedPace, SharedSlots } from './shared-limits.ts';
 import { fromWire } from './wire.ts';
+import { workerConforms } from './worker-conform.ts';
 
 export interface WorkerOptions {
   /** the PostgreSQL URL every worker and coordinator shares */
@@ -169,6 +170,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   await registerWorker(db, { id, serves: [...serves], concurrency }, store.now());
 
   const media = new MediaFolder(options.mediaRoot);
+  const conformLanded = workerConforms(store, options.mediaRoot);
   const downloads = new Semaphore(options.downloads ?? 4);
   /** local providers' limits are this machine's own (its GPU), shared by its jobs */
   const localLimits = new Map<string, ProviderLimits>();
@@ -304,6 +306,8 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
         disabledFor(run.id),
       );
       await produceJob(ctx, job);
+      // under the job's lease: the coordinator waits for it
+      await conformLanded(message, job.row, jobLog, controller.signal);
       jobLog.log('info', `job finished: ${job.row.state}`, { spend_micro: job.row.spend_micro });
       return job.row.state;
     } catch (error) {

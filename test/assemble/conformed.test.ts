@@ -5,7 +5,11 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ConformedFolder } from '../../src/assemble/conformed.ts';
 import { deliverySettings } from '../../src/assemble/settings.ts';
-import { soundSidecarOf } from '../../src/media/sound-sidecar.ts';
+import {
+  SIDECAR_FRAME_BYTES,
+  soundSidecarOf,
+  validSidecar,
+} from '../../src/media/sound-sidecar.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-conformed-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -65,5 +69,94 @@ describe('the conformed folder', () => {
       path.basename(one.absolute),
       path.basename(soundSidecarOf(one.absolute)),
     ]);
+  });
+
+  test('a clip conformed elsewhere (a worker) is taken with its sidecar, not made', async () => {
+    const settings = deliverySettings({
+      size: { width: 160, height: 90 },
+      fps: 24,
+      audio: true,
+    } as Parameters<typeof deliverySettings>[0]);
+    const dir = fs.mkdtempSync(path.join(root, 'elsewhere-'));
+    const shared = fs.mkdtempSync(path.join(root, 'shared-'));
+    const asked: string[] = [];
+    const folder = new ConformedFolder(dir, settings, undefined, (content) => {
+      asked.push(content);
+      const file = path.join(shared, content);
+      return fs.existsSync(file) ? file : undefined;
+    });
+    const file = `${folder.stem('s02-take1', { input: 'landed' })}.mp4`;
+    const content = file.slice('s02-take1-'.length);
+    fs.writeFileSync(path.join(shared, content), 'worker bytes');
+    fs.writeFileSync(soundSidecarOf(path.join(shared, content)), 'worker pcm');
+    let made = 0;
+    const make = async (temporary: string) => {
+      made++;
+      fs.writeFileSync(temporary, 'made here');
+    };
+    const taken = await folder.once(file, make);
+    assert.equal(made, 0);
+    assert.deepEqual(asked, [content]);
+    assert.equal(fs.statSync(taken.absolute).ino, fs.statSync(path.join(shared, content)).ino);
+    assert.equal(fs.readFileSync(soundSidecarOf(taken.absolute), 'utf8'), 'worker pcm');
+    // another content is not there: made here
+    await folder.once(`${folder.stem('s02-take2', { input: 'not landed' })}.mp4`, make);
+    assert.equal(made, 1);
+  });
+
+  test('a clip that failed to be made is tried again by the next call', async () => {
+    const settings = deliverySettings({
+      size: { width: 160, height: 90 },
+      fps: 24,
+      audio: false,
+    } as Parameters<typeof deliverySettings>[0]);
+    const folder = new ConformedFolder(
+      fs.mkdtempSync(path.join(root, 'retry-')),
+      settings,
+      undefined,
+    );
+    const file = `${folder.stem('s03-take1', { input: 'flaky' })}.mp4`;
+    let calls = 0;
+    const make = async (temporary: string) => {
+      calls++;
+      if (calls === 1) throw new Error('not there yet');
+      fs.writeFileSync(temporary, 'conformed bytes');
+    };
+    await assert.rejects(folder.once(file, make), /not there yet/);
+    const made = await folder.once(file, make);
+    assert.equal(calls, 2);
+    assert.equal(fs.readFileSync(made.absolute, 'utf8'), 'conformed bytes');
+  });
+
+  // another file system (a network mount, here tmpfs when there is one): no link, a copy
+  const otherDevice =
+    fs.existsSync('/dev/shm') && fs.statSync('/dev/shm').dev !== fs.statSync(root).dev;
+  test('a clip copied from another file system keeps a sidecar that holds for the copy', {
+    skip: !otherDevice && 'no second file system to copy from',
+  }, async () => {
+    const settings = deliverySettings({
+      size: { width: 160, height: 90 },
+      fps: 24,
+      audio: true,
+    } as Parameters<typeof deliverySettings>[0]);
+    const shared = fs.mkdtempSync(path.join('/dev/shm', 'shotrouter-conformed-'));
+    try {
+      const folder = new ConformedFolder(
+        fs.mkdtempSync(path.join(root, 'copied-')),
+        settings,
+        undefined,
+        (content) => path.join(shared, content),
+      );
+      const file = `${folder.stem('s04-take1', { input: 'far away' })}.mp4`;
+      const source = path.join(shared, file.slice('s04-take1-'.length));
+      fs.writeFileSync(source, 'worker bytes');
+      fs.writeFileSync(soundSidecarOf(source), Buffer.alloc(10 * SIDECAR_FRAME_BYTES));
+      const taken = await folder.once(file, async () => assert.fail('taken, not made'));
+      assert.notEqual(fs.statSync(taken.absolute).dev, fs.statSync(source).dev);
+      assert.equal(fs.readFileSync(taken.absolute, 'utf8'), 'worker bytes');
+      assert.equal(await validSidecar(taken.absolute, 10), soundSidecarOf(taken.absolute));
+    } finally {
+      fs.rmSync(shared, { recursive: true, force: true });
+    }
   });
 });
