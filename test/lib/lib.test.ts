@@ -122,6 +122,9 @@ describe('run', () => {
     const cut = await probe(result.final!);
     assert.equal(cut.width, 320);
     assert.ok(Math.abs(cut.durationSeconds - 3.5) <= 1 / 24);
+    // the cut's sound is kept in segments on its grid, one a shot, for the next assembly
+    const sound = fs.readdirSync(path.join(dir, 'conformed', 'sound'));
+    assert.equal(sound.filter((name) => name.endsWith('.aac')).length, 3);
 
     const status = await runStatus(dir);
     assert.equal(status?.run.state, 'finished');
