@@ -4,16 +4,17 @@
  * stream-copied through the concat demuxer; otherwise the clips are conformed to the first
  * clip's format first, then joined the same way.
  *
- * Sound is encoded once, over the whole cut. Each AAC clip starts with encoder priming (1024
- * samples) and ends padded to a whole 1024-sample frame; copying those packets end to end
- * puts ~24 ms of extra sound at every join (measured: 2.4 s of drift over 100 one-second
- * clips, with non-monotonic timestamps). Instead every clip contributes exactly the samples its
- * picture spans: its sidecar's PCM when conformClip kept one (sound-sidecar.ts: no decoding,
- * the clips' sound files are never opened), else its sound decoded with its priming honoured
- * and padded or cut to that count, else silence. The samples are concatenated into one raw
- * PCM file, measured for loudness and encoded beside the copied picture, so sound and picture
- * stay in sync to the sample over any number of clips. Encoding 100 s of AAC costs about 1 s
- * on one core: most of a join's time.
+ * The clips' own AAC cannot be copied end to end: each starts with encoder priming (1024
+ * samples) and ends padded to a whole 1024-sample frame, ~24 ms of extra sound at every join
+ * (measured: 2.4 s of drift over 100 one-second clips). Instead every clip contributes exactly
+ * the samples its picture spans: its sidecar's PCM when conformClip kept one (sound-sidecar.ts:
+ * no decoding), else its sound decoded with its priming honoured and padded or cut to that
+ * count, else silence. That sound is encoded on the cut's own grid of AAC frames, in segments
+ * kept between joins and made ahead while clips land (sound-grid.ts), and the segments are
+ * copied end to end beside the copied picture in one pass: sound and picture stay in sync to
+ * the sample over any number of clips, and the join is about as fast as a stream copy. The
+ * cut's loudness is measured in process (r128.ts) and set by one gain on every segment; a gain
+ * the true-peak ceiling would need limited is applied over the whole cut by loudnorm instead.
  */
 import { createWriteStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
