@@ -12,14 +12,52 @@ import { createReadStream } from 'node:fs';
 import { AUDIO_RATE } from './rate.ts';
 import { SIDECAR_FRAME_BYTES } from './sound-sidecar.ts';
 
+/** One second-order filter section (direct form I), its memory kept between calls. */
+class Biquad {
+  #x1 = 0;
+  #x2 = 0;
+  #y1 = 0;
+  #y2 = 0;
+  readonly #b0: number;
+  readonly #b1: number;
+  readonly #b2: number;
+  readonly #a1: number;
+  readonly #a2: number;
+  constructor([b0, b1, b2]: readonly number[], [a1, a2]: readonly number[]) {
+    this.#b0 = b0!;
+    this.#b1 = b1!;
+    this.#b2 = b2!;
+    this.#a1 = a1!;
+    this.#a2 = a2!;
+  }
+
+  step(x: number): number {
+    const y =
+      this.#b0 * x +
+      this.#b1 * this.#x1 +
+      this.#b2 * this.#x2 -
+      this.#a1 * this.#y1 -
+      this.#a2 * this.#y2;
+    this.#x2 = this.#x1;
+    this.#x1 = x;
+    this.#y2 = this.#y1;
+    this.#y1 = y;
+    return y;
+  }
+}
+
 /** BS.1770 K-weighting at 48 kHz: a high shelf, then a high pass (the standard's coefficients). */
-const K_WEIGHTING = [
-  {
-    b: [1.53512485958697, -2.69169618940638, 1.19839281085285],
-    a: [-1.69065929318241, 0.73248077421585],
-  },
-  { b: [1.0, -2.0, 1.0], a: [-1.99004745483398, 0.99007225036621] },
-] as const;
+class KWeighting {
+  readonly #shelf = new Biquad(
+    [1.53512485958697, -2.69169618940638, 1.19839281085285],
+    [-1.69065929318241, 0.73248077421585],
+  );
+  readonly #pass = new Biquad([1.0, -2.0, 1.0], [-1.99004745483398, 0.99007225036621]);
+
+  step(x: number): number {
+    return this.#pass.step(this.#shelf.step(x));
+  }
+}
 
 /** 100 ms: gating blocks are four of these, so they overlap by 75% as the standard asks. */
 const SUB_BLOCK = AUDIO_RATE / 10;
@@ -74,8 +112,8 @@ export async function meterOf(chunks: AsyncIterable<Buffer>): Promise<LoudnessMe
  * than a hundredth of an LU on real sound.
  */
 export class LoudnessMeter {
-  /** the filters' memories: per channel, input and output of each stage, one and two back */
-  readonly #state = new Float64Array(16);
+  readonly #left = new KWeighting();
+  readonly #right = new KWeighting();
   /** summed K-weighted energy (both channels) of each complete bucket */
   readonly #buckets: number[] = [];
   #energy = 0;
@@ -84,46 +122,17 @@ export class LoudnessMeter {
 
   /** Adds interleaved stereo samples (left, right, left, …). */
   add(samples: Float32Array): void {
-    const [shelf, pass] = K_WEIGHTING;
-    const [sb0, sb1, sb2] = shelf.b;
-    const [sa1, sa2] = shelf.a;
-    const [pb0, pb1, pb2] = pass.b;
-    const [pa1, pa2] = pass.a;
-    const state = this.#state;
-    // the filters' memories as locals: this loop runs 96,000 times a second of sound
-    let [lx1, lx2, ly1, ly2, lz1, lz2, lw1, lw2] = state.subarray(0, 8);
-    let [rx1, rx2, ry1, ry2, rz1, rz2, rw1, rw2] = state.subarray(8, 16);
+    const left = this.#left;
+    const right = this.#right;
     let energy = this.#energy;
     let filled = this.#filled;
     let peak = this.#peak;
-    const frames = samples.length >> 1;
-    for (let f = 0; f < frames; f++) {
-      const l = samples[2 * f]!;
-      const r = samples[2 * f + 1]!;
-      const la = l < 0 ? -l : l;
-      const ra = r < 0 ? -r : r;
-      if (la > peak) peak = la;
-      if (ra > peak) peak = ra;
-      const ly = sb0 * l + sb1 * lx1! + sb2 * lx2! - sa1 * ly1! - sa2 * ly2!;
-      lx2 = lx1;
-      lx1 = l;
-      ly2 = ly1;
-      ly1 = ly;
-      const lw = pb0 * ly + pb1 * lz1! + pb2 * lz2! - pa1 * lw1! - pa2 * lw2!;
-      lz2 = lz1;
-      lz1 = ly;
-      lw2 = lw1;
-      lw1 = lw;
-      const ry = sb0 * r + sb1 * rx1! + sb2 * rx2! - sa1 * ry1! - sa2 * ry2!;
-      rx2 = rx1;
-      rx1 = r;
-      ry2 = ry1;
-      ry1 = ry;
-      const rw = pb0 * ry + pb1 * rz1! + pb2 * rz2! - pa1 * rw1! - pa2 * rw2!;
-      rz2 = rz1;
-      rz1 = ry;
-      rw2 = rw1;
-      rw1 = rw;
+    for (let i = 0; i + 1 < samples.length; i += 2) {
+      const l = samples[i]!;
+      const r = samples[i + 1]!;
+      peak = Math.max(peak, Math.abs(l), Math.abs(r));
+      const lw = left.step(l);
+      const rw = right.step(r);
       energy += lw * lw + rw * rw;
       if (++filled === BUCKET) {
         this.#buckets.push(energy);
@@ -131,24 +140,6 @@ export class LoudnessMeter {
         filled = 0;
       }
     }
-    state.set([
-      lx1!,
-      lx2!,
-      ly1!,
-      ly2!,
-      lz1!,
-      lz2!,
-      lw1!,
-      lw2!,
-      rx1!,
-      rx2!,
-      ry1!,
-      ry2!,
-      rz1!,
-      rz2!,
-      rw1!,
-      rw2!,
-    ]);
     this.#energy = energy;
     this.#filled = filled;
     this.#peak = peak;

@@ -87,59 +87,45 @@ describe('joinClips: the cut’s loudness on the AAC grid', () => {
     assert.equal(after.size, clips.length);
   });
 
-  it('takes the sound made ahead as clips landed, encoding only around the last', async () => {
-    const cache = at('ahead');
-    const last = 3; // at about the cut's loudness: the gain made ahead holds
-    // every clip but the third has landed: its place is known by its frames
+  /**
+   * The cut's sound made ahead as if every clip but `last` had landed, then the cut joined:
+   * how many segments were made ahead, the cache's segments before and after the join.
+   */
+  async function aheadThenJoin(last: number, name: string) {
+    const cache = at(`${name}-cache`);
+    const output = at(`${name}.mp4`);
+    const loudness = { loudnessLufs: -20, loudnessToleranceDb: 0.3, soundCache: cache };
     const { encoded } = await prepareCutSound({
       entries: clips.map((clip, i) => (i === last ? { frames: seconds[i]! * 24 } : { clip })),
-      output: at('ahead.mp4'),
-      loudnessLufs: -20,
-      loudnessToleranceDb: 0.3,
-      soundCache: cache,
+      output,
+      ...loudness,
     });
+    const ahead = await segments(cache);
+    await joinClips({ inputs: clips, output, ...loudness });
+    return {
+      encoded,
+      ahead,
+      after: await segments(cache),
+      loudness: await integratedLoudness(output),
+    };
+  }
+
+  it('takes the sound made ahead as clips landed, encoding only around the last', async () => {
+    // the fourth clip is at about the cut's loudness: the gain made ahead holds
+    const { encoded, ahead, after, loudness } = await aheadThenJoin(3, 'ahead');
     // the segments whose sound or context touch the missing clip wait for it
     assert.equal(encoded, clips.length - 3);
-    const ahead = await segments(cache);
-    const output = at('ahead.mp4');
-    await joinClips({
-      inputs: clips,
-      output,
-      loudnessLufs: -20,
-      loudnessToleranceDb: 0.3,
-      soundCache: cache,
-    });
-    const after = await segments(cache);
     const reused = [...ahead.keys()].filter((name) => after.get(name) === ahead.get(name));
     assert.equal(reused.length, clips.length - 3, 'the segments made ahead are in the cut');
-    const measured = await integratedLoudness(output);
-    assert.ok(Math.abs(measured - -20) <= 0.3 + 0.1, `the cut measures ${measured} LUFS`);
+    assert.ok(Math.abs(loudness - -20) <= 0.3 + 0.1, `the cut measures ${loudness} LUFS`);
   });
 
   it('encodes the whole cut again when the last clip moves its loudness past the tolerance', async () => {
-    const cache = at('ahead-quiet');
-    const last = 2; // the quietest, and the longest: without it the cut is over 1 dB louder
-    await prepareCutSound({
-      entries: clips.map((clip, i) => (i === last ? { frames: seconds[i]! * 24 } : { clip })),
-      output: at('quiet.mp4'),
-      loudnessLufs: -20,
-      loudnessToleranceDb: 0.3,
-      soundCache: cache,
-    });
-    const ahead = await segments(cache);
-    const output = at('quiet.mp4');
-    await joinClips({
-      inputs: clips,
-      output,
-      loudnessLufs: -20,
-      loudnessToleranceDb: 0.3,
-      soundCache: cache,
-    });
-    const after = await segments(cache);
+    // the third is the quietest and the longest: without it the cut is over 1 dB louder
+    const { ahead, after, loudness } = await aheadThenJoin(2, 'quiet');
     assert.equal([...after.keys()].filter((name) => ahead.has(name)).length, 0);
     assert.equal(after.size, clips.length);
-    const measured = await integratedLoudness(output);
-    assert.ok(Math.abs(measured - -20) <= 0.15, `the cut measures ${measured} LUFS`);
+    assert.ok(Math.abs(loudness - -20) <= 0.15, `the cut measures ${loudness} LUFS`);
   });
 
   it('measures the true peak near the ceiling, and limits only when the gain would pass it', async () => {
