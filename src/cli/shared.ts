@@ -6,7 +6,7 @@ import { foreignFormatHint } from '../import/index.ts';
 import { catalog as userCatalog } from '../lib/catalog.ts';
 import { plan as makePlan } from '../lib/plan.ts';
 import { CREDENTIAL_PROVIDERS } from '../providers/credentials.ts';
-import { isPostgresUrl } from '../store/postgres.ts';
+import { isPostgresUrl } from '../store/url.ts';
 import { LIMITS } from '../storyboard/check.ts';
 import { loadStoryboard } from '../storyboard/load.ts';
 import type { Storyboard } from '../storyboard/types.ts';
