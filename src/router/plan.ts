@@ -137,7 +137,8 @@ export function planStoryboard(
       : toUsd(Math.max(0, toMicro(budget) - speechMicro - stillsMicro));
 
   const analyses = storyboard.shots.map(analyser);
-  if (steering(configured)) {
+  // When every provider of every route is configured, nothing is out of reach: no advice.
+  if (steering(configured) && !reachesEveryRoute(catalog.models, configured)) {
     // What every provider would give, for the advice on which credential unlocks what.
     const { steer: _, ...everywhere } = ctx;
     problems.push(
@@ -698,6 +699,10 @@ function missingCredentialProblems(shots: PlannedShot[], options: PlanOptions): 
     code: 'missing_credentials',
     message: `${ids.length} shot${ids.length === 1 ? '' : 's'} (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}) route to ${provider}, which has no credentials: ${options.credentialHint?.(provider) ?? `configure ${provider}`} (or run with --preview)`,
   }));
+}
+
+function reachesEveryRoute(models: readonly ModelCard[], configured: ReadonlySet<string>) {
+  return models.every((m) => m.routes.every((r) => configured.has(r.provider)));
 }
 
 /**
