@@ -215,15 +215,21 @@ function runCase(name: string, file: string): void {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-/** Each case of `runCase` in a fresh process (peak memory is per process), median of `repeat`. */
+/**
+ * Each case of `runCase` in a fresh process (peak memory is per process), median of `repeat`;
+ * run from the build (`buildRow` made it), so that no type stripping counts in its time or memory.
+ */
 function commandPathRows(file: string, repeat: number): Array<[string, string]> {
+  const script = import.meta.filename.endsWith('.js')
+    ? import.meta.filename
+    : path.join(import.meta.dirname, '..', 'dist', 'node', 'bench', 'plan.bench.js');
   return CASES.map(([name]) => {
     const runs = Array.from({ length: repeat }, () => {
       const out = spawnSync(
         process.execPath,
         [
           ...binNodeFlags(),
-          import.meta.filename,
+          script,
           '--shots',
           String(SHOTS),
           '--case',
