@@ -227,16 +227,7 @@ function commandPathRows(file: string, repeat: number): Array<[string, string]> 
     const runs = Array.from({ length: repeat }, () => {
       const out = spawnSync(
         process.execPath,
-        [
-          ...binNodeFlags(),
-          script,
-          '--shots',
-          String(SHOTS),
-          '--case',
-          name,
-          '--file',
-          file,
-        ],
+        [...binNodeFlags(), script, '--shots', String(SHOTS), '--case', name, '--file', file],
         { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
       );
       if (out.status !== 0) throw new Error(`case ${name} failed: ${out.stderr}`);

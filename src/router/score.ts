@@ -3,8 +3,9 @@
  * quality and its strengths for the shot's tags make the base; the policy then weighs base
  * against price and latency, each normalised among the shot's feasible options.
  */
-import type { Optimize, Priority, Shot, Tag } from '../storyboard/types.ts';
+
 import type { Modality, ModelCard } from '../catalog/schema.ts';
+import type { Optimize, Priority, Shot, Tag } from '../storyboard/types.ts';
 import type { Option } from './evaluate.ts';
 import { modalityOf, type QualityUsed, qualitiesFor } from './quality.ts';
 
