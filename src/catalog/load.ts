@@ -7,9 +7,10 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError, type Problem, ShotrouterError } from '../errors.ts';
+import { readSourceDoc } from '../storyboard/read-source.ts';
 import { didYouMean } from '../util/did-you-mean.ts';
 import { packageRoot } from '../util/package-root.ts';
-import { type PathKey, parseSourceDoc } from '../util/source-doc.ts';
+import type { PathKey } from '../util/source-doc.ts';
 import { checkCard, checkReplacements, checkWritten } from './check.ts';
 import {
   docLocator,
@@ -233,7 +234,7 @@ function loadCards(files: readonly CardFile[]): Map<string, Entry> {
   const problems: Problem[] = [];
   for (const { file, text } of files) {
     const name = path.basename(file);
-    const doc = parseSourceDoc(text, file);
+    const doc = readSourceDoc(text, file);
     if (doc.syntaxProblems.length > 0) {
       problems.push(...doc.syntaxProblems);
       continue;
@@ -318,7 +319,7 @@ function applyOverlay(
 }
 
 function overlayProblems(file: string, text: string, entries: Map<string, Entry>): Problem[] {
-  const doc = parseSourceDoc(text, file);
+  const doc = readSourceDoc(text, file);
   if (doc.syntaxProblems.length > 0) return doc.syntaxProblems;
   const top = docLocator(doc);
   const value = doc.value;

@@ -5,22 +5,22 @@
 import { parseArgs } from 'node:util';
 import { formatProblem, InvalidInputError, ShotrouterError } from '../errors.ts';
 import type { Command, CommandArgs, CommandIO } from './command.ts';
-import { commands } from './commands/index.ts';
+import { loadCommand, loadCommands } from './commands/index.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 
 export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(helpText());
+    io.stdout.write(await helpText());
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
     io.stdout.write('shotrouter 0.1.0\n');
     return EXIT.ok;
   }
-  const command = commands.find((c) => c.name === name);
+  const command = await loadCommand(name);
   if (!command) {
-    io.stderr.write(`shotrouter: unknown command '${name}'\n\n${helpText()}`);
+    io.stderr.write(`shotrouter: unknown command '${name}'\n\n${await helpText()}`);
     return EXIT.usage;
   }
   if (command.ownFlags) {
@@ -73,7 +73,8 @@ function describeError(error: unknown): string {
   return `internal error: ${text}\nThis is a bug in shotrouter; please report it with the command you ran.`;
 }
 
-function helpText(): string {
+async function helpText(): Promise<string> {
+  const commands = await loadCommands();
   const width = Math.max(...commands.map((c: Command) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `shotrouter: route every shot of a storyboard to the best AI video model, generate it, assemble the cut

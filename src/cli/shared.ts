@@ -6,11 +6,12 @@ import { foreignFormatHint } from '../import/index.ts';
 import { catalog as userCatalog } from '../lib/catalog.ts';
 import { plan as makePlan } from '../lib/plan.ts';
 import { CREDENTIAL_PROVIDERS } from '../providers/credentials.ts';
-import { isPostgresUrl } from '../store/postgres.ts';
+import type { Plan } from '../router/types.ts';
+import { isPostgresUrl } from '../store/url.ts';
 import { LIMITS } from '../storyboard/check.ts';
 import { loadStoryboard } from '../storyboard/load.ts';
 import type { Storyboard } from '../storyboard/types.ts';
-import { jsonChunks } from '../util/json-pieces.ts';
+import { type JsonLayout, jsonChunks } from '../util/json-pieces.ts';
 import type { CommandArgs, CommandIO } from './command.ts';
 
 export const catalogOption = {
@@ -119,10 +120,19 @@ export function providersFromArgs(args: CommandArgs): string[] | undefined {
   return list;
 }
 
-export function writeJson(io: CommandIO, value: unknown): void {
-  // in chunks: a long storyboard's plan is hundreds of MB of JSON
-  jsonChunks(value, (chunk) => io.stdout.write(chunk));
+export function writeJson(io: CommandIO, value: unknown, layout?: JsonLayout): void {
+  // in chunks: a long storyboard's plan is over 100 MB of JSON
+  jsonChunks(value, (chunk) => io.stdout.write(chunk), layout);
   io.stdout.write('\n');
+}
+
+/**
+ * `plan --json`: the plan's fields and its lists indented, each shot, problem, still and speech
+ * step compact on a line of its own (one line per shot: the traces of a long plan in half the
+ * bytes of full indentation, and still one `grep` away).
+ */
+export function writePlanJson(io: CommandIO, plan: Plan): void {
+  writeJson(io, plan, { indentedDepth: 2 });
 }
 
 /**

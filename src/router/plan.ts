@@ -137,7 +137,8 @@ export function planStoryboard(
       : toUsd(Math.max(0, toMicro(budget) - speechMicro - stillsMicro));
 
   const analyses = storyboard.shots.map(analyser);
-  if (steering(configured)) {
+  // When every provider of every route is configured, nothing is out of reach: no advice.
+  if (steering(configured) && !reachesEveryRoute(catalog.models, configured)) {
     // What every provider would give, for the advice on which credential unlocks what.
     const { steer: _, ...everywhere } = ctx;
     problems.push(
@@ -700,6 +701,10 @@ function missingCredentialProblems(shots: PlannedShot[], options: PlanOptions): 
   }));
 }
 
+function reachesEveryRoute(models: readonly ModelCard[], configured: ReadonlySet<string>) {
+  return models.every((m) => m.routes.every((r) => configured.has(r.provider)));
+}
+
 /**
  * With credentials steering the plan: per provider, the shots a credential would give a better
  * model (or any model), with what it changes for the first of them.
@@ -736,6 +741,7 @@ function lifecycleProblems(
 ): PlanProblem[] {
   const retiring = new Map<string, { message: string; ids: string[] }>();
   const stale = new Map<string, string>();
+  const judged = new Set<string>();
   for (const s of shots) {
     const model = s.model ? byId.get(s.model) : undefined;
     if (!model || !s.provider) continue;
@@ -750,6 +756,9 @@ function lifecycleProblems(
       entry.ids.push(s.id);
       retiring.set(key, entry);
     }
+    // judged once per model, not once per shot
+    if (judged.has(model.id)) continue;
+    judged.add(model.id);
     const old = staleness(model, asOf);
     if (old) stale.set(model.id, old.message);
   }
@@ -967,10 +976,7 @@ function deriveLists(a: ShotAnalysis, scored: Scored, grouped: boolean): Derived
   const option = scored.option;
   const others = a.scored.filter((s) => s !== scored);
   const warnings: PlanWarning[] = grouped ? [] : [...option.warnings];
-  if (option.unconfirmed.length > 0) {
-    const facts = option.unconfirmed.map((u) => u.replace(/ \(.*$/s, ''));
-    warnings.push(planWarning({ code: 'unconfirmed_facts', model: option.model.id, facts }));
-  }
+  if (option.unconfirmed.length > 0) warnings.push(unconfirmedWarning(option));
   const notChosen = others.map((s) =>
     a.share.notChosen(
       s.option.model.id,
@@ -985,6 +991,19 @@ function deriveLists(a: ShotAnalysis, scored: Scored, grouped: boolean): Derived
     fallback_routes: others.map((s) => fallbackOf(s.option, a.shot.takes)),
     rejected: [...notChosen, ...a.rejected].sort((x, y) => x.model.localeCompare(y.model)),
   };
+}
+
+/** An option's `unconfirmed_facts` warning: made once per option, shared by the shots using it. */
+const unconfirmedCache = new WeakMap<Option, PlanWarning>();
+
+function unconfirmedWarning(option: Option): PlanWarning {
+  let warning = unconfirmedCache.get(option);
+  if (!warning) {
+    const facts = option.unconfirmed.map((u) => u.replace(/ \(.*$/s, ''));
+    warning = planWarning({ code: 'unconfirmed_facts', model: option.model.id, facts });
+    unconfirmedCache.set(option, warning);
+  }
+  return warning;
 }
 
 /** Fallbacks depend only on the option and the takes: shots that agree share them. */

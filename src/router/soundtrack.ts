@@ -24,7 +24,10 @@ export function addSoundtrackWarning(storyboard: Storyboard, shots: PlannedShot[
   if (grown === 0 && Math.abs(track.seconds - cut) < 0.5 / storyboard.deliver.fps) return;
   const shot =
     shots.find((s) => s.id === last.id) ?? shots.find((s) => s.id === last.source) ?? shots.at(-1);
-  shot?.warnings.push(
+  if (shot === undefined) return;
+  // a new list: shots that need the same thing share one warnings list (router/plan.ts)
+  shot.warnings = [
+    ...shot.warnings,
     planWarning({
       code: 'soundtrack_length',
       track: round3(track.seconds),
@@ -32,5 +35,5 @@ export function addSoundtrackWarning(storyboard: Storyboard, shots: PlannedShot[
       fit: track.fit,
       stretched_from: grown === 0 ? null : (track.stretchedFrom ?? null),
     }),
-  );
+  ];
 }

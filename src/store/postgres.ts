@@ -57,11 +57,6 @@ export function postgresDialect(pool: pg.Pool): PostgresDialect {
   return new PostgresDialect({ pool });
 }
 
-/** Whether a database URL (as given to --db) names PostgreSQL. */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
-}
-
 /** The URL without its password, for messages and logs. */
 export function redactUrl(url: string): string {
   try {

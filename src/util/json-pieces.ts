@@ -1,7 +1,9 @@
 /**
  * `JSON.stringify(value, null, 2)`, byte for byte, handed out in UTF-8 chunks of about 64 KB
- * instead of one string: a 10,000-shot plan is some 250 MB of JSON, which as one string (and its
- * encoded copy) dominated the memory and time of `plan --json`.
+ * instead of one string: a 10,000-shot plan is well over 100 MB of JSON, which as one string
+ * (and its encoded copy) dominated the memory and time of `plan --json`. With a layout, only the
+ * top levels are indented and each deeper entry is written compact on a line of its own (the
+ * plan: one line per shot), which is the same JSON value in about half the bytes.
  *
  * Most of a long plan's text repeats: shots that need the same thing share one analysis, so
  * their `rejected` lists, fallback routes and reason objects are the same objects (plans are
@@ -30,6 +32,14 @@ class ChunkWriter {
   }
 
   text(s: string): void {
+    // punctuation, most of what is written: one byte, no encoder call
+    if (s.length === 1 && this.#used < CHUNK_BYTES) {
+      const code = s.charCodeAt(0);
+      if (code < 0x80) {
+        this.#chunk[this.#used++] = code;
+        return;
+      }
+    }
     // at most 3 bytes per UTF-16 unit: when that fits, no need to count the exact length
     if (s.length * 3 > CHUNK_BYTES - this.#used) {
       this.flush();
@@ -50,7 +60,9 @@ class ChunkWriter {
         return;
       }
     }
-    this.#used += b.copy(this.#chunk, this.#used);
+    // TypedArray#set: a builtin, cheaper than Buffer#copy for the small pieces copied here
+    this.#chunk.set(b, this.#used);
+    this.#used += b.length;
   }
 
   flush(): void {
@@ -91,12 +103,32 @@ function indent(depth: number): string {
   return text;
 }
 
-/** `value` as `JSON.stringify(value, null, 2)` in UTF-8 chunks, each ending on a whole character. */
-export function jsonChunks(value: unknown, write: (chunk: Buffer) => void): void {
+export interface JsonLayout {
+  /**
+   * Containers nested less deeply than this are indented as `JSON.stringify(value, null, 2)`
+   * does; deeper values are written compact, each on the line of the entry that holds it.
+   * Default: every level is indented.
+   */
+  indentedDepth?: number;
+}
+
+/**
+ * `value` as `JSON.stringify(value, null, 2)` in UTF-8 chunks, each ending on a whole character;
+ * with `indentedDepth`, the values from that depth on are compact (`JSON.stringify(value)`).
+ */
+export function jsonChunks(
+  value: unknown,
+  write: (chunk: Buffer) => void,
+  layout: JsonLayout = {},
+): void {
   const out = new ChunkWriter(write);
-  // per object: the depth it was first met at, and its encoded text once met there again
+  const indented = layout.indentedDepth ?? Number.POSITIVE_INFINITY;
+  // per object: the depth it was first met at (compact text is the same at every depth, so
+  // compact depths count as one), and its encoded text once met there again
   const seen = new Map<object, { depth: number; bytes: Buffer | null }>();
   let cached = 0;
+  const textAt = (item: object, depth: number) =>
+    depth >= indented ? JSON.stringify(item) : stringifiedAt(item, depth);
 
   /** Writes `item` at `depth`; false when JSON has no text for it (undefined, a function). */
   const emit = (item: unknown, depth: number): boolean => {
@@ -107,17 +139,18 @@ export function jsonChunks(value: unknown, write: (chunk: Buffer) => void): void
       return true;
     }
     if (typeof (item as { toJSON?: unknown }).toJSON === 'function') {
-      const text = stringifiedAt(item, depth);
+      const text = textAt(item, depth);
       if (text === undefined) return false;
       out.text(text);
       return true;
     }
     if (depth >= WALKED_DEPTH) {
+      const at = Math.min(depth, indented);
       const entry = seen.get(item);
-      if (entry === undefined) seen.set(item, { depth, bytes: null });
-      else if (entry.depth === depth) {
+      if (entry === undefined) seen.set(item, { depth: at, bytes: null });
+      else if (entry.depth === at) {
         if (entry.bytes === null && cached < CACHE_BYTES) {
-          entry.bytes = Buffer.from(stringifiedAt(item, depth)!, 'utf8');
+          entry.bytes = Buffer.from(textAt(item, depth)!, 'utf8');
           cached += entry.bytes.length;
         }
         if (entry.bytes !== null) {
@@ -126,17 +159,21 @@ export function jsonChunks(value: unknown, write: (chunk: Buffer) => void): void
         }
       }
     }
-    const inner = indent(depth + 1);
+    const compact = depth >= indented;
+    const inner = compact ? '' : indent(depth + 1);
+    const close = compact ? '' : indent(depth);
     if (Array.isArray(item)) {
       if (item.length === 0) {
         out.text('[]');
         return true;
       }
       for (let i = 0; i < item.length; i++) {
-        out.text(i === 0 ? `[${inner}` : `,${inner}`);
+        out.text(i === 0 ? '[' : ',');
+        if (!compact) out.text(inner);
         if (!emit(item[i], depth + 1)) out.text('null');
       }
-      out.text(`${indent(depth)}]`);
+      if (!compact) out.text(close);
+      out.text(']');
       return true;
     }
     let first = true;
@@ -146,11 +183,15 @@ export function jsonChunks(value: unknown, write: (chunk: Buffer) => void): void
       if (member === undefined || typeof member === 'function' || typeof member === 'symbol') {
         continue;
       }
-      out.text(`${first ? '{' : ','}${inner}${JSON.stringify(key)}: `);
+      // three writes, not one joined string: no garbage for each of a plan's million keys
+      out.text(first ? '{' : ',');
+      if (!compact) out.text(inner);
+      out.text(keyText(key, compact));
       first = false;
       emit(member, depth + 1);
     }
-    out.text(first ? '{}' : `${indent(depth)}}`);
+    if (!first && !compact) out.text(close);
+    out.text(first ? '{}' : '}');
     return true;
   };
 
@@ -158,7 +199,23 @@ export function jsonChunks(value: unknown, write: (chunk: Buffer) => void): void
   out.flush();
 }
 
+/** `"key": ` (indented) or `"key":` (compact); a plan repeats a few dozen keys a million times. */
+const KEYS = [new Map<string, string>(), new Map<string, string>()];
+function keyText(key: string, compact: boolean): string {
+  const known = KEYS[compact ? 1 : 0]!;
+  let text = known.get(key);
+  if (text === undefined) {
+    text = `${JSON.stringify(key)}:${compact ? '' : ' '}`;
+    if (known.size < 4096) known.set(key, text);
+  }
+  return text;
+}
+
 /** The same text as `jsonChunks`, as strings of about 64 KB (each chunk decoded whole). */
-export function jsonPieces(value: unknown, write: (piece: string) => void): void {
-  jsonChunks(value, (chunk) => write(chunk.toString('utf8')));
+export function jsonPieces(
+  value: unknown,
+  write: (piece: string) => void,
+  layout: JsonLayout = {},
+): void {
+  jsonChunks(value, (chunk) => write(chunk.toString('utf8')), layout);
 }

@@ -3,18 +3,21 @@
  * checking a value can point at `file:line:col` of the text the user wrote.
  * JSON is parsed by the YAML parser too (JSON is YAML 1.2), which keeps positions for both.
  */
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseDocument,
-} from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { Document, Node } from 'yaml';
 import type { Problem } from '../errors.ts';
+
+let yamlModule: typeof Yaml | undefined;
+/**
+ * The `yaml` package, loaded when first needed: the fast parsers (storyboard/read-source.ts)
+ * read most storyboards and every built-in catalog card without it, and loading it is a good
+ * part of a short command's start.
+ */
+function yaml(): typeof Yaml {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml;
+  return yamlModule;
+}
 
 export type PathKey = string | number;
 
@@ -31,6 +34,7 @@ export interface SourceDoc {
 }
 
 export function parseSourceDoc(text: string, file: string): SourceDoc {
+  const { isMap, isScalar, isSeq, LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   // `merge`: YAML merge keys (`<<: *defaults`) are how long files share settings.
   const doc = parseDocument(text, {
@@ -119,6 +123,7 @@ const MAX_EXPANDED_NODES = 5_000_000;
  * "alias bomb"). Counted once per node, so the check itself stays linear.
  */
 function aliasProblem(doc: Document): string | undefined {
+  const { isAlias, isMap, isPair, isSeq } = yaml();
   const sizes = new Map<unknown, number>();
   const open = new Set<unknown>();
   const size = (start: unknown): number => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { jsonChunks, jsonPieces } from '../../src/util/json-pieces.ts';
+import { type JsonLayout, jsonChunks, jsonPieces } from '../../src/util/json-pieces.ts';
 
-const pieces = (value: unknown) => {
+const pieces = (value: unknown, layout?: JsonLayout) => {
   const parts: string[] = [];
-  jsonPieces(value, (piece) => parts.push(piece));
+  jsonPieces(value, (piece) => parts.push(piece), layout);
   return parts;
 };
 
@@ -68,6 +68,39 @@ describe('jsonPieces', () => {
     assert.equal(
       chunks.map((c) => new TextDecoder('utf-8', { fatal: true }).decode(c)).join(''),
       JSON.stringify({ shots }, null, 2),
+    );
+  });
+
+  test('with indentedDepth, the top levels are indented and each deeper entry is compact on its own line', () => {
+    const reason = { code: 'x', message: 'é — shared', limit: [1, 2] };
+    const list = [{ model: 'm', reasons: [reason, reason] }];
+    const plan = {
+      title: 't',
+      shots: Array.from({ length: 300 }, (_, i) => ({ id: `s${i}`, rejected: list, none: [] })),
+      total: { usd: 1, nested: { list } },
+      empty: {},
+    };
+    const text = pieces(plan, { indentedDepth: 2 }).join('');
+    assert.deepEqual(JSON.parse(text), plan);
+    const lines = text.split('\n');
+    assert.equal(lines[0], '{');
+    assert.equal(lines[1], '  "title": "t",');
+    assert.equal(lines[2], '  "shots": [');
+    assert.equal(lines[3], `    ${JSON.stringify(plan.shots[0])},`);
+    assert.equal(lines[302], `    ${JSON.stringify(plan.shots[299])}`);
+    assert.equal(lines[303], '  ],');
+    assert.equal(lines[304], '  "total": {');
+    assert.equal(lines[306], `    "nested": ${JSON.stringify(plan.total.nested)}`);
+    assert.equal(lines.at(-1), '}');
+  });
+
+  test('with indentedDepth, any JSON value is the same value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.integer({ min: 0, max: 4 }), (value, depth) => {
+        const text = pieces(value, { indentedDepth: depth }).join('');
+        assert.deepEqual(JSON.parse(text), JSON.parse(JSON.stringify(value)));
+        if (depth === 0) assert.equal(text, JSON.stringify(value));
+      }),
     );
   });
 });

@@ -3,7 +3,7 @@ import { shownUsd } from '../../util/money.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { renderTable } from '../format/table.ts';
-import { catalogOption, planFromArgs, writeJson } from '../shared.ts';
+import { catalogOption, planFromArgs, writePlanJson } from '../shared.ts';
 
 export const planCommand: Command = {
   name: 'plan',
@@ -21,7 +21,7 @@ export const planCommand: Command = {
   positionals: { min: 1, max: 1 },
   async run(args, io) {
     const { plan } = planFromArgs(args, io);
-    if (args.values.json) writeJson(io, plan);
+    if (args.values.json) writePlanJson(io, plan);
     else io.stdout.write(`${formatPlan(plan, io.stdout.columns)}\n`);
     return plan.problems.some((p) => p.severity === 'error') ? EXIT.unsatisfiable : EXIT.ok;
   },
