@@ -26,6 +26,7 @@ import {
 } from '../engine/context.ts';
 import { EngineEvents } from '../engine/events.ts';
 import { RateLimiter, Semaphore } from '../engine/limits.ts';
+import { GenerationPace } from '../engine/pace.ts';
 import { produceJob } from '../engine/run-engine.ts';
 import { ShotrouterError } from '../errors.ts';
 import { PREVIEW_PROVIDER } from '../providers/preview/index.ts';
@@ -176,6 +177,8 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
 
   const media = new MediaFolder(options.mediaRoot);
   const downloads = new Semaphore(options.downloads ?? 4);
+  /** how long this machine's generations take, learnt across its jobs (for their first poll) */
+  const pace = new GenerationPace();
   /** local providers' limits are this machine's own (its GPU), shared by its jobs */
   const localLimits = new Map<string, ProviderLimits>();
   const inHand = new Map<string, AbortController>();
@@ -309,6 +312,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
               jobLog.log('warn', 'a budget hold was not removed', { error: errorText(error) }),
           }),
           downloads: 1,
+          pace,
         },
         downloads,
         limitsFor(row.id, controller.signal),
