@@ -403,6 +403,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       );
     if (queue.provider !== undefined && (options.claimAhead ?? true)) {
       claims = new ClaimAhead({
+        consumers: queue.jobs,
         add: () => consume(1),
         remove: (workId) => boss.offWork(queue.name, { id: workId, wait: false }),
         onError: (error) =>
