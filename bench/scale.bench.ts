@@ -7,8 +7,10 @@
  * Real: worker processes, PostgreSQL, pg-boss, the sandbox over HTTP, ffprobe on every clip.
  *
  * Per-job overhead, from the workers' own log lines (their times are to the millisecond): each
- * job's phases on its worker (claim, start, GPU and poll, keep, the gap to the next job). The
- * queue's and store's own share, claim plus the gap between jobs, aims at 50 ms at most.
+ * job's phases on its worker (claim, start, GPU and poll, keep, the hand-off to the next job) and
+ * the worker's time per job. The queue's and store's own share, claim plus hand-off, aims at 50 ms
+ * at most. A worker claims its next job as soon as its GPU is free, so keeping a clip overlaps
+ * the next job's generation; CLAIM_AHEAD=0 in the environment runs the workers without that.
  * Run: node bench/scale.bench.ts [--shots 24] [--latency-ms 1000]
  * Needs PostgreSQL (SHOTROUTER_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
  */
@@ -46,10 +48,14 @@ const PHASES = [
   ['gpu', 'job running', 'job downloading'],
   // download, ffprobe, keep by content, the attempt's settlement and the job's state stored
   ['keep', 'job downloading', 'job done'],
-  // the job's end: the lease released, the queue job completed, the next one fetched and leased
-  ['between', 'job done', 'job taken'],
 ] as const;
-type Phase = (typeof PHASES)[number][0];
+/**
+ * Between two jobs on a worker: `between` is the hand-off, from the previous job's end (or, when
+ * the worker claims the next job as soon as the GPU is free, from the GPU's end of it) to the next
+ * job's claim: the lease released, the queue job completed, the next one fetched and leased;
+ * `cycle` is from one job's start on the GPU to the next one's (the worker's time per job).
+ */
+type Phase = (typeof PHASES)[number][0] | 'between' | 'cycle';
 
 interface Measured {
   rate: number;
@@ -60,24 +66,38 @@ interface Measured {
 const median = (xs: number[]) =>
   xs.length === 0 ? Number.NaN : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Each phase's durations, from one worker's log lines (one job at a time on each worker). */
+/** Each phase's durations, from one worker's log lines (each job's lines carry its id). */
 function phaseTimes(lines: ReadonlyArray<Record<string, unknown>>): Record<Phase, number[]> {
-  const out = Object.fromEntries(PHASES.map(([p]) => [p, [] as number[]])) as Record<
-    Phase,
-    number[]
-  >;
-  const last = new Map<string, number>();
+  const out: Record<Phase, number[]> = {
+    claim: [],
+    start: [],
+    gpu: [],
+    keep: [],
+    between: [],
+    cycle: [],
+  };
+  const jobs = new Map<string, Map<string, number>>();
   for (const line of lines) {
-    const message = String(line.message);
-    const at = Date.parse(String(line.time));
+    if (typeof line.job_id !== 'string') continue;
+    const times = jobs.get(line.job_id) ?? new Map<string, number>();
+    jobs.set(line.job_id, times);
+    times.set(String(line.message), Date.parse(String(line.time)));
+  }
+  const byClaim = [...jobs.values()]
+    .filter((t) => t.has('job taken') && t.has('job done'))
+    .sort((a, b) => a.get('job taken')! - b.get('job taken')!);
+  for (const [i, times] of byClaim.entries()) {
     for (const [phase, from, to] of PHASES) {
-      const start = last.get(from);
-      if (message === to && start !== undefined) {
-        out[phase].push(at - start);
-        last.delete(from);
-      }
+      const start = times.get(from);
+      const end = times.get(to);
+      if (start !== undefined && end !== undefined) out[phase].push(end - start);
     }
-    last.set(message, at);
+    const previous = byClaim[i - 1];
+    if (!previous) continue;
+    const taken = times.get('job taken')!;
+    const done = previous.get('job done')!;
+    out.between.push(taken - (done <= taken ? done : previous.get('job downloading')!));
+    out.cycle.push(times.get('job starting')! - previous.get('job starting')!);
   }
   return out;
 }
@@ -154,7 +174,7 @@ async function measure(workerCount: number): Promise<Measured> {
       }
       const each = workers.map((w) => phaseTimes(w.lines));
       const phases = Object.fromEntries(
-        PHASES.map(([p]) => [p, median(each.flatMap((e) => e[p]))]),
+        Object.keys(each[0]!).map((p) => [p, median(each.flatMap((e) => e[p as Phase]))]),
       ) as Record<Phase, number>;
       return { rate: shots / seconds, phases };
     } finally {
@@ -174,14 +194,14 @@ console.log(
 );
 /**
  * The queue's and the store's share of a job (claim, store writes, events, completion, the next
- * claim), apart from the provider's (sending the prompt, the GPU and its poll, download and probe
- * are in `keep` with the last store writes, so that phase is shown whole).
+ * claim), apart from the provider's; then each worker's time per job beyond the GPU's latency
+ * (sending the prompt, the poll that sees it done, and whatever of the claim, the hand-off and
+ * the keeping of the previous clip is not done while the GPU runs).
  */
 const overhead = (m: Measured) => {
   const p = m.phases;
   const queue = p.claim + p.between;
-  const beyondGpu = p.claim + p.start + (p.gpu - latency) + p.keep + p.between;
-  return `per-job overhead ${queue.toFixed(0)} ms in claim and hand-off (claim ${p.claim.toFixed(0)}, between jobs ${p.between.toFixed(0)}; aim ≤ 50), ${beyondGpu.toFixed(0)} ms beyond the GPU in all (start ${p.start.toFixed(0)}, poll ${(p.gpu - latency).toFixed(0)}, download + probe + store ${p.keep.toFixed(0)}); medians`;
+  return `per-job overhead ${queue.toFixed(0)} ms in claim and hand-off (claim ${p.claim.toFixed(0)}, between jobs ${p.between.toFixed(0)}; aim ≤ 50), ${(p.cycle - latency).toFixed(0)} ms per job beyond the GPU (start ${p.start.toFixed(0)}, poll ${(p.gpu - latency).toFixed(0)}, download + probe + store ${p.keep.toFixed(0)}); medians`;
 };
 const one = await measure(1);
 console.log(`  1 worker:  ${one.rate.toFixed(2)} shots/s, ${overhead(one)}`);

@@ -348,9 +348,20 @@ async function poll(
   resumed = false,
 ): Promise<CompletedStatus> {
   const { model, provider } = target.resolved;
+  const { width, height, seconds } = target.route.generate;
+  const kind = `${provider.id}/${target.route.model}/${seconds}s/${width}x${height}/${target.segment}`;
+  const startedAt = ctx.clock.now();
+  /** ms from the start to the last poll that found the job pending */
+  let lastPending: number | undefined;
   for (let failures = 0, first = true; ; first = false) {
-    if (!(first && resumed)) await ctx.clock.sleep(provider.pollIntervalMs, ctx.signal);
+    if (!(first && resumed)) {
+      const wait = first
+        ? ctx.pace.firstPollMs(kind, provider.pollIntervalMs)
+        : provider.pollIntervalMs;
+      await ctx.clock.sleep(wait, ctx.signal);
+    }
     await ctx.limits(provider).rate?.take(ctx.signal);
+    const askedAt = ctx.clock.now();
     let status: Awaited<ReturnType<NonNullable<typeof model.doStatus>>>;
     try {
       status = await model.doStatus!({ operation, abortSignal: ctx.signal });
@@ -370,8 +381,17 @@ async function poll(
       throw final;
     }
     failures = 0;
-    if (status.status === 'pending') continue;
-    if (status.status === 'completed') return status;
+    if (status.status === 'pending') {
+      lastPending = askedAt - startedAt;
+      continue;
+    }
+    if (status.status === 'completed') {
+      // a resumed job ran for an unknown time before: it says nothing of how long jobs take
+      if (resumed) return status;
+      if (lastPending === undefined) ctx.pace.doneAtFirstPoll(kind);
+      else ctx.pace.sawPending(kind, lastPending);
+      return status;
+    }
     const error = generationError(provider.id, status.error, status.providerMetadata);
     // a failed generation is not billed by the providers we know of
     await endAttempt(ctx, job, live, 'failed', error, 0);

@@ -18,6 +18,7 @@ import type { Clock } from './clock.ts';
 import type { EngineEvent, EngineEvents, JobEvent } from './events.ts';
 import type { JobSpec } from './job-spec.ts';
 import { RateLimiter, Semaphore } from './limits.ts';
+import { GenerationPace } from './pace.ts';
 import { qcRetakes, type RetakePolicy } from './retake-policy.ts';
 
 /** What a clip must be: the media layer's expectation, which verifies it. */
@@ -122,6 +123,8 @@ export class EngineContext {
   readonly judge: TakeJudge | undefined;
   /** downloads and checks at once, across providers (they use local disk and CPU) */
   readonly downloads: Semaphore;
+  /** how long generations take, for their first poll (shared by the jobs of a worker) */
+  readonly pace: GenerationPace;
   /** providers that refused our credentials or credit this run: no more starts there */
   readonly disabled = new Map<string, string>();
   /** the local fault that halted the run (engine/local-fault.ts), once one did */
@@ -145,6 +148,7 @@ export class EngineContext {
     downloads: number;
     retakePolicy?: RetakePolicy;
     judge?: TakeJudge;
+    pace?: GenerationPace;
   }) {
     this.store = init.store;
     this.runId = init.runId;
@@ -162,6 +166,7 @@ export class EngineContext {
     this.retakePolicy = init.retakePolicy ?? qcRetakes;
     this.judge = init.judge;
     this.downloads = new Semaphore(init.downloads);
+    this.pace = init.pace ?? new GenerationPace();
   }
 
   /** Stops the run for a fault of this machine; the first fault is the one reported. */

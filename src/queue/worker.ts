@@ -26,6 +26,7 @@ import {
 } from '../engine/context.ts';
 import { EngineEvents } from '../engine/events.ts';
 import { RateLimiter, Semaphore } from '../engine/limits.ts';
+import { GenerationPace } from '../engine/pace.ts';
 import { produceJob } from '../engine/run-engine.ts';
 import { ShotrouterError } from '../errors.ts';
 import { PREVIEW_PROVIDER } from '../providers/preview/index.ts';
@@ -33,6 +34,7 @@ import type { ProviderRegistry } from '../providers/registry.ts';
 import type { ProviderInfo } from '../providers/types.ts';
 import { MediaFolder } from '../store/media-folder.ts';
 import { openStore } from '../store/store.ts';
+import { ClaimAhead } from './claim-ahead.ts';
 import {
   type Db,
   heartbeat,
@@ -72,6 +74,11 @@ export interface WorkerOptions {
   concurrency?: number;
   /** jobs of each served local provider in hand at once (default: the provider's concurrency, 1) */
   localJobs?: number;
+  /**
+   * take a served local provider's next job as soon as its GPU is free, while the previous one
+   * is downloaded and kept (default true; see claim-ahead.ts)
+   */
+  claimAhead?: boolean;
   /** how long a silent worker keeps its jobs and slots, ms (default 30 s; pg-boss gets the same) */
   leaseMs?: number;
   /** how often pg-boss looks for jobs of silent workers, s (default 10) */
@@ -172,12 +179,17 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   const media = new MediaFolder(options.mediaRoot);
   const conformLanded = workerConforms(store, options.mediaRoot);
   const downloads = new Semaphore(options.downloads ?? 4);
+  /** how long this machine's generations take, learnt across its jobs (for their first poll) */
+  const pace = new GenerationPace();
   /** local providers' limits are this machine's own (its GPU), shared by its jobs */
   const localLimits = new Map<string, ProviderLimits>();
   const inHand = new Map<string, AbortController>();
   /** per run: providers whose key was refused here are not tried again by its other jobs */
   const disabledByRun = new Map<string, Map<string, string>>();
   let state: 'running' | 'draining' = 'running';
+  /** per served local provider, when claim-ahead is on */
+  const ahead = new Map<string, ClaimAhead>();
+  const draining = new AbortController();
 
   const limitsFor = (jobId: string, signal: AbortSignal) => {
     const cache = new Map<string, ProviderLimits>();
@@ -186,7 +198,9 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
         let limits = localLimits.get(provider.id);
         if (!limits) {
           limits = {
-            slots: new Semaphore(provider.concurrency),
+            slots:
+              ahead.get(provider.id)?.slots(provider.concurrency) ??
+              new Semaphore(provider.concurrency),
             rate: provider.requestsPerMinute
               ? new RateLimiter(provider.requestsPerMinute, clock)
               : null,
@@ -300,6 +314,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
               jobLog.log('warn', 'a budget hold was not removed', { error: errorText(error) }),
           }),
           downloads: 1,
+          pace,
         },
         downloads,
         limitsFor(row.id, controller.signal),
@@ -362,24 +377,45 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     log,
     name: `shotrouter-worker-${id}`,
   });
-  const queues: Array<{ name: string; jobs: number }> = [];
+  const queues: Array<{ name: string; jobs: number; provider?: string }> = [];
   if (hosted) queues.push({ name: HOSTED_QUEUE, jobs: concurrency });
   for (const provider of serves)
-    queues.push({ name: localQueue(provider), jobs: options.localJobs ?? 1 });
+    queues.push({ name: localQueue(provider), jobs: options.localJobs ?? 1, provider });
   for (const queue of queues) {
     await ensureQueue(boss, queue.name, leaseMs / 1000);
-    await boss.work<JobMessage>(
-      queue.name,
-      {
-        localConcurrency: queue.jobs,
-        batchSize: 1,
-        pollingIntervalSeconds: Math.max(0.5, options.pollSeconds ?? 1),
-        // NOTIFY wakes the worker when a job is sent; the poll stays as frequent for retries,
-        // which become available after their back-off without a NOTIFY
-        notifyPollingIntervalSeconds: Math.max(0.5, options.pollSeconds ?? 1),
-      },
-      async ([job]) => (job ? handle(boss, job.data, job.signal) : 'empty'),
-    );
+    let claims: ClaimAhead | undefined;
+    const consume = (jobs: number) =>
+      boss.work<JobMessage>(
+        queue.name,
+        {
+          localConcurrency: jobs,
+          batchSize: 1,
+          pollingIntervalSeconds: Math.max(0.5, options.pollSeconds ?? 1),
+          // NOTIFY wakes the worker when a job is sent; the poll stays as frequent for retries,
+          // which become available after their back-off without a NOTIFY
+          notifyPollingIntervalSeconds: Math.max(0.5, options.pollSeconds ?? 1),
+        },
+        async ([job]) => {
+          if (!job) return 'empty';
+          claims?.taken();
+          try {
+            return await handle(boss, job.data, job.signal);
+          } finally {
+            await claims?.ended(draining.signal);
+          }
+        },
+      );
+    if (queue.provider !== undefined && (options.claimAhead ?? true)) {
+      claims = new ClaimAhead({
+        consumers: queue.jobs,
+        add: () => consume(1),
+        remove: (workId) => boss.offWork(queue.name, { id: workId, wait: false }),
+        onError: (error) =>
+          log.log('warn', 'claim-ahead failed', { queue: queue.name, error: errorText(error) }),
+      });
+      ahead.set(queue.provider, claims);
+    }
+    await consume(queue.jobs);
   }
   log.log('info', 'worker started', {
     queues: queues.map((q) => q.name),
@@ -395,6 +431,8 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     stop({ graceMs = 0 } = {}) {
       stopping ??= (async () => {
         state = 'draining';
+        for (const claims of ahead.values()) claims.stop();
+        draining.abort();
         log.log('info', 'stopping', { in_hand: inHand.size, grace_ms: graceMs });
         await beat();
         const offWork = Promise.all(queues.map((q) => boss.offWork(q.name, { wait: true })));

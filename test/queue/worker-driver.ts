@@ -53,6 +53,7 @@ const worker = await startWorker({
   serves: env.SERVES ? env.SERVES.split(',') : [],
   hosted: env.HOSTED !== '0',
   concurrency: Number(env.JOBS ?? 8),
+  claimAhead: env.CLAIM_AHEAD !== '0',
   leaseMs: Number(env.LEASE_MS ?? 10_000),
   superviseSeconds: 1,
   pollSeconds: 0.5,
