@@ -45,7 +45,7 @@ import {
   primingSeconds,
   readCutSound,
   type SoundPiece,
-  writeGridSound,
+  streamGridSound,
 } from './sound-grid.ts';
 import { SIDECAR_FORMAT, validSidecar } from './sound-sidecar.ts';
 
@@ -171,14 +171,15 @@ async function joinByCopy(clips: Clip[], codec: VideoCodec, opts: JoinOptions): 
     const soundInput =
       sound === undefined
         ? []
-        : [
-            // the sound's first packet is encoder priming; starting it that much early makes
-            // the muxer write an edit list that skips it, so both start at zero
-            ...(sound.primed ? ['-itsoffset', String(-primingSeconds)] : []),
-            ...['-i', sound.file],
-          ];
+        : 'stream' in sound
+          ? [
+              // the sound's first packet is encoder priming; starting it that much early
+              // makes the muxer write an edit list that skips it, so both start at zero
+              ...['-itsoffset', String(-primingSeconds), '-f', 'aac', '-i', 'pipe:0'],
+            ]
+          : ['-i', sound.file];
     const maps = ['-map', '0:v:0', ...(sound === undefined ? [] : ['-map', '1:a:0'])];
-    if (sound?.bitstreamFilter !== undefined) maps.push('-bsf:a', sound.bitstreamFilter);
+    if (sound !== undefined && 'stream' in sound) maps.push('-bsf:a', sound.bitstreamFilter);
     await writeAtomically(output, (temporary) =>
       runFfmpeg(
         [
@@ -191,7 +192,10 @@ async function joinByCopy(clips: Clip[], codec: VideoCodec, opts: JoinOptions): 
           '-y',
           temporary,
         ],
-        { signal },
+        {
+          ...(signal ? { signal } : {}),
+          ...(sound && 'stream' in sound ? { stdin: sound.stream } : {}),
+        },
       ),
     );
   });
@@ -290,10 +294,11 @@ export async function prepareCutSound(opts: PrepareSoundOptions): Promise<{ enco
 }
 
 /**
- * The cut's sound, `samples` of each clip in order, set to the loudness asked for, as a file
- * the result's sound track is copied from. AAC is encoded on the cut's grid in segments kept
- * in `opts.soundCache` (sound-grid.ts), so a join again re-encodes only what changed; other
- * codecs (PCM) are written whole. `primed`: the file starts with one AAC priming packet.
+ * The cut's sound, `samples` of each clip in order, set to the loudness asked for: for AAC a
+ * stream of ADTS packets on the cut's grid, from segments kept in `opts.soundCache` and encoded
+ * where missing as the stream is read (sound-grid.ts), so a join again re-encodes only what
+ * changed and the mux never waits for sound it could already copy; other codecs (PCM) are
+ * written whole to a file.
  */
 async function cutSound(
   clips: Clip[],
@@ -302,7 +307,7 @@ async function cutSound(
   dir: string,
   opts: JoinOptions,
   signal: AbortSignal | undefined,
-): Promise<{ file: string; primed: boolean; bitstreamFilter?: string }> {
+): Promise<{ stream: AsyncIterable<Buffer>; bitstreamFilter: string } | { file: string }> {
   const perRun = Math.max(2, opts.soundInputsPerRun ?? 200);
   const pieces = await cutSoundPieces(clips, samples, perRun, dir, signal);
   const cacheDir = opts.soundCache ?? path.join(dir, 'sound-cache');
@@ -336,8 +341,7 @@ async function cutSound(
   }
   const plainGain = gain === undefined ? undefined : /^volume=(-?[\d.]+)dB$/.exec(gain);
   if (encoding.audioProbeName === 'aac' && (gain === undefined || plainGain !== null)) {
-    const file = path.join(dir, 'sound.aac');
-    const { trimEnd } = await writeGridSound({
+    const { stream, trimEnd } = await streamGridSound({
       pieces,
       audioArgs: encoding.audioArgs,
       ...(plainGain ? { gainDb: Number(plainGain[1]) } : {}),
@@ -345,11 +349,10 @@ async function cutSound(
         ? {}
         : { gainToleranceDb: opts.loudnessToleranceDb }),
       cacheDir,
-      output: file,
       workDir: dir,
       ...(signal ? { signal } : {}),
     });
-    return { file, primed: true, bitstreamFilter: trimEnd };
+    return { stream, bitstreamFilter: trimEnd };
   }
   // PCM sound, or a gain the limiter shapes over the whole cut: encoded in one piece
   const file = path.join(dir, `sound${path.extname(opts.output)}`);
@@ -370,7 +373,7 @@ async function cutSound(
     ],
     { ...(signal ? { signal } : {}), mediaSeconds: total / AUDIO_RATE },
   );
-  return { file, primed: false };
+  return { file };
 }
 
 /**

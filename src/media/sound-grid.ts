@@ -97,34 +97,49 @@ function segmentFile(cacheDir: string, key: string, gainDb: number): string {
 }
 
 /**
- * Writes the cut's sound as one ADTS stream whose first packet is encoder priming (1024
- * samples a player skips: see primingSeconds) and whose last is padded to a whole frame.
- * Returns how many segments had to be encoded, the gain used (see gainToleranceDb), and the
- * bitstream filter that gives the last packet its true length, so the mux ends the sound on
- * the cut's last sample.
+ * The cut's sound as one ADTS stream whose first packet is encoder priming (1024 samples a
+ * player skips: see primingSeconds) and whose last is padded to a whole frame. The stream
+ * flows at once: segments in the cache are read as they are, and the stream waits at a missing
+ * one until it is encoded (they are, meanwhile, in runs over the media processes), so a mux
+ * reading it copies the picture while the last clip's sound is encoded. Returns it with how
+ * many segments are encoded, the gain used (see gainToleranceDb), and the bitstream filter
+ * that gives the last packet its true length, so the mux ends the sound on the cut's last
+ * sample. What the cache holds that this cut does not use is removed once the stream ends.
  */
-export async function writeGridSound(
-  opts: GridSoundOptions,
-): Promise<{ encoded: number; gainDb: number; trimEnd: string }> {
+export async function streamGridSound(
+  opts: Omit<GridSoundOptions, 'output'>,
+): Promise<{ stream: AsyncIterable<Buffer>; encoded: number; gainDb: number; trimEnd: string }> {
   const total = opts.pieces.reduce((sum, piece) => sum + piece.samples, 0);
   if (total === 0) throw new ShotrouterError('media_failed', 'the cut has no sound to encode');
   const { segments, gainDb, missing } = await plan(opts.pieces, opts);
-  if (missing.length > 0) await encodeMissing(missing, opts.pieces, gainDb, opts);
-  await pipeline(async function* () {
+  const encoding = encodeMissing(missing, opts.pieces, gainDb, opts);
+  // a failure is the stream's to report; until it is read, it must not go unhandled
+  for (const done of encoding.values()) done.catch(() => {});
+  const { cacheDir, signal } = opts;
+  async function* stream(): AsyncGenerator<Buffer> {
     for (const segment of segments) {
-      yield* createReadStream(segmentFile(opts.cacheDir, segment.key, gainDb), {
-        signal: opts.signal,
-      });
+      await encoding.get(segment);
+      yield* createReadStream(segmentFile(cacheDir, segment.key, gainDb), { signal });
     }
-  }, createWriteStream(opts.output));
-  await pruneGridCache(opts.cacheDir, opts.pieces, segments, gainDb);
+    await pruneGridCache(cacheDir, opts.pieces, segments, gainDb);
+  }
   const packets = Math.ceil(total / FRAME) + 1;
   const lastSamples = total - (packets - 2) * FRAME;
   return {
+    stream: stream(),
     encoded: missing.length,
     gainDb,
     trimEnd: `setts=duration=if(eq(N\\,${packets - 1})\\,DURATION*${lastSamples}/${FRAME}\\,DURATION)`,
   };
+}
+
+/** streamGridSound, written to `opts.output`. */
+export async function writeGridSound(
+  opts: GridSoundOptions,
+): Promise<{ encoded: number; gainDb: number; trimEnd: string }> {
+  const { stream, ...made } = await streamGridSound(opts);
+  await pipeline(stream, createWriteStream(opts.output));
+  return made;
 }
 
 /**
@@ -139,7 +154,7 @@ export async function prepareGridSound(
 ): Promise<{ encoded: number; gainDb: number }> {
   const { gainDb, missing } = await plan(opts.pieces, opts);
   const known = missing.filter((segment) => !segment.incomplete);
-  if (known.length > 0) await encodeMissing(known, opts.pieces, gainDb, opts);
+  await Promise.all(encodeMissing(known, opts.pieces, gainDb, opts).values());
   return { encoded: known.length, gainDb };
 }
 
@@ -314,14 +329,15 @@ function window(
 /**
  * Encodes the missing segments: consecutive ones in runs, the runs cut so the media processes
  * share the work evenly, each run from the cut's sound around it (its context); every run's
- * packets are then split into its segments.
+ * packets are then split into its segments. Returns when each segment is done; the first
+ * failure stops the other runs.
  */
-async function encodeMissing(
+function encodeMissing(
   missing: Segment[],
   pieces: ReadonlyArray<SoundPiece | MissingPiece>,
   gainDb: number,
   opts: Pick<GridSoundOptions, 'audioArgs' | 'cacheDir' | 'workDir' | 'processes' | 'signal'>,
-): Promise<void> {
+): Map<Segment, Promise<void>> {
   const processes = Math.min(opts.processes ?? mediaConcurrency(), mediaConcurrency());
   const share = Math.ceil(missing.reduce((sum, s) => sum + s.end - s.first, 0) / processes);
   const runs: Segment[][] = [];
@@ -337,21 +353,35 @@ async function encodeMissing(
     frames += segment.end - segment.first;
   }
   const total = pieces.reduce((sum, piece) => sum + piece.samples, 0);
-  const work = await mkdtemp(path.join(opts.workDir, 'grid-'));
-  try {
-    // runs taken in turn by `processes` workers, so at most that many ffmpeg run at once
-    let next = 0;
-    await allOrAbort(
-      Array.from({ length: Math.min(processes, runs.length) }, () => async (signal) => {
-        for (let r = next++; r < runs.length; r = next++) {
-          await encodeRun(runs[r]!, r, pieces, total, gainDb, work, opts, signal);
-        }
-      }),
-      opts.signal,
-    );
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+  const finished = runs.map(() => Promise.withResolvers<void>());
+  const done = new Map<Segment, Promise<void>>();
+  runs.forEach((run, r) => {
+    for (const segment of run) done.set(segment, finished[r]!.promise);
+  });
+  if (runs.length === 0) return done;
+  // runs taken in order by `processes` workers, so at most that many ffmpeg run at once and
+  // the earliest sound is ready first
+  const all = (async () => {
+    const work = await mkdtemp(path.join(opts.workDir, 'grid-'));
+    try {
+      let next = 0;
+      await allOrAbort(
+        Array.from({ length: Math.min(processes, runs.length) }, () => async (signal) => {
+          for (let r = next++; r < runs.length; r = next++) {
+            await encodeRun(runs[r]!, r, pieces, total, gainDb, work, opts, signal);
+            finished[r]!.resolve();
+          }
+        }),
+        opts.signal,
+      );
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  })();
+  all.catch((error: unknown) => {
+    for (const run of finished) run.reject(error);
+  });
+  return done;
 }
 
 async function encodeRun(
