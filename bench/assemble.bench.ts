@@ -81,15 +81,20 @@ interface Row {
 }
 const rows: Row[] = [];
 
-async function measure(name: string, work: () => Promise<string>): Promise<void> {
+/**
+ * Times `work` alone; what it made is described afterwards (decoding the result to find its
+ * drift is the bench's work, not the join's).
+ */
+async function measure(name: string, work: () => Promise<() => Promise<string>>): Promise<void> {
   let peak = residentNow();
   const sampler = setInterval(() => {
     peak = Math.max(peak, residentNow());
   }, 10);
   const start = performance.now();
   try {
-    const result = await work();
-    rows.push({ name, ms: performance.now() - start, peakMb: peak / 2 ** 20, result });
+    const describe = await work();
+    const ms = performance.now() - start;
+    rows.push({ name, ms, peakMb: peak / 2 ** 20, result: await describe() });
     console.error(`  done: ${name}`);
   } finally {
     clearInterval(sampler);
@@ -101,6 +106,11 @@ async function measure(name: string, work: () => Promise<string>): Promise<void>
  * whatever the timestamps say (copying AAC packets end to end keeps every clip's priming and
  * padding; the muxer then squeezes their timestamps, so the stream duration hides the drift).
  */
+/** `method`, then what `file` holds (durations). */
+async function described(method: string, file: string): Promise<string> {
+  return `${method}; ${await durations(file)}`;
+}
+
 async function durations(file: string): Promise<string> {
   const json = JSON.parse(
     await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', file]),
@@ -239,7 +249,7 @@ async function main(): Promise<void> {
       ),
     );
     const { method } = await joinClips({ inputs: conformed, output: at('c-ours.mp4') });
-    return `${method}; ${await durations(at('c-ours.mp4'))}`;
+    return () => described(method, at('c-ours.mp4'));
   });
 
   await measure(`(c) naive: default re-encode of each, one by one, + concat`, async () => {
@@ -260,7 +270,7 @@ async function main(): Promise<void> {
       outputs.push(output);
     }
     await bareConcat(outputs, at('c-naive.mp4'));
-    return `copy; ${await durations(at('c-naive.mp4'))}`;
+    return () => described('copy', at('c-naive.mp4'));
   });
 
   // video-only copies of the conformed clips, for the pure stream-copy comparison
@@ -278,34 +288,44 @@ async function main(): Promise<void> {
     soundCache: at('sound-a'),
   });
   const repeats = 3;
-  const cases: Array<[string, () => Promise<string>]> = [
+  const cases: Array<[string, () => Promise<() => Promise<string>>]> = [
     [
       `(a) joinClips, ${COUNT} conformed clips with sound`,
-      async () =>
-        `${(await joinClips({ inputs: conformed, output: at('a.mp4') })).method}; ${await durations(at('a.mp4'))}`,
+      async () => {
+        const { method } = await joinClips({ inputs: conformed, output: at('a.mp4') });
+        return () => described(method, at('a.mp4'));
+      },
     ],
     [
       `(a') joinClips, ${COUNT} clips, sound made ahead (as delivered)`,
-      async () =>
-        `${(await joinClips({ inputs: conformed, output: at('a2.mp4'), soundCache: at('sound-a') })).method}; ${await durations(at('a2.mp4'))}`,
+      async () => {
+        const { method } = await joinClips({
+          inputs: conformed,
+          output: at('a2.mp4'),
+          soundCache: at('sound-a'),
+        });
+        return () => described(method, at('a2.mp4'));
+      },
     ],
     [
       `(b) bare concat -c copy, same clips`,
       async () => {
         await bareConcat(conformed, at('b.mp4'));
-        return `copy; ${await durations(at('b.mp4'))}`;
+        return () => described('copy', at('b.mp4'));
       },
     ],
     [
       `(a) joinClips, ${COUNT} clips, picture only`,
-      async () =>
-        `${(await joinClips({ inputs: videoOnly, output: at('a-v.mp4') })).method}; ${await durations(at('a-v.mp4'))}`,
+      async () => {
+        const { method } = await joinClips({ inputs: videoOnly, output: at('a-v.mp4') });
+        return () => described(method, at('a-v.mp4'));
+      },
     ],
     [
       `(b) bare concat -c copy, picture only`,
       async () => {
         await bareConcat(videoOnly, at('b-v.mp4'));
-        return `copy; ${await durations(at('b-v.mp4'))}`;
+        return () => described('copy', at('b-v.mp4'));
       },
     ],
   ];
@@ -373,7 +393,7 @@ async function main(): Promise<void> {
         loudnessToleranceDb: 0.3,
         soundCache,
       });
-      return `${method}; ${await durations(at('d.mp4'))}`;
+      return () => described(method, at('d.mp4'));
     });
   }
   const lastRuns = rows.splice(before);
