@@ -9,7 +9,6 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { ShotrouterError } from '../errors.ts';
 
 export interface MediaBinaries {
@@ -206,12 +205,6 @@ export interface RunOptions {
   mediaSeconds?: number;
   /** an explicit time limit, overriding the scaled one */
   timeoutMs?: number;
-  /**
-   * Bytes for the process's standard input (`-i pipe:0`). Such a run waits on its input, which
-   * other runs may still be making: it does not take one of the pool's processes, or it could
-   * hold the last one they need.
-   */
-  stdin?: AsyncIterable<Uint8Array>;
 }
 
 /**
@@ -264,13 +257,13 @@ async function run(
   captureStdout: boolean,
 ): Promise<{ stderr: string; stdout: string }> {
   const binary = findBinaries()[tool];
-  const { signal, stdin } = opts;
-  const release = stdin === undefined ? await pools[tool].acquire(signal) : () => {};
+  const { signal } = opts;
+  const release = await pools[tool].acquire(signal);
   try {
     return await new Promise((resolve, reject) => {
       throwIfAborted(signal);
       const child = spawn(binary, args, {
-        stdio: [stdin === undefined ? 'ignore' : 'pipe', captureStdout ? 'pipe' : 'ignore', 'pipe'],
+        stdio: ['ignore', captureStdout ? 'pipe' : 'ignore', 'pipe'],
         windowsHide: true,
       });
       const tail: string[] = [];
@@ -290,15 +283,7 @@ async function run(
 
       const stdout: Buffer[] = [];
       let stdoutBytes = 0;
-      let failure: unknown;
-      if (stdin !== undefined && child.stdin !== null) {
-        pipeline(stdin, child.stdin).catch((error: NodeJS.ErrnoException) => {
-          // ffmpeg ending early closes the pipe: its exit status says why
-          if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
-          failure ??= error;
-          child.kill('SIGKILL');
-        });
-      }
+      let failure: ShotrouterError | undefined;
       child.stdout?.on('data', (chunk: Buffer) => {
         stdoutBytes += chunk.length;
         if (stdoutBytes > MAX_STDOUT_BYTES) {

@@ -167,35 +167,57 @@ async function joinByCopy(clips: Clip[], codec: VideoCodec, opts: JoinOptions): 
     const sound = clips.some((clip) => clip.hasAudio)
       ? await cutSound(clips, spans(durations, timescale, AUDIO_RATE), encoding, dir, opts, signal)
       : undefined;
-    // one pass over the picture: copied from the clips beside the sound made above
+    const copy = (inputs: string[], maps: string[], file: string, taskSignal?: AbortSignal) =>
+      runFfmpeg(
+        ['-copyts', ...inputs, ...maps, '-c', 'copy', ...containerArgs(opts.tags), '-y', file],
+        {
+          ...(taskSignal ? { signal: taskSignal } : {}),
+        },
+      );
+    const soundMaps = [
+      '-map',
+      '1:a:0',
+      ...(sound?.bitstreamFilter ? ['-bsf:a', sound.bitstreamFilter] : []),
+    ];
     const soundInput =
       sound === undefined
         ? []
-        : 'stream' in sound
-          ? [
-              // the sound's first packet is encoder priming; starting it that much early
-              // makes the muxer write an edit list that skips it, so both start at zero
-              ...['-itsoffset', String(-primingSeconds), '-f', 'aac', '-i', 'pipe:0'],
-            ]
-          : ['-i', sound.file];
-    const maps = ['-map', '0:v:0', ...(sound === undefined ? [] : ['-map', '1:a:0'])];
-    if (sound !== undefined && 'stream' in sound) maps.push('-bsf:a', sound.bitstreamFilter);
-    await writeAtomically(output, (temporary) =>
-      runFfmpeg(
-        [
-          ...picture,
-          ...soundInput,
-          ...maps,
-          '-c',
-          'copy',
-          ...containerArgs(opts.tags),
-          '-y',
+        : [
+            // the sound's first packet is encoder priming; starting it that much early makes
+            // the muxer write an edit list that skips it, so both start at zero
+            ...(sound.primed ? ['-itsoffset', String(-primingSeconds)] : []),
+            ...['-i', sound.file],
+          ];
+    if (sound === undefined || !sound.encoding) {
+      // the sound is at hand: one pass copies the picture from the clips beside it
+      await sound?.written;
+      await writeAtomically(output, (temporary) =>
+        copy(
+          [...picture, ...soundInput],
+          ['-map', '0:v:0', ...(sound ? soundMaps : [])],
           temporary,
-        ],
-        {
-          ...(signal ? { signal } : {}),
-          ...(sound && 'stream' in sound ? { stdin: sound.stream } : {}),
+          signal,
+        ),
+      );
+      return;
+    }
+    // sound still being encoded: the picture is copied meanwhile, then both into the result
+    const joinedPicture = path.join(dir, `picture${path.extname(output)}`);
+    await allOrAbort(
+      [
+        async (taskSignal) => {
+          await copy(picture, ['-map', '0:v:0'], joinedPicture, taskSignal);
         },
+        () => sound.written,
+      ],
+      signal,
+    );
+    await writeAtomically(output, (temporary) =>
+      copy(
+        ['-i', joinedPicture, ...soundInput],
+        ['-map', '0:v:0', ...soundMaps],
+        temporary,
+        signal,
       ),
     );
   });
@@ -297,8 +319,8 @@ export async function prepareCutSound(opts: PrepareSoundOptions): Promise<{ enco
  * The cut's sound, `samples` of each clip in order, set to the loudness asked for: for AAC a
  * stream of ADTS packets on the cut's grid, from segments kept in `opts.soundCache` and encoded
  * where missing as the stream is read (sound-grid.ts), so a join again re-encodes only what
- * changed and the mux never waits for sound it could already copy; other codecs (PCM) are
- * written whole to a file.
+ * changed; other codecs (PCM) are encoded whole. It is written to a file while the caller
+ * goes on (`written`).
  */
 async function cutSound(
   clips: Clip[],
@@ -307,7 +329,7 @@ async function cutSound(
   dir: string,
   opts: JoinOptions,
   signal: AbortSignal | undefined,
-): Promise<{ stream: AsyncIterable<Buffer>; bitstreamFilter: string } | { file: string }> {
+): Promise<CutSound> {
   const perRun = Math.max(2, opts.soundInputsPerRun ?? 200);
   const pieces = await cutSoundPieces(clips, samples, perRun, dir, signal);
   const cacheDir = opts.soundCache ?? path.join(dir, 'sound-cache');
@@ -341,7 +363,7 @@ async function cutSound(
   }
   const plainGain = gain === undefined ? undefined : /^volume=(-?[\d.]+)dB$/.exec(gain);
   if (encoding.audioProbeName === 'aac' && (gain === undefined || plainGain !== null)) {
-    const { stream, trimEnd } = await streamGridSound({
+    const { stream, trimEnd, encoded } = await streamGridSound({
       pieces,
       audioArgs: encoding.audioArgs,
       ...(plainGain ? { gainDb: Number(plainGain[1]) } : {}),
@@ -352,7 +374,16 @@ async function cutSound(
       workDir: dir,
       ...(signal ? { signal } : {}),
     });
-    return { stream, bitstreamFilter: trimEnd };
+    const file = path.join(dir, 'sound.aac');
+    const written = pipeline(stream, createWriteStream(file));
+    written.catch(() => {});
+    return {
+      file,
+      written,
+      encoding: encoded > 0,
+      primed: true,
+      bitstreamFilter: trimEnd,
+    };
   }
   // PCM sound, or a gain the limiter shapes over the whole cut: encoded in one piece
   const file = path.join(dir, `sound${path.extname(opts.output)}`);
@@ -364,16 +395,33 @@ async function cutSound(
           '-af',
           `${gain},aresample=${AUDIO_RATE},apad=whole_len=${total},atrim=end_sample=${total}`,
         ];
-  await runFfmpeg(
-    [
-      ...[...SIDECAR_FORMAT, '-i', await cutPcm()],
-      ...filters,
-      ...encoding.audioArgs,
-      ...['-ar', String(AUDIO_RATE), '-ac', '2', '-y', file],
-    ],
-    { ...(signal ? { signal } : {}), mediaSeconds: total / AUDIO_RATE },
-  );
-  return { file };
+  const written = (async () => {
+    await runFfmpeg(
+      [
+        ...[...SIDECAR_FORMAT, '-i', await cutPcm()],
+        ...filters,
+        ...encoding.audioArgs,
+        ...['-ar', String(AUDIO_RATE), '-ac', '2', '-y', file],
+      ],
+      { ...(signal ? { signal } : {}), mediaSeconds: total / AUDIO_RATE },
+    );
+  })();
+  // a failure is reported where it is awaited
+  written.catch(() => {});
+  return { file, written, encoding: true, primed: false };
+}
+
+/** The cut's sound as the join copies it. */
+interface CutSound {
+  file: string;
+  /** resolves when `file` is complete */
+  written: Promise<void>;
+  /** whether anything is still being encoded (else `written` follows at once) */
+  encoding: boolean;
+  /** the file starts with one AAC priming packet (sound-grid.ts) */
+  primed: boolean;
+  /** a bitstream filter for the sound as it is copied */
+  bitstreamFilter?: string;
 }
 
 /**

@@ -100,8 +100,7 @@ function segmentFile(cacheDir: string, key: string, gainDb: number): string {
  * The cut's sound as one ADTS stream whose first packet is encoder priming (1024 samples a
  * player skips: see primingSeconds) and whose last is padded to a whole frame. The stream
  * flows at once: segments in the cache are read as they are, and the stream waits at a missing
- * one until it is encoded (they are, meanwhile, in runs over the media processes), so a mux
- * reading it copies the picture while the last clip's sound is encoded. Returns it with how
+ * one until it is encoded (they are, meanwhile, in runs over the media processes). Returns it with how
  * many segments are encoded, the gain used (see gainToleranceDb), and the bitstream filter
  * that gives the last packet its true length, so the mux ends the sound on the cut's last
  * sample. What the cache holds that this cut does not use is removed once the stream ends.
