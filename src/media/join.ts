@@ -188,34 +188,13 @@ async function joinByCopy(clips: Clip[], codec: VideoCodec, opts: JoinOptions): 
             ...(sound.primed ? ['-itsoffset', String(-primingSeconds)] : []),
             ...['-i', sound.file],
           ];
-    if (sound === undefined || !sound.encoding) {
-      // the sound is at hand: one pass copies the picture from the clips beside it
-      await sound?.written;
-      await writeAtomically(output, (temporary) =>
-        copy(
-          [...picture, ...soundInput],
-          ['-map', '0:v:0', ...(sound ? soundMaps : [])],
-          temporary,
-          signal,
-        ),
-      );
-      return;
-    }
-    // sound still being encoded: the picture is copied meanwhile, then both into the result
-    const joinedPicture = path.join(dir, `picture${path.extname(output)}`);
-    await allOrAbort(
-      [
-        async (taskSignal) => {
-          await copy(picture, ['-map', '0:v:0'], joinedPicture, taskSignal);
-        },
-        () => sound.written,
-      ],
-      signal,
-    );
+    // one pass copies the picture from the clips beside the sound (measured: copying the
+    // picture while the last clip's sound is encoded, then muxing both, gains 3%; reading the
+    // sound from a pipe as it is encoded costs ffmpeg more than it overlaps)
     await writeAtomically(output, (temporary) =>
       copy(
-        ['-i', joinedPicture, ...soundInput],
-        ['-map', '0:v:0', ...soundMaps],
+        [...picture, ...soundInput],
+        ['-map', '0:v:0', ...(sound ? soundMaps : [])],
         temporary,
         signal,
       ),
@@ -319,8 +298,7 @@ export async function prepareCutSound(opts: PrepareSoundOptions): Promise<{ enco
  * The cut's sound, `samples` of each clip in order, set to the loudness asked for: for AAC a
  * stream of ADTS packets on the cut's grid, from segments kept in `opts.soundCache` and encoded
  * where missing as the stream is read (sound-grid.ts), so a join again re-encodes only what
- * changed; other codecs (PCM) are encoded whole. It is written to a file while the caller
- * goes on (`written`).
+ * changed; other codecs (PCM) are encoded whole.
  */
 async function cutSound(
   clips: Clip[],
@@ -363,7 +341,7 @@ async function cutSound(
   }
   const plainGain = gain === undefined ? undefined : /^volume=(-?[\d.]+)dB$/.exec(gain);
   if (encoding.audioProbeName === 'aac' && (gain === undefined || plainGain !== null)) {
-    const { stream, trimEnd, encoded } = await streamGridSound({
+    const { stream, trimEnd } = await streamGridSound({
       pieces,
       audioArgs: encoding.audioArgs,
       ...(plainGain ? { gainDb: Number(plainGain[1]) } : {}),
@@ -375,12 +353,9 @@ async function cutSound(
       ...(signal ? { signal } : {}),
     });
     const file = path.join(dir, 'sound.aac');
-    const written = pipeline(stream, createWriteStream(file));
-    written.catch(() => {});
+    await pipeline(stream, createWriteStream(file));
     return {
       file,
-      written,
-      encoding: encoded > 0,
       primed: true,
       bitstreamFilter: trimEnd,
     };
@@ -395,29 +370,21 @@ async function cutSound(
           '-af',
           `${gain},aresample=${AUDIO_RATE},apad=whole_len=${total},atrim=end_sample=${total}`,
         ];
-  const written = (async () => {
-    await runFfmpeg(
-      [
-        ...[...SIDECAR_FORMAT, '-i', await cutPcm()],
-        ...filters,
-        ...encoding.audioArgs,
-        ...['-ar', String(AUDIO_RATE), '-ac', '2', '-y', file],
-      ],
-      { ...(signal ? { signal } : {}), mediaSeconds: total / AUDIO_RATE },
-    );
-  })();
-  // a failure is reported where it is awaited
-  written.catch(() => {});
-  return { file, written, encoding: true, primed: false };
+  await runFfmpeg(
+    [
+      ...[...SIDECAR_FORMAT, '-i', await cutPcm()],
+      ...filters,
+      ...encoding.audioArgs,
+      ...['-ar', String(AUDIO_RATE), '-ac', '2', '-y', file],
+    ],
+    { ...(signal ? { signal } : {}), mediaSeconds: total / AUDIO_RATE },
+  );
+  return { file, primed: false };
 }
 
 /** The cut's sound as the join copies it. */
 interface CutSound {
   file: string;
-  /** resolves when `file` is complete */
-  written: Promise<void>;
-  /** whether anything is still being encoded (else `written` follows at once) */
-  encoding: boolean;
   /** the file starts with one AAC priming packet (sound-grid.ts) */
   primed: boolean;
   /** a bitstream filter for the sound as it is copied */
