@@ -40,6 +40,8 @@ const FRAME = 1024;
 /** frames of the cut's sound encoded before and after a segment's own (see the header) */
 const PRE_ROLL = 2;
 const POST_ROLL = 2;
+/** segments read at once while the cut's sound is streamed */
+const SEGMENTS_READ_AHEAD = 16;
 /** bumped when what a cached segment holds changes meaning */
 const SEGMENT_FORMAT = 1;
 
@@ -115,11 +117,20 @@ export async function streamGridSound(
   // a failure is the stream's to report; until it is read, it must not go unhandled
   for (const done of encoding.values()) done.catch(() => {});
   const { cacheDir, signal } = opts;
+  const read = async (segment: Segment) => {
+    await encoding.get(segment);
+    return readFile(segmentFile(cacheDir, segment.key, gainDb), { signal });
+  };
   async function* stream(): AsyncGenerator<Buffer> {
+    // segments are small (a second of sound is 24 KB): a few read ahead, in order
+    const ahead: Array<Promise<Buffer>> = [];
     for (const segment of segments) {
-      await encoding.get(segment);
-      yield* createReadStream(segmentFile(cacheDir, segment.key, gainDb), { signal });
+      ahead.push(read(segment));
+      // a failure is the stream's to report, in its turn
+      ahead.at(-1)!.catch(() => {});
+      if (ahead.length >= SEGMENTS_READ_AHEAD) yield await ahead.shift()!;
     }
+    for (const next of ahead) yield await next;
     await pruneGridCache(cacheDir, opts.pieces, segments, gainDb);
   }
   const packets = Math.ceil(total / FRAME) + 1;
