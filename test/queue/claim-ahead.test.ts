@@ -6,22 +6,20 @@
  * pg-boss. Every wait is for a state.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { ClipTools } from '../../src/engine/context.ts';
 import { prepareRun } from '../../src/engine/prepare-run.ts';
 import { createProviderRegistry } from '../../src/providers/registry.ts';
 import { ClaimAhead, LocalSlots } from '../../src/queue/claim-ahead.ts';
 import { runDistributed } from '../../src/queue/coordinator.ts';
-import { startWorker, type WorkerHandle } from '../../src/queue/worker.ts';
+import { startWorker } from '../../src/queue/worker.ts';
 import { MediaFolder } from '../../src/store/media-folder.ts';
-import { openStore, type Store } from '../../src/store/store.ts';
+import { openStore } from '../../src/store/store.ts';
 import { FakeProvider } from '../engine/fake-provider.ts';
 import { fakeFetch, fakeTools, route, spec } from '../engine/helpers.ts';
-import { freshDatabase } from '../store/engines.ts';
 import { waitFor } from '../wait.ts';
+import { queueBed } from './bed.ts';
 
 describe('claim-ahead rules', () => {
   test('LocalSlots says when a slot frees, not when it passes straight to a waiting job', async () => {
@@ -114,30 +112,15 @@ describe('claim-ahead rules', () => {
   });
 });
 
-let database: Awaited<ReturnType<typeof freshDatabase>>;
-let tmp: string;
-const stores: Store[] = [];
-const workers: WorkerHandle[] = [];
-
 describe('claim-ahead on workers serving a GPU', { timeout: 120_000 }, () => {
-  before(async () => {
-    database = await freshDatabase();
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-queue-claim-ahead-'));
-  });
-  afterEach(async () => {
-    for (const worker of workers.splice(0)) await worker.stop();
-  });
-  after(async () => {
-    for (const store of stores) await store.close();
-    await database.drop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  const bed = queueBed('claim-ahead');
+  const { stores, workers } = bed;
 
   /** `shots` shots on the local GPU model, run through the queue by a coordinator here. */
   async function gpuRun(space: string, shots: number) {
-    const store = await openStore({ url: database.url, space });
+    const store = await openStore({ url: bed.database.url, space });
     stores.push(store);
-    const mediaRoot = path.join(tmp, space, 'shared');
+    const mediaRoot = path.join(bed.tmp, space, 'shared');
     const specs = Array.from({ length: shots }, (_, i) =>
       spec(`s${i + 1}`, [route('comfyui', 'wan-2.1-t2v-1.3b', 0)]),
     );
@@ -160,10 +143,10 @@ describe('claim-ahead on workers serving a GPU', { timeout: 120_000 }, () => {
         runId: run.id,
         specs,
         registry: createProviderRegistry([], { executor: 'test' }),
-        media: new MediaFolder(path.join(tmp, space, 'run')),
+        media: new MediaFolder(path.join(bed.tmp, space, 'run')),
         tools: fakeTools,
       },
-      { url: database.url, mediaRoot, pollMs: 50, leaseMs: 10_000 },
+      { url: bed.database.url, mediaRoot, pollMs: 50, leaseMs: 10_000 },
     );
     return { mediaRoot, outcome };
   }
@@ -172,7 +155,7 @@ describe('claim-ahead on workers serving a GPU', { timeout: 120_000 }, () => {
   async function gpuWorker(mediaRoot: string, gpu: FakeProvider, tools: ClipTools = fakeTools) {
     const registry = createProviderRegistry([gpu], { executor: 'test' });
     const handle = await startWorker({
-      url: database.url,
+      url: bed.database.url,
       mediaRoot,
       registryFor: () => registry,
       tools,

@@ -5,9 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ffmpegClipTools } from '../../src/engine/clip-tools.ts';
 import { catalog, loadStoryboard, type RunProgressEvent, run } from '../../src/index.ts';
 import { previewRegistry } from '../../src/lib/providers.ts';
@@ -15,28 +14,14 @@ import { probe } from '../../src/media/index.ts';
 import { soundSidecarOf } from '../../src/media/sound-sidecar.ts';
 import { distributedExecutor, sharedStoreOpener } from '../../src/queue/coordinator.ts';
 import { jsonLogger, type LogFields } from '../../src/queue/log.ts';
-import { startWorker, type WorkerHandle } from '../../src/queue/worker.ts';
+import { startWorker } from '../../src/queue/worker.ts';
 import { THREE_SHOTS } from '../lib/helpers.ts';
-import { freshDatabase } from '../store/engines.ts';
+
+import { queueBed } from './bed.ts';
 
 const models = catalog();
-let database: Awaited<ReturnType<typeof freshDatabase>>;
-let tmp: string;
-const workers: WorkerHandle[] = [];
-
-before(async () => {
-  database = await freshDatabase();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-queue-conform-'));
-});
-
-afterEach(async () => {
-  for (const worker of workers.splice(0)) await worker.stop();
-});
-
-after(async () => {
-  await database.drop();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const bed = queueBed('conform');
+const { workers } = bed;
 
 type Line = { message: string } & LogFields;
 
@@ -44,7 +29,7 @@ type Line = { message: string } & LogFields;
 async function worker(mediaRoot: string, lines: Line[]) {
   const log = jsonLogger((line) => lines.push(JSON.parse(line) as Line));
   const handle = await startWorker({
-    url: database.url,
+    url: bed.database.url,
     mediaRoot,
     registryFor: () => previewRegistry(),
     tools: ffmpegClipTools,
@@ -63,8 +48,8 @@ async function worker(mediaRoot: string, lines: Line[]) {
  * as on machines that mount the shared one.
  */
 function folders(name: string) {
-  const dir = path.join(tmp, name);
-  const mediaRoot = path.join(tmp, `${name}-shared`);
+  const dir = path.join(bed.tmp, name);
+  const mediaRoot = path.join(bed.tmp, `${name}-shared`);
   fs.mkdirSync(dir, { recursive: true });
   fs.mkdirSync(mediaRoot, { recursive: true });
   return { dir, mediaRoot };
@@ -78,8 +63,8 @@ async function distributedPreview(dir: string, mediaRoot: string) {
     catalog: models,
     dir,
     preview: true,
-    openStore: sharedStoreOpener(database.url),
-    execute: distributedExecutor({ url: database.url, mediaRoot, pollMs: 50, leaseMs: 10_000 }),
+    openStore: sharedStoreOpener(bed.database.url),
+    execute: distributedExecutor({ url: bed.database.url, mediaRoot, pollMs: 50, leaseMs: 10_000 }),
     onEvent: (event) => events.push(event),
   });
   const conforms = events.filter((e) => e.type === 'assembly' && e.step === 'conform');

@@ -5,10 +5,8 @@
  * a run stopped on the coordinator starts nothing more. Every wait is for a state.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import type { EngineEvents } from '../../src/engine/events.ts';
 import type { JobSpec } from '../../src/engine/job-spec.ts';
 import { prepareRun } from '../../src/engine/prepare-run.ts';
@@ -31,34 +29,16 @@ import { openStore, type Store } from '../../src/store/store.ts';
 import { sandboxMedia } from '../cache.ts';
 import { FakeProvider } from '../engine/fake-provider.ts';
 import { fakeFetch, fakeTools, route, spec } from '../engine/helpers.ts';
-import { freshDatabase } from '../store/engines.ts';
 import { waitFor } from '../wait.ts';
+import { queueBed } from './bed.ts';
 import { spawnWorker, type WorkerProcess } from './helpers.ts';
 
-let database: Awaited<ReturnType<typeof freshDatabase>>;
-let tmp: string;
-const stores: Store[] = [];
-const workers: WorkerHandle[] = [];
-
-before(async () => {
-  database = await freshDatabase();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-queue-lifecycle-'));
-});
-
-// a worker left running would take the next test's jobs from the shared queue
-afterEach(async () => {
-  for (const worker of workers.splice(0)) await worker.stop();
-});
-
-after(async () => {
-  for (const store of stores) await store.close();
-  await database.drop();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const bed = queueBed('lifecycle');
+const { stores, workers } = bed;
 
 /** A store in its own space of the test database. */
 async function storeFor(space: string): Promise<Store> {
-  const store = await openStore({ url: database.url, space });
+  const store = await openStore({ url: bed.database.url, space });
   stores.push(store);
   return store;
 }
@@ -66,7 +46,7 @@ async function storeFor(space: string): Promise<Store> {
 /** A run of `specs` prepared in `space`, ready for the coordinator. */
 async function prepared(space: string, specs: JobSpec[], executor = 'test') {
   const store = await storeFor(space);
-  const mediaRoot = path.join(tmp, space, 'shared');
+  const mediaRoot = path.join(bed.tmp, space, 'shared');
   const run = await prepareRun(
     store,
     {
@@ -94,11 +74,11 @@ function coordinate(
       runId: run.runId,
       specs: run.specs,
       registry: createProviderRegistry([], { executor: 'test' }),
-      media: new MediaFolder(path.join(tmp, 'runs', run.runId)),
+      media: new MediaFolder(path.join(bed.tmp, 'runs', run.runId)),
       tools: fakeTools,
       ...options,
     },
-    { url: database.url, mediaRoot: run.mediaRoot, pollMs: 50, leaseMs: 10_000 },
+    { url: bed.database.url, mediaRoot: run.mediaRoot, pollMs: 50, leaseMs: 10_000 },
   );
 }
 
@@ -109,7 +89,7 @@ async function worker(
   options: { concurrency?: number } = {},
 ): Promise<WorkerHandle> {
   const handle = await startWorker({
-    url: database.url,
+    url: bed.database.url,
     mediaRoot,
     registryFor,
     tools: fakeTools,
@@ -253,7 +233,7 @@ describe('a dead worker', { timeout: 120_000 }, () => {
       'providers',
     );
     const env = {
-      DATABASE_URL: database.url,
+      DATABASE_URL: bed.database.url,
       MEDIA_ROOT: run.mediaRoot,
       SANDBOX_URL: sandbox.url,
       LEASE_MS: '10000',
