@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before } from 'node:test';
+import type { JobSpec } from '../../src/engine/job-spec.ts';
+import { prepareRun } from '../../src/engine/prepare-run.ts';
 import type { WorkerHandle } from '../../src/queue/worker.ts';
-import type { Store } from '../../src/store/store.ts';
+import { openStore, type Store } from '../../src/store/store.ts';
 import { freshDatabase } from '../store/engines.ts';
 
 export interface QueueBed {
@@ -16,6 +18,14 @@ export interface QueueBed {
   stores: Store[];
   /** in-process workers started by a test, stopped after it */
   workers: WorkerHandle[];
+  /** a store in its own space of the file's database (closed at the end) */
+  storeFor(space: string): Promise<Store>;
+  /** a run of `specs` prepared in `space`, its clips shared in `mediaRoot`, ready to run */
+  prepared(
+    space: string,
+    specs: JobSpec[],
+    executor?: string,
+  ): Promise<{ store: Store; runId: string; mediaRoot: string; specs: JobSpec[] }>;
 }
 
 /**
@@ -24,7 +34,36 @@ export interface QueueBed {
  * would take the next test's jobs from the shared queue), stores closed and all removed after.
  */
 export function queueBed(name: string): QueueBed {
-  const bed = { stores: [], workers: [] } as unknown as QueueBed;
+  const stores: Store[] = [];
+  const bed: QueueBed = {
+    database: undefined as unknown as QueueBed['database'],
+    tmp: '',
+    stores,
+    workers: [],
+    async storeFor(space) {
+      const store = await openStore({ url: bed.database.url, space });
+      stores.push(store);
+      return store;
+    },
+    async prepared(space, specs, executor = 'test') {
+      const store = await bed.storeFor(space);
+      const mediaRoot = path.join(bed.tmp, space, 'shared');
+      const run = await prepareRun(
+        store,
+        {
+          title: space,
+          storyboardFile: `${space}.yaml`,
+          storyboardSha256: 'x',
+          planJson: '{}',
+          budgetMicro: null,
+          executor,
+        },
+        specs,
+        mediaRoot,
+      );
+      return { store, runId: run.run.id, mediaRoot, specs };
+    },
+  };
   before(async () => {
     bed.database = await freshDatabase();
     bed.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `shotrouter-queue-${name}-`));

@@ -9,13 +9,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { ClipTools } from '../../src/engine/context.ts';
-import { prepareRun } from '../../src/engine/prepare-run.ts';
 import { createProviderRegistry } from '../../src/providers/registry.ts';
 import { ClaimAhead, LocalSlots } from '../../src/queue/claim-ahead.ts';
 import { runDistributed } from '../../src/queue/coordinator.ts';
 import { startWorker } from '../../src/queue/worker.ts';
 import { MediaFolder } from '../../src/store/media-folder.ts';
-import { openStore } from '../../src/store/store.ts';
 import { FakeProvider } from '../engine/fake-provider.ts';
 import { fakeFetch, fakeTools, route, spec } from '../engine/helpers.ts';
 import { waitFor } from '../wait.ts';
@@ -114,33 +112,18 @@ describe('claim-ahead rules', () => {
 
 describe('claim-ahead on workers serving a GPU', { timeout: 120_000 }, () => {
   const bed = queueBed('claim-ahead');
-  const { stores, workers } = bed;
+  const { workers } = bed;
 
   /** `shots` shots on the local GPU model, run through the queue by a coordinator here. */
   async function gpuRun(space: string, shots: number) {
-    const store = await openStore({ url: bed.database.url, space });
-    stores.push(store);
-    const mediaRoot = path.join(bed.tmp, space, 'shared');
     const specs = Array.from({ length: shots }, (_, i) =>
       spec(`s${i + 1}`, [route('comfyui', 'wan-2.1-t2v-1.3b', 0)]),
     );
-    const { run } = await prepareRun(
-      store,
-      {
-        title: space,
-        storyboardFile: `${space}.yaml`,
-        storyboardSha256: 'x',
-        planJson: '{}',
-        budgetMicro: null,
-        executor: 'test',
-      },
-      specs,
-      mediaRoot,
-    );
+    const { store, runId, mediaRoot } = await bed.prepared(space, specs);
     const outcome = runDistributed(
       {
         store,
-        runId: run.id,
+        runId,
         specs,
         registry: createProviderRegistry([], { executor: 'test' }),
         media: new MediaFolder(path.join(bed.tmp, space, 'run')),

@@ -8,8 +8,6 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { EngineEvents } from '../../src/engine/events.ts';
-import type { JobSpec } from '../../src/engine/job-spec.ts';
-import { prepareRun } from '../../src/engine/prepare-run.ts';
 import type { EngineOutcome } from '../../src/engine/run-engine.ts';
 import { ShotrouterError } from '../../src/errors.ts';
 import { createProviderRegistry, type ProviderRegistry } from '../../src/providers/registry.ts';
@@ -25,7 +23,6 @@ import { startWorker, type WorkerHandle } from '../../src/queue/worker.ts';
 import { startSandbox } from '../../src/sandbox/server.ts';
 import type { SandboxHandle } from '../../src/sandbox/types.ts';
 import { MediaFolder } from '../../src/store/media-folder.ts';
-import { openStore, type Store } from '../../src/store/store.ts';
 import { sandboxMedia } from '../cache.ts';
 import { FakeProvider } from '../engine/fake-provider.ts';
 import { fakeFetch, fakeTools, route, spec } from '../engine/helpers.ts';
@@ -34,34 +31,7 @@ import { queueBed } from './bed.ts';
 import { spawnWorker, type WorkerProcess } from './helpers.ts';
 
 const bed = queueBed('lifecycle');
-const { stores, workers } = bed;
-
-/** A store in its own space of the test database. */
-async function storeFor(space: string): Promise<Store> {
-  const store = await openStore({ url: bed.database.url, space });
-  stores.push(store);
-  return store;
-}
-
-/** A run of `specs` prepared in `space`, ready for the coordinator. */
-async function prepared(space: string, specs: JobSpec[], executor = 'test') {
-  const store = await storeFor(space);
-  const mediaRoot = path.join(bed.tmp, space, 'shared');
-  const run = await prepareRun(
-    store,
-    {
-      title: space,
-      storyboardFile: `${space}.yaml`,
-      storyboardSha256: 'x',
-      planJson: '{}',
-      budgetMicro: null,
-      executor,
-    },
-    specs,
-    mediaRoot,
-  );
-  return { store, runId: run.run.id, mediaRoot, specs };
-}
+const { workers, storeFor, prepared } = bed;
 
 /** Runs the prepared run through the queue (the coordinator in this process). */
 function coordinate(
