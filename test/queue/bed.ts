@@ -5,8 +5,9 @@ import path from 'node:path';
 import { after, afterEach, before } from 'node:test';
 import type { JobSpec } from '../../src/engine/job-spec.ts';
 import { prepareRun } from '../../src/engine/prepare-run.ts';
-import type { WorkerHandle } from '../../src/queue/worker.ts';
+import { startWorker, type WorkerHandle, type WorkerOptions } from '../../src/queue/worker.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
+import { fakeTools } from '../engine/helpers.ts';
 import { freshDatabase } from '../store/engines.ts';
 
 export interface QueueBed {
@@ -18,6 +19,13 @@ export interface QueueBed {
   stores: Store[];
   /** in-process workers started by a test, stopped after it */
   workers: WorkerHandle[];
+  /**
+   * A worker in this process on the file's database (stopped after the test), with the tests'
+   * short lease and polls, and fake clip tools unless `options` say otherwise.
+   */
+  worker(
+    options: Omit<WorkerOptions, 'url' | 'tools'> & Partial<WorkerOptions>,
+  ): Promise<WorkerHandle>;
   /** a store in its own space of the file's database (closed at the end) */
   storeFor(space: string): Promise<Store>;
   /** a run of `specs` prepared in `space`, its clips shared in `mediaRoot`, ready to run */
@@ -40,6 +48,19 @@ export function queueBed(name: string): QueueBed {
     tmp: '',
     stores,
     workers: [],
+    async worker(options) {
+      const handle = await startWorker({
+        url: bed.database.url,
+        tools: fakeTools,
+        leaseMs: 10_000,
+        superviseSeconds: 1,
+        pollSeconds: 0.5,
+        waitPollMs: 20,
+        ...options,
+      });
+      bed.workers.push(handle);
+      return handle;
+    },
     async storeFor(space) {
       const store = await openStore({ url: bed.database.url, space });
       stores.push(store);

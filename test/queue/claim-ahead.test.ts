@@ -12,7 +12,6 @@ import type { ClipTools } from '../../src/engine/context.ts';
 import { createProviderRegistry } from '../../src/providers/registry.ts';
 import { ClaimAhead, LocalSlots } from '../../src/queue/claim-ahead.ts';
 import { runDistributed } from '../../src/queue/coordinator.ts';
-import { startWorker } from '../../src/queue/worker.ts';
 import { MediaFolder } from '../../src/store/media-folder.ts';
 import { FakeProvider } from '../engine/fake-provider.ts';
 import { fakeFetch, fakeTools, route, spec } from '../engine/helpers.ts';
@@ -112,7 +111,6 @@ describe('claim-ahead rules', () => {
 
 describe('claim-ahead on workers serving a GPU', { timeout: 120_000 }, () => {
   const bed = queueBed('claim-ahead');
-  const { workers } = bed;
 
   /** `shots` shots on the local GPU model, run through the queue by a coordinator here. */
   async function gpuRun(space: string, shots: number) {
@@ -137,21 +135,14 @@ describe('claim-ahead on workers serving a GPU', { timeout: 120_000 }, () => {
   /** A worker serving `gpu` (one job at a time), taking no hosted jobs. */
   async function gpuWorker(mediaRoot: string, gpu: FakeProvider, tools: ClipTools = fakeTools) {
     const registry = createProviderRegistry([gpu], { executor: 'test' });
-    const handle = await startWorker({
-      url: bed.database.url,
+    return bed.worker({
       mediaRoot,
       registryFor: () => registry,
       tools,
       fetch: fakeFetch,
       serves: ['comfyui'],
       hosted: false,
-      leaseMs: 10_000,
-      superviseSeconds: 1,
-      pollSeconds: 0.5,
-      waitPollMs: 20,
     });
-    workers.push(handle);
-    return handle;
   }
 
   test('the next job starts on the GPU while the previous clip is still being kept; one at a time', async () => {

@@ -14,33 +14,25 @@ import { probe } from '../../src/media/index.ts';
 import { soundSidecarOf } from '../../src/media/sound-sidecar.ts';
 import { distributedExecutor, sharedStoreOpener } from '../../src/queue/coordinator.ts';
 import { jsonLogger, type LogFields } from '../../src/queue/log.ts';
-import { startWorker } from '../../src/queue/worker.ts';
 import { THREE_SHOTS } from '../lib/helpers.ts';
 
 import { queueBed } from './bed.ts';
 
 const models = catalog();
 const bed = queueBed('conform');
-const { workers } = bed;
 
 type Line = { message: string } & LogFields;
 
 /** A worker in this process rendering previews into `mediaRoot`; its log lines in `lines`. */
 async function worker(mediaRoot: string, lines: Line[]) {
   const log = jsonLogger((line) => lines.push(JSON.parse(line) as Line));
-  const handle = await startWorker({
-    url: bed.database.url,
+  return bed.worker({
     mediaRoot,
     registryFor: () => previewRegistry(),
     tools: ffmpegClipTools,
-    leaseMs: 10_000,
-    superviseSeconds: 1,
-    pollSeconds: 0.5,
     waitPollMs: 50,
     log,
   });
-  workers.push(handle);
-  return handle;
 }
 
 /**

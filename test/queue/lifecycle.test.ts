@@ -19,7 +19,7 @@ import {
   retireWorker,
   takeJobLease,
 } from '../../src/queue/leases.ts';
-import { startWorker, type WorkerHandle } from '../../src/queue/worker.ts';
+import type { WorkerHandle } from '../../src/queue/worker.ts';
 import { startSandbox } from '../../src/sandbox/server.ts';
 import type { SandboxHandle } from '../../src/sandbox/types.ts';
 import { MediaFolder } from '../../src/store/media-folder.ts';
@@ -31,7 +31,7 @@ import { queueBed } from './bed.ts';
 import { spawnWorker, type WorkerProcess } from './helpers.ts';
 
 const bed = queueBed('lifecycle');
-const { workers, storeFor, prepared } = bed;
+const { storeFor, prepared } = bed;
 
 /** Runs the prepared run through the queue (the coordinator in this process). */
 function coordinate(
@@ -58,20 +58,12 @@ async function worker(
   registryFor: (executor: string) => ProviderRegistry,
   options: { concurrency?: number } = {},
 ): Promise<WorkerHandle> {
-  const handle = await startWorker({
-    url: bed.database.url,
+  return bed.worker({
     mediaRoot,
     registryFor,
-    tools: fakeTools,
     fetch: fakeFetch,
     concurrency: options.concurrency ?? 2,
-    leaseMs: 10_000,
-    superviseSeconds: 1,
-    pollSeconds: 0.5,
-    waitPollMs: 20,
   });
-  workers.push(handle);
-  return handle;
 }
 
 describe('queue lifecycle', { timeout: 120_000 }, () => {
