@@ -106,6 +106,11 @@ async function openPostgresStore(url: string, options: OpenStoreOptions): Promis
   });
 }
 
+/** PostgreSQL's invalid_schema_name: a schema named in the query does not exist (any more). */
+function isVanishedSchema(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '3F000';
+}
+
 async function migrate(
   db: Kysely<Database>,
   flavor: SqlFlavor,
@@ -116,7 +121,13 @@ async function migrate(
     provider: migrationProvider(flavor),
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely looks for its table through every schema of the database: one dropped meanwhile by
+  // anyone else (another project's, a test's) fails the lookup with "schema … does not exist".
+  // Nothing was migrated then; the next try no longer sees that schema.
+  for (let retry = 0; retry < 3 && error !== undefined && isVanishedSchema(error); retry++) {
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new ShotrouterError('internal', `database migration ${failed} failed`, { cause: error });
