@@ -45,7 +45,7 @@ import {
   primingSeconds,
   readCutSound,
   type SoundPiece,
-  streamGridSound,
+  writeGridSound,
 } from './sound-grid.ts';
 import { SIDECAR_FORMAT, validSidecar } from './sound-sidecar.ts';
 
@@ -295,10 +295,10 @@ export async function prepareCutSound(opts: PrepareSoundOptions): Promise<{ enco
 }
 
 /**
- * The cut's sound, `samples` of each clip in order, set to the loudness asked for: for AAC a
- * stream of ADTS packets on the cut's grid, from segments kept in `opts.soundCache` and encoded
- * where missing as the stream is read (sound-grid.ts), so a join again re-encodes only what
- * changed; other codecs (PCM) are encoded whole.
+ * The cut's sound, `samples` of each clip in order, set to the loudness asked for, as a file:
+ * for AAC the packets of the segments on the cut's grid kept in `opts.soundCache`, the missing
+ * ones encoded (sound-grid.ts), so a join again re-encodes only what changed; other codecs
+ * (PCM) encoded whole.
  */
 async function cutSound(
   clips: Clip[],
@@ -341,7 +341,8 @@ async function cutSound(
   }
   const plainGain = gain === undefined ? undefined : /^volume=(-?[\d.]+)dB$/.exec(gain);
   if (encoding.audioProbeName === 'aac' && (gain === undefined || plainGain !== null)) {
-    const { stream, trimEnd } = await streamGridSound({
+    const file = path.join(dir, 'sound.aac');
+    const { trimEnd } = await writeGridSound({
       pieces,
       audioArgs: encoding.audioArgs,
       ...(plainGain ? { gainDb: Number(plainGain[1]) } : {}),
@@ -349,16 +350,11 @@ async function cutSound(
         ? {}
         : { gainToleranceDb: opts.loudnessToleranceDb }),
       cacheDir,
+      output: file,
       workDir: dir,
       ...(signal ? { signal } : {}),
     });
-    const file = path.join(dir, 'sound.aac');
-    await pipeline(stream, createWriteStream(file));
-    return {
-      file,
-      primed: true,
-      bitstreamFilter: trimEnd,
-    };
+    return { file, primed: true, bitstreamFilter: trimEnd };
   }
   // PCM sound, or a gain the limiter shapes over the whole cut: encoded in one piece
   const file = path.join(dir, `sound${path.extname(opts.output)}`);

@@ -107,7 +107,7 @@ function segmentFile(cacheDir: string, key: string, gainDb: number): string {
  * that gives the last packet its true length, so the mux ends the sound on the cut's last
  * sample. What the cache holds that this cut does not use is removed once the stream ends.
  */
-export async function streamGridSound(
+async function streamGridSound(
   opts: Omit<GridSoundOptions, 'output'>,
 ): Promise<{ stream: AsyncIterable<Buffer>; encoded: number; gainDb: number; trimEnd: string }> {
   const total = opts.pieces.reduce((sum, piece) => sum + piece.samples, 0);
