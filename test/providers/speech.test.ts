@@ -110,20 +110,24 @@ describe('text-to-speech adapters', () => {
     assert.equal(sandbox.speech().length, before);
   });
 
+  /** "Hello." in the route's default voice, from the sandbox at `url`. */
+  const helloAgainst = (url: string, { card, route }: (typeof routes)[number]) =>
+    synthesizeSpeech({
+      card,
+      route,
+      voice: route.default_voice.value,
+      text: 'Hello.',
+      adapter: { env: { SHOTROUTER_SANDBOX_URL: url } },
+    });
+
   test('rate limits and server errors are typed and retryable', async () => {
     const faulty = await startSandbox({ latencyMs: [0, 0], seed: 4, faults: { '429': 1 } });
     try {
-      for (const { card, route } of routes) {
+      for (const entry of routes) {
         await assert.rejects(
-          synthesizeSpeech({
-            card,
-            route,
-            voice: route.default_voice.value,
-            text: 'Hello.',
-            adapter: { env: { SHOTROUTER_SANDBOX_URL: faulty.url } },
-          }),
+          helloAgainst(faulty.url, entry),
           (e: unknown) => ShotrouterError.is(e) && e.code === 'rate_limited' && e.retryable,
-          `${card.id} is rate limited`,
+          `${entry.card.id} is rate limited`,
         );
       }
     } finally {
@@ -131,15 +135,8 @@ describe('text-to-speech adapters', () => {
     }
     const broken = await startSandbox({ latencyMs: [0, 0], seed: 4, faults: { '5xx': 1 } });
     try {
-      const { card, route } = routes[0]!;
       await assert.rejects(
-        synthesizeSpeech({
-          card,
-          route,
-          voice: route.default_voice.value,
-          text: 'Hello.',
-          adapter: { env: { SHOTROUTER_SANDBOX_URL: broken.url } },
-        }),
+        helloAgainst(broken.url, routes[0]!),
         (e: unknown) => ShotrouterError.is(e) && e.code === 'server_error' && e.retryable,
       );
     } finally {

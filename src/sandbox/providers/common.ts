@@ -1,6 +1,7 @@
 /** Small helpers several provider stand-ins share. */
 import { randomBytes } from 'node:crypto';
 import type { SandboxCore } from '../core.ts';
+import { json, type Reply } from '../http.ts';
 import type { Job } from '../jobs.ts';
 import type { ProviderName } from '../types.ts';
 
@@ -88,4 +89,16 @@ export async function whenEnded<D>(
     if (now.phase !== 'queued' && now.phase !== 'running') return now;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** OpenAI's answer to a model it does not have (or the key may not use). */
+export function openaiModelNotFound(model: string): Reply {
+  return json(404, {
+    error: {
+      message: `The model \`${model}\` does not exist or you do not have access to it.`,
+      type: 'invalid_request_error',
+      param: 'model',
+      code: 'model_not_found',
+    },
+  });
 }

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { runFfmpeg } from '../../media/ffmpeg.ts';
 import { imageSize, sniffImage } from '../../util/image-size.ts';
 import { invalid, json, type Reply, type SandboxRequest } from '../http.ts';
-import { dataUriBytes, hexId } from './common.ts';
+import { dataUriBytes, hexId, openaiModelNotFound } from './common.ts';
 import { googleError } from './veo.ts';
 
 /** The judge models each stand-in answers for: the catalog's judge routes (a test keeps them in step). */
@@ -204,14 +204,7 @@ export async function openaiResponses(req: SandboxRequest, nowMs: number): Promi
   const body = await req.json();
   const model = typeof body.model === 'string' ? body.model : '';
   if (!(SANDBOX_JUDGE_MODELS.openai as readonly string[]).includes(model)) {
-    return json(404, {
-      error: {
-        message: `The model \`${model}\` does not exist or you do not have access to it.`,
-        type: 'invalid_request_error',
-        param: 'model',
-        code: 'model_not_found',
-      },
-    });
+    return openaiModelNotFound(model);
   }
   let text = typeof body.instructions === 'string' ? body.instructions : '';
   const frames: Uint8Array[] = [];

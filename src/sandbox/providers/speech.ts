@@ -15,7 +15,7 @@ import { runFfmpeg } from '../../media/ffmpeg.ts';
 import { speakLocally } from '../../media/speech.ts';
 import { invalid, json, type Reply, type SandboxRequest } from '../http.ts';
 import type { ProviderName, SandboxSpeech } from '../types.ts';
-import { hexId } from './common.ts';
+import { hexId, openaiModelNotFound } from './common.ts';
 
 /** The TTS models each stand-in answers for: the catalog's voice routes (a test keeps them in step). */
 export const SANDBOX_SPEECH_MODELS = {
@@ -67,14 +67,7 @@ export async function openaiSpeech(req: SandboxRequest, log: SpeechLog): Promise
   const body = await req.json();
   const model = typeof body.model === 'string' ? body.model : '';
   if (!knowsSpeechModel('openai', model)) {
-    return json(404, {
-      error: {
-        message: `The model \`${model}\` does not exist or you do not have access to it.`,
-        type: 'invalid_request_error',
-        param: 'model',
-        code: 'model_not_found',
-      },
-    });
+    return openaiModelNotFound(model);
   }
   const input = textOf(body.input, 'input');
   if (input.length > 4096) throw invalid('input is longer than 4096 characters', 'input');
