@@ -95,12 +95,14 @@ describe('shotrouter run --preview', () => {
     // running again resumes: nothing is rendered again, the cut is the same length
     const again = memoryIO(dir);
     assert.equal(await main(['run', FIXTURE, '--preview', '--out', out, '--json'], again.io), 0);
-    const lines = again
-      .stdout()
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const text = again.stdout().trim().split('\n');
+    const lines = text.map((l) => JSON.parse(l));
     assert.equal(lines[0].type, 'plan');
+    // the plan's line is written in chunks: still JSON.stringify's text, and plan --json's plan
+    assert.equal(text[0], JSON.stringify(lines[0]));
+    const planned = memoryIO(dir);
+    assert.equal(await main(['plan', FIXTURE, '--json'], planned.io), 0);
+    assert.deepEqual(lines[0].plan, JSON.parse(planned.stdout()));
     assert.equal(lines.at(-1).type, 'report');
     assert.equal(lines.filter((e) => e.type === 'job').length, 0, 'no job changed state');
   });

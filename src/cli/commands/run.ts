@@ -17,7 +17,7 @@ import { distributedExecutor, sharedStoreOpener } from '../../queue/coordinator.
 import { shownUsd } from '../../util/money.ts';
 import type { Command, CommandIO } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
-import { catalogOption, databaseUrl, planFromArgs } from '../shared.ts';
+import { catalogOption, databaseUrl, planFromArgs, writeJson } from '../shared.ts';
 import { formatPlan } from './plan.ts';
 import { describeAssembly, type ProgressView, progressView } from './run-view.ts';
 
@@ -50,7 +50,8 @@ export const runCommand: Command = {
     const say = (text: string) => {
       if (!json) io.stdout.write(`${text}\n`);
     };
-    if (json) io.stdout.write(`${JSON.stringify({ type: 'plan', plan })}\n`);
+    // one line, written in chunks: a long storyboard's plan is over 100 MB of JSON
+    if (json) writeJson(io, { type: 'plan', plan }, { indentedDepth: 0 });
     else say(formatPlan(plan, io.stdout.columns));
     // a preview spends nothing: over the budget, it still runs
     assertRunnable(plan, { preview });
