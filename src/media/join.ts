@@ -273,7 +273,7 @@ export async function prepareCutSound(opts: PrepareSoundOptions): Promise<{ enco
     if (Number.isFinite(measured.integrated)) {
       gainDb = opts.loudnessLufs - measured.integrated;
       // a gain the limiter would shape is the join's to apply, over the whole cut
-      if (measured.samplePeakDb + gainDb + SAMPLE_TO_TRUE_PEAK_MARGIN_DB > TRUE_PEAK_DBTP) {
+      if (!plainGainKeepsCeiling(measured, gainDb)) {
         return nothing;
       }
     }
@@ -292,6 +292,14 @@ export async function prepareCutSound(opts: PrepareSoundOptions): Promise<{ enco
       ...(opts.signal ? { signal: opts.signal } : {}),
     }),
   );
+}
+
+/**
+ * Whether a plain gain keeps the cut's sound under the true-peak ceiling, with a margin for the
+ * peaks between samples; else the limiter must shape it (loudnorm, over the whole cut).
+ */
+function plainGainKeepsCeiling(measured: { samplePeakDb: number }, gainDb: number): boolean {
+  return measured.samplePeakDb + gainDb + SAMPLE_TO_TRUE_PEAK_MARGIN_DB <= TRUE_PEAK_DBTP;
 }
 
 /**
@@ -326,17 +334,16 @@ async function cutSound(
     if (Number.isFinite(measured.integrated)) {
       const db = opts.loudnessLufs - measured.integrated;
       // the same gain and the same test as prepareCutSound, so prepared segments are used
-      gain =
-        measured.samplePeakDb + db + SAMPLE_TO_TRUE_PEAK_MARGIN_DB <= TRUE_PEAK_DBTP
-          ? `volume=${db.toFixed(2)}dB`
-          : // near the ceiling: measure the true peak, and limit if the gain would pass it
-            await loudnessFilter(
-              [...SIDECAR_FORMAT, '-i', await cutPcm()],
-              '[0:a:0]anull[sound]',
-              'sound',
-              opts.loudnessLufs,
-              signal,
-            );
+      gain = plainGainKeepsCeiling(measured, db)
+        ? `volume=${db.toFixed(2)}dB`
+        : // near the ceiling: measure the true peak, and limit if the gain would pass it
+          await loudnessFilter(
+            [...SIDECAR_FORMAT, '-i', await cutPcm()],
+            '[0:a:0]anull[sound]',
+            'sound',
+            opts.loudnessLufs,
+            signal,
+          );
     }
   }
   const plainGain = gain === undefined ? undefined : /^volume=(-?[\d.]+)dB$/.exec(gain);
