@@ -186,6 +186,13 @@ describe('run progress view', () => {
     const lines = memoryIO(dir);
     progressView(lines.io, 'lines', { total: 1, done: 0 }).handle(event('s9', 'downloading'));
     assert.equal(lines.stdout(), '10:00:00 s9 downloading veo-3.1 (vertex)\n');
+    // a shot its group's generation made: not a call of its own model
+    const skipped = memoryIO(dir);
+    progressView(skipped.io, 'lines', { total: 1, done: 0 }).handle({
+      ...event('s4', 'skipped'),
+      reason: 'the group generation made this shot',
+    });
+    assert.equal(skipped.stdout(), '10:00:00 s4 skipped: the group generation made this shot\n');
     const steps = memoryIO(dir);
     const view = progressView(steps.io, 'lines', { total: 1, done: 0 });
     const at = '2026-01-01T10:00:01.000Z';

@@ -31,7 +31,11 @@ const ACTIVE = new Set(['starting', 'running', 'downloading']);
 
 function describe(event: JobEvent): string {
   const take = event.take > 0 ? ` take ${event.take + 1}` : '';
-  const on = event.model ? ` ${event.model}${event.provider ? ` (${event.provider})` : ''}` : '';
+  // a skipped shot was made by another job (its group's): its own model was never called
+  const on =
+    event.model && event.state !== 'skipped'
+      ? ` ${event.model}${event.provider ? ` (${event.provider})` : ''}`
+      : '';
   const why = event.reason ? `: ${event.reason}` : '';
   return `${event.key.replace(/#\d+$/, '')}${take} ${event.state}${on}${why}`;
 }
