@@ -342,19 +342,32 @@ export function comfyuiProvider(core: SandboxCore): ComfyUiSpec {
     send(job, 'progress', { value: step, max: SAMPLER_STEPS, prompt_id: job.id, node });
   }
 
+  /**
+   * While a client listens, the clock is replayed (which fires the phase messages) every tick, for
+   * progress, and at the moment a running prompt is due to end, so that its end is said when it
+   * happens, as ComfyUI says it, not up to a tick later.
+   */
   function startTicker(): void {
     if (ticker !== undefined) return;
-    ticker = setInterval(() => {
-      // replaying the clock fires the phase messages; then report where running prompts are
+    const tick = () => {
       const jobs = core.jobs.list('comfyui') as Job<PromptData>[];
-      for (const job of jobs)
-        if (job.phase === 'running') progress(job, progressOf(job, core.now()));
-    }, TICK_MS);
+      const now = core.now();
+      let next = now + TICK_MS;
+      for (const job of jobs) {
+        if (job.phase !== 'running') continue;
+        progress(job, progressOf(job, now));
+        next = Math.min(next, (job.startedAt ?? now) + job.runMs);
+      }
+      if (ticker === undefined) return;
+      ticker = setTimeout(tick, Math.max(1, next - now));
+      ticker.unref();
+    };
+    ticker = setTimeout(tick, 0);
     ticker.unref();
   }
 
   function stopTicker(): void {
-    if (ticker !== undefined) clearInterval(ticker);
+    if (ticker !== undefined) clearTimeout(ticker);
     ticker = undefined;
   }
 
