@@ -33,7 +33,7 @@ export type CompletedStatus = Extract<VideoStatus, { status: 'completed' }>;
  * websocket) lets the engine watch one: `onChange` is called when the operation may have ended,
  * and the engine polls at once instead of at the end of its wait. A push only hastens a poll (the
  * poll's answer decides), and a push that never comes leaves the polling as it was. Returns the
- * function that stops watching.
+ * function that stops watching; never throws (a bad handle is for `doStatus` to report).
  */
 export interface WatchesStatus {
   watchStatus(operation: unknown, onChange: () => void): () => void;

@@ -17,7 +17,7 @@ import {
 } from '../../src/providers/comfyui/index.ts';
 import type { SandboxOptions } from '../../src/sandbox/types.ts';
 import { harness, route, spec } from '../engine/helpers.ts';
-import { sandbox, sandboxCredentials } from './adapter-harness.ts';
+import { callOptions, completed, sandbox, sandboxCredentials, withKey } from './adapter-harness.ts';
 
 const TEMPLATE = 'wan-2.1-t2v-1.3b';
 /** the GPU's time per prompt, ms of real time */
@@ -153,4 +153,39 @@ describe('ComfyUI: the websocket ends the wait', () => {
       assert.equal(model.messages?.open, 0);
     });
   }
+
+  test('one socket for the provider: each prompt hears its own end; it closes when none waits', async () => {
+    // the sandbox's clock moves only when told: a prompt ends when the test says
+    const t = await sandbox();
+    const provider = createComfyUiProvider({ credentials: sandboxCredentials('comfyui', t) });
+    const model = provider.model(TEMPLATE) as ComfyUiVideoModel;
+    const first = await model.doStart!(withKey(callOptions({ duration: 1 }), 'ws-1'));
+    const second = await model.doStart!(withKey(callOptions({ duration: 1 }), 'ws-2'));
+    const heard: string[] = [];
+    const ended = (name: string) => {
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      const stop = model.watchStatus(name === 'first' ? first.operation : second.operation, () => {
+        heard.push(name);
+        resolve();
+      });
+      return { promise, stop };
+    };
+    const one = ended('first');
+    const two = ended('second');
+    assert.equal(model.messages?.open, 1, 'one socket for both prompts');
+    t.clock.advance(1000); // the GPU runs one prompt at a time: the first ends, the second starts
+    await one.promise;
+    assert.deepEqual(new Set(heard), new Set(['first']));
+    completed(await model.doStatus!({ operation: first.operation }));
+    one.stop();
+    assert.equal(model.messages?.open, 1, 'still open: the second waits');
+    t.clock.advance(1000);
+    await two.promise;
+    two.stop();
+    assert.equal(model.messages?.open, 0);
+    completed(await model.doStatus!({ operation: second.operation }));
+  });
 });

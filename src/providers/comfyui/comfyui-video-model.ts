@@ -10,8 +10,8 @@
  * The websocket (`GET /ws?clientId=`, ./messages.ts) says when a prompt ended: the engine polls
  * the history at once instead of at its next poll (`watchStatus`). Prompts are queued under the
  * socket's client id, one per provider. The polls go on beside it and decide: a socket that
- * cannot open or says nothing costs nothing but the wait polling alone has. Progress messages
- * are not used.
+ * cannot open, drops or says nothing leaves the polling as it was. Progress messages are not
+ * used.
  * A start whose reply was lost is found in `/queue` or `/history` by its idempotency key.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -314,7 +314,9 @@ export class ComfyUiVideoModel implements VideoModel, WatchesStatus {
   }
 
   watchStatus(operation: unknown, onChange: () => void): () => void {
-    const op = comfyOperation(operation);
+    const op = operation as Partial<ComfyUiOperation> | null;
+    // a handle doStatus refuses (and reports) has nothing to watch
+    if (typeof op?.promptId !== 'string' || typeof op.clientId !== 'string') return () => {};
     return this.messages?.watch(op.promptId, op.clientId, onChange) ?? (() => {});
   }
 

@@ -71,9 +71,9 @@ export class ComfyUiMessages {
     };
   }
 
-  /** sockets open now (0 or 1; for tests) */
+  /** sockets open or opening now (0 or 1; for tests) */
   get open(): number {
-    return this.#socket === undefined ? 0 : 1;
+    return this.#socket !== undefined || this.#opening ? 1 : 0;
   }
 
   async #open(): Promise<void> {
