@@ -15,6 +15,7 @@ import {
   type ComfyUiVideoModel,
   createComfyUiProvider,
 } from '../../src/providers/comfyui/index.ts';
+import { endedPrompt } from '../../src/providers/comfyui/messages.ts';
 import type { SandboxOptions } from '../../src/sandbox/types.ts';
 import { harness, route, spec } from '../engine/helpers.ts';
 import { callOptions, completed, sandbox, sandboxCredentials, withKey } from './adapter-harness.ts';
@@ -188,4 +189,27 @@ describe('ComfyUI: the websocket ends the wait', () => {
     assert.equal(model.messages?.open, 0);
     completed(await model.doStatus!({ operation: second.operation }));
   });
+});
+
+test('the messages that end a prompt, and nothing else, even from a broken server', () => {
+  const id = 'p-1';
+  const ends = [
+    { type: 'executing', data: { node: null, prompt_id: id } },
+    { type: 'execution_success', data: { prompt_id: id, timestamp: 1 } },
+    { type: 'execution_error', data: { prompt_id: id, exception_message: 'x' } },
+    { type: 'execution_interrupted', data: { prompt_id: id } },
+  ];
+  for (const message of ends) assert.equal(endedPrompt(JSON.stringify(message)), id);
+  const others = [
+    JSON.stringify({ type: 'executing', data: { node: '7', prompt_id: id } }),
+    JSON.stringify({ type: 'progress', data: { value: 3, max: 20, prompt_id: id } }),
+    JSON.stringify({ type: 'status', data: { status: { exec_info: { queue_remaining: 0 } } } }),
+    JSON.stringify({ type: 'executing', data: { node: null } }),
+    'null',
+    '5',
+    '{"type":"execution_success","data":null}',
+    'not json',
+    new Uint8Array([1, 2]),
+  ];
+  for (const message of others) assert.equal(endedPrompt(message), undefined);
 });

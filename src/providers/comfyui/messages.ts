@@ -21,19 +21,21 @@ import type { Connection } from '../adapter-kit.ts';
  */
 const ENDED = new Set(['execution_success', 'execution_error', 'execution_interrupted']);
 
-function endedPrompt(text: unknown): string | undefined {
+/** The prompt a message says may have ended, if it says so. */
+export function endedPrompt(text: unknown): string | undefined {
   if (typeof text !== 'string') return undefined; // binary frames: previews
-  let message: { type?: unknown; data?: { node?: unknown; prompt_id?: unknown } };
+  // whatever the server sends, a listener must not throw
+  let message: { type?: unknown; data?: { node?: unknown; prompt_id?: unknown } | null } | null;
   try {
     message = JSON.parse(text);
   } catch {
     return undefined;
   }
-  const promptId = message.data?.prompt_id;
+  const promptId = message?.data?.prompt_id;
   if (typeof promptId !== 'string') return undefined;
   const ended =
-    (message.type === 'executing' && message.data?.node === null) ||
-    ENDED.has(String(message.type));
+    (message?.type === 'executing' && message.data?.node === null) ||
+    ENDED.has(String(message?.type));
   return ended ? promptId : undefined;
 }
 
