@@ -44,7 +44,8 @@ const PHASES = [
   ['claim', 'job taken', 'job starting'],
   // the prompt sent to ComfyUI and its handle stored
   ['start', 'job starting', 'job running'],
-  // the GPU's latency and the poll that sees it done (the adapter polls every 100 ms here)
+  // the GPU's latency and the poll that sees it done: at once when ComfyUI's websocket says the
+  // prompt ended (the adapter polls every 100 ms besides)
   ['gpu', 'job running', 'job downloading'],
   // download, ffprobe, keep by content, the attempt's settlement and the job's state stored
   ['keep', 'job downloading', 'job done'],

@@ -27,6 +27,7 @@ import {
   type CompletedStatus,
   IDEMPOTENCY_HEADER,
   type VideoCallOptions,
+  watchesStatus,
 } from '../providers/types.ts';
 import { type Check, passed } from '../qc/index.ts';
 import type { AttemptRow, Store } from '../store/store.ts';
@@ -44,6 +45,7 @@ import {
 import { downloadVideo } from './download.ts';
 import type { RouteSpec } from './job-spec.ts';
 import { localFault } from './local-fault.ts';
+import { PollWait } from './poll-wait.ts';
 import { runTakeChecks } from './take-checks.ts';
 
 export interface AttemptTarget {
@@ -353,49 +355,58 @@ async function poll(
   const startedAt = ctx.clock.now();
   /** ms from the start to the last poll that found the job pending */
   let lastPending: number | undefined;
-  for (let failures = 0, first = true; ; first = false) {
-    if (!(first && resumed)) {
-      const wait = first
-        ? ctx.pace.firstPollMs(kind, provider.pollIntervalMs)
-        : provider.pollIntervalMs;
-      await ctx.clock.sleep(wait, ctx.signal);
-    }
-    await ctx.limits(provider).rate?.take(ctx.signal);
-    const askedAt = ctx.clock.now();
-    let status: Awaited<ReturnType<NonNullable<typeof model.doStatus>>>;
-    try {
-      status = await model.doStatus!({ operation, abortSignal: ctx.signal });
-    } catch (thrown) {
-      if (ctx.signal.aborted) throw thrown;
-      const error = toProviderError(thrown, {
-        provider: provider.id,
-        apiKeyEnv: provider.apiKeyEnv,
-      });
-      if (error.retryable && ++failures < ctx.retry.maxPollFailures) {
-        await retryWait(ctx, job, error, failures - 1);
+  // a provider that pushes news (ComfyUI's websocket) ends a wait early: the poll follows at once
+  const wait = new PollWait();
+  const unwatch = watchesStatus(model) ? model.watchStatus(operation, wait.nudge) : undefined;
+  try {
+    for (let failures = 0, first = true, nudged = false; ; first = false) {
+      if (!(first && resumed)) {
+        const ms = first
+          ? ctx.pace.firstPollMs(kind, provider.pollIntervalMs)
+          : provider.pollIntervalMs;
+        nudged = await wait.sleep(ctx.clock, ms, ctx.signal);
+      }
+      await ctx.limits(provider).rate?.take(ctx.signal);
+      const askedAt = ctx.clock.now();
+      let status: Awaited<ReturnType<NonNullable<typeof model.doStatus>>>;
+      try {
+        status = await model.doStatus!({ operation, abortSignal: ctx.signal });
+      } catch (thrown) {
+        if (ctx.signal.aborted) throw thrown;
+        const error = toProviderError(thrown, {
+          provider: provider.id,
+          apiKeyEnv: provider.apiKeyEnv,
+        });
+        if (error.retryable && ++failures < ctx.retry.maxPollFailures) {
+          await retryWait(ctx, job, error, failures - 1);
+          continue;
+        }
+        // we lose sight of a job that may still run and bill: count it as spent
+        const final = finalError(error, failures + 1);
+        await endAttempt(ctx, job, live, 'failed', final, live.reserved);
+        throw final;
+      }
+      failures = 0;
+      if (status.status === 'pending') {
+        lastPending = askedAt - startedAt;
         continue;
       }
-      // we lose sight of a job that may still run and bill: count it as spent
-      const final = finalError(error, failures + 1);
-      await endAttempt(ctx, job, live, 'failed', final, live.reserved);
-      throw final;
+      if (status.status === 'completed') {
+        // a resumed job ran for an unknown time before: it says nothing of how long jobs take
+        if (resumed) return status;
+        // found done just after the provider said it ended: it ran until about then
+        if (nudged) ctx.pace.sawPending(kind, askedAt - startedAt);
+        else if (lastPending === undefined) ctx.pace.doneAtFirstPoll(kind);
+        else ctx.pace.sawPending(kind, lastPending);
+        return status;
+      }
+      const error = generationError(provider.id, status.error, status.providerMetadata);
+      // a failed generation is not billed by the providers we know of
+      await endAttempt(ctx, job, live, 'failed', error, 0);
+      throw error;
     }
-    failures = 0;
-    if (status.status === 'pending') {
-      lastPending = askedAt - startedAt;
-      continue;
-    }
-    if (status.status === 'completed') {
-      // a resumed job ran for an unknown time before: it says nothing of how long jobs take
-      if (resumed) return status;
-      if (lastPending === undefined) ctx.pace.doneAtFirstPoll(kind);
-      else ctx.pace.sawPending(kind, lastPending);
-      return status;
-    }
-    const error = generationError(provider.id, status.error, status.providerMetadata);
-    // a failed generation is not billed by the providers we know of
-    await endAttempt(ctx, job, live, 'failed', error, 0);
-    throw error;
+  } finally {
+    unwatch?.();
   }
 }
 

@@ -486,7 +486,8 @@ export class HttpClient {
     return out;
   }
 
-  private async ownHeaders(): Promise<Record<string, string>> {
+  /** The headers sent to the base URL's origin (auth), for a connection made elsewhere (a websocket). */
+  async ownHeaders(): Promise<Record<string, string>> {
     const source = this.config.headers;
     const raw = typeof source === 'function' ? await source() : (source ?? {});
     return mergeHeaders({}, raw);

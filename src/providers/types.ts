@@ -28,6 +28,21 @@ export type VideoCallOptions = Experimental_VideoModelV4CallOptions;
 export type VideoStatus = Experimental_VideoModelV4OperationStatusResult;
 export type CompletedStatus = Extract<VideoStatus, { status: 'completed' }>;
 
+/**
+ * Beside the AI SDK interface, an adapter whose provider pushes news of its operations (ComfyUI's
+ * websocket) lets the engine watch one: `onChange` is called when the operation may have ended,
+ * and the engine polls at once instead of at the end of its wait. A push only hastens a poll (the
+ * poll's answer decides), and a push that never comes leaves the polling as it was. Returns the
+ * function that stops watching; never throws (a bad handle is for `doStatus` to report).
+ */
+export interface WatchesStatus {
+  watchStatus(operation: unknown, onChange: () => void): () => void;
+}
+
+export function watchesStatus(model: VideoModel): model is VideoModel & WatchesStatus {
+  return typeof (model as Partial<WatchesStatus>).watchStatus === 'function';
+}
+
 /** The header that carries the idempotency key of a logical start. */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 

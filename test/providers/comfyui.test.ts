@@ -292,7 +292,15 @@ describe('ComfyUI adapter on the sandbox', () => {
     assert.equal(found.status, 'started');
     assert.ok(found.status === 'started');
     const operation = found.operation as { promptId: string; clientId: string };
-    assert.equal(operation.clientId, 'shotrouter-lost-key');
+    // the client id it was queued under (the provider's websocket's), so its messages are heard
+    type Entry = [number, string, unknown, { client_id: string }];
+    const queue = (await (await fetch(`${t.sb.url}/comfyui/queue`)).json()) as {
+      queue_running: Entry[];
+      queue_pending: Entry[];
+    };
+    const entry = [...queue.queue_running, ...queue.queue_pending][0];
+    assert.equal(operation.clientId, entry?.[3].client_id);
+    assert.match(operation.clientId, /^shotrouter-[0-9a-f-]{36}$/);
     // and in the history once it has run
     completed(await pollToEnd(model, operation, t, 250));
     const again = await provider.info.reconcileStart({
@@ -366,7 +374,10 @@ describe('ComfyUI start image and execution errors (loopback fake)', () => {
   test('the start image is uploaded under a content name and wired into the graph', async () => {
     const model = (await provider()).model('wan-2.2-ti2v-5b');
     const started = await model.doStart!(withKey(callOptions({ image }), 'key-img'));
-    assert.deepEqual(started.operation, { promptId: 'p-1', clientId: 'shotrouter-key-img' });
+    const { promptId, clientId } = started.operation as { promptId: string; clientId: string };
+    assert.equal(promptId, 'p-1');
+    // the provider's websocket's client id (the key goes in extra_data)
+    assert.match(clientId, /^shotrouter-[0-9a-f-]{36}$/);
     const upload = seen.find((s) => s.url === '/upload/image');
     assert.ok(upload);
     assert.match(upload.type, /^multipart\/form-data/);
@@ -380,7 +391,7 @@ describe('ComfyUI start image and execution errors (loopback fake)', () => {
     assert.deepEqual(Buffer.from(await file.arrayBuffer()), Buffer.from(PNG_BASE64, 'base64'));
     assert.equal(form.get('subfolder'), 'shotrouter');
     const queued = JSON.parse(seen.find((s) => s.url === '/prompt')!.body.toString());
-    assert.equal(queued.client_id, 'shotrouter-key-img');
+    assert.equal(queued.client_id, clientId);
     assert.deepEqual(queued.extra_data, {
       shotrouter: { idempotency_key: 'key-img', template: 'wan-2.2-ti2v-5b' },
     });

@@ -530,7 +530,7 @@ describe('comfyui', () => {
       ws.addEventListener('message', (event) => {
         const message = JSON.parse(String(event.data)) as Json;
         messages.push(message);
-        if (message.type === 'execution_success') resolve();
+        if (message.type === 'executing' && message.data.node === null) resolve();
       });
       ws.addEventListener('error', () => reject(new Error('websocket error')));
     });
@@ -559,8 +559,11 @@ describe('comfyui', () => {
     const executed = messages.find((m) => m.type === 'executed');
     assert.equal(executed?.data.node, '7');
     assert.match(executed?.data.output.images[0].filename, /^test_\d{5}_\.mp4$/);
+    // as ComfyUI's prompt worker: the end of execution, then (history written) executing no node
     const finished = messages.findIndex((m) => m.type === 'executing' && m.data.node === null);
     assert.ok(finished > types.indexOf('executed'));
+    assert.equal(finished, types.indexOf('execution_success') + 1);
+    assert.equal(messages[finished]?.data.prompt_id, promptId);
   });
 
   test('a bad link is reported per node; the queue and interrupt work', async () => {

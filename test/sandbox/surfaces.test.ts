@@ -307,10 +307,13 @@ describe('comfyui: uploads and failing prompts', () => {
   test('under the refuse fault a prompt fails while it runs: execution_error in history and on the websocket', async () => {
     const t = await sandbox({ faults: { refuse: 1 } });
     const ws = new WebSocket(`${t.sb.url.replace('http', 'ws')}/comfyui/ws?clientId=watcher`);
+    let failed: Json | undefined;
     const failure = new Promise<Json>((resolve, reject) => {
       ws.addEventListener('message', (event) => {
         const message = JSON.parse(String(event.data)) as Json;
-        if (message.type === 'execution_error') resolve(message.data);
+        if (message.type === 'execution_error') failed = message.data;
+        // the history has it now: ComfyUI's prompt worker says so after an error too
+        if (message.type === 'executing' && message.data.node === null && failed) resolve(failed);
       });
       ws.addEventListener('error', () => reject(new Error('websocket error')));
     });

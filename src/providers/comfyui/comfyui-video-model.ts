@@ -7,7 +7,11 @@
  * `outputs`), and `GET /queue` while it is empty, to tell "waiting" from "lost". The video is
  * served by `GET /view?filename=&subfolder=&type=output`.
  *
- * Progress is not streamed: the websocket (`/ws`) is not used, the adapter polls `/history`.
+ * The websocket (`GET /ws?clientId=`, ./messages.ts) says when a prompt ended: the engine polls
+ * the history at once instead of at its next poll (`watchStatus`). Prompts are queued under the
+ * socket's client id, one per provider. The polls go on beside it and decide: a socket that
+ * cannot open, drops or says nothing leaves the polling as it was. Progress messages are not
+ * used.
  * A start whose reply was lost is found in `/queue` or `/history` by its idempotency key.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -38,7 +42,14 @@ import {
 } from '../adapter-kit.ts';
 import { providerErrors } from '../errors.ts';
 import { type HttpFailure, parseShape, readInputFile } from '../http.ts';
-import type { ReconcileInput, VideoCallOptions, VideoModel, VideoStatus } from '../types.ts';
+import type {
+  ReconcileInput,
+  VideoCallOptions,
+  VideoModel,
+  VideoStatus,
+  WatchesStatus,
+} from '../types.ts';
+import type { ComfyUiMessages } from './messages.ts';
 import {
   type ApiGraph,
   COMFYUI_PROVIDER,
@@ -49,7 +60,7 @@ import {
   type WorkflowTemplate,
 } from './workflow.ts';
 
-/** The operation handle: the prompt, and the client id it was queued under. */
+/** The operation handle: the prompt, and the client id it was queued under (its socket's). */
 export interface ComfyUiOperation extends JSONObject {
   promptId: string;
   clientId: string;
@@ -126,9 +137,11 @@ export interface ComfyUiModelConfig {
   /** folders searched for `<model id>.json`, first match wins */
   workflowFolders: readonly string[];
   fetch?: typeof fetch;
+  /** the provider's websocket; without it, prompts are only polled */
+  messages?: ComfyUiMessages;
 }
 
-export class ComfyUiVideoModel implements VideoModel {
+export class ComfyUiVideoModel implements VideoModel, WatchesStatus {
   readonly specificationVersion = 'v4';
   readonly provider = COMFYUI_PROVIDER;
   readonly maxVideosPerCall = 1;
@@ -143,6 +156,11 @@ export class ComfyUiVideoModel implements VideoModel {
 
   private get connection(): Connection {
     return this.config.connection;
+  }
+
+  /** the provider's websocket, shared by its models */
+  get messages(): ComfyUiMessages | undefined {
+    return this.config.messages;
   }
 
   /** The template, read once (an unknown name is an invalid request, at start). */
@@ -243,7 +261,7 @@ export class ComfyUiVideoModel implements VideoModel {
       ...(startImage ? { startImage } : {}),
     });
     const key = idempotencyKeyOf(options);
-    const clientId = `shotrouter-${key ?? randomUUID()}`;
+    const clientId = this.config.messages?.clientId ?? `shotrouter-${key ?? randomUUID()}`;
     const reply = await this.connection.client().post(
       '/prompt',
       {
@@ -293,6 +311,13 @@ export class ComfyUiVideoModel implements VideoModel {
       .json('/upload/image', { method: 'POST', form, ...signalOf(signal) });
     const uploaded = parseShape(this.provider, UploadedSchema, reply.body, 'image upload');
     return uploaded.subfolder ? `${uploaded.subfolder}/${uploaded.name}` : uploaded.name;
+  }
+
+  watchStatus(operation: unknown, onChange: () => void): () => void {
+    const op = operation as Partial<ComfyUiOperation> | null;
+    // a handle doStatus refuses (and reports) has nothing to watch
+    if (typeof op?.promptId !== 'string' || typeof op.clientId !== 'string') return () => {};
+    return this.messages?.watch(op.promptId, op.clientId, onChange) ?? (() => {});
   }
 
   async doStatus(options: { operation: unknown; abortSignal?: AbortSignal }): Promise<VideoStatus> {
@@ -453,7 +478,12 @@ export class ComfyUiVideoModel implements VideoModel {
         data?.shotrouter?.idempotency_key === input.idempotencyKey || data?.client_id === clientId
       );
     };
-    const found = new Set<string>();
+    /** prompt id → the client id it was queued under */
+    const found = new Map<string, string>();
+    const clientOf = (extra: unknown) => {
+      const id = (extra as { client_id?: unknown } | undefined)?.client_id;
+      return typeof id === 'string' ? id : clientId;
+    };
     const queue = parseShape(
       this.provider,
       QueueSchema,
@@ -461,7 +491,7 @@ export class ComfyUiVideoModel implements VideoModel {
       'queue',
     );
     for (const entry of [...(queue.queue_running ?? []), ...(queue.queue_pending ?? [])]) {
-      if (ours(entry[3]) && typeof entry[1] === 'string') found.add(entry[1]);
+      if (ours(entry[3]) && typeof entry[1] === 'string') found.set(entry[1], clientOf(entry[3]));
     }
     const history = parseShape(
       this.provider,
@@ -475,8 +505,13 @@ export class ComfyUiVideoModel implements VideoModel {
       'history',
     );
     for (const [promptId, entry] of Object.entries(history))
-      if (ours(entry.prompt?.[3])) found.add(promptId);
-    return [...found].map((promptId): ComfyUiOperation => ({ promptId, clientId }));
+      if (ours(entry.prompt?.[3])) found.set(promptId, clientOf(entry.prompt?.[3]));
+    return [...found].map(
+      ([promptId, queuedBy]): ComfyUiOperation => ({
+        promptId,
+        clientId: queuedBy,
+      }),
+    );
   }
 }
 

@@ -7,6 +7,7 @@ import { type AdapterOptions, connect } from '../adapter-kit.ts';
 import { engineLimits, reconcileThroughModel } from '../provider-info.ts';
 import type { Provider } from '../types.ts';
 import { ComfyUiVideoModel, comfyError } from './comfyui-video-model.ts';
+import { ComfyUiMessages } from './messages.ts';
 import { BUILT_IN_WORKFLOWS, COMFYUI_PROVIDER } from './workflow.ts';
 
 export {
@@ -15,6 +16,7 @@ export {
   comfyError,
   videoFileOf,
 } from './comfyui-video-model.ts';
+export { ComfyUiMessages } from './messages.ts';
 export {
   BUILT_IN_WORKFLOWS,
   COMFYUI_PROVIDER,
@@ -42,6 +44,8 @@ export function createComfyUiProvider(options: ComfyUiProviderOptions = {}): Pro
     connection,
     workflowFolders: [...(options.workflowFolders ?? []), BUILT_IN_WORKFLOWS],
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    // one socket for every model of the provider: prompts are queued under its client id
+    messages: new ComfyUiMessages(connection),
   };
   return {
     info: {

@@ -2,7 +2,8 @@
  * A ComfyUI server under `/comfyui` (every route also under `/comfyui/api`): POST /prompt with
  * an API-format workflow → prompt_id; GET /prompt, GET/POST /queue, POST /interrupt,
  * GET/POST /history[/{id}], GET /view?filename=…, GET /system_stats, and the websocket /ws with
- * status, execution_start, executing, progress, executed, execution_success / execution_error.
+ * status, execution_start, executing, progress, executed, execution_success / execution_error /
+ * execution_interrupted, then `executing` with no node (the prompt is in the history).
  * POST /upload/image (multipart `image`, `type`, `subfolder`, `overwrite`) → `{name, subfolder,
  * type}`, served back by /view. The clip's size, length, fps and audio are read from the
  * workflow's nodes. ComfyUI has no auth, rate limit or moderation: the `429` fault does not
@@ -282,10 +283,11 @@ export function comfyuiProvider(core: SandboxCore): ComfyUiSpec {
           prompt_id: promptId,
         });
       }
-      send(job, 'executing', { node: null, prompt_id: promptId });
       send(job, 'execution_success', { prompt_id: promptId, timestamp });
+      finished(job);
     } else if (job.phase === 'failed') {
       send(job, 'execution_error', errorDetails(job, timestamp));
+      finished(job);
     } else if (job.phase === 'canceled' && from === 'running') {
       send(job, 'execution_interrupted', {
         prompt_id: promptId,
@@ -297,8 +299,18 @@ export function comfyuiProvider(core: SandboxCore): ComfyUiSpec {
         executed: [],
         timestamp,
       });
+      finished(job);
     }
     broadcastStatus();
+  }
+
+  /**
+   * ComfyUI's prompt worker, once the prompt is in the history however it ended, says so to the
+   * client that queued it (to nobody when it gave no client id): `executing` with no node.
+   */
+  function finished(job: Job<PromptData>): void {
+    if (job.data.clientId === undefined) return;
+    send(job, 'executing', { node: null, prompt_id: job.id });
   }
 
   function errorDetails(job: Job<PromptData>, timestamp: number): Record<string, unknown> {
@@ -330,19 +342,32 @@ export function comfyuiProvider(core: SandboxCore): ComfyUiSpec {
     send(job, 'progress', { value: step, max: SAMPLER_STEPS, prompt_id: job.id, node });
   }
 
+  /**
+   * While a client listens, the clock is replayed (which fires the phase messages) every tick, for
+   * progress, and at the moment a running prompt is due to end, so that its end is said when it
+   * happens, as ComfyUI says it, not up to a tick later.
+   */
   function startTicker(): void {
     if (ticker !== undefined) return;
-    ticker = setInterval(() => {
-      // replaying the clock fires the phase messages; then report where running prompts are
+    const tick = () => {
       const jobs = core.jobs.list('comfyui') as Job<PromptData>[];
-      for (const job of jobs)
-        if (job.phase === 'running') progress(job, progressOf(job, core.now()));
-    }, TICK_MS);
+      const now = core.now();
+      let next = now + TICK_MS;
+      for (const job of jobs) {
+        if (job.phase !== 'running') continue;
+        progress(job, progressOf(job, now));
+        next = Math.min(next, (job.startedAt ?? now) + job.runMs);
+      }
+      if (ticker === undefined) return;
+      ticker = setTimeout(tick, Math.max(1, next - now));
+      ticker.unref();
+    };
+    ticker = setTimeout(tick, 0);
     ticker.unref();
   }
 
   function stopTicker(): void {
-    if (ticker !== undefined) clearInterval(ticker);
+    if (ticker !== undefined) clearTimeout(ticker);
     ticker = undefined;
   }
 
