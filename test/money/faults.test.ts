@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { main } from '../../src/cli/main.ts';
 import { runFfmpeg, timeLimitMs } from '../../src/media/ffmpeg.ts';
 import { startSandbox } from '../../src/sandbox/server.ts';
@@ -41,111 +41,121 @@ async function until(what: string, done: () => boolean): Promise<void> {
   assert.ok(done(), `waited for ${what}`);
 }
 
-test('the disk fills up mid-run: exit 2 with a plain message; the next run fetches what was paid, starting nothing again', async (t) => {
-  const mount = path.join(dir, 'disk');
-  fs.mkdirSync(mount);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=300m', 'tmpfs', mount], { stdio: 'ignore' });
-  } catch {
-    t.skip('cannot mount a tmpfs here (not root)');
-    return;
-  }
-  // each generation takes 1.5-2 s of real time: long enough to fill the disk while they run
-  const sandbox = await startSandbox({
-    latencyMs: [1500, 2000],
-    seed: 4,
-    mediaDir: path.join(dir, 'sandbox'),
-  });
-  try {
-    const file = path.join(dir, 'film.yaml');
-    fs.writeFileSync(
-      file,
-      [
-        'version: 1',
-        'title: full disk',
-        'as_of: 2026-11-26',
-        'deliver: { resolution: 1280x720, fps: 24, audio: false }',
-        'shots:',
-        '  - { id: a, prompt: a lighthouse at dawn, duration: 4, model: ltx-2 }',
-        '  - { id: b, prompt: waves on the rocks, duration: 4, model: ltx-2 }',
-        '',
-      ].join('\n'),
-    );
-    const out = path.join(mount, 'run');
-    const env = { SHOTROUTER_SANDBOX_URL: sandbox.url };
-    const starts = () =>
-      Object.values(sandbox.stats().providers).reduce((sum, p) => sum + p.created, 0);
-    const first = memoryIO(dir, { env });
-    const running = main(['run', file, '--out', out, '--yes'], first.io);
-    await until('both paid starts', () => starts() === 2);
-    // and both handles stored (a start whose handle was never written cannot be found again at
-    // fal, and is rightly never sent again)
-    await until(
-      'both handles stored',
-      () => runningAttempts(path.join(out, 'shotrouter.db')) === 2,
-    );
-    const filler = path.join(mount, 'filler');
-    const free = fs.statfsSync(mount);
-    execFileSync('fallocate', ['-l', String(free.bavail * free.bsize), filler]);
-    const code = await running;
-    assert.equal(code, 2, first.stderr());
-    assert.match(first.stderr(), /the run stopped: .*disk is full/);
-    assert.match(first.stderr(), /run the same command again/);
-    assert.doesNotMatch(first.stderr(), /internal error|at .*\.ts:\d+/);
-    assert.equal(starts(), 2);
+// Both runs mostly wait out the LTX adapter's 5 s poll interval: they run at once (each with its
+// own sandbox and folders). The hung-ffmpeg test sets FFMPEG_PATH for the whole process, so it
+// runs after them, alone.
+describe('a run losing its disk or its folder', { concurrency: true }, () => {
+  test('the disk fills up mid-run: exit 2 with a plain message; the next run fetches what was paid, starting nothing again', async (t) => {
+    const mount = path.join(dir, 'disk');
+    fs.mkdirSync(mount);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=300m', 'tmpfs', mount], {
+        stdio: 'ignore',
+      });
+    } catch {
+      t.skip('cannot mount a tmpfs here (not root)');
+      return;
+    }
+    // each generation takes 1.5-2 s of real time: long enough to fill the disk while they run
+    const sandbox = await startSandbox({
+      latencyMs: [1500, 2000],
+      seed: 4,
+      mediaDir: path.join(dir, 'sandbox'),
+    });
+    try {
+      const file = path.join(dir, 'film.yaml');
+      fs.writeFileSync(
+        file,
+        [
+          'version: 1',
+          'title: full disk',
+          'as_of: 2026-11-26',
+          'deliver: { resolution: 1280x720, fps: 24, audio: false }',
+          'shots:',
+          '  - { id: a, prompt: a lighthouse at dawn, duration: 4, model: ltx-2 }',
+          '  - { id: b, prompt: waves on the rocks, duration: 4, model: ltx-2 }',
+          '',
+        ].join('\n'),
+      );
+      const out = path.join(mount, 'run');
+      const env = { SHOTROUTER_SANDBOX_URL: sandbox.url };
+      const starts = () =>
+        Object.values(sandbox.stats().providers).reduce((sum, p) => sum + p.created, 0);
+      const first = memoryIO(dir, { env });
+      const running = main(['run', file, '--out', out, '--yes'], first.io);
+      await until('both paid starts', () => starts() === 2);
+      // and both handles stored (a start whose handle was never written cannot be found again at
+      // fal, and is rightly never sent again)
+      await until(
+        'both handles stored',
+        () => runningAttempts(path.join(out, 'shotrouter.db')) === 2,
+      );
+      const filler = path.join(mount, 'filler');
+      const free = fs.statfsSync(mount);
+      execFileSync('fallocate', ['-l', String(free.bavail * free.bsize), filler]);
+      const code = await running;
+      assert.equal(code, 2, first.stderr());
+      assert.match(first.stderr(), /the run stopped: .*disk is full/);
+      assert.match(first.stderr(), /run the same command again/);
+      assert.doesNotMatch(first.stderr(), /internal error|at .*\.ts:\d+/);
+      assert.equal(starts(), 2);
 
-    fs.rmSync(filler);
-    const again = memoryIO(dir, { env });
-    assert.equal(await main(['run', file, '--out', out, '--yes'], again.io), 0, again.stderr());
-    assert.equal(starts(), 2, 'what was paid is fetched, not bought again');
-    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
-    assert.deepEqual(
-      report.shots.map((s: { state: string }) => s.state),
-      ['done', 'done'],
-    );
-  } finally {
-    await sandbox.close();
-    execFileSync('umount', ['-l', mount]);
-  }
-});
-
-test('the run folder removed mid-run: no new starts, exit 2 with a plain message', async () => {
-  const sandbox = await startSandbox({
-    latencyMs: [1500, 2000],
-    seed: 6,
-    mediaDir: path.join(dir, 'sandbox-2'),
+      fs.rmSync(filler);
+      const again = memoryIO(dir, { env });
+      assert.equal(await main(['run', file, '--out', out, '--yes'], again.io), 0, again.stderr());
+      assert.equal(starts(), 2, 'what was paid is fetched, not bought again');
+      const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+      assert.deepEqual(
+        report.shots.map((s: { state: string }) => s.state),
+        ['done', 'done'],
+      );
+    } finally {
+      await sandbox.close();
+      execFileSync('umount', ['-l', mount]);
+    }
   });
-  try {
-    const file = path.join(dir, 'removed.yaml');
-    fs.writeFileSync(
-      file,
-      [
-        'version: 1',
-        'title: removed folder',
-        'as_of: 2026-11-26',
-        'deliver: { resolution: 1280x720, fps: 24, audio: false }',
-        'shots:',
-        '  - { id: a, prompt: a lighthouse at dawn, duration: 4, model: ltx-2 }',
-        '',
-      ].join('\n'),
-    );
-    const out = path.join(dir, 'removed-run');
-    const starts = () =>
-      Object.values(sandbox.stats().providers).reduce((sum, p) => sum + p.created, 0);
-    const t = memoryIO(dir, { env: { SHOTROUTER_SANDBOX_URL: sandbox.url } });
-    const running = main(['run', file, '--out', out, '--yes'], t.io);
-    await until('the handle stored', () => runningAttempts(path.join(out, 'shotrouter.db')) === 1);
-    fs.rmSync(out, { recursive: true, force: true });
-    assert.equal(await running, 2, t.stderr());
-    assert.match(
-      t.stderr(),
-      /the run folder .*removed-run .*was removed while the run was writing to it/,
-    );
-    assert.doesNotMatch(t.stderr(), /internal error/);
-    assert.equal(starts(), 1, 'nothing more was started');
-  } finally {
-    await sandbox.close();
-  }
+
+  test('the run folder removed mid-run: no new starts, exit 2 with a plain message', async () => {
+    const sandbox = await startSandbox({
+      latencyMs: [1500, 2000],
+      seed: 6,
+      mediaDir: path.join(dir, 'sandbox-2'),
+    });
+    try {
+      const file = path.join(dir, 'removed.yaml');
+      fs.writeFileSync(
+        file,
+        [
+          'version: 1',
+          'title: removed folder',
+          'as_of: 2026-11-26',
+          'deliver: { resolution: 1280x720, fps: 24, audio: false }',
+          'shots:',
+          '  - { id: a, prompt: a lighthouse at dawn, duration: 4, model: ltx-2 }',
+          '',
+        ].join('\n'),
+      );
+      const out = path.join(dir, 'removed-run');
+      const starts = () =>
+        Object.values(sandbox.stats().providers).reduce((sum, p) => sum + p.created, 0);
+      const t = memoryIO(dir, { env: { SHOTROUTER_SANDBOX_URL: sandbox.url } });
+      const running = main(['run', file, '--out', out, '--yes'], t.io);
+      await until(
+        'the handle stored',
+        () => runningAttempts(path.join(out, 'shotrouter.db')) === 1,
+      );
+      fs.rmSync(out, { recursive: true, force: true });
+      assert.equal(await running, 2, t.stderr());
+      assert.match(
+        t.stderr(),
+        /the run folder .*removed-run .*was removed while the run was writing to it/,
+      );
+      assert.doesNotMatch(t.stderr(), /internal error/);
+      assert.equal(starts(), 1, 'nothing more was started');
+    } finally {
+      await sandbox.close();
+    }
+  });
 });
 
 test('a hung ffmpeg is killed at its time limit and reported', async () => {

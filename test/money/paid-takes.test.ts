@@ -91,7 +91,9 @@ interface Report {
 const report = (out: string) =>
   JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
 
-describe('paid takes', () => {
+// Each CLI run mostly waits out the LTX adapter's 5 s poll interval: the tests (each with its
+// own sandbox, storyboard and run folder) run at once, so those waits overlap.
+describe('paid takes', { concurrency: true }, () => {
   test('a clip of the wrong size is kept with its verdict; the same command does not buy it again; --retry-failed does', async () => {
     // the sandbox renders at most 320x180: every 1280x720 clip fails the size check
     await withSandbox({ maxSize: { width: 320, height: 180 } }, async (sandbox) => {

@@ -128,7 +128,9 @@ async function pricePerTake(sandbox: SandboxHandle, file: string): Promise<numbe
 /** The fault stream of seed 8 draws 0.156 then 0.625: at 0.5 the first clip is black, the second not. */
 const SEED_FAIL_THEN_PASS = 8;
 
-describe('retakes', () => {
+// The CLI runs wait out the Google adapter's 10 s poll interval: the tests (each with its own
+// sandbox, storyboards and run folders) run at once, so those waits overlap.
+describe('retakes', { concurrency: true }, () => {
   test('every clip black: retakes are bought while the budget covers them, never over it; the best take is in the cut, marked in the report, the timelines and the status', async () => {
     await withSandbox({ faults: { black: 1 }, seed: 1 }, async (sandbox) => {
       const probe = storyboard('price', 100, 2, '{ retake: 2 }');
@@ -241,12 +243,6 @@ describe('retakes', () => {
   test('the vision judge (sandbox stand-in) joins the checks: a take it says does not show the prompt fails `judge`', async () => {
     await withSandbox({ seed: 1 }, async (sandbox) => {
       const shown = storyboard('judged', 10, 1, '{ retake: 0, judge: gemini-3.1-flash-lite }');
-      const good = await cli(sandbox, ['run', shown, '--out', path.join(dir, 'judged'), '--yes']);
-      assert.equal(good.code, 0, good.err);
-      const passed = report(path.join(dir, 'judged')).shots[0]!.verdict as Check[];
-      const judge = passed.find((c) => c.code === 'judge');
-      assert.equal(judge?.ok, true, JSON.stringify(passed));
-
       const hidden = storyboard('not-shown', 10, 1, '{ retake: 0, judge: gemini-3.1-flash-lite }');
       fs.writeFileSync(
         hidden,
@@ -254,13 +250,15 @@ describe('retakes', () => {
           .readFileSync(hidden, 'utf8')
           .replace('a lighthouse at dawn', 'SANDBOX_NOT_SHOWN a lighthouse'),
       );
-      const bad = await cli(sandbox, [
-        'run',
-        hidden,
-        '--out',
-        path.join(dir, 'not-shown'),
-        '--yes',
+      // both runs at once: each waits out the adapter's poll interval
+      const [good, bad] = await Promise.all([
+        cli(sandbox, ['run', shown, '--out', path.join(dir, 'judged'), '--yes']),
+        cli(sandbox, ['run', hidden, '--out', path.join(dir, 'not-shown'), '--yes']),
       ]);
+      assert.equal(good.code, 0, good.err);
+      const passed = report(path.join(dir, 'judged')).shots[0]!.verdict as Check[];
+      const judge = passed.find((c) => c.code === 'judge');
+      assert.equal(judge?.ok, true, JSON.stringify(passed));
       assert.equal(bad.code, 3, bad.err);
       assert.match(bad.err, /judge/, 'exit 3 names the judge');
     });

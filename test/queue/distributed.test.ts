@@ -41,7 +41,9 @@ describe('distributed run on PostgreSQL with pg-boss workers', { timeout: 240_00
     database = await freshDatabase();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-distributed-'));
     sandbox = await startSandbox({
-      latencyMs: [400, 1500],
+      // long enough that every worker has generations in flight when one is killed, short enough
+      // that the run is not mostly waiting (the lease's 10 s after the kill is waited anyway)
+      latencyMs: [150, 600],
       faults: { '429': 0.03, '5xx': 0.03, drop: 0.02 },
       seed: 11,
       maxSize: { width: 160, height: 90 },

@@ -14,6 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { catalog as loadCatalog } from '../../src/lib/catalog.ts';
+import { adaptersFor, previewRegistry, providerRegistry } from '../../src/lib/providers.ts';
 import { startSandbox } from '../../src/sandbox/index.ts';
 import { type Listening, listen } from '../../src/server/listen.ts';
 import { hashToken } from '../../src/server/security.ts';
@@ -79,11 +81,22 @@ before(async () => {
   const projects = fs.mkdtempSync(path.join(os.tmpdir(), 'shotrouter-review-'));
   temp.push(projects);
   sandbox = await startSandbox({ latencyMs: [50, 150], seed: 7 });
+  const env = { SHOTROUTER_SANDBOX_URL: sandbox.url };
+  const catalog = loadCatalog();
+  // the server's own adapters, polling the sandbox every 50 ms: at the real services' 5-10 s,
+  // each run of this file would mostly wait
+  const adapters = adaptersFor(catalog, env);
+  for (const adapter of adapters) adapter.info.pollIntervalMs = 50;
   server = await listen({
     projectsDir: projects,
     port: 0,
     webDir: WEB,
-    env: { SHOTROUTER_SANDBOX_URL: sandbox.url },
+    env,
+    catalog,
+    runner: {
+      registry: (preview, plan) =>
+        preview ? previewRegistry() : providerRegistry(catalog, plan, adapters),
+    },
   });
   browser = await launchBoardBrowser();
   page = browser.page;
