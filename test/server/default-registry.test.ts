@@ -11,20 +11,16 @@ import { startSandbox } from '../../src/sandbox/index.ts';
 import { TEMP_DIRS } from '../lib/helpers.ts';
 import { assertError, call, readEvents, testServer } from './helpers.ts';
 
-const STORYBOARD = `version: 1
-title: Default wiring
-as_of: 2026-11-26
-deliver:
-  resolution: 480x270
-  fps: 24
-  audio: false
-budget_usd: 30
-shots:
-  - id: d1
-    prompt: A paper boat drifts down a rain gutter
-    duration: 1
-    tags: [b-roll]
-`;
+const STORYBOARD = [
+  'version: 1',
+  'title: Default wiring',
+  'as_of: 2026-11-26',
+  'deliver: { resolution: 480x270, fps: 24, audio: false }',
+  'budget_usd: 30',
+  'shots:',
+  '  - { id: d1, prompt: a paper boat in a rain gutter, duration: 1, tags: [b-roll] }',
+  '',
+].join('\n');
 
 let sandbox: Awaited<ReturnType<typeof startSandbox>>;
 before(async () => {
