@@ -356,7 +356,9 @@ export function comfyuiProvider(core: SandboxCore): ComfyUiSpec {
       for (const job of jobs) {
         if (job.phase !== 'running') continue;
         progress(job, progressOf(job, now));
-        next = Math.min(next, (job.startedAt ?? now) + job.runMs);
+        // a prompt past its end (not replayed yet) waits for the next tick, not a 1 ms spin
+        const due = (job.startedAt ?? now) + job.runMs;
+        if (due > now) next = Math.min(next, due);
       }
       if (ticker === undefined) return;
       ticker = setTimeout(tick, Math.max(1, next - now));
