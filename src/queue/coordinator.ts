@@ -36,10 +36,10 @@ import { errorText, type Logger, silentLogger } from './log.ts';
 import {
   DEFAULT_BOSS_SCHEMA,
   DEFAULT_HEARTBEAT_SECONDS,
-  ensureQueue,
   HOSTED_QUEUE,
   type JobMessage,
   localQueue,
+  queueEnsurer,
   startBoss,
 } from './pg-queue.ts';
 import { toWire } from './wire.ts';
@@ -135,13 +135,10 @@ export async function runDistributed(
     if (row) await linkJobClips(store, [row], mediaRoot, options.media.root);
   });
   try {
-    const ensured = new Set<string>();
+    const ensure = queueEnsurer(boss, heartbeatSeconds);
     const produce: JobProducer = async (ctx, job) => {
       const queue = queueFor(run.executor, job);
-      if (!ensured.has(queue)) {
-        await ensureQueue(boss, queue, heartbeatSeconds);
-        ensured.add(queue);
-      }
+      await ensure(queue);
       const conform = options.conformsElsewhere?.orders(job.spec);
       const message: JobMessage = {
         runId,

@@ -83,6 +83,26 @@ export async function ensureQueue(
   if (queue !== null && !queue.notify) await boss.updateQueue(name, { notify: true });
 }
 
+/**
+ * `ensureQueue` for each queue once, however many callers ask at the same time (a run's jobs
+ * all start at once); a failure goes to the callers waiting on it, and the next caller tries again.
+ */
+export function queueEnsurer(
+  boss: PgBoss,
+  heartbeatSeconds = DEFAULT_HEARTBEAT_SECONDS,
+): (queue: string) => Promise<void> {
+  const made = new Map<string, Promise<void>>();
+  return (queue) => {
+    let making = made.get(queue);
+    if (!making) {
+      making = ensureQueue(boss, queue, heartbeatSeconds);
+      making.catch(() => made.delete(queue));
+      made.set(queue, making);
+    }
+    return making;
+  };
+}
+
 /** What a queue message carries: which job of which run (the spec comes with it, see wire.ts). */
 export interface JobMessage {
   runId: string;
