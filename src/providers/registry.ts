@@ -32,7 +32,15 @@ export interface ProviderRegistry {
    * there. Absent on registries made before stills.
    */
   resolveImage?(provider: string, model: string): ResolvedImageRoute;
+  /**
+   * Warms the provider's connection (see `Provider.warmUp`) and says what answered; `undefined`:
+   * the provider has nothing to warm. Absent on stand-in registries.
+   */
+  warmUp?(provider: string, signal: AbortSignal): Promise<string | undefined>;
 }
+
+/** The executor of real runs: every route to its provider's own adapter. */
+export const PROVIDERS_EXECUTOR = 'providers';
 
 export interface RegistryOptions {
   /** names what makes the clips, in cache keys (default `providers`) */
@@ -49,7 +57,7 @@ export function createProviderRegistry(
   providers: Provider[],
   options: RegistryOptions = {},
 ): ProviderRegistry {
-  const executor = options.executor ?? 'providers';
+  const executor = options.executor ?? PROVIDERS_EXECUTOR;
   const providerModelId = options.providerModelId ?? ((_provider, model) => model);
   const byId = new Map(providers.map((p) => [p.info.id, p]));
   const models = new Map<string, VideoModel>();
@@ -101,6 +109,9 @@ export function createProviderRegistry(
         images.set(key, model);
       }
       return { model, provider: entry.info };
+    },
+    async warmUp(provider, signal) {
+      return byId.get(provider)?.warmUp?.(signal);
     },
   };
 }

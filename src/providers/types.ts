@@ -129,6 +129,13 @@ export interface Provider {
   model(modelId: string): VideoModel;
   /** the image model for a provider model id (an image card's route), where it has one */
   image?(modelId: string): ImageModel;
+  /**
+   * Asks the provider's server something that costs nothing (ComfyUI: its system stats) and says
+   * what answered. A worker that serves a local provider calls it before it takes a job, so the
+   * first job starts on a warm connection like the others, and a server that does not answer is
+   * in the log before any job waits on it.
+   */
+  warmUp?(signal: AbortSignal): Promise<string>;
 }
 
 // ---- image models: the stills of a storyboard's `images:` ----

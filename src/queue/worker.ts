@@ -30,7 +30,7 @@ import { GenerationPace } from '../engine/pace.ts';
 import { produceJob } from '../engine/run-engine.ts';
 import { ShotrouterError } from '../errors.ts';
 import { PREVIEW_PROVIDER } from '../providers/preview/index.ts';
-import type { ProviderRegistry } from '../providers/registry.ts';
+import { PROVIDERS_EXECUTOR, type ProviderRegistry } from '../providers/registry.ts';
 import type { ProviderInfo } from '../providers/types.ts';
 import { MediaFolder } from '../store/media-folder.ts';
 import { openStore } from '../store/store.ts';
@@ -369,6 +369,8 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   };
   const beating = setInterval(beat, Math.max(100, Math.floor(leaseMs / 3)));
 
+  // while the queue starts: the served GPUs' servers, so their first jobs start as fast as the rest
+  const warming = warmUpServed(() => options.registryFor(PROVIDERS_EXECUTOR), serves, log);
   const boss = await startBoss({
     url: options.url,
     ...(options.bossSchema ? { schema: options.bossSchema } : {}),
@@ -381,6 +383,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   if (hosted) queues.push({ name: HOSTED_QUEUE, jobs: concurrency });
   for (const provider of serves)
     queues.push({ name: localQueue(provider), jobs: options.localJobs ?? 1, provider });
+  await warming;
   for (const queue of queues) {
     await ensureQueue(boss, queue.name, leaseMs / 1000);
     let claims: ClaimAhead | undefined;
@@ -451,6 +454,34 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       return stopping;
     },
   };
+}
+
+/** How long a worker waits at start for a served provider's server to answer before it goes on. */
+const WARM_UP_MS = 5000;
+
+/**
+ * Asks each served provider's server something free (see `Provider.warmUp`) and logs what
+ * answered, or warns that it did not: the worker starts either way, and its jobs report (and
+ * retry) a server that is still down.
+ */
+async function warmUpServed(
+  registry: () => ProviderRegistry,
+  serves: ReadonlySet<string>,
+  log: Logger,
+): Promise<void> {
+  await Promise.all(
+    [...serves].map(async (provider) => {
+      try {
+        const server = await registry().warmUp?.(provider, AbortSignal.timeout(WARM_UP_MS));
+        if (server !== undefined) log.log('info', 'provider answered', { provider, server });
+      } catch (error) {
+        log.log('warn', 'provider did not answer; its jobs wait for it', {
+          provider,
+          error: errorText(error),
+        });
+      }
+    }),
+  );
 }
 
 /**

@@ -3,7 +3,9 @@
  * e.g. `http://127.0.0.1:8188`), one workflow template per model (./workflows/). The GPU runs
  * one prompt at a time, and nothing is paid per clip.
  */
+import { z } from 'zod';
 import { type AdapterOptions, connect } from '../adapter-kit.ts';
+import { parseShape } from '../http.ts';
 import { engineLimits, reconcileThroughModel } from '../provider-info.ts';
 import type { Provider } from '../types.ts';
 import { ComfyUiVideoModel, comfyError } from './comfyui-video-model.ts';
@@ -67,5 +69,26 @@ export function createComfyUiProvider(options: ComfyUiProviderOptions = {}): Pro
       }),
     },
     model: (modelId) => new ComfyUiVideoModel(modelId, config),
+    async warmUp(signal) {
+      const reply = await connection.client().json('/system_stats', { signal });
+      return serverText(
+        parseShape(COMFYUI_PROVIDER, SystemStatsSchema, reply.body, 'system stats'),
+      );
+    },
   };
+}
+
+/** What `/system_stats` says of the server, as far as the log needs it. */
+const SystemStatsSchema = z.looseObject({
+  system: z.looseObject({ comfyui_version: z.string().nullish() }).nullish(),
+  devices: z.array(z.looseObject({ name: z.string().nullish() })).nullish(),
+});
+
+function serverText(stats: z.infer<typeof SystemStatsSchema>): string {
+  const version = stats.system?.comfyui_version;
+  const devices = (stats.devices ?? []).map((d) => d.name).filter((n) => n);
+  return [
+    `ComfyUI ${version ?? '(version not given)'}`,
+    devices.length > 0 ? `on ${devices.join(', ')}` : 'with no device listed',
+  ].join(' ');
 }
