@@ -4,13 +4,15 @@
  * that worker only (`--serve comfyui`, one job at a time). Shots are the same for every worker
  * count; the ideal is N times the throughput of one worker.
  *
- * Real: worker processes, PostgreSQL, pg-boss, the sandbox over HTTP, ffprobe on every clip.
+ * Real: `shotrouter worker` processes with the command's own defaults (the ComfyUI adapter polls
+ * every 2 s; its websocket says when a prompt ends), PostgreSQL, pg-boss, the sandbox over HTTP,
+ * ffprobe on every clip.
  *
  * Per-job overhead, from the workers' own log lines (their times are to the millisecond): each
  * job's phases on its worker (claim, start, GPU and poll, keep, the hand-off to the next job) and
  * the worker's time per job. The queue's and store's own share, claim plus hand-off, aims at 50 ms
  * at most. A worker claims its next job as soon as its GPU is free, so keeping a clip overlaps
- * the next job's generation; CLAIM_AHEAD=0 in the environment runs the workers without that.
+ * the next job's generation.
  * Run: node bench/scale.bench.ts [--shots 24] [--latency-ms 1000]
  * Needs PostgreSQL (SHOTROUTER_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
  */
@@ -26,7 +28,7 @@ import type { SandboxHandle } from '../src/sandbox/types.ts';
 import { MediaFolder } from '../src/store/media-folder.ts';
 import { openStore } from '../src/store/store.ts';
 import { route, spec } from '../test/engine/helpers.ts';
-import { spawnWorker, type WorkerProcess } from '../test/queue/helpers.ts';
+import { spawnCliWorker, type WorkerProcess } from '../test/queue/helpers.ts';
 import { freshDatabase } from '../test/store/engines.ts';
 
 const { values } = parseArgs({
@@ -45,7 +47,7 @@ const PHASES = [
   // the prompt sent to ComfyUI and its handle stored
   ['start', 'job starting', 'job running'],
   // the GPU's latency and the poll that sees it done: at once when ComfyUI's websocket says the
-  // prompt ended (the adapter polls every 100 ms besides)
+  // prompt ended (the adapter polls every 2 s besides)
   ['gpu', 'job running', 'job downloading'],
   // download, ffprobe, keep by content, the attempt's settlement and the job's state stored
   ['keep', 'job downloading', 'job done'],
@@ -123,19 +125,15 @@ async function measure(workerCount: number): Promise<Measured> {
     const mediaRoot = path.join(tmp, 'shared');
     for (const sandbox of sandboxes) {
       workers.push(
-        await spawnWorker({
-          DATABASE_URL: database.url,
-          MEDIA_ROOT: mediaRoot,
-          SANDBOX_URL: sandbox.url,
-          LOCAL_SANDBOX_URL: sandbox.url,
-          SERVES: 'comfyui',
-          HOSTED: '0',
-        }),
+        await spawnCliWorker(
+          ['--db', database.url, '--media', mediaRoot, '--serve', 'comfyui', '--local-only'],
+          { COMFYUI_URL: `${sandbox.url}/comfyui` },
+        ),
       );
     }
     const store = await openStore({ url: database.url, space: 'bench' });
     try {
-      const gpuRoute = { ...route('comfyui', 'wan-2.1-t2v-1.3b', 0, 5) };
+      const gpuRoute = { ...route('comfyui', 'wan-2.1-1.3b', 0, 5) };
       gpuRoute.generate = { ...gpuRoute.generate, width: 160, height: 96, fps: 16 };
       const specs = Array.from({ length: shots }, (_, i) =>
         spec(`s${i + 1}`, [gpuRoute], { prompt: 'A lighthouse in fog', cacheKey: `bench-${i}` }),

@@ -14,8 +14,35 @@ export interface WorkerProcess {
 }
 
 /** Starts a worker process and waits until it takes jobs. */
-export async function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [DRIVER], {
+export function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
+  return spawnLogging([DRIVER], env, (line) =>
+    typeof line.ready === 'string' ? line.ready : undefined,
+  );
+}
+
+/** The command line's own entry point. */
+export const CLI = path.resolve(import.meta.dirname, '../../bin/shotrouter.js');
+
+/**
+ * Starts `shotrouter worker ARGS` itself (the command a studio runs, with its defaults) and
+ * waits until it takes jobs.
+ */
+export function spawnCliWorker(
+  args: string[],
+  env: Record<string, string>,
+): Promise<WorkerProcess> {
+  return spawnLogging([CLI, 'worker', ...args], env, (line) =>
+    line.message === 'worker started' && typeof line.worker === 'string' ? line.worker : undefined,
+  );
+}
+
+/** A process that logs JSON lines; resolves once `readyId` finds its id in one. */
+async function spawnLogging(
+  argv: string[],
+  env: Record<string, string>,
+  readyId: (line: Record<string, unknown>) => string | undefined,
+): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, argv, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -27,7 +54,8 @@ export async function spawnWorker(env: Record<string, string>): Promise<WorkerPr
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const parsed = JSON.parse(line) as Record<string, unknown>;
       lines.push(parsed);
-      if (typeof parsed.ready === 'string') resolve(parsed.ready);
+      const ready = readyId(parsed);
+      if (ready !== undefined) resolve(ready);
     });
     exited.then(({ code }) => reject(new Error(`worker exited (${code}) before it was ready`)));
   });
