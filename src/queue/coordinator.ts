@@ -31,6 +31,7 @@ import { PREVIEW_PROVIDER } from '../providers/preview/index.ts';
 import { checkSchemaName } from '../store/postgres.ts';
 import type { JobRow, Store } from '../store/store.ts';
 import { openStore } from '../store/store.ts';
+import { listenForJobEnds } from './job-ends.ts';
 import { type Db, jobLeaseHeld } from './leases.ts';
 import { errorText, type Logger, silentLogger } from './log.ts';
 import {
@@ -121,6 +122,15 @@ export async function runDistributed(
   const signal = options.signal ?? new AbortController().signal;
   const follower = new RunFollower(store, runId, options.events ?? new EngineEvents(), bossSchema);
   const pollMs = distributed.pollMs ?? 250;
+  // the workers' word when a job ends; without it (no connection) the store is polled only
+  const stopListening = await listenForJobEnds(distributed.url, runId, () =>
+    follower.nudge(),
+  ).catch((error: unknown) => {
+    log.log('warn', 'not told when jobs end; following the run by polling only', {
+      error: errorText(error),
+    });
+    return async () => {};
+  });
   const following = follower.follow(pollMs, signal);
   // awaited below; a failure before then must not be an unhandled rejection
   following.catch(() => {});
@@ -129,7 +139,9 @@ export async function runDistributed(
   /** the jobs whose workers were asked to conform their clips */
   const conforming = new Set<string>();
   options.conformsElsewhere?.serve(mediaRoot, async (jobId) => {
-    if (conforming.has(jobId)) await letGo(store.db as Db, jobId, leaseMs, pollMs, signal);
+    if (conforming.has(jobId)) {
+      await letGo(store.db as Db, jobId, leaseMs, () => follower.nextEnd(pollMs, signal), signal);
+    }
     // the run conforms what its worker did not: from the run folder
     const row = await store.job(jobId);
     if (row) await linkJobClips(store, [row], mediaRoot, options.media.root);
@@ -163,6 +175,7 @@ export async function runDistributed(
   } finally {
     follower.stop();
     await following.catch(() => {});
+    await stopListening();
     if (signal.aborted) {
       await withdrawJobs(boss, store, bossSchema, sent).catch((error: unknown) =>
         log.log('warn', 'the stopped run’s jobs could not be taken off the queue', {
@@ -230,6 +243,9 @@ class RunFollower {
   #lastEvent = 0;
   #stopped = false;
   #wake: (() => void) | undefined;
+  /** a worker said a job ended since the last round began */
+  #nudged = false;
+  readonly #onNudge = new Set<() => void>();
 
   constructor(store: Store, runId: string, events: EngineEvents, bossSchema: string) {
     this.#store = store;
@@ -261,8 +277,32 @@ class RunFollower {
     this.#wake?.();
   }
 
+  /** A worker said a job of the run ended: read the store now rather than at the next poll. */
+  nudge(): void {
+    this.#nudged = true;
+    this.#wake?.();
+    for (const listener of [...this.#onNudge]) listener();
+  }
+
+  /** Resolves at the next job end a worker announces, after `ms`, or when `signal` aborts. */
+  nextEnd(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#onNudge.delete(done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#onNudge.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
   async follow(pollMs: number, signal: AbortSignal): Promise<void> {
     for (let round = 0; !this.#stopped && !signal.aborted; round++) {
+      const roundAt = performance.now();
+      this.#nudged = false;
       try {
         await this.relay();
         await this.#settleWaiters(round % 20 === 19);
@@ -277,7 +317,11 @@ class RunFollower {
           clearTimeout(timer);
           resolve();
         };
+        if (this.#nudged || this.#stopped) this.#wake();
       });
+      // jobs that end together are read in one round: at most one round per MIN_ROUND_MS
+      const since = performance.now() - roundAt;
+      if (since < MIN_ROUND_MS && !this.#stopped) await sleep(MIN_ROUND_MS - since);
     }
   }
 
@@ -322,6 +366,9 @@ class RunFollower {
   }
 }
 
+/** The shortest time between two reads of the store, however many job ends are announced. */
+const MIN_ROUND_MS = 20;
+
 const ENGINE_EVENT_TYPES = new Set(['job', 'retry', 'fallback', 'spend', 'run']);
 
 /** Makes the jobs' clips visible in the run folder (symbolic links into the shared folder). */
@@ -365,12 +412,13 @@ async function letGo(
   db: Db,
   jobId: string,
   leaseMs: number,
-  pollMs: number,
+  /** resolves when it is worth looking again (a job ended, or a poll interval passed) */
+  nextLook: () => Promise<void>,
   signal: AbortSignal,
 ): Promise<void> {
   try {
     while (!signal.aborted && (await jobLeaseHeld(db, jobId, leaseMs))) {
-      await sleep(pollMs, undefined, { signal });
+      await nextLook();
     }
   } catch {
     // stopped, or the database is unreachable: nothing more to wait for

@@ -35,6 +35,7 @@ import type { ProviderInfo } from '../providers/types.ts';
 import { MediaFolder } from '../store/media-folder.ts';
 import { openStore } from '../store/store.ts';
 import { ClaimAhead } from './claim-ahead.ts';
+import { announceJobEnd } from './job-ends.ts';
 import {
   type Db,
   heartbeat,
@@ -344,6 +345,8 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       claim.removeEventListener('abort', onClaimLost);
       inHand.delete(message.jobId);
       await releaseJobLease(db, message.jobId, id).catch(() => {});
+      // the coordinator reads the store at once (it polls anyway: a lost word loses nothing)
+      await announceJobEnd(db, message.runId).catch(() => {});
     }
   }
 
