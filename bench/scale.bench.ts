@@ -5,8 +5,9 @@
  * count; the ideal is N times the throughput of one worker.
  *
  * Real: `shotrouter worker` processes with the command's own defaults (the ComfyUI adapter polls
- * every 2 s; its websocket says when a prompt ends), PostgreSQL, pg-boss, the sandbox over HTTP,
- * ffprobe on every clip.
+ * every 2 s, its websocket says when a prompt ends; every clip probed and its take checks made),
+ * a coordinator with its defaults (it polls the store every 250 ms, a worker's NOTIFY wakes it
+ * when a job ends), PostgreSQL, pg-boss, the sandbox over HTTP.
  *
  * Per-job overhead, from the workers' own log lines (their times are to the millisecond): each
  * job's phases on its worker (claim, start, GPU and poll, keep, the hand-off to the next job) and
@@ -152,7 +153,7 @@ async function measure(workerCount: number): Promise<Measured> {
         mediaRoot,
       );
       const started = performance.now();
-      const outcome = await distributedExecutor({ url: database.url, mediaRoot, pollMs: 50 })({
+      const outcome = await distributedExecutor({ url: database.url, mediaRoot })({
         store,
         runId: run.id,
         specs,
