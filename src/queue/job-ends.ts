@@ -29,6 +29,8 @@ export async function listenForJobEnds(
   const client = new pg.Client({
     connectionString: url,
     application_name: 'shotrouter-coordinator-listen',
+    // the run goes on by polling rather than wait long for its wake-ups
+    connectionTimeoutMillis: 5000,
   });
   // a dropped connection only costs the wake-ups: the coordinator still polls
   client.on('error', () => {});
