@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, getPriority, setPriority } from 'node:os';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ShotrouterError } from '../errors.ts';
 
@@ -250,20 +250,6 @@ export async function runFfprobe(args: string[], opts: RunOptions = {}): Promise
   return stdout;
 }
 
-/** The nice value of the ffmpeg and ffprobe processes started from here; 0: this process's own. */
-let childNice = 0;
-
-/**
- * Starts every later ffmpeg and ffprobe process at a lower CPU priority (a nice value, 1–19). A
- * worker feeding a GPU sets it: checking the clip just made (two processes whose start alone
- * costs ~80 ms of CPU each here) then never delays the next job's start on the GPU, a few
- * milliseconds of the worker's own work. Measured on bench:scale, 2 cores, three workers: 95–96%
- * of ideal instead of 93–94%.
- */
-export function lowerMediaPriority(nice: number): void {
-  childNice = Math.min(19, Math.max(0, Math.round(nice)));
-}
-
 async function run(
   tool: keyof MediaBinaries,
   args: string[],
@@ -280,14 +266,6 @@ async function run(
         stdio: ['ignore', captureStdout ? 'pipe' : 'ignore', 'pipe'],
         windowsHide: true,
       });
-      // only ever lower: a process already running nicer keeps its children as nice
-      if (childNice > getPriority() && child.pid !== undefined) {
-        try {
-          setPriority(child.pid, childNice);
-        } catch {
-          // not allowed here (or already gone): it runs at the usual priority
-        }
-      }
       const tail: string[] = [];
       let partial = '';
       const takeLine = (line: string) => {

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { ffmpegClipTools } from '../../engine/index.ts';
 import { ShotrouterError } from '../../errors.ts';
 import { previewRegistry } from '../../lib/providers.ts';
-import { lowerMediaPriority } from '../../media/ffmpeg.ts';
 import { createAdapters } from '../../providers/adapters.ts';
 import { PREVIEW_PROVIDER } from '../../providers/preview/index.ts';
 import { createProviderRegistry, type ProviderRegistry } from '../../providers/registry.ts';
@@ -18,9 +17,6 @@ import { startWorker } from '../../queue/worker.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { catalogFromArgs, catalogOption, databaseUrl } from '../shared.ts';
-
-/** The nice value of a worker's ffmpeg and ffprobe processes (see lowerMediaPriority). */
-const MEDIA_NICE = 10;
 
 export const workerCommand: Command = {
   name: 'worker',
@@ -65,8 +61,6 @@ export const workerCommand: Command = {
       }
       return registry;
     };
-    // the GPU's next job before the checks of the clip it just made
-    lowerMediaPriority(MEDIA_NICE);
     const worker = await startWorker({
       url,
       mediaRoot: path.resolve(io.cwd, media),
