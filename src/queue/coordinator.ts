@@ -122,15 +122,16 @@ export async function runDistributed(
   const signal = options.signal ?? new AbortController().signal;
   const follower = new RunFollower(store, runId, options.events ?? new EngineEvents(), bossSchema);
   const pollMs = distributed.pollMs ?? 250;
-  // the workers' word when a job ends; without it (no connection) the store is polled only
-  const stopListening = await listenForJobEnds(distributed.url, runId, () =>
-    follower.nudge(),
-  ).catch((error: unknown) => {
-    log.log('warn', 'not told when jobs end; following the run by polling only', {
-      error: errorText(error),
-    });
-    return async () => {};
-  });
+  // the workers' word when a job ends; without it (no connection) the store is polled only.
+  // Not awaited: the run starts meanwhile, and an end heard before it listens is polled for.
+  const listening = listenForJobEnds(distributed.url, runId, () => follower.nudge()).catch(
+    (error: unknown) => {
+      log.log('warn', 'not told when jobs end; following the run by polling only', {
+        error: errorText(error),
+      });
+      return async () => {};
+    },
+  );
   const following = follower.follow(pollMs, signal);
   // awaited below; a failure before then must not be an unhandled rejection
   following.catch(() => {});
@@ -175,7 +176,7 @@ export async function runDistributed(
   } finally {
     follower.stop();
     await following.catch(() => {});
-    await stopListening();
+    await (await listening)();
     if (signal.aborted) {
       await withdrawJobs(boss, store, bossSchema, sent).catch((error: unknown) =>
         log.log('warn', 'the stopped run’s jobs could not be taken off the queue', {
