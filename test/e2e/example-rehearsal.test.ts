@@ -16,6 +16,7 @@ import { startSandbox } from '../../src/sandbox/server.ts';
 import type { SandboxHandle } from '../../src/sandbox/types.ts';
 import { sandboxMedia } from '../cache.ts';
 import { memoryIO } from '../cli/memory-io.ts';
+import { writeSmallStoryboard } from '../small-storyboard.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 let sandbox: SandboxHandle;
@@ -95,18 +96,10 @@ describe('rehearsals against the sandbox', { concurrency: true }, () => {
     });
     try {
       const file = path.join(dir, 'refused.yaml');
-      fs.writeFileSync(
-        file,
-        [
-          'version: 1',
-          'title: refused',
-          'as_of: 2026-11-26',
-          'deliver: { resolution: 1280x720, fps: 24, audio: false }',
-          'shots:',
-          '  - { id: only, prompt: a lighthouse at dawn, duration: 4, model: ltx-2 }',
-          '',
-        ].join('\n'),
-      );
+      writeSmallStoryboard(file, 'refused', [
+        'shots:',
+        '  - { id: only, prompt: a lighthouse at dawn, duration: 4, model: ltx-2 }',
+      ]);
       const out = path.join(dir, 'refused');
       const t = memoryIO(REPO, { env: { SHOTROUTER_SANDBOX_URL: refusing.url } });
       const code = await main(['run', file, '--out', out, '--yes'], t.io);

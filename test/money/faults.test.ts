@@ -14,6 +14,7 @@ import { main } from '../../src/cli/main.ts';
 import { runFfmpeg, timeLimitMs } from '../../src/media/ffmpeg.ts';
 import { startSandbox } from '../../src/sandbox/server.ts';
 import { memoryIO } from '../cli/memory-io.ts';
+import { writeSmallStoryboard } from '../small-storyboard.ts';
 
 let dir: string;
 before(() => {
@@ -64,19 +65,11 @@ describe('a run losing its disk or its folder', { concurrency: true }, () => {
     });
     try {
       const file = path.join(dir, 'film.yaml');
-      fs.writeFileSync(
-        file,
-        [
-          'version: 1',
-          'title: full disk',
-          'as_of: 2026-11-26',
-          'deliver: { resolution: 1280x720, fps: 24, audio: false }',
-          'shots:',
-          '  - { id: a, prompt: a lighthouse at dawn, duration: 4, model: ltx-2 }',
-          '  - { id: b, prompt: waves on the rocks, duration: 4, model: ltx-2 }',
-          '',
-        ].join('\n'),
-      );
+      writeSmallStoryboard(file, 'full disk', [
+        'shots:',
+        '  - { id: a, prompt: a lighthouse at dawn, duration: 4, model: ltx-2 }',
+        '  - { id: b, prompt: waves on the rocks, duration: 4, model: ltx-2 }',
+      ]);
       const out = path.join(mount, 'run');
       const env = { SHOTROUTER_SANDBOX_URL: sandbox.url };
       const starts = () =>
@@ -123,18 +116,10 @@ describe('a run losing its disk or its folder', { concurrency: true }, () => {
     });
     try {
       const file = path.join(dir, 'removed.yaml');
-      fs.writeFileSync(
-        file,
-        [
-          'version: 1',
-          'title: removed folder',
-          'as_of: 2026-11-26',
-          'deliver: { resolution: 1280x720, fps: 24, audio: false }',
-          'shots:',
-          '  - { id: a, prompt: a lighthouse at dawn, duration: 4, model: ltx-2 }',
-          '',
-        ].join('\n'),
-      );
+      writeSmallStoryboard(file, 'removed folder', [
+        'shots:',
+        '  - { id: a, prompt: a lighthouse at dawn, duration: 4, model: ltx-2 }',
+      ]);
       const out = path.join(dir, 'removed-run');
       const starts = () =>
         Object.values(sandbox.stats().providers).reduce((sum, p) => sum + p.created, 0);

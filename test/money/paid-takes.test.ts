@@ -14,6 +14,7 @@ import { main } from '../../src/cli/main.ts';
 import { startSandbox } from '../../src/sandbox/server.ts';
 import type { SandboxHandle, SandboxOptions } from '../../src/sandbox/types.ts';
 import { memoryIO } from '../cli/memory-io.ts';
+import { writeSmallStoryboard } from '../small-storyboard.ts';
 
 let dir: string;
 before(() => {
@@ -22,27 +23,17 @@ before(() => {
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function storyboard(name: string, budget: number, shots = 2): string {
-  const file = path.join(dir, `${name}.yaml`);
-  fs.writeFileSync(
-    file,
-    [
-      'version: 1',
-      `title: ${name}`,
-      'as_of: 2026-11-26',
-      'deliver: { resolution: 1280x720, fps: 24, audio: false }',
-      `budget_usd: ${budget}`,
-      // no retakes: these tests are about what happens to a failing paid take (retakes.test.ts)
-      'policy: { qc: { retake: 0 } }',
-      'shots:',
-      ...Array.from(
-        { length: shots },
-        (_, i) =>
-          `  - { id: s${i + 1}, prompt: a lighthouse at dawn number ${i + 1}, duration: 4, model: ltx-2 }`,
-      ),
-      '',
-    ].join('\n'),
-  );
-  return file;
+  return writeSmallStoryboard(path.join(dir, `${name}.yaml`), name, [
+    `budget_usd: ${budget}`,
+    // no retakes: these tests are about what happens to a failing paid take (retakes.test.ts)
+    'policy: { qc: { retake: 0 } }',
+    'shots:',
+    ...Array.from(
+      { length: shots },
+      (_, i) =>
+        `  - { id: s${i + 1}, prompt: a lighthouse at dawn number ${i + 1}, duration: 4, model: ltx-2 }`,
+    ),
+  ]);
 }
 
 async function withSandbox<T>(

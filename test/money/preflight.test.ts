@@ -19,6 +19,7 @@ import { run as runLibrary } from '../../src/lib/run.ts';
 import { startSandbox } from '../../src/sandbox/server.ts';
 import type { SandboxHandle } from '../../src/sandbox/types.ts';
 import { memoryIO } from '../cli/memory-io.ts';
+import { writeSmallStoryboard } from '../small-storyboard.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 let sandbox: SandboxHandle;
@@ -33,19 +34,11 @@ before(async () => {
     mediaDir: path.join(dir, 'sandbox'),
   });
   storyboard = path.join(dir, 'film.yaml');
-  fs.writeFileSync(
-    storyboard,
-    [
-      'version: 1',
-      'title: preflight',
-      'as_of: 2026-11-26',
-      'deliver: { resolution: 1280x720, fps: 24, audio: false }',
-      'shots:',
-      '  - { id: a, prompt: a lighthouse at dawn, duration: 4, model: ltx-2 }',
-      '  - { id: b, prompt: waves on the rocks, duration: 4, model: ltx-2 }',
-      '',
-    ].join('\n'),
-  );
+  writeSmallStoryboard(storyboard, 'preflight', [
+    'shots:',
+    '  - { id: a, prompt: a lighthouse at dawn, duration: 4, model: ltx-2 }',
+    '  - { id: b, prompt: waves on the rocks, duration: 4, model: ltx-2 }',
+  ]);
 });
 after(async () => {
   await sandbox.close();
@@ -217,18 +210,10 @@ test('doctor runs the same checks on a storyboard', async () => {
 
 test('a fallback without credentials is dropped with a warning, not a stop', async () => {
   const file = path.join(dir, 'fallbacks.yaml');
-  fs.writeFileSync(
-    file,
-    [
-      'version: 1',
-      'title: fallbacks',
-      'as_of: 2026-11-26',
-      'deliver: { resolution: 1280x720, fps: 24, audio: false }',
-      'shots:',
-      '  - { id: a, prompt: a lighthouse at dawn, duration: 4 }',
-      '',
-    ].join('\n'),
-  );
+  writeSmallStoryboard(file, 'fallbacks', [
+    'shots:',
+    '  - { id: a, prompt: a lighthouse at dawn, duration: 4 }',
+  ]);
   // The CLI plans only onto providers with keys (credentials steer), so a plan with keyless
   // fallbacks is one made elsewhere: here, for fal and Kling, and run where only fal has a key.
   const env = { FAL_KEY: 'test-key', SHOTROUTER_FAL_BASE_URL: `${sandbox.url}/fal`, HOME: dir };
