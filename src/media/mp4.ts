@@ -20,6 +20,8 @@ export interface IsoTrack {
   constantRate: boolean;
   /** no edit list, or a single edit that only skips a lead-in (encoder delay) */
   simpleEdit: boolean;
+  /** a single edit's length in `timescale` units (converted from the movie's timescale) */
+  editSpan?: number;
   /** samples are shown in another order than stored (a `ctts` box: B-frames) */
   reordered: boolean;
   /** the 36-byte display matrix of `tkhd` (rotation, flips) */
@@ -31,6 +33,11 @@ export interface IsoTrack {
   /** the coded picture size, for video tracks */
   width?: number;
   height?: number;
+  /** the first sample description's own boxes by type (avcC, pasp, colr, esds, …) */
+  entryBoxes: ReadonlyMap<string, Buffer>;
+  /** for sound tracks (ISO and QuickTime version 0 and 1 entries): its channels and rate */
+  channelCount?: number;
+  sampleRate?: number;
 }
 
 const TOP_LEVEL = new Set([
@@ -53,6 +60,8 @@ const MAX_MOOV_BYTES = 256 * 1024 * 1024;
 const VISUAL_ENTRY_FIELDS = 8 + 78;
 /** offset of the 32-byte compressorname within those fields, after the box header */
 const COMPRESSOR_NAME = 42;
+/** where an AudioSampleEntry's child boxes start, after its header, by QuickTime version */
+const SOUND_ENTRY_FIELDS: Readonly<Record<number, number>> = { 0: 28, 1: 44 };
 
 /** The tracks of an MP4/MOV file, or undefined when the file is not one (or is fragmented). */
 export async function readIsoTracks(file: string): Promise<IsoTrack[] | undefined> {
@@ -140,9 +149,11 @@ function parseMoov(moov: Buffer): IsoTrack[] | undefined {
   if (child(moov, 'mvex') !== undefined) return undefined; // fragmented: samples live elsewhere
   const tracks: IsoTrack[] = [];
   try {
+    const mvhd = child(moov, 'mvhd');
+    const movieTimescale = mvhd && (mvhd[0] === 1 ? mvhd.readUInt32BE(20) : mvhd.readUInt32BE(12));
     for (const box of childBoxes(moov)) {
       if (box.type !== 'trak') continue;
-      const track = parseTrack(box.body);
+      const track = parseTrack(box.body, movieTimescale);
       if (track === undefined) return undefined;
       tracks.push(track);
     }
@@ -153,7 +164,7 @@ function parseMoov(moov: Buffer): IsoTrack[] | undefined {
   return tracks;
 }
 
-function parseTrack(trak: Buffer): IsoTrack | undefined {
+function parseTrack(trak: Buffer, movieTimescale: number | undefined): IsoTrack | undefined {
   const tkhd = child(trak, 'tkhd');
   const mdhd = child(trak, 'mdia.mdhd');
   const hdlr = child(trak, 'mdia.hdlr');
@@ -169,18 +180,23 @@ function parseTrack(trak: Buffer): IsoTrack | undefined {
   const handler = hdlr.toString('latin1', 8, 12);
 
   const timing = sampleTiming(stts);
+  const elst = child(trak, 'edts.elst');
+  const span = elst && movieTimescale ? singleEditSpan(elst) : undefined;
   const entries = [...childBoxes(stsd.subarray(8))];
   const first = entries[0];
   if (first === undefined) return undefined;
   const sampleEntry =
     handler === 'vide' ? decodingDescription(first.type, first.body) : Buffer.from(first.body);
+  const sound = handler === 'soun' ? soundEntry(first.body) : undefined;
+  const childrenAt = handler === 'vide' ? VISUAL_ENTRY_FIELDS - 8 : sound?.childrenAt;
 
   return {
     handler,
     timescale,
     duration,
     ...timing,
-    simpleEdit: isSimpleEdit(child(trak, 'edts.elst')),
+    simpleEdit: isSimpleEdit(elst),
+    ...(span === undefined ? {} : { editSpan: (span * timescale) / movieTimescale! }),
     reordered: child(stbl, 'ctts') !== undefined,
     matrix,
     sampleEntryType: first.type,
@@ -188,7 +204,71 @@ function parseTrack(trak: Buffer): IsoTrack | undefined {
     ...(handler === 'vide' && first.body.length >= 28
       ? { width: first.body.readUInt16BE(24), height: first.body.readUInt16BE(26) }
       : {}),
+    entryBoxes: childrenAt === undefined ? new Map() : boxesByType(first.body.subarray(childrenAt)),
+    ...(sound === undefined ? {} : { channelCount: sound.channels, sampleRate: sound.rate }),
   };
+}
+
+/** An AudioSampleEntry's channels, rate and where its boxes start; undefined for other versions. */
+function soundEntry(
+  body: Buffer,
+): { channels: number; rate: number; childrenAt: number } | undefined {
+  if (body.length < 28) return undefined;
+  const childrenAt = SOUND_ENTRY_FIELDS[body.readUInt16BE(8)];
+  if (childrenAt === undefined) return undefined;
+  return { channels: body.readUInt16BE(16), rate: body.readUInt32BE(24) / 65536, childrenAt };
+}
+
+/** Boxes by type, the first of each; a QuickTime `wave` box's own are looked into too. */
+function boxesByType(buffer: Buffer): Map<string, Buffer> {
+  const boxes = new Map<string, Buffer>();
+  for (const box of childBoxes(buffer)) {
+    if (!boxes.has(box.type)) boxes.set(box.type, box.body);
+    if (box.type === 'wave') {
+      for (const inner of childBoxes(box.body)) {
+        if (!boxes.has(inner.type)) boxes.set(inner.type, inner.body);
+      }
+    }
+  }
+  return boxes;
+}
+
+/**
+ * What an `esds` box (ISO 14496-1 §7.2.6.5, after its version and flags) says of the stream:
+ * its objectTypeIndication (0x40: MPEG-4 audio) and its decoder-specific info. Undefined when
+ * it is not laid out as expected.
+ */
+export function esdsDecoderConfig(
+  esds: Buffer,
+): { objectTypeIndication: number; specificInfo?: Buffer } | undefined {
+  let at = 4;
+  const descriptor = (tag: number): number | undefined => {
+    if (esds[at] !== tag) return undefined;
+    at++;
+    let size = 0;
+    for (let i = 0; i < 4; i++) {
+      const byte = esds[at++];
+      if (byte === undefined) return undefined;
+      size = size * 128 + (byte & 0x7f);
+      if ((byte & 0x80) === 0) break;
+    }
+    return at + size <= esds.length ? size : undefined;
+  };
+  if (descriptor(0x03) === undefined) return undefined;
+  const flags = esds[at + 2];
+  if (flags === undefined) return undefined;
+  at += 3; // ES_ID, flags
+  if (flags & 0x80) at += 2; // dependsOn_ES_ID
+  if (flags & 0x40) at += 1 + (esds[at] ?? 0); // URL
+  if (flags & 0x20) at += 2; // OCR_ES_Id
+  if (descriptor(0x04) === undefined) return undefined;
+  const objectTypeIndication = esds[at];
+  if (objectTypeIndication === undefined) return undefined;
+  at += 13; // objectTypeIndication, streamType, bufferSizeDB, maxBitrate, avgBitrate
+  const size = descriptor(0x05);
+  return size === undefined
+    ? { objectTypeIndication }
+    : { objectTypeIndication, specificInfo: esds.subarray(at, at + size) };
 }
 
 function sampleTiming(
@@ -225,6 +305,12 @@ function isSimpleEdit(elst: Buffer | undefined): boolean {
   const mediaTime = version === 1 ? Number(elst.readBigInt64BE(16)) : elst.readInt32BE(12);
   const rate = version === 1 ? elst.readInt16BE(24) : elst.readInt16BE(16);
   return mediaTime >= 0 && rate === 1;
+}
+
+/** The segment_duration of an edit list's only edit (in the movie's timescale). */
+function singleEditSpan(elst: Buffer): number | undefined {
+  if (elst.readUInt32BE(4) !== 1) return undefined;
+  return elst[0] === 1 ? Number(elst.readBigUInt64BE(8)) : elst.readUInt32BE(8);
 }
 
 /**
