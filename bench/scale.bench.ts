@@ -13,7 +13,9 @@
  * job's phases on its worker (claim, start, GPU and poll, keep, the hand-off to the next job) and
  * the worker's time per job. The queue's and store's own share, claim plus hand-off, aims at 50 ms
  * at most. A worker claims its next job as soon as its GPU is free, so keeping a clip overlaps
- * the next job's generation.
+ * the next job's generation. What a run pays once, whatever its length: from its start to the
+ * moment every GPU has its first prompt, and from the last GPU's end to the run's end (keeping
+ * the last clips, the coordinator seeing it).
  * Run: node bench/scale.bench.ts [--shots 24] [--latency-ms 1000]
  * Needs PostgreSQL (SHOTROUTER_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
  */
@@ -65,6 +67,10 @@ interface Measured {
   rate: number;
   /** median ms of each phase over every worker's jobs */
   phases: Record<Phase, number>;
+  /** ms from the run's start to the first prompt sent to each worker's GPU (the slowest) */
+  startUp: number;
+  /** ms from the last GPU's end (its job's download started) to the run's end */
+  windDown: number;
 }
 
 const median = (xs: number[]) =>
@@ -153,6 +159,7 @@ async function measure(workerCount: number): Promise<Measured> {
         mediaRoot,
       );
       const started = performance.now();
+      const startedAt = Date.now();
       const outcome = await distributedExecutor({ url: database.url, mediaRoot })({
         store,
         runId: run.id,
@@ -167,6 +174,7 @@ async function measure(workerCount: number): Promise<Measured> {
         },
       });
       const seconds = (performance.now() - started) / 1000;
+      const endedAt = Date.now();
       if (outcome.done !== shots) {
         throw new Error(
           `${outcome.failed} shots failed: ${outcome.jobs.find((j) => j.error_message)?.error_message}`,
@@ -176,7 +184,13 @@ async function measure(workerCount: number): Promise<Measured> {
       const phases = Object.fromEntries(
         Object.keys(each[0]!).map((p) => [p, median(each.flatMap((e) => e[p as Phase]))]),
       ) as Record<Phase, number>;
-      return { rate: shots / seconds, phases };
+      const times = (message: string) =>
+        workers.map((w) =>
+          w.lines.filter((l) => l.message === message).map((l) => Date.parse(String(l.time))),
+        );
+      const startUp = Math.max(...times('job running').map((t) => Math.min(...t))) - startedAt;
+      const windDown = endedAt - Math.max(...times('job downloading').flat());
+      return { rate: shots / seconds, phases, startUp, windDown };
     } finally {
       await store.close();
     }
@@ -201,7 +215,7 @@ console.log(
 const overhead = (m: Measured) => {
   const p = m.phases;
   const queue = p.claim + p.between;
-  return `per-job overhead ${queue.toFixed(0)} ms in claim and hand-off (claim ${p.claim.toFixed(0)}, between jobs ${p.between.toFixed(0)}; aim ≤ 50), ${(p.cycle - latency).toFixed(0)} ms per job beyond the GPU (start ${p.start.toFixed(0)}, poll ${(p.gpu - latency).toFixed(0)}, download + probe + store ${p.keep.toFixed(0)}); medians`;
+  return `per-job overhead ${queue.toFixed(0)} ms in claim and hand-off (claim ${p.claim.toFixed(0)}, between jobs ${p.between.toFixed(0)}; aim ≤ 50), ${(p.cycle - latency).toFixed(0)} ms per job beyond the GPU (start ${p.start.toFixed(0)}, poll ${(p.gpu - latency).toFixed(0)}, download + probe + store ${p.keep.toFixed(0)}); medians; once a run: ${m.startUp} ms to the last GPU's first prompt, ${m.windDown} ms from the last GPU's end to the run's end`;
 };
 const one = await measure(1);
 console.log(`  1 worker:  ${one.rate.toFixed(2)} shots/s, ${overhead(one)}`);
