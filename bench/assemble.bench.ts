@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import {
   conformClip,
   joinClips,
+  landingSound,
   mediaConcurrency,
   prepareCutSound,
   runFfmpeg,
@@ -342,8 +343,9 @@ async function main(): Promise<void> {
   }
 
   // (d) as clips land: every clip but one was conformed while the run went on; from the arrival
-  // of the last (the slowest kind to conform) to final.mp4: conform it, then join with the
-  // cut's loudness, as the delivery does. The floor: conforming that clip alone, plus the bare
+  // of the last (the slowest kind to conform) to final.mp4: conform it (making the cut's sound
+  // around it in the same process), then join with the cut's loudness, as the delivery does.
+  // The floor: conforming that clip alone, plus the bare
   // stream-copy join of (b).
   const kinds = Math.min(COUNT, 16); // raw[0..15] cover every size and rate
   const alone: number[] = [];
@@ -368,14 +370,17 @@ async function main(): Promise<void> {
     // as the landing does while the other clips land (not timed): the cut's sound made ahead
     // without the last clip, at the gain the rest calls for
     const soundCache = at(`sound-d${i}`);
-    await prepareCutSound({
+    const ahead = {
       entries: conformed.map((clip, k) => (k === slowest ? { frames: 24 } : { clip })),
       output: at('d.mp4'),
       loudnessLufs: -23,
       loudnessToleranceDb: 0.3,
       soundCache,
-    });
+    };
+    await prepareCutSound(ahead);
     await measure(lastName, async () => {
+      // the last clip's conform makes the cut's sound around it too, as the landing does
+      const sound = await landingSound({ ...ahead, landing: slowest });
       await conformClip({
         input: raw[slowest]!,
         output: late,
@@ -384,7 +389,10 @@ async function main(): Promise<void> {
         ...TARGET,
         audio: true,
         soundSidecar: true,
+        ...(sound ? { soundInPlace: sound.soundInPlace } : {}),
       });
+      if (sound && !(await sound.kept(late))) throw new Error('the sound in place was not kept');
+      await sound?.dispose();
       const inputs = conformed.map((file, k) => (k === slowest ? late : file));
       const { method } = await joinClips({
         inputs,

@@ -17,7 +17,13 @@ import path from 'node:path';
 import type { JobSpec } from '../engine/job-spec.ts';
 import { type ConformOrder, conformKey } from '../engine/landing-conform.ts';
 import { ShotrouterError } from '../errors.ts';
-import { conformClip, joinClips, mixSoundtrack, renderPreview } from '../media/index.ts';
+import {
+  conformClip,
+  joinClips,
+  mixSoundtrack,
+  renderPreview,
+  type SoundInPlace,
+} from '../media/index.ts';
 import { writeReportHtml } from '../report/index.ts';
 import type { Plan, PlannedShot, Trim } from '../router/types.ts';
 import type { MediaRow, Store } from '../store/store.ts';
@@ -583,6 +589,7 @@ async function cutShot(
 /**
  * A made take of a shot (or its piece of a multi-shot clip) in the deliverable's format, labelled
  * and retimed as the treatment and the plan say; returns the clip relative to the run folder.
+ * With `soundInPlace`, a conform made now also encodes the cut's sound around it (landing.ts).
  */
 export async function conformMadeTake(
   folder: ConformedFolder,
@@ -592,6 +599,7 @@ export async function conformMadeTake(
   media: MediaRow,
   piece: string | undefined,
   treatment: Treatment,
+  soundInPlace?: SoundInPlace,
 ): Promise<string> {
   const order = takeConform(
     folder.settings,
@@ -611,6 +619,7 @@ export async function conformMadeTake(
       input: piece ?? path.join(folder.runFolder, media.path),
       output,
       soundSidecar: true,
+      ...(soundInPlace ? { soundInPlace } : {}),
       ...(folder.signal ? { signal: folder.signal } : {}),
     });
   });

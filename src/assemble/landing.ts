@@ -13,14 +13,23 @@
  *
  * The cut's sound is made ahead too (media/join.ts prepareCutSound): after each clip, the
  * sound of the cut as far as it is known is encoded, one process at a time, into the cache the
- * join reads, so after the last clip the join encodes only the sound around it. Not when the
- * storyboard edits the cut or mixes voices or music over it: then the cut's sound is made
- * whole at the end.
+ * join reads. A clip whose neighbours in the cut are made already encodes the sound around it
+ * in its own conform (media/join.ts landingSound), so after the last clip the join encodes
+ * nothing. Not when the storyboard edits the cut or mixes voices or music over it: then the
+ * cut's sound is made whole at the end.
  */
 import path from 'node:path';
 import type { JobSpec } from '../engine/job-spec.ts';
 import { ConformsElsewhere, type JobConforms } from '../engine/landing-conform.ts';
-import { frameCount, frameRate, mediaConcurrency, prepareCutSound } from '../media/index.ts';
+import {
+  frameCount,
+  frameRate,
+  type LandingSound,
+  landingSound,
+  mediaConcurrency,
+  type PrepareSoundOptions,
+  prepareCutSound,
+} from '../media/index.ts';
 import type { Plan } from '../router/types.ts';
 import type { Store } from '../store/store.ts';
 import { hasEdits } from '../storyboard/edit.ts';
@@ -171,16 +180,24 @@ export class LandingConformer {
       for (const take of takes) {
         if (!shot || take?.job.id !== job.id) continue;
         const piece = pieces.get(`${shot.id}#${take.take}`)?.file;
-        const clip = await conformMadeTake(
-          this.folder,
-          planned,
-          shot,
-          take,
-          media,
-          piece,
-          this.#treatment,
-        );
-        this.#made.set(shot.id, [...(this.#made.get(shot.id) ?? []), { take, clip }]);
+        const sound = piece === undefined ? await this.#soundInPlace(shot.id) : undefined;
+        try {
+          const clip = await conformMadeTake(
+            this.folder,
+            planned,
+            shot,
+            take,
+            media,
+            piece,
+            this.#treatment,
+            sound?.soundInPlace,
+          );
+          // a clip taken from the folder (made before, or by a worker) made no sound in place
+          await sound?.kept(path.join(this.#input.dir, clip)).catch(() => false);
+          this.#made.set(shot.id, [...(this.#made.get(shot.id) ?? []), { take, clip }]);
+        } finally {
+          await sound?.dispose();
+        }
       }
     }
     this.#prepareSound();
@@ -207,12 +224,31 @@ export class LandingConformer {
   }
 
   async #prepareSoundOnce(): Promise<void> {
+    await prepareCutSound(this.#cutSoFar());
+  }
+
+  /**
+   * The cut's sound around `shotId` for its first take's conform to encode, when that take is
+   * the one the cut will take and the shots beside it are made; else undefined.
+   */
+  async #soundInPlace(shotId: string): Promise<LandingSound | undefined> {
+    const shots = this.#input.storyboard.shots;
+    const landing = shots.findIndex((shot) => shot.id === shotId);
+    const made = (at: number) => at < 0 || at >= shots.length || this.#made.has(shots[at]!.id);
+    if (!this.#soundAhead || this.#made.has(shotId) || !made(landing - 1) || !made(landing + 1)) {
+      return undefined;
+    }
+    // only time is lost without it: the cut's sound is then made after the conform
+    return landingSound({ ...this.#cutSoFar(), landing }).catch(() => undefined);
+  }
+
+  /** The cut as the assembly will make it, as far as it is known, for its sound made ahead. */
+  #cutSoFar(): PrepareSoundOptions {
     const { dir, storyboard, signal } = this.#input;
     const settings = this.folder.settings;
     const rate = frameRate(settings.fps);
-    await prepareCutSound({
-      // the cut as the assembly will make it, as far as it is known (cutChoice without picks:
-      // a guess that costs only time when a pick changes it)
+    return {
+      // cutChoice without picks: a guess that costs only time when a pick changes it
       entries: storyboard.shots.map((shot) => {
         const chosen = cutChoice(this.#made.get(shot.id) ?? [], undefined);
         return chosen === undefined
@@ -226,6 +262,6 @@ export class LandingConformer {
       soundCache: path.join(this.folder.dir, SOUND_CACHE),
       processes: 1,
       ...(signal ? { signal } : {}),
-    });
+    };
   }
 }

@@ -72,7 +72,22 @@ export interface ConformOptions {
    * joinClips concatenates it instead of decoding the clip. For clips a cut will be joined from.
    */
   soundSidecar?: boolean;
+  /**
+   * With `soundSidecar`: in the same process, also encode the clip's sound in its place in the
+   * cut (join.ts landingSound): after the sound in `before` and before that in `after` (raw PCM
+   * in the sidecar format, either may be absent), at `gainDb`, with the cut's audio encoder
+   * arguments, into `output` as an ADTS stream.
+   */
+  soundInPlace?: SoundInPlace;
   signal?: AbortSignal;
+}
+
+export interface SoundInPlace {
+  before?: string;
+  after?: string;
+  gainDb: number;
+  audioArgs: readonly string[];
+  output: string;
 }
 
 /**
@@ -157,19 +172,42 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
         ...COLOR_TAGS,
       ];
   const sidecar = opts.audio && opts.soundSidecar === true;
+  const inPlace = sidecar ? opts.soundInPlace : undefined;
+  const contextInputs: string[] = [];
   if (opts.audio) {
     const sound = keepSound
       ? `[0:a:0]${soundChain(window, loudness)}`
       : `anullsrc=r=${AUDIO_RATE}:cl=stereo,atrim=end_sample=${window.samples}`;
-    // the sidecar takes the very samples the clip's sound is encoded from
-    graph.push(sidecar ? `${sound},asplit=2[a][pcm]` : `${sound}[a]`);
+    // the sidecar (and the sound in its place) take the very samples the clip's is encoded from
+    const branches = ['[a]', ...(sidecar ? ['[pcm]'] : []), ...(inPlace ? ['[place]'] : [])];
+    graph.push(
+      branches.length > 1
+        ? `${sound},asplit=${branches.length}${branches.join('')}`
+        : `${sound}[a]`,
+    );
     maps.push('-map', '[a]', ...encoding.audioArgs, '-ar', String(AUDIO_RATE), '-ac', '2');
+    if (inPlace) {
+      // the cut's sound around the clip: inputs 1 and 2 when both are given
+      let inputs = 0;
+      const context = (file: string | undefined) => {
+        if (file === undefined) return [];
+        contextInputs.push(...SIDECAR_FORMAT, '-i', localFile(file));
+        return [`[${++inputs}:a:0]`];
+      };
+      // as sound-grid.ts encodes: every sample as 32-bit float (the sidecar's, as the context's
+      // are) and the gain applied to that, so the packets are the very ones it would make
+      graph.push('[place]aformat=sample_fmts=flt[placed]');
+      const parts = [...context(inPlace.before), '[placed]', ...context(inPlace.after)];
+      const gain = inPlace.gainDb === 0 ? '' : `,volume=${inPlace.gainDb}dB`;
+      graph.push(`${parts.join('')}concat=n=${parts.length}:v=0:a=1${gain}[run]`);
+    }
   }
 
   await writeAtomically(opts.output, async (temporary) => {
     await runFfmpeg(
       [
         ...inputArgs(opts.input, window),
+        ...contextInputs,
         ...(graph.length > 0 ? ['-filter_complex', graph.join(';')] : []),
         ...maps,
         ...pictureArgs,
@@ -177,6 +215,12 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
         ...['-y', temporary],
         ...(sidecar
           ? ['-map', '[pcm]', '-c:a', 'pcm_f32le', ...SIDECAR_FORMAT, soundSidecarOf(temporary)]
+          : []),
+        ...(inPlace
+          ? [
+              ...['-map', '[run]', ...inPlace.audioArgs, '-ar', String(AUDIO_RATE), '-ac', '2'],
+              ...['-f', 'adts', '-y', inPlace.output],
+            ]
           : []),
       ],
       { signal, mediaSeconds: window.samples / AUDIO_RATE },

@@ -1,5 +1,10 @@
 /** The media layer: ffmpeg and ffprobe behind typed functions. */
-export { type ConformOptions, conformClip, SHORTFALL_TOLERANCE_SECONDS } from './conform.ts';
+export {
+  type ConformOptions,
+  conformClip,
+  SHORTFALL_TOLERANCE_SECONDS,
+  type SoundInPlace,
+} from './conform.ts';
 export {
   type EditFormat,
   type OverlapKind,
@@ -25,7 +30,14 @@ export {
   extractFrames,
   extractStrip,
 } from './frame.ts';
-export { type JoinOptions, joinClips, type PrepareSoundOptions, prepareCutSound } from './join.ts';
+export {
+  type JoinOptions,
+  joinClips,
+  type LandingSound,
+  landingSound,
+  type PrepareSoundOptions,
+  prepareCutSound,
+} from './join.ts';
 export { type MixOptions, type MusicBed, mixSoundtrack, type VoiceClip } from './mix.ts';
 export {
   type PreviewOptions,

@@ -17,11 +17,12 @@
  * the true-peak ceiling would need limited is applied over the whole cut by loudnorm instead.
  */
 import { createWriteStream } from 'node:fs';
-import { stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ShotrouterError } from '../errors.ts';
-import { conformClip } from './conform.ts';
+import { conformClip, type SoundInPlace } from './conform.ts';
 import {
   codecOfProbeName,
   codecOfSampleEntry,
@@ -39,6 +40,8 @@ import { probe } from './probe.ts';
 import { SAMPLE_TO_TRUE_PEAK_MARGIN_DB } from './r128.ts';
 import { AUDIO_RATE } from './rate.ts';
 import {
+  awaitedRun,
+  keepAwaitedRun,
   type MissingPiece,
   measureCutSound,
   prepareGridSound,
@@ -240,17 +243,105 @@ export interface PrepareSoundOptions {
  * encode, or without sidecars, are left to the join. Returns how many segments it encoded.
  */
 export async function prepareCutSound(opts: PrepareSoundOptions): Promise<{ encoded: number }> {
-  const nothing = { encoded: 0 };
+  const known = await knownCutSound(opts);
+  if (known === undefined) return { encoded: 0 };
+  return withTempDir((workDir) =>
+    prepareGridSound({
+      ...gridOptions(known, opts),
+      workDir,
+      processes: opts.processes ?? 1,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    }),
+  );
+}
+
+/**
+ * The cut's sound around one place, made with that place's clip: the clip's conform encodes
+ * it in the same process (conformClip's `soundInPlace`), and `kept` files it with the rest of
+ * the cut's sound made ahead. Saves the join, after the last clip, an ffmpeg run of its own.
+ */
+export interface LandingSound {
+  /** for conformClip */
+  soundInPlace: SoundInPlace;
+  /** The clip was conformed (to `clip`): keeps its sound in place; false if it could not. */
+  kept(clip: string): Promise<boolean>;
+  /** Removes what was made for the conform (call once it is over, kept or not). */
+  dispose(): Promise<void>;
+}
+
+/**
+ * The sound in place for the clip of place `landing`, still missing from `opts.entries`, when
+ * everything else around it is known (sound-grid.ts awaitedRun); else undefined.
+ */
+export async function landingSound(
+  opts: PrepareSoundOptions & { landing: number },
+): Promise<LandingSound | undefined> {
+  const known = await knownCutSound(opts);
+  if (known === undefined) return undefined;
+  const grid = gridOptions(known, opts);
+  const run = await awaitedRun(known.pieces, opts.landing, grid);
+  if (run === undefined) return undefined;
+  const dir = await mkdtemp(path.join(tmpdir(), 'shotrouter-landing-'));
+  try {
+    const context = async (name: string, from: number, to: number) => {
+      if (to <= from) return undefined;
+      const file = path.join(dir, name);
+      await pipeline(readCutSound(known.pieces, from, to, opts.signal), createWriteStream(file));
+      return file;
+    };
+    const before = await context('before.pcm', run.from, run.start);
+    const after = await context('after.pcm', run.end, run.to);
+    const output = path.join(dir, 'run.aac');
+    return {
+      soundInPlace: {
+        ...(before ? { before } : {}),
+        ...(after ? { after } : {}),
+        gainDb: run.gainDb,
+        audioArgs: known.encoding.audioArgs,
+        output,
+      },
+      kept: async (clip) => {
+        const samples = run.end - run.start;
+        const sidecar = await validSidecar(clip, samples);
+        const stream = await readFile(output).catch(() => undefined);
+        if (sidecar === undefined || stream === undefined) return false;
+        const pieces = known.pieces.with(opts.landing, {
+          file: sidecar,
+          samples,
+          identity: await fileIdentity(sidecar),
+        });
+        return keepAwaitedRun(run, pieces, stream, grid);
+      },
+      dispose: () => rm(dir, { recursive: true, force: true }),
+    };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+interface KnownCutSound {
+  pieces: Array<SoundPiece | MissingPiece>;
+  encoding: Encoding;
+  /** the loudness gain the known sound calls for */
+  gainDb?: number;
+}
+
+/**
+ * The cut's sound as far as its clips are made, when it can be made ahead: clips joinable by
+ * copy, AAC, sidecars, and a loudness gain that needs no limiter.
+ */
+async function knownCutSound(opts: PrepareSoundOptions): Promise<KnownCutSound | undefined> {
   const read = await Promise.all(
     opts.entries.map((entry) => ('clip' in entry ? readClip(entry.clip) : undefined)),
   );
   const landed = read.filter((clip): clip is Clip => clip !== undefined);
   const first = landed[0];
   const codec = first && codecOfSampleEntry(first.video.sampleEntryType);
-  if (first === undefined || codec === undefined || copyableCodec(landed) !== codec) return nothing;
-  if (opts.codec !== undefined && opts.codec !== codec) return nothing;
+  if (first === undefined || codec === undefined || copyableCodec(landed) !== codec) return;
+  if (opts.codec !== undefined && opts.codec !== codec) return;
   const encoding = encodingFor(codec, opts.output);
-  if (encoding.audioProbeName !== 'aac') return nothing;
+  if (encoding.audioProbeName !== 'aac') return;
   const durations = opts.entries.map((entry, i) =>
     'clip' in entry ? read[i]!.video.duration : entry.frames * first.video.sampleDelta,
   );
@@ -266,32 +357,25 @@ export async function prepareCutSound(opts: PrepareSoundOptions): Promise<{ enco
         : { file: sidecar, samples: count, identity: await fileIdentity(sidecar) };
     }),
   );
-  if (!pieces.some((piece) => 'file' in piece && piece.file !== undefined)) return nothing;
-  let gainDb: number | undefined;
-  if (opts.loudnessLufs !== undefined) {
-    const measured = await measureCutSound(pieces, opts.soundCache, opts.signal);
-    if (Number.isFinite(measured.integrated)) {
-      gainDb = opts.loudnessLufs - measured.integrated;
-      // a gain the limiter would shape is the join's to apply, over the whole cut
-      if (!plainGainKeepsCeiling(measured, gainDb)) {
-        return nothing;
-      }
-    }
-  }
-  return withTempDir((workDir) =>
-    prepareGridSound({
-      pieces,
-      audioArgs: encoding.audioArgs,
-      ...(gainDb === undefined ? {} : { gainDb }),
-      ...(opts.loudnessToleranceDb === undefined
-        ? {}
-        : { gainToleranceDb: opts.loudnessToleranceDb }),
-      cacheDir: opts.soundCache,
-      workDir,
-      processes: opts.processes ?? 1,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    }),
-  );
+  if (!pieces.some((piece) => 'file' in piece && piece.file !== undefined)) return;
+  if (opts.loudnessLufs === undefined) return { pieces, encoding };
+  const measured = await measureCutSound(pieces, opts.soundCache, opts.signal);
+  if (!Number.isFinite(measured.integrated)) return { pieces, encoding };
+  const gainDb = opts.loudnessLufs - measured.integrated;
+  // a gain the limiter would shape is the join's to apply, over the whole cut
+  return plainGainKeepsCeiling(measured, gainDb) ? { pieces, encoding, gainDb } : undefined;
+}
+
+function gridOptions(known: KnownCutSound, opts: PrepareSoundOptions) {
+  return {
+    pieces: known.pieces,
+    audioArgs: known.encoding.audioArgs,
+    ...(known.gainDb === undefined ? {} : { gainDb: known.gainDb }),
+    ...(opts.loudnessToleranceDb === undefined
+      ? {}
+      : { gainToleranceDb: opts.loudnessToleranceDb }),
+    cacheDir: opts.soundCache,
+  };
 }
 
 /**

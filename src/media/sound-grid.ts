@@ -419,13 +419,28 @@ async function encodeRun(
     ],
     { signal, mediaSeconds: (to - from) / AUDIO_RATE },
   );
-  const packets = adtsFrames(await readFile(stream));
+  await keepRunPackets(run, await readFile(stream), to - from, gainDb, opts.cacheDir);
+}
+
+/**
+ * Splits the encode of a run of segments (an ADTS stream of the cut's samples from PRE_ROLL
+ * frames before its first segment, `samples` of them) into its segments, kept in the cache.
+ */
+async function keepRunPackets(
+  run: ReadonlyArray<Pick<Segment, 'first' | 'end' | 'key'>>,
+  stream: Buffer,
+  samples: number,
+  gainDb: number,
+  cacheDir: string,
+): Promise<void> {
+  const firstFrame = Math.max(0, run[0]!.first - PRE_ROLL);
+  const packets = adtsFrames(stream);
   // packet j decodes (after the encoder's one packet of priming) the run's frame j - 1
-  const expected = Math.ceil((to - from) / FRAME) + 1;
+  const expected = Math.ceil(samples / FRAME) + 1;
   if (packets.length !== expected) {
     throw new ShotrouterError(
       'media_failed',
-      `the AAC encoder made ${packets.length} packets of ${to - from} samples, not ${expected}: ` +
+      `the AAC encoder made ${packets.length} packets of ${samples} samples, not ${expected}: ` +
         'its priming is not the one packet this join relies on',
     );
   }
@@ -433,11 +448,88 @@ async function encodeRun(
     run.map((segment) => {
       const begin = segment.first === 0 ? 0 : segment.first - firstFrame + 1;
       const end = segment.end - firstFrame + 1;
-      return writeAtomically(segmentFile(opts.cacheDir, segment.key, gainDb), (temporary) =>
+      return writeAtomically(segmentFile(cacheDir, segment.key, gainDb), (temporary) =>
         writeFile(temporary, Buffer.concat(packets.slice(begin, end))),
       );
     }),
   );
+}
+
+/**
+ * The segments of a cut being made that wait for the sound of one place (its own, and its
+ * neighbours', whose context it is), when nothing else they need is missing: they can be
+ * encoded as that place's clip is made, in the same process (media/conform.ts soundInPlace),
+ * from the cut's samples [from, start) before it and [end, to) after it (readCutSound).
+ */
+export interface AwaitedRun {
+  /** the gain to encode at: that of the segments already made, when near the one asked for */
+  gainDb: number;
+  from: number;
+  start: number;
+  end: number;
+  to: number;
+  /** the place awaited, and the segments' frames on the cut's grid */
+  index: number;
+  segments: ReadonlyArray<{ first: number; end: number }>;
+}
+
+/** The run awaiting piece `index` of `pieces` (see AwaitedRun), or undefined when there is none. */
+export async function awaitedRun(
+  pieces: ReadonlyArray<SoundPiece | MissingPiece>,
+  index: number,
+  opts: Pick<GridSoundOptions, 'audioArgs' | 'gainDb' | 'gainToleranceDb' | 'cacheDir'>,
+): Promise<AwaitedRun | undefined> {
+  const awaited = pieces[index];
+  if (awaited === undefined || !('missing' in awaited)) return undefined;
+  // the place taken as known, so that only the segments missing something else stay incomplete
+  const filled = pieces.map((piece, i) =>
+    i === index ? { file: undefined, samples: piece.samples, identity: '\0awaited' } : piece,
+  );
+  const { segments, gainDb } = await plan(filled, opts);
+  const starts = [0];
+  for (const piece of pieces) starts.push(starts.at(-1)! + piece.samples);
+  const start = starts[index]!;
+  const end = starts[index + 1]!;
+  const total = starts.at(-1)!;
+  const context = (s: Segment) => ({
+    from: Math.max(0, s.first - PRE_ROLL) * FRAME,
+    to: Math.min(total, (s.end + POST_ROLL) * FRAME),
+  });
+  const run = segments.filter((s) => context(s).from < end && context(s).to > start);
+  if (run.length === 0 || run.some((s) => s.incomplete)) return undefined;
+  return {
+    gainDb,
+    from: context(run[0]!).from,
+    start,
+    end,
+    to: context(run.at(-1)!).to,
+    index,
+    segments: run.map(({ first, end }) => ({ first, end })),
+  };
+}
+
+/**
+ * Keeps the encode of an awaited run (an ADTS stream of its samples [from, to), the priming
+ * packet first) once the awaited piece is known: `pieces` are the cut's with that piece in
+ * place. Returns false, keeping nothing, when they no longer lay the run out as it was.
+ */
+export async function keepAwaitedRun(
+  run: AwaitedRun,
+  pieces: ReadonlyArray<SoundPiece | MissingPiece>,
+  stream: Buffer,
+  opts: Pick<GridSoundOptions, 'audioArgs' | 'cacheDir'>,
+): Promise<boolean> {
+  const before = pieces.slice(0, run.index).reduce((sum, piece) => sum + piece.samples, 0);
+  const awaited = pieces[run.index];
+  if (awaited === undefined || 'missing' in awaited) return false;
+  if (before !== run.start || before + awaited.samples !== run.end) return false;
+  const byFrames = new Map(
+    planSegments(pieces, opts.audioArgs).map((s) => [`${s.first}:${s.end}`, s]),
+  );
+  const segments = run.segments.map(({ first, end }) => byFrames.get(`${first}:${end}`));
+  if (segments.some((s) => s === undefined || s.incomplete)) return false;
+  await keepRunPackets(segments as Segment[], stream, run.to - run.from, run.gainDb, opts.cacheDir);
+  return true;
 }
 
 /** The frames of an ADTS stream (one raw data block each, as ffmpeg writes them). */

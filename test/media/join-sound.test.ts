@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { conformClip } from '../../src/media/conform.ts';
-import { joinClips, prepareCutSound } from '../../src/media/join.ts';
+import { conformClip, type SoundInPlace } from '../../src/media/conform.ts';
+import { joinClips, landingSound, prepareCutSound } from '../../src/media/join.ts';
 import {
   facts,
   integratedLoudness,
@@ -118,6 +118,77 @@ describe('joinClips: the cut’s loudness on the AAC grid', () => {
     const reused = [...ahead.keys()].filter((name) => after.get(name) === ahead.get(name));
     assert.equal(reused.length, clips.length - 3, 'the segments made ahead are in the cut');
     assert.ok(Math.abs(loudness - -20) <= 0.3 + 0.1, `the cut measures ${loudness} LUFS`);
+  });
+
+  it('makes the sound around the last clip in its conform: the join then encodes nothing', async () => {
+    const last = 3;
+    const conformLast = (output: string, soundInPlace?: SoundInPlace) =>
+      conformClip({
+        input: at(`raw${last}.mp4`),
+        output,
+        trimFrom: 0,
+        trimSeconds: seconds[last]!,
+        width: 160,
+        height: 90,
+        fps: 24,
+        audio: true,
+        soundSidecar: true,
+        ...(soundInPlace ? { soundInPlace } : {}),
+      });
+    const landed = at('landed.mp4');
+    const inputs = clips.with(last, landed);
+    /** the cut joined after its sound was made ahead without `last`, and `last` conformed */
+    const cut = async (name: string, inPlace: boolean) => {
+      const loudness = { loudnessLufs: -20, loudnessToleranceDb: 0.3, soundCache: at(name) };
+      const entries = clips.map((clip, i) =>
+        i === last ? { frames: seconds[i]! * 24 } : { clip },
+      );
+      await prepareCutSound({ entries, output: at(`${name}.mp4`), ...loudness });
+      const sound = inPlace
+        ? await landingSound({ entries, output: at(`${name}.mp4`), landing: last, ...loudness })
+        : undefined;
+      if (inPlace) assert.ok(sound, 'everything around the last clip is known');
+      await conformLast(landed, sound?.soundInPlace);
+      if (sound) {
+        assert.equal(await sound.kept(landed), true);
+        await sound.dispose();
+      }
+      const ahead = await segments(at(name));
+      await joinClips({ inputs, output: at(`${name}.mp4`), ...loudness });
+      const audio = await monoSamples(at(`${name}.mp4`));
+      return { ahead, after: await segments(at(name)), audio };
+    };
+    const inPlace = await cut('in-place', true);
+    assert.equal(inPlace.ahead.size, clips.length, 'every segment made before the join');
+    assert.deepEqual(inPlace.after, inPlace.ahead, 'the join encoded nothing');
+    // the same sound as when the join encodes around the last clip, to the sample: the two
+    // differ only as two AAC encodes begun at different places do (the join may split its
+    // runs over the processes), far below anything misplaced (the tones are at -36 to -24 dBFS)
+    const byJoin = await cut('by-join', false);
+    assert.equal(byJoin.ahead.size, clips.length - 3);
+    assert.equal(inPlace.audio.length, byJoin.audio.length);
+    let worst = 0;
+    for (const [i, sample] of inPlace.audio.entries()) {
+      worst = Math.max(worst, Math.abs(sample - byJoin.audio[i]!));
+    }
+    assert.ok(worst < 0.001, `the two cuts differ by up to ${worst}`);
+  });
+
+  it('makes no sound in place while the sound around the clip is not all known', async () => {
+    const entries = (missing: number[]) =>
+      clips.map((clip, i) => (missing.includes(i) ? { frames: seconds[i]! * 24 } : { clip }));
+    const options = { output: at('unknown.mp4'), soundCache: at('unknown') };
+    // its neighbour is missing too: the segment between them waits for both
+    assert.equal(
+      await landingSound({ ...options, entries: entries([2, 3]), landing: 3 }),
+      undefined,
+    );
+    // a clip further away is missing: nothing around this one waits for it
+    const sound = await landingSound({ ...options, entries: entries([0, 3]), landing: 3 });
+    assert.ok(sound);
+    await sound.dispose();
+    // the place is not missing
+    assert.equal(await landingSound({ ...options, entries: entries([0]), landing: 3 }), undefined);
   });
 
   it('encodes the whole cut again when the last clip moves its loudness past the tolerance', async () => {
