@@ -83,6 +83,12 @@ export interface JoinOptions {
   loudnessToleranceDb?: number;
 }
 
+/**
+ * Packets each input of the join's mux may hold ahead (see joinByCopy): under 3 s of picture at
+ * 24 fps, at most a few tens of MB even for ProRes HQ at 1080p.
+ */
+const THREAD_QUEUE_PACKETS = 64;
+
 export async function joinClips(opts: JoinOptions): Promise<{ method: 'copy' | 'encode' }> {
   if (opts.inputs.length === 0) throw new ShotrouterError('media_failed', 'no clips to join');
   const loudness = loudnessProblem(opts.loudnessLufs);
@@ -166,7 +172,11 @@ async function joinByCopy(clips: Clip[], codec: VideoCodec, opts: JoinOptions): 
     );
     // -copyts: without it ffmpeg shifts the whole input by the first clip's audio priming
     // (21 ms), putting the picture late against the separately made sound
-    const picture = ['-copyts', '-f', 'concat', '-safe', '0', '-i', list];
+    // Each input is read by a thread of its own into a queue of 8 packets by default; when the
+    // one the muxer needs next is empty, ffmpeg sleeps 10 ms. A longer queue keeps them fed
+    // (joinClips of 100 one-second clips: 0.29 s with 8 packets, 0.24 s with 64).
+    const queue = ['-thread_queue_size', String(THREAD_QUEUE_PACKETS)];
+    const picture = ['-copyts', ...queue, '-f', 'concat', '-safe', '0', '-i', list];
     const sound = clips.some((clip) => clip.hasAudio)
       ? await cutSound(clips, spans(durations, timescale, AUDIO_RATE), encoding, dir, opts, signal)
       : undefined;
@@ -189,7 +199,7 @@ async function joinByCopy(clips: Clip[], codec: VideoCodec, opts: JoinOptions): 
             // the sound's first packet is encoder priming; starting it that much early makes
             // the muxer write an edit list that skips it, so both start at zero
             ...(sound.primed ? ['-itsoffset', String(-primingSeconds)] : []),
-            ...['-i', sound.file],
+            ...[...queue, '-i', sound.file],
           ];
     // one pass copies the picture from the clips beside the sound (measured: copying the
     // picture while the last clip's sound is encoded, then muxing both, gains 3%; reading the
