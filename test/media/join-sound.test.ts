@@ -31,27 +31,33 @@ async function segments(cache: string): Promise<Map<string, number>> {
   );
 }
 
+/** Raw clip `i` conformed to `output`, with its sound sidecar (and its sound in place). */
+function conformRaw(i: number, output: string, soundInPlace?: SoundInPlace) {
+  return conformClip({
+    input: at(`raw${i}.mp4`),
+    output,
+    trimFrom: 0,
+    trimSeconds: seconds[i]!,
+    width: 160,
+    height: 90,
+    fps: 24,
+    audio: true,
+    soundSidecar: true,
+    ...(soundInPlace ? { soundInPlace } : {}),
+  });
+}
+
 before(async () => {
   await Promise.all(
     levels.map(async (dbfs, i) => {
-      const raw = await makeClip(at(`raw${i}.mp4`), {
+      await makeClip(at(`raw${i}.mp4`), {
         seconds: seconds[i]!,
         width: 160,
         height: 90,
         fps: 24,
         audio: { dbfs },
       });
-      await conformClip({
-        input: raw,
-        output: clips[i]!,
-        trimFrom: 0,
-        trimSeconds: seconds[i]!,
-        width: 160,
-        height: 90,
-        fps: 24,
-        audio: true,
-        soundSidecar: true,
-      });
+      await conformRaw(i, clips[i]!);
     }),
   );
 });
@@ -122,19 +128,6 @@ describe('joinClips: the cut’s loudness on the AAC grid', () => {
 
   it('makes the sound around the last clip in its conform: the join then encodes nothing', async () => {
     const last = 3;
-    const conformLast = (output: string, soundInPlace?: SoundInPlace) =>
-      conformClip({
-        input: at(`raw${last}.mp4`),
-        output,
-        trimFrom: 0,
-        trimSeconds: seconds[last]!,
-        width: 160,
-        height: 90,
-        fps: 24,
-        audio: true,
-        soundSidecar: true,
-        ...(soundInPlace ? { soundInPlace } : {}),
-      });
     const landed = at('landed.mp4');
     const inputs = clips.with(last, landed);
     /** the cut joined after its sound was made ahead without `last`, and `last` conformed */
@@ -148,7 +141,7 @@ describe('joinClips: the cut’s loudness on the AAC grid', () => {
         ? await landingSound({ entries, output: at(`${name}.mp4`), landing: last, ...loudness })
         : undefined;
       if (inPlace) assert.ok(sound, 'everything around the last clip is known');
-      await conformLast(landed, sound?.soundInPlace);
+      await conformRaw(last, landed, sound?.soundInPlace);
       if (sound) {
         assert.equal(await sound.kept(landed), true);
         await sound.dispose();
