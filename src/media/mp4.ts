@@ -33,11 +33,11 @@ export interface IsoTrack {
   /** the coded picture size, for video tracks */
   width?: number;
   height?: number;
-  /** the first sample description's own boxes by type (avcC, pasp, colr, esds, …) */
+  /**
+   * the first sample description's own boxes by type (avcC, pasp, colr, esds, …); for sound,
+   * of ISO and QuickTime version 0 and 1 entries only
+   */
   entryBoxes: ReadonlyMap<string, Buffer>;
-  /** for sound tracks (ISO and QuickTime version 0 and 1 entries): its channels and rate */
-  channelCount?: number;
-  sampleRate?: number;
 }
 
 const TOP_LEVEL = new Set([
@@ -187,8 +187,12 @@ function parseTrack(trak: Buffer, movieTimescale: number | undefined): IsoTrack 
   if (first === undefined) return undefined;
   const sampleEntry =
     handler === 'vide' ? decodingDescription(first.type, first.body) : Buffer.from(first.body);
-  const sound = handler === 'soun' ? soundEntry(first.body) : undefined;
-  const childrenAt = handler === 'vide' ? VISUAL_ENTRY_FIELDS - 8 : sound?.childrenAt;
+  const childrenAt =
+    handler === 'vide'
+      ? VISUAL_ENTRY_FIELDS - 8
+      : handler === 'soun'
+        ? soundEntryBoxesAt(first.body)
+        : undefined;
 
   return {
     handler,
@@ -205,18 +209,12 @@ function parseTrack(trak: Buffer, movieTimescale: number | undefined): IsoTrack 
       ? { width: first.body.readUInt16BE(24), height: first.body.readUInt16BE(26) }
       : {}),
     entryBoxes: childrenAt === undefined ? new Map() : boxesByType(first.body.subarray(childrenAt)),
-    ...(sound === undefined ? {} : { channelCount: sound.channels, sampleRate: sound.rate }),
   };
 }
 
-/** An AudioSampleEntry's channels, rate and where its boxes start; undefined for other versions. */
-function soundEntry(
-  body: Buffer,
-): { channels: number; rate: number; childrenAt: number } | undefined {
-  if (body.length < 28) return undefined;
-  const childrenAt = SOUND_ENTRY_FIELDS[body.readUInt16BE(8)];
-  if (childrenAt === undefined) return undefined;
-  return { channels: body.readUInt16BE(16), rate: body.readUInt32BE(24) / 65536, childrenAt };
+/** Where an AudioSampleEntry's boxes start; undefined for versions other than 0 and 1. */
+function soundEntryBoxesAt(body: Buffer): number | undefined {
+  return body.length < 28 ? undefined : SOUND_ENTRY_FIELDS[body.readUInt16BE(8)];
 }
 
 /** Boxes by type, the first of each; a QuickTime `wave` box's own are looked into too. */

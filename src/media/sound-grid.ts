@@ -283,21 +283,37 @@ async function pieceMeasures(
   return measures;
 }
 
+/** Where each piece starts in the cut, in samples, and where the last one ends. */
+function pieceStarts(pieces: ReadonlyArray<{ samples: number }>): number[] {
+  const starts = [0];
+  for (const piece of pieces) starts.push(starts.at(-1)! + piece.samples);
+  return starts;
+}
+
+/**
+ * The cut's samples [from, to) a run of segments over the frames [first, end) is encoded from:
+ * PRE_ROLL frames before, POST_ROLL after, within the cut's `total` samples.
+ */
+function contextOf(first: number, end: number, total: number): { from: number; to: number } {
+  return {
+    from: Math.max(0, first - PRE_ROLL) * FRAME,
+    to: Math.min(total, (end + POST_ROLL) * FRAME),
+  };
+}
+
 function planSegments(
   pieces: ReadonlyArray<SoundPiece | MissingPiece>,
   audioArgs: readonly string[],
 ): Segment[] {
-  const total = pieces.reduce((sum, piece) => sum + piece.samples, 0);
+  const starts = pieceStarts(pieces);
+  const total = starts.at(-1)!;
   const frames = Math.ceil(total / FRAME);
-  const starts = [0];
-  for (const piece of pieces) starts.push(starts.at(-1)! + piece.samples);
   const segments: Segment[] = [];
   pieces.forEach((_, clip) => {
     const first = Math.ceil(starts[clip]! / FRAME);
     const end = Math.min(frames, Math.ceil(starts[clip + 1]! / FRAME));
     if (end <= first) return; // shorter than a frame and inside its neighbour's
-    const from = Math.max(0, first - PRE_ROLL) * FRAME;
-    const to = Math.min(total, (end + POST_ROLL) * FRAME);
+    const { from, to } = contextOf(first, end, total);
     const context = window(pieces, starts, from, to);
     const key = createHash('sha256')
       .update(
@@ -404,9 +420,7 @@ async function encodeRun(
   opts: Pick<GridSoundOptions, 'audioArgs' | 'cacheDir'>,
   signal: AbortSignal,
 ): Promise<void> {
-  const firstFrame = Math.max(0, run[0]!.first - PRE_ROLL);
-  const from = firstFrame * FRAME;
-  const to = Math.min(total, (run.at(-1)!.end + POST_ROLL) * FRAME);
+  const { from, to } = contextOf(run[0]!.first, run.at(-1)!.end, total);
   const context = path.join(work, `run-${index}.pcm`);
   const stream = path.join(work, `run-${index}.aac`);
   await pipeline(readCutSound(pieces, from, to, signal), createWriteStream(context));
@@ -486,23 +500,20 @@ export async function awaitedRun(
     i === index ? { file: undefined, samples: piece.samples, identity: '\0awaited' } : piece,
   );
   const { segments, gainDb } = await plan(filled, opts);
-  const starts = [0];
-  for (const piece of pieces) starts.push(starts.at(-1)! + piece.samples);
+  const starts = pieceStarts(pieces);
   const start = starts[index]!;
   const end = starts[index + 1]!;
   const total = starts.at(-1)!;
-  const context = (s: Segment) => ({
-    from: Math.max(0, s.first - PRE_ROLL) * FRAME,
-    to: Math.min(total, (s.end + POST_ROLL) * FRAME),
+  const run = segments.filter((s) => {
+    const { from, to } = contextOf(s.first, s.end, total);
+    return from < end && to > start;
   });
-  const run = segments.filter((s) => context(s).from < end && context(s).to > start);
   if (run.length === 0 || run.some((s) => s.incomplete)) return undefined;
   return {
     gainDb,
-    from: context(run[0]!).from,
+    ...contextOf(run[0]!.first, run.at(-1)!.end, total),
     start,
     end,
-    to: context(run.at(-1)!).to,
     index,
     segments: run.map(({ first, end }) => ({ first, end })),
   };
@@ -519,10 +530,10 @@ export async function keepAwaitedRun(
   stream: Buffer,
   opts: Pick<GridSoundOptions, 'audioArgs' | 'cacheDir'>,
 ): Promise<boolean> {
-  const before = pieces.slice(0, run.index).reduce((sum, piece) => sum + piece.samples, 0);
+  const starts = pieceStarts(pieces);
   const awaited = pieces[run.index];
   if (awaited === undefined || 'missing' in awaited) return false;
-  if (before !== run.start || before + awaited.samples !== run.end) return false;
+  if (starts[run.index] !== run.start || starts[run.index + 1] !== run.end) return false;
   const byFrames = new Map(
     planSegments(pieces, opts.audioArgs).map((s) => [`${s.first}:${s.end}`, s]),
   );
