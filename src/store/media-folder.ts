@@ -4,6 +4,7 @@
  * hash name is always whole (a crash leaves at most a `.tmp-*` file, removed on the next open).
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -42,6 +43,7 @@ export class MediaFolder {
     const tempFile = this.tempPath(extension);
     const hash = createHash('sha256');
     let bytes = 0;
+    const file = fs.createWriteStream(tempFile);
     try {
       await pipeline(
         source,
@@ -52,10 +54,13 @@ export class MediaFolder {
             yield chunk;
           }
         },
-        fs.createWriteStream(tempFile),
+        file,
         { signal },
       );
     } catch (error) {
+      // a source that fails at once can beat the file's own opening: removed before the file
+      // exists, it would be left behind; so the file is removed once the stream has let it go
+      if (!file.closed) await once(file, 'close').catch(() => {});
       fs.rmSync(tempFile, { force: true });
       throw error;
     }
