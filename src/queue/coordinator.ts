@@ -118,6 +118,7 @@ export async function runDistributed(
     heartbeatSeconds,
     log,
     name: 'shotrouter-coordinator',
+    sendsOnly: true,
   });
   const signal = options.signal ?? new AbortController().signal;
   const follower = new RunFollower(store, runId, options.events ?? new EngineEvents(), bossSchema);

@@ -1,17 +1,19 @@
 /**
  * What a worker and a coordinator do before the first job: a worker serving a GPU asks its
  * server something free, so the first job starts on a warm connection and a dead server shows in
- * the log at once; a coordinator whose jobs all start at once makes each queue once.
+ * the log at once; a coordinator whose jobs all start at once makes each queue once, and holds
+ * no connection to listen for jobs it never takes.
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { createComfyUiProvider } from '../../src/providers/comfyui/index.ts';
 import { credentialsFor } from '../../src/providers/credentials.ts';
 import { createProviderRegistry } from '../../src/providers/registry.ts';
 import { jsonLogger, silentLogger } from '../../src/queue/log.ts';
-import { queueEnsurer, startBoss } from '../../src/queue/pg-queue.ts';
+import { ensureQueue, queueEnsurer, startBoss } from '../../src/queue/pg-queue.ts';
 import { startSandbox } from '../../src/sandbox/server.ts';
 import { queueBed } from './bed.ts';
 
@@ -111,6 +113,47 @@ describe('before the first job', { timeout: 60_000 }, () => {
       assert.equal(creates, 2, 'made: not asked again');
     } finally {
       await boss.stop({ graceful: false, close: true });
+    }
+  });
+
+  test('a process that only sends jobs does not listen for them; one that takes them does', async () => {
+    const listening = async (name: string) => {
+      const store = await bed.storeFor('activity');
+      const { rows } = await sql<{ query: string }>`
+        select query from pg_stat_activity where application_name = ${name}
+      `.execute(store.db);
+      return rows.filter((r) => /^\s*LISTEN\b/i.test(r.query)).length;
+    };
+    const sender = await startBoss({
+      url: bed.database.url,
+      log: silentLogger,
+      name: 'start-up-sender',
+      sendsOnly: true,
+    });
+    const taker = await startBoss({
+      url: bed.database.url,
+      log: silentLogger,
+      name: 'start-up-taker',
+    });
+    try {
+      assert.equal(await listening('start-up-taker'), 1, 'the taker listens on a connection');
+      assert.equal(await listening('start-up-sender'), 0, 'the sender holds no listener');
+      // what it sends still wakes the takers: the NOTIFY comes from the insert itself
+      await ensureQueue(sender, 'shotrouter.test.sent');
+      const woken = new Promise<string>((resolve) => {
+        void taker.work<{ n: number }>(
+          'shotrouter.test.sent',
+          { pollingIntervalSeconds: 30, notifyPollingIntervalSeconds: 30 },
+          async ([job]) => resolve(String(job?.data.n)),
+        );
+      });
+      const sentAt = performance.now();
+      await sender.send('shotrouter.test.sent', { n: 7 });
+      assert.equal(await woken, '7');
+      assert.ok(performance.now() - sentAt < 10_000, 'woken by the word, not by a 30 s poll');
+    } finally {
+      await sender.stop({ graceful: false, close: true });
+      await taker.stop({ graceful: false, close: true });
     }
   });
 });
