@@ -73,12 +73,14 @@ export class SharedBudget extends BudgetGate {
 
   /** Ends the job's reservation. The ledger's own settlement happens in the engine's transaction. */
   override settle(reserved: number, spent: number): void {
-    const { db, jobId, onError } = this.#options;
+    const { db, jobId, budgetMicro, onError } = this.#options;
     this.#last = {
       ...this.#last,
       reservedMicro: Math.max(0, this.#last.reservedMicro - reserved),
       spentMicro: this.#last.spentMicro + spent,
     };
+    // a run without a budget holds nothing, in any job (reserve returns before holding)
+    if (budgetMicro === null) return;
     this.#settling = this.#settling
       .then(async () => {
         await db.deleteFrom('budget_hold').where('job_id', '=', jobId).execute();

@@ -89,6 +89,34 @@ describe('shared budget and slots', () => {
     await assert.rejects(waiting.reserve(11, 'a big shot'), /budget/);
   });
 
+  test('a run without a budget reserves and settles without a word to the database', async () => {
+    const asked: string[] = [];
+    const counted = new Proxy(db, {
+      get(target, name, receiver) {
+        const value: unknown = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          asked.push(String(name));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const gate = new SharedBudget({
+      db: counted,
+      runId: 'r1',
+      jobId: 'free-job',
+      workerId: 'w1',
+      budgetMicro: null,
+      clock: systemClock,
+      pollMs: 20,
+    });
+    await gate.reserve(4, 'a shot');
+    gate.settle(4, 3);
+    await gate.reserve(2, 'a second try');
+    assert.deepEqual(asked, []);
+    assert.equal(gate.snapshot().spentMicro, 3);
+  });
+
   test('a provider’s slots hold across workers; a dead worker’s slot comes back', async () => {
     let inUse = 0;
     let most = 0;
