@@ -222,9 +222,9 @@ console.log(`  1 worker:  ${one.rate.toFixed(2)} shots/s, ${overhead(one)}`);
 for (const n of [2, 3]) {
   const m = await measure(n);
   const speedUp = m.rate / one.rate;
-  // Between its first prompt and its last, each GPU of n works as fast as one alone would: the
-  // share of that is what the workers cost each other per job. The whole run's share also pays
-  // the run's start and end, which n workers shorten no more than one.
+  // Ideally each of n GPUs goes from one prompt to the next as fast as one GPU alone: how close
+  // it comes is what the workers cost each other per job. The whole run's share also pays the
+  // run's start and end, which n workers shorten no more than one.
   const steady = (one.phases.cycle / m.phases.cycle) * 100;
   console.log(
     `  ${n} workers: ${m.rate.toFixed(2)} shots/s, speed-up ×${speedUp.toFixed(2)} of an ideal ×${n} (${((speedUp / n) * 100).toFixed(0)}%; per job, a prompt every ${m.phases.cycle} ms on each GPU against ${one.phases.cycle} ms alone: ${steady.toFixed(0)}%), ${overhead(m)}`,

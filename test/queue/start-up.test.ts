@@ -117,8 +117,8 @@ describe('before the first job', { timeout: 60_000 }, () => {
   });
 
   test('a process that only sends jobs does not listen for them; one that takes them does', async () => {
+    const store = await bed.storeFor('activity');
     const listening = async (name: string) => {
-      const store = await bed.storeFor('activity');
       const { rows } = await sql<{ query: string }>`
         select query from pg_stat_activity where application_name = ${name}
       `.execute(store.db);
