@@ -12,15 +12,19 @@
  * registered, this only starts counting after the last test.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 
 // Every test file is a Node process, and many start more (workers, drivers, the CLI): each would
 // strip and compile the same TypeScript sources again, about half a second of CPU each. Node's
-// compile cache keeps that work on disk, checked against each file's contents, for every process
-// started from here on (NODE_DISABLE_COMPILE_CACHE=1 turns it off, e.g. for coverage).
+// compile cache keeps that work on disk, checked against each file's contents
+// (NODE_DISABLE_COMPILE_CACHE=1 turns it off, e.g. for coverage). The variable reaches the
+// processes a test starts; this process (a test file's, loading this first) turns it on for itself:
+// the runner starts test files with the environment it had before this file set the variable.
 process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), 'shotrouter-test-compile-cache');
+module.enableCompileCache(process.env.NODE_COMPILE_CACHE);
 
 if (!process.env.SHOTROUTER_TEST_CACHE) {
   const cache = mkdtempSync(join(tmpdir(), 'shotrouter-test-cache-'));
