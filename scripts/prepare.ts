@@ -8,8 +8,41 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const root = path.resolve(import.meta.dirname, '..');
-const at = (...parts: string[]) => path.join(root, ...parts);
+/** A build of the checkout: its npm script, its folder, the file it makes last, its sources' time. */
+export interface Build {
+  script: string;
+  folder: string;
+  output: string;
+  sources: number;
+}
+
+/** The checkout's two builds, dist/node and dist/web. */
+export function builds(root: string): Build[] {
+  const at = (...parts: string[]) => path.join(root, ...parts);
+  return [
+    {
+      script: 'build:node',
+      folder: at('dist', 'node'),
+      output: at('dist', 'node', 'src', 'cli', 'main.js'),
+      sources: newest(
+        [
+          at('src'),
+          at('bench'),
+          at('tsconfig.json'),
+          at('tsconfig.build.json'),
+          at('package.json'),
+        ],
+        [at('src', 'web')],
+      ),
+    },
+    {
+      script: 'build:web',
+      folder: at('dist', 'web'),
+      output: at('dist', 'web', 'index.html'),
+      sources: newest([at('src', 'web'), at('vite.config.ts'), at('package.json')]),
+    },
+  ];
+}
 
 /** The newest modification time among `entries` (files, or folders walked), skipping `except`. */
 function newest(entries: string[], except: string[] = []): number {
@@ -24,27 +57,16 @@ function newest(entries: string[], except: string[] = []): number {
   return time;
 }
 
-/** Whether `output` exists and is newer than every one of its sources. */
-function fresh(output: string, sources: number): boolean {
-  return fs.existsSync(output) && fs.statSync(output).mtimeMs > sources;
+/** Whether `build`'s output exists and is newer than every one of its sources. */
+export function isFresh(build: Build): boolean {
+  return fs.existsSync(build.output) && fs.statSync(build.output).mtimeMs > build.sources;
 }
 
-const builds = [
-  {
-    script: 'build:node',
-    output: at('dist', 'node', 'src', 'cli', 'main.js'),
-    sources: newest(
-      [at('src'), at('bench'), at('tsconfig.json'), at('tsconfig.build.json'), at('package.json')],
-      [at('src', 'web')],
-    ),
-  },
-  {
-    script: 'build:web',
-    output: at('dist', 'web', 'index.html'),
-    sources: newest([at('src', 'web'), at('vite.config.ts'), at('package.json')]),
-  },
-];
-for (const { script, output, sources } of builds) {
-  if (fresh(output, sources)) continue;
-  execFileSync('npm', ['run', script], { cwd: root, stdio: 'inherit' });
+// run as the `prepare` script (the package test imports the rule without running it)
+if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
+  const root = path.resolve(import.meta.dirname, '..');
+  for (const build of builds(root)) {
+    if (isFresh(build)) continue;
+    execFileSync('npm', ['run', build.script], { cwd: root, stdio: 'inherit' });
+  }
 }

@@ -5,6 +5,10 @@
  * types checked by tsc, and the installed `shotrouter` command run. No sources ship, so
  * everything here runs the compiled build and finds its data from the installed package.
  *
+ * The copy takes the checkout's own builds when they are fresh (as `npm ci` leaves them: the same
+ * rule `prepare` applies), so `npm pack` packs them rather than compiling everything again; a
+ * stale build is left behind and the copy builds its own.
+ *
  * The install is offline: the empty project gets a lock file made from this repository's own
  * (its production entries, resolved and integrity as `npm ci` fetched them), so npm takes every
  * dependency from the local cache. Only if the cache lacks one does it ask the npm registry.
@@ -17,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { builds, isFresh } from '../../scripts/prepare.ts';
 import { catalog, loadStoryboard, plan } from '../../src/index.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -49,7 +54,10 @@ function run(command: string, args: string[], cwd: string): string {
   return result.stdout;
 }
 
-/** The files a fresh clone would have (tracked and new, not ignored), copied to `dir`. */
+/**
+ * The files a fresh clone would have (tracked and new, not ignored), copied to `dir`, then the
+ * checkout's fresh builds: copied after their sources, they are newer, so `prepare` keeps them.
+ */
 function copyCheckout(dir: string): void {
   const listed = execFileSync(
     'git',
@@ -63,6 +71,10 @@ function copyCheckout(dir: string): void {
     fs.copyFileSync(from, path.join(dir, file));
   }
   fs.symlinkSync(fs.realpathSync(path.join(REPO, 'node_modules')), path.join(dir, 'node_modules'));
+  for (const build of builds(REPO)) {
+    if (!isFresh(build)) continue;
+    fs.cpSync(build.folder, path.join(dir, path.relative(REPO, build.folder)), { recursive: true });
+  }
 }
 
 interface LockEntry {
