@@ -1,0 +1,25 @@
+/**
+ * The test runner's own set-up (`--test-global-setup`, as `npm test` runs it): once, in the
+ * runner's process, before any test file starts. What it puts in the environment reaches every
+ * test file's process; what a file's `--import ./test/setup.ts` sets reaches only that file and
+ * the processes it starts (the runner's children take its environment as it is here).
+ *
+ * - One cache folder for the whole run (`SHOTROUTER_TEST_CACHE`): clips that several files
+ *   render alike (the sandbox's, the media tests' sources) are rendered once per run, then
+ *   reused; removed at the end.
+ * - Node's compile cache for every process (see `compileCacheDir`).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileCacheDir } from './cache.ts';
+
+export function globalSetup(): void {
+  process.env.NODE_COMPILE_CACHE ??= compileCacheDir();
+  process.env.SHOTROUTER_TEST_CACHE ??= mkdtempSync(join(tmpdir(), 'shotrouter-test-cache-'));
+}
+
+export function globalTeardown(): void {
+  const cache = process.env.SHOTROUTER_TEST_CACHE;
+  if (cache) rmSync(cache, { recursive: true, force: true });
+}
