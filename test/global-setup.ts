@@ -14,12 +14,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileCacheDir } from './cache.ts';
 
+/** the run's cache folder, when this set-up made it (one given in the environment is kept) */
+let made: string | undefined;
+
 export function globalSetup(): void {
   process.env.NODE_COMPILE_CACHE ??= compileCacheDir();
-  process.env.SHOTROUTER_TEST_CACHE ??= mkdtempSync(join(tmpdir(), 'shotrouter-test-cache-'));
+  if (!process.env.SHOTROUTER_TEST_CACHE) {
+    made = mkdtempSync(join(tmpdir(), 'shotrouter-test-cache-'));
+    process.env.SHOTROUTER_TEST_CACHE = made;
+  }
 }
 
 export function globalTeardown(): void {
-  const cache = process.env.SHOTROUTER_TEST_CACHE;
-  if (cache) rmSync(cache, { recursive: true, force: true });
+  if (made) rmSync(made, { recursive: true, force: true });
 }
