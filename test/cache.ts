@@ -4,7 +4,7 @@
  * name of its own and renamed into place: a reader sees a whole file or none.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,11 @@ import { join } from 'node:path';
  */
 export function compileCacheDir(): string {
   return join(tmpdir(), 'shotrouter-test-compile-cache');
+}
+
+/** A new cache folder for a run (or for a test file run on its own); its maker removes it. */
+export function makeRunCache(): string {
+  return mkdtempSync(join(tmpdir(), 'shotrouter-test-cache-'));
 }
 
 export function runCache(): string {

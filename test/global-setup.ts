@@ -9,10 +9,8 @@
  *   reused; removed at the end.
  * - Node's compile cache for every process (see `compileCacheDir`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { compileCacheDir } from './cache.ts';
+import { rmSync } from 'node:fs';
+import { compileCacheDir, makeRunCache } from './cache.ts';
 
 /** the run's cache folder, when this set-up made it (one given in the environment is kept) */
 let made: string | undefined;
@@ -20,7 +18,7 @@ let made: string | undefined;
 export function globalSetup(): void {
   process.env.NODE_COMPILE_CACHE ??= compileCacheDir();
   if (!process.env.SHOTROUTER_TEST_CACHE) {
-    made = mkdtempSync(join(tmpdir(), 'shotrouter-test-cache-'));
+    made = makeRunCache();
     process.env.SHOTROUTER_TEST_CACHE = made;
   }
 }

@@ -8,19 +8,17 @@
  * whole run. Unlike `--test-force-exit`, which can end a file while tests are still being
  * registered, this only starts counting after the last test.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import module from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after } from 'node:test';
-import { compileCacheDir } from './cache.ts';
+import { compileCacheDir, makeRunCache } from './cache.ts';
 
 // Node's compile cache (test/cache.ts) for this file's process too, when the runner did not set it.
 process.env.NODE_COMPILE_CACHE ??= compileCacheDir();
 module.enableCompileCache(process.env.NODE_COMPILE_CACHE);
 
 if (!process.env.SHOTROUTER_TEST_CACHE) {
-  const cache = mkdtempSync(join(tmpdir(), 'shotrouter-test-cache-'));
+  const cache = makeRunCache();
   process.env.SHOTROUTER_TEST_CACHE = cache;
   process.once('exit', () => rmSync(cache, { recursive: true, force: true }));
 }
