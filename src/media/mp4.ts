@@ -22,6 +22,13 @@ export interface IsoTrack {
   simpleEdit: boolean;
   /** a single edit's length in `timescale` units (converted from the movie's timescale) */
   editSpan?: number;
+  /** where a single edit starts in the media (the lead-in it skips), in `timescale` units */
+  editStart: number;
+  /**
+   * the 1-based numbers of the samples a decoder can start from (`stss`), ascending; undefined
+   * when the track has no such list, which means every sample is one
+   */
+  syncSamples?: readonly number[];
   /** samples are shown in another order than stored (a `ctts` box: B-frames) */
   reordered: boolean;
   /** the 36-byte display matrix of `tkhd` (rotation, flips) */
@@ -200,6 +207,8 @@ function parseTrack(trak: Buffer, movieTimescale: number | undefined): IsoTrack 
     duration,
     ...timing,
     simpleEdit: isSimpleEdit(elst),
+    editStart: elst ? singleEditStart(elst) : 0,
+    ...syncSamplesOf(child(stbl, 'stss')),
     ...(span === undefined ? {} : { editSpan: (span * timescale) / movieTimescale! }),
     reordered: child(stbl, 'ctts') !== undefined,
     matrix,
@@ -303,6 +312,37 @@ function isSimpleEdit(elst: Buffer | undefined): boolean {
   const mediaTime = version === 1 ? Number(elst.readBigInt64BE(16)) : elst.readInt32BE(12);
   const rate = version === 1 ? elst.readInt16BE(24) : elst.readInt16BE(16);
   return mediaTime >= 0 && rate === 1;
+}
+
+/** The media_time of an edit list's only edit (0 for none, or for an empty list). */
+function singleEditStart(elst: Buffer): number {
+  if (elst.readUInt32BE(4) !== 1) return 0;
+  return Math.max(0, elst[0] === 1 ? Number(elst.readBigInt64BE(16)) : elst.readInt32BE(12));
+}
+
+function syncSamplesOf(stss: Buffer | undefined): Pick<IsoTrack, 'syncSamples'> {
+  if (stss === undefined) return {};
+  const count = stss.readUInt32BE(4);
+  const numbers = new Array<number>(count);
+  for (let i = 0; i < count; i++) numbers[i] = stss.readUInt32BE(8 + i * 4);
+  return { syncSamples: numbers };
+}
+
+/** Whether a decoder can start at sample `index` (0-based) of `track`. */
+export function isSyncSample(track: IsoTrack, index: number): boolean {
+  const numbers = track.syncSamples;
+  if (numbers === undefined) return true;
+  // a binary search: the list is ascending (ISO 14496-12 §8.6.2)
+  let low = 0;
+  let high = numbers.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const number = numbers[middle]!;
+    if (number === index + 1) return true;
+    if (number < index + 1) low = middle + 1;
+    else high = middle - 1;
+  }
+  return false;
 }
 
 /** The segment_duration of an edit list's only edit (in the movie's timescale). */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { conformClip } from '../../src/media/conform.ts';
-import { readIsoTracks } from '../../src/media/mp4.ts';
+import { isSyncSample, readIsoTracks } from '../../src/media/mp4.ts';
 import { ffmpeg, makeClip, scratchDir } from './fixtures.ts';
 
 const dir = scratchDir();
@@ -57,6 +57,27 @@ describe('readIsoTracks', () => {
     assert.ok(a?.[0]?.sampleEntry.equals(b![0]!.sampleEntry));
     const raw = await readIsoTracks(at('a.mp4'));
     assert.ok(!raw![0]!.sampleEntry.equals(a![0]!.sampleEntry));
+  });
+
+  it('reads which samples a decoder can start from, and the edit’s lead-in', async () => {
+    // keyframes forced on frames 0, 5 and 9 (x264 makes no others in 12 frames at -g 48)
+    const keyed = at('keyed.mp4');
+    await ffmpeg([
+      ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=24:d=0.5'],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '48'],
+      ...['-force_key_frames', 'expr:eq(n,5)+eq(n,9)', keyed],
+    ]);
+    const video = (await readIsoTracks(keyed))![0]!;
+    assert.deepEqual(video.syncSamples, [1, 6, 10]);
+    assert.equal(video.editStart, 0);
+    const starts = Array.from({ length: 12 }, (_, i) => i).filter((i) => isSyncSample(video, i));
+    assert.deepEqual(starts, [0, 5, 9]);
+    // a track without a sync sample list: every sample is one
+    const everyOne = { ...video, syncSamples: undefined };
+    assert.ok([0, 3, 11].every((i) => isSyncSample(everyOne, i)));
+    // AAC skips its encoder's priming through the edit list
+    const sound = (await readIsoTracks(at('ca.mp4')))![1]!;
+    assert.equal(sound.editStart, 1024);
   });
 
   it('declines files it cannot join by copy: fragmented MP4 and non-MP4', async () => {
