@@ -26,6 +26,7 @@ import {
   AUDIO_RATE,
   frameCount,
   frameRate,
+  framesToSeconds,
   type Rational,
   rateText,
   samplesForFrames,
@@ -165,7 +166,11 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
   const graph = copy ? [] : [`[0:v:0]${video}[v]`];
   const maps = copy ? ['-map', '0:v:0'] : ['-map', '[v]'];
   const pictureArgs = copy
-    ? ['-c:v', 'copy', '-frames:v', String(frames)]
+    ? // cut at the clip's length, not by `-frames:v`: reaching a frame count ends every stream
+      // of the file at once, and the sound's last AAC frames were lost (20-30 ms); a time limit
+      // ends each stream on its own, the picture before frame `frames` (ffmpeg reads the time
+      // to the microsecond, rounded down, and frame `frames` is shown at that time or after)
+      ['-c:v', 'copy', '-t', String(framesToSeconds(frames, rate))]
     : [
         ...encoding.videoArgs,
         ...['-pix_fmt', encoding.pixelFormat, ...keyframeArgs(rate)],

@@ -370,6 +370,11 @@ describe('conformClip', () => {
     const [source, copied] = [await packets(first), await packets(again)];
     assert.equal(copied.length, 12);
     assert.deepEqual(copied, source.slice(0, 12), 'the first 12 frames, as stored');
+    // and all of its sound (a frame count used to end the file with the picture, and the last
+    // AAC frames with it); to the millisecond, as an edit list keeps the sound's length
+    const copiedFacts = await facts(again);
+    const shortBy = Number(copiedFacts.video.duration) - Number(copiedFacts.audio!.duration);
+    assert.ok(Math.abs(shortBy) <= 0.001, `the sound is ${shortBy} s shorter than the picture`);
     // another size, or the final encoding, is encoded: none of its frames is the source's
     for (const [name, change] of [
       ['copy-other.mp4', { width: 96 }],
