@@ -20,7 +20,7 @@ import {
 import { localFile, runFfmpeg } from './ffmpeg.ts';
 import { withTempDir, writeAtomically } from './files.ts';
 import { loudnessFilter, loudnessProblem } from './loudness.ts';
-import { type IsoTrack, readIsoTracks } from './mp4.ts';
+import { type IsoTrack, isSyncSample, readIsoTracks } from './mp4.ts';
 import { type ProbeDetails, type ProbeInfo, probe, probeDetails } from './probe.ts';
 import {
   AUDIO_RATE,
@@ -123,13 +123,21 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
     );
   }
 
+  // a picture already in exactly this format (a preview's placeholder, a conformed clip, a
+  // shot of a multi-shot preview cut at its keyframe) is copied: the same frames, without a
+  // decode and an encode
+  const copy =
+    slowmo === 1
+      ? await copyablePicture(opts.input, encoding, opts, rate, frames, opts.trimFrom, signal)
+      : undefined;
   // Seek half a source frame early, then let the fps filter start exactly at trimFrom: a seek
-  // point that rounds a hair past the first wanted frame would otherwise drop it.
+  // point that rounds a hair past the first wanted frame would otherwise drop it. A copied
+  // picture starts where the seek lands (a keyframe): on the very first frame it copies.
   const halfFrame = 0.5 / (source.info.fps > 0 ? source.info.fps : 120);
-  const seekTo = Math.max(0, opts.trimFrom - halfFrame);
+  const seekTo = copy ? copy.seekTo : Math.max(0, opts.trimFrom - halfFrame);
   const window: Window = {
     seekTo,
-    lead: opts.trimFrom - seekTo,
+    lead: Math.max(0, opts.trimFrom - seekTo),
     samples: samplesForFrames(frames, rate),
   };
 
@@ -145,12 +153,6 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
         )
       : undefined;
 
-  // a picture already in exactly this format (a preview's placeholder, a conformed clip) is
-  // copied: the same frames, without a decode and an encode
-  const copy =
-    slowmo === 1 && opts.trimFrom === 0
-      ? await copyablePicture(opts.input, encoding, opts, rate, frames, signal)
-      : false;
   const video = videoChain({
     source,
     rate,
@@ -239,10 +241,12 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
 }
 
 /**
- * Whether the first `frames` frames of `input`'s picture can be copied as they are into a clip
- * of this format: stored exactly as conformClip would encode them (the same codec parameters,
- * size, timing and display matrix as the reference below), shown in stored order (so cutting
- * the end off leaves every kept frame decodable), and at least that many.
+ * Whether `frames` frames of `input`'s picture from `trimFrom` on can be copied as they are into
+ * a clip of this format: stored exactly as conformClip would encode them (the same codec
+ * parameters, size, timing and display matrix as the reference below), shown in stored order
+ * (so cutting the end off leaves every kept frame decodable), and at least that many. A start
+ * after the first frame must fall on a frame a decoder can start from (a keyframe: a multi-shot
+ * preview puts one at each of its cuts). When they can: the seek (seconds) that lands on it.
  */
 async function copyablePicture(
   input: string,
@@ -250,8 +254,9 @@ async function copyablePicture(
   format: { width: number; height: number },
   rate: Rational,
   frames: number,
+  trimFrom: number,
   signal: AbortSignal | undefined,
-): Promise<boolean> {
+): Promise<{ seekTo: number } | undefined> {
   const tracks = await readIsoTracks(input).catch(() => undefined);
   const picture = tracks?.find((track) => track.handler === 'vide');
   if (
@@ -260,19 +265,38 @@ async function copyablePicture(
     picture.height !== format.height ||
     picture.reordered ||
     !picture.constantRate ||
-    !picture.simpleEdit ||
-    picture.sampleCount < frames
+    !picture.simpleEdit
   ) {
-    return false;
+    return undefined;
   }
+  const first = firstCopiedSample(picture, trimFrom);
+  if (first === undefined || picture.sampleCount < first + frames) return undefined;
   const reference = await referencePicture(encoding, format.width, format.height, rate, signal);
-  return (
+  const sameFormat =
     reference !== undefined &&
     picture.timescale === reference.timescale &&
     picture.sampleDelta === reference.sampleDelta &&
     picture.matrix.equals(reference.matrix) &&
-    picture.sampleEntry.equals(reference.sampleEntry)
-  );
+    picture.sampleEntry.equals(reference.sampleEntry);
+  if (!sameFormat) return undefined;
+  if (first === 0) return { seekTo: 0 };
+  // A stream copy starts at the last keyframe at or before the seek point: seek to the
+  // keyframe's own time, rounded up to the microsecond ffmpeg reads it in, never below it.
+  const micros = Math.ceil((first * picture.sampleDelta * 1e6) / picture.timescale);
+  return { seekTo: micros / 1e6 };
+}
+
+/**
+ * The sample shown at `trimFrom` when a copy can start there: the first one, or a keyframe
+ * whose time is `trimFrom` to within a hundredth of a frame, in a track without a lead-in.
+ */
+function firstCopiedSample(picture: IsoTrack, trimFrom: number): number | undefined {
+  if (trimFrom === 0) return 0;
+  if (picture.editStart !== 0 || picture.sampleDelta <= 0) return undefined;
+  const at = (trimFrom * picture.timescale) / picture.sampleDelta;
+  const index = Math.round(at);
+  if (index <= 0 || Math.abs(at - index) > 0.01) return undefined;
+  return isSyncSample(picture, index) ? index : undefined;
 }
 
 /** Reference pictures by format, made once per process. */

@@ -196,6 +196,7 @@ export async function renderPreview(opts: PreviewOptions): Promise<void> {
           // anywhere changes
           ...draft.videoArgs,
           ...['-pix_fmt', draft.pixelFormat, ...keyframeArgs(rate)],
+          ...cutKeyframeArgs(segments),
           ...(Math.max(opts.width, opts.height) >= 1280 ? COLOR_TAGS : []),
           ...CONTAINER_ARGS,
           ...['-metadata', `title=${title}`, '-y', temporary],
@@ -298,6 +299,21 @@ function segmentsOf(
       return { shotId: shot.shotId, prompt: shot.prompt, frames: count };
     })
     .filter((s) => s.frames > 0);
+}
+
+/**
+ * A keyframe on the first frame of each shot of a multi-shot clip: the clip is cut there into its
+ * shots, and each shot is then copied from its keyframe instead of encoded again (conform.ts).
+ */
+function cutKeyframeArgs(segments: ReadonlyArray<{ frames: number }>): string[] {
+  if (segments.length < 2) return [];
+  const starts: string[] = [];
+  let frame = 0;
+  for (const segment of segments.slice(0, -1)) {
+    frame += segment.frames;
+    starts.push(`eq(n,${frame})`);
+  }
+  return ['-force_key_frames', `expr:${starts.join('+')}`];
 }
 
 interface TextStyle {

@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { conformClip, scaledSize } from '../../src/media/conform.ts';
+import { renderPreview } from '../../src/media/preview.ts';
 import { probe } from '../../src/media/probe.ts';
 import {
   facts,
@@ -61,6 +62,14 @@ before(async () => {
   ]);
   await rotatedCopy(src.gray, src.rotated, 90);
 });
+
+/** The MD5 of each stored picture of `file`, in stored order. */
+const videoPackets = async (file: string) =>
+  (await ffmpegBytes(['-i', file, '-map', '0:v:0', '-c', 'copy', '-f', 'framemd5', '-']))
+    .toString()
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => line.split(',').at(-1)!.trim());
 
 /** The source frame number each output frame shows, read from the ramp's luma. */
 const rampFrames = (lumas: number[]) => lumas.map((y) => Math.round((y - 16) / 4));
@@ -361,12 +370,7 @@ describe('conformClip', () => {
     await conformClip({ ...target, trimSeconds: 1, input: src.ramp30, output: first });
     const again = out('copy-again.mp4');
     await conformClip({ ...target, trimSeconds: 0.5, input: first, output: again });
-    const packets = async (file: string) =>
-      (await ffmpegBytes(['-i', file, '-map', '0:v:0', '-c', 'copy', '-f', 'framemd5', '-']))
-        .toString()
-        .split('\n')
-        .filter((line) => line !== '' && !line.startsWith('#'))
-        .map((line) => line.split(',').at(-1)!.trim());
+    const packets = videoPackets;
     const [source, copied] = [await packets(first), await packets(again)];
     assert.equal(copied.length, 12);
     assert.deepEqual(copied, source.slice(0, 12), 'the first 12 frames, as stored');
@@ -394,6 +398,57 @@ describe('conformClip', () => {
     await conformClip({ ...target, trimSeconds: 0.5, input: src.gray, output: encodedDraft });
     const [fa, fb] = [await facts(again), await facts(encodedDraft)];
     assert.equal(fa.video.extradata, fb.video.extradata);
+  });
+
+  it('copies a shot of a multi-shot preview from its keyframe, in sync with its sound', async () => {
+    // three shots; the second starts on frame 13 (0.5417 s, not a whole microsecond). HD, as
+    // previews are tagged BT.709 (and so copied) from 1280 wide
+    const size = { width: 1280, height: 720, fps: 24 };
+    const group = out('group-preview.mp4');
+    await renderPreview({
+      ...size,
+      output: group,
+      seconds: 1.5,
+      audio: true,
+      label: { shotId: 'g1', model: 'm', prompt: 'p' },
+      shots: [
+        { shotId: 'g1', prompt: 'one', seconds: 13 / 24 },
+        { shotId: 'g2', prompt: 'two', seconds: 12 / 24 },
+        { shotId: 'g3', prompt: 'three', seconds: 11 / 24 },
+      ],
+    });
+    const target = { ...size, audio: true, draft: true, trimSeconds: 0.5 };
+    const source = await videoPackets(group);
+    const second = out('group-second.mp4');
+    await conformClip({ ...target, trimFrom: 13 / 24, input: group, output: second });
+    assert.deepEqual(await videoPackets(second), source.slice(13, 25), 'frames 13–24, as stored');
+    // the same shot encoded (the final encoding is not the draft's): the same sound, to the
+    // sample (the tone moves by 0.0025 a sample; the first and last AAC frames, where the two
+    // encodes differ a little, aside)
+    const encoded = out('group-second-encoded.mp4');
+    await conformClip({
+      ...target,
+      draft: false,
+      trimFrom: 13 / 24,
+      input: group,
+      output: encoded,
+    });
+    const [copiedSound, encodedSound] = [await monoSamples(second), await monoSamples(encoded)];
+    assert.equal(copiedSound.length, encodedSound.length);
+    const inner = copiedSound.subarray(1024, -1024);
+    assert.ok(
+      inner.every((v, i) => Math.abs(v - encodedSound[i + 1024]!) < 1e-3),
+      'the copy’s sound starts where the encoded clip’s does',
+    );
+    const [copiedInfo, encodedInfo] = [await probe(second), await probe(encoded)];
+    assert.equal(copiedInfo.frames, 12);
+    assert.equal(copiedInfo.durationSeconds, encodedInfo.durationSeconds);
+    // a start between keyframes is encoded
+    const between = out('group-between.mp4');
+    await conformClip({ ...target, trimFrom: 6 / 24, input: group, output: between });
+    const fromMiddle = await videoPackets(between);
+    assert.equal(fromMiddle.length, 12);
+    assert.notEqual(fromMiddle[0], source[6]);
   });
 
   it('describes what it wrote exactly as ffprobe does', async () => {
