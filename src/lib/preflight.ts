@@ -79,18 +79,20 @@ export async function checkMedia(): Promise<MediaCheck> {
   } catch (error) {
     return { ok: false, problem: ShotrouterError.is(error) ? error.message : String(error) };
   }
+  const named = Object.entries(binaries);
+  // both asked at once (each is a process start, about 0.1 s before a run's first clip)
+  const answers = await Promise.allSettled(named.map(([, binary]) => versionLine(binary)));
   const versions: string[] = [];
-  for (const [name, binary] of Object.entries(binaries)) {
-    let first: string;
-    try {
-      first = (await versionLine(binary)).replace(/ Copyright.*/, '');
-    } catch (error) {
+  for (const [i, [name, binary]] of named.entries()) {
+    const answer = answers[i]!;
+    if (answer.status === 'rejected') {
       return {
         ok: false,
         ...binaries,
-        problem: `${name} (${binary}) does not run: ${(error as Error).message.split('\n')[0]}; reinstall it (apt-get install ffmpeg, brew install ffmpeg)`,
+        problem: `${name} (${binary}) does not run: ${(answer.reason as Error).message.split('\n')[0]}; reinstall it (apt-get install ffmpeg, brew install ffmpeg)`,
       };
     }
+    const first = answer.value.replace(/ Copyright.*/, '');
     // release builds say "ffmpeg version 6.1.1-…" or "n6.1"; git builds ("N-…") are taken as new
     const major = /version n?(\d+)\./.exec(first)?.[1];
     if (major !== undefined && Number(major) < MIN_FFMPEG_MAJOR) {
