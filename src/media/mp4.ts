@@ -323,6 +323,8 @@ function singleEditStart(elst: Buffer): number {
 function syncSamplesOf(stss: Buffer | undefined): Pick<IsoTrack, 'syncSamples'> {
   if (stss === undefined) return {};
   const count = stss.readUInt32BE(4);
+  // a count the box cannot hold is a corrupt header (read as such by readIsoTracks)
+  if (8 + count * 4 > stss.length) throw new RangeError('stss entry count past its box');
   const numbers = new Array<number>(count);
   for (let i = 0; i < count; i++) numbers[i] = stss.readUInt32BE(8 + i * 4);
   return { syncSamples: numbers };

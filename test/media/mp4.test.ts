@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { conformClip } from '../../src/media/conform.ts';
@@ -75,6 +76,12 @@ describe('readIsoTracks', () => {
     // a track without a sync sample list: every sample is one
     const everyOne = { ...video, syncSamples: undefined };
     assert.ok([0, 3, 11].every((i) => isSyncSample(everyOne, i)));
+    // a sync sample count its box cannot hold is a corrupt header, not a huge list
+    const bytes = fs.readFileSync(keyed);
+    bytes.writeUInt32BE(0xfffffff0, bytes.indexOf('stss', 0, 'latin1') + 8);
+    const corrupt = at('keyed-corrupt.mp4');
+    fs.writeFileSync(corrupt, bytes);
+    assert.equal(await readIsoTracks(corrupt), undefined);
     // AAC skips its encoder's priming through the edit list
     const sound = (await readIsoTracks(at('ca.mp4')))![1]!;
     assert.equal(sound.editStart, 1024);
