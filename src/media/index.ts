@@ -15,6 +15,7 @@ export {
 } from './edit.ts';
 export { even, type VideoCodec } from './encoding.ts';
 export {
+  allOrAbort,
   findBinaries,
   type MediaBinaries,
   mediaConcurrency,

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { extractFrame, extractFrames } from '../media/index.ts';
+import { allOrAbort, extractFrame, extractFrames } from '../media/index.ts';
 
 export interface FrameSource {
   id: string;
@@ -34,9 +34,16 @@ export async function contactFrames(
         output: output(i),
         width,
       }));
+      const batches: (typeof frames)[] = [];
       for (let at = 0; at < frames.length; at += CLIPS_PER_RUN) {
-        await extractFrames(frames.slice(at, at + CLIPS_PER_RUN), signal);
+        batches.push(frames.slice(at, at + CLIPS_PER_RUN));
       }
+      // the runs at once, as many as the ffmpeg pool lets (the sheet is made after the cut,
+      // when the cores are free); one failing stops the others
+      await allOrAbort(
+        batches.map((batch) => (batchSignal) => extractFrames(batch, batchSignal)),
+        signal,
+      );
       return new Map(
         await Promise.all(
           clips.map(
