@@ -187,8 +187,8 @@ function parseTrack(trak: Buffer, movieTimescale: number | undefined): IsoTrack 
   const handler = hdlr.toString('latin1', 8, 12);
 
   const timing = sampleTiming(stts);
-  const elst = child(trak, 'edts.elst');
-  const span = elst && movieTimescale ? singleEditSpan(elst) : undefined;
+  const edits = editsOf(child(trak, 'edts.elst'));
+  const edit = edits.only;
   const entries = [...childBoxes(stsd.subarray(8))];
   const first = entries[0];
   if (first === undefined) return undefined;
@@ -206,10 +206,13 @@ function parseTrack(trak: Buffer, movieTimescale: number | undefined): IsoTrack 
     timescale,
     duration,
     ...timing,
-    simpleEdit: isSimpleEdit(elst),
-    editStart: elst ? singleEditStart(elst) : 0,
+    // at most one edit, starting anywhere in the media (a lead-in skip), at normal speed
+    simpleEdit: edits.count === 0 || (edit !== undefined && edit.mediaTime >= 0 && edit.rate === 1),
+    editStart: Math.max(0, edit?.mediaTime ?? 0),
     ...syncSamplesOf(child(stbl, 'stss')),
-    ...(span === undefined ? {} : { editSpan: (span * timescale) / movieTimescale! }),
+    ...(edit === undefined || !movieTimescale
+      ? {}
+      : { editSpan: (edit.span * timescale) / movieTimescale }),
     reordered: child(stbl, 'ctts') !== undefined,
     matrix,
     sampleEntryType: first.type,
@@ -302,22 +305,24 @@ function sampleTiming(
   return { sampleCount, sampleDelta, constantRate };
 }
 
-/** At most one edit, starting anywhere in the media (a lead-in skip), at normal speed. */
-function isSimpleEdit(elst: Buffer | undefined): boolean {
-  if (elst === undefined) return true;
-  const version = elst[0];
-  const entryCount = elst.readUInt32BE(4);
-  if (entryCount === 0) return true;
-  if (entryCount > 1) return false;
-  const mediaTime = version === 1 ? Number(elst.readBigInt64BE(16)) : elst.readInt32BE(12);
-  const rate = version === 1 ? elst.readInt16BE(24) : elst.readInt16BE(16);
-  return mediaTime >= 0 && rate === 1;
-}
-
-/** The media_time of an edit list's only edit (0 for none, or for an empty list). */
-function singleEditStart(elst: Buffer): number {
-  if (elst.readUInt32BE(4) !== 1) return 0;
-  return Math.max(0, elst[0] === 1 ? Number(elst.readBigInt64BE(16)) : elst.readInt32BE(12));
+/** How many edits an edit list holds, and the only one when there is exactly one. */
+function editsOf(elst: Buffer | undefined): {
+  count: number;
+  /** span in the movie's timescale; media time (where it starts) in the track's */
+  only?: { span: number; mediaTime: number; rate: number };
+} {
+  if (elst === undefined) return { count: 0 };
+  const count = elst.readUInt32BE(4);
+  if (count !== 1) return { count };
+  const v1 = elst[0] === 1;
+  return {
+    count,
+    only: {
+      span: v1 ? Number(elst.readBigUInt64BE(8)) : elst.readUInt32BE(8),
+      mediaTime: v1 ? Number(elst.readBigInt64BE(16)) : elst.readInt32BE(12),
+      rate: v1 ? elst.readInt16BE(24) : elst.readInt16BE(16),
+    },
+  };
 }
 
 function syncSamplesOf(stss: Buffer | undefined): Pick<IsoTrack, 'syncSamples'> {
@@ -345,12 +350,6 @@ export function isSyncSample(track: IsoTrack, index: number): boolean {
     else high = middle - 1;
   }
   return false;
-}
-
-/** The segment_duration of an edit list's only edit (in the movie's timescale). */
-function singleEditSpan(elst: Buffer): number | undefined {
-  if (elst.readUInt32BE(4) !== 1) return undefined;
-  return elst[0] === 1 ? Number(elst.readBigUInt64BE(8)) : elst.readUInt32BE(8);
 }
 
 /**
