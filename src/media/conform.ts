@@ -5,6 +5,7 @@
  */
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { ShotrouterError } from '../errors.ts';
 import {
   assertEvenSize,
@@ -31,6 +32,7 @@ import {
   rateText,
   samplesForFrames,
 } from './rate.ts';
+import { encodeCutSound } from './sound-grid.ts';
 import { SIDECAR_FORMAT, settleSidecar, soundSidecarOf } from './sound-sidecar.ts';
 
 export interface ConformOptions {
@@ -74,18 +76,22 @@ export interface ConformOptions {
    */
   soundSidecar?: boolean;
   /**
-   * With `soundSidecar`: in the same process, also encode the clip's sound in its place in the
-   * cut (join.ts landingSound): after the sound in `before` and before that in `after` (raw PCM
-   * in the sidecar format, either may be absent), at `gainDb`, with the cut's audio encoder
-   * arguments, into `output` as an ADTS stream.
+   * With `soundSidecar`: as the clip is made, also encode its sound in its place in the cut
+   * (join.ts landingSound): after the samples of `before` and before those of `after`, at
+   * `gainDb`, with the cut's audio encoder arguments, into `output` as an ADTS stream. Made
+   * by a second ffmpeg beside the conform, fed the clip's samples as the conform makes them.
+   * Best effort: if it fails, `output` is not there, and the conform goes on.
    */
   soundInPlace?: SoundInPlace;
   signal?: AbortSignal;
 }
 
 export interface SoundInPlace {
-  before?: string;
-  after?: string;
+  /** the cut's samples before the clip's, and after them (raw PCM in the sidecar format) */
+  before(): AsyncIterable<Uint8Array>;
+  after(): AsyncIterable<Uint8Array>;
+  /** how many sample frames `before` and `after` hold together */
+  contextSamples: number;
   gainDb: number;
   audioArgs: readonly string[];
   output: string;
@@ -180,7 +186,6 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
       ];
   const sidecar = opts.audio && opts.soundSidecar === true;
   const inPlace = sidecar ? opts.soundInPlace : undefined;
-  const contextInputs: string[] = [];
   if (opts.audio) {
     const sound = keepSound
       ? `[0:a:0]${soundChain(window, loudness)}`
@@ -193,28 +198,17 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
         : `${sound}[a]`,
     );
     maps.push('-map', '[a]', ...encoding.audioArgs, '-ar', String(AUDIO_RATE), '-ac', '2');
-    if (inPlace) {
-      // the cut's sound around the clip: inputs 1 and 2 when both are given
-      let inputs = 0;
-      const context = (file: string | undefined) => {
-        if (file === undefined) return [];
-        contextInputs.push(...SIDECAR_FORMAT, '-i', localFile(file));
-        return [`[${++inputs}:a:0]`];
-      };
-      // as sound-grid.ts encodes: every sample as 32-bit float (the sidecar's, as the context's
-      // are) and the gain applied to that, so the packets are the very ones it would make
-      graph.push('[place]aformat=sample_fmts=flt[placed]');
-      const parts = [...context(inPlace.before), '[placed]', ...context(inPlace.after)];
-      const gain = inPlace.gainDb === 0 ? '' : `,volume=${inPlace.gainDb}dB`;
-      graph.push(`${parts.join('')}concat=n=${parts.length}:v=0:a=1${gain}[run]`);
-    }
   }
 
   await writeAtomically(opts.output, async (temporary) => {
-    await runFfmpeg(
+    // the clip's samples on their way to the sound in place (held as they come: the conform
+    // never waits for it)
+    const placed = inPlace ? new PassThrough() : undefined;
+    // the conform is asked for its pool slot first: the sound in place waits for its samples,
+    // and must never hold the last slot while the conform waits for one
+    const conforming = runFfmpeg(
       [
         ...inputArgs(opts.input, window),
-        ...contextInputs,
         ...(graph.length > 0 ? ['-filter_complex', graph.join(';')] : []),
         ...maps,
         ...pictureArgs,
@@ -223,21 +217,66 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
         ...(sidecar
           ? ['-map', '[pcm]', '-c:a', 'pcm_f32le', ...SIDECAR_FORMAT, soundSidecarOf(temporary)]
           : []),
-        ...(inPlace
-          ? [
-              ...['-map', '[run]', ...inPlace.audioArgs, '-ar', String(AUDIO_RATE), '-ac', '2'],
-              ...['-f', 'adts', '-y', inPlace.output],
-            ]
-          : []),
+        ...(inPlace ? ['-map', '[place]', '-c:a', 'pcm_f32le', ...SIDECAR_FORMAT, 'pipe:3'] : []),
       ],
-      { signal, mediaSeconds: window.samples / AUDIO_RATE },
-    ).catch(async (error: unknown) => {
+      {
+        signal,
+        mediaSeconds: window.samples / AUDIO_RATE,
+        ...(placed
+          ? {
+              onPipe3: (chunk: Buffer) => {
+                if (!placed.destroyed) placed.write(chunk);
+              },
+            }
+          : {}),
+      },
+    );
+    const placing =
+      inPlace && placed ? encodeInPlace(inPlace, placed, window.samples, signal) : undefined;
+    try {
+      await conforming;
+      placed?.end();
+    } catch (error) {
+      placed?.destroy(error instanceof Error ? error : undefined);
       if (sidecar) await rm(soundSidecarOf(temporary), { force: true });
       throw error;
-    });
+    } finally {
+      await placing;
+    }
     if (sidecar) await settleSidecar(temporary, opts.output);
   });
   return describeWritten(opts.output, encoding, signal);
+}
+
+/**
+ * The clip's sound in its place in the cut (conformClip's `soundInPlace`), from the clip's
+ * samples as its conform writes them to `placed`. Never fails: what could not be made is
+ * removed, and the cut's sound is then encoded by the join.
+ */
+async function encodeInPlace(
+  inPlace: SoundInPlace,
+  placed: PassThrough,
+  samples: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  async function* run() {
+    yield* inPlace.before();
+    yield* placed;
+    yield* inPlace.after();
+  }
+  try {
+    await encodeCutSound(run(), {
+      samples: inPlace.contextSamples + samples,
+      gainDb: inPlace.gainDb,
+      audioArgs: inPlace.audioArgs,
+      output: inPlace.output,
+      signal,
+    });
+  } catch {
+    await rm(inPlace.output, { force: true });
+    // the conform's samples go on arriving: taken and dropped
+    placed.resume();
+  }
 }
 
 /**

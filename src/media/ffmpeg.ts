@@ -9,6 +9,8 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ShotrouterError } from '../errors.ts';
 
 export interface MediaBinaries {
@@ -205,6 +207,17 @@ export interface RunOptions {
   mediaSeconds?: number;
   /** an explicit time limit, overriding the scaled one */
   timeoutMs?: number;
+  /**
+   * Fed to the process's standard input, which its arguments read as `pipe:0`. If it fails,
+   * the process is stopped and the run fails with its error (ffmpeg would take the end of
+   * its input for the end of the media).
+   */
+  stdin?: AsyncIterable<Uint8Array>;
+  /**
+   * Receives, chunk by chunk, what the arguments write to `pipe:3` (a fourth pipe given to the
+   * process). Taken as it comes: the process never waits on the receiver.
+   */
+  onPipe3?: (chunk: Buffer) => void;
 }
 
 /**
@@ -263,9 +276,15 @@ async function run(
     return await new Promise((resolve, reject) => {
       throwIfAborted(signal);
       const child = spawn(binary, args, {
-        stdio: ['ignore', captureStdout ? 'pipe' : 'ignore', 'pipe'],
+        stdio: [
+          opts.stdin ? 'pipe' : 'ignore',
+          captureStdout ? 'pipe' : 'ignore',
+          'pipe',
+          ...(opts.onPipe3 ? (['pipe'] as const) : []),
+        ],
         windowsHide: true,
       });
+      if (opts.onPipe3) child.stdio[3]?.on('data', opts.onPipe3);
       const tail: string[] = [];
       let partial = '';
       const takeLine = (line: string) => {
@@ -293,6 +312,21 @@ async function run(
           stdout.push(chunk);
         }
       });
+
+      if (opts.stdin && child.stdin) {
+        const input = Readable.from(opts.stdin);
+        input.once('error', (error) => {
+          failure ??=
+            error instanceof ShotrouterError
+              ? error
+              : new ShotrouterError('media_failed', `${tool}'s input failed: ${error.message}`, {
+                  cause: error,
+                });
+          child.kill('SIGKILL');
+        });
+        // a write refused because the process closed its input: its exit status says why
+        pipeline(input, child.stdin).catch(() => {});
+      }
 
       // SIGKILL: the output is a temporary file that the caller deletes, so there is nothing
       // for ffmpeg to finalise, and a graceful stop of a long encode can take seconds.

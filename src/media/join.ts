@@ -292,42 +292,30 @@ export async function landingSound(
   const run = await awaitedRun(known.pieces, opts.landing, grid);
   if (run === undefined) return undefined;
   const dir = await mkdtemp(path.join(tmpdir(), 'shotrouter-landing-'));
-  try {
-    const context = async (name: string, from: number, to: number) => {
-      if (to <= from) return undefined;
-      const file = path.join(dir, name);
-      await pipeline(readCutSound(known.pieces, from, to, opts.signal), createWriteStream(file));
-      return file;
-    };
-    const before = await context('before.pcm', run.from, run.start);
-    const after = await context('after.pcm', run.end, run.to);
-    const output = path.join(dir, 'run.aac');
-    return {
-      soundInPlace: {
-        ...(before ? { before } : {}),
-        ...(after ? { after } : {}),
-        gainDb: run.gainDb,
-        audioArgs: known.encoding.audioArgs,
-        output,
-      },
-      kept: async (clip) => {
-        const samples = run.end - run.start;
-        const sidecar = await validSidecar(clip, samples);
-        const stream = await readFile(output).catch(() => undefined);
-        if (sidecar === undefined || stream === undefined) return false;
-        const pieces = known.pieces.with(opts.landing, {
-          file: sidecar,
-          samples,
-          identity: await fileIdentity(sidecar),
-        });
-        return keepAwaitedRun(run, pieces, stream, grid);
-      },
-      dispose: () => rm(dir, { recursive: true, force: true }),
-    };
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
+  const output = path.join(dir, 'run.aac');
+  return {
+    soundInPlace: {
+      before: () => readCutSound(known.pieces, run.from, run.start, opts.signal),
+      after: () => readCutSound(known.pieces, run.end, run.to, opts.signal),
+      contextSamples: run.start - run.from + (run.to - run.end),
+      gainDb: run.gainDb,
+      audioArgs: known.encoding.audioArgs,
+      output,
+    },
+    kept: async (clip) => {
+      const samples = run.end - run.start;
+      const sidecar = await validSidecar(clip, samples);
+      const stream = await readFile(output).catch(() => undefined);
+      if (sidecar === undefined || stream === undefined) return false;
+      const pieces = known.pieces.with(opts.landing, {
+        file: sidecar,
+        samples,
+        identity: await fileIdentity(sidecar),
+      });
+      return keepAwaitedRun(run, pieces, stream, grid);
+    },
+    dispose: () => rm(dir, { recursive: true, force: true }),
+  };
 }
 
 interface KnownCutSound {

@@ -421,19 +421,47 @@ async function encodeRun(
   signal: AbortSignal,
 ): Promise<void> {
   const { from, to } = contextOf(run[0]!.first, run.at(-1)!.end, total);
-  const context = path.join(work, `run-${index}.pcm`);
   const stream = path.join(work, `run-${index}.aac`);
-  await pipeline(readCutSound(pieces, from, to, signal), createWriteStream(context));
+  await encodeCutSound(readCutSound(pieces, from, to, signal), {
+    samples: to - from,
+    gainDb,
+    audioArgs: opts.audioArgs,
+    output: stream,
+    signal,
+  });
+  await keepRunPackets(run, await readFile(stream), to - from, gainDb, opts.cacheDir);
+}
+
+/**
+ * Encodes samples of the cut (raw PCM in the sidecar format, streamed to ffmpeg) at `gainDb`
+ * into an ADTS stream, as every run of segments is encoded: every sample as 32-bit float and
+ * the gain applied to that, so that the same samples make the very same packets wherever they
+ * are encoded (here, or in a clip's conform: conform.ts soundInPlace).
+ */
+export async function encodeCutSound(
+  samples: AsyncIterable<Uint8Array>,
+  opts: {
+    /** how many sample frames `samples` holds (for the time limit) */
+    samples: number;
+    gainDb: number;
+    audioArgs: readonly string[];
+    output: string;
+    signal?: AbortSignal | undefined;
+  },
+): Promise<void> {
   await runFfmpeg(
     [
-      ...[...SIDECAR_FORMAT, '-i', localFile(context)],
-      ...(gainDb === 0 ? [] : ['-af', `volume=${gainDb}dB`]),
+      ...[...SIDECAR_FORMAT, '-i', 'pipe:0'],
+      ...(opts.gainDb === 0 ? [] : ['-af', `volume=${opts.gainDb}dB`]),
       ...opts.audioArgs,
-      ...['-ar', String(AUDIO_RATE), '-ac', '2', '-f', 'adts', '-y', stream],
+      ...['-ar', String(AUDIO_RATE), '-ac', '2', '-f', 'adts', '-y', localFile(opts.output)],
     ],
-    { signal, mediaSeconds: (to - from) / AUDIO_RATE },
+    {
+      stdin: samples,
+      mediaSeconds: opts.samples / AUDIO_RATE,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    },
   );
-  await keepRunPackets(run, await readFile(stream), to - from, gainDb, opts.cacheDir);
 }
 
 /**

@@ -119,6 +119,43 @@ describe('runFfmpeg', () => {
   });
 });
 
+describe('runFfmpeg pipes', () => {
+  /** `bytes` of 16-bit mono sound, in chunks */
+  async function* pcm(bytes: number, failAfter?: number) {
+    for (let sent = 0; sent < bytes; sent += 4096) {
+      if (failAfter !== undefined && sent >= failAfter) throw new Error('the source broke');
+      yield Buffer.alloc(Math.min(4096, bytes - sent), 1);
+    }
+  }
+  const copyToPipe3 = ['-f', 's16le', '-ar', '8000', '-ac', '1', '-i', 'pipe:0'];
+
+  it('reads its standard input and writes pipe:3, every byte in order', async () => {
+    const chunks: Buffer[] = [];
+    await runFfmpeg([...copyToPipe3, '-c:a', 'pcm_s16le', '-f', 's16le', 'pipe:3'], {
+      stdin: pcm(100_000),
+      onPipe3: (chunk) => chunks.push(chunk),
+    });
+    const out = Buffer.concat(chunks);
+    assert.equal(out.length, 100_000);
+    assert.ok(out.every((byte) => byte === 1));
+  });
+
+  it('fails with its input’s error when the input breaks, not with a shorter result', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'shotrouter-pipe-'));
+    try {
+      await assert.rejects(
+        runFfmpeg([...copyToPipe3, '-f', 's16le', '-y', path.join(dir, 'out.raw')], {
+          stdin: pcm(1_000_000, 50_000),
+        }),
+        (error: Error & { code?: string }) =>
+          error.code === 'media_failed' && /the source broke/.test(error.message),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 /** How many child processes of this process run `command` (Linux /proc). */
 function childProcesses(command: string): number {
   const children = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim();

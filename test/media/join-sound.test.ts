@@ -3,6 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { conformClip, type SoundInPlace } from '../../src/media/conform.ts';
+import { mediaConcurrency, setMediaConcurrency } from '../../src/media/ffmpeg.ts';
 import { joinClips, landingSound, prepareCutSound } from '../../src/media/join.ts';
 import {
   facts,
@@ -165,6 +166,52 @@ describe('joinClips: the cut’s loudness on the AAC grid', () => {
       worst = Math.max(worst, Math.abs(sample - byJoin.audio[i]!));
     }
     assert.ok(worst < 0.001, `the two cuts differ by up to ${worst}`);
+  });
+
+  it('conforms the clip when its sound in place cannot be made, and keeps none of it', async () => {
+    const last = 3;
+    const entries = clips.map((clip, i) => (i === last ? { frames: seconds[i]! * 24 } : { clip }));
+    const options = { entries, output: at('broken.mp4'), soundCache: at('broken') };
+    await prepareCutSound(options);
+    const sound = await landingSound({ ...options, landing: last });
+    assert.ok(sound);
+    try {
+      // the sound after the clip cannot be read (a neighbour's sidecar changed meanwhile):
+      // the encode fails midway, after writing the packets before it
+      const broken = {
+        ...sound.soundInPlace,
+        // biome-ignore lint/correctness/useYield: it fails before its first chunk
+        async *after() {
+          throw new Error('the sidecar changed');
+        },
+      };
+      const landed = at('broken-landed.mp4');
+      const info = await conformRaw(last, landed, broken);
+      assert.equal(info.durationSeconds, seconds[last]);
+      await assert.rejects(stat(broken.output), { code: 'ENOENT' });
+      assert.equal(await sound.kept(landed), false);
+    } finally {
+      await sound.dispose();
+    }
+  });
+
+  it('makes the sound in place with one ffmpeg at a time too: after the conform, not before', async () => {
+    const last = 3;
+    const entries = clips.map((clip, i) => (i === last ? { frames: seconds[i]! * 24 } : { clip }));
+    const options = { entries, output: at('one.mp4'), soundCache: at('one') };
+    await prepareCutSound(options);
+    const sound = await landingSound({ ...options, landing: last });
+    assert.ok(sound);
+    const processes = mediaConcurrency();
+    setMediaConcurrency(1);
+    try {
+      const landed = at('one-landed.mp4');
+      await conformRaw(last, landed, sound.soundInPlace);
+      assert.equal(await sound.kept(landed), true);
+    } finally {
+      setMediaConcurrency(processes);
+      await sound.dispose();
+    }
   });
 
   it('makes no sound in place while the sound around the clip is not all known', async () => {
