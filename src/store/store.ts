@@ -16,7 +16,6 @@ import {
 import { Migrator } from 'kysely/migration';
 import { ShotrouterError } from '../errors.ts';
 import { migrationProvider, type SqlFlavor } from './migrations.ts';
-import { createPool, postgresDialect, redactUrl, withAdvisoryLock } from './postgres.ts';
 import { type Database, type JobState, PAID_TAKE_CODES, type RunState } from './schema.ts';
 import { NodeSqliteDialect } from './sqlite-dialect.ts';
 
@@ -76,6 +75,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
 const MIGRATION_LOCK = 'shotrouter.migrate';
 
 async function openPostgresStore(url: string, options: OpenStoreOptions): Promise<Store> {
+  // the PostgreSQL client is loaded only for a shared database (a local run starts sooner)
+  const { createPool, postgresDialect, redactUrl, withAdvisoryLock } = await import(
+    './postgres.ts'
+  );
   const pool = createPool({
     url,
     ...(options.schema ? { schema: options.schema } : {}),

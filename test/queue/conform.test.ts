@@ -12,8 +12,9 @@ import { catalog, loadStoryboard, type RunProgressEvent, run } from '../../src/i
 import { previewRegistry } from '../../src/lib/providers.ts';
 import { probe } from '../../src/media/index.ts';
 import { soundSidecarOf } from '../../src/media/sound-sidecar.ts';
-import { distributedExecutor, sharedStoreOpener } from '../../src/queue/coordinator.ts';
+import { distributedExecutor } from '../../src/queue/coordinator.ts';
 import { jsonLogger, type LogFields } from '../../src/queue/log.ts';
+import { sharedStoreOpener } from '../../src/queue/shared-store.ts';
 import { THREE_SHOTS } from '../lib/helpers.ts';
 
 import { queueBed } from './bed.ts';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { ShotrouterError } from '../../errors.ts';
 import { type ImportEditResult, importEdit } from '../../lib/import-edit.ts';
-import { sharedStoreOpener } from '../../queue/coordinator.ts';
+import { sharedStoreOpener } from '../../queue/shared-store.ts';
 import type { Command, CommandIO } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { databaseUrl, writeJson } from '../shared.ts';

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { ShotrouterError } from '../../errors.ts';
 import { packageEdit } from '../../lib/package.ts';
-import { sharedStoreOpener } from '../../queue/coordinator.ts';
+import { sharedStoreOpener } from '../../queue/shared-store.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { databaseUrl, writeJson } from '../shared.ts';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ShotrouterError } from '../../errors.ts';
 import { pickTake } from '../../lib/takes.ts';
-import { sharedStoreOpener } from '../../queue/coordinator.ts';
+import { sharedStoreOpener } from '../../queue/shared-store.ts';
 import { DATABASE_FILE } from '../../store/store.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';

@@ -13,7 +13,7 @@ import type { RunReport } from '../../assemble/index.ts';
 import { ShotrouterError } from '../../errors.ts';
 import { assertRunnable } from '../../lib/plan.ts';
 import { run } from '../../lib/run.ts';
-import { distributedExecutor, sharedStoreOpener } from '../../queue/coordinator.ts';
+import { sharedStoreOpener } from '../../queue/shared-store.ts';
 import { shownUsd } from '../../util/money.ts';
 import type { Command, CommandIO } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -80,7 +80,11 @@ export const runCommand: Command = {
         ...(url
           ? {
               openStore: sharedStoreOpener(url, { env: io.env }),
-              execute: distributedExecutor({ url, ...sharedMedia(args.values.media, io) }),
+              // the queue (pg-boss) is loaded only for a shared run
+              execute: (await import('../../queue/coordinator.ts')).distributedExecutor({
+                url,
+                ...sharedMedia(args.values.media, io),
+              }),
             }
           : {}),
         confirmSpend: async ({ usd, stage }) => {

@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { ShotrouterError } from '../../errors.ts';
 import { openUsers } from '../../lib/users.ts';
-import { distributedExecutor, projectStoreOpener } from '../../queue/coordinator.ts';
+import { distributedExecutor } from '../../queue/coordinator.ts';
+import { projectStoreOpener } from '../../queue/shared-store.ts';
 import { listen } from '../../server/listen.ts';
 import { generateToken, hashToken, isLoopbackHost } from '../../server/security.ts';
 import type { Command } from '../command.ts';

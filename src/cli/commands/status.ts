@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { type RunStatus, runStatus } from '../../lib/status.ts';
-import { sharedStoreOpener } from '../../queue/coordinator.ts';
+import { sharedStoreOpener } from '../../queue/shared-store.ts';
 import { type ClusterStatus, clusterStatus } from '../../queue/status.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
