@@ -237,7 +237,9 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
       await conforming;
       placed?.end();
     } catch (error) {
-      placed?.destroy(error instanceof Error ? error : undefined);
+      // the sound in place ends short of its samples and fails (destroyed without an error:
+      // there may be no reader yet to take one)
+      placed?.destroy();
       if (sidecar) await rm(soundSidecarOf(temporary), { force: true });
       throw error;
     } finally {

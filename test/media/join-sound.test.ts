@@ -195,6 +195,48 @@ describe('joinClips: the cut’s loudness on the AAC grid', () => {
     }
   });
 
+  it('stops both processes when the conform is stopped, whatever the sound in place was doing', async () => {
+    const last = 3;
+    const entries = clips.map((clip, i) => (i === last ? { frames: seconds[i]! * 24 } : { clip }));
+    const options = { entries, output: at('stopped.mp4'), soundCache: at('stopped') };
+    await prepareCutSound(options);
+    const sound = await landingSound({ ...options, landing: last });
+    assert.ok(sound);
+    const controller = new AbortController();
+    const { before } = sound.soundInPlace;
+    // still reading the sound before the clip when the conform stops
+    const slow = {
+      ...sound.soundInPlace,
+      async *before() {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        yield* before();
+      },
+    };
+    setTimeout(() => controller.abort(), 50);
+    try {
+      await assert.rejects(
+        conformClip({
+          input: at(`raw${last}.mp4`),
+          output: at('stopped-landed.mp4'),
+          trimFrom: 0,
+          trimSeconds: seconds[last]!,
+          width: 160,
+          height: 90,
+          fps: 24,
+          audio: true,
+          soundSidecar: true,
+          soundInPlace: slow,
+          signal: controller.signal,
+        }),
+        { code: 'aborted' },
+      );
+      await assert.rejects(stat(slow.output), { code: 'ENOENT' });
+      await assert.rejects(stat(at('stopped-landed.mp4')), { code: 'ENOENT' });
+    } finally {
+      await sound.dispose();
+    }
+  });
+
   it('makes the sound in place with one ffmpeg at a time too: after the conform, not before', async () => {
     const last = 3;
     const entries = clips.map((clip, i) => (i === last ? { frames: seconds[i]! * 24 } : { clip }));
