@@ -314,18 +314,31 @@ async function run(
       });
 
       if (opts.stdin && child.stdin) {
-        const input = Readable.from(opts.stdin);
-        input.once('error', (error) => {
-          failure ??=
-            error instanceof ShotrouterError
-              ? error
-              : new ShotrouterError('media_failed', `${tool}'s input failed: ${error.message}`, {
-                  cause: error,
-                });
-          child.kill('SIGKILL');
-        });
-        // a write refused because the process closed its input: its exit status says why
-        pipeline(input, child.stdin).catch(() => {});
+        const source = opts.stdin;
+        // the process closed its input (it failed, or was stopped): the stream then throws
+        // the refused write into the feed below, and the exit status says why
+        let closedByProcess = false;
+        child.stdin.once('error', () => (closedByProcess = true));
+        child.stdin.once('close', () => (closedByProcess = true));
+        const feed = async function* () {
+          try {
+            yield* source;
+          } catch (error) {
+            if (!closedByProcess) {
+              // the input itself failed: ffmpeg would take its end for the end of the media
+              failure ??= ShotrouterError.is(error)
+                ? error
+                : new ShotrouterError(
+                    'media_failed',
+                    `${tool}'s input failed: ${error instanceof Error ? error.message : String(error)}`,
+                    { cause: error },
+                  );
+              child.kill('SIGKILL');
+            }
+            throw error;
+          }
+        };
+        pipeline(Readable.from(feed()), child.stdin).catch(() => {});
       }
 
       // SIGKILL: the output is a temporary file that the caller deletes, so there is nothing

@@ -140,6 +140,16 @@ describe('runFfmpeg pipes', () => {
     assert.ok(out.every((byte) => byte === 1));
   });
 
+  it('fails with its own error when it stops reading its input', async () => {
+    await assert.rejects(
+      runFfmpeg([...copyToPipe3, '-c:a', 'no-such-encoder', '-f', 'null', '-'], {
+        stdin: pcm(10_000_000),
+      }),
+      (error: Error & { code?: string }) =>
+        error.code === 'media_failed' && /exit code/.test(error.message),
+    );
+  });
+
   it('fails with its input’s error when the input breaks, not with a shorter result', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'shotrouter-pipe-'));
     try {
