@@ -4,7 +4,12 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { conformClip, type SoundInPlace } from '../../src/media/conform.ts';
 import { mediaConcurrency, setMediaConcurrency } from '../../src/media/ffmpeg.ts';
-import { joinClips, landingSound, prepareCutSound } from '../../src/media/join.ts';
+import {
+  joinClips,
+  type LandingSound,
+  landingSound,
+  prepareCutSound,
+} from '../../src/media/join.ts';
 import {
   facts,
   integratedLoudness,
@@ -33,7 +38,7 @@ async function segments(cache: string): Promise<Map<string, number>> {
 }
 
 /** Raw clip `i` conformed to `output`, with its sound sidecar (and its sound in place). */
-function conformRaw(i: number, output: string, soundInPlace?: SoundInPlace) {
+function conformRaw(i: number, output: string, soundInPlace?: SoundInPlace, signal?: AbortSignal) {
   return conformClip({
     input: at(`raw${i}.mp4`),
     output,
@@ -45,7 +50,26 @@ function conformRaw(i: number, output: string, soundInPlace?: SoundInPlace) {
     audio: true,
     soundSidecar: true,
     ...(soundInPlace ? { soundInPlace } : {}),
+    ...(signal ? { signal } : {}),
   });
+}
+
+/**
+ * The cut's sound made ahead without clip 3 (in cache `name`), then `use` given the sound in
+ * place for that clip's conform; disposed of after.
+ */
+async function withSoundInPlace(name: string, use: (sound: LandingSound) => Promise<void>) {
+  const last = 3;
+  const entries = clips.map((clip, i) => (i === last ? { frames: seconds[i]! * 24 } : { clip }));
+  const options = { entries, output: at(`${name}.mp4`), soundCache: at(name) };
+  await prepareCutSound(options);
+  const sound = await landingSound({ ...options, landing: last });
+  assert.ok(sound, 'everything around the last clip is known');
+  try {
+    await use(sound);
+  } finally {
+    await sound.dispose();
+  }
 }
 
 before(async () => {
@@ -169,13 +193,7 @@ describe('joinClips: the cut’s loudness on the AAC grid', () => {
   });
 
   it('conforms the clip when its sound in place cannot be made, and keeps none of it', async () => {
-    const last = 3;
-    const entries = clips.map((clip, i) => (i === last ? { frames: seconds[i]! * 24 } : { clip }));
-    const options = { entries, output: at('broken.mp4'), soundCache: at('broken') };
-    await prepareCutSound(options);
-    const sound = await landingSound({ ...options, landing: last });
-    assert.ok(sound);
-    try {
+    await withSoundInPlace('broken', async (sound) => {
       // the sound after the clip cannot be read (a neighbour's sidecar changed meanwhile):
       // the encode fails midway, after writing the packets before it
       const broken = {
@@ -186,74 +204,45 @@ describe('joinClips: the cut’s loudness on the AAC grid', () => {
         },
       };
       const landed = at('broken-landed.mp4');
-      const info = await conformRaw(last, landed, broken);
-      assert.equal(info.durationSeconds, seconds[last]);
+      const info = await conformRaw(3, landed, broken);
+      assert.equal(info.durationSeconds, seconds[3]);
       await assert.rejects(stat(broken.output), { code: 'ENOENT' });
       assert.equal(await sound.kept(landed), false);
-    } finally {
-      await sound.dispose();
-    }
+    });
   });
 
   it('stops both processes when the conform is stopped, whatever the sound in place was doing', async () => {
-    const last = 3;
-    const entries = clips.map((clip, i) => (i === last ? { frames: seconds[i]! * 24 } : { clip }));
-    const options = { entries, output: at('stopped.mp4'), soundCache: at('stopped') };
-    await prepareCutSound(options);
-    const sound = await landingSound({ ...options, landing: last });
-    assert.ok(sound);
-    const controller = new AbortController();
-    const { before } = sound.soundInPlace;
-    // still reading the sound before the clip when the conform stops
-    const slow = {
-      ...sound.soundInPlace,
-      async *before() {
-        await new Promise((resolve) => setTimeout(resolve, 400));
-        yield* before();
-      },
-    };
-    setTimeout(() => controller.abort(), 50);
-    try {
-      await assert.rejects(
-        conformClip({
-          input: at(`raw${last}.mp4`),
-          output: at('stopped-landed.mp4'),
-          trimFrom: 0,
-          trimSeconds: seconds[last]!,
-          width: 160,
-          height: 90,
-          fps: 24,
-          audio: true,
-          soundSidecar: true,
-          soundInPlace: slow,
-          signal: controller.signal,
-        }),
-        { code: 'aborted' },
-      );
+    await withSoundInPlace('stopped', async (sound) => {
+      const { before } = sound.soundInPlace;
+      // still reading the sound before the clip when the conform stops
+      const slow = {
+        ...sound.soundInPlace,
+        async *before() {
+          await new Promise((resolve) => setTimeout(resolve, 400));
+          yield* before();
+        },
+      };
+      const landed = at('stopped-landed.mp4');
+      await assert.rejects(conformRaw(3, landed, slow, AbortSignal.timeout(50)), {
+        code: 'aborted',
+      });
       await assert.rejects(stat(slow.output), { code: 'ENOENT' });
-      await assert.rejects(stat(at('stopped-landed.mp4')), { code: 'ENOENT' });
-    } finally {
-      await sound.dispose();
-    }
+      await assert.rejects(stat(landed), { code: 'ENOENT' });
+    });
   });
 
   it('makes the sound in place with one ffmpeg at a time too: after the conform, not before', async () => {
-    const last = 3;
-    const entries = clips.map((clip, i) => (i === last ? { frames: seconds[i]! * 24 } : { clip }));
-    const options = { entries, output: at('one.mp4'), soundCache: at('one') };
-    await prepareCutSound(options);
-    const sound = await landingSound({ ...options, landing: last });
-    assert.ok(sound);
-    const processes = mediaConcurrency();
-    setMediaConcurrency(1);
-    try {
-      const landed = at('one-landed.mp4');
-      await conformRaw(last, landed, sound.soundInPlace);
-      assert.equal(await sound.kept(landed), true);
-    } finally {
-      setMediaConcurrency(processes);
-      await sound.dispose();
-    }
+    await withSoundInPlace('one', async (sound) => {
+      const processes = mediaConcurrency();
+      setMediaConcurrency(1);
+      try {
+        const landed = at('one-landed.mp4');
+        await conformRaw(3, landed, sound.soundInPlace);
+        assert.equal(await sound.kept(landed), true);
+      } finally {
+        setMediaConcurrency(processes);
+      }
+    });
   });
 
   it('makes no sound in place while the sound around the clip is not all known', async () => {
