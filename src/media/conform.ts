@@ -204,8 +204,6 @@ export async function conformClip(opts: ConformOptions): Promise<ProbeInfo> {
     // the clip's samples on their way to the sound in place (held as they come: the conform
     // never waits for it)
     const placed = inPlace ? new PassThrough() : undefined;
-    // the conform is asked for its pool slot first: the sound in place waits for its samples,
-    // and must never hold the last slot while the conform waits for one
     const conforming = runFfmpeg(
       [
         ...inputArgs(opts.input, window),
@@ -272,6 +270,8 @@ async function encodeInPlace(
       gainDb: inPlace.gainDb,
       audioArgs: inPlace.audioArgs,
       output: inPlace.output,
+      // in the conform's slot of the process pool: it waits on the conform's samples
+      alongside: true,
       signal,
     });
   } catch {

@@ -88,6 +88,8 @@ function packagedBinary(packageName: string): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Concurrency: encoders are multi-threaded already, so more processes than cores only adds
 // memory; probes are light and get their own, larger pool so they never wait behind encodes.
+// A light run fed by another as it goes (`alongside`: the sound encoded beside a conform) takes
+// no slot of its own: it works only as fast as the run holding one feeds it.
 
 class Slots {
   limit: number;
@@ -218,6 +220,12 @@ export interface RunOptions {
    * process). Taken as it comes: the process never waits on the receiver.
    */
   onPipe3?: (chunk: Buffer) => void;
+  /**
+   * A light run beside another that feeds it as it goes (through `stdin`): it takes no slot of
+   * the process pool, riding on the slot of the run that feeds it (waiting for one, it would
+   * hold its feeder's work back, or keep a slot idle while it waits for its input).
+   */
+  alongside?: boolean;
 }
 
 /**
@@ -271,7 +279,7 @@ async function run(
 ): Promise<{ stderr: string; stdout: string }> {
   const binary = findBinaries()[tool];
   const { signal } = opts;
-  const release = await pools[tool].acquire(signal);
+  const release = opts.alongside ? () => {} : await pools[tool].acquire(signal);
   try {
     return await new Promise((resolve, reject) => {
       throwIfAborted(signal);

@@ -446,6 +446,8 @@ export async function encodeCutSound(
     gainDb: number;
     audioArgs: readonly string[];
     output: string;
+    /** fed by another ffmpeg run as it goes: see RunOptions.alongside */
+    alongside?: boolean;
     signal?: AbortSignal | undefined;
   },
 ): Promise<void> {
@@ -458,6 +460,7 @@ export async function encodeCutSound(
     ],
     {
       stdin: samples,
+      alongside: opts.alongside === true,
       mediaSeconds: opts.samples / AUDIO_RATE,
       ...(opts.signal ? { signal: opts.signal } : {}),
     },

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -52,6 +53,21 @@ function conformRaw(i: number, output: string, soundInPlace?: SoundInPlace, sign
     ...(soundInPlace ? { soundInPlace } : {}),
     ...(signal ? { signal } : {}),
   });
+}
+
+/** How many ffmpeg processes this process has running (Linux /proc). */
+function ffmpegChildren(): number {
+  const children = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8');
+  return children
+    .trim()
+    .split(' ')
+    .filter((pid) => {
+      try {
+        return pid !== '' && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'ffmpeg';
+      } catch {
+        return false; // it ended meanwhile
+      }
+    }).length;
 }
 
 /**
@@ -231,15 +247,21 @@ describe('joinClips: the cut’s loudness on the AAC grid', () => {
     });
   });
 
-  it('makes the sound in place with one ffmpeg at a time too: after the conform, not before', async () => {
+  it('makes the sound in place beside the conform, in its slot, even with one ffmpeg at a time', async () => {
     await withSoundInPlace('one', async (sound) => {
       const processes = mediaConcurrency();
       setMediaConcurrency(1);
+      let most = 0;
+      const watch = setInterval(() => {
+        most = Math.max(most, ffmpegChildren());
+      }, 5);
       try {
         const landed = at('one-landed.mp4');
         await conformRaw(3, landed, sound.soundInPlace);
         assert.equal(await sound.kept(landed), true);
+        assert.equal(most, 2, 'the conform and the sound in place ran at once');
       } finally {
+        clearInterval(watch);
         setMediaConcurrency(processes);
       }
     });
